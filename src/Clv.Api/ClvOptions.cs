@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Clv.Api;
+
+/// <summary>Settings under <c>Clv</c>.</summary>
+public sealed class ClvOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Clv";
+
+    /// <summary>ISO 4217 code every figure is reported in. Default USD.</summary>
+    [Required, RegularExpression("^[A-Z]{3}$")]
+    public string ReportingCurrency { get; set; } = "USD";
+
+    /// <summary>IANA time zone whose calendar days are purchase days. Default UTC.</summary>
+    [Required]
+    public string ReportingTimeZone { get; set; } = "UTC";
+
+    /// <summary>The reporting time zone, resolved.</summary>
+    public TimeZoneInfo TimeZone => TimeZoneInfo.FindSystemTimeZoneById(ReportingTimeZone);
+}
+
+/// <summary>Settings under <c>Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Database";
+
+    /// <summary>Apply pending EF Core migrations when the service starts. Off by default.</summary>
+    public bool MigrateOnStartup { get; set; }
+
+    /// <summary>Seconds a database command may run before it is cancelled.</summary>
+    [Range(1, 3600)]
+    public int CommandTimeoutSeconds { get; set; } = 120;
+}

@@ -1,0 +1,18 @@
+using Clv.Data.Customers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Clv.Data.Infrastructure.EntityConfigurations;
+
+internal sealed class CustomerDayEntityTypeConfiguration : IEntityTypeConfiguration<CustomerDay>
+{
+    public void Configure(EntityTypeBuilder<CustomerDay> builder)
+    {
+        builder.ToTable("customer_days");
+        builder.HasKey(d => new { d.CustomerId, d.Day });
+        builder.Property(d => d.GrossRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(d => d.Refunds).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(d => d.Cost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.HasOne<Customer>().WithMany().HasForeignKey(d => d.CustomerId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,22 @@
+using Clv.Data.Customers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Clv.Data.Infrastructure.EntityConfigurations;
+
+internal sealed class CustomerEntityTypeConfiguration : IEntityTypeConfiguration<Customer>
+{
+    public void Configure(EntityTypeBuilder<Customer> builder)
+    {
+        builder.ToTable("customers");
+        builder.Property(c => c.Id).UseIdentityAlwaysColumn();
+        builder.Property(c => c.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.HasIndex(c => c.ExternalId).IsUnique();
+        builder.Property(c => c.AcquisitionChannel).HasMaxLength(ColumnLimits.Channel);
+        builder.Property(c => c.Country).HasMaxLength(2).IsFixedLength();
+        builder.Property(c => c.Attributes).HasColumnType("jsonb");
+        builder.HasIndex(c => c.AcquisitionChannel);
+        builder.HasIndex(c => c.Country);
+        builder.HasIndex(c => c.AcquiredAt);
+    }
+}

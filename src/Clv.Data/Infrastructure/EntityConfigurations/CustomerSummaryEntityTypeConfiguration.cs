@@ -1,0 +1,24 @@
+using Clv.Data.Customers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Clv.Data.Infrastructure.EntityConfigurations;
+
+internal sealed class CustomerSummaryEntityTypeConfiguration : IEntityTypeConfiguration<CustomerSummary>
+{
+    public void Configure(EntityTypeBuilder<CustomerSummary> builder)
+    {
+        builder.ToTable("customer_summaries");
+        builder.HasKey(s => s.CustomerId);
+        builder.Property(s => s.CustomerId).ValueGeneratedNever();
+        builder.Property(s => s.GrossRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.Refunds).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.NetRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.HasOne<Customer>().WithOne().HasForeignKey<CustomerSummary>(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
+
+        // Keyset pagination: the list endpoint sorts by one of these, ties broken by customer id.
+        builder.HasIndex(s => new { s.NetRevenue, s.CustomerId });
+        builder.HasIndex(s => new { s.LastPurchaseAt, s.CustomerId });
+    }
+}
