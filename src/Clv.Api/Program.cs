@@ -4,13 +4,23 @@ using Serilog;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddClvLogging();
+builder.Services.AddClvErrors();
 builder.Services.AddClvDatabase();
+builder.Services.AddClvAuth();
+builder.Services.AddClvIngestion();
+builder.Services.AddClvControllers();
+builder.Services.AddClvSwagger();
 builder.Services.AddClvHealthChecks();
 
 var app = builder.Build();
 
+app.UseClvErrors();
 app.UseSerilogRequestLogging();
+app.UseClvSwagger();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapClvHealthChecks();
+app.MapControllers();
 
 await app.MigrateIfConfiguredAsync();
 await app.RunAsync();

@@ -58,21 +58,8 @@ public static class HistoricalClvCalculator
             last = last is null || t.OccurredAt > last ? t.OccurredAt : last;
         }
 
-        var net = gross - refunds;
-        var asOfDate = LocalDate(asOf, timeZone);
-        return new HistoricalMetrics(
-            PurchaseCount: purchaseCount,
-            PurchaseDays: purchaseDays.Count,
-            RepeatPurchaseDays: Math.Max(purchaseDays.Count - 1, 0),
-            GrossRevenue: gross,
-            Refunds: refunds,
-            NetRevenue: net,
-            GrossProfit: costKnown ? net - knownCost : null,
-            AverageOrderValue: purchaseCount == 0 ? null : RoundMoney(gross / purchaseCount),
-            FirstPurchaseAt: first,
-            LastPurchaseAt: last,
-            TenureDays: acquiredAt is { } a ? DaysBetween(LocalDate(a, timeZone), asOfDate) : null,
-            RecencyDays: last is { } l ? DaysBetween(LocalDate(l, timeZone), asOfDate) : null);
+        return new HistoricalTotals(purchaseCount, purchaseDays.Count, gross, refunds, costKnown ? knownCost : null, first, last)
+            .ToMetrics(acquiredAt, asOf, timeZone);
     }
 
     /// <summary>The calendar date of an instant in the given time zone.</summary>
@@ -89,7 +76,4 @@ public static class HistoricalClvCalculator
 
     /// <summary>Rounds a derived money figure to the stored scale, halves away from zero.</summary>
     public static decimal RoundMoney(decimal value) => Math.Round(value, MoneyDecimals, MidpointRounding.AwayFromZero);
-
-    // A purchase dated after the as-of moment (allowed up to a day ahead) counts as recent, not negative.
-    private static int DaysBetween(DateOnly from, DateOnly to) => Math.Max(to.DayNumber - from.DayNumber, 0);
 }

@@ -225,9 +225,6 @@ namespace Clv.Data.Migrations
                     b.HasKey("CustomerId")
                         .HasName("pk_customer_summaries");
 
-                    b.HasIndex("LastPurchaseAt", "CustomerId")
-                        .HasDatabaseName("ix_customer_summaries_last_purchase_at_customer_id");
-
                     b.HasIndex("NetRevenue", "CustomerId")
                         .HasDatabaseName("ix_customer_summaries_net_revenue_customer_id");
 

@@ -17,8 +17,7 @@ internal sealed class CustomerSummaryEntityTypeConfiguration : IEntityTypeConfig
         builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.HasOne<Customer>().WithOne().HasForeignKey<CustomerSummary>(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
 
-        // Keyset pagination: the list endpoint sorts by one of these, ties broken by customer id.
+        // Keyset pagination by historical CLV, ties broken by customer id.
         builder.HasIndex(s => new { s.NetRevenue, s.CustomerId });
-        builder.HasIndex(s => new { s.LastPurchaseAt, s.CustomerId });
     }
 }

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Clv.Data.Migrations
 {
     [DbContext(typeof(ClvDbContext))]
-    [Migration("20261124110144_Initial")]
+    [Migration("20261124111230_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -227,9 +227,6 @@ namespace Clv.Data.Migrations
 
                     b.HasKey("CustomerId")
                         .HasName("pk_customer_summaries");
-
-                    b.HasIndex("LastPurchaseAt", "CustomerId")
-                        .HasDatabaseName("ix_customer_summaries_last_purchase_at_customer_id");
 
                     b.HasIndex("NetRevenue", "CustomerId")
                         .HasDatabaseName("ix_customer_summaries_net_revenue_customer_id");

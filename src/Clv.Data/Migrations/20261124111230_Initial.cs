@@ -161,11 +161,6 @@ namespace Clv.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_customer_summaries_last_purchase_at_customer_id",
-                table: "customer_summaries",
-                columns: new[] { "last_purchase_at", "customer_id" });
-
-            migrationBuilder.CreateIndex(
                 name: "ix_customer_summaries_net_revenue_customer_id",
                 table: "customer_summaries",
                 columns: new[] { "net_revenue", "customer_id" });

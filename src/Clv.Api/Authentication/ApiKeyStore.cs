@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using Clv.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Authentication;
+
+/// <summary>Resolves a presented key to its scopes, with a short cache so reads stay fast.</summary>
+public sealed class ApiKeyStore(IServiceScopeFactory scopes, IMemoryCache cache, IOptions<AuthOptions> options, TimeProvider time)
+{
+    private static readonly string[] NoScopes = [];
+    private readonly byte[]? _bootstrapHash = string.IsNullOrEmpty(options.Value.BootstrapAdminKey)
+        ? null
+        : ApiKeyHasher.Hash(options.Value.BootstrapAdminKey);
+
+    /// <summary>The scopes of a valid, unrevoked key; empty for an unknown or revoked one.</summary>
+    public async Task<string[]> FindScopesAsync(string key, CancellationToken cancellationToken)
+    {
+        var hash = ApiKeyHasher.Hash(key);
+        if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hash, _bootstrapHash))
+        {
+            return [Scopes.Admin];
+        }
+
+        var cacheKey = CacheKey(hash);
+        if (cache.TryGetValue(cacheKey, out string[]? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
+        var found = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.KeyHash == hash && k.RevokedAt == null)
+            .Select(k => k.Scopes)
+            .FirstOrDefaultAsync(cancellationToken);
+        var result = found ?? NoScopes;
+        cache.Set(cacheKey, result, time.GetUtcNow().AddSeconds(options.Value.CacheSeconds));
+        return result;
+    }
+
+    /// <summary>Forgets a key at once, so its revocation takes effect on this instance immediately.</summary>
+    public void Evict(byte[] hash) => cache.Remove(CacheKey(hash));
+
+    private static string CacheKey(byte[] hash) => "apikey:" + Convert.ToHexString(hash);
+}

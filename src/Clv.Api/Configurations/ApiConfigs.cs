@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Clv.Api.Infrastructure;
+
+namespace Clv.Api.Configurations;
+
+internal static class ApiConfigs
+{
+    public static IServiceCollection AddClvControllers(this IServiceCollection services)
+    {
+        services.AddControllers()
+            .AddJsonOptions(options =>
+            {
+                var json = options.JsonSerializerOptions;
+                json.NumberHandling = JsonNumberHandling.Strict;
+                json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+                json.Converters.Add(new DecimalJsonConverter());
+                json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            });
+        return services;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Clv.Api.Ingestion;
+using Clv.Data.Ingestion;
+using FluentValidation;
+
+namespace Clv.Api.Configurations;
+
+internal static class IngestionConfigs
+{
+    public static IServiceCollection AddClvIngestion(this IServiceCollection services)
+    {
+        services.AddOptions<ClvOptions>().BindConfiguration(ClvOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.ReportingTimeZone, out _), "Clv:ReportingTimeZone is not a known IANA time zone.")
+            .Validate(o => IsoCodes.Currencies.Contains(o.ReportingCurrency), "Clv:ReportingCurrency is not an ISO 4217 code.")
+            .ValidateOnStart();
+
+        // Errors name fields as the JSON does, and stop at the first failure of each field.
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
+
+        services.AddSingleton<IValidator<TransactionItem>, TransactionItemValidator>();
+        services.AddSingleton<IValidator<CustomerItem>, CustomerItemValidator>();
+        services.AddSingleton<IValidator<SpendItem>, SpendItemValidator>();
+        services.AddScoped<TransactionWriter>();
+        services.AddScoped<CustomerWriter>();
+        services.AddScoped<SpendWriter>();
+        services.AddScoped<TransactionIngestion>();
+        services.AddScoped<CustomerIngestion>();
+        return services;
+    }
+}

@@ -1,0 +1,161 @@
+using System.ComponentModel.DataAnnotations;
+using Clv.Analytics.Historical;
+using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
+using Clv.Data;
+using Clv.Data.Customers;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Customers;
+
+/// <summary>The read path for customers and their historical CLV.</summary>
+[ApiController]
+[Route("api/v1/customers")]
+[Authorize(Policy = Policies.Read)]
+[Tags("Customers")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time) : ControllerBase
+{
+    /// <summary>The largest page.</summary>
+    public const int MaxPageSize = 1_000;
+
+    /// <summary>One customer's profile and historical CLV.</summary>
+    /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="asOf">The figures as they stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpGet("{externalId}")]
+    [ProducesResponseType<CustomerResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<ActionResult<CustomerResponse>> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var customer = await db.FindCustomerAsync(externalId, cancellationToken);
+        if (customer is null)
+        {
+            return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
+        }
+
+        var timeZone = options.Value.TimeZone;
+        DateTimeOffset? cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : null;
+        var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
+        var metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, AsOfMoment(cutoff), cutoff, timeZone);
+        return CustomerResponse.From(customer, metrics);
+    }
+
+    /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
+    /// <remarks>
+    /// Page with <c>cursor</c> (pass the previous page's <c>nextCursor</c>; stable while data changes)
+    /// or with <c>page</c>. With <c>Accept: text/csv</c> the response streams every matching
+    /// customer, in the same order, and ignores paging.
+    /// </remarks>
+    /// <param name="sort">historicalClv (default), netRevenue or lastPurchaseAt.</param>
+    /// <param name="direction">desc (default) or asc.</param>
+    /// <param name="acquisitionChannel">Only customers of this channel.</param>
+    /// <param name="country">Only customers of this ISO 3166-1 alpha-2 country.</param>
+    /// <param name="cursor">Continue after the page that returned this cursor.</param>
+    /// <param name="page">1-based page number, instead of a cursor.</param>
+    /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpGet]
+    [Produces("application/json", "text/csv")]
+    [ProducesResponseType<CustomerPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public async Task<IActionResult> ListAsync(
+        [FromQuery] string sort = "historicalClv",
+        [FromQuery] string direction = "desc",
+        [FromQuery] string? acquisitionChannel = null,
+        [FromQuery] string? country = null,
+        [FromQuery] string? cursor = null,
+        [FromQuery, Range(1, int.MaxValue)] int? page = null,
+        [FromQuery, Range(1, MaxPageSize)] int pageSize = 100,
+        CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        CustomerSort? sortKey = sort switch
+        {
+            "historicalClv" => CustomerSort.HistoricalClv,
+            "netRevenue" => CustomerSort.NetRevenue,
+            "lastPurchaseAt" => CustomerSort.LastPurchaseAt,
+            _ => null,
+        };
+        if (sortKey is null)
+        {
+            errors["sort"] = ["Sort by historicalClv, netRevenue or lastPurchaseAt."];
+        }
+
+        if (direction is not ("asc" or "desc"))
+        {
+            errors["direction"] = ["Direction is asc or desc."];
+        }
+
+        CustomerCursor? after = null;
+        if (cursor is not null)
+        {
+            if (!CustomerCursor.TryDecode(cursor, out var decoded))
+            {
+                errors["cursor"] = ["Not a cursor this endpoint returned."];
+            }
+
+            after = decoded;
+            if (page is not null)
+            {
+                errors["page"] = ["Use either cursor or page, not both."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
+
+        var csv = CsvColumns.Wanted(Request);
+        var query = new CustomerListQuery(
+            sortKey!.Value,
+            direction == "desc",
+            acquisitionChannel,
+            country?.ToUpperInvariant(),
+            csv ? null : after,
+            csv || page is null ? 0 : (page.Value - 1) * pageSize,
+            csv ? null : pageSize + 1);
+        var now = time.GetUtcNow();
+        var timeZone = options.Value.TimeZone;
+        var rows = db.ListCustomersAsync(query, cancellationToken);
+        if (csv)
+        {
+            return new CsvResult<CustomerCsvRow>(rows.Select(r => ToCsv(r, now, timeZone)), "customers.csv");
+        }
+
+        var items = new List<CustomerWithTotals>(pageSize + 1);
+        await foreach (var row in rows)
+        {
+            items.Add(row);
+        }
+
+        var more = items.Count > pageSize;
+        if (more)
+        {
+            items.RemoveAt(pageSize);
+        }
+
+        return Ok(new CustomerPage
+        {
+            Items = items.ConvertAll(r => CustomerResponse.From(r.Customer, r.Totals.ToMetrics(r.Customer.AcquiredAt, now, timeZone))),
+            PageSize = pageSize,
+            Page = page,
+            NextCursor = more ? items[^1].Position.Encode() : null,
+        });
+    }
+
+    private DateTimeOffset AsOfMoment(DateTimeOffset? cutoff) => cutoff?.AddTicks(-1) ?? time.GetUtcNow();
+
+    private static CustomerCsvRow ToCsv(CustomerWithTotals row, DateTimeOffset now, TimeZoneInfo timeZone) => new(
+        row.Customer.ExternalId,
+        row.Customer.AcquiredAt,
+        row.Customer.AcquisitionChannel,
+        row.Customer.Country,
+        row.Customer.Attributes,
+        HistoricalResponse.From(row.Totals.ToMetrics(row.Customer.AcquiredAt, now, timeZone)));
+}

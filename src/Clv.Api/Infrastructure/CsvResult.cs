@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Clv.Api.Infrastructure;
+
+/// <summary>
+/// Streams rows as RFC 4180 CSV. Columns are the row type's public properties in declaration
+/// order, nested objects flattened as <c>parent.child</c>; nothing is buffered beyond one row.
+/// </summary>
+internal sealed class CsvResult<T>(IAsyncEnumerable<T> rows, string fileName) : IActionResult
+{
+    public const string ContentType = "text/csv";
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        var response = context.HttpContext.Response;
+        response.ContentType = ContentType + "; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        var columns = CsvColumns.For(typeof(T));
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
+        await writer.WriteLineAsync(string.Join(',', columns.Select(c => c.Name)));
+        var line = new StringBuilder();
+        await foreach (var row in rows.WithCancellation(context.HttpContext.RequestAborted))
+        {
+            line.Clear();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                if (i > 0)
+                {
+                    line.Append(',');
+                }
+
+                CsvColumns.AppendField(line, columns[i].Read(row));
+            }
+
+            await writer.WriteLineAsync(line);
+        }
+    }
+}
+
+/// <summary>Flattened property readers per row type, and CSV field formatting.</summary>
+internal static class CsvColumns
+{
+    private static readonly ConcurrentDictionary<Type, IReadOnlyList<Column>> Cache = new();
+
+    public sealed record Column(string Name, Func<object?, object?> Read);
+
+    public static IReadOnlyList<Column> For(Type type) => Cache.GetOrAdd(type, t => Flatten(t, "", x => x).ToList());
+
+    /// <summary>Whether a request asked for CSV rather than JSON.</summary>
+    public static bool Wanted(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
+
+    public static void AppendField(StringBuilder line, object? value)
+    {
+        var text = value switch
+        {
+            null => "",
+            string s => GuardFormula(s),
+            decimal d => DecimalJsonConverter.Normalize(d).ToString(CultureInfo.InvariantCulture),
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
+            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            bool b => b ? "true" : "false",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            System.Collections.IEnumerable => System.Text.Json.JsonSerializer.Serialize(value),
+            _ => value.ToString() ?? "",
+        };
+        if (text.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        {
+            line.Append(text);
+            return;
+        }
+
+        line.Append('"').Append(text.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+    }
+
+    // A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection); a leading
+    // apostrophe makes it text. Numbers are written by the branches above and never reach here.
+    private static string GuardFormula(string s) =>
+        s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
+
+    private static IEnumerable<Column> Flatten(Type type, string prefix, Func<object?, object?> read)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+
+            var name = prefix + char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
+            Func<object?, object?> get = row => read(row) is { } parent ? property.GetValue(parent) : null;
+            if (IsScalar(property.PropertyType))
+            {
+                yield return new Column(name, get);
+                continue;
+            }
+
+            foreach (var nested in Flatten(property.PropertyType, name + ".", get))
+            {
+                yield return nested;
+            }
+        }
+    }
+
+    private static bool IsScalar(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTimeOffset)
+            || t == typeof(DateTime) || t == typeof(DateOnly) || t == typeof(Guid)
+            || typeof(System.Collections.IEnumerable).IsAssignableFrom(t);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text.Json.Serialization;
+
+namespace Clv.Api.Ingestion;
+
+/// <summary>A batch of transactions from a CRM.</summary>
+public sealed class TransactionBatchRequest
+{
+    /// <summary>At most 10,000 transactions.</summary>
+    public List<TransactionItem>? Transactions { get; set; }
+}
+
+/// <summary>One purchase or refund.</summary>
+public sealed class TransactionItem
+{
+    /// <summary>The CRM's transaction id, at most 128 characters; the transaction's idempotency key.</summary>
+    /// <example>ord-10001</example>
+    public string? ExternalId { get; set; }
+
+    /// <summary>The CRM's customer id. An unknown customer is created.</summary>
+    /// <example>cust-42</example>
+    public string? CustomerExternalId { get; set; }
+
+    /// <summary>ISO 8601 date-time with an offset, from 1970-01-01 to one day ahead of now.</summary>
+    /// <example>2024-03-15T14:30:00Z</example>
+    public string? OccurredAt { get; set; }
+
+    /// <summary><c>purchase</c> or <c>refund</c>.</summary>
+    /// <example>purchase</example>
+    public string? Type { get; set; }
+
+    /// <summary>At least 0 for a purchase, above 0 for a refund; at most 4 decimals.</summary>
+    /// <example>49.90</example>
+    public decimal? Amount { get; set; }
+
+    /// <summary>ISO 4217 code; it must be the reporting currency until FX rates are supported.</summary>
+    /// <example>USD</example>
+    public string? Currency { get; set; }
+
+    /// <summary>Optional cost of goods, at least 0, at most 4 decimals; enables gross profit.</summary>
+    /// <example>20.00</example>
+    public decimal? Cost { get; set; }
+}
+
+/// <summary>What happened to a batch of transactions.</summary>
+public sealed class TransactionIngestResponse
+{
+    /// <summary>Items (or CSV data rows) received.</summary>
+    public long Received { get; set; }
+
+    /// <summary>Items stored by this request.</summary>
+    public long Inserted { get; set; }
+
+    /// <summary>Valid items whose external id was already stored, or repeated earlier in the batch.</summary>
+    public long Duplicates { get; set; }
+
+    /// <summary>Invalid items, not stored.</summary>
+    public long Rejected { get; set; }
+
+    /// <summary>Whether <see cref="Errors"/> was cut at its limit of 1,000 entries.</summary>
+    public bool ErrorsTruncated { get; set; }
+
+    /// <summary>One entry per invalid field, naming the item.</summary>
+    public List<ItemError> Errors { get; set; } = [];
+}
+
+/// <summary>One invalid field of one item.</summary>
+public sealed class ItemError
+{
+    /// <summary>0-based index of the item in the JSON array; absent for CSV.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Index { get; set; }
+
+    /// <summary>1-based line number in the CSV file, the header being line 1; absent for JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Line { get; set; }
+
+    /// <summary>The field, as named in the request (camelCase for JSON, the column for CSV).</summary>
+    /// <example>amount</example>
+    public required string Field { get; set; }
+
+    /// <summary>What is wrong.</summary>
+    /// <example>'amount' must be at least 0 for a purchase.</example>
+    public required string Message { get; set; }
+}
+
+/// <summary>A batch of customers to create or update by external id.</summary>
+public sealed class CustomerBatchRequest
+{
+    /// <summary>At most 10,000 customers.</summary>
+    public List<CustomerItem>? Customers { get; set; }
+}
+
+/// <summary>A customer profile. Absent or null fields keep their stored values on update.</summary>
+public sealed class CustomerItem
+{
+    /// <summary>The CRM's customer id, at most 128 characters.</summary>
+    /// <example>cust-42</example>
+    public string? ExternalId { get; set; }
+
+    /// <summary>When the customer was acquired (ISO 8601 with offset). Defaults to the first transaction.</summary>
+    /// <example>2024-01-05T09:00:00Z</example>
+    public string? AcquiredAt { get; set; }
+
+    /// <summary>The acquisition channel, at most 64 characters.</summary>
+    /// <example>paid_search</example>
+    public string? AcquisitionChannel { get; set; }
+
+    /// <summary>ISO 3166-1 alpha-2 country code.</summary>
+    /// <example>DE</example>
+    public string? Country { get; set; }
+
+    /// <summary>Free segment tags: at most 50 string values, keys up to 64 characters, values up to 256.</summary>
+    public Dictionary<string, string>? Attributes { get; set; }
+}
+
+/// <summary>What happened to a batch of customers.</summary>
+public sealed class CustomerIngestResponse
+{
+    /// <summary>Customers created.</summary>
+    public int Created { get; set; }
+
+    /// <summary>Existing customers updated.</summary>
+    public int Updated { get; set; }
+
+    /// <summary>Invalid items, not stored.</summary>
+    public int Rejected { get; set; }
+
+    /// <summary>One entry per invalid field, naming the item.</summary>
+    public List<ItemError> Errors { get; set; } = [];
+}
+
+/// <summary>Acquisition spend to record, one row per channel and period.</summary>
+public sealed class SpendBatchRequest
+{
+    /// <summary>At most 10,000 rows.</summary>
+    public List<SpendItem>? Spend { get; set; }
+}
+
+/// <summary>Money spent on one channel over a period. The same channel and period again replaces the amount.</summary>
+public sealed class SpendItem
+{
+    /// <summary>The acquisition channel, at most 64 characters, as on customers.</summary>
+    /// <example>paid_search</example>
+    public string? Channel { get; set; }
+
+    /// <summary>First day of the period (YYYY-MM-DD).</summary>
+    /// <example>2024-03-01</example>
+    public string? PeriodStart { get; set; }
+
+    /// <summary>Last day of the period, inclusive (YYYY-MM-DD).</summary>
+    /// <example>2024-03-31</example>
+    public string? PeriodEnd { get; set; }
+
+    /// <summary>Amount spent, at least 0, at most 4 decimals.</summary>
+    /// <example>12000</example>
+    public decimal? Amount { get; set; }
+
+    /// <summary>ISO 4217 code; it must be the reporting currency until FX rates are supported.</summary>
+    /// <example>USD</example>
+    public string? Currency { get; set; }
+}
+
+/// <summary>What happened to a batch of spend rows.</summary>
+public sealed class SpendIngestResponse
+{
+    /// <summary>Rows for a new channel and period.</summary>
+    public int Created { get; set; }
+
+    /// <summary>Rows that replaced the amount of a stored channel and period.</summary>
+    public int Updated { get; set; }
+
+    /// <summary>Invalid items, not stored.</summary>
+    public int Rejected { get; set; }
+
+    /// <summary>One entry per invalid field, naming the item.</summary>
+    public List<ItemError> Errors { get; set; } = [];
+}

@@ -1,0 +1,90 @@
+using Clv.Data.Infrastructure;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Ingestion;
+
+/// <summary>Rules every transaction item must meet, the same for JSON and CSV.</summary>
+public sealed class TransactionItemValidator : AbstractValidator<TransactionItem>
+{
+    /// <summary>Builds the rules for the configured reporting currency and the current time.</summary>
+    public TransactionItemValidator(IOptions<ClvOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var reporting = options.Value.ReportingCurrency;
+        RuleFor(t => t.ExternalId).ExternalId();
+        RuleFor(t => t.CustomerExternalId).ExternalId();
+        RuleFor(t => t.OccurredAt).Timestamp(time, required: true);
+        RuleFor(t => t.Type).NotEmpty().Must(t => t is "purchase" or "refund")
+            .WithMessage("'type' must be 'purchase' or 'refund'.");
+        RuleFor(t => t.Amount).NotNull().Money();
+        RuleFor(t => t.Amount).GreaterThan(0).When(t => t.Type == "refund")
+            .WithMessage("'amount' must be above 0 for a refund.");
+        RuleFor(t => t.Currency).Currency(reporting);
+        RuleFor(t => t.Cost).Money();
+    }
+}
+
+/// <summary>Rules for a customer profile.</summary>
+public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
+{
+    /// <summary>The attribute limits keep segment keys small enough to group on.</summary>
+    public const int MaxAttributes = 50, MaxAttributeKey = 64, MaxAttributeValue = 256;
+
+    /// <summary>Builds the rules.</summary>
+    public CustomerItemValidator(TimeProvider time)
+    {
+        RuleFor(c => c.ExternalId).ExternalId();
+        RuleFor(c => c.AcquiredAt).Timestamp(time, required: false);
+        RuleFor(c => c.AcquisitionChannel).MaximumLength(ColumnLimits.Channel).Must(c => c is null || c.Trim().Length > 0)
+            .WithMessage("'acquisitionChannel' must not be blank.");
+        RuleFor(c => c.Country).Must(c => c is null || IsoCodes.Countries.Contains(c.ToUpperInvariant()))
+            .WithMessage(c => $"'{c.Country}' is not an ISO 3166-1 alpha-2 country code.");
+        RuleFor(c => c.Attributes)
+            .Must(a => a is null || a.Count <= MaxAttributes).WithMessage($"At most {MaxAttributes} attributes.")
+            .Must(a => a is null || a.All(kv => kv.Key.Length is > 0 and <= MaxAttributeKey && kv.Value is { Length: <= MaxAttributeValue }))
+            .WithMessage($"Attribute keys must be 1 to {MaxAttributeKey} characters and values strings of at most {MaxAttributeValue}.");
+    }
+}
+
+/// <summary>Rules for a spend row.</summary>
+public sealed class SpendItemValidator : AbstractValidator<SpendItem>
+{
+    /// <summary>Builds the rules for the configured reporting currency.</summary>
+    public SpendItemValidator(IOptions<ClvOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel);
+        RuleFor(s => s.PeriodStart).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodEnd).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodEnd)
+            .Must((s, end) => !IsoDateTime.TryParseDate(s.PeriodStart, out var a) || !IsoDateTime.TryParseDate(end, out var b) || b >= a)
+            .WithMessage("'periodEnd' must not be before 'periodStart'.");
+        RuleFor(s => s.Amount).NotNull().Money();
+        RuleFor(s => s.Currency).Currency(options.Value.ReportingCurrency);
+    }
+}
+
+internal static class IngestionRules
+{
+    public static IRuleBuilderOptions<T, string?> ExternalId<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().MaximumLength(ColumnLimits.ExternalId);
+
+    public static IRuleBuilderOptions<T, decimal?> Money<T>(this IRuleBuilder<T, decimal?> rule) =>
+        rule.Must(m => m is null || (m >= 0 && m < 1e15m)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")
+            .Must(m => m is null || decimal.Round(m.Value, ColumnLimits.MoneyScale) == m.Value)
+            .WithMessage($"'{{PropertyName}}' must have at most {ColumnLimits.MoneyScale} decimals.");
+
+    public static IRuleBuilderOptions<T, string?> Timestamp<T>(this IRuleBuilder<T, string?> rule, TimeProvider time, bool required) =>
+        rule.Must(text => text is null ? !required : IsoDateTime.TryParse(text, out _))
+            .WithMessage("'{PropertyName}' must be an ISO 8601 date-time with an offset, such as 2024-03-15T14:30:00Z.")
+            .Must(text => !IsoDateTime.TryParse(text, out var at) || (at >= IsoDateTime.Earliest && at <= time.GetUtcNow().AddDays(1)))
+            .WithMessage("'{PropertyName}' must be between 1970-01-01 and one day from now.");
+
+    public static IRuleBuilderOptions<T, string?> Currency<T>(this IRuleBuilder<T, string?> rule, string reporting) =>
+        rule.NotEmpty()
+            .Must(c => c is null || IsoCodes.Currencies.Contains(c.ToUpperInvariant()))
+            .WithMessage((_, c) => $"'{c}' is not an ISO 4217 currency code.")
+            .Must(c => c is null || !IsoCodes.Currencies.Contains(c.ToUpperInvariant()) || string.Equals(c, reporting, StringComparison.OrdinalIgnoreCase))
+            .WithMessage((_, c) => $"Currency {c?.ToUpperInvariant()} is not the reporting currency {reporting}; other currencies are not converted yet.");
+}

@@ -1,0 +1,165 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Clv.Analytics.Historical;
+using Clv.Data.Transactions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Clv.Data.Customers;
+
+/// <summary>What the customer list sorts by.</summary>
+public enum CustomerSort
+{
+    /// <summary>Historical CLV, which is net revenue.</summary>
+    HistoricalClv,
+
+    /// <summary>Net revenue.</summary>
+    NetRevenue,
+
+    /// <summary>The latest purchase; customers without purchases sort as the oldest.</summary>
+    LastPurchaseAt,
+}
+
+/// <summary>A position in the sorted list: the sort value and customer id of the last row seen.</summary>
+public readonly record struct CustomerCursor(decimal Value, long CustomerId)
+{
+    /// <summary>An opaque, URL-safe token.</summary>
+    public string Encode() =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Value}|{CustomerId}")))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Reads a token made by <see cref="Encode"/>; false for anything else.</summary>
+    public static bool TryDecode(string token, out CustomerCursor cursor)
+    {
+        cursor = default;
+        try
+        {
+            var padded = token.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
+            if (parts.Length == 2
+                && decimal.TryParse(parts[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var value)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                cursor = new CustomerCursor(value, id);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Filters, order and position for the customer list.</summary>
+public sealed record CustomerListQuery(
+    CustomerSort Sort,
+    bool Descending,
+    string? AcquisitionChannel,
+    string? Country,
+    CustomerCursor? After,
+    int Offset,
+    int? Limit);
+
+/// <summary>A customer's profile with the totals of their history to date.</summary>
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerCursor Position);
+
+/// <summary>Read queries over customers: one profile with its transactions, or a sorted, filtered list.</summary>
+public static class CustomerQueries
+{
+    /// <summary>The customer with this external id, or null.</summary>
+    public static Task<Customer?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken) =>
+        db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.ExternalId == externalId, cancellationToken);
+
+    /// <summary>A customer's transactions that occurred before <paramref name="cutoff"/> (all when null).</summary>
+    public static async Task<List<TransactionRecord>> TransactionRecordsAsync(this ClvDbContext db, long customerId, DateTimeOffset? cutoff, CancellationToken cancellationToken)
+    {
+        var query = db.Transactions.AsNoTracking().Where(t => t.CustomerId == customerId);
+        if (cutoff is { } c)
+        {
+            query = query.Where(t => t.OccurredAt < c);
+        }
+
+        var rows = await query.Select(t => new { t.OccurredAt, t.Type, t.Amount, t.Cost }).ToListAsync(cancellationToken);
+        return rows.ConvertAll(t => new TransactionRecord(
+            t.OccurredAt, t.Type == TransactionType.Refund ? TransactionKind.Refund : TransactionKind.Purchase, t.Amount, t.Cost));
+    }
+
+    /// <summary>Streams the customers matching the query, in its order, with their summary totals.</summary>
+    public static async IAsyncEnumerable<CustomerWithTotals> ListCustomersAsync(
+        this ClvDbContext db, CustomerListQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        // Timestamps sort as epoch microseconds, so one numeric cursor serves every sort.
+        var key = query.Sort == CustomerSort.LastPurchaseAt
+            ? "coalesce(extract(epoch from s.last_purchase_at) * 1000000, -1)::numeric"
+            : "s.net_revenue";
+        var direction = query.Descending ? "DESC" : "ASC";
+        var comparison = query.Descending ? "<" : ">";
+        var sql = $"""
+            SELECT c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country,
+                   c.attributes, c.created_at, c.updated_at,
+                   s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
+                   s.first_purchase_at, s.last_purchase_at, {key} AS sort_key
+            FROM customer_summaries s
+            JOIN customers c ON c.id = s.customer_id
+            WHERE (@channel::text IS NULL OR c.acquisition_channel = @channel)
+              AND (@country::text IS NULL OR c.country = @country)
+              AND (@after_id::bigint IS NULL OR ({key}, s.customer_id) {comparison} (@after_value, @after_id))
+            ORDER BY {key} {direction}, s.customer_id {direction}
+            LIMIT @limit OFFSET @offset
+            """;
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            command.Parameters.Add(new NpgsqlParameter("channel", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.AcquisitionChannel ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("country", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Country ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("after_value", NpgsqlTypes.NpgsqlDbType.Numeric) { Value = (object?)query.After?.Value ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("after_id", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)query.After?.CustomerId ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)query.Limit ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("offset", query.Offset));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                yield return Read(reader);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static CustomerWithTotals Read(DbDataReader r)
+    {
+        var customer = new Customer
+        {
+            Id = r.GetInt64(0),
+            ExternalId = r.GetString(1),
+            AcquiredAt = NullableTime(r, 2),
+            AcquiredAtIsExplicit = r.GetBoolean(3),
+            AcquisitionChannel = r.IsDBNull(4) ? null : r.GetString(4),
+            Country = r.IsDBNull(5) ? null : r.GetString(5),
+            Attributes = r.IsDBNull(6) ? null : r.GetString(6),
+            CreatedAt = r.GetFieldValue<DateTimeOffset>(7),
+            UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
+        };
+        var totals = new HistoricalTotals(
+            PurchaseCount: r.GetInt32(9),
+            PurchaseDays: r.GetInt32(10),
+            GrossRevenue: r.GetDecimal(11),
+            Refunds: r.GetDecimal(12),
+            KnownCost: r.IsDBNull(13) ? null : r.GetDecimal(13),
+            FirstPurchaseAt: NullableTime(r, 14),
+            LastPurchaseAt: NullableTime(r, 15));
+        return new CustomerWithTotals(customer, totals, new CustomerCursor(r.GetDecimal(16), customer.Id));
+    }
+
+    private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>
+        r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);
+}

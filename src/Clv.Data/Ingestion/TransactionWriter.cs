@@ -1,0 +1,146 @@
+using Clv.Data.Infrastructure;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.Ingestion;
+
+/// <summary>
+/// The bulk write path for transactions: binary COPY into a staging table, then set-based
+/// statements that create unknown customers, insert new transactions (an external id already
+/// stored is a duplicate), and keep the per-customer day rollup and summary current. All of it
+/// runs in one database transaction: the caller's, or one of its own.
+/// </summary>
+public sealed class TransactionWriter(ClvDbContext db)
+{
+    /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
+    /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
+    /// <param name="now">The ingest timestamp, passed in rather than read from the database clock.</param>
+    /// <param name="timeZone">IANA id of the reporting time zone that defines purchase days.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing of it is kept.</param>
+    public async Task<WriteCounts> WriteAsync(IReadOnlyList<TransactionRow> rows, DateTimeOffset now, string timeZone, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return new WriteCounts(0, 0);
+        }
+
+        return await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await StageAsync(connection, rows, ct);
+            await ExecuteAsync(connection, CreateCustomersSql, ct, new NpgsqlParameter("now", now));
+
+            var touched = new List<long>();
+            long inserted = 0;
+            await using (var command = new NpgsqlCommand(InsertTransactionsSql, connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter("now", now));
+                command.Parameters.Add(new NpgsqlParameter("tz", timeZone));
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    touched.Add(reader.GetInt64(0));
+                    inserted += reader.GetInt64(1);
+                }
+            }
+
+            await CustomerSummaries.RecomputeAsync(connection, touched, ct);
+            return new WriteCounts(inserted, rows.Count - inserted);
+        }, cancellationToken);
+    }
+
+    private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
+    {
+        await ExecuteAsync(connection, """
+            CREATE TEMP TABLE staging_transactions (
+                ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
+                type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4)
+            ) ON COMMIT DROP
+            """, ct);
+        await using var importer = await connection.BeginBinaryImportAsync(
+            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost) FROM STDIN (FORMAT BINARY)", ct);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            await importer.StartRowAsync(ct);
+            await importer.WriteAsync(i, NpgsqlDbType.Integer, ct);
+            await importer.WriteAsync(row.ExternalId, NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(row.CustomerExternalId, NpgsqlDbType.Text, ct);
+            await importer.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, ct);
+            await importer.WriteAsync((short)row.Type, NpgsqlDbType.Smallint, ct);
+            await importer.WriteAsync(row.Amount, NpgsqlDbType.Numeric, ct);
+            await importer.WriteAsync(row.Currency, NpgsqlDbType.Char, ct);
+            if (row.Cost is { } cost)
+            {
+                await importer.WriteAsync(cost, NpgsqlDbType.Numeric, ct);
+            }
+            else
+            {
+                await importer.WriteNullAsync(ct);
+            }
+        }
+
+        await importer.CompleteAsync(ct);
+    }
+
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // Customers a batch names but the database does not know yet; each gets its empty summary row.
+    private const string CreateCustomersSql = """
+        WITH created AS (
+            INSERT INTO customers (external_id, acquired_at_is_explicit, created_at, updated_at)
+            SELECT DISTINCT customer_external_id, false, @now, @now FROM staging_transactions
+            ORDER BY 1
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING id)
+        INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue)
+        SELECT id, 0, 0, 0, 0, 0 FROM created
+        """;
+
+    // One statement: the first of each external id in the batch is inserted unless already stored;
+    // what was inserted is added to the day rollup, and moves acquired_at earlier where it still
+    // follows the first transaction. Returns the customers touched and how many rows each gained.
+    private const string InsertTransactionsSql = """
+        WITH batch AS (
+            SELECT DISTINCT ON (s.external_id) s.*, c.id AS customer_id
+            FROM staging_transactions s
+            JOIN customers c ON c.external_id = s.customer_external_id
+            ORDER BY s.external_id, s.ord),
+        inserted AS (
+            INSERT INTO transactions (customer_id, external_id, occurred_at, type, amount, currency, cost, ingested_at)
+            SELECT customer_id, external_id, occurred_at, type, amount, currency, cost, @now FROM batch
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING customer_id, occurred_at, type, amount, cost),
+        day_rollup AS (
+            INSERT INTO customer_days AS d (customer_id, day, purchase_count, refund_count, gross_revenue, refunds,
+                                            cost, cost_count, first_purchase_at, last_purchase_at)
+            SELECT customer_id, (occurred_at AT TIME ZONE @tz)::date,
+                   count(*) FILTER (WHERE type = 1), count(*) FILTER (WHERE type = 2),
+                   coalesce(sum(amount) FILTER (WHERE type = 1), 0), coalesce(sum(amount) FILTER (WHERE type = 2), 0),
+                   coalesce(sum(CASE WHEN type = 1 THEN cost ELSE -cost END), 0), count(cost),
+                   min(occurred_at) FILTER (WHERE type = 1), max(occurred_at) FILTER (WHERE type = 1)
+            FROM inserted
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            ON CONFLICT (customer_id, day) DO UPDATE SET
+                purchase_count = d.purchase_count + excluded.purchase_count,
+                refund_count = d.refund_count + excluded.refund_count,
+                gross_revenue = d.gross_revenue + excluded.gross_revenue,
+                refunds = d.refunds + excluded.refunds,
+                cost = d.cost + excluded.cost,
+                cost_count = d.cost_count + excluded.cost_count,
+                first_purchase_at = LEAST(d.first_purchase_at, excluded.first_purchase_at),
+                last_purchase_at = GREATEST(d.last_purchase_at, excluded.last_purchase_at)),
+        acquired AS (
+            UPDATE customers c SET acquired_at = f.first_at, updated_at = @now
+            FROM (SELECT customer_id, min(occurred_at) AS first_at FROM inserted GROUP BY customer_id) f
+            WHERE c.id = f.customer_id AND NOT c.acquired_at_is_explicit
+              AND (c.acquired_at IS NULL OR c.acquired_at > f.first_at))
+        SELECT customer_id, count(*) FROM inserted GROUP BY customer_id
+        """;
+}
