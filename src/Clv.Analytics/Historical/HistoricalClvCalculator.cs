@@ -66,12 +66,12 @@ public static class HistoricalClvCalculator
     public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo timeZone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, timeZone).DateTime);
 
-    /// <summary>The first instant after the end of <paramref name="date"/> in the given time zone.</summary>
+    /// <summary>The first instant after the end of <paramref name="date"/> in the given time zone, in UTC.</summary>
     public static DateTimeOffset EndOfDay(DateOnly date, TimeZoneInfo timeZone)
     {
         ArgumentNullException.ThrowIfNull(timeZone);
         var nextMidnight = date.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        return new DateTimeOffset(nextMidnight, timeZone.GetUtcOffset(nextMidnight));
+        return new DateTimeOffset(nextMidnight, timeZone.GetUtcOffset(nextMidnight)).ToUniversalTime();
     }
 
     /// <summary>Rounds a derived money figure to the stored scale, halves away from zero.</summary>

@@ -60,8 +60,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet]
-    [Produces("application/json", "text/csv")]
-    [ProducesResponseType<CustomerPage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<CustomerPage>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public async Task<IActionResult> ListAsync(
         [FromQuery] string sort = "historicalClv",

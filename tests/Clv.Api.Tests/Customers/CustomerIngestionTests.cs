@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Customers;
+
+public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Post_creates_then_updates_by_external_id_keeping_absent_fields()
+    {
+        var first = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[] { new { externalId = "c-1", acquisitionChannel = "email", country = "DE", attributes = new { plan = "pro" } } },
+        })).JsonAsync();
+        var second = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[] { new { externalId = "c-1", country = "FR" }, new { externalId = "c-2" } },
+        })).JsonAsync();
+
+        Assert.Equal((1, 0), (first.Long("created"), first.Long("updated")));
+        Assert.Equal((1, 1), (second.Long("created"), second.Long("updated")));
+        var customer = await (await _client.GetAsync("/api/v1/customers/c-1")).JsonAsync();
+        Assert.Equal("email", customer.GetProperty("acquisitionChannel").GetString());
+        Assert.Equal("FR", customer.GetProperty("country").GetString());
+        Assert.Equal("pro", customer.GetProperty("attributes").GetProperty("plan").GetString());
+    }
+
+    [Fact]
+    public async Task Explicit_acquired_at_is_kept_when_transactions_arrive()
+    {
+        (await _client.PostAsJsonAsync("/api/v1/customers", new { customers = new object[] { new { externalId = "acq-1", acquiredAt = "2023-06-01T00:00:00Z" } } })).EnsureSuccessStatusCode();
+        (await _client.PostTransactionsAsync(Tx("acq-t", "acq-1", "2023-05-01T00:00:00Z"))).EnsureSuccessStatusCode();
+
+        var customer = await (await _client.GetAsync("/api/v1/customers/acq-1")).JsonAsync();
+
+        Assert.Equal(new DateTimeOffset(2023, 6, 1, 0, 0, 0, TimeSpan.Zero), customer.GetProperty("acquiredAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Invalid_items_are_rejected_by_index_and_a_repeated_id_names_the_first()
+    {
+        var body = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[]
+            {
+                new { externalId = "inv-1", country = "XX" },
+                new { externalId = new string('x', 129) },
+                new { externalId = "inv-3" },
+                new { externalId = "inv-3" },
+            },
+        })).JsonAsync();
+
+        Assert.Equal(1, body.Long("created"));
+        Assert.Equal(3, body.Long("rejected"));
+        var errors = body.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal([0, 1, 3], errors.Select(e => e.GetProperty("index").GetInt32()));
+        Assert.Contains("item 2", errors[2].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Spend_is_created_then_replaced_for_the_same_channel_and_period()
+    {
+        var spend = new { channel = "search", periodStart = "2024-01-01", periodEnd = "2024-01-31", amount = 1000m, currency = "USD" };
+        var first = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend = new[] { spend } })).JsonAsync();
+        var second = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend = new[] { spend with { amount = 1200m } } })).JsonAsync();
+
+        Assert.Equal(1, first.Long("created"));
+        Assert.Equal(1, second.Long("updated"));
+        Assert.Equal(1200m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'search'"));
+    }
+
+    [Fact]
+    public async Task Spend_with_end_before_start_or_foreign_currency_is_rejected()
+    {
+        var body = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new
+        {
+            spend = new object[]
+            {
+                new { channel = "tv", periodStart = "2024-02-01", periodEnd = "2024-01-01", amount = 1m, currency = "USD" },
+                new { channel = "tv", periodStart = "2024-02-01", periodEnd = "2024-02-28", amount = 1m, currency = "GBP" },
+            },
+        })).JsonAsync();
+
+        Assert.Equal(2, body.Long("rejected"));
+        Assert.Equal(["periodEnd", "currency"], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+
+    [Fact]
+    public async Task Customer_batch_over_the_limit_is_413_problem()
+    {
+        var customers = Enumerable.Range(0, 10_001).Select(i => new { externalId = $"lim-{i}" }).ToArray();
+
+        await (await _client.PostAsJsonAsync("/api/v1/customers", new { customers })).ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+}

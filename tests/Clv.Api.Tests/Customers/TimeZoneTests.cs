@@ -1,0 +1,45 @@
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Customers;
+
+/// <summary>Purchase days follow the reporting time zone, in the database rollup as in the per-customer calculation.</summary>
+public sealed class TimeZoneTests : IClassFixture<TimeZoneTests.NewYorkApi>
+{
+    private readonly NewYorkApi _api;
+    private readonly HttpClient _client;
+
+    public TimeZoneTests(NewYorkApi api)
+    {
+        _api = api;
+        _client = api.Client();
+    }
+
+    public sealed class NewYorkApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", "America/New_York");
+
+        public HttpClient Client() => Factory.Client();
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Purchases_either_side_of_utc_midnight_are_one_new_york_day()
+    {
+        // 2024-01-10T23:30Z and 2024-01-11T03:00Z are 18:30 and 22:00 on 2024-01-10 in New York (UTC-5).
+        (await _client.PostTransactionsAsync(
+            Tx("tz-1", "tz-cust", "2024-01-10T23:30:00Z"),
+            Tx("tz-2", "tz-cust", "2024-01-11T03:00:00Z"),
+            Tx("tz-3", "tz-cust", "2024-01-11T05:30:00Z"))).EnsureSuccessStatusCode();
+
+        var h = (await (await _client.GetAsync("/api/v1/customers/tz-cust")).JsonAsync()).GetProperty("historical");
+        var asOf = (await (await _client.GetAsync("/api/v1/customers/tz-cust?asOf=2024-01-10")).JsonAsync()).GetProperty("historical");
+
+        Assert.Equal(2, h.Long("purchaseDays")); // 01-10 and 01-11 (05:30Z is 00:30 on the 11th)
+        Assert.Equal(2, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM customer_days"));
+        Assert.Equal(2, asOf.Long("purchaseCount")); // the end of 2024-01-10 in New York is 2024-01-11T05:00Z
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net.Http.Headers;
+using Clv.Api.Authentication;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Clv.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The API in memory, over a database of its own on the test PostgreSQL, migrated at start.
+/// One per test class (xunit class fixture), so classes neither share data nor depend on order.
+/// </summary>
+public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminKey = "test-bootstrap-admin-key";
+
+    private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
+    private string _connectionString = "";
+
+    public string ConnectionString => _connectionString;
+
+    /// <summary>Overrides a configuration value; call before the first client is created.</summary>
+    public ClvApiFactory With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public async Task InitializeAsync() => _connectionString = await TestPostgres.CreateDatabaseAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(_connectionString);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Clv", _connectionString);
+        builder.UseSetting("Database:MigrateOnStartup", "true");
+        builder.UseSetting("Auth:BootstrapAdminKey", AdminKey);
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>A client that sends the given key, or none.</summary>
+    public HttpClient Client(string? apiKey = AdminKey)
+    {
+        var client = CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey);
+        }
+
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    /// <summary>Runs a scalar SQL query against this factory's database, to check what was stored.</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Clv.Api.Tests.Infrastructure;
+
+/// <summary>Small builders and checks shared by the HTTP tests.</summary>
+internal static class HttpAssertions
+{
+    public static object Tx(string id, string customer, string occurredAt = "2024-01-10T12:00:00Z", string type = "purchase",
+        decimal amount = 10m, string currency = "USD", decimal? cost = null) =>
+        new { externalId = id, customerExternalId = customer, occurredAt, type, amount, currency, cost };
+
+    public static Task<HttpResponseMessage> PostTransactionsAsync(this HttpClient client, params object[] items) =>
+        client.PostAsJsonAsync("/api/v1/transactions", new { transactions = items });
+
+    public static Task<HttpResponseMessage> PostCsvAsync(this HttpClient client, string csv, string query = "") =>
+        client.PostAsync("/api/v1/transactions/import" + query, new StringContent(csv, new UTF8Encoding(false), "text/csv"));
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem+json answer with the status, and returns it.</summary>
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var problem = await response.JsonAsync(expected);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+
+    public static decimal Dec(this JsonElement e, string name) => e.GetProperty(name).GetDecimal();
+
+    public static long Long(this JsonElement e, string name) => e.GetProperty(name).GetInt64();
+}

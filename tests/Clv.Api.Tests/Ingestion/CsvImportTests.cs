@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text;
+using Clv.Api.Tests.Infrastructure;
+
+namespace Clv.Api.Tests.Ingestion;
+
+public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private const string Header = "external_id,customer_external_id,occurred_at,type,amount,currency,cost";
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Errors_carry_line_numbers_with_the_header_as_line_one()
+    {
+        var csv = $"{Header}\nl-1,l-cust,2024-01-01T10:00:00Z,purchase,10,USD,\nl-2,l-cust,2024-01-01T10:00:00Z,purchase,abc,USD,\nl-3,l-cust,yesterday,purchase,1,USD,\n";
+
+        var body = await (await _client.PostCsvAsync(csv)).JsonAsync();
+
+        Assert.Equal(3, body.Long("received"));
+        Assert.Equal(1, body.Long("inserted"));
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(3L, "amount"), (4L, "occurred_at")], errors);
+    }
+
+    [Fact]
+    public async Task Crlf_line_ends_and_a_byte_order_mark_are_accepted()
+    {
+        var csv = "\uFEFF" + Header + "\r\nb-1,b-cust,2024-01-01T10:00:00Z,purchase,10.5,USD,4\r\nb-2,b-cust,2024-01-02T10:00:00Z,refund,0.5,USD,\r\n";
+
+        var body = await (await _client.PostCsvAsync(csv)).JsonAsync();
+
+        Assert.Equal(2, body.Long("inserted"));
+        Assert.Equal(0, body.Long("rejected"));
+        Assert.Equal(10m, await api.ScalarAsync<decimal>("SELECT net_revenue FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'b-cust'"));
+    }
+
+    [Fact]
+    public async Task Quoted_fields_may_hold_commas_quotes_and_line_breaks_and_later_lines_keep_their_numbers()
+    {
+        var csv = $"{Header}\n\"q-1\",\"q,cust \"\"one\"\"\nsecond line\",2024-01-01T10:00:00Z,purchase,\"1.5\",USD,\nq-2,q-cust,2024-01-01T10:00:00Z,purchase,-1,USD,\n";
+
+        var body = await (await _client.PostCsvAsync(csv)).JsonAsync();
+
+        Assert.Equal(1, body.Long("inserted"));
+        Assert.Equal(4, body.GetProperty("errors")[0].GetProperty("line").GetInt64());
+        Assert.Equal(1, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = E'q,cust \"one\"\\nsecond line'"));
+    }
+
+    [Fact]
+    public async Task Header_without_a_required_column_is_400_problem_naming_it()
+    {
+        var problem = await (await _client.PostCsvAsync("external_id,customer_external_id,occurred_at,type,currency\nh-1,h,2024-01-01T00:00:00Z,purchase,USD\n"))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("amount", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unclosed_quote_is_400_problem()
+    {
+        await (await _client.PostCsvAsync($"{Header}\n\"u-1,u,2024-01-01T00:00:00Z,purchase,1,USD,\n")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_is_400_problem()
+    {
+        var bytes = Encoding.UTF8.GetBytes($"{Header}\nv-1,").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes(",2024-01-01T00:00:00Z,purchase,1,USD,\n")).ToArray();
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+
+        await (await _client.PostAsync("/api/v1/transactions/import", content)).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Atomic_import_with_an_invalid_row_is_422_and_stores_nothing()
+    {
+        var csv = $"{Header}\nat-1,at-cust,2024-01-01T10:00:00Z,purchase,10,USD,\nat-2,at-cust,2024-01-01T10:00:00Z,sale,10,USD,\n";
+
+        var problem = await (await _client.PostCsvAsync(csv, "?atomic=true")).ProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(3, problem.GetProperty("errors")[0].GetProperty("line").GetInt64());
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'at-%'"));
+    }
+
+    [Fact]
+    public async Task Import_larger_than_a_chunk_is_stored_whole_and_replays_as_duplicates()
+    {
+        var csv = new StringBuilder(Header + "\n");
+        for (var i = 0; i < 120_000; i++)
+        {
+            csv.Append("big-").Append(i).Append(",big-c").Append(i % 5_000).Append(",2024-01-01T10:00:00Z,purchase,1.25,USD,\n");
+        }
+
+        var first = await (await _client.PostCsvAsync(csv.ToString())).JsonAsync();
+        var replay = await (await _client.PostCsvAsync(csv.ToString())).JsonAsync();
+
+        Assert.Equal(120_000, first.Long("inserted"));
+        Assert.Equal(120_000, replay.Long("duplicates"));
+        Assert.Equal(150_000m, await api.ScalarAsync<decimal>("SELECT sum(net_revenue) FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'big-c%'"));
+    }
+
+    [Fact]
+    public async Task Json_to_the_import_endpoint_is_415_problem()
+    {
+        var response = await _client.PostAsync("/api/v1/transactions/import", new StringContent("{}", Encoding.UTF8, "application/json"));
+
+        await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+    }
+}

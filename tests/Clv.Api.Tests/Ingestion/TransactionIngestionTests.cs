@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Ingestion;
+
+public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Post_batch_stores_valid_items_and_rejects_invalid_ones_by_index()
+    {
+        var response = await _client.PostTransactionsAsync(
+            Tx("v-1", "v-cust", amount: 10m),
+            Tx("v-2", "v-cust", amount: -1m),
+            Tx("v-3", "v-cust", occurredAt: "2024-01-10T12:00:00"),
+            Tx("v-4", "v-cust", type: "refund", amount: 3m));
+
+        var body = await response.JsonAsync();
+        Assert.Equal(4, body.Long("received"));
+        Assert.Equal(2, body.Long("inserted"));
+        Assert.Equal(2, body.Long("rejected"));
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(1, "amount"), (2, "occurredAt")], errors);
+        Assert.Equal(2, await api.ScalarAsync<long>("SELECT count(*) FROM transactions t JOIN customers c ON c.id = t.customer_id WHERE c.external_id = 'v-cust'"));
+    }
+
+    [Fact]
+    public async Task Post_batch_with_duplicate_external_ids_stores_each_once()
+    {
+        var response = await _client.PostTransactionsAsync(Tx("d-1", "d-cust", amount: 5m), Tx("d-1", "d-cust", amount: 7m), Tx("d-2", "d-cust"));
+
+        var body = await response.JsonAsync();
+        Assert.Equal(2, body.Long("inserted"));
+        Assert.Equal(1, body.Long("duplicates"));
+        Assert.Equal(5m, await api.ScalarAsync<decimal>("SELECT amount FROM transactions WHERE external_id = 'd-1'"));
+    }
+
+    [Fact]
+    public async Task Replaying_the_same_batch_stores_nothing_new()
+    {
+        object[] batch = [Tx("r-1", "r-cust", amount: 12.5m), Tx("r-2", "r-cust", occurredAt: "2024-02-01T09:00:00+02:00", amount: 7.25m)];
+        (await _client.PostTransactionsAsync(batch)).EnsureSuccessStatusCode();
+
+        var replay = await (await _client.PostTransactionsAsync(batch)).JsonAsync();
+
+        Assert.Equal(0, replay.Long("inserted"));
+        Assert.Equal(2, replay.Long("duplicates"));
+        var customer = await (await _client.GetAsync("/api/v1/customers/r-cust")).JsonAsync();
+        Assert.Equal(19.75m, customer.GetProperty("historical").Dec("netRevenue"));
+        Assert.Equal(2, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'r-%'"));
+    }
+
+    [Fact]
+    public async Task Atomic_batch_with_an_invalid_item_is_422_and_stores_nothing()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/transactions?atomic=true",
+            new { transactions = new[] { Tx("a-1", "a-cust"), Tx("a-2", "a-cust", currency: "XYZ") } });
+
+        var problem = await response.ProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("index").GetInt32());
+        Assert.Equal("currency", error.GetProperty("field").GetString());
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'a-cust'"));
+    }
+
+    [Fact]
+    public async Task Transaction_in_another_currency_is_rejected_naming_the_currency()
+    {
+        var body = await (await _client.PostTransactionsAsync(Tx("fx-1", "fx-cust", currency: "EUR"))).JsonAsync();
+
+        var message = body.GetProperty("errors")[0].GetProperty("message").GetString();
+        Assert.Contains("EUR", message, StringComparison.Ordinal);
+        Assert.Equal(1, body.Long("rejected"));
+    }
+
+    [Fact]
+    public async Task Refund_of_zero_and_more_than_four_decimals_are_rejected_but_a_free_order_is_stored()
+    {
+        var body = await (await _client.PostTransactionsAsync(
+            Tx("z-1", "z-cust", type: "refund", amount: 0m),
+            Tx("z-2", "z-cust", amount: 1.23456m),
+            Tx("z-3", "z-cust", amount: 0m))).JsonAsync();
+
+        Assert.Equal(1, body.Long("inserted"));
+        Assert.Equal([0, 1], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("index").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Dates_before_1970_or_more_than_a_day_ahead_are_rejected()
+    {
+        var ahead = DateTimeOffset.UtcNow.AddDays(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var body = await (await _client.PostTransactionsAsync(Tx("dt-1", "dt-cust", occurredAt: "1969-12-31T23:59:59Z"), Tx("dt-2", "dt-cust", occurredAt: ahead))).JsonAsync();
+
+        Assert.Equal(2, body.Long("rejected"));
+        Assert.All(body.GetProperty("errors").EnumerateArray(), e => Assert.Equal("occurredAt", e.GetProperty("field").GetString()));
+    }
+
+    [Fact]
+    public async Task Unknown_customer_is_created_and_acquired_at_its_first_transaction()
+    {
+        (await _client.PostTransactionsAsync(Tx("u-2", "u-cust", occurredAt: "2024-03-05T10:00:00Z"), Tx("u-1", "u-cust", occurredAt: "2024-03-01T08:00:00Z"))).EnsureSuccessStatusCode();
+
+        var customer = await (await _client.GetAsync("/api/v1/customers/u-cust")).JsonAsync();
+        Assert.Equal(DateTimeOffset.Parse("2024-03-01T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture), customer.GetProperty("acquiredAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Batch_over_ten_thousand_items_is_413()
+    {
+        var items = Enumerable.Range(0, 10_001).Select(i => Tx($"big-{i}", "big-cust")).ToArray();
+
+        var response = await _client.PostTransactionsAsync(items);
+
+        await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'big-%'"));
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_400_problem_naming_the_path()
+    {
+        var response = await _client.PostAsync("/api/v1/transactions",
+            new StringContent("""{"transactions":[{"externalId":"m-1","amount":"ten"}]}""", Encoding.UTF8, "application/json"));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("transactions[0].amount", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Truncated_json_is_400_problem()
+    {
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent("""{"transactions":[{"externalId":""", Encoding.UTF8, "application/json"));
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_415_problem()
+    {
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent("externalId=1", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Body_without_transactions_array_is_400_problem()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/transactions", new { items = Array.Empty<object>() });
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Unknown_json_fields_are_ignored()
+    {
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent(
+            """{"transactions":[{"externalId":"x-1","customerExternalId":"x-cust","occurredAt":"2024-01-01T00:00:00Z","type":"purchase","amount":1,"currency":"USD","coupon":"SPRING"}],"source":"crm"}""",
+            Encoding.UTF8, "application/json"));
+
+        Assert.Equal(1, (await response.JsonAsync()).Long("inserted"));
+    }
+}
