@@ -30,6 +30,7 @@ shutdown() {
     fi
 }
 trap shutdown EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -39,6 +40,11 @@ if [ ! -d "$data_dir" ]; then
     if clv_is_root; then chmod 711 "$data_dir"; else chmod 700 "$data_dir"; fi
 fi
 data_dir=$(cd "$data_dir" && pwd)
+
+# One run per data directory: a second one would reuse, then stop, the first one's cluster.
+# Children get `9>&-` so a server outliving a killed run does not keep the lock.
+exec 9>"$data_dir/run.lock"
+flock -n 9 || clv_die "another scripts/run.sh is using $data_dir"
 
 # Prints the directory that holds the cluster (data/ and server.log), creating it the first time.
 # As root, when the postgres user cannot reach $data_dir (a clone under /root, say), the cluster
@@ -99,14 +105,14 @@ start_local_database() {
 
     pgdata=$dir/data
     if clv_pg_is_running "$pgdata"; then
-        # Left behind by a run that was killed outright; it is stopped when this run ends.
+        # Left behind by a run that was killed outright (we hold the lock); stopped when this run ends.
         pg_port=$(sed -n 4p "$pgdata/postmaster.pid")
         clv_log "Reusing the PostgreSQL already running from $pgdata on port $pg_port"
     else
         ! clv_port_in_use "$pg_port" ||
             clv_die "port $pg_port is in use; choose another with CLV_PG_PORT"
         clv_log "Starting PostgreSQL on 127.0.0.1:$pg_port (log: $dir/server.log)"
-        clv_pg_start "$pgdata" "$pg_port" "$dir/server.log" || clv_die "PostgreSQL did not start"
+        clv_pg_start "$pgdata" "$pg_port" "$dir/server.log" 9>&- || clv_die "PostgreSQL did not start"
     fi
 
     export PGPASSWORD=$password
@@ -159,7 +165,7 @@ cat >&2 <<MSG
 
 MSG
 
-dotnet "$api_dll" "$@" &
+dotnet "$api_dll" "$@" 9>&- &
 api_pid=$!
 status=0
 wait "$api_pid" || status=$?
