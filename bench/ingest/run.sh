@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Ingest benchmark: CDNOW_master x10 through the API's CSV import, against psql \copy of the same
+# CSV into a plain indexed table on the same PostgreSQL. Prints rows/s for both and their ratio,
+# and the API process's peak RSS during the import.
+#
+# Usage: bench/ingest/run.sh [--raw-only] [CDNOW_master.txt]
+#   CDNOW_MASTER      the source file when no argument is given
+#                     (default: shared/data/cdnow/CDNOW_master.txt beside the repository)
+#   CLV_BENCH_COPIES  how many copies of the file to import (default 10)
+#   --raw-only        skip the API: measure psql \copy alone
+# Everything it starts (a throwaway PostgreSQL cluster, the API) listens on 127.0.0.1 only and
+# is stopped on exit. The CSV, the API log and the response go to bench/out/.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../../scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
+# shellcheck source=../../scripts/lib/pg.sh
+. "$root/scripts/lib/pg.sh"
+
+raw_only=false
+master=
+for arg in "$@"; do
+    case $arg in
+        --raw-only) raw_only=true ;;
+        -*) clv_die "unknown option $arg (usage: $0 [--raw-only] [CDNOW_master.txt])" ;;
+        *) master=$arg ;;
+    esac
+done
+if [ -z "$master" ]; then
+    master=${CDNOW_MASTER:-$root/../shared/data/cdnow/CDNOW_master.txt}
+    [ -f "$master" ] || master=/work/shared/data/cdnow/CDNOW_master.txt
+fi
+[ -f "$master" ] || clv_die "CDNOW master file not found: $master (pass it as an argument or CDNOW_MASTER)"
+master=$(readlink -f "$master")
+copies=${CLV_BENCH_COPIES:-10}
+
+out=$root/bench/out
+mkdir -p "$out"
+csv=$out/cdnow_x$copies.csv
+
+api_pid=
+sampler_pid=
+cleanup() {
+    trap '' INT TERM
+    [ -z "$sampler_pid" ] || clv_stop_child "$sampler_pid" 2
+    [ -z "$api_pid" ] || clv_stop_child "$api_pid" 30
+    clv_pg_throwaway_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Seconds between two $EPOCHREALTIME readings, and rows per second.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+
+# Writes the highest VmRSS (kB) of PID to FILE every 0.2 s, until PID exits or this is killed.
+sample_peak_rss() {
+    local pid=$1 file=$2 peak=0 kb
+    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
+        if [ "$kb" -gt "$peak" ]; then
+            peak=$kb
+            printf '%s\n' "$peak" >"$file"
+        fi
+        sleep 0.2
+    done
+}
+
+mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb / 1024 }'; }
+
+clv_log "Writing $copies copies of $master to ${csv#"$root"/}"
+masters=()
+for _ in $(seq 1 "$copies"); do masters+=("$master"); done
+awk -f "$root/bench/ingest/cdnow-to-csv.awk" "${masters[@]}" >"$csv"
+rows=$(($(wc -l <"$csv") - 1))
+clv_log "$rows rows, $(du -h "$csv" | cut -f1)"
+
+clv_pg_throwaway_start
+psql_bench() { psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_bench -d postgres -c 'create database clv_bench_api' -c 'create database clv_bench_raw'
+clv_log "PostgreSQL on 127.0.0.1:$CLV_PG_TMP_PORT"
+
+api_status=skipped
+if ! $raw_only; then
+    clv_log "Building src/Clv.Api (Release)"
+    dotnet build "$root/src/Clv.Api" -c Release -nologo -v quiet
+    api_port=$(clv_free_port)
+    api_key=clv_$(clv_random_token)
+    api_url=http://127.0.0.1:$api_port
+    ConnectionStrings__Clv=$(clv_pg_throwaway_connection clv_bench_api) \
+        Database__MigrateOnStartup=true \
+        Auth__BootstrapAdminKey=$api_key \
+        ASPNETCORE_CONTENTROOT=$root/src/Clv.Api \
+        dotnet "$root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$api_url" >"$out/api.log" 2>&1 &
+    api_pid=$!
+    clv_log "API (pid $api_pid) on $api_url, log in bench/out/api.log; waiting for /health/ready"
+    clv_wait_http_ok "$api_url/health/ready" 120 "$api_pid" || clv_die "the API did not become ready"
+
+    clv_log "Importing through POST /api/v1/transactions/import"
+    sample_peak_rss "$api_pid" "$out/api-peak-rss-kb" &
+    sampler_pid=$!
+    t0=$EPOCHREALTIME
+    http_code=$(curl -sS -o "$out/api-response.txt" -w '%{http_code}' --max-time 3600 \
+        --data-binary "@$csv" -H 'Content-Type: text/csv' -H "X-Api-Key: $api_key" \
+        "$api_url/api/v1/transactions/import") || http_code=000
+    t1=$EPOCHREALTIME
+    clv_stop_child "$sampler_pid" 2
+    sampler_pid=
+    api_seconds=$(elapsed "$t0" "$t1")
+    api_peak_kb=$(cat "$out/api-peak-rss-kb" 2>/dev/null || echo 0)
+    api_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$api_pid/status" 2>/dev/null || echo 0)
+    if [[ $http_code == 2* ]]; then
+        api_status=ok
+    else
+        api_status="failed: HTTP $http_code, response in bench/out/api-response.txt"
+        clv_log "API import $api_status"
+        head -c 500 "$out/api-response.txt" >&2 || true
+        echo >&2
+    fi
+    clv_stop_child "$api_pid" 30
+    api_pid=
+fi
+
+clv_log "Loading the same CSV with psql \\copy into raw_tx"
+psql_bench -d clv_bench_raw <<'SQL'
+create table raw_tx (
+    external_id text unique,
+    customer_external_id text,
+    occurred_at timestamptz,
+    type text,
+    amount numeric(19, 4),
+    currency char(3)
+);
+create index on raw_tx (customer_external_id, occurred_at);
+SQL
+t0=$EPOCHREALTIME
+psql_bench -d clv_bench_raw -c "\\copy raw_tx from '$csv' with (format csv, header true)"
+t1=$EPOCHREALTIME
+raw_seconds=$(elapsed "$t0" "$t1")
+loaded=$(psql_bench -d clv_bench_raw -tA -c 'select count(*) from raw_tx')
+[ "$loaded" -eq "$rows" ] || clv_die "raw_tx holds $loaded rows, expected $rows"
+raw_rate=$(per_second "$rows" "$raw_seconds")
+
+echo
+echo "Ingest of $rows rows (CDNOW_master x$copies)"
+if [ "$api_status" = ok ]; then
+    api_rate=$(per_second "$rows" "$api_seconds")
+    printf '  API import:   %8.3f s %10s rows/s   peak RSS %s (sampled), VmHWM %s\n' \
+        "$api_seconds" "$api_rate" "$(mb "$api_peak_kb")" "$(mb "$api_hwm_kb")"
+else
+    printf '  API import:   %s\n' "$api_status"
+fi
+printf '  psql \\copy:   %8.3f s %10s rows/s\n' "$raw_seconds" "$raw_rate"
+if [ "$api_status" = ok ]; then
+    printf '  ratio api/raw (rows/s): %s\n' "$(awk -v a="$api_rate" -v r="$raw_rate" 'BEGIN { printf "%.2f", a / r }')"
+fi
+[ "$api_status" = ok ] || [ "$api_status" = skipped ]

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the solution in Release and runs every test project under tests/, then prints
+#   Total: N passed, N failed, N skipped
+# as the last line. Exits non-zero when the build or any test fails.
+#
+# PostgreSQL for the integration tests, first available of:
+#   1. CLV_TEST_CONNECTION, if set (a superuser/createdb connection string to database postgres);
+#   2. a throwaway cluster started here from the local server binaries, deleted on exit;
+#   3. nothing: the tests fall back to Testcontainers (needs Docker).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=lib/common.sh
+. "$root/scripts/lib/common.sh"
+# shellcheck source=lib/pg.sh
+. "$root/scripts/lib/pg.sh"
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/clv-test-results.XXXXXX")
+cleanup() {
+    clv_pg_throwaway_stop
+    rm -rf "$results"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Prints "passed failed skipped" from a TRX file's <Counters .../>. xUnit's skipped tests count
+# in "total" but in no other counter, so skipped is what is neither passed nor failed.
+trx_counts() {
+    sed -n 's/.*<Counters \(.*\)\/>.*/\1/p' "$1" | awk '{
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] = kv[2] }
+    } END {
+        failed = c["failed"] + c["error"] + c["timeout"] + c["aborted"]
+        skipped = c["total"] - c["passed"] - failed
+        print c["passed"] + 0, failed + 0, (skipped > 0 ? skipped : 0)
+    }'
+}
+
+clv_log "Building Clv.sln (Release)"
+dotnet build "$root/Clv.sln" -c Release -nologo -v minimal
+
+if [ -n "${CLV_TEST_CONNECTION:-}" ]; then
+    clv_log "Integration tests use CLV_TEST_CONNECTION"
+elif clv_pg_bindir >/dev/null; then
+    clv_pg_throwaway_start
+    CLV_TEST_CONNECTION=$(clv_pg_throwaway_connection)
+    export CLV_TEST_CONNECTION
+    clv_log "Integration tests use a throwaway PostgreSQL on 127.0.0.1:$CLV_PG_TMP_PORT"
+else
+    clv_log "No PostgreSQL server binaries: integration tests fall back to Testcontainers (needs Docker)"
+fi
+
+passed=0 failed=0 skipped=0 status=0
+for project in "$root"/tests/*/*.csproj; do
+    name=$(basename "$project" .csproj)
+    clv_log "Testing $name"
+    # A test that hangs is aborted instead of eating CI's time limit.
+    if ! dotnet test "$project" -c Release --no-build -nologo -v minimal \
+        --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+        --blame-hang-timeout "${CLV_TEST_HANG_TIMEOUT:-15m}" --blame-hang-dump-type none; then
+        status=1
+    fi
+    if [ -f "$results/$name.trx" ]; then
+        read -r p f s < <(trx_counts "$results/$name.trx")
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    else
+        clv_log "$name produced no test results"
+        status=1
+    fi
+done
+
+[ "$failed" -eq 0 ] || status=1
+echo "Total: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
