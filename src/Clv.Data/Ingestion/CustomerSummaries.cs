@@ -19,28 +19,32 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    // Upserts, so a customer created by this batch gets its row here, zeros included when none
+    // of its transactions were new.
     private const string RecomputeSql = """
-        UPDATE customer_summaries s SET
-            purchase_count = a.purchase_count,
-            purchase_days = a.purchase_days,
-            gross_revenue = a.gross_revenue,
-            refunds = a.refunds,
-            net_revenue = a.gross_revenue - a.refunds,
-            known_cost = a.known_cost,
-            first_purchase_at = a.first_purchase_at,
-            last_purchase_at = a.last_purchase_at
-        FROM (
-            SELECT customer_id,
-                   sum(purchase_count)::int AS purchase_count,
-                   count(*) FILTER (WHERE purchase_count > 0)::int AS purchase_days,
-                   sum(gross_revenue) AS gross_revenue,
-                   sum(refunds) AS refunds,
-                   CASE WHEN sum(cost_count) > 0 THEN sum(cost) END AS known_cost,
-                   min(first_purchase_at) AS first_purchase_at,
-                   max(last_purchase_at) AS last_purchase_at
-            FROM customer_days
-            WHERE customer_id = ANY(@ids)
-            GROUP BY customer_id) a
-        WHERE s.customer_id = a.customer_id
+        INSERT INTO customer_summaries AS s (customer_id, purchase_count, purchase_days, gross_revenue, refunds,
+                                             net_revenue, known_cost, first_purchase_at, last_purchase_at)
+        SELECT ids.id,
+               coalesce(sum(d.purchase_count), 0)::int,
+               count(d.day) FILTER (WHERE d.purchase_count > 0)::int,
+               coalesce(sum(d.gross_revenue), 0),
+               coalesce(sum(d.refunds), 0),
+               coalesce(sum(d.gross_revenue), 0) - coalesce(sum(d.refunds), 0),
+               CASE WHEN sum(d.cost_count) > 0 THEN sum(d.cost) END,
+               min(d.first_purchase_at),
+               max(d.last_purchase_at)
+        FROM unnest(@ids) AS ids(id)
+        LEFT JOIN customer_days d ON d.customer_id = ids.id
+        GROUP BY ids.id
+        ORDER BY ids.id
+        ON CONFLICT (customer_id) DO UPDATE SET
+            purchase_count = excluded.purchase_count,
+            purchase_days = excluded.purchase_days,
+            gross_revenue = excluded.gross_revenue,
+            refunds = excluded.refunds,
+            net_revenue = excluded.net_revenue,
+            known_cost = excluded.known_cost,
+            first_purchase_at = excluded.first_purchase_at,
+            last_purchase_at = excluded.last_purchase_at
         """;
 }

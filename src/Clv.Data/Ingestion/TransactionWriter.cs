@@ -28,9 +28,18 @@ public sealed class TransactionWriter(ClvDbContext db)
         return await db.InTransactionAsync(async (connection, ct) =>
         {
             await StageAsync(connection, rows, ct);
-            await ExecuteAsync(connection, CreateCustomersSql, ct, new NpgsqlParameter("now", now));
-
             var touched = new List<long>();
+            await using (var create = new NpgsqlCommand(CreateCustomersSql, connection))
+            {
+                create.Parameters.Add(new NpgsqlParameter("now", now));
+                await using var created = await create.ExecuteReaderAsync(ct);
+                while (await created.ReadAsync(ct))
+                {
+                    touched.Add(created.GetInt64(0));
+                }
+            }
+
+
             long inserted = 0;
             await using (var command = new NpgsqlCommand(InsertTransactionsSql, connection))
             {
@@ -44,7 +53,7 @@ public sealed class TransactionWriter(ClvDbContext db)
                 }
             }
 
-            await CustomerSummaries.RecomputeAsync(connection, touched, ct);
+            await CustomerSummaries.RecomputeAsync(connection, touched.Distinct().ToList(), ct);
             return new WriteCounts(inserted, rows.Count - inserted);
         }, cancellationToken);
     }
@@ -90,16 +99,15 @@ public sealed class TransactionWriter(ClvDbContext db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // Customers a batch names but the database does not know yet; each gets its empty summary row.
+    // Customers a batch names but the database does not know yet, acquired at their first
+    // transaction of the batch (nothing older can be stored for a customer that did not exist).
     private const string CreateCustomersSql = """
-        WITH created AS (
-            INSERT INTO customers (external_id, acquired_at_is_explicit, created_at, updated_at)
-            SELECT DISTINCT customer_external_id, false, @now, @now FROM staging_transactions
-            ORDER BY 1
-            ON CONFLICT (external_id) DO NOTHING
-            RETURNING id)
-        INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue)
-        SELECT id, 0, 0, 0, 0, 0 FROM created
+        INSERT INTO customers (external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at)
+        SELECT customer_external_id, min(occurred_at), false, @now, @now FROM staging_transactions
+        GROUP BY customer_external_id
+        ORDER BY customer_external_id
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING id
         """;
 
     // One statement: the first of each external id in the batch is inserted unless already stored;
