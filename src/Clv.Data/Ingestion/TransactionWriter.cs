@@ -60,6 +60,8 @@ public sealed class TransactionWriter(ClvDbContext db)
 
     private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
     {
+        // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
+        await ExecuteAsync(connection, "SET LOCAL work_mem = '64MB'", ct);
         await ExecuteAsync(connection, """
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
