@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading.Channels;
 using Clv.Api.Errors;
 using Clv.Data;
 using Clv.Data.Ingestion;
@@ -20,10 +22,14 @@ public sealed class TransactionIngestion(
     TransactionWriter writer,
     IValidator<TransactionItem> validator,
     IOptions<ClvOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    IServiceScopeFactory scopes)
 {
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 50_000;
+
+    /// <summary>Database connections that write the chunks of one CSV import at once.</summary>
+    public const int CsvWriters = 2;
 
     private static readonly string[] CsvRequired = ["external_id", "customer_external_id", "occurred_at", "type", "amount", "currency"];
 
@@ -54,23 +60,31 @@ public sealed class TransactionIngestion(
     /// <summary>Ingests a CSV body, streamed: memory stays flat however long the file is.</summary>
     public async Task<TransactionIngestResponse> ImportCsvAsync(Stream body, bool atomic, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(body);
+        var read = new CsvReadState();
+        var chunks = ReadChunksAsync(body, read, atomic, cancellationToken);
+        var counts = atomic
+            ? await WriteInOneTransactionAsync(chunks, read.Errors, cancellationToken)
+            : await WriteInParallelAsync(chunks, cancellationToken);
+        return Respond(read.Received, counts, read.Errors);
+    }
+
+    private sealed class CsvReadState
+    {
+        public long Received { get; set; }
+
+        public ItemErrors Errors { get; } = new();
+    }
+
+    // Yields validated rows in chunks of CsvChunkRows; records every invalid row in the state.
+    private async IAsyncEnumerable<List<TransactionRow>> ReadChunksAsync(
+        Stream body, CsvReadState read, bool atomic, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         using var text = new StreamReader(body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 64 * 1024);
         var csv = new CsvRecordReader(text);
         var fields = new List<string>();
         var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
-        var errors = new ItemErrors();
         var chunk = new List<TransactionRow>(CsvChunkRows);
-        long received = 0, inserted = 0, duplicates = 0;
-
-        async Task WriteChunkAsync()
-        {
-            var counts = await writer.WriteAsync(chunk, time.GetUtcNow(), options.Value.ReportingTimeZone, cancellationToken);
-            inserted += counts.Created;
-            duplicates += counts.Existing;
-            chunk.Clear();
-        }
-
-        await using var outer = atomic ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         while (await ReadRecordAsync(csv, fields, cancellationToken))
         {
             if (fields is [""])
@@ -78,7 +92,7 @@ public sealed class TransactionIngestion(
                 continue; // a blank line
             }
 
-            received++;
+            read.Received++;
             var item = ToItem(fields, columns, out var parseErrors);
             var failures = parseErrors.Concat(validator.Validate(item).Errors
                 .Where(f => !parseErrors.Any(p => p.Field == f.PropertyName))
@@ -86,12 +100,12 @@ public sealed class TransactionIngestion(
             if (failures.Count > 0)
             {
                 var line = csv.RecordLine;
-                errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
+                read.Errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
                 continue;
             }
 
-            // Atomic mode reads on to report every error, but stops writing at the first.
-            if (atomic && errors.Rejected > 0)
+            // Atomic mode reads on to report every error, but keeps no rows after the first.
+            if (atomic && read.Errors.Rejected > 0)
             {
                 continue;
             }
@@ -99,18 +113,84 @@ public sealed class TransactionIngestion(
             chunk.Add(ToRow(item));
             if (chunk.Count == CsvChunkRows)
             {
-                await WriteChunkAsync();
+                yield return chunk;
+                chunk = new List<TransactionRow>(CsvChunkRows);
             }
         }
 
-        errors.ThrowIfAtomicAndRejected(atomic);
-        await WriteChunkAsync();
-        if (outer is not null)
+        if (chunk.Count > 0)
         {
-            await outer.CommitAsync(cancellationToken);
+            yield return chunk;
+        }
+    }
+
+    private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<List<TransactionRow>> chunks, ItemErrors errors, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        long created = 0, existing = 0;
+        await foreach (var chunk in chunks)
+        {
+            if (errors.Rejected > 0)
+            {
+                continue; // the request fails with 422 once the file is read; nothing is committed
+            }
+
+            var counts = await writer.WriteAsync(chunk, time.GetUtcNow(), options.Value.ReportingTimeZone, cancellationToken);
+            (created, existing) = (created + counts.Created, existing + counts.Existing);
         }
 
-        return Respond(received, new WriteCounts(inserted, duplicates), errors);
+        errors.ThrowIfAtomicAndRejected(atomic: true);
+        await transaction.CommitAsync(cancellationToken);
+        return new WriteCounts(created, existing);
+    }
+
+    // Chunks are written by CsvWriters connections at once while the next chunk is parsed, so the
+    // database uses every core. Each chunk is its own transaction; a failed write stops the import
+    // and fails the request, and the chunks committed before it stay (re-sending is safe).
+    private async Task<WriteCounts> WriteInParallelAsync(IAsyncEnumerable<List<TransactionRow>> chunks, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var queue = Channel.CreateBounded<List<TransactionRow>>(new BoundedChannelOptions(1) { SingleWriter = true });
+        var writing = Task.WhenAll(Enumerable.Range(0, CsvWriters).Select(_ => WriteChunksAsync(queue.Reader, stop)));
+        try
+        {
+            await foreach (var chunk in chunks.WithCancellation(stop.Token))
+            {
+                await queue.Writer.WriteAsync(chunk, stop.Token);
+            }
+        }
+        catch
+        {
+            queue.Writer.TryComplete();
+            await writing; // a writer's failure, when there was one, is the cause to report
+            throw;
+        }
+
+        queue.Writer.TryComplete();
+        var results = await writing;
+        return new WriteCounts(results.Sum(r => r.Created), results.Sum(r => r.Existing));
+    }
+
+    private async Task<WriteCounts> WriteChunksAsync(ChannelReader<List<TransactionRow>> queue, CancellationTokenSource stop)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var chunkWriter = scope.ServiceProvider.GetRequiredService<TransactionWriter>();
+            long created = 0, existing = 0;
+            await foreach (var chunk in queue.ReadAllAsync(stop.Token))
+            {
+                var counts = await chunkWriter.WriteAsync(chunk, time.GetUtcNow(), options.Value.ReportingTimeZone, stop.Token);
+                (created, existing) = (created + counts.Created, existing + counts.Existing);
+            }
+
+            return new WriteCounts(created, existing);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
     }
 
     private static TransactionIngestResponse Respond(long received, WriteCounts counts, ItemErrors errors) => new()

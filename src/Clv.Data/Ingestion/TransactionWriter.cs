@@ -68,8 +68,18 @@ public sealed class TransactionWriter(ClvDbContext db)
                 type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4)
             ) ON COMMIT DROP
             """, ct);
-        await using var importer = await connection.BeginBinaryImportAsync(
-            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost) FROM STDIN (FORMAT BINARY)", ct);
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            await WriteRowsAsync(importer, rows, ct);
+        }
+
+        // Without statistics the planner guesses the staging table's size and hash-joins every customer.
+        await ExecuteAsync(connection, "ANALYZE staging_transactions", ct);
+    }
+
+    private static async Task WriteRowsAsync(NpgsqlBinaryImporter importer, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
+    {
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];

@@ -3,11 +3,9 @@ namespace Clv.Data.Transactions;
 /// <summary>A purchase or refund, stored once per external id.</summary>
 public sealed class Transaction
 {
-    public long Id { get; set; }
-
     public long CustomerId { get; set; }
 
-    /// <summary>The CRM's id of the transaction, and its idempotency key.</summary>
+    /// <summary>The CRM's id of the transaction: its primary key and idempotency key.</summary>
     public required string ExternalId { get; set; }
 
     public DateTimeOffset OccurredAt { get; set; }

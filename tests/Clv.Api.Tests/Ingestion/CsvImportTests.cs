@@ -100,6 +100,27 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
+    public async Task Malformed_quote_after_a_full_chunk_is_400_and_the_committed_chunks_replay_as_duplicates()
+    {
+        var csv = new StringBuilder(Header + "\n");
+        for (var i = 0; i < 60_000; i++)
+        {
+            csv.Append("mq-").Append(i).Append(",mq-c").Append(i % 100).Append(",2024-01-01T10:00:00Z,purchase,1,USD,\n");
+        }
+
+        var good = csv.ToString();
+        csv.Append("mq-bad,\"mq-c1,2024-01-01T10:00:00Z,purchase,1,USD,\n");
+
+        await (await _client.PostCsvAsync(csv.ToString())).ProblemAsync(HttpStatusCode.BadRequest);
+        var stored = await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'");
+        var retry = await (await _client.PostCsvAsync(good)).JsonAsync();
+
+        Assert.True(stored is 50_000 or 60_000, $"whole chunks only, got {stored}");
+        Assert.Equal(stored, retry.Long("duplicates"));
+        Assert.Equal(60_000, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'"));
+    }
+
+    [Fact]
     public async Task Json_to_the_import_endpoint_is_415_problem()
     {
         var response = await _client.PostAsync("/api/v1/transactions/import", new StringContent("{}", Encoding.UTF8, "application/json"));

@@ -13,6 +13,7 @@ internal sealed class CustomerDayEntityTypeConfiguration : IEntityTypeConfigurat
         builder.Property(d => d.GrossRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(d => d.Refunds).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(d => d.Cost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
-        builder.HasOne<Customer>().WithMany().HasForeignKey(d => d.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        // No foreign key, for the same reason as transactions: the rollup is written from inserted
+        // transactions only, in their database transaction.
     }
 }

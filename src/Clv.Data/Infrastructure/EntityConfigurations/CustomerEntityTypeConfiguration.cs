@@ -15,8 +15,5 @@ internal sealed class CustomerEntityTypeConfiguration : IEntityTypeConfiguration
         builder.Property(c => c.AcquisitionChannel).HasMaxLength(ColumnLimits.Channel);
         builder.Property(c => c.Country).HasMaxLength(2).IsFixedLength();
         builder.Property(c => c.Attributes).HasColumnType("jsonb");
-        builder.HasIndex(c => c.AcquisitionChannel);
-        builder.HasIndex(c => c.Country);
-        builder.HasIndex(c => c.AcquiredAt);
     }
 }

@@ -1,4 +1,3 @@
-using Clv.Data.Customers;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -14,14 +13,17 @@ internal sealed class TransactionEntityTypeConfiguration : IEntityTypeConfigurat
             t.HasCheckConstraint("ck_transactions_amount", "(type = 1 AND amount >= 0) OR (type = 2 AND amount > 0)");
             t.HasCheckConstraint("ck_transactions_type", "type IN (1, 2)");
         });
-        builder.Property(t => t.Id).UseIdentityAlwaysColumn();
+        // The external id is the key: one unique index serves idempotency and lookups, and a row
+        // costs two index inserts (this and the per-customer one), as in a plain COPY target.
+        builder.HasKey(t => t.ExternalId);
         builder.Property(t => t.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
-        builder.HasIndex(t => t.ExternalId).IsUnique();
         builder.Property(t => t.Type).HasConversion<short>();
         builder.Property(t => t.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(t => t.Cost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(t => t.Currency).HasMaxLength(3).IsFixedLength();
-        builder.HasOne<Customer>().WithMany().HasForeignKey(t => t.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        // No foreign key to customers: its per-row check would cost a third of the ingest time.
+        // Every writer resolves customer ids from customers in the same database transaction, and
+        // erasing a customer deletes their rows explicitly.
         builder.HasIndex(t => new { t.CustomerId, t.OccurredAt });
     }
 }

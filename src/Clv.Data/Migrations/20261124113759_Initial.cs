@@ -50,6 +50,26 @@ namespace Clv.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "customer_days",
+                columns: table => new
+                {
+                    customer_id = table.Column<long>(type: "bigint", nullable: false),
+                    day = table.Column<DateOnly>(type: "date", nullable: false),
+                    purchase_count = table.Column<int>(type: "integer", nullable: false),
+                    refund_count = table.Column<int>(type: "integer", nullable: false),
+                    gross_revenue = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
+                    refunds = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
+                    cost = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
+                    cost_count = table.Column<int>(type: "integer", nullable: false),
+                    first_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_customer_days", x => new { x.customer_id, x.day });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "customers",
                 columns: table => new
                 {
@@ -70,29 +90,23 @@ namespace Clv.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "customer_days",
+                name: "transactions",
                 columns: table => new
                 {
+                    external_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     customer_id = table.Column<long>(type: "bigint", nullable: false),
-                    day = table.Column<DateOnly>(type: "date", nullable: false),
-                    purchase_count = table.Column<int>(type: "integer", nullable: false),
-                    refund_count = table.Column<int>(type: "integer", nullable: false),
-                    gross_revenue = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
-                    refunds = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
-                    cost = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
-                    cost_count = table.Column<int>(type: "integer", nullable: false),
-                    first_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    last_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    type = table.Column<short>(type: "smallint", nullable: false),
+                    amount = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
+                    currency = table.Column<string>(type: "character(3)", fixedLength: true, maxLength: 3, nullable: false),
+                    cost = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: true),
+                    ingested_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_customer_days", x => new { x.customer_id, x.day });
-                    table.ForeignKey(
-                        name: "fk_customer_days_customers_customer_id",
-                        column: x => x.customer_id,
-                        principalTable: "customers",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
+                    table.PrimaryKey("pk_transactions", x => x.external_id);
+                    table.CheckConstraint("ck_transactions_amount", "(type = 1 AND amount >= 0) OR (type = 2 AND amount > 0)");
+                    table.CheckConstraint("ck_transactions_type", "type IN (1, 2)");
                 });
 
             migrationBuilder.CreateTable(
@@ -120,34 +134,6 @@ namespace Clv.Data.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "transactions",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
-                    customer_id = table.Column<long>(type: "bigint", nullable: false),
-                    external_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    type = table.Column<short>(type: "smallint", nullable: false),
-                    amount = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
-                    currency = table.Column<string>(type: "character(3)", fixedLength: true, maxLength: 3, nullable: false),
-                    cost = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: true),
-                    ingested_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_transactions", x => x.id);
-                    table.CheckConstraint("ck_transactions_amount", "(type = 1 AND amount >= 0) OR (type = 2 AND amount > 0)");
-                    table.CheckConstraint("ck_transactions_type", "type IN (1, 2)");
-                    table.ForeignKey(
-                        name: "fk_transactions_customers_customer_id",
-                        column: x => x.customer_id,
-                        principalTable: "customers",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
             migrationBuilder.CreateIndex(
                 name: "ix_acquisition_spend_channel_period_start_period_end",
                 table: "acquisition_spend",
@@ -166,21 +152,6 @@ namespace Clv.Data.Migrations
                 columns: new[] { "net_revenue", "customer_id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_customers_acquired_at",
-                table: "customers",
-                column: "acquired_at");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_customers_acquisition_channel",
-                table: "customers",
-                column: "acquisition_channel");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_customers_country",
-                table: "customers",
-                column: "country");
-
-            migrationBuilder.CreateIndex(
                 name: "ix_customers_external_id",
                 table: "customers",
                 column: "external_id",
@@ -190,12 +161,6 @@ namespace Clv.Data.Migrations
                 name: "ix_transactions_customer_id_occurred_at",
                 table: "transactions",
                 columns: new[] { "customer_id", "occurred_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_transactions_external_id",
-                table: "transactions",
-                column: "external_id",
-                unique: true);
         }
 
         /// <inheritdoc />

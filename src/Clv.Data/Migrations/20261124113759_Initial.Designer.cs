@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Clv.Data.Migrations
 {
     [DbContext(typeof(ClvDbContext))]
-    [Migration("20261124111230_Initial")]
+    [Migration("20261124113759_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -115,15 +115,6 @@ namespace Clv.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_customers");
-
-                    b.HasIndex("AcquiredAt")
-                        .HasDatabaseName("ix_customers_acquired_at");
-
-                    b.HasIndex("AcquisitionChannel")
-                        .HasDatabaseName("ix_customers_acquisition_channel");
-
-                    b.HasIndex("Country")
-                        .HasDatabaseName("ix_customers_country");
 
                     b.HasIndex("ExternalId")
                         .IsUnique()
@@ -294,12 +285,10 @@ namespace Clv.Data.Migrations
 
             modelBuilder.Entity("Clv.Data.Transactions.Transaction", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
 
                     b.Property<decimal>("Amount")
                         .HasPrecision(19, 4)
@@ -322,12 +311,6 @@ namespace Clv.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("customer_id");
 
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("external_id");
-
                     b.Property<DateTimeOffset>("IngestedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ingested_at");
@@ -340,12 +323,8 @@ namespace Clv.Data.Migrations
                         .HasColumnType("smallint")
                         .HasColumnName("type");
 
-                    b.HasKey("Id")
+                    b.HasKey("ExternalId")
                         .HasName("pk_transactions");
-
-                    b.HasIndex("ExternalId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_transactions_external_id");
 
                     b.HasIndex("CustomerId", "OccurredAt")
                         .HasDatabaseName("ix_transactions_customer_id_occurred_at");
@@ -358,16 +337,6 @@ namespace Clv.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Clv.Data.Customers.CustomerDay", b =>
-                {
-                    b.HasOne("Clv.Data.Customers.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_customer_days_customers_customer_id");
-                });
-
             modelBuilder.Entity("Clv.Data.Customers.CustomerSummary", b =>
                 {
                     b.HasOne("Clv.Data.Customers.Customer", null)
@@ -376,16 +345,6 @@ namespace Clv.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_customer_summaries_customers_customer_id");
-                });
-
-            modelBuilder.Entity("Clv.Data.Transactions.Transaction", b =>
-                {
-                    b.HasOne("Clv.Data.Customers.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_transactions_customers_customer_id");
                 });
 #pragma warning restore 612, 618
         }
