@@ -73,9 +73,6 @@ public sealed class TransactionWriter(ClvDbContext db)
         {
             await WriteRowsAsync(importer, rows, ct);
         }
-
-        // Without statistics the planner guesses the staging table's size and hash-joins every customer.
-        await ExecuteAsync(connection, "ANALYZE staging_transactions", ct);
     }
 
     private static async Task WriteRowsAsync(NpgsqlBinaryImporter importer, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
@@ -125,11 +122,16 @@ public sealed class TransactionWriter(ClvDbContext db)
     // One statement: the first of each external id in the batch is inserted unless already stored;
     // what was inserted is added to the day rollup, and moves acquired_at earlier where it still
     // follows the first transaction. Returns the customers touched and how many rows each gained.
+    // The customer ids are looked up once per distinct customer through the unique index, so the
+    // cost follows the batch, not the size of the customers table (a hash join would scan it all).
     private const string InsertTransactionsSql = """
-        WITH batch AS (
+        WITH customer_ids AS MATERIALIZED (
+            SELECT k.external_id, (SELECT c.id FROM customers c WHERE c.external_id = k.external_id) AS id
+            FROM (SELECT DISTINCT customer_external_id AS external_id FROM staging_transactions) k),
+        batch AS (
             SELECT DISTINCT ON (s.external_id) s.*, c.id AS customer_id
             FROM staging_transactions s
-            JOIN customers c ON c.external_id = s.customer_external_id
+            JOIN customer_ids c ON c.external_id = s.customer_external_id
             ORDER BY s.external_id, s.ord),
         inserted AS (
             INSERT INTO transactions (customer_id, external_id, occurred_at, type, amount, currency, cost, ingested_at)
