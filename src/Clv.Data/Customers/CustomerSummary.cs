@@ -24,4 +24,16 @@ public sealed class CustomerSummary
     public DateTimeOffset? FirstPurchaseAt { get; set; }
 
     public DateTimeOffset? LastPurchaseAt { get; set; }
+
+    /// <summary>The first purchase day in the reporting time zone: the models' time origin.</summary>
+    public DateOnly? FirstPurchaseDay { get; set; }
+
+    /// <summary>The latest purchase day in the reporting time zone.</summary>
+    public DateOnly? LastPurchaseDay { get; set; }
+
+    /// <summary>
+    /// Σ of the net value (purchases − refunds of the day) of every purchase day after the first:
+    /// the spend model's monetary value is this over the repeat purchase days.
+    /// </summary>
+    public decimal RepeatDaysValue { get; set; }
 }

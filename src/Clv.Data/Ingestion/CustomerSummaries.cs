@@ -23,7 +23,8 @@ internal static class CustomerSummaries
     // of its transactions were new.
     private const string RecomputeSql = """
         INSERT INTO customer_summaries AS s (customer_id, purchase_count, purchase_days, gross_revenue, refunds,
-                                             net_revenue, known_cost, first_purchase_at, last_purchase_at)
+                                             net_revenue, known_cost, first_purchase_at, last_purchase_at,
+                                             first_purchase_day, last_purchase_day, repeat_days_value)
         SELECT ids.id,
                coalesce(sum(d.purchase_count), 0)::int,
                count(d.day) FILTER (WHERE d.purchase_count > 0)::int,
@@ -32,7 +33,11 @@ internal static class CustomerSummaries
                coalesce(sum(d.gross_revenue), 0) - coalesce(sum(d.refunds), 0),
                CASE WHEN sum(d.cost_count) > 0 THEN sum(d.cost) END,
                min(d.first_purchase_at),
-               max(d.last_purchase_at)
+               max(d.last_purchase_at),
+               min(d.day) FILTER (WHERE d.purchase_count > 0),
+               max(d.day) FILTER (WHERE d.purchase_count > 0),
+               coalesce(sum(d.gross_revenue - d.refunds) FILTER (WHERE d.purchase_count > 0)
+                   - (array_agg(d.gross_revenue - d.refunds ORDER BY d.day) FILTER (WHERE d.purchase_count > 0))[1], 0)
         FROM unnest(@ids) AS ids(id)
         LEFT JOIN customer_days d ON d.customer_id = ids.id
         GROUP BY ids.id
@@ -45,6 +50,9 @@ internal static class CustomerSummaries
             net_revenue = excluded.net_revenue,
             known_cost = excluded.known_cost,
             first_purchase_at = excluded.first_purchase_at,
-            last_purchase_at = excluded.last_purchase_at
+            last_purchase_at = excluded.last_purchase_at,
+            first_purchase_day = excluded.first_purchase_day,
+            last_purchase_day = excluded.last_purchase_day,
+            repeat_days_value = excluded.repeat_days_value
         """;
 }

@@ -69,8 +69,8 @@ public sealed class CustomerWriter(ClvDbContext db)
                 updated_at = @now
             RETURNING id, xmax = 0 AS created),
         summaries AS (
-            INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue)
-            SELECT id, 0, 0, 0, 0, 0 FROM upserted WHERE created)
+            INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, repeat_days_value)
+            SELECT id, 0, 0, 0, 0, 0, 0 FROM upserted WHERE created)
         SELECT created FROM upserted
         """;
 }

@@ -181,6 +181,10 @@ namespace Clv.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_purchase_at");
 
+                    b.Property<DateOnly?>("FirstPurchaseDay")
+                        .HasColumnType("date")
+                        .HasColumnName("first_purchase_day");
+
                     b.Property<decimal>("GrossRevenue")
                         .HasPrecision(19, 4)
                         .HasColumnType("numeric(19,4)")
@@ -194,6 +198,10 @@ namespace Clv.Data.Migrations
                     b.Property<DateTimeOffset?>("LastPurchaseAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_purchase_at");
+
+                    b.Property<DateOnly?>("LastPurchaseDay")
+                        .HasColumnType("date")
+                        .HasColumnName("last_purchase_day");
 
                     b.Property<decimal>("NetRevenue")
                         .HasPrecision(19, 4)
@@ -212,6 +220,11 @@ namespace Clv.Data.Migrations
                         .HasPrecision(19, 4)
                         .HasColumnType("numeric(19,4)")
                         .HasColumnName("refunds");
+
+                    b.Property<decimal>("RepeatDaysValue")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("repeat_days_value");
 
                     b.HasKey("CustomerId")
                         .HasName("pk_customer_summaries");

@@ -15,6 +15,7 @@ internal sealed class CustomerSummaryEntityTypeConfiguration : IEntityTypeConfig
         builder.Property(s => s.Refunds).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(s => s.NetRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.RepeatDaysValue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.HasOne<Customer>().WithOne().HasForeignKey<CustomerSummary>(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
 
         // Keyset pagination by historical CLV, ties broken by customer id.

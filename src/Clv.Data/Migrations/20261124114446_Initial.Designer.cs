@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Clv.Data.Migrations
 {
     [DbContext(typeof(ClvDbContext))]
-    [Migration("20261124113759_Initial")]
+    [Migration("20261124114446_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -184,6 +184,10 @@ namespace Clv.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_purchase_at");
 
+                    b.Property<DateOnly?>("FirstPurchaseDay")
+                        .HasColumnType("date")
+                        .HasColumnName("first_purchase_day");
+
                     b.Property<decimal>("GrossRevenue")
                         .HasPrecision(19, 4)
                         .HasColumnType("numeric(19,4)")
@@ -197,6 +201,10 @@ namespace Clv.Data.Migrations
                     b.Property<DateTimeOffset?>("LastPurchaseAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_purchase_at");
+
+                    b.Property<DateOnly?>("LastPurchaseDay")
+                        .HasColumnType("date")
+                        .HasColumnName("last_purchase_day");
 
                     b.Property<decimal>("NetRevenue")
                         .HasPrecision(19, 4)
@@ -215,6 +223,11 @@ namespace Clv.Data.Migrations
                         .HasPrecision(19, 4)
                         .HasColumnType("numeric(19,4)")
                         .HasColumnName("refunds");
+
+                    b.Property<decimal>("RepeatDaysValue")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("repeat_days_value");
 
                     b.HasKey("CustomerId")
                         .HasName("pk_customer_summaries");

@@ -121,7 +121,10 @@ namespace Clv.Data.Migrations
                     net_revenue = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false),
                     known_cost = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: true),
                     first_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    last_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    last_purchase_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    first_purchase_day = table.Column<DateOnly>(type: "date", nullable: true),
+                    last_purchase_day = table.Column<DateOnly>(type: "date", nullable: true),
+                    repeat_days_value = table.Column<decimal>(type: "numeric(19,4)", precision: 19, scale: 4, nullable: false)
                 },
                 constraints: table =>
                 {
