@@ -1,0 +1,165 @@
+using MathNet.Numerics;
+
+namespace Clv.Analytics.Models;
+
+/// <summary>
+/// The likelihood and predictions shared by BG/NBD (shift 0) and the modified BG/NBD (shift 1). In the
+/// modified model a customer may also drop out right after the first purchase, which shifts b + x to b + x + 1
+/// in the beta-geometric terms and makes the dropout branch apply when x = 0 too.
+/// </summary>
+internal static class BetaGeometricFamily
+{
+    /// <summary>
+    /// Mean negative log-likelihood and its gradient in θ = (r, α, a, b). Per customer
+    /// ln L = A₁ + A₂ + ln(e^{A₃} + e^{A₄}), with
+    /// A₁ = lnΓ(r+x) − lnΓ(r) + r ln α, A₂ = lnΓ(a+b) + lnΓ(b+x+s) − lnΓ(b) − lnΓ(a+b+x+s),
+    /// A₃ = −(r+x) ln(α+T), A₄ = ln a − ln(b+x+s−1) − (r+x) ln(α+t_x) (only when x &gt; 0 or s = 1).
+    /// </summary>
+    public static double MeanNegativeLogLikelihood(PatternSet data, int shift, ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        double r = theta[0], alpha = theta[1], a = theta[2], b = theta[3];
+        if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !double.IsFinite(r + alpha + a + b))
+        {
+            return double.NaN;
+        }
+
+        var withGradient = gradient.Length > 0;
+        var nx = data.DistinctX.Length;
+        var constant = new double[nx];
+        var dropout = new double[nx];
+        var dConstantR = withGradient ? new double[nx] : [];
+        var dConstantA = withGradient ? new double[nx] : [];
+        var dConstantB = withGradient ? new double[nx] : [];
+        var dDropoutB = withGradient ? new double[nx] : [];
+
+        var logAlpha = Math.Log(alpha);
+        var logA = Math.Log(a);
+        var lgR = SpecialFunctions.GammaLn(r);
+        var lgAb = SpecialFunctions.GammaLn(a + b);
+        var lgB = SpecialFunctions.GammaLn(b);
+        double psiR = 0, psiAb = 0, psiB = 0;
+        if (withGradient)
+        {
+            psiR = SpecialFunctions.DiGamma(r);
+            psiAb = SpecialFunctions.DiGamma(a + b);
+            psiB = SpecialFunctions.DiGamma(b);
+        }
+
+        for (var k = 0; k < nx; k++)
+        {
+            var x = data.DistinctX[k];
+            var bx = b + x + shift;
+            constant[k] = SpecialFunctions.GammaLn(r + x) - lgR + r * logAlpha
+                + lgAb + SpecialFunctions.GammaLn(bx) - lgB - SpecialFunctions.GammaLn(a + bx);
+            var hasDropout = x > 0 || shift == 1;
+            dropout[k] = hasDropout ? logA - Math.Log(bx - 1) : double.NegativeInfinity;
+            if (withGradient)
+            {
+                var psiAbx = SpecialFunctions.DiGamma(a + bx);
+                dConstantR[k] = SpecialFunctions.DiGamma(r + x) - psiR + logAlpha;
+                dConstantA[k] = psiAb - psiAbx;
+                dConstantB[k] = psiAb + SpecialFunctions.DiGamma(bx) - psiB - psiAbx;
+                dDropoutB[k] = hasDropout ? -1.0 / (bx - 1) : 0.0;
+            }
+        }
+
+        double sum = 0, gR = 0, gAlpha = 0, gA = 0, gB = 0;
+        var xs = data.X;
+        var txs = data.Tx;
+        var ages = data.Age;
+        var weights = data.Weight;
+        var index = data.XIndex;
+        for (var i = 0; i < xs.Length; i++)
+        {
+            var k = index[i];
+            var rx = r + xs[i];
+            var alphaT = alpha + ages[i];
+            var logAlphaT = Math.Log(alphaT);
+            var a3 = -rx * logAlphaT;
+            var w = weights[i];
+            double ll, dropWeight, alphaTx = 0, logAlphaTx = 0;
+            if (double.IsNegativeInfinity(dropout[k]))
+            {
+                ll = constant[k] + a3;
+                dropWeight = 0;
+            }
+            else
+            {
+                alphaTx = alpha + txs[i];
+                logAlphaTx = Math.Log(alphaTx);
+                var a4 = dropout[k] - rx * logAlphaTx;
+                ll = constant[k] + NumericMath.LogAddExp(a3, a4);
+                dropWeight = NumericMath.Logistic(a3 - a4);
+            }
+
+            sum += w * ll;
+            if (withGradient)
+            {
+                var aliveWeight = 1.0 - dropWeight;
+                gR += w * (dConstantR[k] - aliveWeight * logAlphaT - (dropWeight > 0 ? dropWeight * logAlphaTx : 0));
+                gAlpha += w * (r / alpha - aliveWeight * rx / alphaT - (dropWeight > 0 ? dropWeight * rx / alphaTx : 0));
+                gA += w * (dConstantA[k] + dropWeight / a);
+                gB += w * (dConstantB[k] + dropWeight * dDropoutB[k]);
+            }
+        }
+
+        var total = data.TotalWeight;
+        if (withGradient)
+        {
+            gradient[0] = -gR / total;
+            gradient[1] = -gAlpha / total;
+            gradient[2] = -gA / total;
+            gradient[3] = -gB / total;
+        }
+
+        return -sum / total;
+    }
+
+    public static MleOutcome Fit(IReadOnlyList<RfmPattern> patterns, int shift, double penalizer, out double observations)
+    {
+        var data = PatternSet.Create(patterns);
+        observations = data.TotalWeight;
+        if (data.InvalidReason is not null)
+        {
+            return new MleOutcome(null, null, double.NaN, 0, data.InvalidReason);
+        }
+
+        return MaximumLikelihood.Fit(
+            (theta, gradient) => MeanNegativeLogLikelihood(data, shift, theta, gradient),
+            analyticGradient: true,
+            [1.0, 1.0, 1.0, 1.0],
+            penalizer,
+            data.TotalWeight);
+    }
+
+    /// <summary>The log of the odds that a customer with this history has dropped out, versus alive.</summary>
+    public static double LogDropoutOdds(double r, double alpha, double a, double b, int shift, double x, double tx, double age) =>
+        Math.Log(a) - Math.Log(b + x + shift - 1) + (r + x) * (Math.Log(alpha + age) - Math.Log(alpha + tx));
+
+    public static double ProbabilityAlive(double r, double alpha, double a, double b, int shift, double x, double tx, double age) =>
+        x == 0 && shift == 0 ? 1.0 : NumericMath.Logistic(LogDropoutOdds(r, alpha, a, b, shift, x, tx, age));
+
+    /// <summary>
+    /// E[X(t) | x, t_x, T] = (a+b+x+s−1)/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; a+b+x+s−1; z)] · P(alive),
+    /// z = t/(α+T+t). Euler's transformation turns the bracket into 1 − (1−z)^{a−1} ₂F₁(a+b+s−1−r, a−1; a+b+x+s−1; z),
+    /// whose series has small parameters and a large c for large x, so nothing overflows.
+    /// </summary>
+    public static double ConditionalExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
+    {
+        if (t <= 0)
+        {
+            return 0.0;
+        }
+
+        var c = a + b + x + shift - 1;
+        var z = t / (alpha + age + t);
+        var bracket = NumericMath.BetaGeometricBracket(a + b + shift - 1 - r, a - 1, c, z);
+        return c * bracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+    }
+
+    public static double LogLikelihood(double r, double alpha, double a, double b, int shift, double x, double tx, double age)
+    {
+        var data = PatternSet.Create([new RfmPattern(x, tx, age, 1.0)]);
+        return data.InvalidReason is null ? -MeanNegativeLogLikelihood(data, shift, [r, alpha, a, b], []) : double.NaN;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Clv.Analytics.Models;
+
+/// <summary>
+/// Parameters of the BG/NBD model (Fader, Hardie &amp; Lee 2005, "Counting Your Customers the Easy Way"):
+/// purchases follow a Poisson process whose rate is gamma(r, α) across customers; after each repeat purchase a
+/// customer drops out with a probability that is beta(a, b) across customers. Times are in the fit's unit.
+/// </summary>
+/// <param name="R">Shape r of the purchase-rate gamma.</param>
+/// <param name="Alpha">Scale α of the purchase-rate gamma.</param>
+/// <param name="A">a of the dropout-probability beta.</param>
+/// <param name="B">b of the dropout-probability beta.</param>
+public sealed record BgNbdParameters(double R, double Alpha, double A, double B) : IPurchaseModel
+{
+    /// <inheritdoc />
+    public double ConditionalExpectedPurchases(double t, double frequency, double recency, double age) =>
+        BetaGeometricFamily.ConditionalExpectedPurchases(R, Alpha, A, B, 0, t, frequency, recency, age);
+
+    /// <summary>E[X(t)]: expected purchases of a new customer in their first <paramref name="t"/> time units after the first purchase.</summary>
+    /// <param name="t">Length of the period.</param>
+    public double ExpectedPurchases(double t) => ConditionalExpectedPurchases(t, 0, 0, 0);
+
+    /// <inheritdoc />
+    public double ProbabilityAlive(double frequency, double recency, double age) =>
+        BetaGeometricFamily.ProbabilityAlive(R, Alpha, A, B, 0, frequency, recency, age);
+
+    /// <summary>The log-likelihood of one customer's (x, t_x, T).</summary>
+    /// <param name="frequency">x.</param>
+    /// <param name="recency">t_x.</param>
+    /// <param name="age">T.</param>
+    public double LogLikelihood(double frequency, double recency, double age) =>
+        BetaGeometricFamily.LogLikelihood(R, Alpha, A, B, 0, frequency, recency, age);
+}
+
+/// <summary>Fits the BG/NBD model by maximum likelihood.</summary>
+public static class BgNbd
+{
+    /// <summary>
+    /// Fits (r, α, a, b) over log-parameters with BFGS and the analytic gradient. The objective is the
+    /// weighted mean negative log-likelihood plus <paramref name="penalizer"/>·(r² + α² + a² + b²), the
+    /// convention of the Python library lifetimes.
+    /// </summary>
+    /// <param name="patterns">Customers or weighted distinct patterns (see <see cref="RfmPattern.Collapse(IEnumerable{RfmPattern})"/>).</param>
+    /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
+    public static FitResult<BgNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0)
+    {
+        var outcome = BetaGeometricFamily.Fit(patterns, 0, penalizer, out var observations);
+        return outcome.ToFitResult(p => new BgNbdParameters(p[0], p[1], p[2], p[3]), observations);
+    }
+}

@@ -1,0 +1,61 @@
+namespace Clv.Analytics.Models;
+
+/// <summary>A fitted purchase-count ("buy till you die") model, as used by the CLV calculation.</summary>
+public interface IPurchaseModel
+{
+    /// <summary>E[X(t) | x, t_x, T]: expected purchases in the next <paramref name="t"/> time units of a customer with the given history.</summary>
+    /// <param name="t">Length of the forecast period, in the fit's time unit.</param>
+    /// <param name="frequency">x, repeat purchases in calibration.</param>
+    /// <param name="recency">t_x, time of the last purchase since the first.</param>
+    /// <param name="age">T, time since the first purchase.</param>
+    double ConditionalExpectedPurchases(double t, double frequency, double recency, double age);
+
+    /// <summary>P(alive | x, t_x, T): the probability the customer is still active at the end of calibration.</summary>
+    /// <param name="frequency">x, repeat purchases in calibration.</param>
+    /// <param name="recency">t_x, time of the last purchase since the first.</param>
+    /// <param name="age">T, time since the first purchase.</param>
+    double ProbabilityAlive(double frequency, double recency, double age);
+}
+
+/// <summary>Batch predictions over many customers without allocating per customer.</summary>
+public static class PurchaseModelExtensions
+{
+    /// <summary>Writes E[X(t) | x, t_x, T] of each customer into <paramref name="destination"/>.</summary>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="t">Length of the forecast period.</param>
+    /// <param name="customers">The customers' patterns (weights are ignored).</param>
+    /// <param name="destination">Receives one value per customer.</param>
+    public static void ConditionalExpectedPurchases(this IPurchaseModel model, double t, ReadOnlySpan<RfmPattern> customers, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (destination.Length < customers.Length)
+        {
+            throw new ArgumentException("The destination is shorter than the customers.", nameof(destination));
+        }
+
+        for (var i = 0; i < customers.Length; i++)
+        {
+            var c = customers[i];
+            destination[i] = model.ConditionalExpectedPurchases(t, c.Frequency, c.Recency, c.Age);
+        }
+    }
+
+    /// <summary>Writes P(alive | x, t_x, T) of each customer into <paramref name="destination"/>.</summary>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="customers">The customers' patterns (weights are ignored).</param>
+    /// <param name="destination">Receives one value per customer.</param>
+    public static void ProbabilityAlive(this IPurchaseModel model, ReadOnlySpan<RfmPattern> customers, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (destination.Length < customers.Length)
+        {
+            throw new ArgumentException("The destination is shorter than the customers.", nameof(destination));
+        }
+
+        for (var i = 0; i < customers.Length; i++)
+        {
+            var c = customers[i];
+            destination[i] = model.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
+        }
+    }
+}

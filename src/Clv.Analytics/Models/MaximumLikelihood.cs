@@ -1,0 +1,280 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Optimization;
+
+namespace Clv.Analytics.Models;
+
+/// <summary>
+/// The mean negative log-likelihood at natural parameters θ; when <paramref name="gradient"/> is not empty the
+/// function also writes ∂/∂θ into it. Returns a non-finite value where the likelihood cannot be evaluated.
+/// </summary>
+internal delegate double MeanNegativeLogLikelihood(ReadOnlySpan<double> theta, Span<double> gradient);
+
+/// <summary>What the shared fitting machinery found, before a model gives the numbers their names.</summary>
+internal readonly record struct MleOutcome(
+    double[]? Theta,
+    double[]? StandardErrors,
+    double LogLikelihood,
+    int Iterations,
+    string? FailureReason)
+{
+    public FitResult<TParameters> ToFitResult<TParameters>(Func<double[], TParameters> create, double observations)
+        where TParameters : class => new()
+        {
+            Parameters = FailureReason is null && Theta is not null ? create(Theta) : null,
+            StandardErrors = FailureReason is null && StandardErrors is not null ? create(StandardErrors) : null,
+            LogLikelihood = FailureReason is null ? LogLikelihood : double.NaN,
+            Iterations = Iterations,
+            Observations = observations,
+            FailureReason = FailureReason,
+        };
+}
+
+/// <summary>
+/// Maximum-likelihood fitting over log-parameters with MathNet's BFGS (Nelder–Mead as a fallback start), the
+/// lifetimes-style L2 penalty, an independent convergence check and standard errors from the Hessian.
+/// </summary>
+internal static class MaximumLikelihood
+{
+    /// <summary>Largest |∂objective/∂ln θ| (on the mean scale) accepted at the optimum.</summary>
+    private const double GradientAcceptance = 1e-4;
+
+    private const double NumericalStep = 1e-5;
+    private const double HessianStep = 1e-4;
+
+    /// <summary>
+    /// Minimizes mean NLL(θ) + penalizer·Σθ² over φ = ln θ.
+    /// </summary>
+    /// <param name="meanNll">The model's mean negative log-likelihood.</param>
+    /// <param name="analyticGradient">Whether <paramref name="meanNll"/> fills its gradient argument.</param>
+    /// <param name="initialTheta">Starting parameters (natural scale, positive).</param>
+    /// <param name="penalizer">L2 penalty coefficient, ≥ 0.</param>
+    /// <param name="totalWeight">Total weight of the observations, which scales mean to total.</param>
+    public static MleOutcome Fit(
+        MeanNegativeLogLikelihood meanNll,
+        bool analyticGradient,
+        double[] initialTheta,
+        double penalizer,
+        double totalWeight)
+    {
+        if (!(penalizer >= 0) || double.IsInfinity(penalizer))
+        {
+            return Failed("The penalizer must be a finite number ≥ 0.", 0);
+        }
+
+        var objective = new PenalizedObjective(meanNll, analyticGradient, penalizer, initialTheta.Length);
+        var start = initialTheta.Select(t => Math.Log(t)).ToArray();
+        if (!double.IsFinite(objective.Value(start)))
+        {
+            return Failed("The log-likelihood is not finite at the starting point (invalid or empty data?).", 0);
+        }
+
+        var iterations = 0;
+        var (phi, bfgsIterations, bfgsFailure) = RunBfgs(objective, start);
+        iterations += bfgsIterations;
+        if (bfgsFailure is not null || !IsStationary(objective, phi))
+        {
+            // BFGS's line search can stall far from the optimum on a badly scaled start; a derivative-free
+            // pass gets into the basin, and BFGS then polishes.
+            var (nmPhi, nmIterations, nmFailure) = RunNelderMead(objective, start);
+            iterations += nmIterations;
+            if (nmFailure is not null)
+            {
+                return Failed($"Optimizer failed: {bfgsFailure ?? "not stationary"}; fallback: {nmFailure}", iterations);
+            }
+
+            (phi, bfgsIterations, bfgsFailure) = RunBfgs(objective, nmPhi);
+            iterations += bfgsIterations;
+            if (bfgsFailure is not null)
+            {
+                phi = nmPhi;
+            }
+
+            if (!IsStationary(objective, phi))
+            {
+                return Failed("The optimizer did not reach a stationary point of the likelihood.", iterations);
+            }
+        }
+
+        var theta = phi.Select(p => Math.Exp(p)).ToArray();
+        if (theta.Any(t => !double.IsFinite(t) || t <= 0))
+        {
+            return Failed("The estimates ran off to 0 or infinity: the model is not identified by these data.", iterations);
+        }
+
+        var meanValue = meanNll(theta, []);
+        if (!double.IsFinite(meanValue))
+        {
+            return Failed("The log-likelihood is not finite at the estimates.", iterations);
+        }
+
+        var standardErrors = StandardErrors(objective, phi, theta, totalWeight);
+        if (standardErrors is null)
+        {
+            return Failed("The Hessian at the estimates is not positive definite: not a proper maximum.", iterations);
+        }
+
+        return new MleOutcome(theta, standardErrors, -meanValue * totalWeight, iterations, null);
+    }
+
+    private static MleOutcome Failed(string reason, int iterations) => new(null, null, double.NaN, iterations, reason);
+
+    private static (double[] Phi, int Iterations, string? Failure) RunBfgs(PenalizedObjective objective, double[] start)
+    {
+        var function = ObjectiveFunction.Gradient(v =>
+        {
+            var g = new double[v.Count];
+            var value = objective.ValueAndGradient(v.AsArray() ?? v.ToArray(), g);
+            return (value, Vector<double>.Build.Dense(g));
+        });
+        try
+        {
+            var result = new BfgsMinimizer(1e-7, 1e-12, 1e-14, 2000)
+                .FindMinimum(function, Vector<double>.Build.DenseOfArray(start));
+            return (result.MinimizingPoint.ToArray(), result.Iterations, null);
+        }
+        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException)
+        {
+            return (start, 0, ex.Message);
+        }
+    }
+
+    private static (double[] Phi, int Iterations, string? Failure) RunNelderMead(PenalizedObjective objective, double[] start)
+    {
+        var function = ObjectiveFunction.Value(v =>
+        {
+            var value = objective.Value(v.AsArray() ?? v.ToArray());
+            return double.IsFinite(value) ? value : double.MaxValue;
+        });
+        try
+        {
+            var result = new NelderMeadSimplex(1e-10, 20_000)
+                .FindMinimum(function, Vector<double>.Build.DenseOfArray(start));
+            var phi = result.MinimizingPoint.ToArray();
+            return double.IsFinite(objective.Value(phi)) ? (phi, result.Iterations, null) : (start, result.Iterations, "non-finite optimum");
+        }
+        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException)
+        {
+            return (start, 0, ex.Message);
+        }
+    }
+
+    private static bool IsStationary(PenalizedObjective objective, double[] phi)
+    {
+        var g = new double[phi.Length];
+        var value = objective.ValueAndGradient(phi, g);
+        return double.IsFinite(value) && g.All(d => double.IsFinite(d) && Math.Abs(d) <= GradientAcceptance);
+    }
+
+    /// <summary>
+    /// Standard errors on the natural scale. With f(φ) = F(e^φ): ∂²f/∂φᵢ∂φⱼ = θᵢθⱼF_ij + δᵢⱼθᵢFᵢ, so
+    /// F_ij = (H_φ,ij − δᵢⱼ g_φ,i)/(θᵢθⱼ); the total objective is the mean objective times the total weight.
+    /// </summary>
+    private static double[]? StandardErrors(PenalizedObjective objective, double[] phi, double[] theta, double totalWeight)
+    {
+        var n = phi.Length;
+        var g0 = new double[n];
+        objective.ValueAndGradient(phi, g0);
+        var hessianPhi = new double[n, n];
+        var plus = new double[n];
+        var minus = new double[n];
+        for (var j = 0; j < n; j++)
+        {
+            var shifted = (double[])phi.Clone();
+            shifted[j] = phi[j] + HessianStep;
+            objective.ValueAndGradient(shifted, plus);
+            shifted[j] = phi[j] - HessianStep;
+            objective.ValueAndGradient(shifted, minus);
+            for (var i = 0; i < n; i++)
+            {
+                hessianPhi[i, j] = (plus[i] - minus[i]) / (2 * HessianStep);
+            }
+        }
+
+        var hessian = Matrix<double>.Build.Dense(n, n);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var symmetric = 0.5 * (hessianPhi[i, j] + hessianPhi[j, i]);
+                var h = (symmetric - (i == j ? g0[i] : 0.0)) / (theta[i] * theta[j]);
+                hessian[i, j] = h * totalWeight;
+            }
+        }
+
+        if (hessian.Enumerate().Any(h => !double.IsFinite(h)))
+        {
+            return null;
+        }
+
+        try
+        {
+            var covariance = hessian.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(n));
+            var se = Enumerable.Range(0, n).Select(i => Math.Sqrt(covariance[i, i])).ToArray();
+            return se.All(double.IsFinite) ? se : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>mean NLL(e^φ) + λΣe^{2φ} and its gradient in φ (analytic through the chain rule, or central differences).</summary>
+    private sealed class PenalizedObjective(MeanNegativeLogLikelihood meanNll, bool analyticGradient, double penalizer, int dimension)
+    {
+        private readonly double[] _theta = new double[dimension];
+        private readonly double[] _gradTheta = new double[dimension];
+        private readonly double[] _shifted = new double[dimension];
+
+        public double Value(double[] phi)
+        {
+            for (var i = 0; i < phi.Length; i++)
+            {
+                _theta[i] = Math.Exp(phi[i]);
+            }
+
+            return meanNll(_theta, []) + Penalty(_theta);
+        }
+
+        public double ValueAndGradient(double[] phi, double[] gradient)
+        {
+            if (!analyticGradient)
+            {
+                for (var i = 0; i < phi.Length; i++)
+                {
+                    Array.Copy(phi, _shifted, phi.Length);
+                    _shifted[i] = phi[i] + NumericalStep;
+                    var up = Value(_shifted);
+                    _shifted[i] = phi[i] - NumericalStep;
+                    var down = Value(_shifted);
+                    gradient[i] = (up - down) / (2 * NumericalStep);
+                }
+
+                return Value(phi);
+            }
+
+            for (var i = 0; i < phi.Length; i++)
+            {
+                _theta[i] = Math.Exp(phi[i]);
+            }
+
+            var value = meanNll(_theta, _gradTheta) + Penalty(_theta);
+            for (var i = 0; i < phi.Length; i++)
+            {
+                gradient[i] = _theta[i] * (_gradTheta[i] + 2 * penalizer * _theta[i]);
+            }
+
+            return value;
+        }
+
+        private double Penalty(double[] theta)
+        {
+            var sum = 0.0;
+            foreach (var t in theta)
+            {
+                sum += t * t;
+            }
+
+            return penalizer * sum;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+namespace Clv.Analytics.Models;
+
+/// <summary>Small numerically careful helpers shared by the models: log-space sums and short series.</summary>
+internal static class NumericMath
+{
+    /// <summary>Series stop once a term is this small relative to the partial sum.</summary>
+    private const double SeriesTolerance = 1e-17;
+
+    /// <summary>ln(e^a + e^b) without overflow.</summary>
+    public static double LogAddExp(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a))
+        {
+            return b;
+        }
+
+        if (double.IsNegativeInfinity(b))
+        {
+            return a;
+        }
+
+        return a >= b ? a + Log1P(Math.Exp(b - a)) : b + Log1P(Math.Exp(a - b));
+    }
+
+    /// <summary>ln(e^a − e^b) for a ≥ b; negative infinity when the difference is not positive.</summary>
+    public static double LogDiffExp(double a, double b)
+    {
+        if (!(a > b))
+        {
+            return double.NegativeInfinity;
+        }
+
+        return a + Log1P(-Math.Exp(b - a));
+    }
+
+    /// <summary>ln(1 + x), accurate for small x (Goldberg's correction).</summary>
+    public static double Log1P(double x)
+    {
+        var u = 1.0 + x;
+        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+    }
+
+    /// <summary>e^x − 1, accurate for small x (Kahan's correction).</summary>
+    public static double ExpM1(double x)
+    {
+        if (Math.Abs(x) >= 0.5)
+        {
+            return Math.Exp(x) - 1.0;
+        }
+
+        var u = Math.Exp(x);
+        if (u == 1.0)
+        {
+            return x;
+        }
+
+        return (u - 1.0) * x / Math.Log(u);
+    }
+
+    /// <summary>(1 − y^ε)/ε from ln y, continuous at ε = 0 where it is −ln y.</summary>
+    public static double OneMinusPowerOverExponent(double logY, double epsilon)
+    {
+        var product = epsilon * logY;
+        return product == 0.0 ? -logY : -ExpM1(product) / epsilon;
+    }
+
+    /// <summary>1 / (1 + e^u) without overflow.</summary>
+    public static double Logistic(double u) => u > 0 ? Math.Exp(-u) / (1.0 + Math.Exp(-u)) : 1.0 / (1.0 + Math.Exp(u));
+
+    /// <summary>
+    /// [1 − (1−z)^ε · ₂F₁(A, ε; c; z)] / ε for 0 ≤ z &lt; 1, continuous at ε = 0.
+    /// Writing ₂F₁(A, ε; c; z) = 1 + ε·S with S = Σ_{k≥1} (A)_k (1+ε)_{k−1} / ((c)_k k!) z^k
+    /// removes the 0/0 at ε = 0 and the cancellation near it.
+    /// </summary>
+    /// <returns>The bracket, or NaN when the series does not converge within its budget.</returns>
+    public static double BetaGeometricBracket(double upperA, double epsilon, double c, double z)
+    {
+        var logOneMinusZ = Log1P(-z);
+        var first = OneMinusPowerOverExponent(logOneMinusZ, epsilon);
+        if (z == 0.0)
+        {
+            return first;
+        }
+
+        var term = upperA * z / c;
+        var sum = term;
+        var settle = Math.Abs(upperA) + Math.Abs(epsilon) + 2.0;
+        for (var k = 1; k < 2_000_000; k++)
+        {
+            term *= (upperA + k) * (epsilon + k) / ((c + k) * (k + 1)) * z;
+            sum += term;
+            if (k > settle && Math.Abs(term) <= SeriesTolerance * Math.Abs(sum))
+            {
+                return first - Math.Exp(epsilon * logOneMinusZ) * sum;
+            }
+
+            if (!double.IsFinite(sum))
+            {
+                return double.NaN;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    /// <summary>
+    /// ₂F₁(1, b; c; z) = Σ (b)_k/(c)_k z^k for c &gt; b &gt; 0 and 0 ≤ z &lt; 1: positive terms, each at
+    /// most z times the last, so the series converges at least geometrically.
+    /// </summary>
+    public static double HypergeometricOneB(double b, double c, double z)
+    {
+        var term = 1.0;
+        var sum = 1.0;
+        for (var k = 0; k < 1_000_000; k++)
+        {
+            term *= (b + k) / (c + k) * z;
+            sum += term;
+            if (term <= SeriesTolerance * sum)
+            {
+                return sum;
+            }
+        }
+
+        return double.NaN;
+    }
+}
