@@ -8,6 +8,7 @@ builder.Services.AddClvErrors();
 builder.Services.AddClvDatabase();
 builder.Services.AddClvAuth();
 builder.Services.AddClvIngestion();
+builder.Services.AddClvModelRuns();
 builder.Services.AddClvControllers();
 builder.Services.AddClvSwagger();
 builder.Services.AddClvHealthChecks();

@@ -1,5 +1,6 @@
 using Clv.Data.ApiKeys;
 using Clv.Data.Customers;
+using Clv.Data.ModelRuns;
 using Clv.Data.Spend;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +21,10 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     public DbSet<AcquisitionSpend> AcquisitionSpend => Set<AcquisitionSpend>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<ModelRun> ModelRuns => Set<ModelRun>();
+
+    public DbSet<CustomerPrediction> CustomerPredictions => Set<CustomerPrediction>();
 
     /// <summary>Applies Clv's provider conventions; shared by the app and design-time tools.</summary>
     public static void Configure(DbContextOptionsBuilder builder, string connectionString, int commandTimeoutSeconds = 120) =>

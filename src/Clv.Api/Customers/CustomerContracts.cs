@@ -34,8 +34,11 @@ public sealed class CustomerResponse
     /// <summary>Historical CLV as of <c>asOf</c>, or now.</summary>
     public required HistoricalResponse Historical { get; init; }
 
+    /// <summary>Predicted CLV from the active model run; null before any run, or when the run had no purchase of this customer.</summary>
+    public PredictedResponse? Predicted { get; init; }
+
     /// <summary>Maps a profile and its figures.</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics)
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -48,6 +51,88 @@ public sealed class CustomerResponse
             CreatedAt = c.CreatedAt,
             UpdatedAt = c.UpdatedAt,
             Historical = HistoricalResponse.From(metrics),
+            Predicted = predicted,
+        };
+    }
+}
+
+/// <summary>A customer's predicted figures from one model run.</summary>
+public sealed class PredictedResponse
+{
+    /// <summary>The model run.</summary>
+    public Guid RunId { get; init; }
+
+    /// <summary>The date the prediction stands at: the run's calibration end, or its asOf.</summary>
+    public DateOnly AsOf { get; init; }
+
+    /// <summary>The purchase model: bgnbd, paretonbd or mbgnbd.</summary>
+    /// <example>bgnbd</example>
+    public required string Model { get; init; }
+
+    /// <summary>weeks or days: the unit of frequency, recency, age.</summary>
+    /// <example>weeks</example>
+    public required string TimeUnit { get; init; }
+
+    /// <summary>x: repeat purchase days up to asOf.</summary>
+    /// <example>2</example>
+    public double Frequency { get; init; }
+
+    /// <summary>t_x: from the first to the last purchase day.</summary>
+    /// <example>30.43</example>
+    public double Recency { get; init; }
+
+    /// <summary>T: from the first purchase day to asOf.</summary>
+    /// <example>38.86</example>
+    public double Age { get; init; }
+
+    /// <summary>Expected purchases over the horizon.</summary>
+    /// <example>1.226</example>
+    public double ExpectedPurchases { get; init; }
+
+    /// <summary>Probability that the customer is still active.</summary>
+    /// <example>0.72</example>
+    public double ProbabilityAlive { get; init; }
+
+    /// <summary>Gamma-Gamma expected spend per purchase (the population mean for customers without repeat purchases).</summary>
+    /// <example>35.1</example>
+    public decimal ExpectedAverageSpend { get; init; }
+
+    /// <summary>Discounted predicted revenue over the horizon.</summary>
+    /// <example>42.7</example>
+    public decimal PredictedClv { get; init; }
+
+    /// <summary>Predicted CLV times the customer's historical gross margin; null when their cost is unknown.</summary>
+    public decimal? PredictedGrossProfitClv { get; init; }
+
+    /// <summary>The horizon in months.</summary>
+    /// <example>12</example>
+    public int HorizonMonths { get; init; }
+
+    /// <summary>The monthly discount rate.</summary>
+    /// <example>0.01</example>
+    public double DiscountRateMonthly { get; init; }
+
+    /// <summary>Maps a stored prediction and the options of its run.</summary>
+    public static PredictedResponse From(Clv.Data.ModelRuns.CustomerPrediction p, Clv.Api.ModelRuns.ModelRunOptions run)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(run);
+        return new PredictedResponse
+        {
+            RunId = p.RunId,
+            AsOf = run.PredictionDate,
+            Model = run.PrimaryModel,
+            TimeUnit = run.TimeUnit,
+            Frequency = p.Frequency,
+            Recency = p.Recency,
+            Age = p.Age,
+            ExpectedPurchases = p.ExpectedPurchases,
+            ProbabilityAlive = p.ProbabilityAlive,
+            ExpectedAverageSpend = p.ExpectedAverageSpend,
+            PredictedClv = p.PredictedClv,
+            PredictedGrossProfitClv = p.PredictedGrossProfitClv,
+            HorizonMonths = run.HorizonMonths,
+            DiscountRateMonthly = run.DiscountRateMonthly,
         };
     }
 }
@@ -152,4 +237,5 @@ public sealed record CustomerCsvRow(
     string? AcquisitionChannel,
     string? Country,
     string? Attributes,
-    HistoricalResponse Historical);
+    HistoricalResponse Historical,
+    PredictedResponse? Predicted);

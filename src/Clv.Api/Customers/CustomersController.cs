@@ -3,7 +3,11 @@ using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Data;
+using System.Text.Json;
+using Clv.Api.ModelRuns;
 using Clv.Data.Customers;
+using Clv.Data.ModelRuns;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -42,7 +46,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         DateTimeOffset? cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : null;
         var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
         var metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, AsOfMoment(cutoff), cutoff, timeZone);
-        return CustomerResponse.From(customer, metrics);
+        var active = await db.ActivePredictionAsync(customer.Id, cancellationToken);
+        return CustomerResponse.From(customer, metrics, active is null ? null : PredictedResponse.From(active.Prediction, RunOptions(active.Run)));
     }
 
     /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
@@ -51,7 +56,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// or with <c>page</c>. With <c>Accept: text/csv</c> the response streams every matching
     /// customer, in the same order, and ignores paging.
     /// </remarks>
-    /// <param name="sort">historicalClv (default), netRevenue or lastPurchaseAt.</param>
+    /// <param name="sort">historicalClv (default), netRevenue, lastPurchaseAt or predictedClv.</param>
     /// <param name="direction">desc (default) or asc.</param>
     /// <param name="acquisitionChannel">Only customers of this channel.</param>
     /// <param name="country">Only customers of this ISO 3166-1 alpha-2 country.</param>
@@ -78,11 +83,12 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             "historicalClv" => CustomerSort.HistoricalClv,
             "netRevenue" => CustomerSort.NetRevenue,
             "lastPurchaseAt" => CustomerSort.LastPurchaseAt,
+            "predictedClv" => CustomerSort.PredictedClv,
             _ => null,
         };
         if (sortKey is null)
         {
-            errors["sort"] = ["Sort by historicalClv, netRevenue or lastPurchaseAt."];
+            errors["sort"] = ["Sort by historicalClv, netRevenue, lastPurchaseAt or predictedClv."];
         }
 
         if (direction is not ("asc" or "desc"))
@@ -121,10 +127,14 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             csv ? null : pageSize + 1);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
+        var activeRun = await db.ModelRuns.AsNoTracking().FirstOrDefaultAsync(r => r.IsActive, cancellationToken);
+        var runOptions = activeRun is null ? null : RunOptions(activeRun);
+        PredictedResponse? Predicted(CustomerWithTotals row) =>
+            row.Prediction is null || runOptions is null ? null : PredictedResponse.From(row.Prediction, runOptions);
         var rows = db.ListCustomersAsync(query, cancellationToken);
         if (csv)
         {
-            return new CsvResult<CustomerCsvRow>(rows.Select(r => ToCsv(r, now, timeZone)), "customers.csv");
+            return new CsvResult<CustomerCsvRow>(rows.Select(r => ToCsv(r, now, timeZone, Predicted(r))), "customers.csv");
         }
 
         var items = new List<CustomerWithTotals>(pageSize + 1);
@@ -141,7 +151,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         return Ok(new CustomerPage
         {
-            Items = items.ConvertAll(r => CustomerResponse.From(r.Customer, r.Totals.ToMetrics(r.Customer.AcquiredAt, now, timeZone))),
+            Items = items.ConvertAll(r => CustomerResponse.From(r.Customer, r.Totals.ToMetrics(r.Customer.AcquiredAt, now, timeZone), Predicted(r))),
             PageSize = pageSize,
             Page = page,
             NextCursor = more ? items[^1].Position.Encode() : null,
@@ -150,11 +160,17 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
     private DateTimeOffset AsOfMoment(DateTimeOffset? cutoff) => cutoff?.AddTicks(-1) ?? time.GetUtcNow();
 
-    private static CustomerCsvRow ToCsv(CustomerWithTotals row, DateTimeOffset now, TimeZoneInfo timeZone) => new(
+    private static ModelRunOptions RunOptions(Clv.Data.ModelRuns.ModelRun run) =>
+        JsonSerializer.Deserialize<ModelRunOptions>(run.Options, RunJson)!;
+
+    private static readonly JsonSerializerOptions RunJson = new(JsonSerializerDefaults.Web);
+
+    private static CustomerCsvRow ToCsv(CustomerWithTotals row, DateTimeOffset now, TimeZoneInfo timeZone, PredictedResponse? predicted) => new(
         row.Customer.ExternalId,
         row.Customer.AcquiredAt,
         row.Customer.AcquisitionChannel,
         row.Customer.Country,
         row.Customer.Attributes,
-        HistoricalResponse.From(row.Totals.ToMetrics(row.Customer.AcquiredAt, now, timeZone)));
+        HistoricalResponse.From(row.Totals.ToMetrics(row.Customer.AcquiredAt, now, timeZone)),
+        predicted);
 }

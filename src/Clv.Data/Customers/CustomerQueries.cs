@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Clv.Analytics.Historical;
+using Clv.Data.ModelRuns;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -19,6 +20,9 @@ public enum CustomerSort
 
     /// <summary>The latest purchase; customers without purchases sort as the oldest.</summary>
     LastPurchaseAt,
+
+    /// <summary>Predicted CLV of the active model run; customers it did not predict sort as −1.</summary>
+    PredictedClv,
 }
 
 /// <summary>A position in the sorted list: the sort value and customer id of the last row seen.</summary>
@@ -64,8 +68,8 @@ public sealed record CustomerListQuery(
     int Offset,
     int? Limit);
 
-/// <summary>A customer's profile with the totals of their history to date.</summary>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerCursor Position);
+/// <summary>A customer's profile with the totals of their history to date, and their prediction from the active run.</summary>
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, CustomerCursor Position);
 
 /// <summary>Read queries over customers: one profile with its transactions, or a sorted, filtered list.</summary>
 public static class CustomerQueries
@@ -94,18 +98,25 @@ public static class CustomerQueries
     {
         ArgumentNullException.ThrowIfNull(query);
         // Timestamps sort as epoch microseconds, so one numeric cursor serves every sort.
-        var key = query.Sort == CustomerSort.LastPurchaseAt
-            ? "coalesce(extract(epoch from s.last_purchase_at) * 1000000, -1)::numeric"
-            : "s.net_revenue";
+        var key = query.Sort switch
+        {
+            CustomerSort.LastPurchaseAt => "coalesce(extract(epoch from s.last_purchase_at) * 1000000, -1)::numeric",
+            CustomerSort.PredictedClv => "coalesce(p.predicted_clv, -1)",
+            _ => "s.net_revenue",
+        };
         var direction = query.Descending ? "DESC" : "ASC";
         var comparison = query.Descending ? "<" : ">";
         var sql = $"""
             SELECT c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country,
                    c.attributes, c.created_at, c.updated_at,
                    s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
-                   s.first_purchase_at, s.last_purchase_at, {key} AS sort_key
+                   s.first_purchase_at, s.last_purchase_at, {key} AS sort_key,
+                   p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
+                   p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv
             FROM customer_summaries s
             JOIN customers c ON c.id = s.customer_id
+            LEFT JOIN customer_predictions p
+                   ON p.run_id = (SELECT id FROM model_runs WHERE is_active) AND p.customer_id = s.customer_id
             WHERE (@channel::text IS NULL OR c.acquisition_channel = @channel)
               AND (@country::text IS NULL OR c.country = @country)
               AND (@after_id::bigint IS NULL OR ({key}, s.customer_id) {comparison} (@after_value, @after_id))
@@ -157,7 +168,20 @@ public static class CustomerQueries
             KnownCost: r.IsDBNull(13) ? null : r.GetDecimal(13),
             FirstPurchaseAt: NullableTime(r, 14),
             LastPurchaseAt: NullableTime(r, 15));
-        return new CustomerWithTotals(customer, totals, new CustomerCursor(r.GetDecimal(16), customer.Id));
+        var prediction = r.IsDBNull(17) ? null : new CustomerPrediction
+        {
+            RunId = r.GetGuid(17),
+            CustomerId = customer.Id,
+            Frequency = r.GetDouble(18),
+            Recency = r.GetDouble(19),
+            Age = r.GetDouble(20),
+            ExpectedPurchases = r.GetDouble(21),
+            ProbabilityAlive = r.GetDouble(22),
+            ExpectedAverageSpend = r.GetDecimal(23),
+            PredictedClv = r.GetDecimal(24),
+            PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
+        };
+        return new CustomerWithTotals(customer, totals, prediction, new CustomerCursor(r.GetDecimal(16), customer.Id));
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>

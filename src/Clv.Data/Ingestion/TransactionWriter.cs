@@ -61,8 +61,8 @@ public sealed class TransactionWriter(ClvDbContext db)
     private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
     {
         // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
-        await ExecuteAsync(connection, "SET LOCAL work_mem = '64MB'", ct);
-        await ExecuteAsync(connection, """
+        await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
+        await connection.ExecuteAsync("""
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
                 type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4)
@@ -99,13 +99,6 @@ public sealed class TransactionWriter(ClvDbContext db)
         }
 
         await importer.CompleteAsync(ct);
-    }
-
-    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddRange(parameters);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     // Customers a batch names but the database does not know yet, acquired at their first

@@ -235,6 +235,145 @@ namespace Clv.Data.Migrations
                     b.ToTable("customer_summaries", (string)null);
                 });
 
+            modelBuilder.Entity("Clv.Data.ModelRuns.CustomerPrediction", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<double>("Age")
+                        .HasColumnType("double precision")
+                        .HasColumnName("age");
+
+                    b.Property<string>("Alternatives")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("alternatives");
+
+                    b.Property<decimal>("ExpectedAverageSpend")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("expected_average_spend");
+
+                    b.Property<double>("ExpectedPurchases")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_purchases");
+
+                    b.Property<double>("Frequency")
+                        .HasColumnType("double precision")
+                        .HasColumnName("frequency");
+
+                    b.Property<decimal>("PredictedClv")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("predicted_clv");
+
+                    b.Property<decimal?>("PredictedGrossProfitClv")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("predicted_gross_profit_clv");
+
+                    b.Property<double>("ProbabilityAlive")
+                        .HasColumnType("double precision")
+                        .HasColumnName("probability_alive");
+
+                    b.Property<double>("Recency")
+                        .HasColumnType("double precision")
+                        .HasColumnName("recency");
+
+                    b.HasKey("RunId", "CustomerId")
+                        .HasName("pk_customer_predictions");
+
+                    b.HasIndex("RunId", "PredictedClv", "CustomerId")
+                        .HasDatabaseName("ix_customer_predictions_run_id_predicted_clv_customer_id");
+
+                    b.ToTable("customer_predictions", (string)null);
+                });
+
+            modelBuilder.Entity("Clv.Data.ModelRuns.ModelRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int?>("Customers")
+                        .HasColumnType("integer")
+                        .HasColumnName("customers");
+
+                    b.Property<double?>("DurationSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_seconds");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Holdout")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("holdout");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_active");
+
+                    b.Property<string>("Models")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("models");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("options");
+
+                    b.Property<double>("Progress")
+                        .HasColumnType("double precision")
+                        .HasColumnName("progress");
+
+                    b.Property<string>("Stage")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("stage");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Timings")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("timings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_runs");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_model_runs_created_at");
+
+                    b.HasIndex("IsActive")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_runs_is_active")
+                        .HasFilter("is_active");
+
+                    b.ToTable("model_runs", (string)null);
+                });
+
             modelBuilder.Entity("Clv.Data.Spend.AcquisitionSpend", b =>
                 {
                     b.Property<long>("Id")

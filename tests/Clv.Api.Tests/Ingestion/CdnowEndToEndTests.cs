@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Clv.Api.Tests.Infrastructure;
 
 namespace Clv.Api.Tests.Ingestion;
@@ -10,31 +8,14 @@ namespace Clv.Api.Tests.Ingestion;
 /// </summary>
 public sealed class CdnowEndToEndTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
-    private sealed record Purchase(string Customer, DateOnly Day, decimal Amount);
-
-    private static List<Purchase> ReadSample() =>
-        File.ReadLines(Path.Combine(AppContext.BaseDirectory, "TestData", "CDNOW_sample.txt"))
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length == 5)
-            .Select(f => new Purchase(
-                "cdnow-" + f[1],
-                DateOnly.ParseExact(f[2], "yyyyMMdd", CultureInfo.InvariantCulture),
-                decimal.Parse(f[4], CultureInfo.InvariantCulture)))
-            .ToList();
-
     [Fact]
     public async Task Cdnow_sample_imported_as_csv_matches_the_file()
     {
-        var purchases = ReadSample();
-        var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\r\n");
-        for (var i = 0; i < purchases.Count; i++)
-        {
-            var p = purchases[i];
-            csv.Append(CultureInfo.InvariantCulture, $"cdnow-tx-{i},{p.Customer},{p.Day:yyyy-MM-dd}T12:00:00Z,purchase,{p.Amount},USD\r\n");
-        }
+        var purchases = CdnowSample.Purchases;
+        var csv = CdnowSample.Csv();
 
         var client = api.Client();
-        var result = await (await client.PostCsvAsync(csv.ToString())).JsonAsync();
+        var result = await (await client.PostCsvAsync(csv)).JsonAsync();
 
         Assert.Equal(6_919, purchases.Count);
         Assert.Equal(purchases.Count, result.Long("inserted"));

@@ -1,0 +1,16 @@
+using Clv.Api.ModelRuns;
+using Clv.Data.ModelRuns;
+
+namespace Clv.Api.Configurations;
+
+internal static class ModelRunConfigs
+{
+    public static IServiceCollection AddClvModelRuns(this IServiceCollection services)
+    {
+        services.AddSingleton<PendingModelRuns>();
+        services.AddScoped<ModelRunner>();
+        services.AddScoped<PredictionStore>();
+        services.AddHostedService<ModelRunWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json.Serialization;
+
+namespace Clv.Api.ModelRuns;
+
+/// <summary>What to fit and predict. Every field is optional.</summary>
+public sealed class ModelRunRequest
+{
+    /// <summary>The date the predictions stand at (YYYY-MM-DD); default today in the reporting time zone.</summary>
+    /// <example>1998-06-30</example>
+    public string? AsOf { get; set; }
+
+    /// <summary>
+    /// End of the calibration window (YYYY-MM-DD), before <c>asOf</c>. The models are fitted on the
+    /// purchases up to it, predictions are made as of it, and (calibrationEnd, asOf] is the holdout.
+    /// </summary>
+    /// <example>1997-09-30</example>
+    public string? CalibrationEnd { get; set; }
+
+    /// <summary><c>weeks</c> (default) or <c>days</c>: the unit of frequency, recency and age.</summary>
+    /// <example>weeks</example>
+    public string? TimeUnit { get; set; }
+
+    /// <summary>Models to fit: <c>bgnbd</c>, <c>paretonbd</c>, <c>mbgnbd</c>, <c>gammagamma</c>. Default bgnbd and gammagamma; gammagamma is always fitted, as CLV needs it.</summary>
+    public List<string>? Models { get; set; }
+
+    /// <summary>The purchase model the per-customer figures come from; default <c>bgnbd</c>, or the first purchase model listed.</summary>
+    /// <example>bgnbd</example>
+    public string? PrimaryModel { get; set; }
+
+    /// <summary>CLV horizon in months, 1 to 120; default 12.</summary>
+    /// <example>12</example>
+    public int? HorizonMonths { get; set; }
+
+    /// <summary>Monthly discount rate, 0 to 1; default 0.01.</summary>
+    /// <example>0.01</example>
+    public double? DiscountRateMonthly { get; set; }
+
+    /// <summary>L2 penalizer on the log-parameters, 0 or more; default 0.</summary>
+    /// <example>0</example>
+    public double? Penalizer { get; set; }
+}
+
+/// <summary>The options a run was started with, defaults filled in.</summary>
+public sealed record ModelRunOptions(
+    DateOnly AsOf,
+    DateOnly? CalibrationEnd,
+    string TimeUnit,
+    IReadOnlyList<string> Models,
+    string PrimaryModel,
+    int HorizonMonths,
+    double DiscountRateMonthly,
+    double Penalizer)
+{
+    /// <summary>The date the predictions are made as of: the calibration end when there is one.</summary>
+    [JsonIgnore]
+    public DateOnly PredictionDate => CalibrationEnd ?? AsOf;
+}
+
+/// <summary>A run just accepted.</summary>
+public sealed class ModelRunAccepted
+{
+    /// <summary>The run's id.</summary>
+    public Guid Id { get; init; }
+
+    /// <summary><c>queued</c>.</summary>
+    /// <example>queued</example>
+    public required string Status { get; init; }
+}
+
+/// <summary>A model run: its state, options, timings, fitted models and diagnostics.</summary>
+public sealed class ModelRunResponse
+{
+    /// <summary>The run's id.</summary>
+    public Guid Id { get; init; }
+
+    /// <summary><c>queued</c>, <c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    /// <example>succeeded</example>
+    public required string Status { get; init; }
+
+    /// <summary>The stage being run, or the last one: summary, fit, predict, write, swap, holdout, done.</summary>
+    /// <example>done</example>
+    public string? Stage { get; init; }
+
+    /// <summary>0 to 1.</summary>
+    /// <example>1</example>
+    public double Progress { get; init; }
+
+    /// <summary>Why the run failed.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Whether this run's predictions are the ones served.</summary>
+    public bool Active { get; init; }
+
+    /// <summary>The options, defaults filled in.</summary>
+    public required ModelRunOptions Options { get; init; }
+
+    /// <summary>Seconds per stage.</summary>
+    public Dictionary<string, double>? Timings { get; init; }
+
+    /// <summary>Wall time of the run in seconds.</summary>
+    public double? DurationSeconds { get; init; }
+
+    /// <summary>Customers predicted.</summary>
+    public int? Customers { get; init; }
+
+    /// <summary>The fitted models by name.</summary>
+    public Dictionary<string, FittedModel>? Models { get; init; }
+
+    /// <summary>Holdout diagnostics, for runs with a calibration end.</summary>
+    public HoldoutDiagnostics? Holdout { get; init; }
+
+    /// <summary>When the run was requested.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When it started running.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it finished.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+/// <summary>One fitted model.</summary>
+public sealed class FittedModel
+{
+    /// <summary>Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; p, q, gamma).</summary>
+    public required Dictionary<string, double> Parameters { get; init; }
+
+    /// <summary>Standard errors from the inverse Hessian, by parameter.</summary>
+    public Dictionary<string, double>? StandardErrors { get; init; }
+
+    /// <summary>The maximized log-likelihood.</summary>
+    public double LogLikelihood { get; init; }
+
+    /// <summary>Whether the optimizer converged to a finite optimum.</summary>
+    public bool Converged { get; init; }
+
+    /// <summary>Optimizer iterations.</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>Customers the model was fitted on.</summary>
+    public double Customers { get; init; }
+}
+
+/// <summary>Predicted against actual purchases in the holdout period (calibrationEnd, asOf].</summary>
+public sealed class HoldoutDiagnostics
+{
+    /// <summary>Length of the holdout in the run's time unit.</summary>
+    public double Length { get; init; }
+
+    /// <summary>Customers compared: those with a purchase by the calibration end.</summary>
+    public int Customers { get; init; }
+
+    /// <summary>Σ predicted repeat purchases in the holdout.</summary>
+    public double Predicted { get; init; }
+
+    /// <summary>Σ actual purchase days in the holdout.</summary>
+    public long Actual { get; init; }
+
+    /// <summary>Mean over customers of |predicted − actual|.</summary>
+    public double MeanAbsoluteError { get; init; }
+
+    /// <summary>The same by calibration frequency 0, 1, …, 6 and 7+.</summary>
+    public required List<HoldoutBucket> ByFrequency { get; init; }
+}
+
+/// <summary>Holdout totals for customers of one calibration frequency.</summary>
+public sealed class HoldoutBucket
+{
+    /// <summary>"0" … "6", or "7+".</summary>
+    /// <example>2</example>
+    public required string Frequency { get; init; }
+
+    /// <summary>Customers with that frequency.</summary>
+    public int Customers { get; init; }
+
+    /// <summary>Σ predicted holdout purchases.</summary>
+    public double Predicted { get; init; }
+
+    /// <summary>Σ actual holdout purchase days.</summary>
+    public long Actual { get; init; }
+}

@@ -1,0 +1,127 @@
+using Clv.Analytics.Models;
+using Clv.Analytics.Predictions;
+using Clv.Data.ModelRuns;
+using StoredPrediction = Clv.Data.ModelRuns.CustomerPrediction;
+
+namespace Clv.Api.ModelRuns;
+
+/// <summary>Every predicted customer's calibration summary, held as flat arrays for one run.</summary>
+internal sealed class Portfolio(DateOnly end, TimeUnit unit)
+{
+    private readonly List<long> _ids = [];
+    private readonly List<double> _frequency = [];
+    private readonly List<double> _recency = [];
+    private readonly List<double> _age = [];
+    private readonly List<double> _monetary = [];
+    private readonly List<double> _margin = [];
+    private readonly double _daysPerUnit = CustomerSummaryBuilder.DaysPer(unit);
+
+    public int Count => _ids.Count;
+
+    /// <summary>Adds a customer: x = purchase days − 1, t_x and T from the first purchase day, in the run's unit.</summary>
+    public void Add(ModelInput input)
+    {
+        var x = input.PurchaseDays - 1;
+        _ids.Add(input.CustomerId);
+        _frequency.Add(x);
+        _recency.Add((input.LastPurchaseDay.DayNumber - input.FirstPurchaseDay.DayNumber) / _daysPerUnit);
+        _age.Add((end.DayNumber - input.FirstPurchaseDay.DayNumber) / _daysPerUnit);
+        _monetary.Add(x > 0 ? (double)(input.RepeatDaysValue / x) : 0);
+        _margin.Add(input.KnownCost is { } cost && input.NetRevenue > 0 ? (double)((input.NetRevenue - cost) / input.NetRevenue) : double.NaN);
+    }
+
+    /// <summary>Identical (x, t_x, T) collapsed into one pattern weighted by its customers.</summary>
+    public List<RfmPattern> Patterns()
+    {
+        var weights = new Dictionary<(double, double, double), double>();
+        for (var i = 0; i < Count; i++)
+        {
+            var key = (_frequency[i], _recency[i], _age[i]);
+            weights[key] = weights.GetValueOrDefault(key) + 1;
+        }
+
+        return weights.Select(w => new RfmPattern(w.Key.Item1, w.Key.Item2, w.Key.Item3, w.Value)).ToList();
+    }
+
+    /// <summary>The spend model's data: customers with repeat purchases and a positive mean repeat value.</summary>
+    public List<SpendPattern> SpendPatterns()
+    {
+        var spend = new List<SpendPattern>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (_frequency[i] > 0 && _monetary[i] > 0)
+            {
+                spend.Add(new SpendPattern(_frequency[i], _monetary[i], 1.0));
+            }
+        }
+
+        return spend;
+    }
+
+    /// <summary>Each customer's stored prediction, produced as it is written.</summary>
+    public IEnumerable<StoredPrediction> Predict(PortfolioPredictor predictor, Guid runId)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            var p = predictor.Predict(_frequency[i], _recency[i], _age[i], _monetary[i]);
+            if (!double.IsFinite(p.PredictedClv) || !double.IsFinite(p.ProbabilityAlive) || !double.IsFinite(p.ExpectedAverageSpend))
+            {
+                throw new ModelRunFailedException($"The prediction for x={_frequency[i]}, t_x={_recency[i]:F3}, T={_age[i]:F3} is not finite.");
+            }
+
+            yield return new StoredPrediction
+            {
+                RunId = runId,
+                CustomerId = _ids[i],
+                Frequency = _frequency[i],
+                Recency = _recency[i],
+                Age = _age[i],
+                ExpectedPurchases = p.ExpectedPurchases,
+                ProbabilityAlive = p.ProbabilityAlive,
+                ExpectedAverageSpend = Money(p.ExpectedAverageSpend),
+                PredictedClv = Money(p.PredictedClv),
+                PredictedGrossProfitClv = double.IsNaN(_margin[i]) ? null : Money(p.PredictedClv * _margin[i]),
+            };
+        }
+    }
+
+    /// <summary>Predicted against actual holdout purchase days, in total and by calibration frequency.</summary>
+    public HoldoutDiagnostics Holdout(PortfolioPredictor predictor, IReadOnlyDictionary<long, int> actual, double length)
+    {
+        var buckets = Enumerable.Range(0, 8).Select(_ => (Customers: 0, Predicted: 0.0, Actual: 0L)).ToArray();
+        double absoluteError = 0;
+        var cache = new Dictionary<(double, double, double), double>();
+        for (var i = 0; i < Count; i++)
+        {
+            var key = (_frequency[i], _recency[i], _age[i]);
+            if (!cache.TryGetValue(key, out var predicted))
+            {
+                predicted = predictor.ExpectedPurchases(length, _frequency[i], _recency[i], _age[i]);
+                cache[key] = predicted;
+            }
+
+            var observed = actual.GetValueOrDefault(_ids[i]);
+            var b = (int)Math.Min(_frequency[i], 7);
+            buckets[b] = (buckets[b].Customers + 1, buckets[b].Predicted + predicted, buckets[b].Actual + observed);
+            absoluteError += Math.Abs(predicted - observed);
+        }
+
+        return new HoldoutDiagnostics
+        {
+            Length = length,
+            Customers = Count,
+            Predicted = buckets.Sum(b => b.Predicted),
+            Actual = buckets.Sum(b => b.Actual),
+            MeanAbsoluteError = absoluteError / Count,
+            ByFrequency = buckets.Select((b, i) => new HoldoutBucket
+            {
+                Frequency = i == 7 ? "7+" : i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Customers = b.Customers,
+                Predicted = b.Predicted,
+                Actual = b.Actual,
+            }).ToList(),
+        };
+    }
+
+    private static decimal Money(double value) => Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero);
+}

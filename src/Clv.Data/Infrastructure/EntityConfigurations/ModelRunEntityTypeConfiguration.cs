@@ -1,0 +1,39 @@
+using Clv.Data.ModelRuns;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Clv.Data.Infrastructure.EntityConfigurations;
+
+internal sealed class ModelRunEntityTypeConfiguration : IEntityTypeConfiguration<ModelRun>
+{
+    public void Configure(EntityTypeBuilder<ModelRun> builder)
+    {
+        builder.ToTable("model_runs");
+        builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.Stage).HasMaxLength(32);
+        builder.Property(r => r.Options).HasColumnType("jsonb");
+        builder.Property(r => r.Timings).HasColumnType("jsonb");
+        builder.Property(r => r.Models).HasColumnType("jsonb");
+        builder.Property(r => r.Holdout).HasColumnType("jsonb");
+        builder.HasIndex(r => r.CreatedAt);
+
+        // At most one active run: the swap flips this flag in one transaction.
+        builder.HasIndex(r => r.IsActive).IsUnique().HasFilter("is_active");
+    }
+}
+
+internal sealed class CustomerPredictionEntityTypeConfiguration : IEntityTypeConfiguration<CustomerPrediction>
+{
+    public void Configure(EntityTypeBuilder<CustomerPrediction> builder)
+    {
+        // Partitioned by run in the migration (EF Core cannot declare partitions): each run's rows are
+        // loaded into a table of their own and attached, and a superseded run is dropped whole.
+        builder.ToTable("customer_predictions");
+        builder.HasKey(p => new { p.RunId, p.CustomerId });
+        builder.Property(p => p.ExpectedAverageSpend).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(p => p.PredictedClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(p => p.PredictedGrossProfitClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(p => p.Alternatives).HasColumnType("jsonb");
+        builder.HasIndex(p => new { p.RunId, p.PredictedClv, p.CustomerId });
+    }
+}

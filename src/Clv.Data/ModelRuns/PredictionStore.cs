@@ -1,0 +1,117 @@
+using Clv.Data.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.ModelRuns;
+
+/// <summary>
+/// Writes a run's predictions with binary COPY into a table of their own and swaps them in:
+/// readers see the previous run's rows until one transaction attaches the new partition and
+/// marks the run active; the superseded partitions are dropped after.
+/// </summary>
+public sealed class PredictionStore(ClvDbContext db)
+{
+    /// <summary>Loads the predictions of <paramref name="runId"/> into a detached table.</summary>
+    public async Task<int> LoadAsync(Guid runId, IEnumerable<CustomerPrediction> predictions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        var table = TableName(runId);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS)", cancellationToken);
+            var count = 0;
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {table} (run_id, customer_id, frequency, recency, age, expected_purchases, probability_alive, expected_average_spend, predicted_clv, predicted_gross_profit_clv, alternatives) FROM STDIN (FORMAT BINARY)",
+                cancellationToken))
+            {
+                foreach (var p in predictions)
+                {
+                    await importer.StartRowAsync(cancellationToken);
+                    await importer.WriteAsync(runId, NpgsqlDbType.Uuid, cancellationToken);
+                    await importer.WriteAsync(p.CustomerId, NpgsqlDbType.Bigint, cancellationToken);
+                    await importer.WriteAsync(p.Frequency, NpgsqlDbType.Double, cancellationToken);
+                    await importer.WriteAsync(p.Recency, NpgsqlDbType.Double, cancellationToken);
+                    await importer.WriteAsync(p.Age, NpgsqlDbType.Double, cancellationToken);
+                    await importer.WriteAsync(p.ExpectedPurchases, NpgsqlDbType.Double, cancellationToken);
+                    await importer.WriteAsync(p.ProbabilityAlive, NpgsqlDbType.Double, cancellationToken);
+                    await importer.WriteAsync(p.ExpectedAverageSpend, NpgsqlDbType.Numeric, cancellationToken);
+                    await importer.WriteAsync(p.PredictedClv, NpgsqlDbType.Numeric, cancellationToken);
+                    await WriteNullableAsync(importer, p.PredictedGrossProfitClv, NpgsqlDbType.Numeric, cancellationToken);
+                    await WriteNullableAsync(importer, p.Alternatives, NpgsqlDbType.Jsonb, cancellationToken);
+                    count++;
+                }
+
+                await importer.CompleteAsync(cancellationToken);
+            }
+
+            // The check lets ATTACH skip its validation scan; the indexes are built here, outside the swap.
+            await connection.ExecuteAsync($"""
+                ALTER TABLE {table} ADD CONSTRAINT ck_{table}_run CHECK (run_id = '{runId}');
+                ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id);
+                CREATE INDEX ON {table} (run_id, predicted_clv, customer_id);
+                ANALYZE {table};
+                """, cancellationToken);
+            return count;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Makes the loaded run the one readers see, in one transaction, then drops the runs it replaced.</summary>
+    public async Task ActivateAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var table = TableName(runId);
+        var superseded = await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync($"""
+                ALTER TABLE customer_predictions ATTACH PARTITION {table} FOR VALUES IN ('{runId}');
+                UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
+                UPDATE model_runs SET is_active = true WHERE id = @run;
+                """, ct, new NpgsqlParameter("run", runId));
+            await using var command = new NpgsqlCommand("""
+                SELECT c.relname FROM pg_inherits i
+                JOIN pg_class c ON c.oid = i.inhrelid
+                JOIN pg_class p ON p.oid = i.inhparent
+                WHERE p.relname = 'customer_predictions' AND c.relname <> @table
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter("table", table));
+            var names = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                names.Add(reader.GetString(0));
+            }
+
+            return names;
+        }, cancellationToken);
+
+        await db.InTransactionAsync(async (connection, ct) =>
+        {
+            foreach (var name in superseded)
+            {
+                await connection.ExecuteAsync($"DROP TABLE IF EXISTS \"{name}\"", ct);
+            }
+
+            return superseded.Count;
+        }, cancellationToken);
+    }
+
+    /// <summary>Drops a run's table that was loaded but never activated.</summary>
+    public Task DiscardAsync(Guid runId, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync($"DROP TABLE IF EXISTS {TableName(runId)}", ct);
+            return true;
+        }, cancellationToken);
+
+    // Derived from a Guid only, so it is safe to put in SQL text.
+    private static string TableName(Guid runId) => "customer_predictions_" + runId.ToString("N");
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken ct) =>
+        value is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(value, type, ct);
+}

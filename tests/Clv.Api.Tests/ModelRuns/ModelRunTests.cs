@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Clv.Api.Tests.Infrastructure;
+
+namespace Clv.Api.Tests.ModelRuns;
+
+/// <summary>
+/// Model runs over the API on the CDNOW sample, calibration 1997-01-01..1997-09-30 in weeks, against the
+/// published estimates (Fader, Hardie &amp; Lee 2005; the Pareto/NBD and Gamma-Gamma values of the literature).
+/// </summary>
+public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<ModelRunTests.CdnowApi>
+{
+    private readonly HttpClient _client = cdnow.Factory.Client();
+
+    /// <summary>One database with the sample imported and one calibration run done, shared by the tests of this class.</summary>
+    public sealed class CdnowApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new();
+
+        public JsonElement Run { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            await Factory.InitializeAsync();
+            var client = Factory.Client();
+            (await client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
+            Run = await StartAndWaitAsync(client, new
+            {
+                calibrationEnd = "1997-09-30",
+                asOf = "1998-06-30",
+                timeUnit = "weeks",
+                models = new[] { "bgnbd", "paretonbd", "gammagamma" },
+            });
+        }
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    private static async Task<JsonElement> StartAndWaitAsync(HttpClient client, object options)
+    {
+        var accepted = await client.PostAsJsonAsync("/api/v1/model-runs", options);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location!.ToString();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var run = await (await client.GetAsync(location)).JsonAsync();
+            if (run.GetProperty("status").GetString() is "succeeded" or "failed" || DateTime.UtcNow > deadline)
+            {
+                return run;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static void Near(double expected, double actual, double relative) =>
+        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected} ± {relative:P1}, got {actual}");
+
+    [Fact]
+    public void Bgnbd_run_reproduces_the_published_parameters_and_log_likelihood()
+    {
+        Assert.Equal("succeeded", cdnow.Run.GetProperty("status").GetString());
+        var bg = cdnow.Run.GetProperty("models").GetProperty("bgnbd");
+        var p = bg.GetProperty("parameters");
+        Near(0.243, p.GetProperty("r").GetDouble(), 0.005);
+        Near(4.414, p.GetProperty("alpha").GetDouble(), 0.005);
+        Near(0.793, p.GetProperty("a").GetDouble(), 0.005);
+        Near(2.426, p.GetProperty("b").GetDouble(), 0.005);
+        Assert.InRange(bg.GetProperty("logLikelihood").GetDouble(), -9582.5, -9582.3);
+        Assert.True(bg.GetProperty("converged").GetBoolean());
+        Assert.Equal(2_357, cdnow.Run.GetProperty("customers").GetInt32());
+    }
+
+    [Fact]
+    public void Pareto_nbd_and_gamma_gamma_reproduce_the_published_parameters()
+    {
+        var pareto = cdnow.Run.GetProperty("models").GetProperty("paretonbd");
+        var p = pareto.GetProperty("parameters");
+        Near(0.553, p.GetProperty("r").GetDouble(), 0.005);
+        Near(10.578, p.GetProperty("alpha").GetDouble(), 0.005);
+        Near(0.606, p.GetProperty("s").GetDouble(), 0.005);
+        Near(11.669, p.GetProperty("beta").GetDouble(), 0.005);
+        Assert.InRange(pareto.GetProperty("logLikelihood").GetDouble(), -9595.1, -9594.9);
+
+        var gg = cdnow.Run.GetProperty("models").GetProperty("gammagamma");
+        Assert.Equal(946, gg.GetProperty("customers").GetDouble());
+        Near(6.25, gg.GetProperty("parameters").GetProperty("p").GetDouble(), 0.005);
+        Near(3.74, gg.GetProperty("parameters").GetProperty("q").GetDouble(), 0.005);
+        Near(15.44, gg.GetProperty("parameters").GetProperty("gamma").GetDouble(), 0.005);
+    }
+
+    [Fact]
+    public void Holdout_counts_the_actual_purchase_days_of_the_file_and_predicts_close_to_them()
+    {
+        // Actual: distinct purchase days per customer in (1997-09-30, 1998-06-30], from the file itself.
+        var actual = CdnowSample.Purchases
+            .Where(p => p.Day > new DateOnly(1997, 9, 30) && p.Day <= new DateOnly(1998, 6, 30))
+            .Select(p => (p.Customer, p.Day)).Distinct().Count();
+        var holdout = cdnow.Run.GetProperty("holdout");
+
+        Assert.Equal(actual, holdout.GetProperty("actual").GetInt64());
+        Assert.Equal(273.0 / 7, holdout.GetProperty("length").GetDouble(), 9);
+        Near(actual, holdout.GetProperty("predicted").GetDouble(), 0.15);
+        Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7+"], holdout.GetProperty("byFrequency").EnumerateArray().Select(b => b.GetProperty("frequency").GetString()));
+        Assert.Equal(2_357, holdout.GetProperty("byFrequency").EnumerateArray().Sum(b => b.GetProperty("customers").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Customer_shows_the_frequency_recency_and_age_of_the_file_and_the_run()
+    {
+        // The most active customer of the calibration window, summarised by hand from the file.
+        var end = new DateOnly(1997, 9, 30);
+        var days = CdnowSample.Purchases.Where(p => p.Day <= end).GroupBy(p => p.Customer)
+            .Select(g => (g.Key, Days: g.Select(p => p.Day).Distinct().Order().ToList()))
+            .MaxBy(g => g.Days.Count);
+
+        var predicted = (await (await _client.GetAsync($"/api/v1/customers/{days.Key}")).JsonAsync()).GetProperty("predicted");
+
+        Assert.Equal(days.Days.Count - 1, predicted.GetProperty("frequency").GetDouble());
+        Assert.Equal((days.Days[^1].DayNumber - days.Days[0].DayNumber) / 7.0, predicted.GetProperty("recency").GetDouble(), 9);
+        Assert.Equal((end.DayNumber - days.Days[0].DayNumber) / 7.0, predicted.GetProperty("age").GetDouble(), 9);
+        Assert.Equal(cdnow.Run.GetProperty("id").GetGuid(), predicted.GetProperty("runId").GetGuid());
+        Assert.Equal("bgnbd", predicted.GetProperty("model").GetString());
+        Assert.InRange(predicted.GetProperty("probabilityAlive").GetDouble(), 0, 1);
+        Assert.True(predicted.GetProperty("predictedClv").GetDecimal() > 0);
+    }
+
+    [Fact]
+    public async Task List_sorts_by_predicted_clv()
+    {
+        var page = await (await _client.GetAsync("/api/v1/customers?sort=predictedClv&pageSize=50")).JsonAsync();
+
+        var values = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("predicted").GetProperty("predictedClv").GetDecimal()).ToList();
+        Assert.Equal(50, values.Count);
+        Assert.Equal(values.OrderDescending(), values);
+    }
+
+    [Fact]
+    public async Task A_failed_run_is_reported_and_leaves_the_active_run_in_place()
+    {
+        var failed = await StartAndWaitAsync(_client, new { asOf = "1990-01-01" });
+
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains("1990-01-01", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var customer = await (await _client.GetAsync("/api/v1/customers/cdnow-0001")).JsonAsync();
+        Assert.Equal(cdnow.Run.GetProperty("id").GetGuid(), customer.GetProperty("predicted").GetProperty("runId").GetGuid());
+    }
+
+    [Fact]
+    public async Task Invalid_options_are_400_and_an_unknown_run_is_404()
+    {
+        await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "magic" } })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { calibrationEnd = "1998-01-01", asOf = "1997-01-01" })).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await _client.GetAsync($"/api/v1/model-runs/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Runs_are_listed_newest_first()
+    {
+        var list = await (await _client.GetAsync("/api/v1/model-runs")).JsonAsync();
+
+        var created = list.EnumerateArray().Select(r => r.GetProperty("createdAt").GetDateTimeOffset()).ToList();
+        Assert.NotEmpty(created);
+        Assert.Equal(created.OrderDescending(), created);
+    }
+}
