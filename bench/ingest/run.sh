@@ -17,6 +17,9 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$root/scripts/lib/common.sh"
 # shellcheck source=../../scripts/lib/pg.sh
 . "$root/scripts/lib/pg.sh"
+# shellcheck source=../../scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
+CLV_ROOT=$root
 
 raw_only=false
 master=
@@ -51,28 +54,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Seconds between two $EPOCHREALTIME readings, and rows per second.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-
-# Writes the highest VmRSS (kB) of PID to FILE every 0.2 s, until PID exits or this is killed.
-sample_peak_rss() {
-    local pid=$1 file=$2 peak=0 kb
-    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
-        if [ "$kb" -gt "$peak" ]; then
-            peak=$kb
-            printf '%s\n' "$peak" >"$file"
-        fi
-        sleep 0.2
-    done
-}
-
-mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb / 1024 }'; }
-
 clv_log "Writing $copies copies of $master to ${csv#"$root"/}"
-masters=()
-for _ in $(seq 1 "$copies"); do masters+=("$master"); done
-awk -f "$root/bench/ingest/cdnow-to-csv.awk" "${masters[@]}" >"$csv"
+clv_cdnow_csv "$master" "$copies" "$csv"
 rows=$(($(wc -l <"$csv") - 1))
 clv_log "$rows rows, $(du -h "$csv" | cut -f1)"
 
@@ -83,22 +66,11 @@ clv_log "PostgreSQL on 127.0.0.1:$CLV_PG_TMP_PORT"
 
 api_status=skipped
 if ! $raw_only; then
-    clv_log "Building src/Clv.Api (Release)"
-    dotnet build "$root/src/Clv.Api" -c Release -nologo -v quiet
-    api_port=$(clv_free_port)
-    api_key=clv_$(clv_random_token)
-    api_url=http://127.0.0.1:$api_port
-    ConnectionStrings__Clv=$(clv_pg_throwaway_connection clv_bench_api) \
-        Database__MigrateOnStartup=true \
-        Auth__BootstrapAdminKey=$api_key \
-        ASPNETCORE_CONTENTROOT=$root/src/Clv.Api \
-        dotnet "$root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$api_url" >"$out/api.log" 2>&1 &
-    api_pid=$!
-    clv_log "API (pid $api_pid) on $api_url, log in bench/out/api.log; waiting for /health/ready"
-    clv_wait_http_ok "$api_url/health/ready" 120 "$api_pid" || clv_die "the API did not become ready"
+    clv_bench_api_start clv_bench_api "$out/api.log"
+    api_pid=$CLV_API_PID api_url=$CLV_API_URL api_key=$CLV_API_KEY
 
     clv_log "Importing through POST /api/v1/transactions/import"
-    sample_peak_rss "$api_pid" "$out/api-peak-rss-kb" &
+    clv_sample_peak_rss "$api_pid" "$out/api-peak-rss-kb" &
     sampler_pid=$!
     t0=$EPOCHREALTIME
     http_code=$(curl -sS -o "$out/api-response.txt" -w '%{http_code}' --max-time 3600 \
@@ -107,7 +79,7 @@ if ! $raw_only; then
     t1=$EPOCHREALTIME
     clv_stop_child "$sampler_pid" 2
     sampler_pid=
-    api_seconds=$(elapsed "$t0" "$t1")
+    api_seconds=$(clv_elapsed "$t0" "$t1")
     api_peak_kb=$(cat "$out/api-peak-rss-kb" 2>/dev/null || echo 0)
     api_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$api_pid/status" 2>/dev/null || echo 0)
     if [[ $http_code == 2* ]]; then
@@ -137,17 +109,17 @@ SQL
 t0=$EPOCHREALTIME
 psql_bench -d clv_bench_raw -c "\\copy raw_tx from '$csv' with (format csv, header true)"
 t1=$EPOCHREALTIME
-raw_seconds=$(elapsed "$t0" "$t1")
+raw_seconds=$(clv_elapsed "$t0" "$t1")
 loaded=$(psql_bench -d clv_bench_raw -tA -c 'select count(*) from raw_tx')
 [ "$loaded" -eq "$rows" ] || clv_die "raw_tx holds $loaded rows, expected $rows"
-raw_rate=$(per_second "$rows" "$raw_seconds")
+raw_rate=$(clv_per_second "$rows" "$raw_seconds")
 
 echo
 echo "Ingest of $rows rows (CDNOW_master x$copies)"
 if [ "$api_status" = ok ]; then
-    api_rate=$(per_second "$rows" "$api_seconds")
+    api_rate=$(clv_per_second "$rows" "$api_seconds")
     printf '  API import:   %8.3f s %10s rows/s   peak RSS %s (sampled), VmHWM %s\n' \
-        "$api_seconds" "$api_rate" "$(mb "$api_peak_kb")" "$(mb "$api_hwm_kb")"
+        "$api_seconds" "$api_rate" "$(clv_mb "$api_peak_kb")" "$(clv_mb "$api_hwm_kb")"
 else
     printf '  API import:   %s\n' "$api_status"
 fi

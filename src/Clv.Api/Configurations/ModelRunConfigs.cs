@@ -9,6 +9,9 @@ internal static class ModelRunConfigs
     {
         services.AddSingleton<PendingModelRuns>();
         services.AddScoped<ModelRunner>();
+        services.AddScoped<ModelRunLauncher>();
+        services.AddOptions<ModelRunScheduleOptions>().BindConfiguration(ModelRunScheduleOptions.Section);
+        services.AddHostedService<ModelRunScheduler>();
         services.AddScoped<PredictionStore>();
         services.AddHostedService<ModelRunWorker>();
         return services;

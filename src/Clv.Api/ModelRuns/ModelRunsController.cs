@@ -1,13 +1,10 @@
 using System.Text.Json;
-using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
-using Clv.Api.Ingestion;
 using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
 
@@ -17,10 +14,9 @@ namespace Clv.Api.ModelRuns;
 [Tags("Model runs")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class ModelRunsController(ClvDbContext db, PendingModelRuns queue, IOptions<ClvOptions> options, TimeProvider time) : ControllerBase
+public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launcher) : ControllerBase
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly string[] PurchaseModels = ["bgnbd", "paretonbd", "mbgnbd"];
 
     /// <summary>Starts a model run in the background; poll the <c>Location</c> for its outcome.</summary>
     /// <remarks>
@@ -37,24 +33,14 @@ public sealed class ModelRunsController(ClvDbContext db, PendingModelRuns queue,
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     public async Task<IActionResult> StartAsync([FromBody] ModelRunRequest? request, CancellationToken cancellationToken)
     {
-        var (runOptions, errors) = Resolve(request ?? new ModelRunRequest());
+        var (runOptions, errors) = launcher.Resolve(request ?? new ModelRunRequest());
         if (errors.Count > 0)
         {
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var run = new ModelRun
-        {
-            Id = Guid.CreateVersion7(),
-            Status = ModelRunStatus.Queued,
-            Stage = "queued",
-            Options = JsonSerializer.Serialize(runOptions, Json),
-            CreatedAt = time.GetUtcNow(),
-        };
-        db.ModelRuns.Add(run);
-        await db.SaveChangesAsync(cancellationToken);
-        queue.Enqueue(run.Id);
-        return Accepted($"/api/v1/model-runs/{run.Id}", new ModelRunAccepted { Id = run.Id, Status = "queued" });
+        var id = await launcher.StartAsync(runOptions, cancellationToken);
+        return Accepted($"/api/v1/model-runs/{id}", new ModelRunAccepted { Id = id, Status = "queued" });
     }
 
     /// <summary>A run's status, stage, progress, timings, fitted models and holdout diagnostics.</summary>
@@ -83,84 +69,6 @@ public sealed class ModelRunsController(ClvDbContext db, PendingModelRuns queue,
     {
         var runs = await db.ModelRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken);
         return runs.ConvertAll(ToResponse);
-    }
-
-    private (ModelRunOptions Options, Dictionary<string, string[]> Errors) Resolve(ModelRunRequest request)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var today = HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
-        var asOf = today;
-        if (request.AsOf is not null && !IsoDateTime.TryParseDate(request.AsOf, out asOf))
-        {
-            errors["asOf"] = ["A date as YYYY-MM-DD."];
-        }
-        else if (asOf > today.AddDays(1))
-        {
-            errors["asOf"] = ["Not later than tomorrow."];
-        }
-
-        DateOnly? calibrationEnd = null;
-        if (request.CalibrationEnd is not null)
-        {
-            if (!IsoDateTime.TryParseDate(request.CalibrationEnd, out var end))
-            {
-                errors["calibrationEnd"] = ["A date as YYYY-MM-DD."];
-            }
-            else if (end >= asOf)
-            {
-                errors["calibrationEnd"] = ["Must be before asOf: the days after it, up to asOf, are the holdout."];
-            }
-
-            calibrationEnd = end;
-        }
-
-        var unit = request.TimeUnit ?? "weeks";
-        if (unit is not ("weeks" or "days"))
-        {
-            errors["timeUnit"] = ["weeks or days."];
-        }
-
-        var models = (request.Models ?? ["bgnbd", "gammagamma"]).Distinct(StringComparer.Ordinal).ToList();
-        var unknown = models.Where(m => !PurchaseModels.Contains(m) && m != "gammagamma").ToList();
-        if (unknown.Count > 0)
-        {
-            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, gammagamma."];
-        }
-
-        if (!models.Contains("gammagamma"))
-        {
-            models.Add("gammagamma");
-        }
-
-        var primary = request.PrimaryModel ?? (models.Contains("bgnbd") ? "bgnbd" : models.FirstOrDefault(PurchaseModels.Contains) ?? "bgnbd");
-        if (!PurchaseModels.Contains(primary))
-        {
-            errors["primaryModel"] = ["bgnbd, paretonbd or mbgnbd."];
-        }
-        else if (!models.Contains(primary))
-        {
-            models.Insert(0, primary);
-        }
-
-        var horizon = request.HorizonMonths ?? 12;
-        if (horizon is < 1 or > 120)
-        {
-            errors["horizonMonths"] = ["1 to 120."];
-        }
-
-        var discount = request.DiscountRateMonthly ?? 0.01;
-        if (!(discount is >= 0 and <= 1))
-        {
-            errors["discountRateMonthly"] = ["0 to 1."];
-        }
-
-        var penalizer = request.Penalizer ?? 0;
-        if (!(penalizer is >= 0 and <= 1e6))
-        {
-            errors["penalizer"] = ["0 or more."];
-        }
-
-        return (new ModelRunOptions(asOf, calibrationEnd, unit, models, primary, horizon, discount, penalizer), errors);
     }
 
     private static ModelRunResponse ToResponse(ModelRun run) => new()

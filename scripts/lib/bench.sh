@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Helpers shared by the benchmarks in bench/: timing, memory sampling and starting the API.
+# Source after common.sh and pg.sh.
+
+# Seconds between two $EPOCHREALTIME readings, and rows per second.
+clv_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+clv_per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+clv_mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb / 1024 }'; }
+
+# Writes the highest VmRSS (kB) of PID to FILE every 0.2 s, until PID exits or this is killed.
+clv_sample_peak_rss() {
+    local pid=$1 file=$2 peak=0 kb
+    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
+        if [ "$kb" -gt "$peak" ]; then
+            peak=$kb
+            printf '%s\n' "$peak" >"$file"
+        fi
+        sleep 0.2
+    done
+}
+
+# Writes `copies` copies of CDNOW_master as an import CSV (ids unique per copy) to FILE.
+clv_cdnow_csv() {
+    local master=$1 copies=$2 file=$3 masters=()
+    for _ in $(seq 1 "$copies"); do masters+=("$master"); done
+    awk -f "$CLV_ROOT/bench/ingest/cdnow-to-csv.awk" "${masters[@]}" >"$file"
+}
+
+# Builds the API in Release and starts it on a free loopback port against DATABASE of the
+# throwaway cluster. Sets CLV_API_PID, CLV_API_URL and CLV_API_KEY; the log goes to LOG.
+clv_bench_api_start() {
+    local database=$1 log=$2 port
+    clv_log "Building src/Clv.Api (Release)"
+    dotnet build "$CLV_ROOT/src/Clv.Api" -c Release -nologo -v quiet
+    port=$(clv_free_port)
+    CLV_API_KEY=clv_$(clv_random_token)
+    CLV_API_URL=http://127.0.0.1:$port
+    ConnectionStrings__Clv=$(clv_pg_throwaway_connection "$database") \
+        Database__MigrateOnStartup=true \
+        Auth__BootstrapAdminKey=$CLV_API_KEY \
+        ASPNETCORE_CONTENTROOT=$CLV_ROOT/src/Clv.Api \
+        dotnet "$CLV_ROOT/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$CLV_API_URL" >"$log" 2>&1 &
+    CLV_API_PID=$!
+    clv_log "API (pid $CLV_API_PID) on $CLV_API_URL, log in ${log#"$CLV_ROOT"/}; waiting for /health/ready"
+    clv_wait_http_ok "$CLV_API_URL/health/ready" 120 "$CLV_API_PID" || clv_die "the API did not become ready"
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Clv.Analytics.Historical;
+using Clv.Api.Ingestion;
+using Clv.Data;
+using Clv.Data.ModelRuns;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.ModelRuns;
+
+/// <summary>Checks model-run options and queues runs, for the API and the schedule alike.</summary>
+public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IOptions<ClvOptions> options, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string[] PurchaseModels = ["bgnbd", "paretonbd", "mbgnbd"];
+
+    /// <summary>Stores a queued run with these options and hands it to the runner.</summary>
+    public async Task<Guid> StartAsync(ModelRunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var run = new ModelRun
+        {
+            Id = Guid.CreateVersion7(),
+            Status = ModelRunStatus.Queued,
+            Stage = "queued",
+            Options = JsonSerializer.Serialize(runOptions, Json),
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.ModelRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        queue.Enqueue(run.Id);
+        return run.Id;
+    }
+
+    /// <summary>The request's options with defaults filled in, and what is wrong with them.</summary>
+    public (ModelRunOptions Options, Dictionary<string, string[]> Errors) Resolve(ModelRunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>();
+        var today = HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+        var asOf = today;
+        if (request.AsOf is not null && !IsoDateTime.TryParseDate(request.AsOf, out asOf))
+        {
+            errors["asOf"] = ["A date as YYYY-MM-DD."];
+        }
+        else if (asOf > today.AddDays(1))
+        {
+            errors["asOf"] = ["Not later than tomorrow."];
+        }
+
+        DateOnly? calibrationEnd = null;
+        if (request.CalibrationEnd is not null)
+        {
+            if (!IsoDateTime.TryParseDate(request.CalibrationEnd, out var end))
+            {
+                errors["calibrationEnd"] = ["A date as YYYY-MM-DD."];
+            }
+            else if (end >= asOf)
+            {
+                errors["calibrationEnd"] = ["Must be before asOf: the days after it, up to asOf, are the holdout."];
+            }
+
+            calibrationEnd = end;
+        }
+
+        var unit = request.TimeUnit ?? "weeks";
+        if (unit is not ("weeks" or "days"))
+        {
+            errors["timeUnit"] = ["weeks or days."];
+        }
+
+        var models = (request.Models ?? ["bgnbd", "gammagamma"]).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = models.Where(m => !PurchaseModels.Contains(m) && m != "gammagamma").ToList();
+        if (unknown.Count > 0)
+        {
+            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, gammagamma."];
+        }
+
+        if (!models.Contains("gammagamma"))
+        {
+            models.Add("gammagamma");
+        }
+
+        var primary = request.PrimaryModel ?? (models.Contains("bgnbd") ? "bgnbd" : models.FirstOrDefault(PurchaseModels.Contains) ?? "bgnbd");
+        if (!PurchaseModels.Contains(primary))
+        {
+            errors["primaryModel"] = ["bgnbd, paretonbd or mbgnbd."];
+        }
+        else if (!models.Contains(primary))
+        {
+            models.Insert(0, primary);
+        }
+
+        var horizon = request.HorizonMonths ?? 12;
+        if (horizon is < 1 or > 120)
+        {
+            errors["horizonMonths"] = ["1 to 120."];
+        }
+
+        var discount = request.DiscountRateMonthly ?? 0.01;
+        if (!(discount is >= 0 and <= 1))
+        {
+            errors["discountRateMonthly"] = ["0 to 1."];
+        }
+
+        var penalizer = request.Penalizer ?? 0;
+        if (!(penalizer is >= 0 and <= 1e6))
+        {
+            errors["penalizer"] = ["0 or more."];
+        }
+
+        return (new ModelRunOptions(asOf, calibrationEnd, unit, models, primary, horizon, discount, penalizer), errors);
+    }
+}
