@@ -55,10 +55,6 @@ namespace Clv.Data.Migrations
                     table.PrimaryKey("pk_model_runs", x => x.id);
                 });
 
-            migrationBuilder.CreateIndex(
-                name: "ix_customer_predictions_run_id_predicted_clv_customer_id",
-                table: "customer_predictions",
-                columns: new[] { "run_id", "predicted_clv", "customer_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_model_runs_created_at",

@@ -287,9 +287,6 @@ namespace Clv.Data.Migrations
                     b.HasKey("RunId", "CustomerId")
                         .HasName("pk_customer_predictions");
 
-                    b.HasIndex("RunId", "PredictedClv", "CustomerId")
-                        .HasDatabaseName("ix_customer_predictions_run_id_predicted_clv_customer_id");
-
                     b.ToTable("customer_predictions", (string)null);
                 });
 

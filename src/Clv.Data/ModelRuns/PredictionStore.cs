@@ -47,12 +47,11 @@ public sealed class PredictionStore(ClvDbContext db)
                 await importer.CompleteAsync(cancellationToken);
             }
 
-            // The check lets ATTACH skip its validation scan; the indexes are built here, outside the swap.
+            // The check lets ATTACH skip its validation scan, and the key is built here, outside the swap.
+            // Statistics are left to autovacuum: readers look customers up by key.
             await connection.ExecuteAsync($"""
                 ALTER TABLE {table} ADD CONSTRAINT ck_{table}_run CHECK (run_id = '{runId}');
                 ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id);
-                CREATE INDEX ON {table} (run_id, predicted_clv, customer_id);
-                ANALYZE {table};
                 """, cancellationToken);
             return count;
         }

@@ -34,6 +34,5 @@ internal sealed class CustomerPredictionEntityTypeConfiguration : IEntityTypeCon
         builder.Property(p => p.PredictedClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(p => p.PredictedGrossProfitClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(p => p.Alternatives).HasColumnType("jsonb");
-        builder.HasIndex(p => new { p.RunId, p.PredictedClv, p.CustomerId });
     }
 }
