@@ -42,13 +42,13 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             run.Customers = portfolio.Count;
             await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
 
-            var fits = Fit(options, portfolio, unit);
+            var fits = Fit(options, portfolio);
             timings["fit"] = Lap(clock);
             run.Models = JsonSerializer.Serialize(fits.Described, Json);
             await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
 
             var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new AnalyticsClvOptions(options.HorizonMonths, options.DiscountRateMonthly, unit));
-            var rows = portfolio.Predict(predictor, runId);
+            var rows = portfolio.Predict(predictor);
             timings["predict"] = Lap(clock);
             await SaveAsync(run, "write", 0.6, timings, cancellationToken);
 
@@ -97,26 +97,35 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
     private async Task<Portfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
     {
         var end = options.PredictionDate;
-        // The summary kept at ingest is current; it serves when nothing in it lies after the end.
-        var latest = await db.CustomerSummaries.MaxAsync(s => s.LastPurchaseDay, cancellationToken);
-        DateOnly? window = latest is null || latest <= end ? null : end;
-        var portfolio = new Portfolio(end, unit);
-        await foreach (var input in db.ModelInputsAsync(window, cancellationToken))
-        {
-            portfolio.Add(input);
-        }
-
-        if (portfolio.Count == 0)
+        // The summary kept current at ingest serves when none of its purchase days lies after the
+        // end (the usual run as of today); otherwise the day rollup is aggregated up to the end.
+        var portfolio = await Task.Run(() => Read(fromSummary: true) ?? Read(fromSummary: false), cancellationToken);
+        if (portfolio!.Count == 0)
         {
             throw new ModelRunFailedException($"No customer has a purchase on or before {end:yyyy-MM-dd}; there is nothing to fit.");
         }
 
         return portfolio;
+
+        Portfolio? Read(bool fromSummary)
+        {
+            var read = new Portfolio(unit);
+            foreach (var input in db.ModelInputs(end, fromSummary))
+            {
+                if (input.AgeDays < input.RecencyDays)
+                {
+                    return null;
+                }
+
+                read.Add(input);
+            }
+
+            return read;
+        }
     }
 
-    private static FittedModels Fit(ModelRunOptions options, Portfolio portfolio, TimeUnit unit)
+    private static FittedModels Fit(ModelRunOptions options, Portfolio portfolio)
     {
-        _ = unit;
         var patterns = portfolio.Patterns();
         var described = new Dictionary<string, (FittedModel Model, string? Failure)>();
         var purchaseModels = new Dictionary<string, IPurchaseModel>();

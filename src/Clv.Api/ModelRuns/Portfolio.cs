@@ -1,12 +1,12 @@
+using System.Runtime.CompilerServices;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
 using Clv.Data.ModelRuns;
-using StoredPrediction = Clv.Data.ModelRuns.CustomerPrediction;
 
 namespace Clv.Api.ModelRuns;
 
 /// <summary>Every predicted customer's calibration summary, held as flat arrays for one run.</summary>
-internal sealed class Portfolio(DateOnly end, TimeUnit unit)
+internal sealed class Portfolio(TimeUnit unit)
 {
     private readonly List<long> _ids = [];
     private readonly List<double> _frequency = [];
@@ -21,13 +21,12 @@ internal sealed class Portfolio(DateOnly end, TimeUnit unit)
     /// <summary>Adds a customer: x = purchase days − 1, t_x and T from the first purchase day, in the run's unit.</summary>
     public void Add(ModelInput input)
     {
-        var x = input.PurchaseDays - 1;
         _ids.Add(input.CustomerId);
-        _frequency.Add(x);
-        _recency.Add((input.LastPurchaseDay.DayNumber - input.FirstPurchaseDay.DayNumber) / _daysPerUnit);
-        _age.Add((end.DayNumber - input.FirstPurchaseDay.DayNumber) / _daysPerUnit);
-        _monetary.Add(x > 0 ? (double)(input.RepeatDaysValue / x) : 0);
-        _margin.Add(input.KnownCost is { } cost && input.NetRevenue > 0 ? (double)((input.NetRevenue - cost) / input.NetRevenue) : double.NaN);
+        _frequency.Add(input.PurchaseDays - 1);
+        _recency.Add(input.RecencyDays / _daysPerUnit);
+        _age.Add(input.AgeDays / _daysPerUnit);
+        _monetary.Add(input.MonetaryValue);
+        _margin.Add(input.Margin);
     }
 
     /// <summary>Identical (x, t_x, T) collapsed into one pattern weighted by its customers.</summary>
@@ -58,9 +57,11 @@ internal sealed class Portfolio(DateOnly end, TimeUnit unit)
         return spend;
     }
 
-    /// <summary>Each customer's stored prediction, produced as it is written.</summary>
-    public IEnumerable<StoredPrediction> Predict(PortfolioPredictor predictor, Guid runId)
+    /// <summary>Every customer's prediction, computed in one optimized pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public PredictionColumns Predict(PortfolioPredictor predictor)
     {
+        var columns = new PredictionColumns(Count);
         for (var i = 0; i < Count; i++)
         {
             var p = predictor.Predict(_frequency[i], _recency[i], _age[i], _monetary[i]);
@@ -69,20 +70,18 @@ internal sealed class Portfolio(DateOnly end, TimeUnit unit)
                 throw new ModelRunFailedException($"The prediction for x={_frequency[i]}, t_x={_recency[i]:F3}, T={_age[i]:F3} is not finite.");
             }
 
-            yield return new StoredPrediction
-            {
-                RunId = runId,
-                CustomerId = _ids[i],
-                Frequency = _frequency[i],
-                Recency = _recency[i],
-                Age = _age[i],
-                ExpectedPurchases = p.ExpectedPurchases,
-                ProbabilityAlive = p.ProbabilityAlive,
-                ExpectedAverageSpend = Money(p.ExpectedAverageSpend),
-                PredictedClv = Money(p.PredictedClv),
-                PredictedGrossProfitClv = double.IsNaN(_margin[i]) ? null : Money(p.PredictedClv * _margin[i]),
-            };
+            columns.CustomerIds[i] = _ids[i];
+            columns.Frequency[i] = _frequency[i];
+            columns.Recency[i] = _recency[i];
+            columns.Age[i] = _age[i];
+            columns.ExpectedPurchases[i] = p.ExpectedPurchases;
+            columns.ProbabilityAlive[i] = p.ProbabilityAlive;
+            columns.ExpectedAverageSpend[i] = Money(p.ExpectedAverageSpend);
+            columns.PredictedClv[i] = Money(p.PredictedClv);
+            columns.PredictedGrossProfitClv[i] = double.IsNaN(_margin[i]) ? null : Money(p.PredictedClv * _margin[i]);
         }
+
+        return columns;
     }
 
     /// <summary>Predicted against actual holdout purchase days, in total and by calibration frequency.</summary>

@@ -1,82 +1,71 @@
-using System.Runtime.CompilerServices;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Clv.Data.ModelRuns;
 
-/// <summary>What the models need of one customer: their purchase days up to the window's end.</summary>
+/// <summary>What the models need of one customer, in days relative to the window's end.</summary>
 /// <param name="CustomerId">The customer.</param>
-/// <param name="FirstPurchaseDay">First purchase day (reporting time zone).</param>
-/// <param name="LastPurchaseDay">Latest purchase day up to the end.</param>
 /// <param name="PurchaseDays">Distinct purchase days up to the end.</param>
-/// <param name="RepeatDaysValue">Σ net value of the purchase days after the first.</param>
-/// <param name="NetRevenue">Net revenue up to the end.</param>
-/// <param name="KnownCost">Known cost up to the end, or null.</param>
-public readonly record struct ModelInput(
-    long CustomerId,
-    DateOnly FirstPurchaseDay,
-    DateOnly LastPurchaseDay,
-    int PurchaseDays,
-    decimal RepeatDaysValue,
-    decimal NetRevenue,
-    decimal? KnownCost);
+/// <param name="RecencyDays">Days from the first to the last purchase day.</param>
+/// <param name="AgeDays">Days from the first purchase day to the end; below <paramref name="RecencyDays"/> when a purchase lies after the end.</param>
+/// <param name="MonetaryValue">Mean value of the purchase days after the first; 0 without repeat days.</param>
+/// <param name="Margin">(net revenue − known cost) / net revenue; NaN when no cost is known or net revenue is not positive.</param>
+public readonly record struct ModelInput(long CustomerId, int PurchaseDays, int RecencyDays, int AgeDays, double MonetaryValue, double Margin);
 
 /// <summary>Reads the model inputs of every customer with a purchase, set-based.</summary>
 public static class ModelInputQueries
 {
     /// <summary>
-    /// Streams each customer's inputs over the purchase days up to <paramref name="end"/> inclusive.
-    /// With no end the summary kept current at ingest is read as it is (the fast path).
+    /// Each customer's inputs over the purchase days up to <paramref name="end"/> inclusive. With
+    /// <paramref name="fromSummary"/> the summary kept current at ingest is read as it is (the fast
+    /// path; a purchase after the end then shows as AgeDays &lt; RecencyDays); otherwise the day
+    /// rollup is aggregated up to the end. Read synchronously: it runs in a background job, and a
+    /// million rows read several times faster without an async step per row.
     /// </summary>
-    public static async IAsyncEnumerable<ModelInput> ModelInputsAsync(
-        this ClvDbContext db, DateOnly? end, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IEnumerable<ModelInput> ModelInputs(this ClvDbContext db, DateOnly end, bool fromSummary)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var sql = end is null
+        var perCustomer = fromSummary
             ? """
-              SELECT customer_id, first_purchase_day, last_purchase_day, purchase_days, repeat_days_value, net_revenue, known_cost
+              SELECT customer_id, first_purchase_day AS first_day, last_purchase_day AS last_day, purchase_days,
+                     repeat_days_value, net_revenue, known_cost
               FROM customer_summaries WHERE purchase_days > 0
               """
             : """
               SELECT customer_id,
-                     min(day) FILTER (WHERE purchase_count > 0),
-                     max(day) FILTER (WHERE purchase_count > 0),
-                     count(*) FILTER (WHERE purchase_count > 0)::int,
+                     min(day) FILTER (WHERE purchase_count > 0) AS first_day,
+                     max(day) FILTER (WHERE purchase_count > 0) AS last_day,
+                     count(*) FILTER (WHERE purchase_count > 0)::int AS purchase_days,
                      coalesce(sum(gross_revenue - refunds) FILTER (WHERE purchase_count > 0)
-                         - (array_agg(gross_revenue - refunds ORDER BY day) FILTER (WHERE purchase_count > 0))[1], 0),
-                     sum(gross_revenue - refunds),
-                     CASE WHEN sum(cost_count) > 0 THEN sum(cost) END
+                         - (array_agg(gross_revenue - refunds ORDER BY day) FILTER (WHERE purchase_count > 0))[1], 0) AS repeat_days_value,
+                     sum(gross_revenue - refunds) AS net_revenue,
+                     CASE WHEN sum(cost_count) > 0 THEN sum(cost) END AS known_cost
               FROM customer_days
               WHERE day <= @end
               GROUP BY customer_id
               HAVING count(*) FILTER (WHERE purchase_count > 0) > 0
               """;
-        await db.Database.OpenConnectionAsync(cancellationToken);
+        var sql = $"""
+            SELECT customer_id, purchase_days, last_day - first_day, @end - first_day,
+                   CASE WHEN purchase_days > 1 THEN (repeat_days_value / (purchase_days - 1))::float8 ELSE 0 END,
+                   CASE WHEN known_cost IS NOT NULL AND net_revenue > 0 THEN ((net_revenue - known_cost) / net_revenue)::float8 ELSE 'NaN'::float8 END
+            FROM ({perCustomer}) c
+            """;
+        db.Database.OpenConnection();
         try
         {
-            await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
-            if (end is { } e)
+            using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            command.Parameters.Add(new NpgsqlParameter("end", end));
+            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+            while (reader.Read())
             {
-                command.Parameters.Add(new NpgsqlParameter("end", e));
-            }
-
-            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                yield return new ModelInput(
-                    reader.GetInt64(0),
-                    reader.GetFieldValue<DateOnly>(1),
-                    reader.GetFieldValue<DateOnly>(2),
-                    reader.GetInt32(3),
-                    reader.GetDecimal(4),
-                    reader.GetDecimal(5),
-                    reader.IsDBNull(6) ? null : reader.GetDecimal(6));
+                yield return new ModelInput(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetDouble(5));
             }
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            db.Database.CloseConnection();
         }
     }
 

@@ -1,0 +1,38 @@
+namespace Clv.Data.ModelRuns;
+
+/// <summary>
+/// A run's predictions as parallel columns, one element per customer: a million customers cost a
+/// few arrays rather than a million objects.
+/// </summary>
+public sealed class PredictionColumns(int count)
+{
+    /// <summary>Customers.</summary>
+    public int Count { get; } = count;
+
+    /// <summary>The customers' ids.</summary>
+    public long[] CustomerIds { get; } = new long[count];
+
+    /// <summary>x.</summary>
+    public double[] Frequency { get; } = new double[count];
+
+    /// <summary>t_x in the run's unit.</summary>
+    public double[] Recency { get; } = new double[count];
+
+    /// <summary>T in the run's unit.</summary>
+    public double[] Age { get; } = new double[count];
+
+    /// <summary>Expected purchases over the horizon.</summary>
+    public double[] ExpectedPurchases { get; } = new double[count];
+
+    /// <summary>P(alive).</summary>
+    public double[] ProbabilityAlive { get; } = new double[count];
+
+    /// <summary>E[M].</summary>
+    public decimal[] ExpectedAverageSpend { get; } = new decimal[count];
+
+    /// <summary>Predicted CLV.</summary>
+    public decimal[] PredictedClv { get; } = new decimal[count];
+
+    /// <summary>Predicted gross-profit CLV, or null.</summary>
+    public decimal?[] PredictedGrossProfitClv { get; } = new decimal?[count];
+}
