@@ -141,8 +141,11 @@ internal static class BetaGeometricFamily
 
     /// <summary>
     /// E[X(t) | x, t_x, T] = (a+b+x+s−1)/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; a+b+x+s−1; z)] · P(alive),
-    /// z = t/(α+T+t). Euler's transformation turns the bracket into 1 − (1−z)^{a−1} ₂F₁(a+b+s−1−r, a−1; a+b+x+s−1; z),
-    /// whose series has small parameters and a large c for large x, so nothing overflows.
+    /// z = t/(α+T+t). Near a = 1 Euler's transformation turns the bracket into
+    /// 1 − (1−z)^{a−1} ₂F₁(a+b+s−1−r, a−1; a+b+x+s−1; z), summed with the 1/(a−1) taken out analytically, so the
+    /// 0/0 at a = 1 never forms. Elsewhere (and when a huge r would make that series alternate wildly) the original
+    /// series, all of whose terms are positive, is summed in logs; within 10⁻³ of a = 1 that form is averaged
+    /// over a = 1 ± 10⁻³, an O(10⁻⁶) smoothing, since its cancellation there would cost more digits.
     /// </summary>
     public static double ConditionalExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
     {
@@ -151,10 +154,35 @@ internal static class BetaGeometricFamily
             return 0.0;
         }
 
-        var c = a + b + x + shift - 1;
         var z = t / (alpha + age + t);
-        var bracket = NumericMath.BetaGeometricBracket(a + b + shift - 1 - r, a - 1, c, z);
-        return c * bracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        var upperA = a + b + shift - 1 - r;
+        double scaledBracket;
+        if (Math.Abs(a - 1) <= 0.5 && upperA > -50)
+        {
+            scaledBracket = NumericMath.ScaledBetaGeometricBracket(upperA, a - 1, a + b + x + shift - 1, z);
+        }
+        else if (Math.Abs(a - 1) < 1e-3)
+        {
+            scaledBracket = 0.5 * (OriginalScaledBracket(r, 1 - 1e-3, b, shift, x, z) + OriginalScaledBracket(r, 1 + 1e-3, b, shift, x, z));
+        }
+        else
+        {
+            scaledBracket = OriginalScaledBracket(r, a, b, shift, x, z);
+        }
+
+        return scaledBracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+    }
+
+    /// <summary>
+    /// c/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; c; z)] with c = a+b+x+s−1, using c·₂F₁ = c + G where G is
+    /// the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1).
+    /// </summary>
+    private static double OriginalScaledBracket(double r, double a, double b, int shift, double x, double z)
+    {
+        var c = a + b + x + shift - 1;
+        var logPower = (r + x) * NumericMath.Log1P(-z);
+        var tail = Math.Exp(logPower + NumericMath.LogScaledHypergeometricTail(r + x, b + x + shift, c, z));
+        return ((c * -NumericMath.ExpM1(logPower)) - tail) / (a - 1);
     }
 
     public static double LogLikelihood(double r, double alpha, double a, double b, int shift, double x, double tx, double age)

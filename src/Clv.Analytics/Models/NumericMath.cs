@@ -68,24 +68,26 @@ internal static class NumericMath
     public static double Logistic(double u) => u > 0 ? Math.Exp(-u) / (1.0 + Math.Exp(-u)) : 1.0 / (1.0 + Math.Exp(u));
 
     /// <summary>
-    /// [1 − (1−z)^ε · ₂F₁(A, ε; c; z)] / ε for 0 ≤ z &lt; 1, continuous at ε = 0.
+    /// c · [1 − (1−z)^ε · ₂F₁(A, ε; c; z)] / ε for 0 ≤ z &lt; 1, continuous at ε = 0 and at c = 0.
     /// Writing ₂F₁(A, ε; c; z) = 1 + ε·S with S = Σ_{k≥1} (A)_k (1+ε)_{k−1} / ((c)_k k!) z^k
-    /// removes the 0/0 at ε = 0 and the cancellation near it.
+    /// removes the 0/0 at ε = 0; multiplying by c before summing, c·S = Σ (A)_k (1+ε)_{k−1} / ((c+1)_{k−1} k!) z^k,
+    /// removes the pole at c = 0 (which the product does not have).
     /// </summary>
-    /// <returns>The bracket, or NaN when the series does not converge within its budget.</returns>
-    public static double BetaGeometricBracket(double upperA, double epsilon, double c, double z)
+    /// <returns>The value, or NaN when the series does not converge within its budget.</returns>
+    public static double ScaledBetaGeometricBracket(double upperA, double epsilon, double c, double z)
     {
         var logOneMinusZ = Log1P(-z);
-        var first = OneMinusPowerOverExponent(logOneMinusZ, epsilon);
+        var first = c * OneMinusPowerOverExponent(logOneMinusZ, epsilon);
         if (z == 0.0)
         {
             return first;
         }
 
-        var term = upperA * z / c;
+        var term = upperA * z;
         var sum = term;
-        var settle = Math.Abs(upperA) + Math.Abs(epsilon) + 2.0;
-        for (var k = 1; k < 2_000_000; k++)
+        // Terms change sign only while A + k < 0 (ε and c exceed −1); stop no earlier than that.
+        var settle = Math.Max(0.0, -upperA) + 2.0;
+        for (var k = 1; k < 200_000; k++)
         {
             term *= (upperA + k) * (epsilon + k) / ((c + k) * (k + 1)) * z;
             sum += term;
@@ -104,6 +106,39 @@ internal static class NumericMath
     }
 
     /// <summary>
+    /// ln[c·(₂F₁(a, b; c; z) − 1)] = ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1.
+    /// All terms are positive; the running sum is rescaled whenever it grows large, so the logarithm is right even
+    /// where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where (c)_k changes sign once) usable.
+    /// </summary>
+    /// <returns>The logarithm, or NaN when the series does not converge within its budget.</returns>
+    public static double LogScaledHypergeometricTail(double a, double b, double c, double z)
+    {
+        const double Rescale = 1e-250;
+        var logRescale = -Math.Log(Rescale);
+        var term = a * b * z;
+        var sum = term;
+        var logScale = 0.0;
+        for (var k = 1; k < 200_000; k++)
+        {
+            term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+            sum += term;
+            if (term <= SeriesTolerance * sum)
+            {
+                return logScale + Math.Log(sum);
+            }
+
+            if (sum > 1.0 / Rescale)
+            {
+                sum *= Rescale;
+                term *= Rescale;
+                logScale += logRescale;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    /// <summary>
     /// ₂F₁(1, b; c; z) = Σ (b)_k/(c)_k z^k for c &gt; b &gt; 0 and 0 ≤ z &lt; 1: positive terms, each at
     /// most z times the last, so the series converges at least geometrically.
     /// </summary>
@@ -111,7 +146,7 @@ internal static class NumericMath
     {
         var term = 1.0;
         var sum = 1.0;
-        for (var k = 0; k < 1_000_000; k++)
+        for (var k = 0; k < 200_000; k++)
         {
             term *= (b + k) / (c + k) * z;
             sum += term;

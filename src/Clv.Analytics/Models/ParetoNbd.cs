@@ -166,7 +166,7 @@ public static class ParetoNbd
     {
         double LogIntegrand(double tau) => -(s + 1) * Math.Log(beta + tau) - rx * Math.Log(alpha + tau);
         var peak = LogIntegrand(tx);
-        var integral = GaussKronrodRule.Integrate(tau => Math.Exp(LogIntegrand(tau) - peak), tx, age, out _, out _, 1e-12, 30, 31);
+        var integral = GaussKronrodRule.Integrate(tau => Math.Exp(LogIntegrand(tau) - peak), tx, age, out _, out _, 1e-10, 12, 31);
         return peak + Math.Log(integral);
     }
 }

@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Attributes;
+using Clv.Analytics.Models;
+
+namespace Clv.Benchmarks;
+
+/// <summary>
+/// Fits and predictions on the CDNOW_master calibration summary, at ×1 (23,570 customers) and ×40 (the same
+/// customers replicated 40 times: 40× the weights for the fits, 40× the customers for the predictions).
+/// </summary>
+[MemoryDiagnoser]
+public class ModelBenchmarks
+{
+    private RfmPattern[] _patterns = [];
+    private SpendPattern[] _spend = [];
+    private RfmPattern[] _customers = [];
+    private CustomerSummary[] _summaries = [];
+    private double[] _destination = [];
+    private BgNbdParameters _bgNbd = null!;
+    private GammaGammaParameters _gammaGamma = null!;
+
+    [Params(1, 40)]
+    public int Scale { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var customers = CdnowMaster.Load(CdnowMaster.DefaultPath());
+        _patterns = RfmPattern.Collapse(customers).Select(p => p with { Weight = p.Weight * Scale }).ToArray();
+        _spend = customers.Select(c => c.ToSpendPattern() with { Weight = Scale }).ToArray();
+        _summaries = Enumerable.Repeat(customers, Scale).SelectMany(c => c).ToArray();
+        _customers = _summaries.Select(c => c.ToPattern()).ToArray();
+        _destination = new double[_customers.Length];
+        _bgNbd = BgNbd.Fit(_patterns).Parameters ?? throw new InvalidOperationException("BG/NBD fit failed.");
+        _gammaGamma = GammaGamma.Fit(_spend).Parameters ?? throw new InvalidOperationException("Gamma-Gamma fit failed.");
+    }
+
+    [Benchmark]
+    public double FitBgNbd() => BgNbd.Fit(_patterns).LogLikelihood;
+
+    [Benchmark]
+    public double FitGammaGamma() => GammaGamma.Fit(_spend).LogLikelihood;
+
+    [Benchmark]
+    public double PredictBgNbdConditionalExpectation39Weeks()
+    {
+        _bgNbd.ConditionalExpectedPurchases(39, _customers, _destination);
+        return _destination[^1];
+    }
+
+    [Benchmark]
+    public double PredictClv12Months()
+    {
+        ClvCalculator.PredictedRevenue(_bgNbd, _gammaGamma, _summaries, new ClvOptions(12, 0.01, TimeUnit.Weeks), _destination);
+        return _destination[^1];
+    }
+}
