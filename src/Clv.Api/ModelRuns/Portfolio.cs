@@ -42,19 +42,23 @@ internal sealed class Portfolio(TimeUnit unit)
         return weights.Select(w => new RfmPattern(w.Key.Item1, w.Key.Item2, w.Key.Item3, w.Value)).ToList();
     }
 
-    /// <summary>The spend model's data: customers with repeat purchases and a positive mean repeat value.</summary>
+    /// <summary>
+    /// The spend model's data: customers with repeat purchases and a positive mean repeat value,
+    /// identical (x, m_x) collapsed into one weighted observation.
+    /// </summary>
     public List<SpendPattern> SpendPatterns()
     {
-        var spend = new List<SpendPattern>();
+        var weights = new Dictionary<(double, double), double>();
         for (var i = 0; i < Count; i++)
         {
             if (_frequency[i] > 0 && _monetary[i] > 0)
             {
-                spend.Add(new SpendPattern(_frequency[i], _monetary[i], 1.0));
+                var key = (_frequency[i], _monetary[i]);
+                weights[key] = weights.GetValueOrDefault(key) + 1;
             }
         }
 
-        return spend;
+        return weights.Select(w => new SpendPattern(w.Key.Item1, w.Key.Item2, w.Value)).ToList();
     }
 
     /// <summary>Every customer's prediction, computed in one optimized pass.</summary>
