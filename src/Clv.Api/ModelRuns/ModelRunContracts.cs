@@ -41,16 +41,37 @@ public sealed class ModelRunRequest
 }
 
 /// <summary>The options a run was started with, defaults filled in.</summary>
-public sealed record ModelRunOptions(
-    DateOnly AsOf,
-    DateOnly? CalibrationEnd,
-    string TimeUnit,
-    IReadOnlyList<string> Models,
-    string PrimaryModel,
-    int HorizonMonths,
-    double DiscountRateMonthly,
-    double Penalizer)
+public sealed record ModelRunOptions
 {
+    /// <summary>The date the predictions stand at, unless there is a calibration end.</summary>
+    public required DateOnly AsOf { get; init; }
+
+    /// <summary>End of the calibration window; the predictions stand at it, and (calibrationEnd, asOf] is the holdout.</summary>
+    public DateOnly? CalibrationEnd { get; init; }
+
+    /// <summary>weeks or days.</summary>
+    /// <example>weeks</example>
+    public required string TimeUnit { get; init; }
+
+    /// <summary>The models fitted.</summary>
+    public required IReadOnlyList<string> Models { get; init; }
+
+    /// <summary>The purchase model of the per-customer figures.</summary>
+    /// <example>bgnbd</example>
+    public required string PrimaryModel { get; init; }
+
+    /// <summary>CLV horizon in months.</summary>
+    /// <example>12</example>
+    public required int HorizonMonths { get; init; }
+
+    /// <summary>Monthly discount rate.</summary>
+    /// <example>0.01</example>
+    public required double DiscountRateMonthly { get; init; }
+
+    /// <summary>L2 penalizer.</summary>
+    /// <example>0</example>
+    public required double Penalizer { get; init; }
+
     /// <summary>The date the predictions are made as of: the calibration end when there is one.</summary>
     [JsonIgnore]
     public DateOnly PredictionDate => CalibrationEnd ?? AsOf;

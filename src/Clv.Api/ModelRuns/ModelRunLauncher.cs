@@ -107,6 +107,17 @@ public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IO
             errors["penalizer"] = ["0 or more."];
         }
 
-        return (new ModelRunOptions(asOf, calibrationEnd, unit, models, primary, horizon, discount, penalizer), errors);
+        var resolved = new ModelRunOptions
+        {
+            AsOf = asOf,
+            CalibrationEnd = calibrationEnd,
+            TimeUnit = unit,
+            Models = models,
+            PrimaryModel = primary,
+            HorizonMonths = horizon,
+            DiscountRateMonthly = discount,
+            Penalizer = penalizer,
+        };
+        return (resolved, errors);
     }
 }
