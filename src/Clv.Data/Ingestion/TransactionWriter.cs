@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -71,34 +72,37 @@ public sealed class TransactionWriter(ClvDbContext db)
         await using (var importer = await connection.BeginBinaryImportAsync(
             "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost) FROM STDIN (FORMAT BINARY)", ct))
         {
-            await WriteRowsAsync(importer, rows, ct);
+            WriteRows(importer, rows);
+            await importer.CompleteAsync(ct);
         }
     }
 
-    private static async Task WriteRowsAsync(NpgsqlBinaryImporter importer, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
+    // Synchronous writes into Npgsql's buffer, which flushes to the socket as it fills: an async
+    // call per value costs more than the COPY itself at 50,000 rows of eight values. Optimized
+    // from the first call, as a large import reaches it before tiered compilation would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteRows(NpgsqlBinaryImporter importer, IReadOnlyList<TransactionRow> rows)
     {
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            await importer.StartRowAsync(ct);
-            await importer.WriteAsync(i, NpgsqlDbType.Integer, ct);
-            await importer.WriteAsync(row.ExternalId, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(row.CustomerExternalId, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, ct);
-            await importer.WriteAsync((short)row.Type, NpgsqlDbType.Smallint, ct);
-            await importer.WriteAsync(row.Amount, NpgsqlDbType.Numeric, ct);
-            await importer.WriteAsync(row.Currency, NpgsqlDbType.Char, ct);
+            importer.StartRow();
+            importer.Write(i, NpgsqlDbType.Integer);
+            importer.Write(row.ExternalId, NpgsqlDbType.Text);
+            importer.Write(row.CustomerExternalId, NpgsqlDbType.Text);
+            importer.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
+            importer.Write((short)row.Type, NpgsqlDbType.Smallint);
+            importer.Write(row.Amount, NpgsqlDbType.Numeric);
+            importer.Write(row.Currency, NpgsqlDbType.Char);
             if (row.Cost is { } cost)
             {
-                await importer.WriteAsync(cost, NpgsqlDbType.Numeric, ct);
+                importer.Write(cost, NpgsqlDbType.Numeric);
             }
             else
             {
-                await importer.WriteNullAsync(ct);
+                importer.WriteNull();
             }
         }
-
-        await importer.CompleteAsync(ct);
     }
 
     // Customers a batch names but the database does not know yet, acquired at their first
