@@ -64,22 +64,25 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
                 timings["holdout"] = Lap(clock);
             }
 
-            run.Status = ModelRunStatus.Succeeded;
-            run.Stage = "done";
-            run.Progress = 1;
-            run.FinishedAt = time.GetUtcNow();
-            run.DurationSeconds = total.Elapsed.TotalSeconds;
-            await predictions.ActivateAsync(runId, cancellationToken);
-            timings["swap"] = Lap(clock);
-            run.IsActive = true;
-            run.DurationSeconds = total.Elapsed.TotalSeconds;
-            run.Timings = JsonSerializer.Serialize(timings, Json);
-            db.ChangeTracker.Clear();
-            db.ModelRuns.Update(run);
-            await db.SaveChangesAsync(cancellationToken);
+            // The new predictions and the run's success become visible together.
+            await using (var swap = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                await predictions.ActivateAsync(runId, cancellationToken);
+                timings["swap"] = Lap(clock);
+                run.Status = ModelRunStatus.Succeeded;
+                run.Stage = "done";
+                run.Progress = 1;
+                run.IsActive = true;
+                run.FinishedAt = time.GetUtcNow();
+                run.DurationSeconds = total.Elapsed.TotalSeconds;
+                run.Timings = JsonSerializer.Serialize(timings, Json);
+                await db.SaveChangesAsync(cancellationToken);
+                await swap.CommitAsync(cancellationToken);
+            }
+
             logger.LogInformation("Model run {RunId} succeeded: {Customers} customers in {Seconds:F2} s", runId, run.Customers, run.DurationSeconds);
         }
-        catch (Exception e) when (e is ModelRunFailedException || (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             logger.LogWarning(e, "Model run {RunId} failed at stage {Stage}", runId, run.Stage);
             await predictions.DiscardAsync(runId, CancellationToken.None);

@@ -61,7 +61,10 @@ public sealed class PredictionStore(ClvDbContext db)
         await importer.CompleteAsync(cancellationToken);
     }
 
-    /// <summary>Makes the loaded run the one readers see, in one transaction, then drops the runs it replaced.</summary>
+    /// <summary>
+    /// Makes the loaded run the one readers see and drops the runs it replaced, in one transaction:
+    /// the caller's when it has one, so that it can record the run's success in the same commit.
+    /// </summary>
     public async Task ActivateAsync(Guid runId, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
