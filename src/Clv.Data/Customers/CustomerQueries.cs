@@ -106,22 +106,31 @@ public static class CustomerQueries
         };
         var direction = query.Descending ? "DESC" : "ASC";
         var comparison = query.Descending ? "<" : ">";
+        var filtered = query.AcquisitionChannel is not null || query.Country is not null;
+        // The page's keys are found first from the narrow tables, and only those rows are then
+        // joined to the wide ones: sorting a million full rows to keep a hundred is what this avoids.
         var sql = $"""
+            WITH active_run AS (SELECT id FROM model_runs WHERE is_active),
+            page AS (
+                SELECT s.customer_id, {key} AS sort_key
+                FROM customer_summaries s
+                {(query.Sort == CustomerSort.PredictedClv ? "LEFT JOIN customer_predictions p ON p.run_id = (SELECT id FROM active_run) AND p.customer_id = s.customer_id" : "")}
+                {(filtered ? "JOIN customers c ON c.id = s.customer_id" : "")}
+                WHERE {(filtered ? "(@channel::text IS NULL OR c.acquisition_channel = @channel) AND (@country::text IS NULL OR c.country = @country)" : "true")}
+                  AND (@after_id::bigint IS NULL OR ({key}, s.customer_id) {comparison} (@after_value, @after_id))
+                ORDER BY {key} {direction}, s.customer_id {direction}
+                LIMIT @limit OFFSET @offset)
             SELECT c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country,
                    c.attributes, c.created_at, c.updated_at,
                    s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
-                   s.first_purchase_at, s.last_purchase_at, {key} AS sort_key,
+                   s.first_purchase_at, s.last_purchase_at, page.sort_key,
                    p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
                    p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv
-            FROM customer_summaries s
-            JOIN customers c ON c.id = s.customer_id
-            LEFT JOIN customer_predictions p
-                   ON p.run_id = (SELECT id FROM model_runs WHERE is_active) AND p.customer_id = s.customer_id
-            WHERE (@channel::text IS NULL OR c.acquisition_channel = @channel)
-              AND (@country::text IS NULL OR c.country = @country)
-              AND (@after_id::bigint IS NULL OR ({key}, s.customer_id) {comparison} (@after_value, @after_id))
-            ORDER BY {key} {direction}, s.customer_id {direction}
-            LIMIT @limit OFFSET @offset
+            FROM page
+            JOIN customer_summaries s ON s.customer_id = page.customer_id
+            JOIN customers c ON c.id = page.customer_id
+            LEFT JOIN customer_predictions p ON p.run_id = (SELECT id FROM active_run) AND p.customer_id = page.customer_id
+            ORDER BY page.sort_key {direction}, page.customer_id {direction}
             """;
 
         await db.Database.OpenConnectionAsync(cancellationToken);
