@@ -24,6 +24,7 @@ app.MapClvHealthChecks();
 app.MapControllers();
 
 await app.MigrateIfConfiguredAsync();
+await app.EnsureRollupTimeZoneAsync();
 await app.RunAsync();
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -1,5 +1,6 @@
 using Clv.Data.ApiKeys;
 using Clv.Data.Customers;
+using Clv.Data.Ingestion;
 using Clv.Data.ModelRuns;
 using Clv.Data.Spend;
 using Clv.Data.Transactions;
@@ -23,6 +24,8 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     public DbSet<ModelRun> ModelRuns => Set<ModelRun>();
+
+    public DbSet<RollupState> RollupState => Set<RollupState>();
 
     public DbSet<CustomerPrediction> CustomerPredictions => Set<CustomerPrediction>();
 

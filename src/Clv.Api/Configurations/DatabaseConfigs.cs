@@ -1,6 +1,8 @@
 using Clv.Data;
+using Clv.Data.Ingestion;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Clv.Api.Configurations;
 
@@ -34,5 +36,28 @@ internal static class DatabaseConfigs
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
         await db.Database.MigrateAsync();
+    }
+
+    /// <summary>
+    /// Rebuilds the day rollup and the summaries when they were computed in another time zone
+    /// than <c>Clv:ReportingTimeZone</c> (the setting was changed), before requests are served.
+    /// </summary>
+    public static async Task EnsureRollupTimeZoneAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var rebuilder = scope.ServiceProvider.GetRequiredService<RollupRebuilder>();
+        var timeZone = app.Services.GetRequiredService<IOptions<ClvOptions>>().Value.ReportingTimeZone;
+        var logger = app.Services.GetRequiredService<ILogger<RollupRebuilder>>();
+        try
+        {
+            if (await rebuilder.EnsureTimeZoneAsync(timeZone, app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None))
+            {
+                logger.LogWarning("Rebuilt the day rollup and customer summaries for reporting time zone {TimeZone}", timeZone);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            logger.LogWarning("The database is not migrated; the rollup time zone is checked at the next start");
+        }
     }
 }

@@ -26,6 +26,7 @@ internal static class IngestionConfigs
         services.AddScoped<TransactionWriter>();
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
+        services.AddScoped<RollupRebuilder>();
         services.AddScoped<TransactionIngestion>();
         services.AddScoped<CustomerIngestion>();
         return services;

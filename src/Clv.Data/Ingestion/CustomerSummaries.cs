@@ -14,13 +14,23 @@ internal static class CustomerSummaries
             return;
         }
 
-        await using var command = new NpgsqlCommand(RecomputeSql, connection);
+        await using var command = new NpgsqlCommand(RecomputeForIds, connection);
         command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = customerIds.Order().ToArray() });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Recomputes every customer's summary, as after a rebuild of the day rollup.</summary>
+    public static async Task RecomputeAllAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(RecomputeForAll, connection);
         await command.ExecuteNonQueryAsync(ct);
     }
 
     // Upserts, so a customer created by this batch gets its row here, zeros included when none
     // of its transactions were new.
+    private static readonly string RecomputeForIds = RecomputeSql.Replace("{customers}", "unnest(@ids) AS ids(id)", StringComparison.Ordinal);
+    private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
+
     private const string RecomputeSql = """
         INSERT INTO customer_summaries AS s (customer_id, purchase_count, purchase_days, gross_revenue, refunds,
                                              net_revenue, known_cost, first_purchase_at, last_purchase_at,
@@ -38,7 +48,7 @@ internal static class CustomerSummaries
                max(d.day) FILTER (WHERE d.purchase_count > 0),
                coalesce(sum(d.gross_revenue - d.refunds) FILTER (WHERE d.purchase_count > 0)
                    - (array_agg(d.gross_revenue - d.refunds ORDER BY d.day) FILTER (WHERE d.purchase_count > 0))[1], 0)
-        FROM unnest(@ids) AS ids(id)
+        FROM {customers}
         LEFT JOIN customer_days d ON d.customer_id = ids.id
         GROUP BY ids.id
         ORDER BY ids.id

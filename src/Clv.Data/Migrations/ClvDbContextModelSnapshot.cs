@@ -235,6 +235,31 @@ namespace Clv.Data.Migrations
                     b.ToTable("customer_summaries", (string)null);
                 });
 
+            modelBuilder.Entity("Clv.Data.Ingestion.RollupState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rollup_state");
+
+                    b.ToTable("rollup_state", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_rollup_state_single_row", "id = 1");
+                        });
+                });
+
             modelBuilder.Entity("Clv.Data.ModelRuns.CustomerPrediction", b =>
                 {
                     b.Property<Guid>("RunId")

@@ -43,3 +43,26 @@ public sealed class TimeZoneTests : IClassFixture<TimeZoneTests.NewYorkApi>
         Assert.Equal(2, asOf.Long("purchaseCount")); // the end of 2024-01-10 in New York is 2024-01-11T05:00Z
     }
 }
+
+/// <summary>Changing the reporting time zone rebuilds the day rollup at the next start.</summary>
+public sealed class TimeZoneChangeTests(ClvApiFactory utc) : IClassFixture<ClvApiFactory>
+{
+    [Fact]
+    public async Task Restarting_with_another_time_zone_rebuilds_purchase_days()
+    {
+        // 2024-01-10T23:30Z and 2024-01-11T03:00Z: two days in UTC, one (2024-01-10) in New York.
+        (await utc.Client().PostTransactionsAsync(
+            Tx("tzc-1", "tzc-cust", "2024-01-10T23:30:00Z"),
+            Tx("tzc-2", "tzc-cust", "2024-01-11T03:00:00Z"))).EnsureSuccessStatusCode();
+        const string PurchaseDays = "SELECT purchase_days FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'tzc-cust'";
+        Assert.Equal(2, await utc.ScalarAsync<int>(PurchaseDays));
+
+        await using var newYork = new ClvApiFactory().OnDatabaseOf(utc).With("Clv:ReportingTimeZone", "America/New_York");
+        await newYork.InitializeAsync();
+        var list = await (await newYork.Client().GetAsync("/api/v1/customers?sort=historicalClv")).JsonAsync();
+
+        Assert.Equal(1, list.GetProperty("items")[0].GetProperty("historical").GetProperty("purchaseDays").GetInt32());
+        Assert.Equal(1, await utc.ScalarAsync<int>(PurchaseDays));
+        Assert.Equal("2024-01-10", await utc.ScalarAsync<string>("SELECT day::text FROM customer_days"));
+    }
+}

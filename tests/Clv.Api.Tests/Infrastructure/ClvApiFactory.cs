@@ -16,6 +16,7 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
 
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
     private string _connectionString = "";
+    private bool _ownsDatabase = true;
 
     public string ConnectionString => _connectionString;
 
@@ -26,12 +27,29 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return this;
     }
 
-    public async Task InitializeAsync() => _connectionString = await TestPostgres.CreateDatabaseAsync();
+    /// <summary>Serves the database of another factory, as a restarted service would; the other one drops it.</summary>
+    public ClvApiFactory OnDatabaseOf(ClvApiFactory other)
+    {
+        _connectionString = other.ConnectionString;
+        _ownsDatabase = false;
+        return this;
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (_ownsDatabase)
+        {
+            _connectionString = await TestPostgres.CreateDatabaseAsync();
+        }
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
-        await TestPostgres.DropDatabaseAsync(_connectionString);
+        if (_ownsDatabase)
+        {
+            await TestPostgres.DropDatabaseAsync(_connectionString);
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -1,0 +1,13 @@
+namespace Clv.Data.Ingestion;
+
+/// <summary>What the stored rollups were computed with: one row.</summary>
+public sealed class RollupState
+{
+    /// <summary>Always 1.</summary>
+    public int Id { get; set; }
+
+    /// <summary>The IANA time zone whose calendar days <c>customer_days</c> holds.</summary>
+    public required string TimeZone { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
