@@ -26,13 +26,8 @@ public sealed class RollupRebuilder(ClvDbContext db)
 
             await connection.ExecuteAsync($"""
                 DELETE FROM customer_days;
-                INSERT INTO customer_days (customer_id, day, purchase_count, refund_count, gross_revenue, refunds,
-                                           cost, cost_count, first_purchase_at, last_purchase_at)
-                SELECT customer_id, (occurred_at AT TIME ZONE @tz)::date,
-                       count(*) FILTER (WHERE type = 1), count(*) FILTER (WHERE type = 2),
-                       coalesce(sum(amount) FILTER (WHERE type = 1), 0), coalesce(sum(amount) FILTER (WHERE type = 2), 0),
-                       coalesce(sum(CASE WHEN type = 1 THEN cost ELSE -cost END), 0), count(cost),
-                       min(occurred_at) FILTER (WHERE type = 1), max(occurred_at) FILTER (WHERE type = 1)
+                INSERT INTO customer_days ({DayRollupSql.Columns})
+                SELECT {DayRollupSql.SelectList}
                 FROM transactions
                 GROUP BY 1, 2;
                 UPDATE rollup_state SET time_zone = @tz, updated_at = @now WHERE id = 1;

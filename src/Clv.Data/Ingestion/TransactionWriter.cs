@@ -121,7 +121,7 @@ public sealed class TransactionWriter(ClvDbContext db)
     // follows the first transaction. Returns the customers touched and how many rows each gained.
     // The customer ids are looked up once per distinct customer through the unique index, so the
     // cost follows the batch, not the size of the customers table (a hash join would scan it all).
-    private const string InsertTransactionsSql = """
+    private const string InsertTransactionsSql = $"""
         WITH customer_ids AS MATERIALIZED (
             SELECT k.external_id, (SELECT c.id FROM customers c WHERE c.external_id = k.external_id) AS id
             FROM (SELECT DISTINCT customer_external_id AS external_id FROM staging_transactions) k),
@@ -136,13 +136,8 @@ public sealed class TransactionWriter(ClvDbContext db)
             ON CONFLICT (external_id) DO NOTHING
             RETURNING customer_id, occurred_at, type, amount, cost),
         day_rollup AS (
-            INSERT INTO customer_days AS d (customer_id, day, purchase_count, refund_count, gross_revenue, refunds,
-                                            cost, cost_count, first_purchase_at, last_purchase_at)
-            SELECT customer_id, (occurred_at AT TIME ZONE @tz)::date,
-                   count(*) FILTER (WHERE type = 1), count(*) FILTER (WHERE type = 2),
-                   coalesce(sum(amount) FILTER (WHERE type = 1), 0), coalesce(sum(amount) FILTER (WHERE type = 2), 0),
-                   coalesce(sum(CASE WHEN type = 1 THEN cost ELSE -cost END), 0), count(cost),
-                   min(occurred_at) FILTER (WHERE type = 1), max(occurred_at) FILTER (WHERE type = 1)
+            INSERT INTO customer_days AS d ({DayRollupSql.Columns})
+            SELECT {DayRollupSql.SelectList}
             FROM inserted
             GROUP BY 1, 2
             ORDER BY 1, 2
