@@ -1,13 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
-using Clv.Data;
-using System.Text.Json;
 using Clv.Api.ModelRuns;
+using Clv.Data;
 using Clv.Data.Customers;
-using Clv.Data.ModelRuns;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -36,18 +34,30 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<ActionResult<CustomerResponse>> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
     {
-        var customer = await db.FindCustomerAsync(externalId, cancellationToken);
-        if (customer is null)
+        // One round trip finds the profile, the summary kept current at ingest and the active prediction.
+        var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
+        var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
         }
 
         var timeZone = options.Value.TimeZone;
-        DateTimeOffset? cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : null;
-        var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
-        var metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, AsOfMoment(cutoff), cutoff, timeZone);
-        var active = await db.ActivePredictionAsync(customer.Id, cancellationToken);
-        return CustomerResponse.From(customer, metrics, active is null ? null : PredictedResponse.From(active.Prediction, RunOptions(active.Run)));
+        var customer = row.Customer;
+        HistoricalMetrics metrics;
+        if (asOf is { } day)
+        {
+            // The figures as they stood at the end of that day come from the transactions before it.
+            var cutoff = HistoricalClvCalculator.EndOfDay(day, timeZone);
+            var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
+            metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff.AddTicks(-1), cutoff, timeZone);
+        }
+        else
+        {
+            metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
+        }
+
+        return CustomerResponse.From(customer, metrics, Predicted(row));
     }
 
     /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
@@ -127,10 +137,6 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             csv ? null : pageSize + 1);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
-        var activeRun = await db.ModelRuns.AsNoTracking().FirstOrDefaultAsync(r => r.IsActive, cancellationToken);
-        var runOptions = activeRun is null ? null : RunOptions(activeRun);
-        PredictedResponse? Predicted(CustomerWithTotals row) =>
-            row.Prediction is null || runOptions is null ? null : PredictedResponse.From(row.Prediction, runOptions);
         var rows = db.ListCustomersAsync(query, cancellationToken);
         if (csv)
         {
@@ -158,10 +164,10 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         });
     }
 
-    private DateTimeOffset AsOfMoment(DateTimeOffset? cutoff) => cutoff?.AddTicks(-1) ?? time.GetUtcNow();
-
-    private static ModelRunOptions RunOptions(Clv.Data.ModelRuns.ModelRun run) =>
-        JsonSerializer.Deserialize<ModelRunOptions>(run.Options, RunJson)!;
+    private static PredictedResponse? Predicted(CustomerWithTotals row) =>
+        row.Prediction is null || row.RunOptions is null
+            ? null
+            : PredictedResponse.From(row.Prediction, JsonSerializer.Deserialize<ModelRunOptions>(row.RunOptions, RunJson)!);
 
     private static readonly JsonSerializerOptions RunJson = new(JsonSerializerDefaults.Web);
 

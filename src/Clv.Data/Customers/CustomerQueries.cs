@@ -66,18 +66,20 @@ public sealed record CustomerListQuery(
     string? Country,
     CustomerCursor? After,
     int Offset,
-    int? Limit);
+    int? Limit,
+    string? ExternalId = null);
 
 /// <summary>A customer's profile with the totals of their history to date, and their prediction from the active run.</summary>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, CustomerCursor Position);
+/// <param name="Customer">The profile.</param>
+/// <param name="Totals">The summary kept current at ingest.</param>
+/// <param name="Prediction">The active run's prediction, if it predicted the customer.</param>
+/// <param name="RunOptions">The active run's options as JSON, when there is an active run.</param>
+/// <param name="Position">The row's place in the sort, for the next page's cursor.</param>
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position);
 
-/// <summary>Read queries over customers: one profile with its transactions, or a sorted, filtered list.</summary>
+/// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
 {
-    /// <summary>The customer with this external id, or null.</summary>
-    public static Task<Customer?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken) =>
-        db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.ExternalId == externalId, cancellationToken);
-
     /// <summary>A customer's transactions that occurred before <paramref name="cutoff"/> (all when null).</summary>
     public static async Task<List<TransactionRecord>> TransactionRecordsAsync(this ClvDbContext db, long customerId, DateTimeOffset? cutoff, CancellationToken cancellationToken)
     {
@@ -106,18 +108,38 @@ public static class CustomerQueries
         };
         var direction = query.Descending ? "DESC" : "ASC";
         var comparison = query.Descending ? "<" : ">";
-        var filtered = query.AcquisitionChannel is not null || query.Country is not null;
+        // Only the filters in use appear in the SQL: "@x IS NULL OR ..." would keep PostgreSQL from
+        // planning an index lookup, and from reusing the plan of an auto-prepared statement.
+        var parameters = new List<NpgsqlParameter>();
+        var conditions = new List<string>();
+        void Filter(string condition, string name, object? value, NpgsqlTypes.NpgsqlDbType type)
+        {
+            if (value is not null)
+            {
+                conditions.Add(condition);
+                parameters.Add(new NpgsqlParameter(name, type) { Value = value });
+            }
+        }
+
+        Filter("c.acquisition_channel = @channel", "channel", query.AcquisitionChannel, NpgsqlTypes.NpgsqlDbType.Text);
+        Filter("c.country = @country", "country", query.Country, NpgsqlTypes.NpgsqlDbType.Text);
+        Filter("c.external_id = @external_id", "external_id", query.ExternalId, NpgsqlTypes.NpgsqlDbType.Text);
+        var filtered = conditions.Count > 0;
+        Filter($"({key}, s.customer_id) {comparison} (@after_value, @after_id)", "after_value", query.After?.Value, NpgsqlTypes.NpgsqlDbType.Numeric);
+        if (query.After is { } after)
+        {
+            parameters.Add(new NpgsqlParameter("after_id", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = after.CustomerId });
+        }
         // The page's keys are found first from the narrow tables, and only those rows are then
         // joined to the wide ones: sorting a million full rows to keep a hundred is what this avoids.
         var sql = $"""
-            WITH active_run AS (SELECT id FROM model_runs WHERE is_active),
+            WITH active_run AS (SELECT id, options FROM model_runs WHERE is_active),
             page AS (
                 SELECT s.customer_id, {key} AS sort_key
                 FROM customer_summaries s
                 {(query.Sort == CustomerSort.PredictedClv ? "LEFT JOIN customer_predictions p ON p.run_id = (SELECT id FROM active_run) AND p.customer_id = s.customer_id" : "")}
                 {(filtered ? "JOIN customers c ON c.id = s.customer_id" : "")}
-                WHERE {(filtered ? "(@channel::text IS NULL OR c.acquisition_channel = @channel) AND (@country::text IS NULL OR c.country = @country)" : "true")}
-                  AND (@after_id::bigint IS NULL OR ({key}, s.customer_id) {comparison} (@after_value, @after_id))
+                WHERE {(conditions.Count == 0 ? "true" : string.Join(" AND ", conditions))}
                 ORDER BY {key} {direction}, s.customer_id {direction}
                 LIMIT @limit OFFSET @offset)
             SELECT c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country,
@@ -125,7 +147,8 @@ public static class CustomerQueries
                    s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
                    s.first_purchase_at, s.last_purchase_at, page.sort_key,
                    p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
-                   p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv
+                   p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv,
+                   (SELECT options FROM active_run)
             FROM page
             JOIN customer_summaries s ON s.customer_id = page.customer_id
             JOIN customers c ON c.id = page.customer_id
@@ -137,10 +160,7 @@ public static class CustomerQueries
         try
         {
             await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
-            command.Parameters.Add(new NpgsqlParameter("channel", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.AcquisitionChannel ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("country", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Country ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("after_value", NpgsqlTypes.NpgsqlDbType.Numeric) { Value = (object?)query.After?.Value ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("after_id", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)query.After?.CustomerId ?? DBNull.Value });
+            command.Parameters.AddRange(parameters.ToArray());
             command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)query.Limit ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("offset", query.Offset));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -190,7 +210,8 @@ public static class CustomerQueries
             PredictedClv = r.GetDecimal(24),
             PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
         };
-        return new CustomerWithTotals(customer, totals, prediction, new CustomerCursor(r.GetDecimal(16), customer.Id));
+        var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
+        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id));
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>

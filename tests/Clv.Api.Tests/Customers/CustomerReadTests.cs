@@ -51,6 +51,26 @@ public sealed class CustomerReadTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task Figures_from_the_ingest_summary_equal_those_computed_from_the_transactions()
+    {
+        // Without asOf the summary kept at ingest answers; with a later asOf the transactions are summed
+        // by Clv.Analytics. Both must give the same history (tenure and recency differ by the as-of date).
+        (await _client.PostTransactionsAsync(
+            Tx("eq-1", "eq-cust", "2024-01-10T09:00:00Z", amount: 40m, cost: 10m),
+            Tx("eq-2", "eq-cust", "2024-01-10T18:00:00Z", amount: 0m),
+            Tx("eq-3", "eq-cust", "2024-02-01T12:00:00Z", amount: 20.5m),
+            Tx("eq-4", "eq-cust", "2024-02-03T12:00:00Z", type: "refund", amount: 5.25m, cost: 2m))).EnsureSuccessStatusCode();
+
+        var now = (await (await _client.GetAsync("/api/v1/customers/eq-cust")).JsonAsync()).GetProperty("historical");
+        var asOf = (await (await _client.GetAsync("/api/v1/customers/eq-cust?asOf=2030-01-01")).JsonAsync()).GetProperty("historical");
+
+        foreach (var field in new[] { "purchaseCount", "purchaseDays", "repeatPurchaseDays", "grossRevenue", "refunds", "netRevenue", "grossProfit", "averageOrderValue", "firstPurchaseAt", "lastPurchaseAt", "historicalClv" })
+        {
+            Assert.Equal(asOf.GetProperty(field).GetRawText(), now.GetProperty(field).GetRawText());
+        }
+    }
+
+    [Fact]
     public async Task Unknown_customer_is_404_problem()
     {
         await (await _client.GetAsync("/api/v1/customers/nobody")).ProblemAsync(HttpStatusCode.NotFound);
