@@ -16,6 +16,10 @@ public sealed class ClvOptions
     [Required]
     public string ReportingTimeZone { get; set; } = "UTC";
 
+    /// <summary>How many days an FX rate may be older than the amount it converts. Default 7.</summary>
+    [Range(0, 366)]
+    public int FxMaxAgeDays { get; set; } = 7;
+
     /// <summary>The reporting time zone, resolved.</summary>
     public TimeZoneInfo TimeZone => TimeZoneInfo.FindSystemTimeZoneById(ReportingTimeZone);
 }

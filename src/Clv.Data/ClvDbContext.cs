@@ -1,4 +1,5 @@
 using Clv.Data.ApiKeys;
+using Clv.Data.Currency;
 using Clv.Data.Customers;
 using Clv.Data.Ingestion;
 using Clv.Data.ModelRuns;
@@ -27,6 +28,8 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     public DbSet<ModelRun> ModelRuns => Set<ModelRun>();
 
     public DbSet<RollupState> RollupState => Set<RollupState>();
+
+    public DbSet<StoredFxRate> FxRates => Set<StoredFxRate>();
 
     public DbSet<CustomerPrediction> CustomerPredictions => Set<CustomerPrediction>();
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clv.Api.Ingestion;
+using Clv.Data.Currency;
 using Clv.Data.Ingestion;
 using FluentValidation;
 
@@ -27,6 +28,8 @@ internal static class IngestionConfigs
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
         services.AddScoped<RollupRebuilder>();
+        services.AddScoped<FxRateStore>();
+        services.AddScoped<CurrencyConverter>();
         services.AddScoped<TransactionIngestion>();
         services.AddScoped<CustomerIngestion>();
         return services;

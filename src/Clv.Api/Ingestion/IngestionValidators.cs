@@ -1,17 +1,14 @@
 using Clv.Data.Infrastructure;
 using FluentValidation;
-using Microsoft.Extensions.Options;
 
 namespace Clv.Api.Ingestion;
 
 /// <summary>Rules every transaction item must meet, the same for JSON and CSV.</summary>
 public sealed class TransactionItemValidator : AbstractValidator<TransactionItem>
 {
-    /// <summary>Builds the rules for the configured reporting currency and the current time.</summary>
-    public TransactionItemValidator(IOptions<ClvOptions> options, TimeProvider time)
+    /// <summary>Builds the rules for the current time.</summary>
+    public TransactionItemValidator(TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var reporting = options.Value.ReportingCurrency;
         RuleFor(t => t.ExternalId).ExternalId();
         RuleFor(t => t.CustomerExternalId).ExternalId();
         RuleFor(t => t.OccurredAt).Timestamp(time, required: true);
@@ -20,7 +17,7 @@ public sealed class TransactionItemValidator : AbstractValidator<TransactionItem
         RuleFor(t => t.Amount).NotNull().Money();
         RuleFor(t => t.Amount).GreaterThan(0).When(t => t.Type == "refund")
             .WithMessage("'amount' must be above 0 for a refund.");
-        RuleFor(t => t.Currency).Currency(reporting);
+        RuleFor(t => t.Currency).Currency();
         RuleFor(t => t.Cost).Money();
     }
 }
@@ -50,10 +47,9 @@ public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
 /// <summary>Rules for a spend row.</summary>
 public sealed class SpendItemValidator : AbstractValidator<SpendItem>
 {
-    /// <summary>Builds the rules for the configured reporting currency.</summary>
-    public SpendItemValidator(IOptions<ClvOptions> options)
+    /// <summary>Builds the rules.</summary>
+    public SpendItemValidator()
     {
-        ArgumentNullException.ThrowIfNull(options);
         RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel);
         RuleFor(s => s.PeriodStart).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
@@ -61,7 +57,7 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
             .Must((s, end) => !IsoDateTime.TryParseDate(s.PeriodStart, out var a) || !IsoDateTime.TryParseDate(end, out var b) || b >= a)
             .WithMessage("'periodEnd' must not be before 'periodStart'.");
         RuleFor(s => s.Amount).NotNull().Money();
-        RuleFor(s => s.Currency).Currency(options.Value.ReportingCurrency);
+        RuleFor(s => s.Currency).Currency();
     }
 }
 
@@ -81,10 +77,9 @@ internal static class IngestionRules
             .Must(text => !IsoDateTime.TryParse(text, out var at) || (at >= IsoDateTime.Earliest && at <= time.GetUtcNow().AddDays(1)))
             .WithMessage("'{PropertyName}' must be between 1970-01-01 and one day from now.");
 
-    public static IRuleBuilderOptions<T, string?> Currency<T>(this IRuleBuilder<T, string?> rule, string reporting) =>
+    // Another currency than the reporting one is converted at ingest (CurrencyConverter), or rejected there.
+    public static IRuleBuilderOptions<T, string?> Currency<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty()
             .Must(c => c is null || IsoCodes.Currencies.Contains(c.ToUpperInvariant()))
-            .WithMessage((_, c) => $"'{c}' is not an ISO 4217 currency code.")
-            .Must(c => c is null || !IsoCodes.Currencies.Contains(c.ToUpperInvariant()) || string.Equals(c, reporting, StringComparison.OrdinalIgnoreCase))
-            .WithMessage((_, c) => $"Currency {c?.ToUpperInvariant()} is not the reporting currency {reporting}; other currencies are not converted yet.");
+            .WithMessage((_, c) => $"'{c}' is not an ISO 4217 currency code.");
 }

@@ -23,7 +23,8 @@ public sealed class TransactionIngestion(
     IValidator<TransactionItem> validator,
     IOptions<ClvOptions> options,
     TimeProvider time,
-    IServiceScopeFactory scopes)
+    IServiceScopeFactory scopes,
+    CurrencyConverter converter)
 {
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 50_000;
@@ -51,7 +52,19 @@ public sealed class TransactionIngestion(
         ArgumentNullException.ThrowIfNull(items);
         ItemErrors.ThrowIfTooMany(items.Count);
         var errors = new ItemErrors();
-        var rows = errors.ValidateAll(items, validator, ToRow).ConvertAll(r => r.Row);
+        var rows = new List<TransactionRow>(items.Count);
+        foreach (var (index, row) in errors.ValidateAll(items, validator, ToRow))
+        {
+            var (converted, error) = await ConvertAsync(row, cancellationToken);
+            if (converted is null)
+            {
+                errors.Reject([new ItemError { Index = index, Field = "currency", Message = error! }]);
+                continue;
+            }
+
+            rows.Add(converted);
+        }
+
         errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.WriteAsync(rows, time.GetUtcNow(), options.Value.ReportingTimeZone, cancellationToken);
         return Respond(items.Count, counts, errors);
@@ -104,13 +117,20 @@ public sealed class TransactionIngestion(
                 continue;
             }
 
+            var (row, error) = await ConvertAsync(ToRow(item), cancellationToken);
+            if (row is null)
+            {
+                read.Errors.Reject([new ItemError { Line = csv.RecordLine, Field = "currency", Message = error! }]);
+                continue;
+            }
+
             // Atomic mode reads on to report every error, but keeps no rows after the first.
             if (atomic && read.Errors.Rejected > 0)
             {
                 continue;
             }
 
-            chunk.Add(ToRow(item));
+            chunk.Add(row);
             if (chunk.Count == CsvChunkRows)
             {
                 yield return chunk;
@@ -202,6 +222,34 @@ public sealed class TransactionIngestion(
         Errors = errors.Errors,
         ErrorsTruncated = errors.Truncated,
     };
+
+    // A row in another currency gets its reporting amounts, keeping the originals; without a
+    // recent enough rate it is rejected with an error naming the currency and the day.
+    private async Task<(TransactionRow? Row, string? Error)> ConvertAsync(TransactionRow row, CancellationToken cancellationToken)
+    {
+        if (row.Currency == converter.Reporting)
+        {
+            return (row, null);
+        }
+
+        var day = Analytics.Historical.HistoricalClvCalculator.LocalDate(row.OccurredAt, options.Value.TimeZone);
+        var (rate, error) = await converter.RateAsync(row.Currency, day, cancellationToken);
+        if (rate is not { } r)
+        {
+            return (null, error);
+        }
+
+        return (row with
+        {
+            Amount = Analytics.Currency.FxRateBook.Convert(row.Amount, r),
+            Cost = row.Cost is { } cost ? Analytics.Currency.FxRateBook.Convert(cost, r) : null,
+            Currency = converter.Reporting,
+            OriginalAmount = row.Amount,
+            OriginalCurrency = row.Currency,
+            OriginalCost = row.Cost,
+            FxRate = r.RateToReporting,
+        }, null);
+    }
 
     private static TransactionRow ToRow(TransactionItem item) => new(
         item.ExternalId!,

@@ -1,3 +1,4 @@
+using Clv.Analytics.Currency;
 using Clv.Api.Authentication;
 using Clv.Api.Ingestion;
 using Clv.Data.Ingestion;
@@ -14,7 +15,7 @@ namespace Clv.Api.Spend;
 [Tags("Ingestion")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<SpendItem> validator, TimeProvider time) : ControllerBase
+public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<SpendItem> validator, CurrencyConverter converter, TimeProvider time) : ControllerBase
 {
     /// <summary>Records spend per channel and period, up to 10,000 rows.</summary>
     /// <remarks>
@@ -43,8 +44,29 @@ public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<Sp
         var errors = new ItemErrors();
         var seen = new Dictionary<(string, DateOnly, DateOnly), int>();
         var rows = new List<SpendRow>(request.Spend.Count);
-        foreach (var (index, row) in errors.ValidateAll(request.Spend, validator, ToRow))
+        foreach (var (index, sent) in errors.ValidateAll(request.Spend, validator, ToRow))
         {
+            // Spend in another currency converts at the rate of its first day.
+            var row = sent;
+            if (sent.Currency != converter.Reporting)
+            {
+                var (rate, error) = await converter.RateAsync(sent.Currency, sent.PeriodStart, cancellationToken);
+                if (rate is not { } r)
+                {
+                    errors.Reject([new ItemError { Index = index, Field = "currency", Message = error! }]);
+                    continue;
+                }
+
+                row = sent with
+                {
+                    Amount = FxRateBook.Convert(sent.Amount, r),
+                    Currency = converter.Reporting,
+                    OriginalAmount = sent.Amount,
+                    OriginalCurrency = sent.Currency,
+                    FxRate = r.RateToReporting,
+                };
+            }
+
             if (!seen.TryAdd((row.Channel, row.PeriodStart, row.PeriodEnd), index))
             {
                 errors.Reject([new ItemError { Index = index, Field = "channel", Message = $"Repeats the channel and period of item {seen[(row.Channel, row.PeriodStart, row.PeriodEnd)]} in this batch." }]);

@@ -8,4 +8,6 @@ public static class ColumnLimits
     public const int Name = 128;
     public const int MoneyPrecision = 19;
     public const int MoneyScale = 4;
+    public const int RatePrecision = 19;
+    public const int RateScale = 10;
 }

@@ -2,7 +2,11 @@ using Clv.Data.Transactions;
 
 namespace Clv.Data.Ingestion;
 
-/// <summary>A validated transaction, ready to store. Amounts are in the reporting currency.</summary>
+/// <summary>
+/// A validated transaction, ready to store. <see cref="Amount"/>, <see cref="Currency"/> and
+/// <see cref="Cost"/> are in the reporting currency; the original figures are kept when it was
+/// sent in another currency.
+/// </summary>
 public sealed record TransactionRow(
     string ExternalId,
     string CustomerExternalId,
@@ -10,7 +14,11 @@ public sealed record TransactionRow(
     TransactionType Type,
     decimal Amount,
     string Currency,
-    decimal? Cost);
+    decimal? Cost,
+    decimal? OriginalAmount = null,
+    string? OriginalCurrency = null,
+    decimal? OriginalCost = null,
+    decimal? FxRate = null);
 
 /// <summary>A validated customer profile; null fields keep the stored values.</summary>
 public sealed record CustomerRow(
@@ -20,8 +28,16 @@ public sealed record CustomerRow(
     string? Country,
     string? AttributesJson);
 
-/// <summary>A validated spend row.</summary>
-public sealed record SpendRow(string Channel, DateOnly PeriodStart, DateOnly PeriodEnd, decimal Amount, string Currency);
+/// <summary>A validated spend row; the amount is in the reporting currency, the original kept when converted.</summary>
+public sealed record SpendRow(
+    string Channel,
+    DateOnly PeriodStart,
+    DateOnly PeriodEnd,
+    decimal Amount,
+    string Currency,
+    decimal? OriginalAmount = null,
+    string? OriginalCurrency = null,
+    decimal? FxRate = null);
 
 /// <summary>How many rows a write created and how many it found already stored.</summary>
 public readonly record struct WriteCounts(long Created, long Existing);

@@ -27,6 +27,9 @@ public sealed class SpendWriter(ClvDbContext db)
             command.Parameters.Add(CustomerWriter.Array("ends", NpgsqlDbType.Date, rows.Select(r => r.PeriodEnd)));
             command.Parameters.Add(CustomerWriter.Array("amounts", NpgsqlDbType.Numeric, rows.Select(r => r.Amount)));
             command.Parameters.Add(CustomerWriter.Array("currencies", NpgsqlDbType.Text, rows.Select(r => r.Currency)));
+            command.Parameters.Add(CustomerWriter.Array("original_amounts", NpgsqlDbType.Numeric, rows.Select(r => r.OriginalAmount)));
+            command.Parameters.Add(CustomerWriter.Array("original_currencies", NpgsqlDbType.Text, rows.Select(r => r.OriginalCurrency)));
+            command.Parameters.Add(CustomerWriter.Array("fx_rates", NpgsqlDbType.Numeric, rows.Select(r => r.FxRate)));
             command.Parameters.Add(new NpgsqlParameter("now", now));
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
@@ -36,11 +39,13 @@ public sealed class SpendWriter(ClvDbContext db)
 
     private const string UpsertSql = """
         WITH upserted AS (
-            INSERT INTO acquisition_spend AS s (channel, period_start, period_end, amount, currency, created_at, updated_at)
-            SELECT * , @now, @now FROM unnest(@channels, @starts, @ends, @amounts, @currencies)
+            INSERT INTO acquisition_spend AS s (channel, period_start, period_end, amount, currency,
+                                                original_amount, original_currency, fx_rate, created_at, updated_at)
+            SELECT *, @now, @now FROM unnest(@channels, @starts, @ends, @amounts, @currencies, @original_amounts, @original_currencies, @fx_rates)
             ORDER BY 1, 2, 3
             ON CONFLICT (channel, period_start, period_end) DO UPDATE SET
-                amount = excluded.amount, currency = excluded.currency, updated_at = @now
+                amount = excluded.amount, currency = excluded.currency, original_amount = excluded.original_amount,
+                original_currency = excluded.original_currency, fx_rate = excluded.fx_rate, updated_at = @now
             RETURNING xmax = 0 AS created)
         SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
         """;

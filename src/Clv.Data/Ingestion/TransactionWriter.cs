@@ -66,11 +66,12 @@ public sealed class TransactionWriter(ClvDbContext db)
         await connection.ExecuteAsync("""
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
-                type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4)
+                type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4),
+                original_amount numeric(19,4), original_currency char(3), original_cost numeric(19,4), fx_rate numeric(19,10)
             ) ON COMMIT DROP
             """, ct);
         await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost, original_amount, original_currency, original_cost, fx_rate) FROM STDIN (FORMAT BINARY)", ct))
         {
             WriteRows(importer, rows);
             await importer.CompleteAsync(ct);
@@ -94,14 +95,23 @@ public sealed class TransactionWriter(ClvDbContext db)
             importer.Write((short)row.Type, NpgsqlDbType.Smallint);
             importer.Write(row.Amount, NpgsqlDbType.Numeric);
             importer.Write(row.Currency, NpgsqlDbType.Char);
-            if (row.Cost is { } cost)
-            {
-                importer.Write(cost, NpgsqlDbType.Numeric);
-            }
-            else
-            {
-                importer.WriteNull();
-            }
+            WriteNullable(importer, row.Cost, NpgsqlDbType.Numeric);
+            WriteNullable(importer, row.OriginalAmount, NpgsqlDbType.Numeric);
+            WriteNullable(importer, row.OriginalCurrency, NpgsqlDbType.Char);
+            WriteNullable(importer, row.OriginalCost, NpgsqlDbType.Numeric);
+            WriteNullable(importer, row.FxRate, NpgsqlDbType.Numeric);
+        }
+    }
+
+    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, type);
         }
     }
 
@@ -131,8 +141,10 @@ public sealed class TransactionWriter(ClvDbContext db)
             JOIN customer_ids c ON c.external_id = s.customer_external_id
             ORDER BY s.external_id, s.ord),
         inserted AS (
-            INSERT INTO transactions (customer_id, external_id, occurred_at, type, amount, currency, cost, ingested_at)
-            SELECT customer_id, external_id, occurred_at, type, amount, currency, cost, @now FROM batch
+            INSERT INTO transactions (customer_id, external_id, occurred_at, type, amount, currency, cost,
+                                      original_amount, original_currency, original_cost, fx_rate, ingested_at)
+            SELECT customer_id, external_id, occurred_at, type, amount, currency, cost,
+                   original_amount, original_currency, original_cost, fx_rate, @now FROM batch
             ON CONFLICT (external_id) DO NOTHING
             RETURNING customer_id, occurred_at, type, amount, cost),
         day_rollup AS (

@@ -64,6 +64,40 @@ namespace Clv.Data.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Clv.Data.Currency.StoredFxRate", b =>
+                {
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("currency")
+                        .IsFixedLength();
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("date")
+                        .HasColumnName("date");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal>("RateToReporting")
+                        .HasPrecision(19, 10)
+                        .HasColumnType("numeric(19,10)")
+                        .HasColumnName("rate_to_reporting");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Currency", "Date")
+                        .HasName("pk_fx_rates");
+
+                    b.ToTable("fx_rates", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_fx_rates_positive", "rate_to_reporting > 0");
+                        });
+                });
+
             modelBuilder.Entity("Clv.Data.Customers.Customer", b =>
                 {
                     b.Property<long>("Id")
@@ -427,6 +461,22 @@ namespace Clv.Data.Migrations
                         .HasColumnName("currency")
                         .IsFixedLength();
 
+                    b.Property<decimal?>("FxRate")
+                        .HasPrecision(19, 10)
+                        .HasColumnType("numeric(19,10)")
+                        .HasColumnName("fx_rate");
+
+                    b.Property<decimal?>("OriginalAmount")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("original_amount");
+
+                    b.Property<string>("OriginalCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("original_currency")
+                        .IsFixedLength();
+
                     b.Property<DateOnly>("PeriodEnd")
                         .HasColumnType("date")
                         .HasColumnName("period_end");
@@ -482,6 +532,11 @@ namespace Clv.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("customer_id");
 
+                    b.Property<decimal?>("FxRate")
+                        .HasPrecision(19, 10)
+                        .HasColumnType("numeric(19,10)")
+                        .HasColumnName("fx_rate");
+
                     b.Property<DateTimeOffset>("IngestedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ingested_at");
@@ -489,6 +544,22 @@ namespace Clv.Data.Migrations
                     b.Property<DateTimeOffset>("OccurredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
+
+                    b.Property<decimal?>("OriginalAmount")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("original_amount");
+
+                    b.Property<decimal?>("OriginalCost")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("original_cost");
+
+                    b.Property<string>("OriginalCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("original_currency")
+                        .IsFixedLength();
 
                     b.Property<short>("Type")
                         .HasColumnType("smallint")

@@ -14,7 +14,17 @@ public sealed class AcquisitionSpend
 
     public decimal Amount { get; set; }
 
+    /// <summary>The reporting currency; <see cref="Amount"/> is in it.</summary>
     public required string Currency { get; set; }
+
+    /// <summary>The amount as sent, when it was in another currency.</summary>
+    public decimal? OriginalAmount { get; set; }
+
+    /// <summary>The currency as sent, when not the reporting one.</summary>
+    public string? OriginalCurrency { get; set; }
+
+    /// <summary>The rate that converted it, fixed at ingest.</summary>
+    public decimal? FxRate { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -68,12 +68,13 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
     }
 
     [Fact]
-    public async Task Transaction_in_another_currency_is_rejected_naming_the_currency()
+    public async Task Transaction_in_another_currency_without_a_rate_is_rejected_naming_the_currency_and_date()
     {
         var body = await (await _client.PostTransactionsAsync(Tx("fx-1", "fx-cust", currency: "EUR"))).JsonAsync();
 
         var message = body.GetProperty("errors")[0].GetProperty("message").GetString();
         Assert.Contains("EUR", message, StringComparison.Ordinal);
+        Assert.Contains("2024-01-10", message, StringComparison.Ordinal);
         Assert.Equal(1, body.Long("rejected"));
     }
 

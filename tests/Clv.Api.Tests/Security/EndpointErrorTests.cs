@@ -15,6 +15,7 @@ public sealed class EndpointErrorTests(ClvApiFactory api) : IClassFixture<ClvApi
         { "POST", "/api/v1/transactions", "read" },
         { "POST", "/api/v1/transactions/import", "read" },
         { "POST", "/api/v1/acquisition-spend", "read" },
+        { "POST", "/api/v1/fx-rates", "read" },
         { "POST", "/api/v1/model-runs", "read" },
         { "GET", "/api/v1/customers", "ingest" },
         { "GET", "/api/v1/customers/someone", "ingest" },
@@ -53,6 +54,7 @@ public sealed class EndpointErrorTests(ClvApiFactory api) : IClassFixture<ClvApi
     [Theory]
     [InlineData("/api/v1/customers")]
     [InlineData("/api/v1/acquisition-spend")]
+    [InlineData("/api/v1/fx-rates")]
     [InlineData("/api/v1/model-runs")]
     [InlineData("/api/v1/api-keys")]
     public async Task Json_endpoints_answer_a_wrong_content_type_with_415(string path)
@@ -65,6 +67,7 @@ public sealed class EndpointErrorTests(ClvApiFactory api) : IClassFixture<ClvApi
     [Theory]
     [InlineData("/api/v1/customers")]
     [InlineData("/api/v1/acquisition-spend")]
+    [InlineData("/api/v1/fx-rates")]
     [InlineData("/api/v1/model-runs")]
     [InlineData("/api/v1/api-keys")]
     public async Task Json_endpoints_answer_malformed_json_with_400(string path)

@@ -17,6 +17,9 @@ internal sealed class AcquisitionSpendEntityTypeConfiguration : IEntityTypeConfi
         builder.Property(s => s.Channel).HasMaxLength(ColumnLimits.Channel);
         builder.Property(s => s.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(s => s.Currency).HasMaxLength(3).IsFixedLength();
+        builder.Property(s => s.OriginalAmount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.OriginalCurrency).HasMaxLength(3).IsFixedLength();
+        builder.Property(s => s.FxRate).HasPrecision(ColumnLimits.RatePrecision, ColumnLimits.RateScale);
         builder.HasIndex(s => new { s.Channel, s.PeriodStart, s.PeriodEnd }).IsUnique();
     }
 }

@@ -21,6 +21,10 @@ internal sealed class TransactionEntityTypeConfiguration : IEntityTypeConfigurat
         builder.Property(t => t.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(t => t.Cost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(t => t.Currency).HasMaxLength(3).IsFixedLength();
+        builder.Property(t => t.OriginalAmount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(t => t.OriginalCost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(t => t.OriginalCurrency).HasMaxLength(3).IsFixedLength();
+        builder.Property(t => t.FxRate).HasPrecision(ColumnLimits.RatePrecision, ColumnLimits.RateScale);
         // No foreign key to customers: its per-row check would cost a third of the ingest time.
         // Every writer resolves customer ids from customers in the same database transaction, and
         // erasing a customer deletes their rows explicitly.

@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Currency;
+
+/// <summary>Reporting currency USD; EUR rates 1.08 on 2024-03-01 and 1.10 on 2024-03-10; at most 7 days old.</summary>
+public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>, IAsyncLifetime
+{
+    private readonly HttpClient _client = api.Client();
+
+    public async Task InitializeAsync() =>
+        (await _client.PostAsJsonAsync("/api/v1/fx-rates", new
+        {
+            rates = new[] { new { date = "2024-03-01", currency = "EUR", rateToReporting = 1.08m }, new { date = "2024-03-10", currency = "EUR", rateToReporting = 1.10m } },
+        })).EnsureSuccessStatusCode();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private const string Stored = "FROM transactions WHERE external_id = ";
+
+    [Fact]
+    public async Task A_foreign_transaction_is_stored_converted_with_its_original_kept()
+    {
+        // 100 EUR on 2024-03-05 at 1.08 (the latest rate on or before that day): 108 USD; cost 40 EUR → 43.2 USD.
+        var body = await (await _client.PostTransactionsAsync(Tx("fx-a", "fx-cust-a", "2024-03-05T12:00:00Z", amount: 100m, currency: "eur", cost: 40m))).JsonAsync();
+
+        Assert.Equal(1, body.Long("inserted"));
+        Assert.Equal(108m, await api.ScalarAsync<decimal>($"SELECT amount {Stored} 'fx-a'"));
+        Assert.Equal(43.2m, await api.ScalarAsync<decimal>($"SELECT cost {Stored} 'fx-a'"));
+        Assert.Equal("USD", await api.ScalarAsync<string>($"SELECT currency {Stored} 'fx-a'"));
+        Assert.Equal("100.0000 EUR 1.0800000000", await api.ScalarAsync<string>($"SELECT original_amount || ' ' || original_currency || ' ' || fx_rate {Stored} 'fx-a'"));
+        var customer = await (await _client.GetAsync("/api/v1/customers/fx-cust-a")).JsonAsync();
+        Assert.Equal(108m, customer.GetProperty("historical").Dec("netRevenue"));
+        Assert.Equal(64.8m, customer.GetProperty("historical").Dec("grossProfit")); // 108 − 43.2
+    }
+
+    [Fact]
+    public async Task A_rate_more_than_seven_days_old_is_not_used()
+    {
+        // 2024-03-20 is 10 days after 2024-03-10 and 8 after 2024-03-12 (which another test of this class may add).
+        var body = await (await _client.PostTransactionsAsync(Tx("fx-b", "fx-cust-b", "2024-03-20T12:00:00Z", currency: "EUR"))).JsonAsync();
+
+        var error = body.GetProperty("errors")[0];
+        Assert.Equal("currency", error.GetProperty("field").GetString());
+        Assert.Contains("EUR", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2024-03-20", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rates_posted_later_do_not_change_stored_amounts()
+    {
+        (await _client.PostTransactionsAsync(Tx("fx-c", "fx-cust-c", "2024-03-12T12:00:00Z", amount: 10m, currency: "EUR"))).EnsureSuccessStatusCode();
+
+        var update = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { date = "2024-03-12", currency = "EUR", rateToReporting = 2m } } })).JsonAsync();
+
+        Assert.Equal(1, update.Long("created"));
+        Assert.Equal(11m, await api.ScalarAsync<decimal>($"SELECT amount {Stored} 'fx-c'")); // 10 × 1.10, as at ingest
+    }
+
+    [Fact]
+    public async Task A_foreign_csv_row_and_foreign_spend_are_converted_too()
+    {
+        var csv = "external_id,customer_external_id,occurred_at,type,amount,currency\nfx-d,fx-cust-d,2024-03-02T12:00:00Z,purchase,50,EUR\n";
+        (await _client.PostCsvAsync(csv)).EnsureSuccessStatusCode();
+        (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend = new[] { new { channel = "fx-search", periodStart = "2024-03-10", periodEnd = "2024-03-31", amount = 1000m, currency = "EUR" } } })).EnsureSuccessStatusCode();
+
+        Assert.Equal(54m, await api.ScalarAsync<decimal>($"SELECT amount {Stored} 'fx-d'")); // 50 × 1.08
+        Assert.Equal(1100m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'fx-search'")); // 1000 × 1.10 of 03-10
+    }
+
+    [Fact]
+    public async Task Invalid_rates_are_rejected_by_index()
+    {
+        var body = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new
+        {
+            rates = new object[]
+            {
+                new { date = "2024-03-01", currency = "USD", rateToReporting = 1m },
+                new { date = "03/01/2024", currency = "GBP", rateToReporting = 1.27m },
+                new { date = "2024-03-01", currency = "GBP", rateToReporting = -1m },
+            },
+        })).JsonAsync();
+
+        Assert.Equal(3, body.Long("rejected"));
+        Assert.Equal(["currency", "date", "rateToReporting"], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+}
