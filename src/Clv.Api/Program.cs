@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddClvLogging();
 builder.Services.AddClvErrors();
+builder.Services.AddClvHardening(builder.Configuration);
 builder.Services.AddClvDatabase();
 builder.Services.AddClvAuth();
 builder.Services.AddClvIngestion();
@@ -15,7 +16,9 @@ builder.Services.AddClvHealthChecks();
 
 var app = builder.Build();
 
+app.UseClvHardening();
 app.UseClvErrors();
+app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
 app.UseSerilogRequestLogging();
 app.UseClvSwagger();
 app.UseAuthentication();

@@ -41,6 +41,11 @@ internal static class SwaggerConfigs
 
     public static void UseClvSwagger(this WebApplication app)
     {
+        if (!app.Configuration.GetValue(HttpOptions.Section + ":" + nameof(HttpOptions.SwaggerEnabled), true))
+        {
+            return;
+        }
+
         app.UseSwagger();
         app.UseSwaggerUI(options =>
         {

@@ -56,7 +56,6 @@ public sealed class TransactionsController(TransactionIngestion ingestion) : Con
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpPost("import")]
     [Consumes("text/csv")]
-    [RequestSizeLimit(2L * 1024 * 1024 * 1024)]
     [ProducesResponseType<TransactionIngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]

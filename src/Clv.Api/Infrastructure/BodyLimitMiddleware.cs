@@ -1,0 +1,73 @@
+using Clv.Api.Configurations;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Infrastructure;
+
+/// <summary>
+/// Caps request bodies: <see cref="HttpOptions.MaxJsonBodyBytes"/> for everything but the CSV import,
+/// which has <see cref="HttpOptions.MaxCsvBodyBytes"/>. A larger body is answered 413 before the
+/// endpoint runs when its length is declared, and stops the read when it is streamed.
+/// </summary>
+internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOptions> options)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var csv = context.Request.Path.StartsWithSegments("/api/v1/transactions/import", StringComparison.OrdinalIgnoreCase);
+        var limit = csv ? options.Value.MaxCsvBodyBytes : options.Value.MaxJsonBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException($"The body is larger than the {limit:N0} bytes allowed here.", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
+        {
+            server.MaxRequestBodySize = limit;
+        }
+
+        context.Request.Body = new LimitedReadStream(context.Request.Body, limit);
+        return next(context);
+    }
+
+    /// <summary>Reads through, and fails with 413 once more than the limit has been read.</summary>
+    private sealed class LimitedReadStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit
+                ? throw new BadHttpRequestException($"The body is larger than the {limit:N0} bytes allowed here.", StatusCodes.Status413PayloadTooLarge)
+                : read;
+        }
+    }
+}
