@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Clv.Api.Authentication;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Clv.Api.Configurations;
+
+/// <summary>Settings under <c>Clv:RateLimit</c>: a token bucket per API key (per client address without one).</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Clv:RateLimit";
+
+    /// <summary>Requests a key may make in a burst. Default 20,000.</summary>
+    public int BurstLimit { get; set; } = 20_000;
+
+    /// <summary>
+    /// Requests per second a key regains. Default 10,000: above what one service instance serves, so
+    /// it only stops a runaway client from starving the others.
+    /// </summary>
+    public int RequestsPerSecond { get; set; } = 10_000;
+}
+
+internal static class RateLimitConfigs
+{
+    public static IServiceCollection AddClvRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.BurstLimit,
+                    TokensPerPeriod = limits.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+
+            // ASP.NET Core answers 503 by default; a client over its rate gets 429 and when to retry.
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many requests",
+                        Detail = "This API key is over its request rate; retry after the number of seconds in Retry-After.",
+                    },
+                });
+            };
+        });
+        return services;
+    }
+
+    // The key itself never becomes a partition name (it would sit in memory): its hash does.
+    private static string PartitionKey(HttpContext context) =>
+        context.Request.Headers.TryGetValue(ApiKeyAuthenticationHandler.HeaderName, out var key) && key.ToString().Length > 0
+            ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))
+            : "ip:" + context.Connection.RemoteIpAddress;
+}
