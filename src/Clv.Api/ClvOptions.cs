@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Clv.Analytics.Portfolio;
 
 namespace Clv.Api;
 
@@ -20,8 +21,91 @@ public sealed class ClvOptions
     [Range(0, 366)]
     public int FxMaxAgeDays { get; set; } = 7;
 
+    /// <summary>Days without a purchase after which a customer is churned. Default 90.</summary>
+    [Range(1, 3650)]
+    public int ChurnWindowDays { get; set; } = 90;
+
+    /// <summary>P(alive) below which the active model run counts a customer as churned. Default 0.5.</summary>
+    [Range(0.0, 1.0)]
+    public double AliveThreshold { get; set; } = 0.5;
+
+    /// <summary>Segments with fewer customers are flagged <c>smallSample</c>. Default 100.</summary>
+    [Range(0, int.MaxValue)]
+    public int MinSegmentSize { get; set; } = 100;
+
+    /// <summary>Share by which 12-month spend must fall against the 12 months before for a customer to be at risk. Default 0.5.</summary>
+    [Range(0.0, 1.0)]
+    public decimal AtRiskDecline { get; set; } = 0.5m;
+
+    /// <summary>The business model whose health bands apply: saas (default), retail or b2b.</summary>
+    [RegularExpression("^(saas|retail|b2b)$")]
+    public string BusinessModel { get; set; } = "saas";
+
+    /// <summary>Overrides of the health bands, per business model (<c>Clv:HealthBands:retail:PaybackGoodMonths</c>).</summary>
+    public Dictionary<string, HealthBandOptions> HealthBands { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The reporting time zone, resolved.</summary>
     public TimeZoneInfo TimeZone => TimeZoneInfo.FindSystemTimeZoneById(ReportingTimeZone);
+
+    /// <summary>The definitions' parameters for the portfolio analytics.</summary>
+    public PortfolioSettings Portfolio()
+    {
+        var defaults = BusinessModel switch
+        {
+            "retail" => Analytics.Portfolio.HealthBands.Retail,
+            "b2b" => Analytics.Portfolio.HealthBands.B2B,
+            _ => Analytics.Portfolio.HealthBands.Saas,
+        };
+        var bands = HealthBands.TryGetValue(BusinessModel, out var o)
+            ? new HealthBands(
+                o.ClvToCacWeak ?? defaults.ClvToCacWeak,
+                o.ClvToCacHealthy ?? defaults.ClvToCacHealthy,
+                o.ClvToCacUnderInvesting ?? defaults.ClvToCacUnderInvesting,
+                o.PaybackGoodMonths ?? defaults.PaybackGoodMonths,
+                o.PaybackAcceptableMonths ?? defaults.PaybackAcceptableMonths)
+            : defaults;
+        return new PortfolioSettings
+        {
+            ChurnWindowDays = ChurnWindowDays,
+            AliveThreshold = AliveThreshold,
+            MinSegmentSize = MinSegmentSize,
+            AtRiskDecline = AtRiskDecline,
+            Health = bands,
+        };
+    }
+}
+
+/// <summary>Health band overrides of one business model; unset values keep the model's defaults.</summary>
+public sealed class HealthBandOptions
+{
+    /// <summary>CLV:CAC below this is losing.</summary>
+    public decimal? ClvToCacWeak { get; set; }
+
+    /// <summary>CLV:CAC from here is healthy.</summary>
+    public decimal? ClvToCacHealthy { get; set; }
+
+    /// <summary>CLV:CAC above this is under-investing.</summary>
+    public decimal? ClvToCacUnderInvesting { get; set; }
+
+    /// <summary>Payback within this many months is good.</summary>
+    public int? PaybackGoodMonths { get; set; }
+
+    /// <summary>Payback within this many months is acceptable; beyond, poor.</summary>
+    public int? PaybackAcceptableMonths { get; set; }
+}
+
+/// <summary>Settings under <c>Clv:Analytics</c>.</summary>
+public sealed class AnalyticsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Clv:Analytics";
+
+    /// <summary>
+    /// Seconds the portfolio facts may be served without checking the data version. Default 0:
+    /// every analytics read sees every committed write.
+    /// </summary>
+    [Range(0, 3600)]
+    public int MaxStalenessSeconds { get; set; }
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>

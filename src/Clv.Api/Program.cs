@@ -11,6 +11,7 @@ builder.Services.AddClvDatabase();
 builder.Services.AddClvAuth();
 builder.Services.AddClvIngestion();
 builder.Services.AddClvModelRuns();
+builder.Services.AddClvPortfolio();
 builder.Services.AddClvControllers();
 builder.Services.AddClvSwagger();
 builder.Services.AddClvHealthChecks();

@@ -29,6 +29,9 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
 
     public DbSet<RollupState> RollupState => Set<RollupState>();
 
+    /// <summary>The data version analytics readers compare against.</summary>
+    public DbSet<Analytics.DataVersion> DataVersion => Set<Analytics.DataVersion>();
+
     public DbSet<StoredFxRate> FxRates => Set<StoredFxRate>();
 
     public DbSet<CustomerPrediction> CustomerPredictions => Set<CustomerPrediction>();

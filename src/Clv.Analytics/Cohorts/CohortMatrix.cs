@@ -43,7 +43,7 @@ public static class CohortMatrix
         IEnumerable<CohortActivity> activity,
         IEnumerable<CohortLastPurchase> lastPurchases,
         DateOnly asOf,
-        CohortPeriod period,
+        CalendarPeriod period,
         bool onOrAfter)
     {
         ArgumentNullException.ThrowIfNull(sizes);
@@ -52,13 +52,13 @@ public static class CohortMatrix
         var rows = new Dictionary<DateOnly, (int[] Active, decimal[] Net)>();
         foreach (var (cohort, _) in sizes)
         {
-            var columns = Math.Max(CohortPeriods.Between(cohort, asOf, period) + 1, 0);
+            var columns = Math.Max(CalendarPeriods.Between(cohort, asOf, period) + 1, 0);
             rows[cohort] = (new int[columns], new decimal[columns]);
         }
 
         foreach (var a in activity)
         {
-            var k = CohortPeriods.Between(a.Cohort, a.Period, period);
+            var k = CalendarPeriods.Between(a.Cohort, a.Period, period);
             if (rows.TryGetValue(a.Cohort, out var row) && k >= 0 && k < row.Net.Length)
             {
                 row.Net[k] += a.NetRevenue;
@@ -79,7 +79,7 @@ public static class CohortMatrix
                     continue;
                 }
 
-                var k = Math.Min(CohortPeriods.Between(last.Cohort, p, period), row.Active.Length - 1);
+                var k = Math.Min(CalendarPeriods.Between(last.Cohort, p, period), row.Active.Length - 1);
                 for (var j = 0; j <= k; j++)
                 {
                     row.Active[j] += last.Customers;

@@ -48,7 +48,7 @@ public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> opti
         CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
-        CohortPeriod? unit = period switch { "month" => CohortPeriod.Month, "quarter" => CohortPeriod.Quarter, _ => null };
+        CalendarPeriod? unit = period switch { "month" => CalendarPeriod.Month, "quarter" => CalendarPeriod.Quarter, _ => null };
         if (unit is null)
         {
             errors["period"] = ["month or quarter."];
@@ -81,7 +81,7 @@ public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> opti
             Retention = retention,
             Cohorts = rows.ConvertAll(r => new CohortResponse
             {
-                Cohort = CohortPeriods.Label(r.Cohort, unit.Value),
+                Cohort = CalendarPeriods.Label(r.Cohort, unit.Value),
                 Size = r.Size,
                 ActiveCustomers = r.ActiveCustomers,
                 Retention = r.Retention,

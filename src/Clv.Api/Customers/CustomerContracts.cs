@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
 using Clv.Data.Customers;
 
 namespace Clv.Api.Customers;
@@ -37,8 +38,23 @@ public sealed class CustomerResponse
     /// <summary>Predicted CLV from the active model run; null before any run, or when the run had no purchase of this customer.</summary>
     public PredictedResponse? Predicted { get; init; }
 
+    /// <summary>RFM scores and segment as of <c>asOf</c> (or now); null without a purchase. Only on the single-customer read.</summary>
+    public RfmResponse? Rfm { get; init; }
+
+    /// <summary>No purchase (or acquisition, without one) for <c>Clv:ChurnWindowDays</c> up to the as-of date. Only on the single-customer read.</summary>
+    public bool? Churned { get; init; }
+
+    /// <summary>P(alive) in the active model run is below <c>Clv:AliveThreshold</c>; null without a prediction.</summary>
+    public bool? ModelChurned { get; init; }
+
+    /// <summary>Net revenue of the last 12 months against the 12 before. Only on the single-customer read.</summary>
+    public TrendResponse? Trend { get; init; }
+
     /// <summary>Maps a profile and its figures.</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted)
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, -1);
+
+    /// <summary>Maps a profile, its figures, and its standing among all customers (<paramref name="index"/> in the states, or −1).</summary>
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStates? states, int index)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -52,6 +68,81 @@ public sealed class CustomerResponse
             UpdatedAt = c.UpdatedAt,
             Historical = HistoricalResponse.From(metrics),
             Predicted = predicted,
+            Rfm = states is null || index < 0 ? null : RfmResponse.From(states, index),
+            Churned = states is null || index < 0 ? null : states.Churned[index],
+            ModelChurned = states?.Facts.ProbabilityAlive is { } alive && index >= 0 && !double.IsNaN(alive[index]) ? alive[index] < states.Settings.AliveThreshold : null,
+            Trend = states is null || index < 0 ? null : TrendResponse.From(states, index),
+        };
+    }
+}
+
+/// <summary>RFM scores, 1..5 by quintile among the customers with a purchase, and the named segment.</summary>
+public sealed class RfmResponse
+{
+    /// <summary>Recency score: 5 for the most recent buyers.</summary>
+    /// <example>5</example>
+    public int Recency { get; init; }
+
+    /// <summary>Frequency score (purchase days).</summary>
+    /// <example>4</example>
+    public int Frequency { get; init; }
+
+    /// <summary>Monetary score (net revenue).</summary>
+    /// <example>5</example>
+    public int Monetary { get; init; }
+
+    /// <summary>The three scores as one code, R then F then M.</summary>
+    /// <example>545</example>
+    public required string Score { get; init; }
+
+    /// <summary>The named segment (docs/metrics.md has the grid).</summary>
+    /// <example>Champions</example>
+    public required string Segment { get; init; }
+
+    /// <summary>Reads customer <paramref name="i"/>'s scores; null without a purchase.</summary>
+    public static RfmResponse? From(CustomerStates states, int i)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        return states.RfmSegment[i] < 0 ? null : new RfmResponse
+        {
+            Recency = states.Recency[i],
+            Frequency = states.Frequency[i],
+            Monetary = states.Monetary[i],
+            Score = $"{states.Recency[i]}{states.Frequency[i]}{states.Monetary[i]}",
+            Segment = Analytics.Portfolio.Rfm.Segments[states.RfmSegment[i]],
+        };
+    }
+}
+
+/// <summary>The change in spend: the last 12 months against the 12 before, up to the as-of date.</summary>
+public sealed class TrendResponse
+{
+    /// <summary>Net revenue of the 12 months ending on the as-of date.</summary>
+    /// <example>120</example>
+    public decimal Last12Months { get; init; }
+
+    /// <summary>Net revenue of the 12 months before those.</summary>
+    /// <example>300</example>
+    public decimal Previous12Months { get; init; }
+
+    /// <summary>last12Months ÷ previous12Months − 1; null when the previous 12 months had none.</summary>
+    /// <example>-0.6</example>
+    public decimal? Change { get; init; }
+
+    /// <summary>Spend fell by at least <c>Clv:AtRiskDecline</c> (default half): an early sign of attrition.</summary>
+    public bool AtRisk { get; init; }
+
+    /// <summary>Reads customer <paramref name="i"/>'s trend.</summary>
+    public static TrendResponse From(CustomerStates states, int i)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        var (last, previous) = (states.Last12Months[i], states.Previous12Months[i]);
+        return new TrendResponse
+        {
+            Last12Months = last,
+            Previous12Months = previous,
+            Change = previous == 0 ? null : Math.Round((last / previous) - 1, 4, MidpointRounding.AwayFromZero),
+            AtRisk = states.AtRisk[i],
         };
     }
 }

@@ -4,6 +4,7 @@ using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.ModelRuns;
+using Clv.Api.Portfolio;
 using Clv.Data;
 using Clv.Data.Customers;
 using Microsoft.AspNetCore.Authorization;
@@ -19,7 +20,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -57,7 +58,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
         }
 
-        return CustomerResponse.From(customer, metrics, Predicted(row));
+        var states = await cache.StatesAsync(db, asOf, cancellationToken);
+        return CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
     }
 
     /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
@@ -70,6 +72,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <param name="direction">desc (default) or asc.</param>
     /// <param name="acquisitionChannel">Only customers of this channel.</param>
     /// <param name="country">Only customers of this ISO 3166-1 alpha-2 country.</param>
+    /// <param name="atRisk">true: only customers whose spend of the last 12 months fell by at least <c>Clv:AtRiskDecline</c> against the 12 before.</param>
     /// <param name="cursor">Continue after the page that returned this cursor.</param>
     /// <param name="page">1-based page number, instead of a cursor.</param>
     /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
@@ -82,6 +85,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         [FromQuery] string direction = "desc",
         [FromQuery] string? acquisitionChannel = null,
         [FromQuery] string? country = null,
+        [FromQuery] bool? atRisk = null,
         [FromQuery] string? cursor = null,
         [FromQuery, Range(1, int.MaxValue)] int? page = null,
         [FromQuery, Range(1, MaxPageSize)] int pageSize = 100,
@@ -126,6 +130,13 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
+        long[]? ids = null;
+        if (atRisk is { } risk)
+        {
+            var states = await cache.StatesAsync(db, null, cancellationToken);
+            ids = Enumerable.Range(0, states.Facts.Count).Where(i => states.AtRisk[i] == risk).Select(i => states.Facts.CustomerIds[i]).ToArray();
+        }
+
         var csv = CsvColumns.Wanted(Request);
         var query = new CustomerListQuery(
             sortKey!.Value,
@@ -134,7 +145,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             country?.ToUpperInvariant(),
             csv ? null : after,
             csv || page is null ? 0 : (page.Value - 1) * pageSize,
-            csv ? null : pageSize + 1);
+            csv ? null : pageSize + 1,
+            CustomerIds: ids);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
         var rows = db.ListCustomersAsync(query, cancellationToken);

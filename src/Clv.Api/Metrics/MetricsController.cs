@@ -1,7 +1,9 @@
-using Clv.Analytics.Historical;
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
+using Clv.Api.Portfolio;
 using Clv.Data;
-using Clv.Data.Metrics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -15,63 +17,182 @@ namespace Clv.Api.Metrics;
 [Tags("Metrics")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class MetricsController(ClvDbContext db, IOptions<ClvOptions> options) : ControllerBase
+public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOptions<ClvOptions> options) : ControllerBase
 {
-    /// <summary>The portfolio's historical CLV: customers, repeat customers, net revenue, mean and median CLV, customer equity.</summary>
+    private const int MaxPoints = 1000;
+
+    /// <summary>The portfolio: customers, historical CLV, retention, churn, repeat purchase rate, blended CAC, CLV:CAC, payback and health.</summary>
+    /// <remarks>
+    /// Retention and churn are for the last complete month on or before asOf. Blended CAC uses all
+    /// acquisition spend and all customers acquired in [from, to] (default: all time up to asOf).
+    /// Definitions are in docs/metrics.md. With <c>Accept: text/csv</c>, one row.
+    /// </remarks>
     /// <param name="asOf">The portfolio as it stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
+    /// <param name="from">First acquisition day for blended CAC, CLV:CAC and payback; default all time.</param>
+    /// <param name="to">Last acquisition day for those; default asOf.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("summary")]
-    [ProducesResponseType<SummaryResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<SummaryResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public async Task<SummaryResponse> SummaryAsync([FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<IActionResult> SummaryAsync([FromQuery] DateOnly? asOf, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, CancellationToken cancellationToken)
     {
-        DateTimeOffset? end = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, options.Value.TimeZone) : null;
-        var totals = await db.PortfolioTotalsAsync(asOf, end, cancellationToken);
-        return new SummaryResponse
+        var last = to ?? asOf ?? cache.Today;
+        if (from > last)
+        {
+            return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = ["from must not be after to."] }));
+        }
+
+        var states = await cache.StatesAsync(db, asOf, cancellationToken);
+        var all = SegmentReport.Compute(states, Grouping.All(states.Facts), new SegmentQuery(from, last, CalendarPeriod.Month), cache.Settings)
+            .FirstOrDefault() ?? new SegmentFigures { Key = "all" };
+        var response = new SummaryResponse
         {
             AsOf = asOf,
-            Customers = totals.Customers,
-            RepeatCustomers = totals.RepeatCustomers,
-            NetRevenue = totals.NetRevenue,
-            AverageHistoricalClv = HistoricalClvCalculator.RoundMoney(totals.AverageHistoricalClv),
-            MedianHistoricalClv = HistoricalClvCalculator.RoundMoney(totals.MedianHistoricalClv),
-            CustomerEquity = totals.NetRevenue,
+            Customers = all.Customers,
+            RepeatCustomers = all.RepeatCustomers,
+            NetRevenue = all.CustomerEquity,
+            AverageHistoricalClv = all.AvgHistoricalClv,
+            MedianHistoricalClv = all.MedianHistoricalClv,
+            CustomerEquity = all.CustomerEquity,
             Currency = options.Value.ReportingCurrency,
+            RepeatPurchaseRate = all.RepeatPurchaseRate,
+            ActiveCustomers = all.ActiveCustomers,
+            RetentionRate = all.RetentionRate,
+            ChurnRate = all.ChurnRate,
+            ChurnedCustomers = all.ChurnedCustomers,
+            ModelChurnedCustomers = all.ModelChurnedCustomers,
+            AveragePredictedClv = all.AvgPredictedClv,
+            NewCustomers = all.NewCustomers,
+            Spend = all.Spend,
+            BlendedCac = all.Cac,
+            ClvToCac = all.ClvToCac,
+            PredictedClvToCac = all.PredictedClvToCac,
+            PaybackMonths = all.PaybackMonths,
+            Health = new HealthResponse { ClvToCac = all.ClvToCacHealth, Payback = all.PaybackHealth },
         };
+        return CsvColumns.Wanted(Request)
+            ? new CsvResult<SummaryResponse>(new[] { response }.ToAsyncEnumerable(), "summary.csv")
+            : Ok(response);
     }
-}
 
-/// <summary>The portfolio's historical CLV.</summary>
-public sealed class SummaryResponse
-{
-    /// <summary>The day the figures stand at; null for now.</summary>
-    public DateOnly? AsOf { get; init; }
+    /// <summary>A metric per calendar period, optionally per group, for charts.</summary>
+    /// <remarks>
+    /// Metrics: activeCustomers, newCustomers, churnedCustomers, churnRate (churned ÷ not churned at
+    /// the period's start), retentionRate (of the previous period's active customers, the share
+    /// active), netRevenue, averageOrderValue (purchases ÷ their count), spend and cac (spend ÷ new
+    /// customers; these two only overall or by acquisitionChannel). The period holding asOf is
+    /// counted up to asOf. Definitions are in docs/metrics.md. With <c>Accept: text/csv</c>, one
+    /// row per group and period.
+    /// </remarks>
+    /// <param name="metric">The metric (required).</param>
+    /// <param name="period">month (default), quarter or year.</param>
+    /// <param name="from">A day of the first period; default the period of the earliest activity.</param>
+    /// <param name="to">A day of the last period; default asOf.</param>
+    /// <param name="by">Optional grouping: acquisitionChannel, country, cohort, rfmSegment, clvTier or attribute:{key}.</param>
+    /// <param name="asOf">Figures as they stood at the end of this day; default now.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpGet("timeseries")]
+    [ProducesResponseType<TimeSeriesResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public async Task<IActionResult> TimeSeriesAsync(
+        [FromQuery] string? metric,
+        [FromQuery] string period = "month",
+        [FromQuery] DateOnly? from = null,
+        [FromQuery] DateOnly? to = null,
+        [FromQuery] string? by = null,
+        [FromQuery] DateOnly? asOf = null,
+        CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var kind = Enum.GetValues<TimeSeriesMetric>().Cast<TimeSeriesMetric?>().FirstOrDefault(m => JsonName(m!.Value) == metric);
+        if (kind is null)
+        {
+            errors["metric"] = ["One of " + string.Join(", ", Enum.GetValues<TimeSeriesMetric>().Select(JsonName)) + "."];
+        }
 
-    /// <summary>Customers acquired by the as-of date (all customers without it).</summary>
-    /// <example>23570</example>
-    public long Customers { get; init; }
+        var unit = CalendarPeriods.Parse(period);
+        if (unit is null)
+        {
+            errors["period"] = ["month, quarter or year."];
+        }
 
-    /// <summary>Customers with at least two purchase days.</summary>
-    /// <example>8935</example>
-    public long RepeatCustomers { get; init; }
+        var attribute = by?.StartsWith("attribute:", StringComparison.Ordinal) == true ? by["attribute:".Length..] : null;
+        if (by is not null && (attribute is not null ? attribute.Length is 0 or > 128 : by is not ("acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier")))
+        {
+            errors["by"] = ["acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key}."];
+        }
+        else if (by is not null and not "acquisitionChannel" && kind is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac)
+        {
+            errors["by"] = ["Spend is attributed by acquisition channel only: use by=acquisitionChannel or no by."];
+        }
 
-    /// <summary>Net revenue of all customers.</summary>
-    /// <example>2500315.63</example>
-    public decimal NetRevenue { get; init; }
+        var day = asOf ?? cache.Today;
+        var last = to ?? day;
+        if (from > last)
+        {
+            errors["from"] = ["from must not be after to."];
+        }
 
-    /// <summary>Mean historical CLV per customer, customers without purchases counting 0; 4 decimals.</summary>
-    /// <example>106.0804</example>
-    public decimal AverageHistoricalClv { get; init; }
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
 
-    /// <summary>Median historical CLV (the mean of the two middle values for an even count).</summary>
-    /// <example>43.97</example>
-    public decimal MedianHistoricalClv { get; init; }
+        var states = await cache.StatesAsync(db, asOf, cancellationToken);
+        var facts = states.Facts;
+        var first = from ?? EarliestDay(facts) ?? last;
+        if (CalendarPeriods.Between(first, last, unit!.Value) >= MaxPoints)
+        {
+            return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));
+        }
 
-    /// <summary>Customer equity: the sum of historical CLV over all customers.</summary>
-    /// <example>2500315.63</example>
-    public decimal CustomerEquity { get; init; }
+        var grouping = by switch
+        {
+            null => Grouping.All(facts),
+            "country" => Grouping.ByCountry(facts),
+            "cohort" => Grouping.ByCohort(facts, unit.Value),
+            "rfmSegment" => Grouping.ByRfmSegment(states),
+            "clvTier" => Grouping.ByClvTier(states),
+            _ when attribute is not null => await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken),
+            _ => Grouping.ByChannel(facts),
+        };
+        var series = TimeSeriesReport.Compute(states, grouping, kind!.Value, unit.Value, first, last, cache.Settings);
+        var response = new TimeSeriesResponse
+        {
+            Metric = JsonName(kind.Value),
+            Period = period,
+            By = by,
+            AsOf = day,
+            From = CalendarPeriods.Start(first, unit.Value),
+            To = last,
+            Currency = options.Value.ReportingCurrency,
+            Series = series.ConvertAll(s => new TimeSeriesResponseSeries { Key = s.Key, Points = s.Points }),
+        };
+        return CsvColumns.Wanted(Request)
+            ? new CsvResult<TimeSeriesRow>(
+                response.Series.SelectMany(s => s.Points.Select(p => new TimeSeriesRow(s.Key, p.Period, p.Start, p.End, p.Value))).ToAsyncEnumerable(),
+                "timeseries.csv")
+            : Ok(response);
+    }
 
-    /// <summary>The reporting currency of every money figure.</summary>
-    /// <example>USD</example>
-    public required string Currency { get; init; }
+    private static string JsonName(TimeSeriesMetric metric) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(metric.ToString());
+
+    private static DateOnly? EarliestDay(PortfolioFacts facts)
+    {
+        var earliest = int.MaxValue;
+        for (var i = 0; i < facts.Count; i++)
+        {
+            if (facts.AcquiredDay[i] != PortfolioFacts.NoDay)
+            {
+                earliest = Math.Min(earliest, facts.AcquiredDay[i]);
+            }
+
+            if (facts.DayStart[i] < facts.DayStart[i + 1])
+            {
+                earliest = Math.Min(earliest, facts.Day[facts.DayStart[i]]);
+            }
+        }
+
+        return earliest == int.MaxValue ? null : DateOnly.FromDayNumber(earliest);
+    }
 }

@@ -67,7 +67,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             // The new predictions and the run's success become visible together.
             await using (var swap = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                await predictions.ActivateAsync(runId, cancellationToken);
+                await predictions.ActivateAsync(runId, time.GetUtcNow(), cancellationToken);
                 timings["swap"] = Lap(clock);
                 run.Status = ModelRunStatus.Succeeded;
                 run.Stage = "done";

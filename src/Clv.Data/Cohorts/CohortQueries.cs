@@ -18,10 +18,10 @@ public static class CohortQueries
     /// <paramref name="from"/> and <paramref name="to"/>, with their activity up to <paramref name="asOf"/>.
     /// </summary>
     public static Task<CohortCounts> CohortCountsAsync(
-        this ClvDbContext db, CohortPeriod period, DateOnly from, DateOnly to, DateOnly asOf, string? channel, string timeZone, CancellationToken cancellationToken) =>
+        this ClvDbContext db, CalendarPeriod period, DateOnly from, DateOnly to, DateOnly asOf, string? channel, string timeZone, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
-            var unit = period == CohortPeriod.Quarter ? "quarter" : "month";
+            var unit = period == CalendarPeriod.Quarter ? "quarter" : "month";
             await using var command = new NpgsqlCommand($"""
                 WITH cohort_customers AS MATERIALIZED (
                     SELECT c.id, date_trunc('{unit}', (c.acquired_at AT TIME ZONE @tz))::date AS cohort

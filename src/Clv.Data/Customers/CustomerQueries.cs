@@ -67,7 +67,8 @@ public sealed record CustomerListQuery(
     CustomerCursor? After,
     int Offset,
     int? Limit,
-    string? ExternalId = null);
+    string? ExternalId = null,
+    long[]? CustomerIds = null);
 
 /// <summary>A customer's profile with the totals of their history to date, and their prediction from the active run.</summary>
 /// <param name="Customer">The profile.</param>
@@ -124,6 +125,7 @@ public static class CustomerQueries
         Filter("c.acquisition_channel = @channel", "channel", query.AcquisitionChannel, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.country = @country", "country", query.Country, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.external_id = @external_id", "external_id", query.ExternalId, NpgsqlTypes.NpgsqlDbType.Text);
+        Filter("c.id = ANY(@ids)", "ids", query.CustomerIds, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint);
         var filtered = conditions.Count > 0;
         Filter($"({key}, s.customer_id) {comparison} (@after_value, @after_id)", "after_value", query.After?.Value, NpgsqlTypes.NpgsqlDbType.Numeric);
         if (query.After is { } after)

@@ -1,3 +1,4 @@
+using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -42,6 +43,8 @@ public sealed class CustomerWriter(ClvDbContext db)
                 }
             }
 
+            await reader.DisposeAsync();
+            await DataVersion.BumpAsync(connection, now, ct);
             return new WriteCounts(created, updated);
         }, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Npgsql;
 
@@ -33,6 +34,7 @@ public sealed class RollupRebuilder(ClvDbContext db)
                 UPDATE rollup_state SET time_zone = @tz, updated_at = @now WHERE id = 1;
                 """, ct, new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("now", now));
             await CustomerSummaries.RecomputeAllAsync(connection, ct);
+            await DataVersion.BumpAsync(connection, now, ct);
             return true;
         }, cancellationToken);
 }

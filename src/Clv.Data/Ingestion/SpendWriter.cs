@@ -1,3 +1,4 @@
+using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -33,7 +34,10 @@ public sealed class SpendWriter(ClvDbContext db)
             command.Parameters.Add(new NpgsqlParameter("now", now));
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
+            var counts = new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
+            await reader.DisposeAsync();
+            await DataVersion.BumpAsync(connection, now, ct);
+            return counts;
         }, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -55,6 +56,11 @@ public sealed class TransactionWriter(ClvDbContext db)
             }
 
             await CustomerSummaries.RecomputeAsync(connection, touched.Distinct().ToList(), ct);
+            if (touched.Count > 0)
+            {
+                await DataVersion.BumpAsync(connection, now, ct);
+            }
+
             return new WriteCounts(inserted, rows.Count - inserted);
         }, cancellationToken);
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -65,7 +66,7 @@ public sealed class PredictionStore(ClvDbContext db)
     /// Makes the loaded run the one readers see and drops the runs it replaced, in one transaction:
     /// the caller's when it has one, so that it can record the run's success in the same commit.
     /// </summary>
-    public async Task ActivateAsync(Guid runId, CancellationToken cancellationToken)
+    public async Task ActivateAsync(Guid runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
         var superseded = await db.InTransactionAsync(async (connection, ct) =>
@@ -75,6 +76,7 @@ public sealed class PredictionStore(ClvDbContext db)
                 UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
                 UPDATE model_runs SET is_active = true WHERE id = @run;
                 """, ct, new NpgsqlParameter("run", runId));
+            await DataVersion.BumpAsync(connection, now, ct);
             await using var command = new NpgsqlCommand("""
                 SELECT c.relname FROM pg_inherits i
                 JOIN pg_class c ON c.oid = i.inhrelid

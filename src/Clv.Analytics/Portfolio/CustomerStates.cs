@@ -1,0 +1,245 @@
+namespace Clv.Analytics.Portfolio;
+
+/// <summary>
+/// Every customer's historical figures, churn, spend trend, RFM scores and CLV tier as they stood
+/// at one day, computed in one pass over the facts. Arrays are indexed like the facts' customers.
+/// </summary>
+public sealed class CustomerStates
+{
+    /// <summary>The CLV tiers, in the order of their index: top 1%, the rest of the top 10%, the middle 40%, the bottom 50%.</summary>
+    public static IReadOnlyList<string> Tiers { get; } = ["top1", "top10", "middle40", "bottom50"];
+
+    private CustomerStates(PortfolioFacts facts, int cutoff, int reference, PortfolioSettings settings)
+    {
+        Facts = facts;
+        Settings = settings;
+        Cutoff = cutoff;
+        Reference = reference;
+        var n = facts.Count;
+        Included = new bool[n];
+        PurchaseDays = new int[n];
+        PurchaseCount = new int[n];
+        GrossRevenue = new decimal[n];
+        NetRevenue = new decimal[n];
+        KnownCost = new decimal[n];
+        HasCost = new bool[n];
+        FirstPurchase = new int[n];
+        LastPurchase = new int[n];
+        Churned = new bool[n];
+        Last12Months = new decimal[n];
+        Previous12Months = new decimal[n];
+        AtRisk = new bool[n];
+        Recency = new byte[n];
+        Frequency = new byte[n];
+        Monetary = new byte[n];
+        RfmSegment = new sbyte[n];
+        Tier = new sbyte[n];
+    }
+
+    /// <summary>The settings the states were computed with.</summary>
+    public PortfolioSettings Settings { get; }
+
+    /// <summary>The facts the states were computed from.</summary>
+    public PortfolioFacts Facts { get; }
+
+    /// <summary>The last day (day number) whose transactions count; <see cref="int.MaxValue"/> for all.</summary>
+    public int Cutoff { get; }
+
+    /// <summary>The day (day number) recency, churn and trend are measured to.</summary>
+    public int Reference { get; }
+
+    /// <summary>Acquired by the cutoff (or acquisition unknown): the customers every figure counts.</summary>
+    public bool[] Included { get; }
+
+    /// <summary>Distinct purchase days.</summary>
+    public int[] PurchaseDays { get; }
+
+    /// <summary>Purchases.</summary>
+    public int[] PurchaseCount { get; }
+
+    /// <summary>Σ purchases.</summary>
+    public decimal[] GrossRevenue { get; }
+
+    /// <summary>Σ purchases − Σ refunds: the historical CLV.</summary>
+    public decimal[] NetRevenue { get; }
+
+    /// <summary>Net known cost.</summary>
+    public decimal[] KnownCost { get; }
+
+    /// <summary>Whether any transaction carries a cost.</summary>
+    public bool[] HasCost { get; }
+
+    /// <summary>First purchase day number, or <see cref="PortfolioFacts.NoDay"/>.</summary>
+    public int[] FirstPurchase { get; }
+
+    /// <summary>Last purchase day number, or <see cref="PortfolioFacts.NoDay"/>.</summary>
+    public int[] LastPurchase { get; }
+
+    /// <summary>No purchase (nor acquisition) within the churn window up to the reference day.</summary>
+    public bool[] Churned { get; }
+
+    /// <summary>Net revenue of the 12 months ending on the reference day.</summary>
+    public decimal[] Last12Months { get; }
+
+    /// <summary>Net revenue of the 12 months before those.</summary>
+    public decimal[] Previous12Months { get; }
+
+    /// <summary>Spend fell by at least the at-risk share against the 12 months before.</summary>
+    public bool[] AtRisk { get; }
+
+    /// <summary>RFM recency score 1..5; 0 without a purchase.</summary>
+    public byte[] Recency { get; }
+
+    /// <summary>RFM frequency score 1..5; 0 without a purchase.</summary>
+    public byte[] Frequency { get; }
+
+    /// <summary>RFM monetary score 1..5; 0 without a purchase.</summary>
+    public byte[] Monetary { get; }
+
+    /// <summary>Index into <see cref="Rfm.Segments"/>; −1 without a purchase.</summary>
+    public sbyte[] RfmSegment { get; }
+
+    /// <summary>Index into <see cref="Tiers"/>; −1 when not included.</summary>
+    public sbyte[] Tier { get; }
+
+    /// <summary>Included customers ordered by historical CLV, ascending (ties by index).</summary>
+    public int[] ByHistoricalClv { get; private set; } = [];
+
+    /// <summary>Historical gross profit: net revenue less known cost (net revenue where no cost is known).</summary>
+    public decimal GrossProfit(int customer) => NetRevenue[customer] - KnownCost[customer];
+
+    /// <summary>
+    /// Computes the states. Transactions on days after <paramref name="cutoff"/> are left out, and
+    /// customers acquired after it; recency, churn and trend are measured to <paramref name="reference"/>.
+    /// </summary>
+    public static CustomerStates Compute(PortfolioFacts facts, DateOnly? cutoff, DateOnly reference, PortfolioSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(settings);
+        var states = new CustomerStates(facts, cutoff?.DayNumber ?? int.MaxValue, reference.DayNumber, settings);
+        states.Aggregate(reference, settings);
+        states.ScoreRfm();
+        states.RankTiers();
+        states.ByHistoricalClv = states.OrderIncluded(i => states.NetRevenue[i]);
+        return states;
+    }
+
+    /// <summary>Whether customer i's acquisition falls on or before the cutoff (unknown counts).</summary>
+    public static bool AcquiredBy(PortfolioFacts facts, int customer, int day) =>
+        facts.AcquiredDay[customer] == PortfolioFacts.NoDay || facts.AcquiredDay[customer] <= day;
+
+    private void Aggregate(DateOnly reference, PortfolioSettings settings)
+    {
+        var facts = Facts;
+        var trendStart = reference.AddMonths(-12).DayNumber;
+        var previousStart = reference.AddMonths(-24).DayNumber;
+        for (var i = 0; i < facts.Count; i++)
+        {
+            FirstPurchase[i] = LastPurchase[i] = PortfolioFacts.NoDay;
+            Tier[i] = RfmSegment[i] = -1;
+            if (!AcquiredBy(facts, i, Cutoff))
+            {
+                continue;
+            }
+
+            Included[i] = true;
+            for (var d = facts.DayStart[i]; d < facts.DayStart[i + 1] && facts.Day[d] <= Cutoff; d++)
+            {
+                var day = facts.Day[d];
+                if (facts.PurchaseCount[d] > 0)
+                {
+                    PurchaseDays[i]++;
+                    PurchaseCount[i] += facts.PurchaseCount[d];
+                    if (FirstPurchase[i] == PortfolioFacts.NoDay)
+                    {
+                        FirstPurchase[i] = day;
+                    }
+
+                    LastPurchase[i] = day;
+                }
+
+                GrossRevenue[i] += facts.GrossRevenue[d];
+                NetRevenue[i] += facts.NetRevenue[d];
+                KnownCost[i] += facts.KnownCost[d];
+                HasCost[i] |= facts.HasCost[d];
+                if (day > trendStart && day <= Reference)
+                {
+                    Last12Months[i] += facts.NetRevenue[d];
+                }
+                else if (day > previousStart && day <= trendStart)
+                {
+                    Previous12Months[i] += facts.NetRevenue[d];
+                }
+            }
+
+            var lastActivity = Math.Max(LastPurchase[i], facts.AcquiredDay[i]);
+            Churned[i] = lastActivity != PortfolioFacts.NoDay && Reference - lastActivity >= settings.ChurnWindowDays;
+            AtRisk[i] = Previous12Months[i] > 0 && Last12Months[i] <= Previous12Months[i] * (1 - settings.AtRiskDecline);
+        }
+    }
+
+    private void ScoreRfm()
+    {
+        var buyers = Enumerable.Range(0, Facts.Count).Where(i => Included[i] && PurchaseDays[i] > 0).ToArray();
+        if (buyers.Length == 0)
+        {
+            return;
+        }
+
+        var recency = Array.ConvertAll(buyers, RecencyDays);
+        var frequency = Array.ConvertAll(buyers, i => PurchaseDays[i]);
+        var monetary = Array.ConvertAll(buyers, i => NetRevenue[i]);
+        Array.Sort(recency);
+        Array.Sort(frequency);
+        Array.Sort(monetary);
+        foreach (var i in buyers)
+        {
+            var r = Rfm.ScoreLowerIsBetter(recency, RecencyDays(i));
+            var f = Rfm.ScoreHigherIsBetter(frequency, PurchaseDays[i]);
+            var m = Rfm.ScoreHigherIsBetter(monetary, NetRevenue[i]);
+            (Recency[i], Frequency[i], Monetary[i]) = ((byte)r, (byte)f, (byte)m);
+            RfmSegment[i] = (sbyte)Rfm.Segment(r, f, m);
+        }
+    }
+
+    /// <summary>Days from the last purchase to the reference day, never negative.</summary>
+    public int RecencyDays(int customer) => Math.Max(0, Reference - LastPurchase[customer]);
+
+    // Tiers rank by predicted CLV where a model run exists (customers without a prediction count
+    // 0), else by historical CLV; ties go to the older customer (lower id).
+    private void RankTiers()
+    {
+        var predicted = Facts.PredictedClv;
+        var order = OrderIncluded(i => predicted is null ? NetRevenue[i] : predicted[i] ?? 0m);
+        var n = order.Length;
+        var top1 = (int)Math.Ceiling(n * 0.01);
+        var top10 = (int)Math.Ceiling(n * 0.10);
+        var middle = (int)Math.Ceiling(n * 0.50);
+        for (var rank = 0; rank < n; rank++)
+        {
+            var customer = order[n - 1 - rank];
+            Tier[customer] = (sbyte)(rank < top1 ? 0 : rank < top10 ? 1 : rank < middle ? 2 : 3);
+        }
+    }
+
+    // Included customers by value ascending; equal values by index descending, so that read from
+    // the end (highest first) ties go to the lower index.
+    private int[] OrderIncluded(Func<int, decimal> value)
+    {
+        var customers = Enumerable.Range(0, Facts.Count).Where(i => Included[i]).ToArray();
+        var keys = Array.ConvertAll(customers, i => value(i));
+        Array.Sort(keys, customers, Comparer<decimal>.Default);
+        // Array.Sort is not stable: restore index order within runs of equal keys.
+        var start = 0;
+        for (var k = 1; k <= customers.Length; k++)
+        {
+            if (k == customers.Length || keys[k] != keys[start])
+            {
+                Array.Sort(customers, start, k - start, Comparer<int>.Create((a, b) => b.CompareTo(a)));
+                start = k;
+            }
+        }
+
+        return customers;
+    }
+}

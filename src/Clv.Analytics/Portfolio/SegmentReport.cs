@@ -1,0 +1,348 @@
+using Clv.Analytics.Cohorts;
+
+namespace Clv.Analytics.Portfolio;
+
+/// <summary>What a segment report covers.</summary>
+/// <param name="From">First day of the acquisition range for new customers, spend and CAC; null for all time.</param>
+/// <param name="To">Last day of that range.</param>
+/// <param name="Period">The period retention and churn are measured over: the last complete one.</param>
+public sealed record SegmentQuery(DateOnly? From, DateOnly To, CalendarPeriod Period);
+
+/// <summary>One segment's figures; money in the reporting currency, rates in [0, 1].</summary>
+public sealed record SegmentFigures
+{
+    /// <summary>The segment key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Customers acquired by the as-of date.</summary>
+    public int Customers { get; init; }
+
+    /// <summary>Customers with at least two purchase days.</summary>
+    public int RepeatCustomers { get; init; }
+
+    /// <summary>Customers acquired in [from, to].</summary>
+    public int NewCustomers { get; init; }
+
+    /// <summary>Customers with a purchase in the last complete period.</summary>
+    public int ActiveCustomers { get; init; }
+
+    /// <summary>Customers churned as of the as-of date (no purchase within the churn window).</summary>
+    public int ChurnedCustomers { get; init; }
+
+    /// <summary>Customers with P(alive) below the threshold in the active model run; null without a run.</summary>
+    public int? ModelChurnedCustomers { get; init; }
+
+    /// <summary>Share of customers with at least two purchase days.</summary>
+    public double RepeatPurchaseRate { get; init; }
+
+    /// <summary>Of the customers active in the period before the last complete one, the share active in it.</summary>
+    public double? RetentionRate { get; init; }
+
+    /// <summary>1 − retentionRate.</summary>
+    public double? PeriodChurnRate { get; init; }
+
+    /// <summary>Customers who became churned during the last complete period ÷ customers not churned at its start.</summary>
+    public double? ChurnRate { get; init; }
+
+    /// <summary>Mean historical CLV (net revenue) per customer.</summary>
+    public decimal AvgHistoricalClv { get; init; }
+
+    /// <summary>Median historical CLV.</summary>
+    public decimal MedianHistoricalClv { get; init; }
+
+    /// <summary>Mean predicted CLV over the customers the active run predicted; null without a run.</summary>
+    public decimal? AvgPredictedClv { get; init; }
+
+    /// <summary>Σ historical CLV.</summary>
+    public decimal CustomerEquity { get; init; }
+
+    /// <summary>Σ predicted CLV; null without a run.</summary>
+    public decimal? PredictedCustomerEquity { get; init; }
+
+    /// <summary>The segment's share of all net revenue; null when there is none.</summary>
+    public decimal? RevenueShare { get; init; }
+
+    /// <summary>Acquisition spend in [from, to], prorated by days; null where spend cannot be attributed.</summary>
+    public decimal? Spend { get; init; }
+
+    /// <summary>spend ÷ newCustomers.</summary>
+    public decimal? Cac { get; init; }
+
+    /// <summary>Mean historical gross profit of the new customers ÷ CAC.</summary>
+    public decimal? ClvToCac { get; init; }
+
+    /// <summary>Mean predicted CLV of the new customers ÷ CAC; null without a run.</summary>
+    public decimal? PredictedClvToCac { get; init; }
+
+    /// <summary>First month m (1 = the acquisition month) at which the new customers' cumulative gross profit per customer reaches CAC.</summary>
+    public int? PaybackMonths { get; init; }
+
+    /// <summary>The CLV:CAC health band.</summary>
+    public string? ClvToCacHealth { get; init; }
+
+    /// <summary>The payback health band.</summary>
+    public string? PaybackHealth { get; init; }
+
+    /// <summary>Fewer customers than the minimum segment size.</summary>
+    public bool SmallSample { get; init; }
+}
+
+/// <summary>Segment figures over a grouping of the customers, as of the states' day.</summary>
+public static class SegmentReport
+{
+    private const int MoneyDecimals = 4;
+
+    /// <summary>Computes every group's figures, largest segment first.</summary>
+    public static List<SegmentFigures> Compute(CustomerStates states, Grouping grouping, SegmentQuery query, PortfolioSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(grouping);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(settings);
+        var facts = states.Facts;
+        var groups = grouping.Names.Count;
+        var acc = new Accumulator[groups];
+        for (var g = 0; g < groups; g++)
+        {
+            acc[g] = new Accumulator();
+        }
+
+        var reference = DateOnly.FromDayNumber(states.Reference);
+        var (first, last) = CustomerActivity.LastCompletePeriod(reference, query.Period);
+        var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
+        var newFirst = query.From?.DayNumber ?? int.MinValue;
+        var newLast = query.To.DayNumber;
+        var referenceMonth = CalendarPeriods.Start(reference, CalendarPeriod.Month);
+        var totalNet = 0m;
+        for (var i = 0; i < facts.Count; i++)
+        {
+            if (!states.Included[i])
+            {
+                continue;
+            }
+
+            var a = acc[grouping.GroupOf[i]];
+            a.Customers++;
+            a.Repeat += states.PurchaseDays[i] >= 2 ? 1 : 0;
+            a.Net += states.NetRevenue[i];
+            totalNet += states.NetRevenue[i];
+            a.Churned += states.Churned[i] ? 1 : 0;
+            if (facts.PredictedClv?[i] is { } predicted)
+            {
+                a.Predicted += predicted;
+                a.PredictedCount++;
+                a.ModelChurned += facts.ProbabilityAlive![i] < settings.AliveThreshold ? 1 : 0;
+            }
+
+            var activeNow = CustomerActivity.PurchasedIn(facts, i, first, last);
+            var activeBefore = CustomerActivity.PurchasedIn(facts, i, previousFirst, previousLast);
+            a.Active += activeNow ? 1 : 0;
+            a.ActiveBefore += activeBefore ? 1 : 0;
+            a.Retained += activeNow && activeBefore ? 1 : 0;
+            switch (CustomerActivity.ChurnIn(facts, i, first, last, settings.ChurnWindowDays))
+            {
+                case ChurnOutcome.Churned:
+                    a.AtRisk++;
+                    a.BecameChurned++;
+                    break;
+                case ChurnOutcome.Stayed:
+                    a.AtRisk++;
+                    break;
+            }
+
+            var acquired = facts.AcquiredDay[i];
+            if (acquired != PortfolioFacts.NoDay && acquired >= newFirst && acquired <= newLast)
+            {
+                a.New++;
+                a.NewGrossProfit += states.GrossProfit(i);
+                a.NewPredicted += facts.PredictedClv?[i] ?? 0m;
+                a.AddProfitCurve(facts, i, states.Cutoff, referenceMonth);
+            }
+        }
+
+        var spend = SpendByGroup(facts, grouping, newFirst, newLast);
+        var medians = Medians(states, grouping, acc);
+        var result = new List<SegmentFigures>(groups);
+        for (var g = 0; g < groups; g++)
+        {
+            var a = acc[g];
+            if (a.Customers == 0 && a.New == 0)
+            {
+                continue;
+            }
+
+            var groupSpend = spend?[g];
+            var cac = groupSpend is { } s && a.New > 0 ? s / a.New : (decimal?)null;
+            var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
+            var predictedClvToCac = cac > 0 && facts.HasPredictions ? a.NewPredicted / a.New / cac : null;
+            var (payback, observed) = cac is { } c ? a.Payback(c) : (null, 0);
+            result.Add(new SegmentFigures
+            {
+                Key = grouping.Names[g],
+                Customers = a.Customers,
+                RepeatCustomers = a.Repeat,
+                NewCustomers = a.New,
+                ActiveCustomers = a.Active,
+                ChurnedCustomers = a.Churned,
+                ModelChurnedCustomers = facts.HasPredictions ? a.ModelChurned : null,
+                RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
+                RetentionRate = Rate(a.Retained, a.ActiveBefore),
+                PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
+                ChurnRate = Rate(a.BecameChurned, a.AtRisk),
+                AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
+                MedianHistoricalClv = Money(medians[g]),
+                AvgPredictedClv = facts.HasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
+                CustomerEquity = a.Net,
+                PredictedCustomerEquity = facts.HasPredictions ? Money(a.Predicted) : null,
+                RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),
+                Spend = groupSpend is { } gs ? Money(gs) : null,
+                Cac = cac is { } cc ? Money(cc) : null,
+                ClvToCac = clvToCac is { } r ? Math.Round(r, 4, MidpointRounding.AwayFromZero) : null,
+                PredictedClvToCac = predictedClvToCac is { } pr ? Math.Round(pr, 4, MidpointRounding.AwayFromZero) : null,
+                PaybackMonths = payback,
+                ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
+                PaybackHealth = cac is null ? null : settings.Health.Payback(payback, observed),
+                SmallSample = a.Customers < settings.MinSegmentSize,
+            });
+        }
+
+        result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
+        return result;
+    }
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
+
+    private static decimal Money(decimal value) => Math.Round(value, MoneyDecimals, MidpointRounding.AwayFromZero);
+
+    // Spend can be attributed to channels (and to everyone); other groupings have none.
+    private static decimal[]? SpendByGroup(PortfolioFacts facts, Grouping grouping, int first, int last)
+    {
+        if (grouping.By is not ("acquisitionChannel" or "all"))
+        {
+            return null;
+        }
+
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var g = 0; g < grouping.Names.Count; g++)
+        {
+            byName[grouping.Names[g]] = g;
+        }
+
+        var spend = new decimal[grouping.Names.Count];
+        foreach (var s in facts.Spend)
+        {
+            var g = grouping.By == "all" ? 0 : byName.GetValueOrDefault(s.Channel, -1);
+            if (g >= 0)
+            {
+                spend[g] += CustomerActivity.ProratedSpend(s, first, last);
+            }
+        }
+
+        return spend;
+    }
+
+    // The exact median per group: the mean of the two middle values of the group's customers,
+    // read off one walk over every customer in CLV order.
+    private static decimal[] Medians(CustomerStates states, Grouping grouping, Accumulator[] acc)
+    {
+        var seen = new int[acc.Length];
+        var medians = new decimal[acc.Length];
+        foreach (var i in states.ByHistoricalClv)
+        {
+            var g = grouping.GroupOf[i];
+            var n = acc[g].Customers;
+            var position = seen[g]++;
+            if (position == (n - 1) / 2)
+            {
+                medians[g] += states.NetRevenue[i] / 2;
+            }
+
+            if (position == n / 2)
+            {
+                medians[g] += states.NetRevenue[i] / 2;
+            }
+        }
+
+        return medians;
+    }
+
+    private sealed class Accumulator
+    {
+        private readonly List<decimal> _monthProfit = [];
+        private readonly List<int> _monthObserved = [];
+
+        public int Customers { get; set; }
+
+        public int Repeat { get; set; }
+
+        public decimal Net { get; set; }
+
+        public int Churned { get; set; }
+
+        public int ModelChurned { get; set; }
+
+        public decimal Predicted { get; set; }
+
+        public int PredictedCount { get; set; }
+
+        public int Active { get; set; }
+
+        public int ActiveBefore { get; set; }
+
+        public int Retained { get; set; }
+
+        public int AtRisk { get; set; }
+
+        public int BecameChurned { get; set; }
+
+        public int New { get; set; }
+
+        public decimal NewGrossProfit { get; set; }
+
+        public decimal NewPredicted { get; set; }
+
+        // Gross profit by month since acquisition (0 = the acquisition month), and how many new
+        // customers have been observed for that month (it has begun by the reference day).
+        public void AddProfitCurve(PortfolioFacts facts, int customer, int cutoff, DateOnly referenceMonth)
+        {
+            var acquiredMonth = CalendarPeriods.Start(DateOnly.FromDayNumber(facts.AcquiredDay[customer]), CalendarPeriod.Month);
+            var months = CalendarPeriods.Between(acquiredMonth, referenceMonth, CalendarPeriod.Month) + 1;
+            while (_monthProfit.Count < months)
+            {
+                _monthProfit.Add(0m);
+                _monthObserved.Add(0);
+            }
+
+            for (var m = 0; m < months; m++)
+            {
+                _monthObserved[m]++;
+            }
+
+            for (var d = facts.DayStart[customer]; d < facts.DayStart[customer + 1] && facts.Day[d] <= cutoff; d++)
+            {
+                var m = CalendarPeriods.Between(acquiredMonth, DateOnly.FromDayNumber(facts.Day[d]), CalendarPeriod.Month);
+                if (m >= 0 && m < months)
+                {
+                    _monthProfit[m] += facts.NetRevenue[d] - facts.KnownCost[d];
+                }
+            }
+        }
+
+        // The first month m ≥ 1 at which Σ_{k<m} (profit in month k ÷ customers observed in k)
+        // reaches CAC, and how many months were observed.
+        public (int? Months, int Observed) Payback(decimal cac)
+        {
+            var cumulative = 0m;
+            for (var m = 0; m < _monthProfit.Count; m++)
+            {
+                cumulative += _monthObserved[m] == 0 ? 0 : _monthProfit[m] / _monthObserved[m];
+                if (cumulative >= cac)
+                {
+                    return (m + 1, _monthProfit.Count);
+                }
+            }
+
+            return (null, _monthProfit.Count);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using Clv.Api.Portfolio;
+
+namespace Clv.Api.Configurations;
+
+internal static class PortfolioConfigs
+{
+    public static IServiceCollection AddClvPortfolio(this IServiceCollection services)
+    {
+        services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PortfolioCache>();
+        return services;
+    }
+}

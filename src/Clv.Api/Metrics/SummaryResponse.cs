@@ -1,0 +1,90 @@
+using Clv.Api.Portfolio;
+
+namespace Clv.Api.Metrics;
+
+/// <summary>The portfolio's figures.</summary>
+public sealed class SummaryResponse
+{
+    /// <summary>The day the figures stand at; null for now.</summary>
+    public DateOnly? AsOf { get; init; }
+
+    /// <summary>Customers acquired by the as-of date (all customers without it).</summary>
+    /// <example>23570</example>
+    public long Customers { get; init; }
+
+    /// <summary>Customers with at least two purchase days.</summary>
+    /// <example>8935</example>
+    public long RepeatCustomers { get; init; }
+
+    /// <summary>Net revenue of all customers.</summary>
+    /// <example>2500315.63</example>
+    public decimal NetRevenue { get; init; }
+
+    /// <summary>Mean historical CLV per customer, customers without purchases counting 0; 4 decimals.</summary>
+    /// <example>106.0804</example>
+    public decimal AverageHistoricalClv { get; init; }
+
+    /// <summary>Median historical CLV (the mean of the two middle values for an even count).</summary>
+    /// <example>43.97</example>
+    public decimal MedianHistoricalClv { get; init; }
+
+    /// <summary>Customer equity: the sum of historical CLV over all customers.</summary>
+    /// <example>2500315.63</example>
+    public decimal CustomerEquity { get; init; }
+
+    /// <summary>The reporting currency of every money figure.</summary>
+    /// <example>USD</example>
+    public required string Currency { get; init; }
+
+    /// <summary>repeatCustomers ÷ customers.</summary>
+    /// <example>0.3791</example>
+    public double RepeatPurchaseRate { get; init; }
+
+    /// <summary>Customers with a purchase in the last complete month.</summary>
+    /// <example>1207</example>
+    public int ActiveCustomers { get; init; }
+
+    /// <summary>Of the customers active in the month before the last complete one, the share active in it.</summary>
+    /// <example>0.31</example>
+    public double? RetentionRate { get; init; }
+
+    /// <summary>Customers who became churned in the last complete month ÷ customers not churned at its start.</summary>
+    /// <example>0.12</example>
+    public double? ChurnRate { get; init; }
+
+    /// <summary>Customers churned at the as-of date (no purchase for <c>Clv:ChurnWindowDays</c>).</summary>
+    /// <example>20112</example>
+    public int ChurnedCustomers { get; init; }
+
+    /// <summary>Customers with P(alive) below <c>Clv:AliveThreshold</c> in the active model run; null without a run.</summary>
+    public int? ModelChurnedCustomers { get; init; }
+
+    /// <summary>Mean predicted CLV of the active model run; null without a run.</summary>
+    public decimal? AveragePredictedClv { get; init; }
+
+    /// <summary>Customers acquired in [from, to].</summary>
+    /// <example>23570</example>
+    public int NewCustomers { get; init; }
+
+    /// <summary>All acquisition spend in [from, to], prorated by days.</summary>
+    /// <example>600000</example>
+    public decimal? Spend { get; init; }
+
+    /// <summary>Blended CAC: spend ÷ newCustomers.</summary>
+    /// <example>25.4561</example>
+    public decimal? BlendedCac { get; init; }
+
+    /// <summary>CLV:CAC with historical gross profit of the new customers.</summary>
+    /// <example>4.17</example>
+    public decimal? ClvToCac { get; init; }
+
+    /// <summary>CLV:CAC with the active run's predicted CLV; null without a run.</summary>
+    public decimal? PredictedClvToCac { get; init; }
+
+    /// <summary>CAC payback in months (1 = the acquisition month); null when not reached.</summary>
+    /// <example>2</example>
+    public int? PaybackMonths { get; init; }
+
+    /// <summary>Health bands of CLV:CAC and payback.</summary>
+    public required HealthResponse Health { get; init; }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
+using Clv.Data;
+using Clv.Data.Analytics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Portfolio;
+
+/// <summary>
+/// Holds the portfolio facts in memory, current with the database: each read compares the data
+/// version (one single-row query) and reloads the facts when a write has committed since, once
+/// for all waiting readers. Per-customer states are kept per as-of day until the next reload, so
+/// a warm segment, time-series or cohort request only aggregates in memory.
+/// </summary>
+public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, ILogger<PortfolioCache> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private readonly ConcurrentDictionary<(DateOnly? Cutoff, DateOnly Reference), Lazy<CustomerStates>> _states = new();
+    private readonly ConcurrentDictionary<string, Grouping> _attributes = new(StringComparer.Ordinal);
+    private PortfolioFacts? _facts;
+    private DateTimeOffset _checkedAt;
+
+    /// <summary>The definitions' parameters in force.</summary>
+    public PortfolioSettings Settings { get; } = options.Value.Portfolio();
+
+    /// <summary>Today in the reporting time zone.</summary>
+    public DateOnly Today => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+
+    /// <summary>The facts as of the latest committed write.</summary>
+    public async Task<PortfolioFacts> FactsAsync(ClvDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var facts = _facts;
+        var now = time.GetUtcNow();
+        if (facts is not null && now - _checkedAt < TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds))
+        {
+            return facts;
+        }
+
+        var version = await db.DataVersionAsync(cancellationToken);
+        if (facts is not null && facts.Version >= version)
+        {
+            _checkedAt = now;
+            return facts;
+        }
+
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            if (_facts is { } loaded && loaded.Version >= version)
+            {
+                return loaded;
+            }
+
+            var started = time.GetTimestamp();
+            var fresh = await PortfolioFactsLoader.LoadAsync(db.Database.GetConnectionString()!, options.Value.ReportingTimeZone, cancellationToken);
+            _states.Clear();
+            _attributes.Clear();
+            _facts = fresh;
+            _checkedAt = now;
+            logger.LogInformation(
+                "Loaded portfolio facts at data version {Version}: {Customers} customers, {Days} customer days in {Elapsed:F0} ms",
+                fresh.Version, fresh.Count, fresh.Day.Length, time.GetElapsedTime(started).TotalMilliseconds);
+            return fresh;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    /// <summary>
+    /// Every customer's state at <paramref name="asOf"/> (transactions to the end of that day), or
+    /// now (every transaction, measured to today) without it.
+    /// </summary>
+    public async Task<CustomerStates> StatesAsync(ClvDbContext db, DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var facts = await FactsAsync(db, cancellationToken);
+        var key = (asOf, asOf ?? Today);
+        var states = _states.GetOrAdd(key, k => new Lazy<CustomerStates>(() => CustomerStates.Compute(facts, k.Cutoff, k.Reference, Settings)));
+        if (!ReferenceEquals(states.Value.Facts, facts))
+        {
+            // Computed from facts replaced in between: compute afresh, and keep it for the next reader.
+            var fresh = new Lazy<CustomerStates>(() => CustomerStates.Compute(facts, key.Item1, key.Item2, Settings));
+            _states[key] = fresh;
+            return fresh.Value;
+        }
+
+        return states.Value;
+    }
+
+    /// <summary>The grouping by a free attribute's value, read once per data version.</summary>
+    public async Task<Grouping> AttributeGroupingAsync(ClvDbContext db, PortfolioFacts facts, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        if (_attributes.TryGetValue(key, out var cached) && cached.GroupOf.Length == facts.Count && ReferenceEquals(facts, _facts))
+        {
+            return cached;
+        }
+
+        var values = await db.AttributeValuesAsync(key, cancellationToken);
+        var grouping = Grouping.ByAttribute(key, Array.ConvertAll(facts.CustomerIds, id => values.GetValueOrDefault(id)));
+        if (ReferenceEquals(facts, _facts))
+        {
+            _attributes[key] = grouping;
+        }
+
+        return grouping;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _reload.Dispose();
+}

@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace Clv.Data.Analytics;
+
+/// <summary>
+/// A counter every write that changes what the analytics see (customers, transactions, spend,
+/// erasure, a model run's swap, a rollup rebuild) bumps in its own database transaction, so a
+/// reader can tell whether the facts it holds are current. One row.
+/// </summary>
+public sealed class DataVersion
+{
+    /// <summary>Always 1.</summary>
+    public int Id { get; set; }
+
+    /// <summary>Grows by one per committed change.</summary>
+    public long Version { get; set; }
+
+    /// <summary>When it last changed.</summary>
+    public DateTimeOffset ChangedAt { get; set; }
+
+    /// <summary>
+    /// Bumps the version inside the caller's transaction. Call it last: the row stays locked until
+    /// the transaction ends, so concurrent writers queue only for their commit.
+    /// </summary>
+    public static async Task BumpAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("UPDATE data_version SET version = version + 1, changed_at = @now WHERE id = 1", connection);
+        command.Parameters.Add(new NpgsqlParameter("now", now));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The current version.</summary>
+    public static async Task<long> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT version FROM data_version WHERE id = 1", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
