@@ -63,6 +63,10 @@ public static class TimeSeriesReport
         var numerator = new decimal[groups, count];
         var denominator = new decimal[groups, count];
         var used = new bool[groups];
+        if (grouping.By == "all" && groups > 0)
+        {
+            used[0] = true; // the overall series exists even when nobody is counted
+        }
         for (var i = 0; i < facts.Count; i++)
         {
             if (!states.Included[i])

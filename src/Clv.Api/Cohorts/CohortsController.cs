@@ -1,12 +1,11 @@
 using Clv.Analytics.Cohorts;
-using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
+using Clv.Api.Portfolio;
 using Clv.Data;
-using Clv.Data.Cohorts;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Clv.Api.Cohorts;
 
@@ -17,7 +16,7 @@ namespace Clv.Api.Cohorts;
 [Tags("Cohorts")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time) : ControllerBase
+public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : ControllerBase
 {
     /// <summary>The cohort matrix: one row per acquisition month (or quarter), one column per period since.</summary>
     /// <remarks>
@@ -59,7 +58,7 @@ public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> opti
             errors["retention"] = ["period or onOrAfter."];
         }
 
-        var day = asOf ?? HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+        var day = asOf ?? cache.Today;
         var first = from ?? DateOnly.MinValue;
         var last = to ?? day;
         if (first > last)
@@ -72,8 +71,8 @@ public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> opti
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var counts = await db.CohortCountsAsync(unit!.Value, first, last, day, channel, options.Value.ReportingTimeZone, cancellationToken);
-        var rows = CohortMatrix.Build(counts.Sizes, counts.Activity, counts.LastPurchases, day, unit.Value, retention == "onOrAfter");
+        var states = await cache.StatesAsync(db, asOf, cancellationToken);
+        var rows = CohortReport.Compute(states, unit!.Value, first, last, channel, retention == "onOrAfter");
         var response = new CohortsResponse
         {
             Period = period,
