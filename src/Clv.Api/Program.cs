@@ -10,6 +10,7 @@ builder.Services.AddClvRateLimiting(builder.Configuration);
 builder.Services.AddClvDatabase();
 builder.Services.AddClvAuth();
 builder.Services.AddClvIngestion();
+builder.Services.AddClvIdempotency();
 builder.Services.AddClvModelRuns();
 builder.Services.AddClvControllers();
 builder.Services.AddClvSwagger();
@@ -25,6 +26,7 @@ app.UseSerilogRequestLogging();
 app.UseClvSwagger();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseClvIdempotency();
 app.MapClvHealthChecks();
 app.MapControllers();
 
