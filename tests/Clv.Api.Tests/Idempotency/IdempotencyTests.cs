@@ -325,32 +325,64 @@ public sealed class IdempotencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
 
         Assert.Fail("Timed out waiting for: " + countSql);
     }
+}
 
-    /// <summary>A streamed body that sends its head, then waits for the gate before sending the rest.</summary>
-    private sealed class GatedContent : HttpContent
+/// <summary>A streamed body that sends its head, then waits for the gate before sending the rest.</summary>
+internal sealed class GatedContent : HttpContent
+{
+    private readonly string _head;
+    private readonly string _tail;
+    private readonly Task _gate;
+
+    public GatedContent(string head, string tail, Task gate)
     {
-        private readonly string _head;
-        private readonly string _tail;
-        private readonly Task _gate;
+        (_head, _tail, _gate) = (head, tail, gate);
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+    }
 
-        public GatedContent(string head, string tail, Task gate)
-        {
-            (_head, _tail, _gate) = (head, tail, gate);
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-        }
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+    {
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(_head));
+        await stream.FlushAsync();
+        await _gate;
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(_tail));
+    }
 
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(_head));
-            await stream.FlushAsync();
-            await _gate;
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(_tail));
-        }
+    protected override bool TryComputeLength(out long length)
+    {
+        length = -1;
+        return false;
+    }
+}
 
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
+/// <summary>A request that runs longer than the lease keeps its key: it renews the lease while it runs.</summary>
+public sealed class IdempotencyLeaseTests(IdempotencyLeaseTests.Api api) : IClassFixture<IdempotencyLeaseTests.Api>
+{
+    public sealed class Api : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Idempotency:LeaseSeconds", "3");
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_request_running_longer_than_its_lease_still_holds_its_key()
+    {
+        var key = IdempotencyTests.NewKey();
+        const string Head = "external_id,customer_external_id,occurred_at,type,amount,currency\nlong-1,long-c,2024-01-01T10:00:00Z,purchase,5,USD\n";
+        var gate = new TaskCompletionSource();
+        var slow = new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions/import") { Content = new GatedContent(Head, "", gate.Task) };
+        slow.Headers.Add("Idempotency-Key", key);
+        slow.Headers.Add("X-Api-Key", ClvApiFactory.AdminKey);
+        var running = api.Factory.Server.CreateClient().SendAsync(slow);
+
+        await Task.Delay(TimeSpan.FromSeconds(5)); // beyond the 3-second lease
+        var concurrent = await IdempotencyTests.SendAsync(api.Factory.Client(), key, new IdempotencyTests.Req("/api/v1/transactions/import", Head, "text/csv"));
+
+        await concurrent.ProblemAsync(HttpStatusCode.Conflict);
+        gate.SetResult();
+        Assert.Equal(1, (await (await running).JsonAsync()).Long("inserted"));
     }
 }
