@@ -10,6 +10,7 @@ builder.Services.AddClvRateLimiting(builder.Configuration);
 builder.Services.AddClvDatabase();
 builder.Services.AddClvAuth();
 builder.Services.AddClvIngestion();
+builder.Services.AddClvIdempotency();
 builder.Services.AddClvModelRuns();
 builder.Services.AddClvPortfolio();
 builder.Services.AddClvControllers();
@@ -26,6 +27,7 @@ app.UseSerilogRequestLogging();
 app.UseClvSwagger();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseClvIdempotency();
 app.MapClvHealthChecks();
 app.MapControllers();
 

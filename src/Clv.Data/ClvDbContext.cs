@@ -1,5 +1,6 @@
 using Clv.Data.ApiKeys;
 using Clv.Data.Currency;
+using Clv.Data.Idempotency;
 using Clv.Data.Customers;
 using Clv.Data.Ingestion;
 using Clv.Data.ModelRuns;
@@ -35,6 +36,8 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     public DbSet<StoredFxRate> FxRates => Set<StoredFxRate>();
 
     public DbSet<CustomerPrediction> CustomerPredictions => Set<CustomerPrediction>();
+
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     /// <summary>Applies Clv's provider conventions; shared by the app and design-time tools.</summary>
     /// <remarks>

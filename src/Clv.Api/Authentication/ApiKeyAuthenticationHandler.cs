@@ -29,13 +29,14 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var scopes = await store.FindScopesAsync(values.ToString(), Context.RequestAborted);
-        if (scopes.Length == 0)
+        var key = await store.FindAsync(values.ToString(), Context.RequestAborted);
+        if (key.Scopes.Length == 0)
         {
             return AuthenticateResult.Fail("Invalid or revoked API key.");
         }
 
-        var claims = scopes.Select(s => new Claim(Scopes.ClaimType, s));
+        var claims = key.Scopes.Select(s => new Claim(Scopes.ClaimType, s))
+            .Append(new Claim(Scopes.KeyIdClaimType, key.Id.ToString()));
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -17,6 +17,9 @@ public static class Scopes
 
     /// <summary>The claim type that carries a key's scopes.</summary>
     public const string ClaimType = "scope";
+
+    /// <summary>The claim type that carries the authenticated key's id.</summary>
+    public const string KeyIdClaimType = "key_id";
 }
 
 /// <summary>Authorization policy names, one per scope.</summary>

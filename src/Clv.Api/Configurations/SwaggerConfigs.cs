@@ -1,4 +1,5 @@
 using Clv.Api.Authentication;
+using Clv.Api.Idempotency;
 using Microsoft.OpenApi;
 
 namespace Clv.Api.Configurations;
@@ -35,6 +36,7 @@ internal static class SwaggerConfigs
                 [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
             });
             options.SupportNonNullableReferenceTypes();
+            options.OperationFilter<IdempotencyKeyOperationFilter>();
         });
         return services;
     }

@@ -30,44 +30,17 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOpt
     }
 
     /// <summary>Reads through, and fails with 413 once more than the limit has been read.</summary>
-    private sealed class LimitedReadStream(Stream inner, long limit) : Stream
+    private sealed class LimitedReadStream(Stream inner, long limit) : ObservedReadStream(inner)
     {
         private long _read;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
+        protected override void OnRead(ReadOnlySpan<byte> data)
         {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > limit
-                ? throw new BadHttpRequestException($"The body is larger than the {limit:N0} bytes allowed here.", StatusCodes.Status413PayloadTooLarge)
-                : read;
+            _read += data.Length;
+            if (_read > limit)
+            {
+                throw new BadHttpRequestException($"The body is larger than the {limit:N0} bytes allowed here.", StatusCodes.Status413PayloadTooLarge);
+            }
         }
     }
 }
