@@ -19,45 +19,66 @@ public static class CohortReport
     {
         ArgumentNullException.ThrowIfNull(states);
         var facts = states.Facts;
-        var channelIndex = channel is null ? -2 : Array.IndexOf(facts.Channels, channel);
-        var sizes = new Dictionary<DateOnly, int>();
-        var activity = new Dictionary<(DateOnly Cohort, DateOnly Period), (int Active, decimal Net)>();
-        var lastPurchases = new Dictionary<(DateOnly Cohort, DateOnly? Period), int>();
         var lastDay = Math.Min(states.Cutoff, states.Reference);
+        var asOf = DateOnly.FromDayNumber(lastDay);
+        var channelIndex = channel is null ? -2 : Array.IndexOf(facts.Channels, channel);
+        var periods = new PeriodIndex(facts.FirstDay is { } firstDay && firstDay < asOf ? firstDay : asOf, asOf, period);
+        var count = periods.Count;
+        var sizes = new int[count];
+        var active = new int[count, count];
+        var net = new decimal[count, count];
+        var lastPurchase = new int[count, count + 1]; // column count: never purchased
         for (var i = 0; i < facts.Count; i++)
         {
             var acquired = facts.AcquiredDay[i];
-            if (!states.Included[i] || acquired == PortfolioFacts.NoDay || acquired < from.DayNumber || acquired > to.DayNumber
+            if (!states.Included[i] || acquired == PortfolioFacts.NoDay || acquired < from.DayNumber || acquired > to.DayNumber || acquired > lastDay
                 || (channelIndex != -2 && facts.Channel[i] != channelIndex))
             {
                 continue;
             }
 
-            var cohort = CalendarPeriods.Start(DateOnly.FromDayNumber(acquired), period);
-            sizes[cohort] = sizes.GetValueOrDefault(cohort) + 1;
-            DateOnly? counted = null;
+            var cohort = periods.Of(acquired);
+            sizes[cohort]++;
+            var counted = -1;
             for (var d = facts.DayStart[i]; d < facts.DayStart[i + 1] && facts.Day[d] <= lastDay; d++)
             {
-                var p = CalendarPeriods.Start(DateOnly.FromDayNumber(facts.Day[d]), period);
-                var cell = activity.GetValueOrDefault((cohort, p));
-                var purchased = facts.PurchaseCount[d] > 0;
-                var first = purchased && counted != p;
-                activity[(cohort, p)] = (cell.Active + (first ? 1 : 0), cell.Net + facts.NetRevenue[d]);
-                if (purchased)
+                var p = periods.Of(facts.Day[d]);
+                if (p < 0)
                 {
+                    continue;
+                }
+
+                net[cohort, p] += facts.NetRevenue[d];
+                if (facts.PurchaseCount[d] > 0 && counted != p)
+                {
+                    active[cohort, p]++;
                     counted = p;
                 }
             }
 
-            lastPurchases[(cohort, counted)] = lastPurchases.GetValueOrDefault((cohort, counted)) + 1;
+            lastPurchase[cohort, counted < 0 ? count : counted]++;
         }
 
-        return CohortMatrix.Build(
-            sizes,
-            activity.Select(a => new CohortActivity(a.Key.Cohort, a.Key.Period, a.Value.Active, a.Value.Net)),
-            lastPurchases.Select(l => new CohortLastPurchase(l.Key.Cohort, l.Key.Period, l.Value)),
-            DateOnly.FromDayNumber(Math.Min(lastDay, states.Reference)),
-            period,
-            onOrAfter);
+        var cohortSizes = new Dictionary<DateOnly, int>();
+        var activity = new List<CohortActivity>();
+        var lastPurchases = new List<CohortLastPurchase>();
+        for (var c = 0; c < count; c++)
+        {
+            if (sizes[c] == 0)
+            {
+                continue;
+            }
+
+            var cohortStart = DateOnly.FromDayNumber(periods.Starts[c]);
+            cohortSizes[cohortStart] = sizes[c];
+            for (var p = c; p < count; p++)
+            {
+                var periodStart = DateOnly.FromDayNumber(periods.Starts[p]);
+                activity.Add(new CohortActivity(cohortStart, periodStart, active[c, p], net[c, p]));
+                lastPurchases.Add(new CohortLastPurchase(cohortStart, periodStart, lastPurchase[c, p]));
+            }
+        }
+
+        return CohortMatrix.Build(cohortSizes, activity, lastPurchases, asOf, period, onOrAfter);
     }
 }

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Clv.Analytics.Cohorts;
+
 namespace Clv.Analytics.Portfolio;
 
 /// <summary>
@@ -8,6 +11,9 @@ public sealed class CustomerStates
 {
     /// <summary>The CLV tiers, in the order of their index: top 1%, the rest of the top 10%, the middle 40%, the bottom 50%.</summary>
     public static IReadOnlyList<string> Tiers { get; } = ["top1", "top10", "middle40", "bottom50"];
+
+    private readonly ConcurrentDictionary<CalendarPeriod, Lazy<PeriodActivity>> _activity = new();
+    private readonly ConcurrentDictionary<string, Lazy<object>> _memo = new(StringComparer.Ordinal);
 
     private CustomerStates(PortfolioFacts facts, int cutoff, int reference, PortfolioSettings settings)
     {
@@ -102,7 +108,19 @@ public sealed class CustomerStates
     /// <summary>Index into <see cref="Tiers"/>; −1 when not included.</summary>
     public sbyte[] Tier { get; }
 
-    /// <summary>Included customers ordered by historical CLV, ascending (ties by index).</summary>
+    /// <summary>Who was active and who churned around the last complete period of a kind, computed once.</summary>
+    public PeriodActivity Activity(CalendarPeriod period) =>
+        _activity.GetOrAdd(period, p => new Lazy<PeriodActivity>(() => PeriodActivity.Compute(this, p))).Value;
+
+    /// <summary>
+    /// A result derived from these states, computed once per key: the states never change, so
+    /// neither does anything computed from them.
+    /// </summary>
+    public T Memo<T>(string key, Func<T> compute)
+        where T : class =>
+        (T)_memo.GetOrAdd(key, _ => new Lazy<object>(() => compute())).Value;
+
+    /// <summary>Included customers ordered by historical CLV, ascending (ties in no particular order).</summary>
     public int[] ByHistoricalClv { get; private set; } = [];
 
     /// <summary>Historical gross profit: net revenue less known cost (net revenue where no cost is known).</summary>

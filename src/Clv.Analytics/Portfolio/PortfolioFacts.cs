@@ -128,6 +128,24 @@ public sealed class PortfolioFacts
     /// <summary>Customers.</summary>
     public int Count => CustomerIds.Length;
 
+    /// <summary>The earliest acquisition or transaction day; null without any.</summary>
+    public DateOnly? FirstDay
+    {
+        get
+        {
+            var first = Day.Length == 0 ? int.MaxValue : Day.Min();
+            foreach (var day in AcquiredDay)
+            {
+                if (day != NoDay && day < first)
+                {
+                    first = day;
+                }
+            }
+
+            return first == int.MaxValue ? null : DateOnly.FromDayNumber(first);
+        }
+    }
+
     /// <summary>Whether a model run's predictions are part of the facts.</summary>
     public bool HasPredictions => PredictedClv is not null;
 

@@ -108,11 +108,12 @@ public static class SegmentReport
         }
 
         var reference = DateOnly.FromDayNumber(states.Reference);
-        var (first, last) = CustomerActivity.LastCompletePeriod(reference, query.Period);
-        var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
+        var activity = states.Activity(query.Period);
         var newFirst = query.From?.DayNumber ?? int.MinValue;
         var newLast = query.To.DayNumber;
-        var referenceMonth = CalendarPeriods.Start(reference, CalendarPeriod.Month);
+        var spend = SpendByGroup(facts, grouping, newFirst, newLast);
+        // Payback needs gross profit by month since acquisition, only where spend is attributed.
+        var months = spend is null ? null : new PeriodIndex(facts.FirstDay ?? reference, reference, CalendarPeriod.Month);
         var totalNet = 0m;
         for (var i = 0; i < facts.Count; i++)
         {
@@ -134,33 +135,24 @@ public static class SegmentReport
                 a.ModelChurned += facts.ProbabilityAlive![i] < settings.AliveThreshold ? 1 : 0;
             }
 
-            var activeNow = CustomerActivity.PurchasedIn(facts, i, first, last);
-            var activeBefore = CustomerActivity.PurchasedIn(facts, i, previousFirst, previousLast);
-            a.Active += activeNow ? 1 : 0;
-            a.ActiveBefore += activeBefore ? 1 : 0;
-            a.Retained += activeNow && activeBefore ? 1 : 0;
-            switch (CustomerActivity.ChurnIn(facts, i, first, last, settings.ChurnWindowDays))
-            {
-                case ChurnOutcome.Churned:
-                    a.AtRisk++;
-                    a.BecameChurned++;
-                    break;
-                case ChurnOutcome.Stayed:
-                    a.AtRisk++;
-                    break;
-            }
-
+            a.Active += activity.Active[i] ? 1 : 0;
+            a.ActiveBefore += activity.ActiveBefore[i] ? 1 : 0;
+            a.Retained += activity.Active[i] && activity.ActiveBefore[i] ? 1 : 0;
+            a.AtRisk += activity.Churn[i] == ChurnOutcome.NotAtRisk ? 0 : 1;
+            a.BecameChurned += activity.Churn[i] == ChurnOutcome.Churned ? 1 : 0;
             var acquired = facts.AcquiredDay[i];
             if (acquired != PortfolioFacts.NoDay && acquired >= newFirst && acquired <= newLast)
             {
                 a.New++;
                 a.NewGrossProfit += states.GrossProfit(i);
                 a.NewPredicted += facts.PredictedClv?[i] ?? 0m;
-                a.AddProfitCurve(facts, i, states.Cutoff, referenceMonth);
+                if (months is not null)
+                {
+                    a.AddProfitCurve(facts, i, states.Cutoff, months);
+                }
             }
         }
 
-        var spend = SpendByGroup(facts, grouping, newFirst, newLast);
         var medians = Medians(states, grouping, acc);
         var result = new List<SegmentFigures>(groups);
         for (var g = 0; g < groups; g++)
@@ -269,7 +261,7 @@ public static class SegmentReport
     private sealed class Accumulator
     {
         private readonly List<decimal> _monthProfit = [];
-        private readonly List<int> _monthObserved = [];
+        private readonly List<int> _observedFor = [];
 
         public int Customers { get; set; }
 
@@ -302,26 +294,27 @@ public static class SegmentReport
         public decimal NewPredicted { get; set; }
 
         // Gross profit by month since acquisition (0 = the acquisition month), and how many new
-        // customers have been observed for that month (it has begun by the reference day).
-        public void AddProfitCurve(PortfolioFacts facts, int customer, int cutoff, DateOnly referenceMonth)
+        // customers have been observed for how many months (months begun by the reference day).
+        public void AddProfitCurve(PortfolioFacts facts, int customer, int cutoff, PeriodIndex months)
         {
-            var acquiredMonth = CalendarPeriods.Start(DateOnly.FromDayNumber(facts.AcquiredDay[customer]), CalendarPeriod.Month);
-            var months = CalendarPeriods.Between(acquiredMonth, referenceMonth, CalendarPeriod.Month) + 1;
-            while (_monthProfit.Count < months)
+            var acquiredMonth = months.Of(facts.AcquiredDay[customer]);
+            var observed = months.Count - acquiredMonth;
+            if (acquiredMonth < 0 || observed <= 0)
+            {
+                return;
+            }
+
+            while (_monthProfit.Count < observed)
             {
                 _monthProfit.Add(0m);
-                _monthObserved.Add(0);
+                _observedFor.Add(0);
             }
 
-            for (var m = 0; m < months; m++)
-            {
-                _monthObserved[m]++;
-            }
-
+            _observedFor[observed - 1]++;
             for (var d = facts.DayStart[customer]; d < facts.DayStart[customer + 1] && facts.Day[d] <= cutoff; d++)
             {
-                var m = CalendarPeriods.Between(acquiredMonth, DateOnly.FromDayNumber(facts.Day[d]), CalendarPeriod.Month);
-                if (m >= 0 && m < months)
+                var m = months.Of(facts.Day[d]) - acquiredMonth;
+                if (m >= 0 && m < observed)
                 {
                     _monthProfit[m] += facts.NetRevenue[d] - facts.KnownCost[d];
                 }
@@ -333,9 +326,12 @@ public static class SegmentReport
         public (int? Months, int Observed) Payback(decimal cac)
         {
             var cumulative = 0m;
+            var observedInMonth = _observedFor.Sum();
             for (var m = 0; m < _monthProfit.Count; m++)
             {
-                cumulative += _monthObserved[m] == 0 ? 0 : _monthProfit[m] / _monthObserved[m];
+                // Customers observed for more than m months saw month m.
+                cumulative += observedInMonth == 0 ? 0 : _monthProfit[m] / observedInMonth;
+                observedInMonth -= _observedFor[m];
                 if (cumulative >= cac)
                 {
                     return (m + 1, _monthProfit.Count);

@@ -45,7 +45,8 @@ public static class TimeSeriesReport
     /// <summary>
     /// The series of <paramref name="metric"/> for every period from the one holding
     /// <paramref name="from"/> to the one holding <paramref name="to"/>; activity after the
-    /// states' cutoff and reference day is left out, so the last period may be partial.
+    /// states' cutoff and reference day is left out, so the last period may be partial. One pass
+    /// over the customers' days: a period's churn is read off each customer's alive spells.
     /// </summary>
     public static List<TimeSeries> Compute(
         CustomerStates states, Grouping grouping, TimeSeriesMetric metric, CalendarPeriod period, DateOnly from, DateOnly to, PortfolioSettings settings)
@@ -54,12 +55,12 @@ public static class TimeSeriesReport
         ArgumentNullException.ThrowIfNull(grouping);
         ArgumentNullException.ThrowIfNull(settings);
         var facts = states.Facts;
-        var first = CalendarPeriods.Start(from, period);
-        var count = Math.Max(0, CalendarPeriods.Between(first, to, period) + 1);
-        var starts = Enumerable.Range(0, count + 1).Select(k => CalendarPeriods.Add(first, k, period).DayNumber).ToArray();
         var lastDay = Math.Min(states.Cutoff, states.Reference);
+        // Index 0 is the period before the first shown: retention needs its actives.
+        var first = CalendarPeriods.Start(from, period);
+        var periods = new PeriodIndex(CalendarPeriods.Add(first, -1, period), to, period);
+        var count = periods.Count;
         var groups = grouping.Names.Count;
-        var values = new decimal?[groups, count];
         var numerator = new decimal[groups, count];
         var denominator = new decimal[groups, count];
         var used = new bool[groups];
@@ -67,6 +68,7 @@ public static class TimeSeriesReport
         {
             used[0] = true; // the overall series exists even when nobody is counted
         }
+
         for (var i = 0; i < facts.Count; i++)
         {
             if (!states.Included[i])
@@ -76,23 +78,28 @@ public static class TimeSeriesReport
 
             var g = grouping.GroupOf[i];
             used[g] = true;
-            for (var k = 0; k < count; k++)
+            switch (metric)
             {
-                var (start, end) = (starts[k], Math.Min(starts[k + 1] - 1, lastDay));
-                if (start > lastDay)
-                {
-                    break;
-                }
+                case TimeSeriesMetric.NewCustomers or TimeSeriesMetric.Cac:
+                    var k = facts.AcquiredDay[i] == PortfolioFacts.NoDay || facts.AcquiredDay[i] > lastDay ? -1 : periods.Of(facts.AcquiredDay[i]);
+                    if (k >= 0 && k < count)
+                    {
+                        (metric == TimeSeriesMetric.Cac ? denominator : numerator)[g, k]++;
+                    }
 
-                Add(facts, i, metric, start, end, period, settings, out var top, out var bottom);
-                numerator[g, k] += top;
-                denominator[g, k] += bottom;
+                    break;
+                case TimeSeriesMetric.ChurnedCustomers or TimeSeriesMetric.ChurnRate:
+                    AddChurn(facts, i, g, periods, lastDay, settings.ChurnWindowDays, numerator, denominator);
+                    break;
+                default:
+                    AddDays(facts, i, g, metric, periods, lastDay, numerator, denominator);
+                    break;
             }
         }
 
         if (metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac)
         {
-            AddSpend(facts, grouping, metric, starts, lastDay, numerator, used);
+            AddSpend(facts, grouping, metric, periods.Starts, lastDay, numerator, used);
         }
 
         var series = new List<TimeSeries>();
@@ -103,15 +110,14 @@ public static class TimeSeriesReport
                 continue;
             }
 
-            var points = new List<TimeSeriesPoint>(count);
-            for (var k = 0; k < count; k++)
+            var points = new List<TimeSeriesPoint>(count - 1);
+            for (var k = 1; k < count; k++)
             {
-                values[g, k] = Value(metric, numerator[g, k], denominator[g, k], starts[k] > lastDay);
                 points.Add(new TimeSeriesPoint(
-                    CalendarPeriods.Label(DateOnly.FromDayNumber(starts[k]), period),
-                    DateOnly.FromDayNumber(starts[k]),
-                    DateOnly.FromDayNumber(starts[k + 1] - 1),
-                    values[g, k]));
+                    CalendarPeriods.Label(DateOnly.FromDayNumber(periods.Starts[k]), period),
+                    DateOnly.FromDayNumber(periods.Starts[k]),
+                    DateOnly.FromDayNumber(periods.Starts[k + 1] - 1),
+                    Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay)));
             }
 
             series.Add(new TimeSeries(grouping.Names[g], points));
@@ -131,52 +137,129 @@ public static class TimeSeriesReport
         _ => top,
     };
 
-    private static void Add(
-        PortfolioFacts facts, int i, TimeSeriesMetric metric, int start, int end, CalendarPeriod period, PortfolioSettings settings, out decimal top, out decimal bottom)
+    // Active customers, retention (active in k − 1 and in k, over active in k − 1), net revenue
+    // and average order value, from the customer's days.
+    private static void AddDays(
+        PortfolioFacts facts, int i, int g, TimeSeriesMetric metric, PeriodIndex periods, int lastDay, decimal[,] numerator, decimal[,] denominator)
     {
-        (top, bottom) = (0m, 0m);
-        var acquiredIn = facts.AcquiredDay[i] != PortfolioFacts.NoDay && facts.AcquiredDay[i] >= start && facts.AcquiredDay[i] <= end;
-        switch (metric)
+        var count = periods.Count;
+        var lastActive = -2;
+        for (var d = facts.DayStart[i]; d < facts.DayStart[i + 1] && facts.Day[d] <= lastDay; d++)
         {
-            case TimeSeriesMetric.ActiveCustomers:
-                top = CustomerActivity.PurchasedIn(facts, i, start, end) ? 1 : 0;
-                break;
-            case TimeSeriesMetric.NewCustomers:
-                top = acquiredIn ? 1 : 0;
-                break;
-            case TimeSeriesMetric.Cac:
-                bottom = acquiredIn ? 1 : 0;
-                break;
-            case TimeSeriesMetric.ChurnedCustomers:
-            case TimeSeriesMetric.ChurnRate:
-                var outcome = CustomerActivity.ChurnIn(facts, i, start, end, settings.ChurnWindowDays);
-                top = outcome == ChurnOutcome.Churned ? 1 : 0;
-                bottom = outcome == ChurnOutcome.NotAtRisk ? 0 : 1;
-                break;
-            case TimeSeriesMetric.RetentionRate:
-                var (previousStart, previousEnd) = CustomerActivity.PreviousPeriod(start, period);
-                if (CustomerActivity.PurchasedIn(facts, i, previousStart, previousEnd))
-                {
-                    bottom = 1;
-                    top = CustomerActivity.PurchasedIn(facts, i, start, end) ? 1 : 0;
-                }
+            var k = periods.Of(facts.Day[d]);
+            if (k < 0)
+            {
+                continue;
+            }
 
+            if (k >= count)
+            {
                 break;
-            case TimeSeriesMetric.NetRevenue:
-            case TimeSeriesMetric.AverageOrderValue:
-                for (var d = facts.DayStart[i]; d < facts.DayStart[i + 1] && facts.Day[d] <= end; d++)
-                {
-                    if (facts.Day[d] >= start)
+            }
+
+            switch (metric)
+            {
+                case TimeSeriesMetric.NetRevenue:
+                    numerator[g, k] += facts.NetRevenue[d];
+                    break;
+                case TimeSeriesMetric.AverageOrderValue:
+                    numerator[g, k] += facts.GrossRevenue[d];
+                    denominator[g, k] += facts.PurchaseCount[d];
+                    break;
+                default:
+                    if (facts.PurchaseCount[d] == 0 || k == lastActive)
                     {
-                        top += metric == TimeSeriesMetric.NetRevenue ? facts.NetRevenue[d] : facts.GrossRevenue[d];
-                        bottom += facts.PurchaseCount[d];
+                        break;
                     }
-                }
 
-                break;
+                    if (metric == TimeSeriesMetric.ActiveCustomers)
+                    {
+                        numerator[g, k]++;
+                    }
+                    else
+                    {
+                        // Retention: counted in k + 1's denominator, and in k's numerator when k − 1 was active too.
+                        if (k + 1 < count)
+                        {
+                            denominator[g, k + 1]++;
+                        }
+
+                        if (lastActive == k - 1)
+                        {
+                            numerator[g, k]++;
+                        }
+                    }
+
+                    lastActive = k;
+                    break;
+            }
         }
     }
 
+    // A customer is alive on day X while X − (last purchase, or acquisition, on or before X) is
+    // less than the window: spells [first reference, last reference + window − 1]. A period's
+    // denominator counts the customers alive on its eve; its numerator those whose spell, alive on
+    // the eve, ends within it (churned on the day after the spell).
+    private static void AddChurn(
+        PortfolioFacts facts, int i, int g, PeriodIndex periods, int lastDay, int window, decimal[,] numerator, decimal[,] denominator)
+    {
+        var acquired = facts.AcquiredDay[i];
+        if (acquired == PortfolioFacts.NoDay)
+        {
+            return;
+        }
+
+        var spellStart = acquired;
+        var lastReference = acquired;
+        for (var d = facts.DayStart[i]; d <= facts.DayStart[i + 1]; d++)
+        {
+            var end = d == facts.DayStart[i + 1] || facts.Day[d] > lastDay;
+            if (!end && (facts.PurchaseCount[d] == 0 || facts.Day[d] < acquired))
+            {
+                continue;
+            }
+
+            if (!end && facts.Day[d] <= lastReference + window)
+            {
+                lastReference = Math.Max(lastReference, facts.Day[d]);
+                continue;
+            }
+
+            Spell(g, periods, spellStart, lastReference + window - 1, lastDay, numerator, denominator);
+            if (end)
+            {
+                return;
+            }
+
+            spellStart = lastReference = facts.Day[d];
+        }
+    }
+
+    private static void Spell(int g, PeriodIndex periods, int start, int end, int lastDay, decimal[,] numerator, decimal[,] denominator)
+    {
+        // Periods whose eve (first day − 1) lies in [start, end].
+        var count = periods.Count;
+        var k = Math.Max(0, periods.Of(start + 1));
+        if (k < count && periods.Starts[k] - 1 < start)
+        {
+            k++;
+        }
+
+        for (; k < count && periods.Starts[k] - 1 <= end && periods.Starts[k] <= lastDay; k++)
+        {
+            denominator[g, k]++;
+        }
+
+        var churnDay = end + 1;
+        if (churnDay <= lastDay)
+        {
+            var p = periods.Of(churnDay);
+            if (p >= 0 && p < count && periods.Starts[p] - 1 >= start)
+            {
+                numerator[g, p]++;
+            }
+        }
+    }
     private static void AddSpend(PortfolioFacts facts, Grouping grouping, TimeSeriesMetric metric, int[] starts, int lastDay, decimal[,] numerator, bool[] used)
     {
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);

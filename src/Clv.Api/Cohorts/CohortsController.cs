@@ -72,7 +72,7 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
         }
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var rows = CohortReport.Compute(states, unit!.Value, first, last, channel, retention == "onOrAfter");
+        var rows = states.Memo($"cohorts|{unit}|{first}|{last}|{channel}|{retention}", () => CohortReport.Compute(states, unit!.Value, first, last, channel, retention == "onOrAfter"));
         var response = new CohortsResponse
         {
             Period = period,
@@ -80,7 +80,7 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
             Retention = retention,
             Cohorts = rows.ConvertAll(r => new CohortResponse
             {
-                Cohort = CalendarPeriods.Label(r.Cohort, unit.Value),
+                Cohort = CalendarPeriods.Label(r.Cohort, unit!.Value),
                 Size = r.Size,
                 ActiveCustomers = r.ActiveCustomers,
                 Retention = r.Retention,

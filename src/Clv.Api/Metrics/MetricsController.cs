@@ -43,7 +43,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
         }
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var all = SegmentReport.Compute(states, Grouping.All(states.Facts), new SegmentQuery(from, last, CalendarPeriod.Month), cache.Settings)
+        var all = states.Memo($"segments|all|{from}|{last}|{CalendarPeriod.Month}", () => SegmentReport.Compute(states, Grouping.All(states.Facts), new SegmentQuery(from, last, CalendarPeriod.Month), cache.Settings))
             .FirstOrDefault() ?? new SegmentFigures { Key = "all" };
         var response = new SummaryResponse
         {
@@ -140,7 +140,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
         var facts = states.Facts;
-        var first = from ?? EarliestDay(facts) ?? last;
+        var first = from ?? facts.FirstDay ?? last;
         if (CalendarPeriods.Between(first, last, unit!.Value) >= MaxPoints)
         {
             return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));
@@ -156,10 +156,10 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             _ when attribute is not null => await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken),
             _ => Grouping.ByChannel(facts),
         };
-        var series = TimeSeriesReport.Compute(states, grouping, kind!.Value, unit.Value, first, last, cache.Settings);
+        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, grouping, kind!.Value, unit.Value, first, last, cache.Settings));
         var response = new TimeSeriesResponse
         {
-            Metric = JsonName(kind.Value),
+            Metric = JsonName(kind!.Value),
             Period = period,
             By = by,
             AsOf = day,
@@ -176,23 +176,4 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
     }
 
     private static string JsonName(TimeSeriesMetric metric) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(metric.ToString());
-
-    private static DateOnly? EarliestDay(PortfolioFacts facts)
-    {
-        var earliest = int.MaxValue;
-        for (var i = 0; i < facts.Count; i++)
-        {
-            if (facts.AcquiredDay[i] != PortfolioFacts.NoDay)
-            {
-                earliest = Math.Min(earliest, facts.AcquiredDay[i]);
-            }
-
-            if (facts.DayStart[i] < facts.DayStart[i + 1])
-            {
-                earliest = Math.Min(earliest, facts.Day[facts.DayStart[i]]);
-            }
-        }
-
-        return earliest == int.MaxValue ? null : DateOnly.FromDayNumber(earliest);
-    }
 }

@@ -78,7 +78,8 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
             _ when attribute is not null => await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken),
             _ => Grouping.ByChannel(facts),
         };
-        var figures = SegmentReport.Compute(states, grouping, new SegmentQuery(from, last, unit!.Value), cache.Settings);
+        // Computed once per data version and as-of day: the states never change.
+        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, grouping, new SegmentQuery(from, last, unit!.Value), cache.Settings));
         var response = new SegmentsResponse
         {
             By = by,

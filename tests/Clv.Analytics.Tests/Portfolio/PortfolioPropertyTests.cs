@@ -116,4 +116,39 @@ public sealed class PortfolioPropertyTests
             }
         }, iter: 300);
     }
+
+    [Fact]
+    public void Time_series_churn_retention_and_activity_equal_the_per_period_definitions()
+    {
+        // The series are computed in one pass over alive spells; the oracle asks each customer
+        // about each month with the definitions themselves.
+        Portfolios.Sample(p =>
+        {
+            var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
+            var facts = p.Facts;
+            var from = new DateOnly(1996, 12, 1);
+            var churned = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ChurnedCustomers, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
+            var churnRate = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ChurnRate, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
+            var retention = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.RetentionRate, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
+            var active = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ActiveCustomers, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
+            var customers = Enumerable.Range(0, facts.Count).Where(i => states.Included[i]).ToList();
+            for (var k = 0; k < churned.Points.Count; k++)
+            {
+                var first = churned.Points[k].Start.DayNumber;
+                var last = Math.Min(churned.Points[k].End.DayNumber, p.AsOf.DayNumber);
+                var outcomes = customers.Select(i => CustomerActivity.ChurnIn(facts, i, first, last, Settings.ChurnWindowDays)).ToList();
+                var atRisk = outcomes.Count(o => o != ChurnOutcome.NotAtRisk);
+                var gone = outcomes.Count(o => o == ChurnOutcome.Churned);
+                var previousFirst = churned.Points[k].Start.AddMonths(-1).DayNumber;
+                var before = customers.Where(i => CustomerActivity.PurchasedIn(facts, i, previousFirst, first - 1)).ToList();
+                var now = customers.Count(i => CustomerActivity.PurchasedIn(facts, i, first, last));
+
+                Assert.Equal(gone, churned.Points[k].Value);
+                Assert.Equal(atRisk == 0 ? null : Math.Round((decimal)gone / atRisk, 4, MidpointRounding.AwayFromZero), churnRate.Points[k].Value);
+                Assert.Equal(now, active.Points[k].Value);
+                var retained = before.Count(i => CustomerActivity.PurchasedIn(facts, i, first, last));
+                Assert.Equal(before.Count == 0 ? null : Math.Round((decimal)retained / before.Count, 4, MidpointRounding.AwayFromZero), retention.Points[k].Value);
+            }
+        }, iter: 200);
+    }
 }
