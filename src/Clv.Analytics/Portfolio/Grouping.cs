@@ -36,9 +36,17 @@ public sealed record Grouping(string By, IReadOnlyList<string> Names, int[] Grou
     public static Grouping ByCohort(PortfolioFacts facts, CalendarPeriod period)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        return FromValues("cohort", facts.AcquiredDay, day => day == PortfolioFacts.NoDay
-            ? null
-            : CalendarPeriods.Label(DateOnly.FromDayNumber(day), period));
+        if (facts.FirstDay is not { } first)
+        {
+            return new("cohort", [], new int[facts.Count]);
+        }
+
+        // One label per period, looked up by table rather than formatted per customer.
+        var last = Math.Max(first.DayNumber, facts.AcquiredDay.Max());
+        var periods = new PeriodIndex(first, DateOnly.FromDayNumber(last), period);
+        var labels = Enumerable.Range(0, periods.Count).Select(k => CalendarPeriods.Label(DateOnly.FromDayNumber(periods.Starts[k]), period)).ToArray();
+        var names = labels.Append(Unknown).ToArray();
+        return new("cohort", names, Array.ConvertAll(facts.AcquiredDay, day => day == PortfolioFacts.NoDay ? labels.Length : periods.Of(day)));
     }
 
     /// <summary>By RFM segment; customers without a purchase are <see cref="Rfm.NoPurchases"/>.</summary>

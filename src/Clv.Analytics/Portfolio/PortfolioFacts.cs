@@ -36,6 +36,8 @@ public sealed class PortfolioFacts
     /// <summary>A day number meaning "no such day".</summary>
     public const int NoDay = int.MinValue;
 
+    private Lazy<DateOnly?>? _firstDay;
+
     private PortfolioFacts(
         long version,
         long[] customerIds,
@@ -129,21 +131,20 @@ public sealed class PortfolioFacts
     public int Count => CustomerIds.Length;
 
     /// <summary>The earliest acquisition or transaction day; null without any.</summary>
-    public DateOnly? FirstDay
-    {
-        get
-        {
-            var first = Day.Length == 0 ? int.MaxValue : Day.Min();
-            foreach (var day in AcquiredDay)
-            {
-                if (day != NoDay && day < first)
-                {
-                    first = day;
-                }
-            }
+    public DateOnly? FirstDay => (_firstDay ??= new Lazy<DateOnly?>(EarliestDay)).Value;
 
-            return first == int.MaxValue ? null : DateOnly.FromDayNumber(first);
+    private DateOnly? EarliestDay()
+    {
+        var first = Day.Length == 0 ? int.MaxValue : Day.Min();
+        foreach (var day in AcquiredDay)
+        {
+            if (day != NoDay && day < first)
+            {
+                first = day;
+            }
         }
+
+        return first == int.MaxValue ? null : DateOnly.FromDayNumber(first);
     }
 
     /// <summary>Whether a model run's predictions are part of the facts.</summary>
@@ -204,21 +205,24 @@ public sealed class PortfolioFacts
     /// Builds facts from rows streamed in order: customers by ascending id first, then days by
     /// customer and day. Predictions and spend may come in any order after the customers.
     /// </summary>
-    public sealed class Builder(long version)
+    /// <param name="version">The data version the rows were read at.</param>
+    /// <param name="expectedCustomers">About how many customers will come (capacity only).</param>
+    /// <param name="expectedDays">About how many days will come (capacity only).</param>
+    public sealed class Builder(long version, int expectedCustomers = 0, int expectedDays = 0)
     {
-        private readonly List<long> _ids = [];
-        private readonly List<int> _acquired = [];
-        private readonly List<int> _channel = [];
-        private readonly List<int> _country = [];
+        private readonly List<long> _ids = new(expectedCustomers);
+        private readonly List<int> _acquired = new(expectedCustomers);
+        private readonly List<int> _channel = new(expectedCustomers);
+        private readonly List<int> _country = new(expectedCustomers);
         private readonly Dictionary<string, int> _channelNames = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _countryNames = new(StringComparer.Ordinal);
-        private readonly List<int> _dayStart = [0];
-        private readonly List<int> _day = [];
-        private readonly List<int> _purchaseCount = [];
-        private readonly List<decimal> _gross = [];
-        private readonly List<decimal> _net = [];
-        private readonly List<decimal> _cost = [];
-        private readonly List<bool> _hasCost = [];
+        private readonly List<int> _dayStart = new(expectedCustomers + 1) { 0 };
+        private readonly List<int> _day = new(expectedDays);
+        private readonly List<int> _purchaseCount = new(expectedDays);
+        private readonly List<decimal> _gross = new(expectedDays);
+        private readonly List<decimal> _net = new(expectedDays);
+        private readonly List<decimal> _cost = new(expectedDays);
+        private readonly List<bool> _hasCost = new(expectedDays);
         private readonly List<SpendFact> _spend = [];
         private decimal?[]? _predicted;
         private double[]? _alive;

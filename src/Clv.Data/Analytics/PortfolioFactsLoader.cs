@@ -42,7 +42,18 @@ public static class PortfolioFactsLoader
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var builder = new PortfolioFacts.Builder(await DataVersion.ReadAsync(connection, cancellationToken));
+        // The planner's row estimates size the columns up front (a hint: they grow if short).
+        await using var estimate = new NpgsqlCommand(
+            "SELECT greatest((SELECT reltuples FROM pg_class WHERE relname = 'customers'), 0)::int, greatest((SELECT reltuples FROM pg_class WHERE relname = 'customer_days'), 0)::int",
+            connection);
+        int expectedCustomers, expectedDays;
+        await using (var reader = await estimate.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            (expectedCustomers, expectedDays) = (reader.GetInt32(0), reader.GetInt32(1));
+        }
+
+        var builder = new PortfolioFacts.Builder(await DataVersion.ReadAsync(connection, cancellationToken), expectedCustomers, expectedDays);
         var zone = timeZone.Replace("'", "''", StringComparison.Ordinal);
 
         await using (var customers = await connection.BeginBinaryExportAsync(
