@@ -60,6 +60,38 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         return CustomerResponse.From(customer, metrics, Predicted(row));
     }
 
+    /// <summary>Erases a customer (right to erasure): the profile, their transactions and every figure derived from them.</summary>
+    /// <remarks>
+    /// Admin only. One database transaction removes the customer, their purchases and refunds, their
+    /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
+    /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
+    /// same customer or transaction ids again later stores them as new data.
+    /// </remarks>
+    /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpDelete("{externalId}")]
+    [Authorize(Policy = Policies.Admin)]
+    [ProducesResponseType<ErasureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, CancellationToken cancellationToken)
+    {
+        var erased = await db.EraseAsync(externalId, cancellationToken);
+        if (erased is null)
+        {
+            return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
+        }
+
+        return new ErasureResponse
+        {
+            ExternalId = externalId,
+            Customer = 1,
+            Transactions = erased.Transactions,
+            PurchaseDays = erased.PurchaseDays,
+            Predictions = erased.Predictions,
+        };
+    }
+
     /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
     /// <remarks>
     /// Page with <c>cursor</c> (pass the previous page's <c>nextCursor</c>; stable while data changes)

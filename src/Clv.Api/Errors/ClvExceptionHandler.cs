@@ -41,7 +41,7 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request", b.Message),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "Bad request", "The body is not valid UTF-8."),
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
-        NpgsqlException { IsTransient: true } or TimeoutException =>
+        NpgsqlException { IsTransient: true } or TimeoutException or PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } =>
             (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later."),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error", "An unexpected error occurred. The trace id identifies it in the logs."),
     };
