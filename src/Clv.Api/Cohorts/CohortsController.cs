@@ -59,10 +59,13 @@ public sealed class CohortsController(ClvDbContext db, IOptions<ClvOptions> opti
             errors["retention"] = ["period or onOrAfter."];
         }
 
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Tomorrow(time, options.Value.TimeZone));
         var day = asOf ?? HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
         var first = from ?? DateOnly.MinValue;
         var last = to ?? day;
-        if (first > last)
+        if (first > last && !errors.ContainsKey("from"))
         {
             errors["from"] = ["from must not be after to."];
         }

@@ -34,6 +34,13 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<ActionResult<CustomerResponse>> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
+
         // One round trip finds the profile, the summary kept current at ingest and the active prediction.
         var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
         var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
@@ -165,7 +172,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             acquisitionChannel,
             country?.ToUpperInvariant(),
             csv ? null : after,
-            csv || page is null ? 0 : (page.Value - 1) * pageSize,
+            csv || page is null ? 0 : (page.Value - 1L) * pageSize,
             csv ? null : pageSize + 1);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;

@@ -1,5 +1,6 @@
 using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
 using Clv.Data;
 using Clv.Data.Metrics;
 using Microsoft.AspNetCore.Authorization;
@@ -23,8 +24,15 @@ public sealed class MetricsController(ClvDbContext db, IOptions<ClvOptions> opti
     [HttpGet("summary")]
     [ProducesResponseType<SummaryResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public async Task<SummaryResponse> SummaryAsync([FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<ActionResult<SummaryResponse>> SummaryAsync([FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
+
         DateTimeOffset? end = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, options.Value.TimeZone) : null;
         var totals = await db.PortfolioTotalsAsync(asOf, end, cancellationToken);
         return new SummaryResponse

@@ -77,20 +77,7 @@ public sealed class ErasureTests(ErasureTests.ErasedBook book) : IClassFixture<E
         {
             await using var connection = new NpgsqlConnection(Factory.ConnectionString);
             await connection.OpenAsync();
-            var tables = new List<(string Name, bool HasCustomerId)>();
-            await using (var list = new NpgsqlCommand("""
-                SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'customer_id' AND NOT a.attisdropped)
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-                """, connection))
-            await using (var reader = await list.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    tables.Add((reader.GetString(0), reader.GetBoolean(1)));
-                }
-            }
-
+            var tables = await StoredData.TablesAsync(connection, partitions: true);
             foreach (var (name, hasCustomerId) in tables)
             {
                 TablesChecked.Add(name);

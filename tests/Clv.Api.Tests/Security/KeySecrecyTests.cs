@@ -95,16 +95,7 @@ public sealed class KeySecrecyTests(KeySecrecyTests.LoggedApi api) : IClassFixtu
     {
         await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
+        var tables = (await StoredData.TablesAsync(connection, partitions: true)).Select(t => t.Name);
         var dump = new StringBuilder();
         foreach (var table in tables)
         {
