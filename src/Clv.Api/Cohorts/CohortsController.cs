@@ -58,10 +58,13 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
             errors["retention"] = ["period or onOrAfter."];
         }
 
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
+        QueryDates.Check(errors, "asOf", asOf, cache.Today.AddDays(1));
         var day = asOf ?? cache.Today;
         var first = from ?? DateOnly.MinValue;
         var last = to ?? day;
-        if (first > last)
+        if (first > last && !errors.ContainsKey("from"))
         {
             errors["from"] = ["from must not be after to."];
         }

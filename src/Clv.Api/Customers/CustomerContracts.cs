@@ -330,3 +330,27 @@ public sealed record CustomerCsvRow(
     string? Attributes,
     HistoricalResponse Historical,
     PredictedResponse? Predicted);
+
+/// <summary>What an erasure removed: the customer and every row derived from them.</summary>
+public sealed class ErasureResponse
+{
+    /// <summary>The CRM's customer id that was erased; Clv no longer knows it.</summary>
+    /// <example>cust-42</example>
+    public required string ExternalId { get; init; }
+
+    /// <summary>Customer profiles removed: always 1.</summary>
+    /// <example>1</example>
+    public long Customer { get; init; }
+
+    /// <summary>Purchases and refunds removed.</summary>
+    /// <example>17</example>
+    public long Transactions { get; init; }
+
+    /// <summary>Rows of the per-day rollup removed (one per day with a transaction).</summary>
+    /// <example>12</example>
+    public long PurchaseDays { get; init; }
+
+    /// <summary>Predictions removed, over every stored model run.</summary>
+    /// <example>1</example>
+    public long Predictions { get; init; }
+}

@@ -35,6 +35,13 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<ActionResult<CustomerResponse>> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
+
         // One round trip finds the profile, the summary kept current at ingest and the active prediction.
         var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
         var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
@@ -60,6 +67,38 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
         return CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
+    }
+
+    /// <summary>Erases a customer (right to erasure): the profile, their transactions and every figure derived from them.</summary>
+    /// <remarks>
+    /// Admin only. One database transaction removes the customer, their purchases and refunds, their
+    /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
+    /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
+    /// same customer or transaction ids again later stores them as new data.
+    /// </remarks>
+    /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpDelete("{externalId}")]
+    [Authorize(Policy = Policies.Admin)]
+    [ProducesResponseType<ErasureResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, CancellationToken cancellationToken)
+    {
+        var erased = await db.EraseAsync(externalId, time.GetUtcNow(), cancellationToken);
+        if (erased is null)
+        {
+            return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
+        }
+
+        return new ErasureResponse
+        {
+            ExternalId = externalId,
+            Customer = 1,
+            Transactions = erased.Transactions,
+            PurchaseDays = erased.PurchaseDays,
+            Predictions = erased.Predictions,
+        };
     }
 
     /// <summary>Customers with their historical CLV, sorted, filtered and paged; or every matching row as CSV.</summary>
@@ -144,7 +183,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             acquisitionChannel,
             country?.ToUpperInvariant(),
             csv ? null : after,
-            csv || page is null ? 0 : (page.Value - 1) * pageSize,
+            csv || page is null ? 0 : (page.Value - 1L) * pageSize,
             csv ? null : pageSize + 1,
             CustomerIds: ids);
         var now = time.GetUtcNow();

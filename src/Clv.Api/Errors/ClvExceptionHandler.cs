@@ -40,8 +40,14 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         ItemsRejectedException r => (StatusCodes.Status422UnprocessableEntity, "Invalid items", r.Message),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request", b.Message),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "Bad request", "The body is not valid UTF-8."),
+        // Each amount is below 10^15, but a customer's day or total may add up beyond what is stored.
+        PostgresException { SqlState: PostgresErrorCodes.NumericValueOutOfRange } =>
+            (StatusCodes.Status422UnprocessableEntity, "Amounts too large", "The amounts would add up beyond 10^15 for one customer; nothing was stored."),
+        // The validators refuse NUL in what they store; this catches any query text or field they miss.
+        PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } =>
+            (StatusCodes.Status400BadRequest, "Bad request", "The request contains text PostgreSQL cannot hold, such as the NUL character (U+0000)."),
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
-        NpgsqlException { IsTransient: true } or TimeoutException =>
+        NpgsqlException { IsTransient: true } or TimeoutException or PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } =>
             (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later."),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error", "An unexpected error occurred. The trace id identifies it in the logs."),
     };

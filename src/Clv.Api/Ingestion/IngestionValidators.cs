@@ -34,13 +34,15 @@ public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
         RuleFor(c => c.ExternalId).ExternalId();
         RuleFor(c => c.AcquiredAt).Timestamp(time, required: false);
         RuleFor(c => c.AcquisitionChannel).MaximumLength(ColumnLimits.Channel).Must(c => c is null || c.Trim().Length > 0)
-            .WithMessage("'acquisitionChannel' must not be blank.");
+            .WithMessage("'acquisitionChannel' must not be blank.").StorableText();
         RuleFor(c => c.Country).Must(c => c is null || IsoCodes.Countries.Contains(c.ToUpperInvariant()))
             .WithMessage(c => $"'{c.Country}' is not an ISO 3166-1 alpha-2 country code.");
         RuleFor(c => c.Attributes)
             .Must(a => a is null || a.Count <= MaxAttributes).WithMessage($"At most {MaxAttributes} attributes.")
             .Must(a => a is null || a.All(kv => kv.Key.Length is > 0 and <= MaxAttributeKey && kv.Value is { Length: <= MaxAttributeValue }))
-            .WithMessage($"Attribute keys must be 1 to {MaxAttributeKey} characters and values strings of at most {MaxAttributeValue}.");
+            .WithMessage($"Attribute keys must be 1 to {MaxAttributeKey} characters and values strings of at most {MaxAttributeValue}.")
+            .Must(a => a is null || a.All(kv => IngestionRules.IsStorable(kv.Key) && IngestionRules.IsStorable(kv.Value)))
+            .WithMessage(IngestionRules.NulMessage);
     }
 }
 
@@ -50,7 +52,7 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
     /// <summary>Builds the rules.</summary>
     public SpendItemValidator()
     {
-        RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel);
+        RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel).StorableText();
         RuleFor(s => s.PeriodStart).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd)
@@ -63,8 +65,17 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
 
 internal static class IngestionRules
 {
+    /// <summary>Why text with U+0000 is refused: PostgreSQL text cannot hold it.</summary>
+    public const string NulMessage = "'{PropertyName}' must not contain the NUL character (U+0000).";
+
+    /// <summary>False for text PostgreSQL cannot store: it has no NUL character in text or jsonb.</summary>
+    public static bool IsStorable(string? text) => text is null || !text.Contains('\0', StringComparison.Ordinal);
+
+    public static IRuleBuilderOptions<T, string?> StorableText<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(IsStorable).WithMessage(NulMessage);
+
     public static IRuleBuilderOptions<T, string?> ExternalId<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.NotEmpty().MaximumLength(ColumnLimits.ExternalId);
+        rule.NotEmpty().MaximumLength(ColumnLimits.ExternalId).StorableText();
 
     public static IRuleBuilderOptions<T, decimal?> Money<T>(this IRuleBuilder<T, decimal?> rule) =>
         rule.Must(m => m is null || (m >= 0 && m < 1e15m)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")

@@ -36,10 +36,19 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public async Task<IActionResult> SummaryAsync([FromQuery] DateOnly? asOf, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
         var last = to ?? asOf ?? cache.Today;
         if (from > last)
         {
-            return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = ["from must not be after to."] }));
+            errors["from"] = ["from must not be after to."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
@@ -126,6 +135,9 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             errors["by"] = ["Spend is attributed by acquisition channel only: use by=acquisitionChannel or no by."];
         }
 
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
         var day = asOf ?? cache.Today;
         var last = to ?? day;
         if (from > last)

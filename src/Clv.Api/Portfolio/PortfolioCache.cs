@@ -16,6 +16,8 @@ namespace Clv.Api.Portfolio;
 /// </summary>
 public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, ILogger<PortfolioCache> logger) : IDisposable
 {
+    private const int MaxStates = 4;
+
     private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly ConcurrentDictionary<(DateOnly? Cutoff, DateOnly Reference), Lazy<CustomerStates>> _states = new();
     private readonly ConcurrentDictionary<string, Grouping> _attributes = new(StringComparer.Ordinal);
@@ -79,6 +81,12 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
     {
         var facts = await FactsAsync(db, cancellationToken);
         var key = (asOf, asOf ?? Today);
+        if (!_states.ContainsKey(key) && _states.Count >= MaxStates)
+        {
+            // Each as-of day holds arrays over every customer: keep a few, not one per day asked.
+            _states.Clear();
+        }
+
         var states = _states.GetOrAdd(key, k => new Lazy<CustomerStates>(() => CustomerStates.Compute(facts, k.Cutoff, k.Reference, Settings)));
         if (!ReferenceEquals(states.Value.Facts, facts))
         {

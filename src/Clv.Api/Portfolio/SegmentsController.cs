@@ -55,6 +55,9 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
             errors["by"] = ["acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key} with a key of 1 to 128 characters."];
         }
 
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
         var day = asOf ?? cache.Today;
         var last = to ?? day;
         if (from > last)

@@ -65,7 +65,7 @@ public sealed record CustomerListQuery(
     string? AcquisitionChannel,
     string? Country,
     CustomerCursor? After,
-    int Offset,
+    long Offset,
     int? Limit,
     string? ExternalId = null,
     long[]? CustomerIds = null);

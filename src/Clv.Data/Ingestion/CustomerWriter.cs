@@ -1,4 +1,5 @@
 using Clv.Data.Analytics;
+using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,6 +23,7 @@ public sealed class CustomerWriter(ClvDbContext db)
 
         return await db.InTransactionAsync(async (connection, ct) =>
         {
+            await CustomerErasure.ShareAsync(connection, ct);
             await using var command = new NpgsqlCommand(UpsertSql, connection);
             command.Parameters.Add(Array("ids", NpgsqlDbType.Text, rows.Select(r => r.ExternalId)));
             command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Clv.Data.Analytics;
+using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
@@ -69,6 +70,7 @@ public sealed class TransactionWriter(ClvDbContext db)
     {
         // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
         await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
+        await CustomerErasure.ShareAsync(connection, ct);
         await connection.ExecuteAsync("""
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Clv.Data.Analytics;
+using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -71,8 +72,12 @@ public sealed class PredictionStore(ClvDbContext db)
         var table = TableName(runId);
         var superseded = await db.InTransactionAsync(async (connection, ct) =>
         {
+            // Customers erased while the run computed lose their rows here; the erasure lock orders
+            // this against any erasure still in flight, which then finds the rows attached.
+            await CustomerErasure.ShareAsync(connection, ct);
             await connection.ExecuteAsync($"""
                 ALTER TABLE customer_predictions ATTACH PARTITION {table} FOR VALUES IN ('{runId}');
+                DELETE FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id);
                 UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
                 UPDATE model_runs SET is_active = true WHERE id = @run;
                 """, ct, new NpgsqlParameter("run", runId));

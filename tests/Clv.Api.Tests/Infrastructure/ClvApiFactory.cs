@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using Clv.Api.Authentication;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Clv.Api.Tests.Infrastructure;
@@ -15,6 +17,7 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
     public const string AdminKey = "test-bootstrap-admin-key";
 
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
+    private readonly List<Action<IServiceCollection>> _services = [];
     private string _connectionString = "";
     private bool _ownsDatabase = true;
 
@@ -24,6 +27,13 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
     public ClvApiFactory With(string key, string value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Adds or replaces services, as a test double of an outer system would; call before the first client.</summary>
+    public ClvApiFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
         return this;
     }
 
@@ -63,6 +73,8 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     /// <summary>A client that sends the given key, or none.</summary>

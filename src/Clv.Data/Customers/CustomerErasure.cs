@@ -1,0 +1,70 @@
+using Clv.Data.Analytics;
+using Clv.Data.Infrastructure;
+using Npgsql;
+
+namespace Clv.Data.Customers;
+
+/// <summary>What erasing one customer removed.</summary>
+/// <param name="Transactions">Their purchases and refunds.</param>
+/// <param name="PurchaseDays">Their rows of the day rollup.</param>
+/// <param name="Predictions">Their predictions, over every model run's partition.</param>
+public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions);
+
+/// <summary>
+/// The right to erasure: a customer and everything derived from them, removed in one database
+/// transaction. Writers that add rows keyed by a customer id hold <see cref="ShareAsync"/> for
+/// their transaction, so an erasure never races an ingest into leaving orphan rows behind.
+/// </summary>
+public static class CustomerErasure
+{
+    /// <summary>The advisory lock that writers share and an erasure holds alone for its few statements.</summary>
+    public const long LockKey = 0x436c_7645_7261_7365; // "ClvErase"
+
+    /// <summary>
+    /// How long an erasure waits for writers in flight (a long atomic CSV import, say) before it
+    /// gives up; writers queue behind a waiting erasure, so this bounds their wait too.
+    /// </summary>
+    public const int LockTimeoutSeconds = 10;
+
+    /// <summary>
+    /// Takes the shared side of the erasure lock for the current transaction. Call it first in
+    /// any transaction that inserts rows keyed by a customer id.
+    /// </summary>
+    public static Task ShareAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        connection.ExecuteAsync($"SELECT pg_advisory_xact_lock_shared({LockKey})", ct);
+
+    /// <summary>
+    /// Removes the customer with <paramref name="externalId"/>, their transactions, day rollup,
+    /// summary and predictions (every run's partition) in one database transaction; null when no
+    /// customer has that id. This is the one place a customer's data is deleted: anything that must
+    /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
+    /// in-memory analytics drop the customer too.
+    /// </summary>
+    public static Task<ErasedCounts?> EraseAsync(this ClvDbContext db, string externalId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.InTransactionAsync<ErasedCounts?>(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({LockKey})", ct);
+            await using var find = new NpgsqlCommand("SELECT id FROM customers WHERE external_id = @external_id FOR UPDATE", connection);
+            find.Parameters.Add(new NpgsqlParameter("external_id", externalId));
+            if (await find.ExecuteScalarAsync(ct) is not long id)
+            {
+                return null;
+            }
+
+            var predictions = await DeleteAsync(connection, "customer_predictions", id, ct);
+            var days = await DeleteAsync(connection, "customer_days", id, ct);
+            var transactions = await DeleteAsync(connection, "transactions", id, ct);
+            await DeleteAsync(connection, "customer_summaries", id, ct);
+            await connection.ExecuteAsync("DELETE FROM customers WHERE id = @id", ct, new NpgsqlParameter("id", id));
+            await DataVersion.BumpAsync(connection, now, ct);
+            return new ErasedCounts(transactions, days, predictions);
+        }, cancellationToken);
+
+    // The table names are the constants above, never input.
+    private static async Task<long> DeleteAsync(NpgsqlConnection connection, string table, long customerId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"DELETE FROM {table} WHERE customer_id = @id", connection);
+        command.Parameters.Add(new NpgsqlParameter("id", customerId));
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+}

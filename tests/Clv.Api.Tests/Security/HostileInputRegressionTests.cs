@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Security;
+
+/// <summary>The 500s the fuzz tests found, each pinned down: now 4xx problem+json or a rejected item, and nothing stored.</summary>
+public sealed class HostileInputRegressionTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    [Fact]
+    public async Task A_nul_character_in_a_transaction_id_rejects_the_item_naming_the_field()
+    {
+        var body = await (await api.Client().PostTransactionsAsync(Tx("a\0b", "nul-c"))).JsonAsync();
+
+        Assert.Equal(1, body.Long("rejected"));
+        Assert.Equal("externalId", body.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'nul-c'"));
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_a_spend_channel_rejects_the_item()
+    {
+        var body = await (await api.Client().PostAsJsonAsync("/api/v1/acquisition-spend", new
+        {
+            spend = new[] { new { channel = "\0", periodStart = "2024-01-01", periodEnd = "2024-01-31", amount = 100m, currency = "USD" } },
+        })).JsonAsync();
+
+        Assert.Equal(1, body.Long("rejected"));
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM acquisition_spend"));
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_a_customer_attribute_rejects_the_item()
+    {
+        var body = await (await api.Client().PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new[] { new { externalId = "nul-attr", attributes = new Dictionary<string, string> { ["tier"] = "go\0ld" } } },
+        })).JsonAsync();
+
+        Assert.Equal(1, body.Long("rejected"));
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'nul-attr'"));
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_an_api_key_name_is_400_problem()
+    {
+        await (await api.Client().PostAsJsonAsync("/api/v1/api-keys", new { name = "\0", scopes = new[] { "read" } })).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM api_keys"));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/customers?acquisitionChannel=a%00b")]
+    [InlineData("/api/v1/customers?country=%00%00")]
+    public async Task A_nul_character_in_a_query_filter_is_400_problem(string path)
+    {
+        await (await api.Client().GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_an_analytics_filter_matches_nothing()
+    {
+        // The analytics filter in memory, where no stored channel can hold a NUL.
+        var body = await (await api.Client().GetAsync("/api/v1/cohorts?channel=a%00b")).JsonAsync();
+        Assert.Equal(0, body.GetProperty("cohorts").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/metrics/summary?asOf=9999-12-31")]
+    [InlineData("/api/v1/metrics/summary?asOf=1969-12-31")]
+    [InlineData("/api/v1/customers/anyone?asOf=9999-12-31")]
+    [InlineData("/api/v1/cohorts?asOf=9999-12-31")]
+    [InlineData("/api/v1/cohorts?asOf=2999-01-01")]
+    [InlineData("/api/v1/cohorts?from=0001-01-01")]
+    [InlineData("/api/v1/cohorts?to=9999-12-31")]
+    public async Task A_day_before_1970_or_beyond_what_a_timestamp_holds_is_400_problem(string path)
+    {
+        await (await api.Client().GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Amounts_that_add_up_beyond_what_is_stored_are_422_problem_and_store_nothing()
+    {
+        var response = await api.Client().PostTransactionsAsync(
+            Tx("big-1", "big-c", amount: 999_999_999_999_999m), Tx("big-2", "big-c", amount: 999_999_999_999_999m));
+
+        await response.ProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'big-c'"));
+    }
+
+    [Fact]
+    public async Task A_page_far_beyond_the_end_is_an_empty_page()
+    {
+        (await api.Client().PostTransactionsAsync(Tx("page-1", "page-c"))).EnsureSuccessStatusCode();
+
+        var page = await (await api.Client().GetAsync("/api/v1/customers?page=2147483647&pageSize=1000")).JsonAsync();
+
+        Assert.Empty(page.GetProperty("items").EnumerateArray());
+    }
+}
