@@ -25,10 +25,8 @@ public sealed class CustomerStates
         Included = new bool[n];
         PurchaseDays = new int[n];
         PurchaseCount = new int[n];
-        GrossRevenue = new decimal[n];
         NetRevenue = new decimal[n];
         KnownCost = new decimal[n];
-        HasCost = new bool[n];
         FirstPurchase = new int[n];
         LastPurchase = new int[n];
         Churned = new bool[n];
@@ -63,17 +61,11 @@ public sealed class CustomerStates
     /// <summary>Purchases.</summary>
     public int[] PurchaseCount { get; }
 
-    /// <summary>Σ purchases.</summary>
-    public decimal[] GrossRevenue { get; }
-
     /// <summary>Σ purchases − Σ refunds: the historical CLV.</summary>
     public decimal[] NetRevenue { get; }
 
     /// <summary>Net known cost.</summary>
     public decimal[] KnownCost { get; }
-
-    /// <summary>Whether any transaction carries a cost.</summary>
-    public bool[] HasCost { get; }
 
     /// <summary>First purchase day number, or <see cref="PortfolioFacts.NoDay"/>.</summary>
     public int[] FirstPurchase { get; }
@@ -176,10 +168,8 @@ public sealed class CustomerStates
                     LastPurchase[i] = day;
                 }
 
-                GrossRevenue[i] += facts.GrossRevenue[d];
                 NetRevenue[i] += facts.NetRevenue[d];
                 KnownCost[i] += facts.KnownCost[d];
-                HasCost[i] |= facts.HasCost[d];
                 if (day > trendStart && day <= Reference)
                 {
                     Last12Months[i] += facts.NetRevenue[d];
