@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Clv.Data.Ingestion;
 
 /// <summary>Upserts acquisition spend by (channel, period): sending a period again replaces its amount.</summary>
-public sealed class SpendWriter(ClvDbContext db)
+public sealed class SpendWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many periods were new and how many replaced.</summary>
     /// <param name="rows">Validated rows with distinct (channel, period start, period end).</param>
@@ -34,7 +34,7 @@ public sealed class SpendWriter(ClvDbContext db)
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             return new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
-        }, cancellationToken);
+        }, retry, cancellationToken);
     }
 
     private const string UpsertSql = """

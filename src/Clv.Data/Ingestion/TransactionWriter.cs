@@ -11,7 +11,7 @@ namespace Clv.Data.Ingestion;
 /// stored is a duplicate), and keep the per-customer day rollup and summary current. All of it
 /// runs in one database transaction: the caller's, or one of its own.
 /// </summary>
-public sealed class TransactionWriter(ClvDbContext db)
+public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
     /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
@@ -56,7 +56,7 @@ public sealed class TransactionWriter(ClvDbContext db)
 
             await CustomerSummaries.RecomputeAsync(connection, touched.Distinct().ToList(), ct);
             return new WriteCounts(inserted, rows.Count - inserted);
-        }, cancellationToken);
+        }, retry, cancellationToken);
     }
 
     private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
