@@ -1,4 +1,5 @@
 using Clv.Api.Ingestion;
+using Clv.Data.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -41,8 +42,16 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request", b.Message),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "Bad request", "The body is not valid UTF-8."),
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
-        NpgsqlException { IsTransient: true } or TimeoutException =>
-            (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later."),
+        NpgsqlException n when n.IsTransient || TransientRetry.IsTransient(n) => Unavailable,
+
+        // EF Core wraps a transient failure of its own queries (the API key lookup) in this.
+        InvalidOperationException { InnerException: NpgsqlException n } when n.IsTransient || TransientRetry.IsTransient(n) => Unavailable,
+        TimeoutException => Unavailable,
         _ => (StatusCodes.Status500InternalServerError, "Internal server error", "An unexpected error occurred. The trace id identifies it in the logs."),
     };
+
+    // What is left of a transient database failure after the write's own retries (or where it
+    // could not retry, inside an atomic import): the client may send the request again.
+    private static readonly (int, string, string?) Unavailable =
+        (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later.");
 }

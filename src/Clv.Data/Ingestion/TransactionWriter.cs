@@ -63,7 +63,11 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     {
         // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
         await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
+
+        // An atomic import writes every chunk in one transaction, so the previous chunk's table
+        // is still there (ON COMMIT DROP); a retried transaction starts without one.
         await connection.ExecuteAsync("""
+            DROP TABLE IF EXISTS pg_temp.staging_transactions;
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
                 type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4),
