@@ -16,14 +16,14 @@ public sealed record TransientRetrySettings(int MaxAttempts, TimeSpan BaseDelay)
 /// <summary>
 /// Re-runs a whole database transaction when PostgreSQL or the connection fails in a way that a
 /// second try can cure: serialization failure (40001), deadlock (40P01), a server shutting down
-/// or starting (57P01-57P03), a lost or refused connection (<see cref="NpgsqlException.IsTransient"/>). A command timeout is not retried: the
-/// same statement would run as long again. The work must be safe to run twice, as the bulk
-/// writers are: a failed attempt rolled back, and a commit whose answer was lost comes back as
-/// duplicates (ON CONFLICT), never as a second copy.
+/// or starting (57P01-57P03), a lost or refused connection (<see cref="NpgsqlException.IsTransient"/>).
+/// A command timeout is not retried: the same statement would run as long again. The work must be
+/// safe to run twice, as the bulk writers are: a failed attempt rolled back, and a commit whose
+/// answer was lost comes back as duplicates (ON CONFLICT), never as a second copy.
 /// </summary>
 public sealed class TransientRetry(TransientRetrySettings settings, ILogger<TransientRetry> logger, TimeProvider time)
 {
-    /// <summary>No retries: for tools and tests that build writers by hand.</summary>
+    /// <summary>No retries: what work gets that does not ask for a policy.</summary>
     public static TransientRetry None { get; } = new(new TransientRetrySettings(1, TimeSpan.Zero), NullLogger<TransientRetry>.Instance, TimeProvider.System);
 
     /// <summary>Runs <paramref name="work"/>, again after a transient failure, up to the attempts allowed.</summary>
@@ -36,12 +36,12 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
             {
                 return await work(cancellationToken);
             }
-            catch (NpgsqlException e) when (attempt < settings.MaxAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (attempt < settings.MaxAttempts && TransientCause(e) is { } cause && !cancellationToken.IsCancellationRequested)
             {
                 var delay = Backoff(attempt);
                 logger.LogWarning(e, "Transient database failure {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying the transaction in {DelayMs} ms",
-                    (e as PostgresException)?.SqlState ?? "connection", attempt, settings.MaxAttempts, (int)delay.TotalMilliseconds);
-                if (e is not PostgresException)
+                    (cause as PostgresException)?.SqlState ?? "connection", attempt, settings.MaxAttempts, (int)delay.TotalMilliseconds);
+                if (cause is not PostgresException)
                 {
                     // The pool may hold more connections that died with this one (a server restart).
                     NpgsqlConnection.ClearAllPools();
@@ -51,6 +51,14 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
             }
         }
     }
+
+    // EF Core wraps a transient failure of its own commands in an InvalidOperationException.
+    private static NpgsqlException? TransientCause(Exception exception) => exception switch
+    {
+        NpgsqlException n when IsTransient(n) => n,
+        InvalidOperationException { InnerException: NpgsqlException n } when IsTransient(n) => n,
+        _ => null,
+    };
 
     /// <summary>True for failures that a fresh attempt of the whole transaction can cure.</summary>
     public static bool IsTransient(NpgsqlException exception)
