@@ -5,6 +5,11 @@
 # stopped on exit.
 #
 # Usage: bench/load/run.sh            CLV_LOAD_SECONDS (default 20), CLV_LOAD_CONNECTIONS (default 32)
+#        bench/load/run.sh --soak     a mixed read/write soak instead (bench/load/mixed.lua: nine in
+#                                     ten requests read a customer, one posts 5 new transactions) for
+#                                     CLV_SOAK_SECONDS (default 300) with CLV_LOAD_CONNECTIONS; prints
+#                                     the error counts and the API's RSS every 10 s, and exits non-zero
+#                                     on any non-2xx answer or socket error
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=../../scripts/lib/common.sh
@@ -22,9 +27,14 @@ connections=${CLV_LOAD_CONNECTIONS:-32}
 out=$root/bench/out
 mkdir -p "$out"
 
+soak=0
+[ "${1:-}" = "--soak" ] && soak=1
+
 CLV_API_PID=
+sampler=
 cleanup() {
     trap '' INT TERM
+    [ -z "$sampler" ] || { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; }
     [ -z "$CLV_API_PID" ] || clv_stop_child "$CLV_API_PID" 30
     clv_pg_throwaway_stop
 }
@@ -48,6 +58,30 @@ load() {
 
 # A short warm-up, so the figures are of a running service rather than of JIT compilation.
 wrk -t2 -c8 -d5s -s "$root/bench/load/customer.lua" "$CLV_API_URL" >/dev/null
+
+if [ "$soak" = 1 ]; then
+    soak_seconds=${CLV_SOAK_SECONDS:-300}
+    rss=$out/soak-rss.txt
+    : >"$rss"
+    clv_sample_rss_series "$CLV_API_PID" "$rss" 10 &
+    sampler=$!
+    echo
+    echo "== soak: wrk -t2 -c$connections -d${soak_seconds}s --latency -s mixed.lua"
+    wrk -t2 -c"$connections" -d"${soak_seconds}s" --timeout 10s --latency -s "$root/bench/load/mixed.lua" "$CLV_API_URL" | tee "$out/soak-wrk.txt" |
+        grep -E 'Requests/sec|Latency|50%|90%|99%|^requests'
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    sampler=
+    echo "== API RSS (seconds MB), every 10 s:"
+    awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$rss" | paste -sd ' ' | fold -s -w 100
+    awk '{ kb[NR] = $2 } END {
+        n = NR; k = (n >= 12 ? 6 : 1); a = 0; b = 0
+        for (i = 1; i <= k; i++) { a += kb[i]; b += kb[n - k + i] }
+        printf "RSS: first minute mean %.0f MB, last minute mean %.0f MB\n", a / k / 1024, b / k / 1024 }' "$rss"
+    grep -q '^requests .*, non-2xx/3xx 0, connect errors 0, read errors 0, write errors 0, timeouts 0$' "$out/soak-wrk.txt" ||
+        clv_die "the soak saw errors (see above)"
+    exit 0
+fi
 load "customer reads (random customer)" customer.lua
 CLV_PATH="/api/v1/customers?pageSize=100" load "list pages (100 by historical CLV)" get.lua
 CLV_PATH="/api/v1/metrics/summary" load "portfolio summary" get.lua

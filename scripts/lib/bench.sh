@@ -19,6 +19,15 @@ clv_sample_peak_rss() {
     done
 }
 
+# Appends "seconds VmRSS-kB" of PID to FILE every INTERVAL seconds, until PID exits or this is killed.
+clv_sample_rss_series() {
+    local pid=$1 file=$2 interval=$3 start=$SECONDS kb
+    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
+        printf '%s %s\n' "$((SECONDS - start))" "$kb" >>"$file"
+        sleep "$interval"
+    done
+}
+
 # Writes `copies` copies of CDNOW_master as an import CSV (ids unique per copy) to FILE.
 clv_cdnow_csv() {
     local master=$1 copies=$2 file=$3 masters=()

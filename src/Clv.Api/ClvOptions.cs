@@ -120,4 +120,15 @@ public sealed class DatabaseOptions
     /// <summary>Seconds a database command may run before it is cancelled.</summary>
     [Range(1, 3600)]
     public int CommandTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Attempts in all for a write transaction that fails transiently (deadlock, serialization
+    /// failure, lost connection), the first included. Default 4; 1 turns retrying off.
+    /// </summary>
+    [Range(1, 10)]
+    public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>Milliseconds of backoff before the second attempt; doubled per attempt, with full jitter. Default 50.</summary>
+    [Range(0, 10_000)]
+    public int RetryBaseDelayMilliseconds { get; set; } = 50;
 }

@@ -1,4 +1,5 @@
 using Clv.Data;
+using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,14 @@ internal static class DatabaseConfigs
 
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             ClvDbContext.Configure(options, connectionString, database.CommandTimeoutSeconds);
+        });
+        services.AddSingleton(provider =>
+        {
+            var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return new TransientRetry(
+                new TransientRetrySettings(database.RetryAttempts, TimeSpan.FromMilliseconds(database.RetryBaseDelayMilliseconds)),
+                provider.GetRequiredService<ILogger<TransientRetry>>(),
+                provider.GetRequiredService<TimeProvider>());
         });
         return services;
     }

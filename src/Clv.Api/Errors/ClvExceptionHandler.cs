@@ -1,4 +1,5 @@
 using Clv.Api.Ingestion;
+using Clv.Data.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -47,8 +48,17 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } =>
             (StatusCodes.Status400BadRequest, "Bad request", "The request contains text PostgreSQL cannot hold, such as the NUL character (U+0000)."),
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", null),
-        NpgsqlException { IsTransient: true } or TimeoutException or PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } =>
-            (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later."),
+        NpgsqlException n when n.IsTransient || TransientRetry.IsTransient(n) => Unavailable,
+
+        // EF Core wraps a transient failure of its own queries (the API key lookup) in this.
+        InvalidOperationException { InnerException: NpgsqlException n } when n.IsTransient || TransientRetry.IsTransient(n) => Unavailable,
+        TimeoutException => Unavailable,
+        PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } => Unavailable,
         _ => (StatusCodes.Status500InternalServerError, "Internal server error", "An unexpected error occurred. The trace id identifies it in the logs."),
     };
+
+    // What is left of a transient database failure after the write's own retries (or where it
+    // could not retry, inside an atomic import): the client may send the request again.
+    private static readonly (int, string, string?) Unavailable =
+        (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is busy or unreachable; retry later.");
 }

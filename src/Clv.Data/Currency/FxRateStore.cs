@@ -8,7 +8,7 @@ using NpgsqlTypes;
 namespace Clv.Data.Currency;
 
 /// <summary>Stores FX rates and loads them into a <see cref="FxRateBook"/>.</summary>
-public sealed class FxRateStore(ClvDbContext db)
+public sealed class FxRateStore(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Upserts rates by (currency, date): a day sent again replaces its rate.</summary>
     public Task<WriteCounts> UpsertAsync(IReadOnlyList<FxRate> rates, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -30,7 +30,7 @@ public sealed class FxRateStore(ClvDbContext db)
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             return new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
-        }, cancellationToken);
+        }, retry, cancellationToken);
 
     /// <summary>Loads every rate of <paramref name="currency"/> into the book, once per currency.</summary>
     public async Task LoadAsync(FxRateBook book, string currency, CancellationToken cancellationToken)

@@ -14,8 +14,21 @@ internal static class CustomerSummaries
             return;
         }
 
+        var ids = customerIds.Order().ToArray();
+
+        // The recompute reads the days as of its statement's start. Another transaction that
+        // wrote days of the same customer and has not committed yet would be missing from it, and
+        // its own recompute, waiting on this one's row, would then overwrite this one's days with
+        // its older view: a lost update. Locking the summaries first, in id order, and reading
+        // the days in the next statement makes concurrent writers of a customer take turns.
+        await using (var lockRows = new NpgsqlCommand(LockSummaries, connection))
+        {
+            lockRows.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+            await lockRows.ExecuteNonQueryAsync(ct);
+        }
+
         await using var command = new NpgsqlCommand(RecomputeForIds, connection);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = customerIds.Order().ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -25,6 +38,10 @@ internal static class CustomerSummaries
         await using var command = new NpgsqlCommand(RecomputeForAll, connection);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    private const string LockSummaries = """
+        SELECT 1 FROM customer_summaries WHERE customer_id = ANY(@ids) ORDER BY customer_id FOR NO KEY UPDATE
+        """;
 
     // Upserts, so a customer created by this batch gets its row here, zeros included when none
     // of its transactions were new.

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Clv.Data.Ingestion;
 
 /// <summary>Upserts customer profiles by external id in one set-based statement.</summary>
-public sealed class CustomerWriter(ClvDbContext db)
+public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Creates unknown customers and updates known ones; fields that are null keep their stored values.</summary>
     /// <param name="rows">Validated rows with distinct external ids.</param>
@@ -48,7 +48,7 @@ public sealed class CustomerWriter(ClvDbContext db)
             await reader.DisposeAsync();
             await DataVersion.BumpAsync(connection, now, ct);
             return new WriteCounts(created, updated);
-        }, cancellationToken);
+        }, retry, cancellationToken);
     }
 
     internal static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>

@@ -6,7 +6,7 @@ using NpgsqlTypes;
 namespace Clv.Data.Ingestion;
 
 /// <summary>Upserts acquisition spend by (channel, period): sending a period again replaces its amount.</summary>
-public sealed class SpendWriter(ClvDbContext db)
+public sealed class SpendWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many periods were new and how many replaced.</summary>
     /// <param name="rows">Validated rows with distinct (channel, period start, period end).</param>
@@ -38,7 +38,7 @@ public sealed class SpendWriter(ClvDbContext db)
             await reader.DisposeAsync();
             await DataVersion.BumpAsync(connection, now, ct);
             return counts;
-        }, cancellationToken);
+        }, retry, cancellationToken);
     }
 
     private const string UpsertSql = """

@@ -13,7 +13,7 @@ namespace Clv.Data.Ingestion;
 /// stored is a duplicate), and keep the per-customer day rollup and summary current. All of it
 /// runs in one database transaction: the caller's, or one of its own.
 /// </summary>
-public sealed class TransactionWriter(ClvDbContext db)
+public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
     /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
@@ -63,7 +63,7 @@ public sealed class TransactionWriter(ClvDbContext db)
             }
 
             return new WriteCounts(inserted, rows.Count - inserted);
-        }, cancellationToken);
+        }, retry, cancellationToken);
     }
 
     private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
@@ -71,7 +71,11 @@ public sealed class TransactionWriter(ClvDbContext db)
         // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
         await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
         await CustomerErasure.ShareAsync(connection, ct);
+
+        // An atomic import writes every chunk in one transaction, so the previous chunk's table
+        // is still there (ON COMMIT DROP); a retried transaction starts without one.
         await connection.ExecuteAsync("""
+            DROP TABLE IF EXISTS pg_temp.staging_transactions;
             CREATE TEMP TABLE staging_transactions (
                 ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
                 type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4),

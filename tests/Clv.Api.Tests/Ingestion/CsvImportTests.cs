@@ -83,6 +83,22 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
+    public async Task Atomic_import_larger_than_a_chunk_is_stored_whole()
+    {
+        const int rows = 50_000 + 3;
+        var csv = new StringBuilder(Header + "\n");
+        for (var i = 0; i < rows; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"ab-{i},ab-c{i % 500},2024-02-01T10:00:00Z,purchase,2,USD,\n");
+        }
+
+        var body = await (await _client.PostCsvAsync(csv.ToString(), "?atomic=true")).JsonAsync();
+
+        Assert.Equal(rows, body.Long("inserted"));
+        Assert.Equal(rows, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'ab-%'"));
+    }
+
+    [Fact]
     public async Task Import_larger_than_a_chunk_is_stored_whole_and_replays_as_duplicates()
     {
         var csv = new StringBuilder(Header + "\n");

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Clv.Data.Infrastructure;
+
+/// <summary>How often and how patiently a write transaction is re-run after a transient failure.</summary>
+/// <param name="MaxAttempts">Attempts in all, the first included; 1 turns retrying off.</param>
+/// <param name="BaseDelay">The backoff before the second attempt; it doubles per attempt, with full jitter.</param>
+public sealed record TransientRetrySettings(int MaxAttempts, TimeSpan BaseDelay)
+{
+    /// <summary>Four attempts, waiting up to 50, 100 and 200 ms between them.</summary>
+    public static TransientRetrySettings Default { get; } = new(4, TimeSpan.FromMilliseconds(50));
+}
+
+/// <summary>
+/// Re-runs a whole database transaction when PostgreSQL or the connection fails in a way that a
+/// second try can cure: serialization failure (40001), deadlock (40P01), a server shutting down
+/// or starting (57P01-57P03), a lost or refused connection (<see cref="NpgsqlException.IsTransient"/>).
+/// A command timeout is not retried: the same statement would run as long again. The work must be
+/// safe to run twice, as the bulk writers are: a failed attempt rolled back, and a commit whose
+/// answer was lost comes back as duplicates (ON CONFLICT), never as a second copy.
+/// </summary>
+public sealed class TransientRetry(TransientRetrySettings settings, ILogger<TransientRetry> logger, TimeProvider time)
+{
+    /// <summary>No retries: what work gets that does not ask for a policy.</summary>
+    public static TransientRetry None { get; } = new(new TransientRetrySettings(1, TimeSpan.Zero), NullLogger<TransientRetry>.Instance, TimeProvider.System);
+
+    /// <summary>Runs <paramref name="work"/>, again after a transient failure, up to the attempts allowed.</summary>
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work(cancellationToken);
+            }
+            catch (Exception e) when (attempt < settings.MaxAttempts && TransientCause(e) is { } cause && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = Backoff(attempt);
+                logger.LogWarning(e, "Transient database failure {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying the transaction in {DelayMs} ms",
+                    (cause as PostgresException)?.SqlState ?? "connection", attempt, settings.MaxAttempts, (int)delay.TotalMilliseconds);
+                if (cause is not PostgresException)
+                {
+                    // The pool may hold more connections that died with this one (a server restart).
+                    NpgsqlConnection.ClearAllPools();
+                }
+
+                await Task.Delay(delay, time, cancellationToken);
+            }
+        }
+    }
+
+    // EF Core wraps a transient failure of its own commands in an InvalidOperationException.
+    private static NpgsqlException? TransientCause(Exception exception) => exception switch
+    {
+        NpgsqlException n when IsTransient(n) => n,
+        InvalidOperationException { InnerException: NpgsqlException n } when IsTransient(n) => n,
+        _ => null,
+    };
+
+    /// <summary>True for failures that a fresh attempt of the whole transaction can cure.</summary>
+    public static bool IsTransient(NpgsqlException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.InnerException is TimeoutException)
+        {
+            return false;
+        }
+
+        // The server going down (57P01, 57P02) or still starting (57P03) ends the attempt, not the request.
+        return exception is PostgresException
+        {
+            SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+                or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
+        } || exception.IsTransient;
+    }
+
+    // Full jitter (AWS architecture blog): uniform in [0, base * 2^(attempt-1)], so clients that
+    // collided once do not collide again in step.
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * settings.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.Ingestion;
+
+/// <summary>
+/// Several clients at once send overlapping batches (the same transaction ids in different
+/// batches, customers created by several batches at once), JSON and CSV, while a model run and
+/// reads go on. The outcome must be the one a single client sending everything in turn would get.
+/// </summary>
+public sealed class ConcurrencyTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private const int Customers = 24;
+    private const int TransactionIds = 720;
+    private const int Batches = 48;
+    private const int BatchSize = 120;
+    private const int Clients = 8;
+
+    // Every id always carries the same content, so which batch stores it first cannot change the result.
+    private sealed record Purchase(string Id, string Customer, DateTimeOffset OccurredAt, bool Refund, decimal Amount)
+    {
+        public static Purchase Of(int i) => new(
+            $"cc-t{i:D4}",
+            $"cc-c{i % Customers:D2}",
+            new DateTimeOffset(2024, 1, 1, 9, 0, 0, TimeSpan.Zero).AddDays(i * 7 % 300).AddHours(i % 11),
+            i % 9 == 4,
+            1m + (i % 50) + 0.25m);
+
+        public object Json() => Tx(Id, Customer, OccurredAt.ToString("O", CultureInfo.InvariantCulture), Refund ? "refund" : "purchase", Amount);
+
+        public string Csv() => string.Create(CultureInfo.InvariantCulture,
+            $"{Id},{Customer},{OccurredAt:O},{(Refund ? "refund" : "purchase")},{Amount},USD");
+    }
+
+    [Fact]
+    public async Task Overlapping_batches_with_a_model_run_and_reads_give_no_5xx_and_the_sequential_outcome()
+    {
+        var random = new Random(20261124);
+        var batches = Enumerable.Range(0, Batches)
+            .Select(_ => Enumerable.Range(0, BatchSize).Select(_ => Purchase.Of(random.Next(TransactionIds))).ToList())
+            .ToList();
+        var statuses = new ConcurrentBag<(string Request, HttpStatusCode Status)>();
+        var client = api.Client();
+
+        using var writesDone = new CancellationTokenSource();
+        var reads = Task.Run(() => ReadUntilAsync(client, statuses, writesDone.Token));
+        var queue = new ConcurrentQueue<(int Index, List<Purchase> Batch)>(batches.Select((b, i) => (i, b)));
+        var modelRunLocation = new TaskCompletionSource<string?>();
+        var writers = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+        {
+            while (queue.TryDequeue(out var next))
+            {
+                var (index, batch) = next;
+                if (index == Batches / 3)
+                {
+                    var run = await client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "bgnbd", "gammagamma" } });
+                    statuses.Add(("POST model-runs", run.StatusCode));
+                    modelRunLocation.TrySetResult(run.Headers.Location?.ToString());
+                }
+
+                statuses.Add(await SendAsync(client, index, batch));
+            }
+        })).ToList();
+        await Task.WhenAll(writers);
+        await writesDone.CancelAsync();
+        await reads;
+        await WaitForModelRunAsync(client, await modelRunLocation.Task, statuses);
+
+        Assert.DoesNotContain(statuses, s => (int)s.Status >= 500);
+        Assert.All(statuses.Where(s => s.Request.StartsWith("POST", StringComparison.Ordinal)), s => Assert.True(s.Status is HttpStatusCode.OK or HttpStatusCode.Accepted, $"{s.Request}: {s.Status}"));
+        var stored = batches.SelectMany(b => b).DistinctBy(p => p.Id).ToList();
+        Assert.Equal(stored.Count, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'cc-t%'"));
+        Assert.Equal(stored.Sum(p => p.Amount), await api.ScalarAsync<decimal>("SELECT sum(amount) FROM transactions WHERE external_id LIKE 'cc-t%'"));
+        foreach (var customer in stored.GroupBy(p => p.Customer))
+        {
+            var historical = (await (await client.GetAsync($"/api/v1/customers/{customer.Key}")).JsonAsync()).GetProperty("historical");
+            var purchases = customer.Where(p => !p.Refund).ToList();
+            var refunds = customer.Where(p => p.Refund).Sum(p => p.Amount);
+            Assert.True(
+                (purchases.Count, purchases.Sum(p => p.Amount), refunds) == (historical.GetProperty("purchaseCount").GetInt32(), historical.Dec("grossRevenue"), historical.Dec("refunds")),
+                $"{customer.Key}: expected {purchases.Count} purchases, {purchases.Sum(p => p.Amount)} gross, {refunds} refunds; got {historical}");
+        }
+
+        var summary = await (await client.GetAsync("/api/v1/metrics/summary")).JsonAsync();
+        Assert.Equal(stored.Select(p => p.Customer).Distinct().Count(), summary.Long("customers"));
+        Assert.Equal(stored.Sum(p => p.Refund ? -p.Amount : p.Amount), summary.Dec("netRevenue"));
+    }
+
+    // Every fourth batch is a CSV import and every fifth also upserts its customers' profiles
+    // first, so customers are created by profile and by transaction at the same time.
+    private static async Task<(string, HttpStatusCode)> SendAsync(HttpClient client, int index, List<Purchase> batch)
+    {
+        if (index % 5 == 0)
+        {
+            var profiles = batch.Select(p => p.Customer).Distinct().Select(c => new { externalId = c, country = "DE" }).ToArray();
+            var upsert = await client.PostAsJsonAsync("/api/v1/customers", new { customers = profiles });
+            if (upsert.StatusCode != HttpStatusCode.OK)
+            {
+                return ($"POST customers {index}", upsert.StatusCode);
+            }
+        }
+
+        if (index % 4 == 0)
+        {
+            var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
+            batch.ForEach(p => csv.Append(p.Csv()).Append('\n'));
+            return ($"POST import {index}", (await client.PostCsvAsync(csv.ToString())).StatusCode);
+        }
+
+        return ($"POST transactions {index}", (await client.PostTransactionsAsync(batch.Select(p => p.Json()).ToArray())).StatusCode);
+    }
+
+    private static async Task ReadUntilAsync(HttpClient client, ConcurrentBag<(string, HttpStatusCode)> statuses, CancellationToken stop)
+    {
+        string[] paths = ["/api/v1/customers/cc-c03", "/api/v1/customers?pageSize=10", "/api/v1/metrics/summary", "/api/v1/model-runs"];
+        for (var i = 0; !stop.IsCancellationRequested && i < 2_000; i++)
+        {
+            var response = await client.GetAsync(paths[i % paths.Length], CancellationToken.None);
+            statuses.Add(($"GET {paths[i % paths.Length]}", response.StatusCode));
+        }
+    }
+
+    private static async Task WaitForModelRunAsync(HttpClient client, string? location, ConcurrentBag<(string, HttpStatusCode)> statuses)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (location is not null && DateTime.UtcNow < deadline)
+        {
+            var response = await client.GetAsync(location);
+            statuses.Add(("GET model run", response.StatusCode));
+            if (response.StatusCode != HttpStatusCode.OK
+                || (await response.JsonAsync()).GetProperty("status").GetString() is "succeeded" or "failed")
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Clv.CrashHarness;
+
+/// <summary>
+/// Sends transactions with unique ids from several writers until told to stop: JSON batches of
+/// random size, and CSV imports, alternately chunked and atomic. Every request is entered in the
+/// ledger before it is sent, and marked acknowledged when the answer's counts cover its rows.
+/// After a failure a writer waits for the API to be ready again before its next request.
+/// </summary>
+internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows, Func<bool> stop)
+{
+    private const int CustomerPool = 400;
+    private readonly List<Sent> _ledger = [];
+
+    public IReadOnlyList<Sent> Ledger => _ledger;
+
+    public async Task RunAsync(int jsonWriters)
+    {
+        var writers = Enumerable.Range(1, jsonWriters).Select(w => Task.Run(() => JsonWriterAsync(w))).ToList();
+        writers.Add(Task.Run(CsvWriterAsync));
+        await Task.WhenAll(writers);
+    }
+
+    private async Task JsonWriterAsync(int writer)
+    {
+        var random = new Random(writer);
+        for (var seq = 0; !stop(); seq++)
+        {
+            var request = $"j{writer}-{seq}";
+            var rows = random.Next(1, 501);
+            var sent = Enter(new Sent(request, "json", [new Unit(request, rows, AmountOf(0, rows))]));
+            var items = Enumerable.Range(0, rows).Select(i => Row(request, i)).Select(r => new
+            {
+                externalId = r.Id, customerExternalId = r.Customer, occurredAt = r.OccurredAt, type = r.Type, amount = r.Amount, currency = "USD",
+            });
+            await SendAsync(sent, "/api/v1/transactions", JsonContent.Create(new { transactions = items }));
+        }
+    }
+
+    // Odd imports are atomic (one unit); even ones are chunked, one unit per chunk.
+    private async Task CsvWriterAsync()
+    {
+        for (var seq = 0; !stop(); seq++)
+        {
+            var atomic = seq % 2 == 1;
+            var request = $"c{seq}";
+            var parts = atomic
+                ? [(First: 0, Unit: new Unit(request, csvRows, AmountOf(0, csvRows)))]
+                : Enumerable.Range(0, (csvRows + csvChunkRows - 1) / csvChunkRows).Select(k =>
+                {
+                    var first = k * csvChunkRows;
+                    var rows = Math.Min(csvChunkRows, csvRows - first);
+                    return (First: first, Unit: new Unit($"{request}-k{k}", rows, AmountOf(first, rows)));
+                }).ToList();
+            var sent = Enter(new Sent(request, atomic ? "csv-atomic" : "csv", parts.Select(p => p.Unit).ToList()));
+            var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n", csvRows * 64);
+            foreach (var (first, unit) in parts)
+            {
+                for (var i = first; i < first + unit.Rows; i++)
+                {
+                    var r = Row(unit.Name, i);
+                    csv.Append(Invariant($"{r.Id},{r.Customer},{r.OccurredAt},{r.Type},{r.Amount},USD\n"));
+                }
+            }
+
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv.ToString()));
+            content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+            await SendAsync(sent, "/api/v1/transactions/import" + (atomic ? "?atomic=true" : ""), content);
+        }
+    }
+
+    private Sent Enter(Sent sent)
+    {
+        lock (_ledger)
+        {
+            _ledger.Add(sent);
+        }
+
+        return sent;
+    }
+
+    private async Task SendAsync(Sent sent, string path, HttpContent content)
+    {
+        try
+        {
+            using var response = await http.PostAsync(path, content);
+            sent.Outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (response.IsSuccessStatusCode)
+            {
+                var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                long Count(string name) => body.GetProperty(name).GetInt64();
+                sent.Acknowledged = Count("received") == sent.Rows && Count("inserted") + Count("duplicates") == sent.Rows && Count("rejected") == 0;
+                sent.CountsMismatch = !sent.Acknowledged;
+                return;
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or JsonException)
+        {
+            sent.Outcome = e.GetType().Name;
+        }
+
+        await WaitUntilReadyAsync(); // the API or the database is probably restarting
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        while (!stop())
+        {
+            try
+            {
+                using var ready = await http.GetAsync("/health/ready");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                // still down
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed record CsvRow(string Id, string Customer, string OccurredAt, string Type, decimal Amount);
+
+    // Ids are unit.index, so the verifier can group what was stored by unit. Customers come from a
+    // small pool, so writers create and update the same customers at the same time.
+    private static CsvRow Row(string unit, int i) => new(
+        $"{unit}.{i}",
+        $"k-c{(i * 7919 + unit.Length * 31 + unit[^1]) % CustomerPool}",
+        Invariant($"2024-{1 + i % 12:D2}-{1 + i % 28:D2}T{i % 24:D2}:00:00Z"),
+        i % 13 == 7 ? "refund" : "purchase",
+        Clv.CrashHarness.Ledger.AmountOf(i));
+
+    private static decimal AmountOf(int first, int rows) => Enumerable.Range(first, rows).Sum(Clv.CrashHarness.Ledger.AmountOf);
+
+    private static string Invariant(FormattableString text) => Clv.CrashHarness.Ledger.Invariant(text);
+}
