@@ -85,3 +85,5 @@ fi
 load "customer reads (random customer)" customer.lua
 CLV_PATH="/api/v1/customers?pageSize=100" load "list pages (100 by historical CLV)" get.lua
 CLV_PATH="/api/v1/metrics/summary" load "portfolio summary" get.lua
+CLV_PATH="/api/v1/segments?by=rfmSegment" load "segment reads (by RFM segment)" get.lua
+CLV_PATH="/api/v1/metrics/timeseries?metric=activeCustomers" load "time-series reads (active customers per month)" get.lua

@@ -65,7 +65,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken);
+        var states = await cache.StatesAsync(db, asOf, cancellationToken, row.DataVersion);
         return CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
     }
 

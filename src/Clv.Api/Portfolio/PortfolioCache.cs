@@ -31,7 +31,10 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
     public DateOnly Today => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
 
     /// <summary>The facts as of the latest committed write.</summary>
-    public async Task<PortfolioFacts> FactsAsync(ClvDbContext db, CancellationToken cancellationToken)
+    /// <param name="db">The request's database context.</param>
+    /// <param name="knownVersion">The data version the caller has just read, if any: saves the query.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    public async Task<PortfolioFacts> FactsAsync(ClvDbContext db, long? knownVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         var facts = _facts;
@@ -41,7 +44,7 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
             return facts;
         }
 
-        var version = await db.DataVersionAsync(cancellationToken);
+        var version = knownVersion ?? await db.DataVersionAsync(cancellationToken);
         if (facts is not null && facts.Version >= version)
         {
             _checkedAt = now;
@@ -77,9 +80,9 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
     /// Every customer's state at <paramref name="asOf"/> (transactions to the end of that day), or
     /// now (every transaction, measured to today) without it.
     /// </summary>
-    public async Task<CustomerStates> StatesAsync(ClvDbContext db, DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<CustomerStates> StatesAsync(ClvDbContext db, DateOnly? asOf, CancellationToken cancellationToken, long? knownVersion = null)
     {
-        var facts = await FactsAsync(db, cancellationToken);
+        var facts = await FactsAsync(db, knownVersion, cancellationToken);
         var key = (asOf, asOf ?? Today);
         if (!_states.ContainsKey(key) && _states.Count >= MaxStates)
         {

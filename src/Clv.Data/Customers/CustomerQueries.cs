@@ -76,7 +76,8 @@ public sealed record CustomerListQuery(
 /// <param name="Prediction">The active run's prediction, if it predicted the customer.</param>
 /// <param name="RunOptions">The active run's options as JSON, when there is an active run.</param>
 /// <param name="Position">The row's place in the sort, for the next page's cursor.</param>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position);
+/// <param name="DataVersion">The data version the row was read at, so a reader can tell whether its in-memory analytics are current without another query.</param>
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion);
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
@@ -150,7 +151,7 @@ public static class CustomerQueries
                    s.first_purchase_at, s.last_purchase_at, page.sort_key,
                    p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
                    p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv,
-                   (SELECT options FROM active_run)
+                   (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1)
             FROM page
             JOIN customer_summaries s ON s.customer_id = page.customer_id
             JOIN customers c ON c.id = page.customer_id
@@ -213,7 +214,7 @@ public static class CustomerQueries
             PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
         };
         var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
-        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id));
+        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27));
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>
