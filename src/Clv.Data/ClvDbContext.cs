@@ -42,7 +42,8 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     /// <summary>Applies Clv's provider conventions; shared by the app and design-time tools.</summary>
     /// <remarks>
     /// Statements are prepared automatically once they repeat (unless the connection string says
-    /// otherwise): planning a read costs more than running it, and it halves read throughput.
+    /// otherwise): planning a read costs more than running it, and it halves read throughput. Every
+    /// command, EF's or raw, times out after <paramref name="commandTimeoutSeconds"/>.
     /// </remarks>
     public static void Configure(DbContextOptionsBuilder builder, string connectionString, int commandTimeoutSeconds = 120)
     {
@@ -51,6 +52,10 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
         {
             connection.MaxAutoPrepare = 64;
         }
+
+        // Raw Npgsql commands on these connections (bulk ingest, analytics, model runs) take the
+        // connection string's timeout: the same setting as EF's own commands.
+        connection.CommandTimeout = commandTimeoutSeconds;
 
         builder.UseNpgsql(connection.ConnectionString, npgsql => npgsql.CommandTimeout(commandTimeoutSeconds)).UseSnakeCaseNamingConvention();
     }
