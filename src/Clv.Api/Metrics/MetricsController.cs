@@ -158,17 +158,18 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));
         }
 
-        var grouping = by switch
+        var byAttribute = attribute is null ? null : await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken);
+        Grouping Group() => by switch
         {
             null => Grouping.All(facts),
             "country" => Grouping.ByCountry(facts),
-            "cohort" => Grouping.ByCohort(facts, unit.Value),
+            "cohort" => Grouping.ByCohort(facts, unit!.Value),
             "rfmSegment" => Grouping.ByRfmSegment(states),
             "clvTier" => Grouping.ByClvTier(states),
-            _ when attribute is not null => await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken),
-            _ => Grouping.ByChannel(facts),
+            _ => byAttribute ?? Grouping.ByChannel(facts),
         };
-        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, grouping, kind!.Value, unit.Value, first, last, cache.Settings));
+
+        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, Group(), kind!.Value, unit.Value, first, last, cache.Settings));
         var response = new TimeSeriesResponse
         {
             Metric = JsonName(kind!.Value),

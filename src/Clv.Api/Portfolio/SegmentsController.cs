@@ -72,17 +72,18 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
         var facts = states.Facts;
-        var grouping = by switch
+        var byAttribute = attribute is null ? null : await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken);
+        Grouping Group() => by switch
         {
             "country" => Grouping.ByCountry(facts),
             "cohort" => Grouping.ByCohort(facts, unit!.Value),
             "rfmSegment" => Grouping.ByRfmSegment(states),
             "clvTier" => Grouping.ByClvTier(states),
-            _ when attribute is not null => await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken),
-            _ => Grouping.ByChannel(facts),
+            _ => byAttribute ?? Grouping.ByChannel(facts),
         };
+
         // Computed once per data version and as-of day: the states never change.
-        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, grouping, new SegmentQuery(from, last, unit!.Value), cache.Settings));
+        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, Group(), new SegmentQuery(from, last, unit!.Value), cache.Settings));
         var response = new SegmentsResponse
         {
             By = by,
