@@ -35,7 +35,7 @@ public sealed class FuzzTests(ClvApiFactory api, ITestOutputHelper output) : ICl
         "POST /api/v1/transactions", "POST /api/v1/customers", "POST /api/v1/acquisition-spend", "POST /api/v1/fx-rates",
         "POST /api/v1/api-keys", "POST /api/v1/transactions/import",
         "GET /api/v1/customers", "GET /api/v1/customers/{externalId}", "GET /api/v1/metrics/summary", "GET /api/v1/cohorts",
-        "GET /api/v1/model-runs", "GET /api/v1/model-runs/{id}",
+        "GET /api/v1/model-runs", "GET /api/v1/model-runs/{id}", "GET /api/v1/segments", "GET /api/v1/metrics/timeseries",
     ];
 
     private static Gen<FuzzRequest> Requests(string endpoint) => endpoint switch
@@ -56,6 +56,10 @@ public sealed class FuzzTests(ClvApiFactory api, ITestOutputHelper output) : ICl
         "GET /api/v1/cohorts" => Get("/api/v1/cohorts", Query(
             ("period", "quarter"), ("from", "2023-01-01"), ("to", "2024-12-31"), ("channel", "email"), ("asOf", "2024-06-30"), ("retention", "period"))),
         "GET /api/v1/model-runs" => Get("/api/v1/model-runs", Query(("limit", "5"))),
+        "GET /api/v1/segments" => Get("/api/v1/segments", Query(
+            ("by", "attribute:plan"), ("asOf", "2024-06-30"), ("from", "2023-01-01"), ("to", "2024-03-31"), ("period", "quarter"))),
+        "GET /api/v1/metrics/timeseries" => Get("/api/v1/metrics/timeseries", Query(
+            ("metric", "churnRate"), ("period", "month"), ("from", "2023-01-01"), ("to", "2024-06-30"), ("by", "cohort"), ("asOf", "2024-06-30"))),
         "GET /api/v1/model-runs/{id}" => PathValue.Select(id => new FuzzRequest(HttpMethod.Get, "/api/v1/model-runs/" + id, null, null)),
         _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, "no generator"),
     };
