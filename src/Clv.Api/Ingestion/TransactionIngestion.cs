@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using Clv.Api.Errors;
 using Clv.Data;
@@ -90,38 +89,32 @@ public sealed class TransactionIngestion(
     }
 
     // Yields validated rows in chunks of CsvChunkRows; records every invalid row in the state.
+    // Plainly valid rows in the reporting currency take the fast path (FastCsvTransactions); the
+    // rest are validated as items, as JSON items are.
     private async IAsyncEnumerable<List<TransactionRow>> ReadChunksAsync(
         Stream body, CsvReadState read, bool atomic, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var text = new StreamReader(body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 64 * 1024);
-        var csv = new CsvRecordReader(text);
+        var csv = new CsvRecordReader(body);
         var fields = new List<string>();
         var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
+        var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
         var chunk = new List<TransactionRow>(CsvChunkRows);
-        while (await ReadRecordAsync(csv, fields, cancellationToken))
+        while (await ReadRecordAsync(csv, cancellationToken))
         {
-            if (fields is [""])
+            if (csv.IsBlank)
             {
-                continue; // a blank line
+                continue;
             }
 
             read.Received++;
-            var item = ToItem(fields, columns, out var parseErrors);
-            var failures = parseErrors.Concat(validator.Validate(item).Errors
-                .Where(f => !parseErrors.Any(p => p.Field == f.PropertyName))
-                .Select(f => (Field: f.PropertyName, Message: f.ErrorMessage))).ToList();
-            if (failures.Count > 0)
+            if (!fast.TryParse(csv, out var row))
             {
-                var line = csv.RecordLine;
-                read.Errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
-                continue;
-            }
-
-            var (row, error) = await ConvertAsync(ToRow(item), cancellationToken);
-            if (row is null)
-            {
-                read.Errors.Reject([new ItemError { Line = csv.RecordLine, Field = "currency", Message = error! }]);
-                continue;
+                csv.CopyFieldsTo(fields);
+                row = await ValidateRecordAsync(fields, columns, csv.RecordLine, read.Errors, cancellationToken);
+                if (row is null)
+                {
+                    continue;
+                }
             }
 
             // Atomic mode reads on to report every error, but keeps no rows after the first.
@@ -142,6 +135,29 @@ public sealed class TransactionIngestion(
         {
             yield return chunk;
         }
+    }
+
+    // The row of a record, converted to the reporting currency; null, with its errors recorded, when invalid.
+    private async Task<TransactionRow?> ValidateRecordAsync(
+        List<string> fields, Dictionary<string, int> columns, long line, ItemErrors errors, CancellationToken cancellationToken)
+    {
+        var item = ToItem(fields, columns, out var parseErrors);
+        var failures = parseErrors.Concat(validator.Validate(item).Errors
+            .Where(f => !parseErrors.Any(p => p.Field == f.PropertyName))
+            .Select(f => (Field: f.PropertyName, Message: f.ErrorMessage))).ToList();
+        if (failures.Count > 0)
+        {
+            errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
+            return null;
+        }
+
+        var (row, error) = await ConvertAsync(ToRow(item), cancellationToken);
+        if (row is null)
+        {
+            errors.Reject([new ItemError { Line = line, Field = "currency", Message = error! }]);
+        }
+
+        return row;
     }
 
     private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<List<TransactionRow>> chunks, ItemErrors errors, CancellationToken cancellationToken)
@@ -251,7 +267,8 @@ public sealed class TransactionIngestion(
         }, null);
     }
 
-    private static TransactionRow ToRow(TransactionItem item) => new(
+    /// <summary>The row of a validated item, before currency conversion.</summary>
+    internal static TransactionRow ToRow(TransactionItem item) => new(
         item.ExternalId!,
         item.CustomerExternalId!,
         IsoDateTime.TryParse(item.OccurredAt, out var at) ? at : throw new InvalidOperationException("Map only validated items."),
@@ -262,7 +279,13 @@ public sealed class TransactionIngestion(
 
     private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvRecordReader csv, List<string> fields, CancellationToken cancellationToken)
     {
-        if (!await ReadRecordAsync(csv, fields, cancellationToken))
+        var read = await ReadRecordAsync(csv, cancellationToken);
+        if (read)
+        {
+            csv.CopyFieldsTo(fields);
+        }
+
+        if (!read)
         {
             throw new ClvProblemException(StatusCodes.Status400BadRequest, "Empty CSV",
                 "The body is empty; the first line must be the header " + string.Join(',', CsvRequired) + "[,cost].");
@@ -284,11 +307,11 @@ public sealed class TransactionIngestion(
         return columns;
     }
 
-    private static async ValueTask<bool> ReadRecordAsync(CsvRecordReader csv, List<string> fields, CancellationToken cancellationToken)
+    private static async ValueTask<bool> ReadRecordAsync(CsvRecordReader csv, CancellationToken cancellationToken)
     {
         try
         {
-            return await csv.ReadAsync(fields, cancellationToken);
+            return await csv.ReadAsync(cancellationToken);
         }
         catch (FormatException e)
         {
@@ -296,7 +319,8 @@ public sealed class TransactionIngestion(
         }
     }
 
-    private static TransactionItem ToItem(List<string> fields, Dictionary<string, int> columns, out List<(string Field, string Message)> errors)
+    /// <summary>The item of a CSV record's fields; numbers that do not parse are reported in <paramref name="errors"/>.</summary>
+    internal static TransactionItem ToItem(List<string> fields, Dictionary<string, int> columns, out List<(string Field, string Message)> errors)
     {
         var parseErrors = new List<(string Field, string Message)>();
         string? Get(string column) =>
