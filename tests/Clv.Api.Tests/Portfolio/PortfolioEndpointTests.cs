@@ -13,7 +13,7 @@ namespace Clv.Api.Tests.Portfolio;
 /// each buying 200 at a cost of 100 (gross profit 100) on the 10th of January, February and March.
 /// W1 acquired through web on 2024-02-01 buys 100 EUR on 2024-02-15, converted at the 2024-02-14
 /// rate 1.10 to 110 USD (no cost known). R (no channel) buys 400 on 2025-03-01 and 100 on
-/// 2026-03-01: a fall of 75% against the 12 months before, at risk today.
+/// 2026-03-01: as of 2026-03-31 a fall of 75% against the 12 months before, at risk.
 /// </summary>
 public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>, IAsyncLifetime
 {
@@ -59,6 +59,14 @@ public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    private async Task<(HttpResponseMessage Response, string[] Lines)> CsvAsync(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var response = await _client.SendAsync(request);
+        return (response, (await response.Content.ReadAsStringAsync()).TrimEnd().Split('\n'));
+    }
 
     private static JsonElement Segment(JsonElement body, string key) =>
         body.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == key);
@@ -162,21 +170,51 @@ public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<Cl
         // Recency: A1..A3 bought 21 days ago, W1 45 days ago -> A1 has 1 older buyer of 4: 1 + ⌊5 × 1 / 4⌋ = 2.
         Assert.Equal(2, a1.GetProperty("rfm").Long("recency"));
 
-        var r = await (await _client.GetAsync("/api/v1/customers/R")).JsonAsync();
+        // As of 2026-03-31: the last 12 months (2025-04-01..2026-03-31) hold 100, the 12 before 400.
+        var r = await (await _client.GetAsync("/api/v1/customers/R?asOf=2026-03-31")).JsonAsync();
         Assert.True(r.GetProperty("trend").GetProperty("atRisk").GetBoolean());
         Assert.Equal(-0.75m, r.GetProperty("trend").Dec("change")); // 100 / 400 − 1
 
-        var atRisk = await (await _client.GetAsync("/api/v1/customers?atRisk=true")).JsonAsync();
+        var atRisk = await (await _client.GetAsync("/api/v1/customers?atRisk=true&asOf=2026-03-31")).JsonAsync();
         Assert.Equal(["R"], atRisk.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("externalId").GetString()));
+    }
+
+    [Fact]
+    public async Task The_at_risk_list_is_judged_as_of_the_day_asked()
+    {
+        // As of 2025-03-31 the last 12 months are 2024-04-01..2025-03-31: A1..A3 (600 each) and W1
+        // (110) bought only in the 12 before, so spent 0 against them: at risk. R's 400 of 2025-03-01
+        // has nothing before it, so R is not.
+        var atRisk = await (await _client.GetAsync("/api/v1/customers?atRisk=true&asOf=2025-03-31")).JsonAsync();
+
+        Assert.Equal(["A1", "A2", "A3", "W1"], atRisk.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("externalId").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task Customer_read_answers_one_csv_row_with_rfm_churn_and_trend()
+    {
+        var (response, lines) = await CsvAsync($"/api/v1/customers/A1?asOf={AsOf}");
+        var row = lines[0].Split(',').Zip(lines[^1].Split(',')).ToDictionary(c => c.First, c => c.Second);
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(2, lines.Length); // header and the customer
+        Assert.Equal("A1", row["externalId"]);
+        Assert.Equal("ads", row["acquisitionChannel"]);
+        Assert.Equal("600", row["historical.netRevenue"]); // 3 × 200 by 2024-03-31
+        Assert.Equal("false", row["churned"]);
+        Assert.Equal("600", row["trend.last12Months"]);
+        Assert.Equal("", row["trend.change"]); // nothing in the 12 months before
+        // Of the 4 buyers only W1 is worse on each score (older, 1 purchase day, 110): 1 + ⌊5 × 1 / 4⌋ = 2
+        // for R, F and M; the grid's row R = 2, column FM = ⌈(2 + 2) / 2⌉ = 2 is "About to sleep".
+        Assert.Equal("222", row["rfm.score"]);
+        Assert.Equal("About to sleep", row["rfm.segment"]);
+        Assert.Equal("", row["predicted.predictedClv"]); // no model run
     }
 
     [Fact]
     public async Task Segments_and_time_series_answer_csv()
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/segments?asOf={AsOf}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var response = await _client.SendAsync(request);
-        var lines = (await response.Content.ReadAsStringAsync()).TrimEnd().Split('\n');
+        var (response, lines) = await CsvAsync($"/api/v1/segments?asOf={AsOf}");
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
         Assert.StartsWith("key,customers,", lines[0], StringComparison.Ordinal);
@@ -197,6 +235,7 @@ public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<Cl
     [InlineData("/api/v1/metrics/timeseries?metric=revenue", "metric")]
     [InlineData("/api/v1/metrics/timeseries?metric=spend&by=country", "by")]
     [InlineData("/api/v1/metrics/timeseries?metric=netRevenue&from=1900-01-01", "from")]
+    [InlineData("/api/v1/customers?atRisk=true&asOf=1969-12-31", "asOf")]
     public async Task Bad_parameters_are_400_problems_naming_the_parameter(string path, string parameter)
     {
         var problem = await (await _client.GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest);
