@@ -96,6 +96,10 @@ public static class CustomerActivity
         return (CalendarPeriods.Add(start, -1, period).DayNumber, first - 1);
     }
 
+    /// <summary>Whether a spend's period shares a day with [first, last].</summary>
+    public static bool Overlaps(SpendFact spend, int first, int last) =>
+        spend.PeriodStart.DayNumber <= last && spend.PeriodEnd.DayNumber >= first;
+
     /// <summary>
     /// The part of a spend falling in [first, last], prorated by days: amount × overlapping days / period days.
     /// </summary>

@@ -88,7 +88,7 @@ public sealed class PortfolioFacts
     /// <summary>Per customer: an index into <see cref="Channels"/>.</summary>
     public int[] Channel { get; }
 
-    /// <summary>The distinct channels; <see cref="Unattributed"/> stands for none.</summary>
+    /// <summary>The distinct channels of customers and of spend; <see cref="Unattributed"/> stands for none.</summary>
     public string[] Channels { get; }
 
     /// <summary>Per customer: an index into <see cref="Countries"/>.</summary>
@@ -298,6 +298,12 @@ public sealed class PortfolioFacts
         /// <summary>The facts.</summary>
         public PortfolioFacts Build()
         {
+            // A channel that only has spend is a channel too: its spend must not vanish from the groups.
+            foreach (var s in _spend)
+            {
+                Intern(_channelNames, s.Channel);
+            }
+
             var starts = new List<int>(_dayStart);
             while (starts.Count <= _ids.Count)
             {

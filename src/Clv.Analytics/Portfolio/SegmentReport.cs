@@ -65,7 +65,10 @@ public sealed record SegmentFigures
     /// <summary>Acquisition spend in [from, to], prorated by days; null where spend cannot be attributed.</summary>
     public decimal? Spend { get; init; }
 
-    /// <summary>spend ÷ newCustomers.</summary>
+    /// <summary>
+    /// spend ÷ newCustomers; null without new customers, and null when no spend of the segment is
+    /// recorded over [from, to]: its acquisition cost is unknown, not zero.
+    /// </summary>
     public decimal? Cac { get; init; }
 
     /// <summary>Mean historical gross profit of the new customers ÷ CAC.</summary>
@@ -111,7 +114,7 @@ public static class SegmentReport
         var activity = states.Activity(query.Period);
         var newFirst = query.From?.DayNumber ?? int.MinValue;
         var newLast = query.To.DayNumber;
-        var spend = SpendByGroup(facts, grouping, newFirst, newLast);
+        var (spend, recorded) = SpendByGroup(facts, grouping, newFirst, newLast);
         // Payback needs gross profit by month since acquisition, only where spend is attributed.
         var months = spend is null ? null : new PeriodIndex(facts.FirstDay ?? reference, reference, CalendarPeriod.Month);
         var totalNet = 0m;
@@ -158,13 +161,14 @@ public static class SegmentReport
         for (var g = 0; g < groups; g++)
         {
             var a = acc[g];
-            if (a.Customers == 0 && a.New == 0)
+            // A channel with spend but no customer still shows, so that segment spend adds up to all spend.
+            if (a.Customers == 0 && a.New == 0 && recorded?[g] != true)
             {
                 continue;
             }
 
             var groupSpend = spend?[g];
-            var cac = groupSpend is { } s && a.New > 0 ? s / a.New : (decimal?)null;
+            var cac = groupSpend is { } s && recorded![g] && a.New > 0 ? s / a.New : (decimal?)null;
             var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
             var predictedClvToCac = cac > 0 && facts.HasPredictions ? a.NewPredicted / a.New / cac : null;
             var (payback, observed) = cac is { } c ? a.Payback(c) : (null, 0);
@@ -206,12 +210,13 @@ public static class SegmentReport
 
     private static decimal Money(decimal value) => Math.Round(value, MoneyDecimals, MidpointRounding.AwayFromZero);
 
-    // Spend can be attributed to channels (and to everyone); other groupings have none.
-    private static decimal[]? SpendByGroup(PortfolioFacts facts, Grouping grouping, int first, int last)
+    // Spend can be attributed to channels (and to everyone); other groupings have none. Recorded:
+    // some spend row of the group overlaps [first, last], so its spend there is known (maybe 0).
+    private static (decimal[]? Spend, bool[]? Recorded) SpendByGroup(PortfolioFacts facts, Grouping grouping, int first, int last)
     {
         if (grouping.By is not ("acquisitionChannel" or "all"))
         {
-            return null;
+            return (null, null);
         }
 
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -221,16 +226,18 @@ public static class SegmentReport
         }
 
         var spend = new decimal[grouping.Names.Count];
+        var recorded = new bool[grouping.Names.Count];
         foreach (var s in facts.Spend)
         {
             var g = grouping.By == "all" ? 0 : byName.GetValueOrDefault(s.Channel, -1);
-            if (g >= 0)
+            if (g >= 0 && CustomerActivity.Overlaps(s, first, last))
             {
                 spend[g] += CustomerActivity.ProratedSpend(s, first, last);
+                recorded[g] = true;
             }
         }
 
-        return spend;
+        return (spend, recorded);
     }
 
     // The exact median per group: the mean of the two middle values of the group's customers,

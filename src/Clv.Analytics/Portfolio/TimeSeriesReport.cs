@@ -97,9 +97,11 @@ public static class TimeSeriesReport
             }
         }
 
+        // CAC of a period without any spend recorded over it is unknown, not zero.
+        var recorded = metric == TimeSeriesMetric.Cac ? new bool[groups, count] : null;
         if (metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac)
         {
-            AddSpend(facts, grouping, metric, periods.Starts, lastDay, numerator, used);
+            AddSpend(facts, grouping, metric, periods.Starts, lastDay, numerator, used, recorded);
         }
 
         var series = new List<TimeSeries>();
@@ -117,7 +119,7 @@ public static class TimeSeriesReport
                     CalendarPeriods.Label(DateOnly.FromDayNumber(periods.Starts[k]), period),
                     DateOnly.FromDayNumber(periods.Starts[k]),
                     DateOnly.FromDayNumber(periods.Starts[k + 1] - 1),
-                    Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay)));
+                    Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay || recorded?[g, k] == false)));
             }
 
             series.Add(new TimeSeries(grouping.Names[g], points));
@@ -127,10 +129,10 @@ public static class TimeSeriesReport
     }
 
     // A rate is numerator ÷ denominator; a count or sum is the numerator. CAC's denominator is
-    // new customers, its numerator spend.
-    private static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool future) => metric switch
+    // new customers, its numerator spend. Unknown: a period after asOf, or CAC without spend recorded.
+    private static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool unknown) => metric switch
     {
-        _ when future => null,
+        _ when unknown => null,
         TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac =>
             bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
         TimeSeriesMetric.Spend => Math.Round(top, 4, MidpointRounding.AwayFromZero),
@@ -260,7 +262,7 @@ public static class TimeSeriesReport
             }
         }
     }
-    private static void AddSpend(PortfolioFacts facts, Grouping grouping, TimeSeriesMetric metric, int[] starts, int lastDay, decimal[,] numerator, bool[] used)
+    private static void AddSpend(PortfolioFacts facts, Grouping grouping, TimeSeriesMetric metric, int[] starts, int lastDay, decimal[,] numerator, bool[] used, bool[,]? recorded)
     {
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var g = 0; g < grouping.Names.Count; g++)
@@ -284,7 +286,12 @@ public static class TimeSeriesReport
             used[g] |= metric == TimeSeriesMetric.Spend;
             for (var k = 0; k + 1 < starts.Length && starts[k] <= lastDay; k++)
             {
-                numerator[g, k] += CustomerActivity.ProratedSpend(s, starts[k], Math.Min(starts[k + 1] - 1, lastDay));
+                var periodLast = Math.Min(starts[k + 1] - 1, lastDay);
+                numerator[g, k] += CustomerActivity.ProratedSpend(s, starts[k], periodLast);
+                if (recorded is not null)
+                {
+                    recorded[g, k] |= CustomerActivity.Overlaps(s, starts[k], periodLast);
+                }
             }
         }
     }

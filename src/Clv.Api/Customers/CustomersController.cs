@@ -25,15 +25,16 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
 
-    /// <summary>One customer's profile and historical CLV.</summary>
+    /// <summary>One customer's profile, historical CLV, predicted CLV, RFM, churn and spend trend.</summary>
+    /// <remarks>With <c>Accept: text/csv</c>, one row of the same fields, nested ones as <c>historical.netRevenue</c>.</remarks>
     /// <param name="externalId">The CRM's customer id.</param>
     /// <param name="asOf">The figures as they stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("{externalId}")]
-    [ProducesResponseType<CustomerResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<CustomerResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<ActionResult<CustomerResponse>> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<IActionResult> GetAsync(string externalId, [FromQuery] DateOnly? asOf, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
@@ -66,7 +67,10 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         }
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken, row.DataVersion);
-        return CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
+        var response = CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
+        return CsvColumns.Wanted(Request)
+            ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")
+            : Ok(response);
     }
 
     /// <summary>Erases a customer (right to erasure): the profile, their transactions and every figure derived from them.</summary>
@@ -105,13 +109,15 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <remarks>
     /// Page with <c>cursor</c> (pass the previous page's <c>nextCursor</c>; stable while data changes)
     /// or with <c>page</c>. With <c>Accept: text/csv</c> the response streams every matching
-    /// customer, in the same order, and ignores paging.
+    /// customer, in the same order, and ignores paging. <c>asOf</c> only sets the day
+    /// <c>atRisk</c> is judged at: the listed figures are always as of now.
     /// </remarks>
     /// <param name="sort">historicalClv (default), netRevenue, lastPurchaseAt or predictedClv.</param>
     /// <param name="direction">desc (default) or asc.</param>
     /// <param name="acquisitionChannel">Only customers of this channel.</param>
     /// <param name="country">Only customers of this ISO 3166-1 alpha-2 country.</param>
-    /// <param name="atRisk">true: only customers whose spend of the last 12 months fell by at least <c>Clv:AtRiskDecline</c> against the 12 before.</param>
+    /// <param name="atRisk">true: only customers whose spend of the last 12 months fell by at least <c>Clv:AtRiskDecline</c> against the 12 before; false: the others.</param>
+    /// <param name="asOf">The day (YYYY-MM-DD) <c>atRisk</c> is judged at, from the transactions up to its end; default today. The rows' figures stay current.</param>
     /// <param name="cursor">Continue after the page that returned this cursor.</param>
     /// <param name="page">1-based page number, instead of a cursor.</param>
     /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
@@ -125,6 +131,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         [FromQuery] string? acquisitionChannel = null,
         [FromQuery] string? country = null,
         [FromQuery] bool? atRisk = null,
+        [FromQuery] DateOnly? asOf = null,
         [FromQuery] string? cursor = null,
         [FromQuery, Range(1, int.MaxValue)] int? page = null,
         [FromQuery, Range(1, MaxPageSize)] int pageSize = 100,
@@ -149,6 +156,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             errors["direction"] = ["Direction is asc or desc."];
         }
 
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+
         CustomerCursor? after = null;
         if (cursor is not null)
         {
@@ -172,7 +181,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         long[]? ids = null;
         if (atRisk is { } risk)
         {
-            var states = await cache.StatesAsync(db, null, cancellationToken);
+            var states = await cache.StatesAsync(db, asOf, cancellationToken);
             ids = Enumerable.Range(0, states.Facts.Count).Where(i => states.AtRisk[i] == risk).Select(i => states.Facts.CustomerIds[i]).ToArray();
         }
 

@@ -32,7 +32,11 @@ public sealed class TransactionItem
     /// <example>49.90</example>
     public decimal? Amount { get; set; }
 
-    /// <summary>ISO 4217 code; it must be the reporting currency until FX rates are supported.</summary>
+    /// <summary>
+    /// ISO 4217 code (required). Another currency than the reporting one is converted with the
+    /// latest rate posted to <c>/api/v1/fx-rates</c> on or before the transaction's day in the
+    /// reporting time zone, at most <c>Clv:FxMaxAgeDays</c> older; without such a rate the item is rejected.
+    /// </summary>
     /// <example>USD</example>
     public string? Currency { get; set; }
 
@@ -155,7 +159,11 @@ public sealed class SpendItem
     /// <example>12000</example>
     public decimal? Amount { get; set; }
 
-    /// <summary>ISO 4217 code; it must be the reporting currency until FX rates are supported.</summary>
+    /// <summary>
+    /// ISO 4217 code (required). Another currency than the reporting one is converted with the
+    /// latest rate posted to <c>/api/v1/fx-rates</c> on or before the period's first day, at most
+    /// <c>Clv:FxMaxAgeDays</c> older; without such a rate the item is rejected.
+    /// </summary>
     /// <example>USD</example>
     public string? Currency { get; set; }
 }

@@ -70,7 +70,7 @@ public sealed class SummaryResponse
     /// <example>600000</example>
     public decimal? Spend { get; init; }
 
-    /// <summary>Blended CAC: spend ÷ newCustomers.</summary>
+    /// <summary>Blended CAC: spend ÷ newCustomers; null without new customers, or when no spend is recorded over [from, to] (unknown, not free).</summary>
     /// <example>25.4561</example>
     public decimal? BlendedCac { get; init; }
 
@@ -81,7 +81,7 @@ public sealed class SummaryResponse
     /// <summary>CLV:CAC with the active run's predicted CLV; null without a run.</summary>
     public decimal? PredictedClvToCac { get; init; }
 
-    /// <summary>CAC payback in months (1 = the acquisition month); null when not reached.</summary>
+    /// <summary>CAC payback in months (1 = the acquisition month); null when not reached or CAC is null.</summary>
     /// <example>2</example>
     public int? PaybackMonths { get; init; }
 

@@ -12,15 +12,20 @@ namespace Clv.Api.Portfolio;
 /// Holds the portfolio facts in memory, current with the database: each read compares the data
 /// version (one single-row query) and reloads the facts when a write has committed since, once
 /// for all waiting readers. Per-customer states are kept per as-of day until the next reload, so
-/// a warm segment, time-series or cohort request only aggregates in memory.
+/// a warm segment, time-series or cohort request only aggregates in memory. States, their answers
+/// and attribute groupings are each kept to a few (docs/metrics.md), so memory does not grow with
+/// the variety of queries.
 /// </summary>
 public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, ILogger<PortfolioCache> logger) : IDisposable
 {
     private const int MaxStates = 4;
 
+    // Each attribute grouping holds an index per customer: keep a few keys, not one per key asked.
+    private const int MaxAttributeGroupings = 8;
+
     private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly ConcurrentDictionary<(DateOnly? Cutoff, DateOnly Reference), Lazy<CustomerStates>> _states = new();
-    private readonly ConcurrentDictionary<string, Grouping> _attributes = new(StringComparer.Ordinal);
+    private readonly BoundedMemo<string, Grouping> _attributes = new(MaxAttributeGroupings, StringComparer.Ordinal);
     private PortfolioFacts? _facts;
     private DateTimeOffset _checkedAt;
 
@@ -119,7 +124,7 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
         var grouping = Grouping.ByAttribute(key, Array.ConvertAll(facts.CustomerIds, id => values.GetValueOrDefault(id)));
         if (ReferenceEquals(facts, _facts))
         {
-            _attributes[key] = grouping;
+            _attributes.Set(key, grouping);
         }
 
         return grouping;

@@ -98,7 +98,7 @@ public sealed class SegmentResponse
     /// <example>150000</example>
     public decimal? Spend { get; init; }
 
-    /// <summary>CAC: spend ÷ newCustomers.</summary>
+    /// <summary>CAC: spend ÷ newCustomers; null without new customers, or when no spend of the channel is recorded over [from, to] (unknown, not free).</summary>
     /// <example>29.2969</example>
     public decimal? Cac { get; init; }
 
@@ -109,7 +109,7 @@ public sealed class SegmentResponse
     /// <summary>CLV:CAC with predicted CLV: the new customers' mean predicted CLV ÷ CAC; null without a run.</summary>
     public decimal? PredictedClvToCac { get; init; }
 
-    /// <summary>CAC payback: the first month (1 = the acquisition month) at which the new customers' cumulative gross profit per customer reaches CAC; null when not reached.</summary>
+    /// <summary>CAC payback: the first month (1 = the acquisition month) at which the new customers' cumulative gross profit per customer reaches CAC; null when not reached or CAC is null.</summary>
     /// <example>4</example>
     public int? PaybackMonths { get; init; }
 
