@@ -275,4 +275,25 @@ public sealed class PortfolioDefinitionTests
         Assert.Equal(["good", "acceptable", "poor"], new int?[] { 12, 18, 19 }.Select(m => saas.Payback(m, 24)));
         Assert.Equal("acceptable", HealthBands.Retail.Payback(9, 24));
     }
+
+    [Fact]
+    public void B2b_bands_allow_18_months_good_and_24_acceptable()
+    {
+        var b2b = HealthBands.B2B;
+
+        // The CLV:CAC bands are those of every model: < 1 / 1–3 / 3–5 / > 5.
+        Assert.Equal(["losing", "weak", "healthy", "healthy", "underInvesting"], new decimal?[] { 0.99m, 1m, 3m, 5m, 5.01m }.Select(b2b.ClvToCac));
+        Assert.Equal(["good", "acceptable", "acceptable", "poor"], new int?[] { 18, 19, 24, 25 }.Select(m => b2b.Payback(m, 36)));
+    }
+
+    [Fact]
+    public void A_payback_not_reached_is_unknown_up_to_the_acceptable_months_and_poor_past_them()
+    {
+        // SaaS accepts 18 months: 18 observed months without payback may still pay back in an acceptable time, 19 cannot.
+        Assert.Null(HealthBands.Saas.Payback(null, 18));
+        Assert.Equal("poor", HealthBands.Saas.Payback(null, 19));
+        // B2B accepts 24.
+        Assert.Null(HealthBands.B2B.Payback(null, 24));
+        Assert.Equal("poor", HealthBands.B2B.Payback(null, 25));
+    }
 }
