@@ -198,6 +198,20 @@ public sealed class PortfolioDefinitionTests
     }
 
     [Fact]
+    public void Customers_without_acquisition_or_transactions_anywhere_form_the_unknown_cohort()
+    {
+        // Two CRM profiles with neither acquiredAt nor a transaction: the portfolio has no first day.
+        var portfolio = new PortfolioBuilder().Customer(1, "ads").Customer(2, "web");
+        var states = portfolio.States("1997-01-31");
+
+        var segments = SegmentReport.Compute(states, Grouping.ByCohort(states.Facts, CalendarPeriod.Month), new SegmentQuery(null, D("1997-01-31"), CalendarPeriod.Month), Settings);
+        var series = TimeSeriesReport.Compute(states, Grouping.ByCohort(states.Facts, CalendarPeriod.Month), TimeSeriesMetric.ActiveCustomers, CalendarPeriod.Month, D("1997-01-01"), D("1997-01-31"), Settings);
+
+        Assert.Equal([("unknown", 2)], segments.Select(s => (s.Key, s.Customers)));
+        Assert.Equal([0m], series.Single(s => s.Key == "unknown").Points.Select(p => p.Value));
+    }
+
+    [Fact]
     public void Median_is_the_mean_of_the_two_middle_values_per_segment()
     {
         // ads: 10, 20, 30, 40 -> (20 + 30) / 2 = 25; web: 5, 7, 100 -> 7.
