@@ -198,6 +198,22 @@ public sealed class PortfolioDefinitionTests
     }
 
     [Fact]
+    public void Revenue_shares_leave_0_1_when_a_segment_has_negative_net_revenue_but_still_add_up_to_1()
+    {
+        // Customer 1 (ads) buys 100. Customer 2 (web) buys 50 and returns 100 the next day: net −50.
+        // Total net 100 − 50 = 50: ads 100 / 50 = 2, web −50 / 50 = −1.
+        var portfolio = new PortfolioBuilder()
+            .Customer(1, "ads", ("1997-01-05", 100m))
+            .Customer(2, "web", ("1997-01-06", 50m)).Day(2, "1997-01-07", 0m, refunds: 100m);
+        var states = portfolio.States("1997-01-31");
+
+        var segments = SegmentReport.Compute(states, Grouping.ByChannel(states.Facts), new SegmentQuery(null, D("1997-01-31"), CalendarPeriod.Month), Settings);
+
+        Assert.Equal(2m, segments.Single(s => s.Key == "ads").RevenueShare);
+        Assert.Equal(-1m, segments.Single(s => s.Key == "web").RevenueShare);
+    }
+
+    [Fact]
     public void Customers_without_acquisition_or_transactions_anywhere_form_the_unknown_cohort()
     {
         // Two CRM profiles with neither acquiredAt nor a transaction: the portfolio has no first day.
