@@ -38,7 +38,8 @@ public sealed record Grouping(string By, IReadOnlyList<string> Names, int[] Grou
         ArgumentNullException.ThrowIfNull(facts);
         if (facts.FirstDay is not { } first)
         {
-            return new("cohort", [], new int[facts.Count]);
+            // No acquisition and no transaction anywhere: every customer's cohort is unknown.
+            return new("cohort", [Unknown], new int[facts.Count]);
         }
 
         // One label per period, looked up by table rather than formatted per customer.

@@ -30,7 +30,7 @@ public sealed class SegmentsResponse
     public required List<SegmentResponse> Segments { get; init; }
 }
 
-/// <summary>One segment's figures. Rates lie in [0, 1]; money is in the reporting currency.</summary>
+/// <summary>One segment's figures. Rates lie in [0, 1] (revenue share is a share, not a rate); money is in the reporting currency.</summary>
 public sealed class SegmentResponse
 {
     /// <summary>The segment key: the channel (<c>unattributed</c> for none), country, cohort, RFM segment, CLV tier or attribute value (<c>unknown</c> for none).</summary>
@@ -90,7 +90,7 @@ public sealed class SegmentResponse
     /// <summary>Σ predicted CLV over the segment; null without a run.</summary>
     public decimal? PredictedCustomerEquity { get; init; }
 
-    /// <summary>The segment's share of all net revenue; null when there is none.</summary>
+    /// <summary>The segment's share of all net revenue; null when there is none. Below 0 (and others above 1) when refunds make a segment's net revenue negative.</summary>
     /// <example>0.217</example>
     public decimal? RevenueShare { get; init; }
 

@@ -198,6 +198,36 @@ public sealed class PortfolioDefinitionTests
     }
 
     [Fact]
+    public void Revenue_shares_leave_0_1_when_a_segment_has_negative_net_revenue_but_still_add_up_to_1()
+    {
+        // Customer 1 (ads) buys 100. Customer 2 (web) buys 50 and returns 100 the next day: net −50.
+        // Total net 100 − 50 = 50: ads 100 / 50 = 2, web −50 / 50 = −1.
+        var portfolio = new PortfolioBuilder()
+            .Customer(1, "ads", ("1997-01-05", 100m))
+            .Customer(2, "web", ("1997-01-06", 50m)).Day(2, "1997-01-07", 0m, refunds: 100m);
+        var states = portfolio.States("1997-01-31");
+
+        var segments = SegmentReport.Compute(states, Grouping.ByChannel(states.Facts), new SegmentQuery(null, D("1997-01-31"), CalendarPeriod.Month), Settings);
+
+        Assert.Equal(2m, segments.Single(s => s.Key == "ads").RevenueShare);
+        Assert.Equal(-1m, segments.Single(s => s.Key == "web").RevenueShare);
+    }
+
+    [Fact]
+    public void Customers_without_acquisition_or_transactions_anywhere_form_the_unknown_cohort()
+    {
+        // Two CRM profiles with neither acquiredAt nor a transaction: the portfolio has no first day.
+        var portfolio = new PortfolioBuilder().Customer(1, "ads").Customer(2, "web");
+        var states = portfolio.States("1997-01-31");
+
+        var segments = SegmentReport.Compute(states, Grouping.ByCohort(states.Facts, CalendarPeriod.Month), new SegmentQuery(null, D("1997-01-31"), CalendarPeriod.Month), Settings);
+        var series = TimeSeriesReport.Compute(states, Grouping.ByCohort(states.Facts, CalendarPeriod.Month), TimeSeriesMetric.ActiveCustomers, CalendarPeriod.Month, D("1997-01-01"), D("1997-01-31"), Settings);
+
+        Assert.Equal([("unknown", 2)], segments.Select(s => (s.Key, s.Customers)));
+        Assert.Equal([0m], series.Single(s => s.Key == "unknown").Points.Select(p => p.Value));
+    }
+
+    [Fact]
     public void Median_is_the_mean_of_the_two_middle_values_per_segment()
     {
         // ads: 10, 20, 30, 40 -> (20 + 30) / 2 = 25; web: 5, 7, 100 -> 7.
@@ -274,5 +304,26 @@ public sealed class PortfolioDefinitionTests
         Assert.Equal(["losing", "weak", "healthy", "healthy", "underInvesting"], new decimal?[] { 0.5m, 2m, 3m, 5m, 5.1m }.Select(saas.ClvToCac));
         Assert.Equal(["good", "acceptable", "poor"], new int?[] { 12, 18, 19 }.Select(m => saas.Payback(m, 24)));
         Assert.Equal("acceptable", HealthBands.Retail.Payback(9, 24));
+    }
+
+    [Fact]
+    public void B2b_bands_allow_18_months_good_and_24_acceptable()
+    {
+        var b2b = HealthBands.B2B;
+
+        // The CLV:CAC bands are those of every model: < 1 / 1–3 / 3–5 / > 5.
+        Assert.Equal(["losing", "weak", "healthy", "healthy", "underInvesting"], new decimal?[] { 0.99m, 1m, 3m, 5m, 5.01m }.Select(b2b.ClvToCac));
+        Assert.Equal(["good", "acceptable", "acceptable", "poor"], new int?[] { 18, 19, 24, 25 }.Select(m => b2b.Payback(m, 36)));
+    }
+
+    [Fact]
+    public void A_payback_not_reached_is_unknown_up_to_the_acceptable_months_and_poor_past_them()
+    {
+        // SaaS accepts 18 months: 18 observed months without payback may still pay back in an acceptable time, 19 cannot.
+        Assert.Null(HealthBands.Saas.Payback(null, 18));
+        Assert.Equal("poor", HealthBands.Saas.Payback(null, 19));
+        // B2B accepts 24.
+        Assert.Null(HealthBands.B2B.Payback(null, 24));
+        Assert.Equal("poor", HealthBands.B2B.Payback(null, 25));
     }
 }

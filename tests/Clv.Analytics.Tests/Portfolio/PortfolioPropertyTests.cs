@@ -4,91 +4,251 @@ using CsCheck;
 
 namespace Clv.Analytics.Tests.Portfolio;
 
-/// <summary>Invariants of the portfolio analytics over random portfolios (CsCheck).</summary>
+/// <summary>
+/// Invariants of the portfolio analytics over random portfolios (CsCheck). The oracles work from
+/// the generated transactions with the definitions of docs/metrics.md, not from the facts or the
+/// production helpers.
+/// </summary>
 public sealed class PortfolioPropertyTests
 {
-    private static readonly PortfolioSettings Settings = new() { ChurnWindowDays = 60 };
+    private const int Window = 60;
+    private static readonly PortfolioSettings Settings = new() { ChurnWindowDays = Window };
     private static readonly DateOnly Start = new(1997, 1, 1);
+    private static readonly CalendarPeriod[] Periods = [CalendarPeriod.Month, CalendarPeriod.Quarter, CalendarPeriod.Year];
 
-    // A random portfolio: up to 40 customers over two years, some with an explicit acquisition
-    // day, purchases with refunds no larger than the day's purchases, costs on some, spend on two
-    // channels, and a model run on half of the cases.
-    private static readonly Gen<(PortfolioFacts Facts, DateOnly AsOf)> Portfolios =
+    /// <summary>A generated transaction: a purchase, or a refund (a positive amount taken back).</summary>
+    private sealed record RawTransaction(DateOnly Day, bool Refund, decimal Amount, decimal? Cost);
+
+    /// <summary>A generated customer: acquisition day (null: unknown), profile and transactions.</summary>
+    private sealed record RawCustomer(
+        long Id, DateOnly? Acquired, string? Channel, string? Country, string? Plan, List<RawTransaction> Transactions, decimal? PredictedClv, double Alive)
+    {
+        private readonly DateOnly[] _purchaseDays = [.. Transactions.Where(t => !t.Refund).Select(t => t.Day).Distinct().Order()];
+
+        public IEnumerable<DateOnly> PurchaseDays(DateOnly last) => _purchaseDays.TakeWhile(d => d <= last);
+
+        public decimal Net(DateOnly last) => Transactions.Where(t => t.Day <= last).Sum(t => t.Refund ? -t.Amount : t.Amount);
+    }
+
+    private sealed record Portfolio(PortfolioFacts Facts, DateOnly AsOf, List<RawCustomer> Customers);
+
+    // Up to 40 customers over two years, each with up to 8 purchases (zero-value ones too), some
+    // refunded in part, in full or beyond the amount, on the day or up to 90 days later (perhaps
+    // after the as-of date); an explicit acquisition day on or before the first purchase, or the
+    // first purchase, or none for a customer without transactions; channels, countries and a plan
+    // attribute with gaps; costs on some purchases; spend on two channels; a run on half the cases.
+    private static readonly Gen<Portfolio> Portfolios =
         Gen.Select(
-            Gen.Select(Gen.Int[0, 3], Gen.Int[0, 2], Gen.Bool, Gen.Select(Gen.Int[0, 700], Gen.Int[0, 500], Gen.Int[0, 100], Gen.Bool).Array[0, 8]).Array[1, 40],
+            Gen.Select(
+                Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 2], Gen.Int[0, 2], Gen.Int[0, 700],
+                Gen.Select(Gen.Int[0, 700], Gen.Int[0, 500], Gen.Int[-100, 200], Gen.Int[-30, 90], Gen.Bool).Array[0, 8]).Array[1, 40],
             Gen.Int[0, 730],
             Gen.Bool)
-        .Select((customers, asOf, withRun) =>
+        .Select((generated, asOf, withRun) =>
         {
-            var builder = new PortfolioBuilder();
             string?[] channels = ["ads", "web", "referral", null];
             string?[] countries = ["DE", "US", null];
-            for (var id = 0; id < customers.Length; id++)
+            string?[] plans = ["gold", "basic", null];
+            var customers = new List<RawCustomer>();
+            for (var i = 0; i < generated.Length; i++)
             {
-                var (channel, country, explicitAcquisition, days) = customers[id];
-                var firstDay = days.Length == 0 ? 0 : days.Min(d => d.Item1);
-                string? acquired = explicitAcquisition || days.Length == 0 ? Start.AddDays(firstDay / 2).ToString("O", null) : null;
-                builder.Customer(id + 1, channels[channel], countries[country], acquired);
-                foreach (var (day, amount, refundShare, withCost) in days)
+                var (channel, country, plan, acquisitionMode, acquisitionDay, purchases) = generated[i];
+                var transactions = new List<RawTransaction>();
+                foreach (var (day, amount, refundShare, refundLag, withCost) in purchases)
                 {
-                    var refunds = amount * refundShare / 100m;
-                    builder.Day(id + 1, Start.AddDays(day).ToString("O", null), amount, refunds, withCost ? amount / 2m : null);
+                    transactions.Add(new RawTransaction(Start.AddDays(day), false, amount, withCost ? amount / 2m : null));
+                    if (refundShare > 0 && amount > 0)
+                    {
+                        transactions.Add(new RawTransaction(Start.AddDays(day + Math.Max(0, refundLag)), true, amount * refundShare / 100m, null));
+                    }
                 }
 
-                if (withRun && days.Length > 0)
+                var first = transactions.Count == 0 ? (DateOnly?)null : transactions.Min(t => t.Day);
+                DateOnly? acquired = acquisitionMode switch
                 {
-                    builder.Prediction(id + 1, days.Length * 10m, (id % 10) / 10.0);
-                }
+                    0 => Start.AddDays(Math.Min(acquisitionDay, first is { } f ? f.DayNumber - Start.DayNumber : int.MaxValue)),
+                    _ when first is not null => first,
+                    1 => Start.AddDays(acquisitionDay),
+                    _ => null,
+                };
+                var predicted = withRun && transactions.Count > 0 ? purchases.Length * 10.1234m : (decimal?)null;
+                customers.Add(new RawCustomer(i + 1, acquired, channels[channel], countries[country], plans[plan], transactions, predicted, i % 10 / 10.0));
             }
 
-            builder.Spend("ads", "1997-01-01", "1997-06-30", 1_000m).Spend("web", "1997-03-15", "1998-02-14", 2_000m);
-            return (builder.Build(), Start.AddDays(asOf));
+            return new Portfolio(Build(customers), Start.AddDays(asOf), customers);
         });
 
-    private static IEnumerable<Grouping> Groupings(CustomerStates states) =>
-    [
-        Grouping.All(states.Facts), Grouping.ByChannel(states.Facts), Grouping.ByCountry(states.Facts),
-        Grouping.ByCohort(states.Facts, CalendarPeriod.Month), Grouping.ByRfmSegment(states), Grouping.ByClvTier(states),
-    ];
+    private static PortfolioFacts Build(List<RawCustomer> customers)
+    {
+        var builder = new PortfolioBuilder();
+        foreach (var c in customers)
+        {
+            builder.Customer(c.Id, c.Channel, c.Country, c.Acquired?.ToString("O", null));
+            foreach (var t in c.Transactions)
+            {
+                _ = t.Refund ? builder.Day(c.Id, t.Day.ToString("O", null), 0m, t.Amount) : builder.Day(c.Id, t.Day.ToString("O", null), t.Amount, 0m, t.Cost);
+            }
+
+            if (c.PredictedClv is { } clv)
+            {
+                builder.Prediction(c.Id, clv, c.Alive);
+            }
+        }
+
+        return builder.Spend("ads", "1997-01-01", "1997-06-30", 1_000m).Spend("web", "1997-03-15", "1998-02-14", 2_000m).Build();
+    }
+
+    // --- The oracle: docs/metrics.md read literally over the generated transactions. ---
+
+    // Customers acquired by D: acquisition day on or before it, or unknown.
+    private static List<RawCustomer> Included(Portfolio p) => [.. p.Customers.Where(c => c.Acquired is null || c.Acquired <= p.AsOf)];
+
+    private static bool ActiveIn(RawCustomer c, DateOnly first, DateOnly last) => c.PurchaseDays(last).Any(d => d >= first);
+
+    // Churned at X: acquired by X, and X − L ≥ the window, L the last purchase day on or before X or else the acquisition day.
+    private static bool ChurnedAt(RawCustomer c, DateOnly x)
+    {
+        if (c.Acquired is not { } acquired || acquired > x)
+        {
+            return false;
+        }
+
+        var last = c.PurchaseDays(x).LastOrDefault(acquired);
+        return x.DayNumber - last.DayNumber >= Window;
+    }
+
+    // Customer churn of [first, last]: (became churned in it, not churned at its start and acquired before it).
+    private static (int Churned, int AtRisk) Churn(IEnumerable<RawCustomer> customers, DateOnly first, DateOnly last)
+    {
+        var eve = first.AddDays(-1);
+        var atRisk = customers.Where(c => c.Acquired <= eve && !ChurnedAt(c, eve)).ToList();
+        var churned = atRisk.Count(c => Enumerable.Range(0, last.DayNumber - first.DayNumber + 1).Any(k => ChurnedAt(c, first.AddDays(k))));
+        return (churned, atRisk.Count);
+    }
+
+    private static DateOnly PeriodStart(DateOnly day, CalendarPeriod period) => period switch
+    {
+        CalendarPeriod.Year => new DateOnly(day.Year, 1, 1),
+        CalendarPeriod.Quarter => new DateOnly(day.Year, ((day.Month - 1) / 3 * 3) + 1, 1),
+        _ => new DateOnly(day.Year, day.Month, 1),
+    };
+
+    private static DateOnly PeriodEnd(DateOnly start, CalendarPeriod period) =>
+        start.AddMonths(period switch { CalendarPeriod.Year => 12, CalendarPeriod.Quarter => 3, _ => 1 }).AddDays(-1);
+
+    private static string PeriodLabel(DateOnly day, CalendarPeriod period) => period switch
+    {
+        CalendarPeriod.Year => $"{day.Year}",
+        CalendarPeriod.Quarter => $"{day.Year}-Q{((day.Month - 1) / 3) + 1}",
+        _ => $"{day.Year}-{day.Month:D2}",
+    };
+
+    private static decimal? Rounded(int part, int whole) => whole == 0 ? null : Math.Round((decimal)part / whole, 4, MidpointRounding.AwayFromZero);
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
+
+    // Every grouping, with the key the oracle expects for each generated customer (null: not checked per key).
+    private static IEnumerable<(Grouping Grouping, Func<RawCustomer, string>? Key)> Groupings(Portfolio p, CustomerStates states)
+    {
+        var plans = p.Customers.ToDictionary(c => c.Id, c => c.Plan);
+        yield return (Grouping.All(p.Facts), _ => "all");
+        yield return (Grouping.ByChannel(p.Facts), c => c.Channel ?? "unattributed");
+        yield return (Grouping.ByCountry(p.Facts), c => c.Country ?? "unknown");
+        yield return (Grouping.ByAttribute("plan", Array.ConvertAll(p.Facts.CustomerIds, id => plans[id])), c => c.Plan ?? "unknown");
+        foreach (var period in Periods)
+        {
+            yield return (Grouping.ByCohort(p.Facts, period), c => c.Acquired is { } a ? PeriodLabel(a, period) : "unknown");
+        }
+
+        yield return (Grouping.ByRfmSegment(states), null);
+        yield return (Grouping.ByClvTier(states), null);
+    }
 
     [Fact]
-    public void Segment_counts_and_equity_add_up_to_the_total_for_every_grouping_and_every_rate_lies_in_0_1()
+    public void Every_grouping_partitions_the_customers_their_equity_and_predicted_equity()
     {
         Portfolios.Sample(p =>
         {
             var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
-            var included = states.Included.Count(x => x);
-            var equity = Enumerable.Range(0, p.Facts.Count).Where(i => states.Included[i]).Sum(i => states.NetRevenue[i]);
-            foreach (var grouping in Groupings(states))
+            var included = Included(p);
+            var hasRun = p.Customers.Any(c => c.PredictedClv is not null);
+            foreach (var (grouping, key) in Groupings(p, states))
             {
                 var segments = SegmentReport.Compute(states, grouping, new SegmentQuery(null, p.AsOf, CalendarPeriod.Month), Settings);
-                Assert.Equal(included, segments.Sum(s => s.Customers));
-                Assert.Equal(equity, segments.Sum(s => s.CustomerEquity));
-                foreach (var s in segments)
+
+                Assert.Equal(included.Count, segments.Sum(s => s.Customers));
+                Assert.Equal(included.Sum(c => c.Net(p.AsOf)), segments.Sum(s => s.CustomerEquity));
+                if (hasRun)
                 {
-                    foreach (var rate in new[] { s.RepeatPurchaseRate, s.RetentionRate, s.ChurnRate, s.PeriodChurnRate, (double?)s.RevenueShare })
-                    {
-                        Assert.True(rate is null or >= 0 and <= 1, $"{grouping.By} {s.Key}: rate {rate}");
-                    }
+                    Assert.Equal(included.Sum(c => c.PredictedClv ?? 0m), segments.Sum(s => s.PredictedCustomerEquity!.Value));
+                    Assert.Equal(included.Count(c => c.PredictedClv is not null && c.Alive < Settings.AliveThreshold), segments.Sum(s => s.ModelChurnedCustomers!.Value));
+                }
+                else
+                {
+                    Assert.All(segments, s => Assert.True(s.PredictedCustomerEquity is null && s.ModelChurnedCustomers is null));
+                }
+
+                if (key is not null)
+                {
+                    var expected = included.GroupBy(key).ToDictionary(g => g.Key, g => (g.Count(), g.Sum(c => c.Net(p.AsOf))));
+                    Assert.Equal(expected, segments.ToDictionary(s => s.Key, s => (s.Customers, s.CustomerEquity)));
                 }
             }
         }, iter: 300);
     }
 
     [Fact]
-    public void Time_series_rates_lie_in_0_1_and_active_customers_match_the_segments_of_each_month()
+    public void Every_rate_lies_in_0_1_and_revenue_shares_add_up_to_1_even_with_refunds_beyond_purchases()
     {
         Portfolios.Sample(p =>
         {
             var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
-            foreach (var metric in new[] { TimeSeriesMetric.ChurnRate, TimeSeriesMetric.RetentionRate })
+            var totalNet = Included(p).Sum(c => c.Net(p.AsOf));
+            foreach (var period in Periods)
             {
-                var series = TimeSeriesReport.Compute(states, Grouping.ByChannel(p.Facts), metric, CalendarPeriod.Month, Start, p.AsOf, Settings);
-                Assert.All(series.SelectMany(s => s.Points), point => Assert.True(point.Value is null or >= 0 and <= 1));
-            }
+                foreach (var (grouping, _) in Groupings(p, states))
+                {
+                    var segments = SegmentReport.Compute(states, grouping, new SegmentQuery(null, p.AsOf, period), Settings);
+                    foreach (var s in segments)
+                    {
+                        foreach (var rate in new[] { s.RepeatPurchaseRate, s.RetentionRate, s.ChurnRate, s.PeriodChurnRate })
+                        {
+                            Assert.True(rate is null or >= 0 and <= 1, $"{grouping.By} {s.Key}: rate {rate}");
+                        }
+                    }
 
+                    if (totalNet == 0)
+                    {
+                        Assert.All(segments, s => Assert.Null(s.RevenueShare));
+                        continue;
+                    }
+
+                    // Each share is rounded to 6 decimals: the sum is 1 within half a millionth per segment.
+                    Assert.InRange(segments.Sum(s => s.RevenueShare!.Value), 1 - (segments.Count * 0.0000005m), 1 + (segments.Count * 0.0000005m));
+                    if (segments.All(s => s.CustomerEquity >= 0))
+                    {
+                        // Shares leave [0, 1] only when some segment's net revenue is negative (docs/metrics.md).
+                        Assert.All(segments, s => Assert.InRange(s.RevenueShare!.Value, 0m, 1m));
+                    }
+                }
+
+                foreach (var metric in new[] { TimeSeriesMetric.ChurnRate, TimeSeriesMetric.RetentionRate })
+                {
+                    var series = TimeSeriesReport.Compute(states, Grouping.ByChannel(p.Facts), metric, period, Start, p.AsOf, Settings);
+                    Assert.All(series.SelectMany(s => s.Points), point => Assert.True(point.Value is null or >= 0 and <= 1));
+                }
+            }
+        }, iter: 200);
+    }
+
+    [Fact]
+    public void New_customers_of_the_periods_add_up_to_those_acquired_since_the_first()
+    {
+        Portfolios.Sample(p =>
+        {
+            var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
             var newCustomers = TimeSeriesReport.Compute(states, Grouping.All(p.Facts), TimeSeriesMetric.NewCustomers, CalendarPeriod.Month, Start, p.AsOf, Settings).Single();
-            var acquiredSinceStart = Enumerable.Range(0, p.Facts.Count).Count(i => states.Included[i] && p.Facts.AcquiredDay[i] >= Start.DayNumber);
+            var acquiredSinceStart = p.Customers.Count(c => c.Acquired >= Start && c.Acquired <= p.AsOf);
             Assert.Equal(acquiredSinceStart, newCustomers.Points.Sum(x => x.Value ?? 0));
         }, iter: 200);
     }
@@ -102,10 +262,9 @@ public sealed class PortfolioPropertyTests
             var rows = CohortReport.Compute(states, CalendarPeriod.Month, DateOnly.MinValue, p.AsOf, null, onOrAfter: false);
             foreach (var row in rows)
             {
-                var members = Enumerable.Range(0, p.Facts.Count).Where(i => states.Included[i] && p.Facts.AcquiredDay[i] != PortfolioFacts.NoDay
-                    && CalendarPeriods.Start(DateOnly.FromDayNumber(p.Facts.AcquiredDay[i]), CalendarPeriod.Month) == row.Cohort).ToList();
-                var allBoughtInMonth0 = members.All(i => states.FirstPurchase[i] != PortfolioFacts.NoDay
-                    && CalendarPeriods.Start(DateOnly.FromDayNumber(states.FirstPurchase[i]), CalendarPeriod.Month) == row.Cohort);
+                var members = Included(p).Where(c => c.Acquired is { } a && PeriodStart(a, CalendarPeriod.Month) == row.Cohort).ToList();
+                var monthEnd = PeriodEnd(row.Cohort, CalendarPeriod.Month);
+                var allBoughtInMonth0 = members.All(c => ActiveIn(c, row.Cohort, monthEnd < p.AsOf ? monthEnd : p.AsOf));
                 Assert.Equal(members.Count, row.Size);
                 if (allBoughtInMonth0)
                 {
@@ -118,37 +277,67 @@ public sealed class PortfolioPropertyTests
     }
 
     [Fact]
-    public void Time_series_churn_retention_and_activity_equal_the_per_period_definitions()
+    public void Time_series_churn_retention_and_activity_equal_the_definitions_for_every_period_kind()
     {
         // The series are computed in one pass over alive spells; the oracle asks each customer
-        // about each month with the definitions themselves.
+        // about each day of each period with the definitions themselves.
         Portfolios.Sample(p =>
         {
             var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
-            var facts = p.Facts;
+            var customers = Included(p);
             var from = new DateOnly(1996, 12, 1);
-            var churned = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ChurnedCustomers, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
-            var churnRate = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ChurnRate, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
-            var retention = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.RetentionRate, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
-            var active = TimeSeriesReport.Compute(states, Grouping.All(facts), TimeSeriesMetric.ActiveCustomers, CalendarPeriod.Month, from, p.AsOf, Settings).Single();
-            var customers = Enumerable.Range(0, facts.Count).Where(i => states.Included[i]).ToList();
-            for (var k = 0; k < churned.Points.Count; k++)
+            foreach (var period in Periods)
             {
-                var first = churned.Points[k].Start.DayNumber;
-                var last = Math.Min(churned.Points[k].End.DayNumber, p.AsOf.DayNumber);
-                var outcomes = customers.Select(i => CustomerActivity.ChurnIn(facts, i, first, last, Settings.ChurnWindowDays)).ToList();
-                var atRisk = outcomes.Count(o => o != ChurnOutcome.NotAtRisk);
-                var gone = outcomes.Count(o => o == ChurnOutcome.Churned);
-                var previousFirst = churned.Points[k].Start.AddMonths(-1).DayNumber;
-                var before = customers.Where(i => CustomerActivity.PurchasedIn(facts, i, previousFirst, first - 1)).ToList();
-                var now = customers.Count(i => CustomerActivity.PurchasedIn(facts, i, first, last));
+                TimeSeries Series(TimeSeriesMetric metric) =>
+                    TimeSeriesReport.Compute(states, Grouping.All(p.Facts), metric, period, from, p.AsOf, Settings).Single();
+                var churned = Series(TimeSeriesMetric.ChurnedCustomers);
+                var churnRate = Series(TimeSeriesMetric.ChurnRate);
+                var retention = Series(TimeSeriesMetric.RetentionRate);
+                var active = Series(TimeSeriesMetric.ActiveCustomers);
+                for (var k = 0; k < churned.Points.Count; k++)
+                {
+                    var first = churned.Points[k].Start;
+                    var last = churned.Points[k].End < p.AsOf ? churned.Points[k].End : p.AsOf;
+                    var previous = PeriodStart(first.AddDays(-1), period);
+                    var (gone, atRisk) = Churn(customers, first, last);
+                    var before = customers.Where(c => ActiveIn(c, previous, first.AddDays(-1))).ToList();
 
-                Assert.Equal(gone, churned.Points[k].Value);
-                Assert.Equal(atRisk == 0 ? null : Math.Round((decimal)gone / atRisk, 4, MidpointRounding.AwayFromZero), churnRate.Points[k].Value);
-                Assert.Equal(now, active.Points[k].Value);
-                var retained = before.Count(i => CustomerActivity.PurchasedIn(facts, i, first, last));
-                Assert.Equal(before.Count == 0 ? null : Math.Round((decimal)retained / before.Count, 4, MidpointRounding.AwayFromZero), retention.Points[k].Value);
+                    Assert.Equal(PeriodStart(first, period), first);
+                    Assert.Equal(gone, churned.Points[k].Value);
+                    Assert.Equal(Rounded(gone, atRisk), churnRate.Points[k].Value);
+                    Assert.Equal(customers.Count(c => ActiveIn(c, first, last)), active.Points[k].Value);
+                    Assert.Equal(Rounded(before.Count(c => ActiveIn(c, first, last)), before.Count), retention.Points[k].Value);
+                }
             }
-        }, iter: 200);
+        }, iter: 100);
+    }
+
+    [Fact]
+    public void Segment_churn_retention_and_activity_equal_the_definitions_for_the_last_complete_period()
+    {
+        Portfolios.Sample(p =>
+        {
+            var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
+            var customers = Included(p);
+            foreach (var period in Periods)
+            {
+                // Without a customer acquired by D there is no segment at all.
+                var all = SegmentReport.Compute(states, Grouping.All(p.Facts), new SegmentQuery(null, p.AsOf, period), Settings).SingleOrDefault()
+                    ?? new SegmentFigures { Key = "all" };
+                // The last complete period on or before D: D's own when D is its last day, else the one before.
+                var current = PeriodStart(p.AsOf, period);
+                var first = PeriodEnd(current, period) == p.AsOf ? current : PeriodStart(current.AddDays(-1), period);
+                var last = PeriodEnd(first, period);
+                var previous = PeriodStart(first.AddDays(-1), period);
+                var before = customers.Where(c => ActiveIn(c, previous, first.AddDays(-1))).ToList();
+                var (gone, atRisk) = Churn(customers, first, last);
+
+                Assert.Equal(customers.Count(c => ActiveIn(c, first, last)), all.ActiveCustomers);
+                Assert.Equal(Rate(before.Count(c => ActiveIn(c, first, last)), before.Count), all.RetentionRate);
+                Assert.Equal(Rate(gone, atRisk), all.ChurnRate);
+                Assert.Equal(customers.Count(c => ChurnedAt(c, p.AsOf)), all.ChurnedCustomers);
+                Assert.Equal(customers.Count(c => c.PurchaseDays(p.AsOf).Count() >= 2), all.RepeatCustomers);
+            }
+        }, iter: 150);
     }
 }

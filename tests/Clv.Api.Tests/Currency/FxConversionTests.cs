@@ -70,6 +70,45 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task Foreign_spend_without_a_rate_recent_enough_is_rejected_naming_the_currency_and_the_day()
+    {
+        // EUR from 2024-03-20: its latest rate is 10 days old (8 if another test posted 2024-03-12). GBP has no rate at all.
+        var body = await (await _client.PostSpendAsync(
+            new { channel = "fx-late", periodStart = "2024-03-20", periodEnd = "2024-03-31", amount = 100m, currency = "EUR" },
+            new { channel = "fx-gbp", periodStart = "2024-03-05", periodEnd = "2024-03-31", amount = 100m, currency = "GBP" })).JsonAsync();
+
+        Assert.Equal(2, body.Long("rejected"));
+        Assert.Equal(0, body.Long("created"));
+        var errors = body.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal([0, 1], errors.Select(e => e.GetProperty("index").GetInt32()));
+        Assert.All(errors, e => Assert.Equal("currency", e.GetProperty("field").GetString()));
+        Assert.Contains("EUR", errors[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2024-03-20", errors[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("GBP", errors[1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2024-03-05", errors[1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM acquisition_spend WHERE channel IN ('fx-late', 'fx-gbp')"));
+    }
+
+    [Fact]
+    public async Task Foreign_spend_converts_at_the_rate_of_its_first_day_not_a_later_one_inside_the_period()
+    {
+        // 2024-03-05..03-20 holds the 03-10 rate 1.10, but its first day takes 03-01's 1.08: 500 EUR × 1.08 = 540 USD.
+        var body = await (await _client.PostSpendAsync(
+            new { channel = "fx-first-day", periodStart = "2024-03-05", periodEnd = "2024-03-20", amount = 500m, currency = "EUR" })).JsonAsync();
+
+        Assert.Equal(1, body.Long("created"));
+        Assert.Equal(540m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'fx-first-day'"));
+        Assert.Equal("USD 500.0000 EUR 1.0800000000", await api.ScalarAsync<string>(
+            "SELECT currency || ' ' || original_amount || ' ' || original_currency || ' ' || fx_rate FROM acquisition_spend WHERE channel = 'fx-first-day'"));
+        // CAC reads the converted amount: 540 over the channel's one customer acquired in March.
+        (await _client.PostCustomersAsync(new { externalId = "fx-cust-first-day", acquiredAt = "2024-03-06T12:00:00Z", acquisitionChannel = "fx-first-day" }))
+            .EnsureSuccessStatusCode();
+        var segments = await (await _client.GetAsync("/api/v1/segments?asOf=2024-03-31&from=2024-03-01")).JsonAsync();
+        var channel = segments.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "fx-first-day");
+        Assert.Equal(540m, channel.Dec("cac"));
+    }
+
+    [Fact]
     public async Task Invalid_rates_are_rejected_by_index()
     {
         var body = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new

@@ -15,6 +15,12 @@ internal static class HttpAssertions
     public static Task<HttpResponseMessage> PostTransactionsAsync(this HttpClient client, params object[] items) =>
         client.PostAsJsonAsync("/api/v1/transactions", new { transactions = items });
 
+    public static Task<HttpResponseMessage> PostCustomersAsync(this HttpClient client, params object[] customers) =>
+        client.PostAsJsonAsync("/api/v1/customers", new { customers });
+
+    public static Task<HttpResponseMessage> PostSpendAsync(this HttpClient client, params object[] spend) =>
+        client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend });
+
     public static Task<HttpResponseMessage> PostCsvAsync(this HttpClient client, string csv, string query = "") =>
         client.PostAsync("/api/v1/transactions/import" + query, new StringContent(csv, new UTF8Encoding(false), "text/csv"));
 

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.ModelRuns;
+
+namespace Clv.Api.Tests.Portfolio;
+
+/// <summary>
+/// Model-based churn over the API: the CDNOW sample, a BG/NBD run as of 1998-06-30, and
+/// <c>Clv:AliveThreshold</c> set to 0.7. The oracle is the P(alive) of every customer read back
+/// from the customer export.
+/// </summary>
+public sealed class ModelChurnTests(ModelChurnTests.CdnowApi cdnow) : IClassFixture<ModelChurnTests.CdnowApi>
+{
+    private const double Threshold = 0.7;
+    private readonly HttpClient _client = cdnow.Factory.Client();
+
+    public sealed class CdnowApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:AliveThreshold", "0.7");
+
+        public async Task InitializeAsync()
+        {
+            await Factory.InitializeAsync();
+            var client = Factory.Client();
+            (await client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
+            var run = await ModelRunTests.StartAndWaitAsync(client, new { asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" } });
+            Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        }
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    // Every customer's external id and P(alive), from the CSV export.
+    private async Task<Dictionary<string, double>> AliveAsync()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/customers");
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var lines = (await (await _client.SendAsync(request)).Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].TrimEnd('\r').Split(',');
+        var id = Array.IndexOf(header, "externalId");
+        var alive = Array.IndexOf(header, "predicted.probabilityAlive");
+        Assert.True(id >= 0 && alive > 0, lines[0]);
+        return lines.Skip(1).Select(l => l.TrimEnd('\r').Split(','))
+            .ToDictionary(f => f[id], f => double.Parse(f[alive], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task The_summary_and_segments_count_the_customers_whose_p_alive_is_below_the_configured_threshold()
+    {
+        var alive = await AliveAsync();
+        var expected = alive.Values.Count(p => p < Threshold);
+
+        var summary = await (await _client.GetAsync("/api/v1/metrics/summary")).JsonAsync();
+        var segments = (await (await _client.GetAsync("/api/v1/segments?by=rfmSegment")).JsonAsync()).GetProperty("segments").EnumerateArray().ToList();
+
+        Assert.Equal(2_357, alive.Count); // every customer of the sample bought by the run's date
+        // The setting matters here: the default 0.5 would count fewer.
+        Assert.NotEqual(expected, alive.Values.Count(p => p < 0.5));
+        Assert.Equal(expected, summary.GetProperty("modelChurnedCustomers").GetInt32());
+        Assert.Equal(expected, segments.Sum(s => s.GetProperty("modelChurnedCustomers").GetInt32()));
+        Assert.All(segments, s => Assert.InRange(s.GetProperty("modelChurnedCustomers").GetInt32(), 0, s.GetProperty("customers").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_customer_is_model_churned_exactly_when_their_p_alive_is_below_the_threshold()
+    {
+        // The customers either side of the threshold, where a wrong comparison or threshold shows.
+        var alive = await AliveAsync();
+        var below = alive.Where(c => c.Value < Threshold).OrderByDescending(c => c.Value).Take(3);
+        var above = alive.Where(c => c.Value >= Threshold).OrderBy(c => c.Value).Take(3);
+
+        foreach (var (id, p) in below.Concat(above))
+        {
+            var customer = await (await _client.GetAsync($"/api/v1/customers/{id}")).JsonAsync();
+            Assert.Equal(p, customer.GetProperty("predicted").GetProperty("probabilityAlive").GetDouble());
+            Assert.Equal(p < Threshold, customer.GetProperty("modelChurned").GetBoolean());
+        }
+    }
+}
