@@ -191,7 +191,9 @@ public sealed class PortfolioPropertyTests
                 if (key is not null)
                 {
                     var expected = included.GroupBy(key).ToDictionary(g => g.Key, g => (g.Count(), g.Sum(c => c.Net(p.AsOf))));
-                    Assert.Equal(expected, segments.ToDictionary(s => s.Key, s => (s.Customers, s.CustomerEquity)));
+                    // A segment may stand with no customers (a channel with only spend, or "all" of
+                    // an empty portfolio): the partition is over the segments that have some.
+                    Assert.Equal(expected, segments.Where(s => s.Customers > 0).ToDictionary(s => s.Key, s => (s.Customers, s.CustomerEquity)));
                 }
             }
         }, iter: 300);
