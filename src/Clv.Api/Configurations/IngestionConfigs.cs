@@ -28,6 +28,8 @@ internal static class IngestionConfigs
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
         services.AddScoped<RollupRebuilder>();
+        services.AddSingleton<RollupCatchUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<RollupCatchUp>());
         services.AddScoped<FxRateStore>();
         services.AddScoped<CurrencyConverter>();
         services.AddScoped<TransactionIngestion>();

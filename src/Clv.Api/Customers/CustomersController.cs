@@ -3,6 +3,7 @@ using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
+using Clv.Api.Ingestion;
 using Clv.Api.ModelRuns;
 using Clv.Api.Portfolio;
 using Clv.Data;
@@ -20,7 +21,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache, RollupCatchUp rollups) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -43,9 +44,15 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        // One round trip finds the profile, the summary kept current at ingest and the active prediction.
+        // One round trip finds the profile, the summary and the active prediction, and tells whether
+        // the summary is current; only when a write is not rolled up yet does the read catch up first.
         var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
         var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
+        if ((row is null || row.RolledUpVersion < row.DataVersion) && await rollups.EnsureCurrentAsync(db, cancellationToken))
+        {
+            row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
+        }
+
         if (row is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
@@ -89,7 +96,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, CancellationToken cancellationToken)
     {
-        var erased = await db.EraseAsync(externalId, time.GetUtcNow(), cancellationToken);
+        var erased = await db.EraseAsync(externalId, options.Value.ReportingTimeZone, time.GetUtcNow(), cancellationToken);
         if (erased is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
@@ -178,6 +185,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
+        await rollups.EnsureCurrentAsync(db, cancellationToken);
         long[]? ids = null;
         if (atRisk is { } risk)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
+using Clv.Api.Ingestion;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,8 @@ namespace Clv.Api.Portfolio;
 /// and attribute groupings are each kept to a few (docs/metrics.md), so memory does not grow with
 /// the variety of queries.
 /// </summary>
-public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, ILogger<PortfolioCache> logger) : IDisposable
+public sealed class PortfolioCache(
+    IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, RollupCatchUp rollups, ILogger<PortfolioCache> logger) : IDisposable
 {
     private const int MaxStates = 4;
 
@@ -65,6 +67,7 @@ public sealed class PortfolioCache(IOptions<ClvOptions> options, IOptions<Analyt
             }
 
             var started = time.GetTimestamp();
+            await rollups.EnsureCurrentAsync(db, cancellationToken);
             var fresh = await PortfolioFactsLoader.LoadAsync(db.Database.GetConnectionString()!, options.Value.ReportingTimeZone, cancellationToken);
             _states.Clear();
             _attributes.Clear();

@@ -1,4 +1,5 @@
 using Clv.Analytics.Portfolio;
+using Clv.Data.Ingestion;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -53,7 +54,10 @@ public static class PortfolioFactsLoader
             (expectedCustomers, expectedDays) = (reader.GetInt32(0), reader.GetInt32(1));
         }
 
-        var builder = new PortfolioFacts.Builder(await DataVersion.ReadAsync(connection, cancellationToken), expectedCustomers, expectedDays);
+        // Facts whose days may miss a write (the rollups were not current in this snapshot) carry
+        // the version they are current with, so the next read loads them again.
+        var (version, rolledUp) = await Rollups.ReadVersionsAsync(connection, cancellationToken);
+        var builder = new PortfolioFacts.Builder(Math.Min(version, rolledUp), expectedCustomers, expectedDays);
         var zone = timeZone.Replace("'", "''", StringComparison.Ordinal);
 
         await using (var customers = await connection.BeginBinaryExportAsync(

@@ -77,7 +77,8 @@ public sealed record CustomerListQuery(
 /// <param name="RunOptions">The active run's options as JSON, when there is an active run.</param>
 /// <param name="Position">The row's place in the sort, for the next page's cursor.</param>
 /// <param name="DataVersion">The data version the row was read at, so a reader can tell whether its in-memory analytics are current without another query.</param>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion);
+/// <param name="RolledUpVersion">The version the rollups were current with in the same snapshot: below <paramref name="DataVersion"/>, the totals may miss a write (Ingestion.Rollups).</param>
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion, long RolledUpVersion);
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
@@ -151,7 +152,8 @@ public static class CustomerQueries
                    s.first_purchase_at, s.last_purchase_at, page.sort_key,
                    p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
                    p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv,
-                   (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1)
+                   (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1),
+                   coalesce((SELECT rolled_up_version FROM rollup_state WHERE id = 1), -1)
             FROM page
             JOIN customer_summaries s ON s.customer_id = page.customer_id
             JOIN customers c ON c.id = page.customer_id
@@ -214,7 +216,7 @@ public static class CustomerQueries
             PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
         };
         var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
-        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27));
+        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27), r.GetInt64(28));
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>

@@ -9,6 +9,13 @@ public static class ColumnLimits
     public const int IdempotencyKey = 255;
     public const int MoneyPrecision = 19;
     public const int MoneyScale = 4;
+
+    /// <summary>
+    /// Per-customer sums (day rollup, summaries): 10^24, so no number of amounts below 10^15 that a
+    /// customer can have overflows them once they are accepted. The rollups are computed after the
+    /// rows are acknowledged, where an overflow could no longer be refused.
+    /// </summary>
+    public const int SumPrecision = 28;
     public const int RatePrecision = 19;
     public const int RateScale = 10;
 }

@@ -60,6 +60,9 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
         _ => null,
     };
 
+    /// <summary>The key of the transactions table, on external_id.</summary>
+    public const string TransactionKeyConstraint = "pk_transactions";
+
     /// <summary>True for failures that a fresh attempt of the whole transaction can cure.</summary>
     public static bool IsTransient(NpgsqlException exception)
     {
@@ -69,12 +72,15 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
             return false;
         }
 
-        // The server going down (57P01, 57P02) or still starting (57P03) ends the attempt, not the request.
+        // The server going down (57P01, 57P02) or still starting (57P03) ends the attempt, not the
+        // request. A transaction id stored by a concurrent writer after the ingest's duplicate check
+        // (Ingestion.TransactionWriter) is found as a duplicate when the transaction runs again.
         return exception is PostgresException
         {
             SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
                 or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
-        } || exception.IsTransient;
+        } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransactionKeyConstraint }
+            || exception.IsTransient;
     }
 
     // Full jitter (AWS architecture blog): uniform in [0, base * 2^(attempt-1)], so clients that

@@ -1,34 +1,14 @@
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Clv.Data.Ingestion;
 
-/// <summary>Keeps <c>customer_summaries</c> equal to the sums of each customer's day rollup.</summary>
+/// <summary>Computes <c>customer_summaries</c> as the sums of each customer's day rollup.</summary>
 internal static class CustomerSummaries
 {
-    /// <summary>Recomputes the summary of each given customer from its days.</summary>
-    public static async Task RecomputeAsync(NpgsqlConnection connection, IReadOnlyCollection<long> customerIds, CancellationToken ct)
+    /// <summary>Recomputes the summary of each customer in the temp table <c>rollup_batch</c> from its days.</summary>
+    public static async Task RecomputeBatchAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        if (customerIds.Count == 0)
-        {
-            return;
-        }
-
-        var ids = customerIds.Order().ToArray();
-
-        // The recompute reads the days as of its statement's start. Another transaction that
-        // wrote days of the same customer and has not committed yet would be missing from it, and
-        // its own recompute, waiting on this one's row, would then overwrite this one's days with
-        // its older view: a lost update. Locking the summaries first, in id order, and reading
-        // the days in the next statement makes concurrent writers of a customer take turns.
-        await using (var lockRows = new NpgsqlCommand(LockSummaries, connection))
-        {
-            lockRows.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
-            await lockRows.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var command = new NpgsqlCommand(RecomputeForIds, connection);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        await using var command = new NpgsqlCommand(RecomputeForBatch, connection);
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -39,13 +19,10 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private const string LockSummaries = """
-        SELECT 1 FROM customer_summaries WHERE customer_id = ANY(@ids) ORDER BY customer_id FOR NO KEY UPDATE
-        """;
-
-    // Upserts, so a customer created by this batch gets its row here, zeros included when none
-    // of its transactions were new.
-    private static readonly string RecomputeForIds = RecomputeSql.Replace("{customers}", "unnest(@ids) AS ids(id)", StringComparison.Ordinal);
+    // Upserts, so a customer created by a transaction gets its row here, zeros included when none
+    // of its transactions were new. One catch-up runs at a time (Rollups), so no two recomputes of
+    // a customer interleave.
+    private static readonly string RecomputeForBatch = RecomputeSql.Replace("{customers}", "(SELECT customer_id AS id FROM rollup_batch) AS ids", StringComparison.Ordinal);
     private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
 
     private const string RecomputeSql = """

@@ -9,5 +9,9 @@ public sealed class RollupState
     /// <summary>The IANA time zone whose calendar days <c>customer_days</c> holds.</summary>
     public required string TimeZone { get; set; }
 
+    /// <summary>When the time zone was last set.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The data version up to which every write is rolled up (<see cref="Rollups"/>).</summary>
+    public long RolledUpVersion { get; set; }
 }

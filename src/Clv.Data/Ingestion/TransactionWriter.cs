@@ -8,19 +8,26 @@ using NpgsqlTypes;
 namespace Clv.Data.Ingestion;
 
 /// <summary>
-/// The bulk write path for transactions: binary COPY into a staging table, then set-based
-/// statements that create unknown customers, insert new transactions (an external id already
-/// stored is a duplicate), and keep the per-customer day rollup and summary current. All of it
-/// runs in one database transaction: the caller's, or one of its own.
+/// The bulk write path for transactions: the batch's customers are resolved to ids (unknown ones
+/// created), the external ids already stored are found (they are duplicates), the new rows are
+/// binary-COPied straight into <c>transactions</c>, and the customers touched are queued for the
+/// rollups (<see cref="Rollups"/>). All of it runs in one database transaction: the caller's, or
+/// one of its own.
 /// </summary>
+/// <remarks>
+/// A concurrent writer may store one of the ids between the check and the COPY: the COPY then
+/// fails on the key, and the transaction runs again (<see cref="TransientRetry"/>), this time
+/// through a staging table and <c>INSERT ... ON CONFLICT DO NOTHING</c>, which waits for the other
+/// writer instead of failing. Uncontended batches skip that path: its speculative insertion costs
+/// every row twice the price of a plain one.
+/// </remarks>
 public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
     /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
     /// <param name="now">The ingest timestamp, passed in rather than read from the database clock.</param>
-    /// <param name="timeZone">IANA id of the reporting time zone that defines purchase days.</param>
     /// <param name="cancellationToken">Cancels the write; nothing of it is kept.</param>
-    public async Task<WriteCounts> WriteAsync(IReadOnlyList<TransactionRow> rows, DateTimeOffset now, string timeZone, CancellationToken cancellationToken)
+    public async Task<WriteCounts> WriteAsync(IReadOnlyList<TransactionRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
@@ -28,36 +35,34 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             return new WriteCounts(0, 0);
         }
 
+        var batch = Batch.Of(rows);
+        var contended = false;
         return await db.InTransactionAsync(async (connection, ct) =>
         {
-            await StageAsync(connection, rows, ct);
-            var touched = new List<long>();
-            await using (var create = new NpgsqlCommand(CreateCustomersSql, connection))
+            // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
+            await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
+            await CustomerErasure.ShareAsync(connection, ct);
+            var (ids, created) = await ResolveCustomersAsync(connection, batch, now, ct);
+            var stored = await StoredIdsAsync(connection, batch.Rows, ct);
+            var fresh = stored.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !stored.Contains(r.ExternalId));
+            if (fresh.Count > 0)
             {
-                create.Parameters.Add(new NpgsqlParameter("now", now));
-                await using var created = await create.ExecuteReaderAsync(ct);
-                while (await created.ReadAsync(ct))
+                try
                 {
-                    touched.Add(created.GetInt64(0));
+                    fresh = contended ? await InsertSkippingStoredAsync(connection, fresh, ids, now, ct) : await CopyAsync(connection, fresh, ids, now, ct);
                 }
+                catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransientRetry.TransactionKeyConstraint })
+                {
+                    contended = true;
+                    throw;
+                }
+
+                await AfterInsertAsync(connection, fresh, ids, now, ct);
             }
 
+            var inserted = (long)fresh.Count;
 
-            long inserted = 0;
-            await using (var command = new NpgsqlCommand(InsertTransactionsSql, connection))
-            {
-                command.Parameters.Add(new NpgsqlParameter("now", now));
-                command.Parameters.Add(new NpgsqlParameter("tz", timeZone));
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    touched.Add(reader.GetInt64(0));
-                    inserted += reader.GetInt64(1);
-                }
-            }
-
-            await CustomerSummaries.RecomputeAsync(connection, touched.Distinct().ToList(), ct);
-            if (touched.Count > 0)
+            if (created + inserted > 0)
             {
                 await DataVersion.BumpAsync(connection, now, ct);
             }
@@ -66,43 +71,168 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }, retry, cancellationToken);
     }
 
-    private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<TransactionRow> rows, CancellationToken ct)
+    // The rows to store (the first of each external id) and the batch's customers with the time of
+    // their first row.
+    private sealed record Batch(List<TransactionRow> Rows, string[] Customers, DateTimeOffset[] FirstAt)
     {
-        // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
-        await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
-        await CustomerErasure.ShareAsync(connection, ct);
-
-        // An atomic import writes every chunk in one transaction, so the previous chunk's table
-        // is still there (ON COMMIT DROP); a retried transaction starts without one.
-        await connection.ExecuteAsync("""
-            DROP TABLE IF EXISTS pg_temp.staging_transactions;
-            CREATE TEMP TABLE staging_transactions (
-                ord integer, external_id text, customer_external_id text, occurred_at timestamptz,
-                type smallint, amount numeric(19,4), currency char(3), cost numeric(19,4),
-                original_amount numeric(19,4), original_currency char(3), original_cost numeric(19,4), fx_rate numeric(19,10)
-            ) ON COMMIT DROP
-            """, ct);
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY staging_transactions (ord, external_id, customer_external_id, occurred_at, type, amount, currency, cost, original_amount, original_currency, original_cost, fx_rate) FROM STDIN (FORMAT BINARY)", ct))
+        public static Batch Of(IReadOnlyList<TransactionRow> rows)
         {
-            WriteRows(importer, rows);
-            await importer.CompleteAsync(ct);
+            var seen = new HashSet<string>(rows.Count, StringComparer.Ordinal);
+            var unique = new List<TransactionRow>(rows.Count);
+            var first = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            foreach (var row in rows)
+            {
+                if (!seen.Add(row.ExternalId))
+                {
+                    continue;
+                }
+
+                unique.Add(row);
+                if (!first.TryGetValue(row.CustomerExternalId, out var at) || row.OccurredAt < at)
+                {
+                    first[row.CustomerExternalId] = row.OccurredAt;
+                }
+            }
+
+            // Rows and customers go in in id order: concurrent batches sharing ids then lock them in
+            // the same order, and wait for each other instead of deadlocking.
+            unique.Sort((x, y) => string.CompareOrdinal(x.ExternalId, y.ExternalId));
+            var customers = first.Keys.Order(StringComparer.Ordinal).ToArray();
+            return new Batch(unique, customers, Array.ConvertAll(customers, c => first[c]));
         }
     }
 
+    // Each customer's id; those the database does not know yet are created, acquired at their first
+    // transaction of the batch (nothing older can be stored for a customer that did not exist) and
+    // queued for the rollups, so they get their summary even when none of their rows is new.
+    private static async Task<(Dictionary<string, long> Ids, long Created)> ResolveCustomersAsync(
+        NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
+        await using (var create = new NpgsqlCommand(CreateCustomersSql, connection))
+        {
+            create.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers));
+            create.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, batch.FirstAt));
+            create.Parameters.Add(new NpgsqlParameter("now", now));
+            await ReadIdsAsync(create, ids, ct);
+        }
+
+        var created = ids.Count;
+        if (created < batch.Customers.Length)
+        {
+            await using var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection);
+            find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers.Where(c => !ids.ContainsKey(c))));
+            await ReadIdsAsync(find, ids, ct);
+        }
+
+        return (ids, created);
+    }
+
+    private static async Task ReadIdsAsync(NpgsqlCommand command, Dictionary<string, long> ids, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids[reader.GetString(0)] = reader.GetInt64(1);
+        }
+    }
+
+    // The external ids of the batch that are already stored, found through the key's index.
+    private static async Task<HashSet<string>> StoredIdsAsync(NpgsqlConnection connection, List<TransactionRow> rows, CancellationToken ct)
+    {
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT external_id FROM transactions WHERE external_id = ANY(@ids)", connection);
+        command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, rows.Select(r => r.ExternalId)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stored.Add(reader.GetString(0));
+        }
+
+        return stored;
+    }
+
+    private const string Columns = "customer_id, external_id, occurred_at, type, amount, currency, cost, original_amount, original_currency, original_cost, fx_rate, ingested_at";
+
+    // Returns the rows, all inserted.
+    private static async Task<List<TransactionRow>> CopyAsync(
+        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteRows(importer, rows, ids, now);
+        await importer.CompleteAsync(ct);
+        return rows;
+    }
+
+    // The contended path: returns the rows inserted, those another writer had not stored meanwhile.
+    private static async Task<List<TransactionRow>> InsertSkippingStoredAsync(
+        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    {
+        // An atomic import writes every chunk in one transaction, so an earlier chunk's table may
+        // still be there (ON COMMIT DROP).
+        await connection.ExecuteAsync(
+            "DROP TABLE IF EXISTS pg_temp.staging_transactions; CREATE TEMP TABLE staging_transactions ON COMMIT DROP AS SELECT * FROM transactions WITH NO DATA", ct);
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY staging_transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            WriteRows(importer, rows, ids, now);
+            await importer.CompleteAsync(ct);
+        }
+
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            $"INSERT INTO transactions ({Columns}) SELECT {Columns} FROM staging_transactions ORDER BY external_id ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
+            connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                inserted.Add(reader.GetString(0));
+            }
+        }
+
+        return rows.FindAll(r => inserted.Contains(r.ExternalId));
+    }
+
+    // The customers of the new rows are queued for the rollups, and acquired_at moves earlier
+    // where it still follows their first transaction.
+    private static async Task AfterInsertAsync(NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    {
+        var first = new Dictionary<long, DateTimeOffset>();
+        foreach (var row in rows)
+        {
+            var id = ids[row.CustomerExternalId];
+            if (!first.TryGetValue(id, out var at) || row.OccurredAt < at)
+            {
+                first[id] = row.OccurredAt;
+            }
+        }
+
+        var customers = first.Keys.Order().ToArray();
+        await using var command = new NpgsqlCommand(AfterInsertSql, connection);
+        command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
+        command.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, customers.Select(c => first[c])));
+        command.Parameters.Add(new NpgsqlParameter("now", now));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     // Synchronous writes into Npgsql's buffer, which flushes to the socket as it fills: an async
-    // call per value costs more than the COPY itself at 50,000 rows of eight values. Optimized
+    // call per value costs more than the COPY itself at 50,000 rows of twelve values. Optimized
     // from the first call, as a large import reaches it before tiered compilation would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteRows(NpgsqlBinaryImporter importer, IReadOnlyList<TransactionRow> rows)
+    private static void WriteRows(NpgsqlBinaryImporter importer, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now)
     {
-        for (var i = 0; i < rows.Count; i++)
+        var lastCustomer = "";
+        var lastId = 0L;
+        foreach (var row in rows)
         {
-            var row = rows[i];
+            if (!ReferenceEquals(row.CustomerExternalId, lastCustomer))
+            {
+                (lastCustomer, lastId) = (row.CustomerExternalId, ids[row.CustomerExternalId]);
+            }
+
             importer.StartRow();
-            importer.Write(i, NpgsqlDbType.Integer);
+            importer.Write(lastId, NpgsqlDbType.Bigint);
             importer.Write(row.ExternalId, NpgsqlDbType.Text);
-            importer.Write(row.CustomerExternalId, NpgsqlDbType.Text);
             importer.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
             importer.Write((short)row.Type, NpgsqlDbType.Smallint);
             importer.Write(row.Amount, NpgsqlDbType.Numeric);
@@ -112,6 +242,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             WriteNullable(importer, row.OriginalCurrency, NpgsqlDbType.Char);
             WriteNullable(importer, row.OriginalCost, NpgsqlDbType.Numeric);
             WriteNullable(importer, row.FxRate, NpgsqlDbType.Numeric);
+            importer.Write(now, NpgsqlDbType.TimestampTz);
         }
     }
 
@@ -127,58 +258,22 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }
     }
 
-    // Customers a batch names but the database does not know yet, acquired at their first
-    // transaction of the batch (nothing older can be stored for a customer that did not exist).
     private const string CreateCustomersSql = """
-        INSERT INTO customers (external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at)
-        SELECT customer_external_id, min(occurred_at), false, @now, @now FROM staging_transactions
-        GROUP BY customer_external_id
-        ORDER BY customer_external_id
-        ON CONFLICT (external_id) DO NOTHING
-        RETURNING id
+        WITH created AS (
+            INSERT INTO customers (external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at)
+            SELECT external_id, first_at, false, @now, @now FROM unnest(@ids, @first) AS i(external_id, first_at)
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING external_id, id),
+        queued AS (INSERT INTO rollup_queue (customer_id) SELECT id FROM created)
+        SELECT external_id, id FROM created
         """;
 
-    // One statement: the first of each external id in the batch is inserted unless already stored;
-    // what was inserted is added to the day rollup, and moves acquired_at earlier where it still
-    // follows the first transaction. Returns the customers touched and how many rows each gained.
-    // The customer ids are looked up once per distinct customer through the unique index, so the
-    // cost follows the batch, not the size of the customers table (a hash join would scan it all).
-    private const string InsertTransactionsSql = $"""
-        WITH customer_ids AS MATERIALIZED (
-            SELECT k.external_id, (SELECT c.id FROM customers c WHERE c.external_id = k.external_id) AS id
-            FROM (SELECT DISTINCT customer_external_id AS external_id FROM staging_transactions) k),
-        batch AS (
-            SELECT DISTINCT ON (s.external_id) s.*, c.id AS customer_id
-            FROM staging_transactions s
-            JOIN customer_ids c ON c.external_id = s.customer_external_id
-            ORDER BY s.external_id, s.ord),
-        inserted AS (
-            INSERT INTO transactions (customer_id, external_id, occurred_at, type, amount, currency, cost,
-                                      original_amount, original_currency, original_cost, fx_rate, ingested_at)
-            SELECT customer_id, external_id, occurred_at, type, amount, currency, cost,
-                   original_amount, original_currency, original_cost, fx_rate, @now FROM batch
-            ON CONFLICT (external_id) DO NOTHING
-            RETURNING customer_id, occurred_at, type, amount, cost),
-        day_rollup AS (
-            INSERT INTO customer_days AS d ({DayRollupSql.Columns})
-            SELECT {DayRollupSql.SelectList}
-            FROM inserted
-            GROUP BY 1, 2
-            ORDER BY 1, 2
-            ON CONFLICT (customer_id, day) DO UPDATE SET
-                purchase_count = d.purchase_count + excluded.purchase_count,
-                refund_count = d.refund_count + excluded.refund_count,
-                gross_revenue = d.gross_revenue + excluded.gross_revenue,
-                refunds = d.refunds + excluded.refunds,
-                cost = d.cost + excluded.cost,
-                cost_count = d.cost_count + excluded.cost_count,
-                first_purchase_at = LEAST(d.first_purchase_at, excluded.first_purchase_at),
-                last_purchase_at = GREATEST(d.last_purchase_at, excluded.last_purchase_at)),
-        acquired AS (
-            UPDATE customers c SET acquired_at = f.first_at, updated_at = @now
-            FROM (SELECT customer_id, min(occurred_at) AS first_at FROM inserted GROUP BY customer_id) f
-            WHERE c.id = f.customer_id AND NOT c.acquired_at_is_explicit
-              AND (c.acquired_at IS NULL OR c.acquired_at > f.first_at))
-        SELECT customer_id, count(*) FROM inserted GROUP BY customer_id
+    private const string AfterInsertSql = """
+        WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at)),
+        queued AS (INSERT INTO rollup_queue (customer_id) SELECT customer_id FROM touched)
+        UPDATE customers c SET acquired_at = t.first_at, updated_at = @now
+        FROM touched t
+        WHERE c.id = t.customer_id AND NOT c.acquired_at_is_explicit
+          AND (c.acquired_at IS NULL OR c.acquired_at > t.first_at)
         """;
 }

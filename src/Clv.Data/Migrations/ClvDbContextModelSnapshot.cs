@@ -196,8 +196,8 @@ namespace Clv.Data.Migrations
                         .HasColumnName("day");
 
                     b.Property<decimal>("Cost")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("cost");
 
                     b.Property<int>("CostCount")
@@ -209,8 +209,8 @@ namespace Clv.Data.Migrations
                         .HasColumnName("first_purchase_at");
 
                     b.Property<decimal>("GrossRevenue")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("gross_revenue");
 
                     b.Property<DateTimeOffset?>("LastPurchaseAt")
@@ -226,8 +226,8 @@ namespace Clv.Data.Migrations
                         .HasColumnName("refund_count");
 
                     b.Property<decimal>("Refunds")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("refunds");
 
                     b.HasKey("CustomerId", "Day")
@@ -251,13 +251,13 @@ namespace Clv.Data.Migrations
                         .HasColumnName("first_purchase_day");
 
                     b.Property<decimal>("GrossRevenue")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("gross_revenue");
 
                     b.Property<decimal?>("KnownCost")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("known_cost");
 
                     b.Property<DateTimeOffset?>("LastPurchaseAt")
@@ -269,8 +269,8 @@ namespace Clv.Data.Migrations
                         .HasColumnName("last_purchase_day");
 
                     b.Property<decimal>("NetRevenue")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("net_revenue");
 
                     b.Property<int>("PurchaseCount")
@@ -282,13 +282,13 @@ namespace Clv.Data.Migrations
                         .HasColumnName("purchase_days");
 
                     b.Property<decimal>("Refunds")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("refunds");
 
                     b.Property<decimal>("RepeatDaysValue")
-                        .HasPrecision(19, 4)
-                        .HasColumnType("numeric(19,4)")
+                        .HasPrecision(28, 4)
+                        .HasColumnType("numeric(28,4)")
                         .HasColumnName("repeat_days_value");
 
                     b.HasKey("CustomerId")
@@ -364,6 +364,10 @@ namespace Clv.Data.Migrations
                     b.Property<int>("Id")
                         .HasColumnType("integer")
                         .HasColumnName("id");
+
+                    b.Property<long>("RolledUpVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rolled_up_version");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()

@@ -1,9 +1,13 @@
 using Clv.Api.Tests.Infrastructure;
+using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Ingestion;
 
-/// <summary>The per-customer summary kept current at ingest, which the model runs read.</summary>
+/// <summary>
+/// The per-customer rollups (day rollup and summary) that reads and model runs use: derived from
+/// the transactions after ingest, through a queue that every read catches up first.
+/// </summary>
 public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
     private readonly HttpClient _client = api.Client();
@@ -26,5 +30,46 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
         Assert.Equal("2024-01-03", await api.ScalarAsync<string>($"SELECT last_purchase_day::text {Summary}"));
         Assert.Equal(3, await api.ScalarAsync<int>($"SELECT purchase_days {Summary}"));
         Assert.Equal(28m, await api.ScalarAsync<decimal>($"SELECT net_revenue {Summary}")); // 37 - 9
+    }
+
+    [Fact]
+    public async Task A_read_right_after_a_write_sees_it_whole()
+    {
+        // Three writes, each read at once: 10, then 10 + 5, then 10 + 5 - 3 (a refund).
+        decimal[] expected = [10m, 15m, 12m];
+        (string Id, string Type, decimal Amount)[] writes = [("w-1", "purchase", 10m), ("w-2", "purchase", 5m), ("w-3", "refund", 3m)];
+        for (var i = 0; i < writes.Length; i++)
+        {
+            (await _client.PostTransactionsAsync(Tx(writes[i].Id, "w-cust", $"2024-02-0{i + 1}T10:00:00Z", type: writes[i].Type, amount: writes[i].Amount))).EnsureSuccessStatusCode();
+            var customer = await (await _client.GetAsync("/api/v1/customers/w-cust")).JsonAsync();
+            Assert.Equal(expected[i], customer.GetProperty("historical").GetProperty("netRevenue").GetDecimal());
+        }
+    }
+
+    [Fact]
+    public async Task Without_any_read_the_rollups_catch_up_once_ingest_is_quiet()
+    {
+        (await _client.PostTransactionsAsync(Tx("q-1", "q-cust", "2024-03-01T10:00:00Z", amount: 8m))).EnsureSuccessStatusCode();
+
+        // Read the tables directly, not through the API (a read would catch up itself): the
+        // background catch-up runs after a second without ingest.
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT (SELECT count(*) FROM rollup_queue) = 0
+                   AND (SELECT rolled_up_version FROM rollup_state) >= (SELECT version FROM data_version)
+                   AND (SELECT s.net_revenue FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'q-cust') = 8
+                """, connection);
+            if (await command.ExecuteScalarAsync() is true)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The rollups did not catch up within 30 s of the last write.");
+            await Task.Delay(100);
+        }
     }
 }

@@ -79,13 +79,16 @@ public sealed class HostileInputRegressionTests(ClvApiFactory api) : IClassFixtu
     }
 
     [Fact]
-    public async Task Amounts_that_add_up_beyond_what_is_stored_are_422_problem_and_store_nothing()
+    public async Task Amounts_that_add_up_beyond_ten_to_the_fifteen_for_one_customer_are_stored_and_summed_exactly()
     {
         var response = await api.Client().PostTransactionsAsync(
             Tx("big-1", "big-c", amount: 999_999_999_999_999m), Tx("big-2", "big-c", amount: 999_999_999_999_999m));
+        response.EnsureSuccessStatusCode();
 
-        await response.ProblemAsync(HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'big-c'"));
+        var customer = await (await api.Client().GetAsync("/api/v1/customers/big-c")).JsonAsync();
+
+        // 999,999,999,999,999 × 2 = 1,999,999,999,999,998: beyond one amount's limit, within the sums'.
+        Assert.Equal(1_999_999_999_999_998m, customer.GetProperty("historical").GetProperty("netRevenue").GetDecimal());
     }
 
     [Fact]

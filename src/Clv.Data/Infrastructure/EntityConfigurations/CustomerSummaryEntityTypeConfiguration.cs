@@ -11,11 +11,11 @@ internal sealed class CustomerSummaryEntityTypeConfiguration : IEntityTypeConfig
         builder.ToTable("customer_summaries");
         builder.HasKey(s => s.CustomerId);
         builder.Property(s => s.CustomerId).ValueGeneratedNever();
-        builder.Property(s => s.GrossRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
-        builder.Property(s => s.Refunds).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
-        builder.Property(s => s.NetRevenue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
-        builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
-        builder.Property(s => s.RepeatDaysValue).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.GrossRevenue).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.Refunds).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.NetRevenue).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
+        builder.Property(s => s.RepeatDaysValue).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
         builder.HasOne<Customer>().WithOne().HasForeignKey<CustomerSummary>(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
 
         // Keyset pagination by historical CLV, ties broken by customer id.
