@@ -75,7 +75,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// Admin only. One database transaction removes the customer, their purchases and refunds, their
     /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
     /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
-    /// same customer or transaction ids again later stores them as new data.
+    /// same customer or transaction ids again later, with a new Idempotency-Key or none, stores them
+    /// as new data (a resend with the same key within its retention replays its answer instead).
     /// </remarks>
     /// <param name="externalId">The CRM's customer id.</param>
     /// <param name="retry">Re-runs the erasure after a transient database failure.</param>
