@@ -6,12 +6,14 @@
 # the API with SIGKILL at random moments and restarts it, and once, halfway, stops PostgreSQL in
 # immediate mode and starts it again. When the writers are done the harness checks that every
 # acknowledged request is stored whole, that no batch or CSV chunk is stored in part, that the
-# rollups add up, and that no request was answered 500. Exits non-zero when a promise is broken;
+# rollups add up, and that no request was answered 500, and that the run tested something: some
+# requests were acknowledged and at least one kill caught requests in flight (the driver times every
+# request, this script every kill). Exits non-zero when a promise is broken;
 # stops everything it started on exit.
 #
 # Usage: scripts/crash-test.sh [--no-build]     (--no-build: scripts/test.sh has built Release)
 #   CLV_CRASH_SECONDS   how long the writers write, roughly (default 45)
-#   CLV_CRASH_KILLS     SIGKILLs of the API (default 3); PostgreSQL is stopped once besides
+#   CLV_CRASH_KILLS     SIGKILLs of the API (default 3; at least 1, or the run fails); PostgreSQL is stopped once besides
 #   CLV_CRASH_WRITERS   JSON writers (default 3); one CSV writer runs besides
 #   CLV_CRASH_CSV_ROWS  rows per CSV import (default 70000: two chunks of the API's 50,000)
 #   CLV_CRASH_LOG       a file to keep the API's log in (it is deleted with the run otherwise)
@@ -105,9 +107,12 @@ driver_pid=$!
 interval=$((seconds / (kills + 1)))
 [ "$interval" -ge 2 ] || interval=2
 pg_after=$(((kills + 1) / 2))
+: >"$work/kills"
 for n in $(seq 1 "$kills"); do
     random_sleep 1 "$interval"
     clv_is_alive "$driver_pid" || clv_die "the harness's writers exited early"
+    # The verifier fails the run unless some kill caught requests in flight: it needs the times.
+    date +%s%3N >>"$work/kills"
     kill -KILL "$api_pid"
     wait "$api_pid" 2>/dev/null || true
     clv_log "kill $n: SIGKILL to the API; restarting it"
@@ -134,4 +139,4 @@ fi
 # through the API catches them up, after which they must add up to the stored transactions.
 curl -fsS -o /dev/null -H "X-Api-Key: $key" "$url/api/v1/customers?pageSize=1" || clv_die "the catch-up read failed"
 clv_log "Verifying the database against the ledger"
-dotnet "$harness_dll" verify "$connection" "$work/ledger.jsonl"
+dotnet "$harness_dll" verify "$connection" "$work/ledger.jsonl" "$work/kills"

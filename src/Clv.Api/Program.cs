@@ -22,10 +22,10 @@ var app = builder.Build();
 app.UseClvHardening();
 app.UseClvErrors();
 app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
-app.UseRateLimiter();
 app.UseSerilogRequestLogging();
-app.UseClvSwagger();
 app.UseAuthentication();
+app.UseRateLimiter(); // after authentication: buckets are per key id, per address without a valid key
+app.UseClvSwagger();
 app.UseAuthorization();
 app.UseClvIdempotency();
 app.MapClvHealthChecks();

@@ -21,6 +21,15 @@ internal sealed record Sent(string Request, string Kind, List<Unit> Units)
     /// <summary>A 2xx whose counts do not cover the rows: a broken promise in itself.</summary>
     public bool CountsMismatch { get; set; }
 
+    /// <summary>When the request was sent and when its answer or failure came, in Unix milliseconds.</summary>
+    public long StartedAt { get; set; }
+
+    /// <inheritdoc cref="StartedAt"/>
+    public long EndedAt { get; set; }
+
+    /// <summary>Whether the request was on its way at <paramref name="unixMilliseconds"/>.</summary>
+    public bool InFlightAt(long unixMilliseconds) => StartedAt <= unixMilliseconds && unixMilliseconds <= EndedAt;
+
     public int Rows => Units.Sum(u => u.Rows);
 }
 

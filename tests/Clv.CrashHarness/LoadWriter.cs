@@ -85,6 +85,7 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
 
     private async Task SendAsync(Sent sent, string path, HttpContent content)
     {
+        sent.StartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         try
         {
             using var response = await http.PostAsync(path, content);
@@ -101,6 +102,10 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or JsonException)
         {
             sent.Outcome = e.GetType().Name;
+        }
+        finally
+        {
+            sent.EndedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         }
 
         await WaitUntilReadyAsync(); // the API or the database is probably restarting

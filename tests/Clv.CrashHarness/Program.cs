@@ -3,7 +3,8 @@ using Clv.CrashHarness;
 
 // The client side of scripts/crash-test.sh, which kills the API and PostgreSQL while this writes.
 //   write  URL API_KEY SECONDS JSON_WRITERS CSV_ROWS LEDGER   send until LEDGER.stop exists or SECONDS have passed, save the ledger
-//   verify CONNECTION_STRING LEDGER                           check the database against the ledger
+//   verify CONNECTION_STRING LEDGER KILLS                     check the database against the ledger; KILLS holds the
+//                                                             Unix milliseconds of each SIGKILL, one a line
 //   sabotage CONNECTION_STRING                                delete one stored row, so verify must fail
 switch (args)
 {
@@ -20,9 +21,10 @@ switch (args)
         return 0;
     }
 
-    case ["verify", var connectionString, var ledgerPath]:
+    case ["verify", var connectionString, var ledgerPath, var killsPath]:
     {
-        var failures = await Verifier.VerifyAsync(connectionString, await Ledger.LoadAsync(ledgerPath), Console.Out);
+        var kills = (await File.ReadAllLinesAsync(killsPath)).Where(l => l.Length > 0).Select(l => long.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        var failures = await Verifier.VerifyAsync(connectionString, await Ledger.LoadAsync(ledgerPath), kills, Console.Out);
         foreach (var failure in failures.Take(50))
         {
             Console.WriteLine("FAIL " + failure);
@@ -42,6 +44,6 @@ switch (args)
     }
 
     default:
-        Console.Error.WriteLine("usage: Clv.CrashHarness write URL API_KEY SECONDS JSON_WRITERS CSV_ROWS LEDGER | verify CONNECTION_STRING LEDGER | sabotage CONNECTION_STRING");
+        Console.Error.WriteLine("usage: Clv.CrashHarness write URL API_KEY SECONDS JSON_WRITERS CSV_ROWS LEDGER | verify CONNECTION_STRING LEDGER KILLS | sabotage CONNECTION_STRING");
         return 2;
 }

@@ -5,11 +5,14 @@ namespace Clv.CrashHarness;
 /// <summary>
 /// Checks the database against the ledger: every unit stored whole or not at all, every
 /// acknowledged request stored whole, nothing stored that was never sent, no answer 500, and the
-/// day rollup and summaries equal to the transactions they are derived from.
+/// day rollup and summaries equal to the transactions they are derived from. And that the run
+/// tested something: requests were acknowledged, and a kill hit the API while requests were on
+/// their way (a run whose kills all fell between requests, or whose writers never got an answer,
+/// would pass every other check while proving nothing).
 /// </summary>
 internal static class Verifier
 {
-    public static async Task<List<string>> VerifyAsync(string connectionString, IReadOnlyList<Sent> ledger, TextWriter report)
+    public static async Task<List<string>> VerifyAsync(string connectionString, IReadOnlyList<Sent> ledger, IReadOnlyList<long> kills, TextWriter report)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -66,6 +69,7 @@ internal static class Verifier
             }
         }
 
+        failures.AddRange(Coverage(ledger, acknowledged, kills, report));
         var sentUnits = ledger.SelectMany(s => s.Units).Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
         failures.AddRange(stored.Keys.Where(k => !sentUnits.Contains(k)).Select(k => $"{k}: stored but never sent"));
         failures.AddRange(await CheckDerivedAsync(connection));
@@ -78,6 +82,26 @@ internal static class Verifier
 
         report.WriteLine($"rows stored {stored.Values.Sum(v => v.Rows)} in {stored.Count} units; outcomes: {Outcomes(ledger)}");
         return failures;
+    }
+
+    // Whether the run exercised what it claims to: acknowledged requests to check, and kills that
+    // caught requests in flight (the driver times every request; the script times every kill).
+    private static IEnumerable<string> Coverage(IReadOnlyList<Sent> ledger, int acknowledged, IReadOnlyList<long> kills, TextWriter report)
+    {
+        var killsInFlight = kills.Count(k => ledger.Any(s => s.InFlightAt(k)));
+        var requestsCaught = ledger.Count(s => kills.Any(s.InFlightAt));
+        report.WriteLine($"kills {kills.Count}: {killsInFlight} with requests in flight, catching {requestsCaught} requests");
+        if (acknowledged == 0)
+        {
+            yield return "no request was acknowledged: the run checked nothing";
+        }
+
+        if (killsInFlight == 0)
+        {
+            yield return kills.Count == 0
+                ? "no kill was recorded: the run crashed nothing"
+                : $"none of the {kills.Count} kills happened while a request was in flight: the run crashed nothing that mattered";
+        }
     }
 
     private static string Outcomes(IEnumerable<Sent> sent) =>

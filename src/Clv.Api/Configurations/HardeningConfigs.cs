@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace Clv.Api.Configurations;
@@ -19,6 +20,15 @@ public sealed class HttpOptions
 
     /// <summary>Largest CSV import body in bytes (413 beyond). Default 2 GB.</summary>
     public long MaxCsvBodyBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are
+    /// believed, besides loopback (always trusted). None by default.
+    /// </summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks (CIDR, such as <c>10.0.0.0/8</c>) of such proxies, besides loopback. None by default.</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }
 
 internal static class HardeningConfigs
@@ -38,8 +48,19 @@ internal static class HardeningConfigs
         }));
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            // Behind a reverse proxy: the client's address and scheme come from X-Forwarded-*.
+            // Behind a reverse proxy: the client's address and scheme come from X-Forwarded-*, but
+            // only from the proxies named here (and loopback, ASP.NET Core's default): anyone else
+            // could claim any address, and so escape its rate limit or forge the logs.
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in http.KnownProxies)
+            {
+                options.KnownProxies.Add(IPAddress.TryParse(proxy, out var address) ? address : throw Invalid(nameof(HttpOptions.KnownProxies), proxy));
+            }
+
+            foreach (var network in http.KnownNetworks)
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var parsed) ? parsed : throw Invalid(nameof(HttpOptions.KnownNetworks), network));
+            }
         });
         return services;
     }
@@ -50,19 +71,30 @@ internal static class HardeningConfigs
         app.UseForwardedHeaders();
         app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            if (!context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal))
-            {
-                // JSON and CSV only: nothing of the API's own may run scripts or be framed.
-                headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-            }
-
+            // Set as the answer starts, not now: the exception handler clears the headers of a
+            // request that failed (400, 413, 422, 503, 500), and error answers need them too.
+            context.Response.OnStarting(static state => AddSecurityHeaders((HttpContext)state), context);
             return next(context);
         });
         app.UseCors(CorsPolicy);
     }
+
+    private static Task AddSecurityHeaders(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        if (!context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal))
+        {
+            // JSON and CSV only: nothing of the API's own may run scripts or be framed.
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static InvalidOperationException Invalid(string setting, string text) =>
+        new($"Clv:Http:{setting} holds '{text}', which is not an IP address or a CIDR network.");
 }

@@ -1,13 +1,11 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
 using Clv.Api.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Clv.Api.Configurations;
 
-/// <summary>Settings under <c>Clv:RateLimit</c>: a token bucket per API key (per client address without one).</summary>
+/// <summary>Settings under <c>Clv:RateLimit</c>: a token bucket per authenticated API key, and one per client address for requests without a valid key.</summary>
 public sealed class RateLimitOptions
 {
     /// <summary>The configuration section.</summary>
@@ -54,7 +52,7 @@ internal static class RateLimitConfigs
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests",
-                        Detail = "This API key is over its request rate; retry after the number of seconds in Retry-After.",
+                        Detail = "This API key (or, without a valid key, this address) is over its request rate; retry after the number of seconds in Retry-After.",
                     },
                 });
             };
@@ -62,9 +60,12 @@ internal static class RateLimitConfigs
         return services;
     }
 
-    // The key itself never becomes a partition name (it would sit in memory): its hash does.
+    // Runs after authentication: a valid key is limited by its id, anything else (no key, an
+    // invalid or revoked one) by the client's address. Keying on the raw header would give every
+    // made-up key a fresh bucket: a client rotating fake keys would never be limited, and the
+    // buckets would pile up.
     private static string PartitionKey(HttpContext context) =>
-        context.Request.Headers.TryGetValue(ApiKeyAuthenticationHandler.HeaderName, out var key) && key.ToString().Length > 0
-            ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))
+        context.User.FindFirst(Scopes.KeyIdClaimType)?.Value is { } keyId
+            ? "key:" + keyId
             : "ip:" + context.Connection.RemoteIpAddress;
 }

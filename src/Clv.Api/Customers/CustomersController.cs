@@ -8,6 +8,7 @@ using Clv.Api.ModelRuns;
 using Clv.Api.Portfolio;
 using Clv.Data;
 using Clv.Data.Customers;
+using Clv.Data.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -85,18 +86,20 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// Admin only. One database transaction removes the customer, their purchases and refunds, their
     /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
     /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
-    /// same customer or transaction ids again later stores them as new data.
+    /// same customer or transaction ids again later, with a new Idempotency-Key or none, stores them
+    /// as new data (a resend with the same key within its retention replays its answer instead).
     /// </remarks>
     /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="retry">Re-runs the erasure after a transient database failure.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpDelete("{externalId}")]
     [Authorize(Policy = Policies.Admin)]
     [ProducesResponseType<ErasureResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
-    public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, CancellationToken cancellationToken)
+    public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, [FromServices] TransientRetry retry, CancellationToken cancellationToken)
     {
-        var erased = await db.EraseAsync(externalId, options.Value.ReportingTimeZone, time.GetUtcNow(), cancellationToken);
+        var erased = await db.EraseAsync(externalId, options.Value.ReportingTimeZone, time.GetUtcNow(), retry, cancellationToken);
         if (erased is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");

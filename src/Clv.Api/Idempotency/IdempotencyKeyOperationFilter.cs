@@ -23,7 +23,7 @@ internal sealed class IdempotencyKeyOperationFilter : IOperationFilter
             Description = "Optional. 1 to 255 printable ASCII characters (a UUID is a good key), unique per request of this API key. "
                 + "A retry with the same key and the same request gets the first 2xx answer again, byte for byte, with "
                 + $"`{IdempotencyMiddleware.ReplayedHeaderName}: true`, and changes nothing; answers are kept for "
-                + "`Clv:Idempotency:RetentionHours` (default 24). The same key with another request is 422; while the first "
+                + "`Clv:Idempotency:RetentionHours` (default and minimum 24). Without the header the request runs every time. The same key with another request is 422; while the first "
                 + "request still runs, 409. Failed requests are not kept, so their key may be retried.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyMiddleware.MaxKeyLength },
         });

@@ -8,8 +8,11 @@ public sealed class IdempotencyOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Clv:Idempotency";
 
-    /// <summary>Hours a stored answer is replayed for, counted from when it was stored. Default 24.</summary>
-    [Range(1, 24 * 366)]
+    /// <summary>
+    /// Hours a stored answer is replayed for, counted from when it was stored. Default 24, and never
+    /// less: clients are promised a day to retry in, as Stripe keeps its keys.
+    /// </summary>
+    [Range(24, 24 * 366)]
     public int RetentionHours { get; set; } = 24;
 
     /// <summary>

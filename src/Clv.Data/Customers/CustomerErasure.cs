@@ -39,13 +39,16 @@ public static class CustomerErasure
     /// summary and predictions (every run's partition) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
     /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
-    /// in-memory analytics drop the customer too.
+    /// in-memory analytics drop the customer too. A transient failure (serialization, deadlock, a lost
+    /// connection) re-runs the transaction whole, as <paramref name="retry"/> allows: a failed attempt
+    /// rolled back, and an attempt whose commit answer was lost finds no customer the second time
+    /// (null). Waiting out the lock is not retried: it already waited <see cref="LockTimeoutSeconds"/>.
     /// </summary>
     /// <remarks>
     /// The rollups are caught up first, inside the erasure (the rollup lock, then the erasure lock,
     /// as a catch-up takes them): the counts then cover every write stored before it.
     /// </remarks>
-    public static Task<ErasedCounts?> EraseAsync(this ClvDbContext db, string externalId, string timeZone, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public static Task<ErasedCounts?> EraseAsync(this ClvDbContext db, string externalId, string timeZone, DateTimeOffset now, TransientRetry retry, CancellationToken cancellationToken) =>
         db.InTransactionAsync<ErasedCounts?>(async (connection, ct) =>
         {
             await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({Rollups.LockKey}); SELECT pg_advisory_xact_lock({LockKey})", ct);
@@ -65,7 +68,7 @@ public static class CustomerErasure
             await connection.ExecuteAsync("DELETE FROM customers WHERE id = @id", ct, new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             return new ErasedCounts(transactions, days, predictions);
-        }, cancellationToken);
+        }, retry, cancellationToken);
 
     // The table names are the constants above, never input.
     private static async Task<long> DeleteAsync(NpgsqlConnection connection, string table, long customerId, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Clv.Api.Tests.Idempotency;
 using Clv.Api.Tests.Infrastructure;
 using Clv.Api.Tests.ModelRuns;
 using Clv.Data.Customers;
@@ -168,6 +169,37 @@ public sealed class ErasureTests(ErasureTests.ErasedBook book) : IClassFixture<E
     }
 
     [Fact]
+    public async Task A_resend_with_a_new_idempotency_key_after_erasure_is_stored_as_new_data()
+    {
+        var client = book.Factory.Client();
+        (await SendWithKeyAsync(client, IdempotencyTests.NewKey(), "again-new-key")).EnsureSuccessStatusCode();
+        (await client.DeleteAsync("/api/v1/customers/again-new-key")).EnsureSuccessStatusCode();
+
+        var resent = await SendWithKeyAsync(client, IdempotencyTests.NewKey(), "again-new-key");
+
+        Assert.Equal(1, (await resent.JsonAsync()).Long("inserted"));
+        Assert.Equal(40m, (await (await client.GetAsync("/api/v1/customers/again-new-key")).JsonAsync()).GetProperty("historical").Dec("netRevenue"));
+    }
+
+    [Fact]
+    public async Task A_resend_with_the_same_idempotency_key_after_erasure_replays_and_stores_nothing()
+    {
+        // As Stripe does: within its retention a key answers what it answered, whatever happened since.
+        var client = book.Factory.Client();
+        var key = IdempotencyTests.NewKey();
+        var first = await SendWithKeyAsync(client, key, "again-same-key");
+        var firstBody = await first.Content.ReadAsStringAsync();
+        (await client.DeleteAsync("/api/v1/customers/again-same-key")).EnsureSuccessStatusCode();
+
+        var resent = await SendWithKeyAsync(client, key, "again-same-key");
+
+        Assert.Equal("true", resent.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(firstBody, await resent.Content.ReadAsStringAsync());
+        await (await client.GetAsync("/api/v1/customers/again-same-key")).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(0, await book.Factory.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id = 'again-same-key-tx1'"));
+    }
+
+    [Fact]
     public async Task An_unknown_customer_is_404_problem_and_changes_nothing()
     {
         var before = await book.Factory.ScalarAsync<long>("SELECT count(*) FROM customers");
@@ -207,4 +239,9 @@ public sealed class ErasureTests(ErasureTests.ErasedBook book) : IClassFixture<E
 
         Assert.Equal(1, await book.Factory.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = 'cdnow-0001'"));
     }
+
+    // One transaction of 40 for CUSTOMER, id CUSTOMER-tx1, sent with the given Idempotency-Key.
+    private static Task<HttpResponseMessage> SendWithKeyAsync(HttpClient client, string key, string customer) =>
+        IdempotencyTests.SendAsync(client, key, new IdempotencyTests.Req("/api/v1/transactions",
+            JsonSerializer.Serialize(new { transactions = new[] { Tx(customer + "-tx1", customer, amount: 40m) } }), "application/json"));
 }

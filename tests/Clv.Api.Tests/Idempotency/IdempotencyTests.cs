@@ -166,6 +166,22 @@ public sealed class IdempotencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         Assert.Equal(0, await api.ScalarAsync<long>($"SELECT count(*) FROM idempotency_keys WHERE key = '{key}'"));
     }
 
+    [Fact]
+    public async Task A_request_refused_by_authentication_keeps_no_key_and_the_retry_with_a_valid_api_key_runs()
+    {
+        var key = NewKey();
+        var id = "unauthenticated-" + Guid.NewGuid().ToString("N")[..8];
+
+        var refused = await SendAsync(api.Client("clv_not-a-key-this-service-issued"), key, Request("transactions", id));
+        await refused.ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(0, await api.ScalarAsync<long>($"SELECT count(*) FROM idempotency_keys WHERE key = '{key}'"));
+
+        var retry = await SendAsync(api.Client(), key, Request("transactions", id));
+
+        Assert.Equal(1, (await retry.JsonAsync()).Long("inserted"));
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+    }
+
     [Theory]
     [InlineData("\"\"")]
     [InlineData("tab\there")]
@@ -209,6 +225,19 @@ public sealed class IdempotencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         var hours = await api.ScalarAsync<double>($"SELECT extract(epoch FROM expires_at - now()) / 3600 FROM idempotency_keys WHERE key = '{key}'");
 
         Assert.InRange(hours, 23.9, 24.0);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("23")]
+    public async Task A_retention_under_twenty_four_hours_is_refused_at_start(string hours)
+    {
+        await using var misconfigured = new ClvApiFactory().OnDatabaseOf(api).With("Clv:Idempotency:RetentionHours", hours);
+        await misconfigured.InitializeAsync();
+
+        var refused = Assert.ThrowsAny<Exception>(() => misconfigured.Server);
+
+        Assert.Contains("RetentionHours", refused.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Security;
 
@@ -11,9 +15,15 @@ public sealed class HardeningTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     {
         var response = await api.Client().GetAsync("/api/v1/metrics/summary");
 
+        AssertSecurityHeaders(response);
+    }
+
+    internal static void AssertSecurityHeaders(HttpResponseMessage response)
+    {
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("same-origin", response.Headers.GetValues("Cross-Origin-Opener-Policy").Single());
         Assert.Contains("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
@@ -40,7 +50,10 @@ public sealed class HardeningTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 }
 
-/// <summary>CORS for the configured dashboard origins, and Swagger switched off by setting.</summary>
+/// <summary>
+/// CORS for the configured dashboard origins, Swagger switched off, a small CSV limit, trusted
+/// proxies, and the test-only endpoints that fail and that show the connection the app saw.
+/// </summary>
 public sealed class ConfiguredHardeningTests(ConfiguredHardeningTests.Api api) : IClassFixture<ConfiguredHardeningTests.Api>
 {
     public sealed class Api : IAsyncLifetime
@@ -48,7 +61,10 @@ public sealed class ConfiguredHardeningTests(ConfiguredHardeningTests.Api api) :
         public ClvApiFactory Factory { get; } = new ClvApiFactory()
             .With("Clv:Http:CorsOrigins:0", "https://dashboard.example")
             .With("Clv:Http:SwaggerEnabled", "false")
-            .With("Clv:Http:MaxCsvBodyBytes", "2000");
+            .With("Clv:Http:MaxCsvBodyBytes", "2000")
+            .With("Clv:Http:KnownProxies:0", "10.0.0.5")
+            .With("Clv:Http:KnownNetworks:0", "192.168.50.0/24")
+            .WithServices(TestEndpoints.Add);
 
         public Task InitializeAsync() => Factory.InitializeAsync();
 
@@ -82,6 +98,84 @@ public sealed class ConfiguredHardeningTests(ConfiguredHardeningTests.Api api) :
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, await api.Factory.ScalarAsync<long>("SELECT count(*) FROM transactions"));
     }
+
+    [Theory]
+    [InlineData("400 bad Idempotency-Key")]
+    [InlineData("413 CSV over its limit")]
+    [InlineData("422 atomic batch with an invalid item")]
+    [InlineData("500 unhandled exception")]
+    public async Task Error_answers_carry_the_security_headers_too(string error)
+    {
+        var client = api.Factory.Client();
+        var request = error[..3] switch
+        {
+            "400" => new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions") { Content = Json(Tx("hdr-400", "hdr-c")), Headers = { { "Idempotency-Key", new string('k', 256) } } },
+            "413" => new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions/import") { Content = new StringContent(new string('x', 2_001), Encoding.UTF8, "text/csv") },
+            "422" => new HttpRequestMessage(HttpMethod.Post, "/api/v1/transactions?atomic=true") { Content = Json(Tx("hdr-422", "hdr-c", amount: -1m)) },
+            _ => new HttpRequestMessage(HttpMethod.Get, TestEndpoints.Throw),
+        };
+
+        var response = await client.SendAsync(request);
+
+        await response.ProblemAsync((HttpStatusCode)int.Parse(error[..3], CultureInfo.InvariantCulture));
+        HardeningTests.AssertSecurityHeaders(response);
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_quoting_sql_is_a_500_problem_without_the_sql_or_a_stack_trace()
+    {
+        var response = await api.Factory.Client().GetAsync(TestEndpoints.Throw);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.InternalServerError);
+        var body = problem.GetRawText();
+        Assert.DoesNotContain("SELECT", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(TestEndpoints.SecretTable, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("42P01", body, StringComparison.Ordinal); // the PostgreSQL error inside
+        Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal); // a frame of the stack
+        Assert.DoesNotContain("Clv.", body, StringComparison.Ordinal); // a type or method of any frame
+    }
+
+    [Theory]
+    [InlineData("10.0.0.5")] // Clv:Http:KnownProxies
+    [InlineData("192.168.50.20")] // in Clv:Http:KnownNetworks
+    [InlineData("127.0.0.1")] // loopback, trusted by default
+    public async Task Forwarded_headers_from_a_trusted_proxy_are_honoured(string proxy)
+    {
+        Assert.Equal("203.0.113.7 https", await ConnectionSeenAsync(from: proxy));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.6")]
+    [InlineData("192.168.51.20")]
+    [InlineData("198.51.100.9")]
+    public async Task Forwarded_headers_from_any_other_address_are_ignored(string peer)
+    {
+        Assert.Equal($"{peer} http", await ConnectionSeenAsync(from: peer));
+    }
+
+    // The client address and scheme the app saw for a request from FROM claiming to forward
+    // 203.0.113.7 over https.
+    private async Task<string> ConnectionSeenAsync(string from)
+    {
+        var context = await api.Factory.Server.SendAsync(c =>
+        {
+            c.Connection.RemoteIpAddress = IPAddress.Parse(from);
+            c.Request.Method = HttpMethods.Get;
+            c.Request.Scheme = "http";
+            c.Request.Path = TestEndpoints.Connection;
+            c.Request.Headers["X-Api-Key"] = ClvApiFactory.AdminKey;
+            c.Request.Headers["X-Forwarded-For"] = "203.0.113.7";
+            c.Request.Headers["X-Forwarded-Proto"] = "https";
+        });
+
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        using var reader = new StreamReader(context.Response.Body);
+        return await reader.ReadToEndAsync();
+    }
+
+    private static StringContent Json(object transaction) =>
+        new(JsonSerializer.Serialize(new { transactions = new[] { transaction } }), Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task Swagger_can_be_switched_off()
