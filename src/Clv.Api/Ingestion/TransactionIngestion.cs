@@ -97,24 +97,17 @@ public sealed class TransactionIngestion(
         public ItemErrors Errors { get; } = new();
     }
 
-    /// <summary>Rows written in one database transaction, by the writer of their partition.</summary>
-    private sealed record CsvChunk(int Partition, List<TransactionRow> Rows);
-
-    // Yields validated rows in chunks of CsvChunkRows; records every invalid row in the state.
-    // Plainly valid rows in the reporting currency take the fast path (FastCsvTransactions); the
-    // rest are validated as items, as JSON items are. After the first chunk, a file that is not
-    // atomic is split by customer into CsvWriters partitions, each written by its own connection:
-    // concurrent chunks then never share a customer, so neither waits on the other's new rows.
-    // A file of one chunk keeps its order whole, so the first of a repeated id is the one stored.
-    private async IAsyncEnumerable<CsvChunk> ReadChunksAsync(
+    // Yields validated rows in chunks of CsvChunkRows, in file order; records every invalid row in
+    // the state. Plainly valid rows in the reporting currency take the fast path
+    // (FastCsvTransactions); the rest are validated as items, as JSON items are.
+    private async IAsyncEnumerable<List<TransactionRow>> ReadChunksAsync(
         Stream body, CsvReadState read, bool atomic, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var csv = new CsvRecordReader(body);
         var fields = new List<string>();
         var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
         var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
-        var first = new List<TransactionRow>(CsvChunkRows);
-        List<TransactionRow>[]? partitions = null;
+        var chunk = new List<TransactionRow>(CsvChunkRows);
         while (await ReadRecordAsync(csv, cancellationToken))
         {
             if (csv.IsBlank)
@@ -139,43 +132,17 @@ public sealed class TransactionIngestion(
                 continue;
             }
 
-            if (partitions is null)
+            chunk.Add(row);
+            if (chunk.Count == CsvChunkRows)
             {
-                first.Add(row);
-                if (first.Count == CsvChunkRows)
-                {
-                    yield return new CsvChunk(0, first);
-                    partitions = Enumerable.Range(0, atomic ? 1 : CsvWriters).Select(_ => new List<TransactionRow>(CsvChunkRows)).ToArray();
-                }
-
-                continue;
-            }
-
-            var partition = (int)((uint)StringComparer.Ordinal.GetHashCode(row.CustomerExternalId) % (uint)partitions.Length);
-            partitions[partition].Add(row);
-            if (partitions[partition].Count == CsvChunkRows)
-            {
-                yield return new CsvChunk(partition, partitions[partition]);
-                partitions[partition] = new List<TransactionRow>(CsvChunkRows);
+                yield return chunk;
+                chunk = new List<TransactionRow>(CsvChunkRows);
             }
         }
 
-        if (partitions is null)
+        if (chunk.Count > 0)
         {
-            if (first.Count > 0)
-            {
-                yield return new CsvChunk(0, first);
-            }
-
-            yield break;
-        }
-
-        for (var partition = 0; partition < partitions.Length; partition++)
-        {
-            if (partitions[partition].Count > 0)
-            {
-                yield return new CsvChunk(partition, partitions[partition]);
-            }
+            yield return chunk;
         }
     }
 
@@ -202,7 +169,7 @@ public sealed class TransactionIngestion(
         return row;
     }
 
-    private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<CsvChunk> chunks, ItemErrors errors, CancellationToken cancellationToken)
+    private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<List<TransactionRow>> chunks, ItemErrors errors, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         long created = 0, existing = 0;
@@ -213,7 +180,7 @@ public sealed class TransactionIngestion(
                 continue; // the request fails with 422 once the file is read; nothing is committed
             }
 
-            var counts = await writer.WriteAsync(chunk.Rows, time.GetUtcNow(), cancellationToken);
+            var counts = await writer.WriteAsync(chunk, time.GetUtcNow(), cancellationToken);
             (created, existing) = (created + counts.Created, existing + counts.Existing);
         }
 
@@ -222,32 +189,29 @@ public sealed class TransactionIngestion(
         return new WriteCounts(created, existing);
     }
 
-    // Chunks are written by CsvWriters connections at once, one per partition, while the next
-    // chunk is parsed, so the database uses every core. Each chunk is its own transaction; a failed
-    // write stops the import and fails the request, and the chunks committed before it stay
-    // (re-sending is safe).
-    private async Task<WriteCounts> WriteInParallelAsync(IAsyncEnumerable<CsvChunk> chunks, CancellationToken cancellationToken)
+    // Chunks are written by CsvWriters connections at once while the next chunk is parsed, so the
+    // database uses every core. Each chunk is its own transaction; a failed write stops the import
+    // and fails the request, and the chunks committed before it stay (re-sending is safe).
+    private async Task<WriteCounts> WriteInParallelAsync(IAsyncEnumerable<List<TransactionRow>> chunks, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var queues = Enumerable.Range(0, CsvWriters)
-            .Select(_ => Channel.CreateBounded<List<TransactionRow>>(new BoundedChannelOptions(1) { SingleWriter = true, SingleReader = true }))
-            .ToArray();
-        var writing = Task.WhenAll(queues.Select(queue => WriteChunksAsync(queue.Reader, stop)));
+        var queue = Channel.CreateBounded<List<TransactionRow>>(new BoundedChannelOptions(1) { SingleWriter = true });
+        var writing = Task.WhenAll(Enumerable.Range(0, CsvWriters).Select(_ => WriteChunksAsync(queue.Reader, stop)));
         try
         {
             await foreach (var chunk in chunks.WithCancellation(stop.Token))
             {
-                await queues[chunk.Partition].Writer.WriteAsync(chunk.Rows, stop.Token);
+                await queue.Writer.WriteAsync(chunk, stop.Token);
             }
         }
         catch
         {
-            Array.ForEach(queues, queue => queue.Writer.TryComplete());
+            queue.Writer.TryComplete();
             await writing; // a writer's failure, when there was one, is the cause to report
             throw;
         }
 
-        Array.ForEach(queues, queue => queue.Writer.TryComplete());
+        queue.Writer.TryComplete();
         var results = await writing;
         return new WriteCounts(results.Sum(r => r.Created), results.Sum(r => r.Existing));
     }

@@ -19,13 +19,18 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // Upserts, so a customer created by a transaction gets its row here, zeros included when none
-    // of its transactions were new. One catch-up runs at a time (Rollups), so no two recomputes of
-    // a customer interleave.
-    private static readonly string RecomputeForBatch = RecomputeSql.Replace("{customers}", "(SELECT customer_id AS id FROM rollup_batch) AS ids", StringComparison.Ordinal);
+    // The batch's rows are replaced: a plain insert costs half of an upsert's speculative one. A
+    // customer created by a transaction gets its row here, zeros included when none of its
+    // transactions were new. One catch-up runs at a time (Rollups), and erasures wait for it.
+    private static readonly string RecomputeForBatch =
+        "DELETE FROM customer_summaries s USING rollup_batch b WHERE s.customer_id = b.customer_id;\n"
+        + InsertSql.Replace("{customers}", "(SELECT customer_id AS id FROM rollup_batch) AS ids", StringComparison.Ordinal);
+
     private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
 
-    private const string RecomputeSql = """
+    private const string RecomputeSql = InsertSql + UpsertSql;
+
+    private const string InsertSql = """
         INSERT INTO customer_summaries AS s (customer_id, purchase_count, purchase_days, gross_revenue, refunds,
                                              net_revenue, known_cost, first_purchase_at, last_purchase_at,
                                              first_purchase_day, last_purchase_day, repeat_days_value)
@@ -46,6 +51,10 @@ internal static class CustomerSummaries
         LEFT JOIN customer_days d ON d.customer_id = ids.id
         GROUP BY ids.id
         ORDER BY ids.id
+        """;
+
+    private const string UpsertSql = """
+
         ON CONFLICT (customer_id) DO UPDATE SET
             purchase_count = excluded.purchase_count,
             purchase_days = excluded.purchase_days,
