@@ -34,8 +34,8 @@ public static class CustomerActivity
     }
 
     /// <summary>
-    /// Churn over the days [first, last]: a customer is churned on a day when their last purchase
-    /// (or their acquisition, without one) is at least <paramref name="window"/> days before it.
+    /// Churn over the days [first, last]: a customer is churned on a day when the later of their
+    /// last purchase and their acquisition is at least <paramref name="window"/> days before it.
     /// </summary>
     public static ChurnOutcome ChurnIn(PortfolioFacts facts, int customer, int first, int last, int window)
     {
