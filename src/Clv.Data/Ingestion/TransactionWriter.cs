@@ -57,12 +57,12 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
                     throw;
                 }
 
-                await AfterInsertAsync(connection, fresh, ids, now, ct);
+                await AfterInsertAsync(connection, fresh, ids, created, now, ct);
             }
 
             var inserted = (long)fresh.Count;
 
-            if (created + inserted > 0)
+            if (created.Count + inserted > 0)
             {
                 await DataVersion.BumpAsync(connection, now, ct);
             }
@@ -105,7 +105,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // Each customer's id; those the database does not know yet are created, acquired at their first
     // transaction of the batch (nothing older can be stored for a customer that did not exist) and
     // queued for the rollups, so they get their summary even when none of their rows is new.
-    private static async Task<(Dictionary<string, long> Ids, long Created)> ResolveCustomersAsync(
+    private static async Task<(Dictionary<string, long> Ids, HashSet<long> Created)> ResolveCustomersAsync(
         NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
     {
         var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
@@ -117,8 +117,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             await ReadIdsAsync(create, ids, ct);
         }
 
-        var created = ids.Count;
-        if (created < batch.Customers.Length)
+        var created = ids.Values.ToHashSet();
+        if (created.Count < batch.Customers.Length)
         {
             await using var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection);
             find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers.Where(c => !ids.ContainsKey(c))));
@@ -194,17 +194,24 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     // The customers of the new rows are queued for the rollups, and acquired_at moves earlier
-    // where it still follows their first transaction.
-    private static async Task AfterInsertAsync(NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    // where it still follows their first transaction. Customers created by this batch are queued
+    // already and acquired at its first row: a large import of new customers skips this.
+    private static async Task AfterInsertAsync(
+        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
     {
         var first = new Dictionary<long, DateTimeOffset>();
         foreach (var row in rows)
         {
             var id = ids[row.CustomerExternalId];
-            if (!first.TryGetValue(id, out var at) || row.OccurredAt < at)
+            if (!created.Contains(id) && (!first.TryGetValue(id, out var at) || row.OccurredAt < at))
             {
                 first[id] = row.OccurredAt;
             }
+        }
+
+        if (first.Count == 0)
+        {
+            return;
         }
 
         var customers = first.Keys.Order().ToArray();
