@@ -152,7 +152,9 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
         var facts = states.Facts;
-        var first = from ?? facts.FirstDay ?? last;
+        // Without from, the series starts at the earliest activity, but never after `to`: a `to`
+        // before any activity asks for that one period.
+        var first = from ?? (facts.FirstDay is { } earliest && earliest < last ? earliest : last);
         if (CalendarPeriods.Between(first, last, unit!.Value) >= MaxPoints)
         {
             return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));

@@ -12,6 +12,14 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Recomputes the summary of each given customer that still exists from its days.</summary>
+    public static async Task RecomputeIdsAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(RecomputeForIds, connection);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = ids });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Recomputes every customer's summary, as after a rebuild of the day rollup.</summary>
     public static async Task RecomputeAllAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -25,6 +33,10 @@ internal static class CustomerSummaries
     private static readonly string RecomputeForBatch =
         "DELETE FROM customer_summaries s USING rollup_batch b WHERE s.customer_id = b.customer_id;\n"
         + InsertSql.Replace("{customers}", "(SELECT customer_id AS id FROM rollup_batch) AS ids", StringComparison.Ordinal);
+
+    private static readonly string RecomputeForIds =
+        "DELETE FROM customer_summaries WHERE customer_id = ANY(@ids);\n"
+        + InsertSql.Replace("{customers}", "(SELECT id FROM customers WHERE id = ANY(@ids)) AS ids", StringComparison.Ordinal);
 
     private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
 

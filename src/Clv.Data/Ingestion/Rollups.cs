@@ -1,7 +1,7 @@
-using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Clv.Data.Ingestion;
 
@@ -47,7 +47,7 @@ public static class Rollups
             return false;
         }
 
-        await db.InTransactionAsync(async (connection, ct) => await CatchUpAsync(connection, timeZone, now, ct), retry, cancellationToken);
+        await db.InTransactionAsync(async (connection, ct) => await CatchUpAsync(connection, timeZone, now, ct, version), retry, cancellationToken);
         return true;
     }
 
@@ -65,52 +65,76 @@ public static class Rollups
     /// In the caller's transaction: drains the queue and recomputes the queued customers' days and
     /// summaries from their transactions. Returns how many customers it recomputed.
     /// </summary>
-    public static async Task<long> CatchUpAsync(NpgsqlConnection connection, string timeZone, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="connection">The caller's connection, in its transaction.</param>
+    /// <param name="timeZone">IANA id of the reporting time zone that defines the days.</param>
+    /// <param name="now">The time recorded with the rollup state.</param>
+    /// <param name="cancellationToken">Cancels the catch-up.</param>
+    /// <param name="needed">The version the caller needs rolled up: when the catch-up it waited for reached it, there is nothing to do.</param>
+    public static async Task<long> CatchUpAsync(NpgsqlConnection connection, string timeZone, DateTimeOffset now, CancellationToken cancellationToken, long? needed = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
-        await CustomerErasure.ShareAsync(connection, cancellationToken);
-        // The day rollup groups each customer's transactions in the order of their index: a sort
-        // per customer and a streaming aggregate. A hash aggregate over a large import's rows
-        // spills to disk instead, at three times the cost.
-        await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'; SET LOCAL enable_hashagg = off", cancellationToken);
-        var version = await DataVersion.ReadAsync(connection, cancellationToken);
-
-        // Ids of customers erased since they were queued are dropped: nothing is left to roll up.
-        await connection.ExecuteAsync("""
-            DROP TABLE IF EXISTS pg_temp.rollup_batch;
-            CREATE TEMP TABLE rollup_batch (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
-            WITH drained AS (DELETE FROM rollup_queue RETURNING customer_id)
-            INSERT INTO rollup_batch SELECT DISTINCT d.customer_id FROM drained d JOIN customers c ON c.id = d.customer_id;
-            ANALYZE rollup_batch;
-            """, cancellationToken);
-        long customers;
-        await using (var count = new NpgsqlCommand("SELECT count(*) FROM rollup_batch", connection))
+        var (version, rolledUp) = await ReadVersionsAsync(connection, cancellationToken);
+        if (rolledUp >= needed)
         {
-            customers = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            return 0; // readers that queued behind one catch-up do not each run another
         }
 
-        if (customers > 0)
+        await CustomerErasure.ShareAsync(connection, cancellationToken);
+        var ids = new HashSet<long>();
+        await using (var drain = new NpgsqlCommand("DELETE FROM rollup_queue RETURNING customer_id", connection))
+        await using (var reader = await drain.ExecuteReaderAsync(cancellationToken))
         {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (ids.Count >= LargeBatch)
+        {
+            await RecomputeLargeAsync(connection, ids.ToArray(), timeZone, cancellationToken);
+        }
+        else if (ids.Count > 0)
+        {
+            // A few customers, as under a steady trickle of writes: index lookups by array, no
+            // temporary table (its catalog writes would cost more than the work).
+            var array = new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids.ToArray() };
             await connection.ExecuteAsync($"""
-                DELETE FROM customer_days d USING rollup_batch b WHERE d.customer_id = b.customer_id;
+                DELETE FROM customer_days WHERE customer_id = ANY(@ids);
                 INSERT INTO customer_days ({DayRollupSql.Columns})
                 SELECT {DayRollupSql.SelectList}
-                FROM transactions JOIN rollup_batch USING (customer_id)
+                FROM transactions WHERE customer_id = ANY(@ids)
                 GROUP BY 1, 2;
-                """, cancellationToken, new NpgsqlParameter("tz", timeZone));
-            if (customers >= LargeBatch)
-            {
-                // Days written in this transaction are not in the statistics yet; without them the
-                // summaries' plan takes the table for small and sorts all of it on disk.
-                await connection.ExecuteAsync("ANALYZE customer_days", cancellationToken);
-            }
-
-            await CustomerSummaries.RecomputeBatchAsync(connection, cancellationToken);
+                """, cancellationToken, new NpgsqlParameter("tz", timeZone), array);
+            await CustomerSummaries.RecomputeIdsAsync(connection, ids.ToArray(), cancellationToken);
         }
 
         await MarkRolledUpAsync(connection, version, timeZone, now, cancellationToken);
-        return customers;
+        return ids.Count;
+    }
+
+    // Many customers, as after an import: a temporary table joined in one pass, days grouped in
+    // the order of the transactions' index (a hash aggregate over this many rows spills to disk,
+    // at three times the cost), and fresh statistics for the days just written.
+    private static async Task RecomputeLargeAsync(NpgsqlConnection connection, long[] ids, string timeZone, CancellationToken cancellationToken)
+    {
+        // Ids of customers erased since they were queued are dropped: nothing is left to roll up.
+        await connection.ExecuteAsync($"""
+            SET LOCAL work_mem = '64MB';
+            SET LOCAL enable_hashagg = off;
+            DROP TABLE IF EXISTS pg_temp.rollup_batch;
+            CREATE TEMP TABLE rollup_batch (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
+            INSERT INTO rollup_batch SELECT c.id FROM unnest(@ids) AS q(id) JOIN customers c ON c.id = q.id;
+            ANALYZE rollup_batch;
+            DELETE FROM customer_days d USING rollup_batch b WHERE d.customer_id = b.customer_id;
+            INSERT INTO customer_days ({DayRollupSql.Columns})
+            SELECT {DayRollupSql.SelectList}
+            FROM transactions JOIN rollup_batch USING (customer_id)
+            GROUP BY 1, 2;
+            ANALYZE customer_days;
+            """, cancellationToken, new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        await CustomerSummaries.RecomputeBatchAsync(connection, cancellationToken);
     }
 
     /// <summary>Records that every write up to <paramref name="version"/> is rolled up.</summary>

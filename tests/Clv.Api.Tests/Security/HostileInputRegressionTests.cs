@@ -79,6 +79,19 @@ public sealed class HostileInputRegressionTests(ClvApiFactory api) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_series_that_ends_before_any_activity_is_one_empty_period()
+    {
+        (await api.Client().PostTransactionsAsync(Tx("early-1", "early-c"))).EnsureSuccessStatusCode();
+
+        // Found by the fuzzing: without from, the series started at the first activity, after to.
+        var series = await (await api.Client().GetAsync("/api/v1/metrics/timeseries?metric=churnRate&to=1970-01-01&asOf=2024-06-30")).JsonAsync();
+
+        var points = series.GetProperty("series")[0].GetProperty("points");
+        Assert.Equal(1, points.GetArrayLength());
+        Assert.Equal("1970-01", points[0].GetProperty("period").GetString());
+    }
+
+    [Fact]
     public async Task Amounts_that_add_up_beyond_ten_to_the_fifteen_for_one_customer_are_stored_and_summed_exactly()
     {
         var response = await api.Client().PostTransactionsAsync(
