@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Clv.Data;
 using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
@@ -16,7 +17,8 @@ public sealed class RollupCatchUp(
     /// <summary>How long ingest must pause before the background catch-up runs: not during an import, which it would slow.</summary>
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(1);
 
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    // One pending wake-up at most: signals while one waits are the same news.
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _lastWriteTicks;
 
     /// <summary>Catches up when a committed write is not rolled up yet.</summary>
@@ -28,17 +30,7 @@ public sealed class RollupCatchUp(
     public void Written()
     {
         Interlocked.Exchange(ref _lastWriteTicks, time.GetUtcNow().UtcTicks);
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another writer signalled first: one wake-up serves both.
-            }
-        }
+        _signal.Writer.TryWrite(true);
     }
 
     /// <inheritdoc />
@@ -46,7 +38,7 @@ public sealed class RollupCatchUp(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            await _signal.WaitAsync(stoppingToken);
+            await _signal.Reader.ReadAsync(stoppingToken);
             TimeSpan sinceWrite;
             while ((sinceWrite = time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastWriteTicks), TimeSpan.Zero)) < QuietPeriod)
             {

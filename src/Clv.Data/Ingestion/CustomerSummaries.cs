@@ -16,7 +16,7 @@ internal static class CustomerSummaries
     public static async Task RecomputeIdsAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(RecomputeForIds, connection);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint) { Value = ids });
+        command.Parameters.Add(Rollups.IdsParameter(ids));
         await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -25,8 +25,8 @@ public static class Rollups
     /// <summary>The advisory lock a catch-up holds for its transaction.</summary>
     public const long LockKey = 0x436c_7652_6f6c_6c75; // "ClvRollu"
 
-    // Customers from which a catch-up refreshes the statistics of the days it wrote.
-    private const long LargeBatch = 10_000;
+    // Customers from which a catch-up joins a temporary table instead of looking ids up by array.
+    internal const int LargeBatch = 10_000;
 
     /// <summary>SQL for the versions a read can compare: data version, then rolled-up version.</summary>
     public const string VersionsSql =
@@ -75,7 +75,7 @@ public static class Rollups
         ArgumentNullException.ThrowIfNull(connection);
         await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
         var (version, rolledUp) = await ReadVersionsAsync(connection, cancellationToken);
-        if (rolledUp >= needed)
+        if (needed is { } neededVersion && rolledUp >= neededVersion)
         {
             return 0; // readers that queued behind one catch-up do not each run another
         }
@@ -99,15 +99,11 @@ public static class Rollups
         {
             // A few customers, as under a steady trickle of writes: index lookups by array, no
             // temporary table (its catalog writes would cost more than the work).
-            var array = new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids.ToArray() };
-            await connection.ExecuteAsync($"""
-                DELETE FROM customer_days WHERE customer_id = ANY(@ids);
-                INSERT INTO customer_days ({DayRollupSql.Columns})
-                SELECT {DayRollupSql.SelectList}
-                FROM transactions WHERE customer_id = ANY(@ids)
-                GROUP BY 1, 2;
-                """, cancellationToken, new NpgsqlParameter("tz", timeZone), array);
-            await CustomerSummaries.RecomputeIdsAsync(connection, ids.ToArray(), cancellationToken);
+            var array = ids.ToArray();
+            await connection.ExecuteAsync(
+                DaysSql("DELETE FROM customer_days WHERE customer_id = ANY(@ids)", "transactions WHERE customer_id = ANY(@ids)"),
+                cancellationToken, new NpgsqlParameter("tz", timeZone), IdsParameter(array));
+            await CustomerSummaries.RecomputeIdsAsync(connection, array, cancellationToken);
         }
 
         await MarkRolledUpAsync(connection, version, timeZone, now, cancellationToken);
@@ -127,15 +123,22 @@ public static class Rollups
             CREATE TEMP TABLE rollup_batch (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
             INSERT INTO rollup_batch SELECT c.id FROM unnest(@ids) AS q(id) JOIN customers c ON c.id = q.id;
             ANALYZE rollup_batch;
-            DELETE FROM customer_days d USING rollup_batch b WHERE d.customer_id = b.customer_id;
-            INSERT INTO customer_days ({DayRollupSql.Columns})
-            SELECT {DayRollupSql.SelectList}
-            FROM transactions JOIN rollup_batch USING (customer_id)
-            GROUP BY 1, 2;
+            {DaysSql("DELETE FROM customer_days d USING rollup_batch b WHERE d.customer_id = b.customer_id", "transactions JOIN rollup_batch USING (customer_id)")}
             ANALYZE customer_days;
-            """, cancellationToken, new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+            """, cancellationToken, new NpgsqlParameter("tz", timeZone), IdsParameter(ids));
         await CustomerSummaries.RecomputeBatchAsync(connection, cancellationToken);
     }
+
+    // The batch's days are replaced by those its transactions give now.
+    private static string DaysSql(string deleteBatchDays, string batchTransactions) => $"""
+        {deleteBatchDays};
+        INSERT INTO customer_days ({DayRollupSql.Columns})
+        SELECT {DayRollupSql.SelectList}
+        FROM {batchTransactions}
+        GROUP BY 1, 2;
+        """;
+
+    internal static NpgsqlParameter IdsParameter(long[] ids) => new("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids };
 
     /// <summary>Records that every write up to <paramref name="version"/> is rolled up.</summary>
     internal static Task MarkRolledUpAsync(NpgsqlConnection connection, long version, string timeZone, DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -72,4 +72,37 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
             await Task.Delay(100);
         }
     }
+
+    [Fact]
+    public async Task A_catch_up_of_more_than_ten_thousand_customers_gives_each_its_days_and_summary()
+    {
+        // 10,500 customers, more than a catch-up looks up by array: each buys i % 7 + 1 on
+        // 2024-04-01 and 2 on 2024-04-02; every third also has 1 refunded on 2024-04-02.
+        const int Customers = 10_500;
+        var csv = new System.Text.StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
+        decimal net = 0, repeatValue = 0;
+        for (var i = 0; i < Customers; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"big-{i}-a,big-{i},2024-04-01T10:00:00Z,purchase,{i % 7 + 1},USD\n");
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"big-{i}-b,big-{i},2024-04-02T10:00:00Z,purchase,2,USD\n");
+            net += i % 7 + 1 + 2;
+            repeatValue += 2;
+            if (i % 3 == 0)
+            {
+                csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"big-{i}-r,big-{i},2024-04-02T11:00:00Z,refund,1,USD\n");
+                net -= 1;
+                repeatValue -= 1;
+            }
+        }
+
+        (await _client.PostCsvAsync(csv.ToString())).EnsureSuccessStatusCode();
+
+        const string Big = "FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'big-%'";
+        Assert.Equal(Customers, await api.ScalarAsync<long>($"SELECT count(*) {Big}"));
+        Assert.Equal(2L * Customers, await api.ScalarAsync<long>($"SELECT sum(purchase_days) {Big}"));
+        Assert.Equal(net, await api.ScalarAsync<decimal>($"SELECT sum(net_revenue) {Big}"));
+        Assert.Equal(repeatValue, await api.ScalarAsync<decimal>($"SELECT sum(repeat_days_value) {Big}"));
+        Assert.Equal(2L * Customers, await api.ScalarAsync<long>(
+            "SELECT count(*) FROM customer_days d JOIN customers c ON c.id = d.customer_id WHERE c.external_id LIKE 'big-%'"));
+    }
 }
