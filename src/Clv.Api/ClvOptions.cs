@@ -106,6 +106,14 @@ public sealed class AnalyticsOptions
     /// </summary>
     [Range(0, 3600)]
     public int MaxStalenessSeconds { get; set; }
+
+    /// <summary>
+    /// A single-customer read ranks the customer's current figures (RFM quintiles) against the
+    /// portfolio facts already loaded, without waiting for a reload; when writes have committed
+    /// since, it starts one in the background, at most once per this many seconds. Default 10.
+    /// </summary>
+    [Range(0, 3600)]
+    public int RankingRefreshSeconds { get; set; } = 10;
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>

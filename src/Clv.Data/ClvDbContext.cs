@@ -53,6 +53,13 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
             connection.MaxAutoPrepare = 64;
         }
 
+        // A pooled connection is not reset when it goes back to the pool (Npgsql otherwise sends
+        // RESET ALL, CLOSE ALL, UNLISTEN and friends before its next command; that cost a customer
+        // read a fifth of its time). Clv leaves no session state behind: settings are SET LOCAL,
+        // advisory locks transaction-scoped, temp tables ON COMMIT DROP, and an open transaction
+        // is still rolled back on close.
+        connection.NoResetOnClose = true;
+
         // Raw Npgsql commands on these connections (bulk ingest, analytics, model runs) take the
         // connection string's timeout: the same setting as EF's own commands.
         connection.CommandTimeout = commandTimeoutSeconds;

@@ -19,6 +19,12 @@ public sealed class CustomerStates
     // A few dozen answers per states: queries choose dates and groupings freely.
     private readonly BoundedMemo<string, object> _memo = new(MaxAnswers, StringComparer.Ordinal);
 
+    // The buyers' recency days, purchase days and net revenue, each ascending: the quintiles that
+    // score RFM, kept to rank a customer computed apart (RankApart).
+    private int[] _recencies = [];
+    private int[] _frequencies = [];
+    private decimal[] _monetaries = [];
+
     private CustomerStates(PortfolioFacts facts, int cutoff, int reference, PortfolioSettings settings)
     {
         Facts = facts;
@@ -193,25 +199,56 @@ public sealed class CustomerStates
     private void ScoreRfm()
     {
         var buyers = Enumerable.Range(0, Facts.Count).Where(i => Included[i] && PurchaseDays[i] > 0).ToArray();
-        if (buyers.Length == 0)
-        {
-            return;
-        }
-
-        var recency = Array.ConvertAll(buyers, RecencyDays);
-        var frequency = Array.ConvertAll(buyers, i => PurchaseDays[i]);
-        var monetary = Array.ConvertAll(buyers, i => NetRevenue[i]);
-        Array.Sort(recency);
-        Array.Sort(frequency);
-        Array.Sort(monetary);
+        _recencies = Array.ConvertAll(buyers, RecencyDays);
+        _frequencies = Array.ConvertAll(buyers, i => PurchaseDays[i]);
+        _monetaries = Array.ConvertAll(buyers, i => NetRevenue[i]);
+        Array.Sort(_recencies);
+        Array.Sort(_frequencies);
+        Array.Sort(_monetaries);
         foreach (var i in buyers)
         {
-            var r = Rfm.ScoreLowerIsBetter(recency, RecencyDays(i));
-            var f = Rfm.ScoreHigherIsBetter(frequency, PurchaseDays[i]);
-            var m = Rfm.ScoreHigherIsBetter(monetary, NetRevenue[i]);
-            (Recency[i], Frequency[i], Monetary[i]) = ((byte)r, (byte)f, (byte)m);
-            RfmSegment[i] = (sbyte)Rfm.Segment(r, f, m);
+            (Recency[i], Frequency[i], Monetary[i], RfmSegment[i]) = ScoreAmongBuyers(RecencyDays(i), PurchaseDays[i], NetRevenue[i], i);
         }
+    }
+
+    // Scores among the buyers, with buyer `replacing`'s own values taken out (−1: none, the
+    // scored customer joins the buyers).
+    private (byte R, byte F, byte M, sbyte Segment) ScoreAmongBuyers(int recencyDays, int purchaseDays, decimal netRevenue, int replacing)
+    {
+        var replaces = replacing >= 0;
+        var r = Rfm.ScoreLowerIsBetter(_recencies, recencyDays, replaces ? RecencyDays(replacing) : null);
+        var f = Rfm.ScoreHigherIsBetter(_frequencies, purchaseDays, replaces ? PurchaseDays[replacing] : null);
+        var m = Rfm.ScoreHigherIsBetter(_monetaries, netRevenue, replaces ? NetRevenue[replacing] : null);
+        return ((byte)r, (byte)f, (byte)m, (sbyte)Rfm.Segment(r, f, m));
+    }
+
+    /// <summary>Customer <paramref name="i"/>'s churn, spend trend and RFM scores.</summary>
+    public CustomerStanding Standing(int i) => new(
+        Included[i], Recency[i], Frequency[i], Monetary[i], RfmSegment[i], Churned[i], Last12Months[i], Previous12Months[i], AtRisk[i]);
+
+    /// <summary>
+    /// The standing of one customer computed from <paramref name="days"/> rather than from these
+    /// states' facts, at the same cutoff and reference day, with RFM scored among these states'
+    /// buyers, the customer's own values there (if any) replaced by the new ones: how a customer
+    /// whose rows changed after the facts were read ranks among the rest.
+    /// </summary>
+    /// <param name="customer">The customer.</param>
+    /// <param name="days">The customer's days, any order; days of other customers are ignored.</param>
+    public CustomerStanding RankApart(CustomerFact customer, IEnumerable<DayFact> days)
+    {
+        var facts = PortfolioFacts.Create(Facts.Version, [customer], days, [], null);
+        var own = new CustomerStates(facts, Cutoff, Reference, Settings);
+        own.Aggregate(DateOnly.FromDayNumber(Reference), Settings);
+        own.ScoreRfm();
+        var standing = own.Standing(0);
+        if (standing.RfmSegment < 0)
+        {
+            return standing;
+        }
+
+        var index = Facts.IndexOf(customer.Id);
+        var (r, f, m, segment) = ScoreAmongBuyers(own.RecencyDays(0), own.PurchaseDays[0], own.NetRevenue[0], index >= 0 && RfmSegment[index] >= 0 ? index : -1);
+        return standing with { Recency = r, Frequency = f, Monetary = m, RfmSegment = segment };
     }
 
     /// <summary>Days from the last purchase to the reference day, never negative.</summary>
@@ -255,3 +292,16 @@ public sealed class CustomerStates
         return customers;
     }
 }
+
+/// <summary>One customer's churn, spend trend and RFM scores, as <see cref="CustomerStates"/> computes them.</summary>
+/// <param name="Included">Acquired by the cutoff (or acquisition unknown).</param>
+/// <param name="Recency">RFM recency score 1..5; 0 without a purchase.</param>
+/// <param name="Frequency">RFM frequency score 1..5; 0 without a purchase.</param>
+/// <param name="Monetary">RFM monetary score 1..5; 0 without a purchase.</param>
+/// <param name="RfmSegment">Index into <see cref="Rfm.Segments"/>; −1 without a purchase.</param>
+/// <param name="Churned">No purchase (nor acquisition) within the churn window up to the reference day.</param>
+/// <param name="Last12Months">Net revenue of the 12 months ending on the reference day.</param>
+/// <param name="Previous12Months">Net revenue of the 12 months before those.</param>
+/// <param name="AtRisk">Spend fell by at least the at-risk share against the 12 months before.</param>
+public readonly record struct CustomerStanding(
+    bool Included, byte Recency, byte Frequency, byte Monetary, sbyte RfmSegment, bool Churned, decimal Last12Months, decimal Previous12Months, bool AtRisk);

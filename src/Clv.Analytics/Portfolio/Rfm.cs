@@ -38,26 +38,33 @@ public static class Rfm
     }
 
     /// <summary>
-    /// The quintile score of a value among <paramref name="sorted"/> (ascending), where higher is
-    /// better: 1 + ⌊5 · (values strictly below it) / n⌋. Ties share a score.
+    /// The quintile score of a value among <paramref name="sorted"/> (ascending) that holds it,
+    /// where higher is better: 1 + ⌊5 · (values strictly below it) / n⌋. Ties share a score. With
+    /// <paramref name="replaced"/>, the value stands in for that value of the set (its own, when
+    /// the value is a member), which then no longer counts; with null, the value joins the set
+    /// (n + 1 values).
     /// </summary>
-    public static int ScoreHigherIsBetter<T>(T[] sorted, T value)
-        where T : IComparable<T>
+    public static int ScoreHigherIsBetter<T>(T[] sorted, T value, T? replaced)
+        where T : struct, IComparable<T>
     {
         ArgumentNullException.ThrowIfNull(sorted);
-        return 1 + (int)(5L * LowerBound(sorted, value) / sorted.Length);
+        var below = LowerBound(sorted, value) - (replaced is { } old && old.CompareTo(value) < 0 ? 1 : 0);
+        return Quintile(below, sorted.Length + (replaced is null ? 1 : 0));
     }
 
     /// <summary>
-    /// The quintile score of a value among <paramref name="sorted"/> (ascending), where lower is
-    /// better (recency in days): 1 + ⌊5 · (values strictly above it) / n⌋. Ties share a score.
+    /// The quintile score of a value where lower is better (recency in days): 1 + ⌊5 · (values
+    /// strictly above it) / n⌋, otherwise as <see cref="ScoreHigherIsBetter"/>.
     /// </summary>
-    public static int ScoreLowerIsBetter<T>(T[] sorted, T value)
-        where T : IComparable<T>
+    public static int ScoreLowerIsBetter<T>(T[] sorted, T value, T? replaced)
+        where T : struct, IComparable<T>
     {
         ArgumentNullException.ThrowIfNull(sorted);
-        return 1 + (int)(5L * (sorted.Length - UpperBound(sorted, value)) / sorted.Length);
+        var above = sorted.Length - UpperBound(sorted, value) - (replaced is { } old && old.CompareTo(value) > 0 ? 1 : 0);
+        return Quintile(above, sorted.Length + (replaced is null ? 1 : 0));
     }
+
+    private static int Quintile(int outranked, int count) => 1 + (int)(5L * outranked / count);
 
     private static int LowerBound<T>(T[] sorted, T value)
         where T : IComparable<T>
@@ -99,3 +106,4 @@ public static class Rfm
         return lo;
     }
 }
+

@@ -51,10 +51,10 @@ public sealed class CustomerResponse
     public TrendResponse? Trend { get; init; }
 
     /// <summary>Maps a profile and its figures.</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, -1);
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null);
 
-    /// <summary>Maps a profile, its figures, and its standing among all customers (<paramref name="index"/> in the states, or −1).</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStates? states, int index)
+    /// <summary>Maps a profile, its figures, its standing among all customers, and whether the active model run counts it churned.</summary>
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -68,10 +68,10 @@ public sealed class CustomerResponse
             UpdatedAt = c.UpdatedAt,
             Historical = HistoricalResponse.From(metrics),
             Predicted = predicted,
-            Rfm = states is null || index < 0 ? null : RfmResponse.From(states, index),
-            Churned = states is null || index < 0 ? null : states.Churned[index],
-            ModelChurned = states?.Facts.ProbabilityAlive is { } alive && index >= 0 && !double.IsNaN(alive[index]) ? alive[index] < states.Settings.AliveThreshold : null,
-            Trend = states is null || index < 0 ? null : TrendResponse.From(states, index),
+            Rfm = standing is { } rfm ? RfmResponse.From(rfm) : null,
+            Churned = standing?.Churned,
+            ModelChurned = modelChurned,
+            Trend = standing is { } trend ? TrendResponse.From(trend) : null,
         };
     }
 }
@@ -99,19 +99,16 @@ public sealed class RfmResponse
     /// <example>Champions</example>
     public required string Segment { get; init; }
 
-    /// <summary>Reads customer <paramref name="i"/>'s scores; null without a purchase.</summary>
-    public static RfmResponse? From(CustomerStates states, int i)
-    {
-        ArgumentNullException.ThrowIfNull(states);
-        return states.RfmSegment[i] < 0 ? null : new RfmResponse
+    /// <summary>Reads a customer's scores; null without a purchase.</summary>
+    public static RfmResponse? From(CustomerStanding standing) =>
+        standing.RfmSegment < 0 ? null : new RfmResponse
         {
-            Recency = states.Recency[i],
-            Frequency = states.Frequency[i],
-            Monetary = states.Monetary[i],
-            Score = $"{states.Recency[i]}{states.Frequency[i]}{states.Monetary[i]}",
-            Segment = Analytics.Portfolio.Rfm.Segments[states.RfmSegment[i]],
+            Recency = standing.Recency,
+            Frequency = standing.Frequency,
+            Monetary = standing.Monetary,
+            Score = $"{standing.Recency}{standing.Frequency}{standing.Monetary}",
+            Segment = Analytics.Portfolio.Rfm.Segments[standing.RfmSegment],
         };
-    }
 }
 
 /// <summary>The change in spend: the last 12 months against the 12 before, up to the as-of date.</summary>
@@ -132,17 +129,16 @@ public sealed class TrendResponse
     /// <summary>Spend fell by at least <c>Clv:AtRiskDecline</c> (default half): an early sign of attrition.</summary>
     public bool AtRisk { get; init; }
 
-    /// <summary>Reads customer <paramref name="i"/>'s trend.</summary>
-    public static TrendResponse From(CustomerStates states, int i)
+    /// <summary>Reads a customer's trend.</summary>
+    public static TrendResponse From(CustomerStanding standing)
     {
-        ArgumentNullException.ThrowIfNull(states);
-        var (last, previous) = (states.Last12Months[i], states.Previous12Months[i]);
+        var (last, previous) = (standing.Last12Months, standing.Previous12Months);
         return new TrendResponse
         {
             Last12Months = last,
             Previous12Months = previous,
             Change = previous == 0 ? null : Math.Round((last / previous) - 1, 4, MidpointRounding.AwayFromZero),
-            AtRisk = states.AtRisk[i],
+            AtRisk = standing.AtRisk,
         };
     }
 }

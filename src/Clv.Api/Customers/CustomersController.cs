@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.Ingestion;
@@ -46,10 +47,11 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         }
 
         // One round trip finds the profile, the summary and the active prediction, and tells whether
-        // the summary is current; only when a write is not rolled up yet does the read catch up first.
+        // the summary is current. A customer created by a write not rolled up yet has no summary
+        // row: only then does the read wait for the catch-up.
         var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
         var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
-        if ((row is null || row.RolledUpVersion < row.DataVersion) && await rollups.EnsureCurrentAsync(db, cancellationToken))
+        if (row is null && await rollups.EnsureCurrentAsync(db, cancellationToken))
         {
             row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
         }
@@ -61,21 +63,31 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         var timeZone = options.Value.TimeZone;
         var customer = row.Customer;
+        var states = await cache.RankingStatesAsync(db, asOf, row.DataVersion, cancellationToken);
+        var index = states.Facts.IndexOf(customer.Id);
+        var rolledUp = row.RolledUpVersion >= row.DataVersion;
+        var ranked = states.Facts.Version >= row.DataVersion && index >= 0;
         HistoricalMetrics metrics;
-        if (asOf is { } day)
+        CustomerStanding standing;
+        if (rolledUp && asOf is null && ranked)
         {
-            // The figures as they stood at the end of that day come from the transactions before it.
-            var cutoff = HistoricalClvCalculator.EndOfDay(day, timeZone);
-            var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
-            metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff.AddTicks(-1), cutoff, timeZone);
+            metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
+            standing = states.Standing(index);
         }
         else
         {
-            metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
+            // The summary may miss a write, or the figures are as of an earlier day, or the facts
+            // are behind: the customer's own transactions give their figures and days, ranked
+            // among the facts as loaded (docs/api.md, "Freshness"). Nothing waits for a catch-up.
+            var cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : (DateTimeOffset?)null;
+            var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
+            metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff?.AddTicks(-1) ?? time.GetUtcNow(), cutoff, timeZone);
+            standing = ranked
+                ? states.Standing(index)
+                : states.RankApart(Fact(customer, timeZone), DayFacts.FromTransactions(customer.Id, transactions, timeZone));
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken, row.DataVersion);
-        var response = CustomerResponse.From(customer, metrics, Predicted(row), states, states.Facts.IndexOf(customer.Id));
+        var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row));
         return CsvColumns.Wanted(Request)
             ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")
             : Ok(response);
@@ -234,6 +246,15 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             NextCursor = more ? items[^1].Position.Encode() : null,
         });
     }
+
+    private static CustomerFact Fact(Customer customer, TimeZoneInfo timeZone) => new(
+        customer.Id,
+        customer.AcquiredAt is { } at ? HistoricalClvCalculator.LocalDate(at, timeZone) : null,
+        customer.AcquisitionChannel,
+        customer.Country);
+
+    private bool? ModelChurned(CustomerWithTotals row) =>
+        row.Prediction is { } prediction ? prediction.ProbabilityAlive < cache.Settings.AliveThreshold : null;
 
     private static PredictedResponse? Predicted(CustomerWithTotals row) =>
         row.Prediction is null || row.RunOptions is null

@@ -9,13 +9,17 @@ namespace Clv.Api.Ingestion;
 /// <summary>
 /// Brings the per-customer rollups up to date (<see cref="Rollups"/>): on demand, before a read
 /// that needs them, and in the background once transaction ingest has been quiet for
-/// <see cref="QuietPeriod"/>, so that the first read after an import seldom waits for it.
+/// <see cref="QuietPeriod"/>, so that the first read after an import seldom waits for it; under
+/// constant ingest, at the latest <see cref="MaxLag"/> after the first write it has not caught up.
 /// </summary>
 public sealed class RollupCatchUp(
     IServiceScopeFactory scopes, IOptions<ClvOptions> options, TransientRetry retry, TimeProvider time, ILogger<RollupCatchUp> logger) : BackgroundService
 {
     /// <summary>How long ingest must pause before the background catch-up runs: not during an import, which it would slow.</summary>
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long writes may wait for the background catch-up while ingest never pauses.</summary>
+    public static readonly TimeSpan MaxLag = TimeSpan.FromSeconds(5);
 
     // One pending wake-up at most: signals while one waits are the same news.
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -39,10 +43,13 @@ public sealed class RollupCatchUp(
         while (!stoppingToken.IsCancellationRequested)
         {
             await _signal.Reader.ReadAsync(stoppingToken);
+            var due = time.GetUtcNow() + MaxLag;
             TimeSpan sinceWrite;
-            while ((sinceWrite = time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastWriteTicks), TimeSpan.Zero)) < QuietPeriod)
+            while ((sinceWrite = time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastWriteTicks), TimeSpan.Zero)) < QuietPeriod
+                && time.GetUtcNow() < due)
             {
-                await Task.Delay(QuietPeriod - sinceWrite, time, stoppingToken);
+                var left = due - time.GetUtcNow();
+                await Task.Delay(TimeSpan.FromTicks(Math.Clamp((QuietPeriod - sinceWrite).Ticks, 0, Math.Max(0, left.Ticks))), time, stoppingToken);
             }
 
             try

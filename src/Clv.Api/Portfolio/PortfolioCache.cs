@@ -6,6 +6,7 @@ using Clv.Data;
 using Clv.Data.Analytics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Clv.Api.Portfolio;
 
@@ -18,7 +19,12 @@ namespace Clv.Api.Portfolio;
 /// the variety of queries.
 /// </summary>
 public sealed class PortfolioCache(
-    IOptions<ClvOptions> options, IOptions<AnalyticsOptions> analytics, TimeProvider time, RollupCatchUp rollups, ILogger<PortfolioCache> logger) : IDisposable
+    IOptions<ClvOptions> options,
+    IOptions<AnalyticsOptions> analytics,
+    TimeProvider time,
+    RollupCatchUp rollups,
+    IServiceScopeFactory scopes,
+    ILogger<PortfolioCache> logger) : IDisposable
 {
     private const int MaxStates = 4;
 
@@ -30,6 +36,8 @@ public sealed class PortfolioCache(
     private readonly BoundedMemo<string, Grouping> _attributes = new(MaxAttributeGroupings, StringComparer.Ordinal);
     private PortfolioFacts? _facts;
     private DateTimeOffset _checkedAt;
+    private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+    private int _refreshing;
 
     /// <summary>The definitions' parameters in force.</summary>
     public PortfolioSettings Settings { get; } = options.Value.Portfolio();
@@ -92,9 +100,61 @@ public sealed class PortfolioCache(
     /// Every customer's state at <paramref name="asOf"/> (transactions to the end of that day), or
     /// now (every transaction, measured to today) without it.
     /// </summary>
-    public async Task<CustomerStates> StatesAsync(ClvDbContext db, DateOnly? asOf, CancellationToken cancellationToken, long? knownVersion = null)
+    public async Task<CustomerStates> StatesAsync(ClvDbContext db, DateOnly? asOf, CancellationToken cancellationToken, long? knownVersion = null) =>
+        States(await FactsAsync(db, knownVersion, cancellationToken), asOf);
+
+    /// <summary>
+    /// States to rank one customer against, without waiting for a reload: the loaded facts' states
+    /// even when writes have committed since (the first read of all loads them). A read that finds
+    /// the facts behind <paramref name="knownVersion"/> starts a reload in the background, one at a
+    /// time and at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>. Whether the states
+    /// are current shows in their <see cref="PortfolioFacts.Version"/>.
+    /// </summary>
+    public async Task<CustomerStates> RankingStatesAsync(ClvDbContext db, DateOnly? asOf, long knownVersion, CancellationToken cancellationToken)
     {
-        var facts = await FactsAsync(db, knownVersion, cancellationToken);
+        if (_facts is not { } facts)
+        {
+            return await StatesAsync(db, asOf, cancellationToken, knownVersion);
+        }
+
+        if (facts.Version < knownVersion)
+        {
+            RefreshInBackground();
+        }
+
+        return States(facts, asOf);
+    }
+
+    private void RefreshInBackground()
+    {
+        if (time.GetUtcNow() - _refreshedAt < TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds)
+            || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await FactsAsync(scope.ServiceProvider.GetRequiredService<ClvDbContext>(), null, CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // The next read that finds the facts behind tries again; analytics reads load them themselves.
+                logger.LogWarning(e, "Reloading the portfolio facts in the background failed");
+            }
+            finally
+            {
+                _refreshedAt = time.GetUtcNow();
+                Volatile.Write(ref _refreshing, 0);
+            }
+        });
+    }
+
+    private CustomerStates States(PortfolioFacts facts, DateOnly? asOf)
+    {
         var key = (asOf, asOf ?? Today);
         if (!_states.ContainsKey(key) && _states.Count >= MaxStates)
         {
@@ -107,7 +167,11 @@ public sealed class PortfolioCache(
         {
             // Computed from facts replaced in between: compute afresh, and keep it for the next reader.
             var fresh = new Lazy<CustomerStates>(() => CustomerStates.Compute(facts, key.Item1, key.Item2, Settings));
-            _states[key] = fresh;
+            if (ReferenceEquals(facts, _facts))
+            {
+                _states[key] = fresh;
+            }
+
             return fresh.Value;
         }
 

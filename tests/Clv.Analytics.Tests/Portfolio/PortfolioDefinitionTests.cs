@@ -181,6 +181,43 @@ public sealed class PortfolioDefinitionTests
     }
 
     [Fact]
+    public void A_customer_ranked_apart_is_scored_against_the_portfolios_buyers_as_loaded()
+    {
+        // The loaded portfolio: five buyers, one purchase day each on 1997-12-01, net revenue
+        // 10, 20, 30, 40, 50. Customer 9 is not in it: acquired on 1997-06-01, they bought 45 on
+        // 1997-12-21 and 15 on 1997-12-26 after the facts were read (net 60, 2 purchase days,
+        // 5 days before 1997-12-31).
+        // Scored as one more buyer among the five (n = 6), 1 + ⌊5 × k / 6⌋ with k the values it outranks:
+        //   recency 5 days, the other five 30 days: k = 5 -> 1 + ⌊25 / 6⌋ = 5;
+        //   frequency 2 purchase days against 1 each: k = 5 -> 5; monetary 60 above 10..50: k = 5 -> 5.
+        // R 5, FM 5 -> Champions. Not churned (bought 5 days ago); last 12 months 45 + 15 = 60.
+        // A loaded buyer moved the same way replaces their old values instead (n stays 5):
+        // customer 1 (10 -> 60 net, 2 days, 5 days ago) outranks the other four: 1 + ⌊20 / 5⌋ = 5 each.
+        var portfolio = new PortfolioBuilder();
+        decimal[] values = [10, 20, 30, 40, 50];
+        for (var i = 0; i < values.Length; i++)
+        {
+            portfolio.Customer(i + 1, "ads", ("1997-12-01", values[i]));
+        }
+
+        var states = portfolio.States("1997-12-31");
+        var standing = states.RankApart(
+            new CustomerFact(9, D("1997-06-01"), "web", null),
+            [new DayFact(9, D("1997-12-21"), 1, 45m, 45m, 0m, false), new DayFact(9, D("1997-12-26"), 1, 15m, 15m, 0m, false)]);
+
+        Assert.Equal((5, 5, 5), (standing.Recency, standing.Frequency, standing.Monetary));
+        Assert.Equal("Champions", Rfm.Segments[standing.RfmSegment]);
+        Assert.False(standing.Churned);
+        Assert.Equal(60m, standing.Last12Months);
+
+        var moved = states.RankApart(
+            new CustomerFact(1, D("1997-12-01"), "ads", null),
+            [new DayFact(1, D("1997-12-01"), 1, 10m, 10m, 0m, false), new DayFact(1, D("1997-12-26"), 1, 50m, 50m, 0m, false)]);
+        Assert.Equal((5, 5, 5), (moved.Recency, moved.Frequency, moved.Monetary));
+        Assert.Equal((1, 1, 1), (states.Recency[0], states.Frequency[0], states.Monetary[0]));
+    }
+
+    [Fact]
     public void Refunds_reduce_historical_clv_and_revenue_share()
     {
         // Customer 1 buys 100 and returns 40 the same day: net 60. Customer 2 (channel web) buys 40.

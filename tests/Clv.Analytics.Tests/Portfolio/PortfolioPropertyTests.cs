@@ -342,4 +342,51 @@ public sealed class PortfolioPropertyTests
             }
         }, iter: 150);
     }
+
+    [Fact]
+    public void A_customer_ranked_apart_stands_as_in_the_portfolio_and_follows_their_new_rows()
+    {
+        Portfolios.Sample(p =>
+        {
+            var states = CustomerStates.Compute(p.Facts, p.AsOf, p.AsOf, Settings);
+
+            // Ranked apart from the very rows the facts hold, every customer stands where the portfolio puts them.
+            for (var i = 0; i < p.Facts.Count; i++)
+            {
+                Assert.Equal(states.Standing(i), states.RankApart(CustomerOf(p.Facts, i), DaysOf(p.Facts, i)));
+            }
+
+            // The first customer (acquired by then) buys on the as-of day after the facts were read:
+            // computed apart, their churn and trend are those of a portfolio rebuilt with the purchase.
+            var first = p.Customers[0];
+            var acquired = first.Acquired is { } a && a < p.AsOf ? a : p.AsOf;
+            var bought = new RawCustomer(
+                first.Id, acquired, first.Channel, first.Country, first.Plan, [.. first.Transactions, new RawTransaction(p.AsOf, false, 75m, null)], first.PredictedClv, first.Alive);
+            var rebuiltFacts = Build([bought, .. p.Customers.Skip(1)]);
+            var rebuilt = CustomerStates.Compute(rebuiltFacts, p.AsOf, p.AsOf, Settings).Standing(0);
+            var apart = states.RankApart(CustomerOf(rebuiltFacts, 0), DaysOf(rebuiltFacts, 0));
+            Assert.Equal(
+                (rebuilt.Included, rebuilt.Churned, rebuilt.Last12Months, rebuilt.Previous12Months, rebuilt.AtRisk),
+                (apart.Included, apart.Churned, apart.Last12Months, apart.Previous12Months, apart.AtRisk));
+            Assert.InRange(apart.Recency, 1, 5);
+            Assert.NotEqual(-1, apart.RfmSegment);
+        }, iter: 100);
+    }
+
+    private static CustomerFact CustomerOf(PortfolioFacts facts, int i) => new(
+        facts.CustomerIds[i],
+        facts.AcquiredDay[i] == PortfolioFacts.NoDay ? null : DateOnly.FromDayNumber(facts.AcquiredDay[i]),
+        facts.Channels[facts.Channel[i]],
+        facts.Countries[facts.Country[i]]);
+
+    private static List<DayFact> DaysOf(PortfolioFacts facts, int i)
+    {
+        var days = new List<DayFact>();
+        for (var d = facts.DayStart[i]; d < facts.DayStart[i + 1]; d++)
+        {
+            days.Add(new DayFact(facts.CustomerIds[i], DateOnly.FromDayNumber(facts.Day[d]), facts.PurchaseCount[d], facts.GrossRevenue[d], facts.NetRevenue[d], facts.KnownCost[d], facts.HasCost[d]));
+        }
+
+        return days;
+    }
 }
