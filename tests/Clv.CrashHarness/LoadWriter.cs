@@ -33,7 +33,7 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
             var request = $"j{writer}-{seq}";
             var rows = random.Next(1, 501);
             var sent = Enter(new Sent(request, "json", [new Unit(request, rows, AmountOf(0, rows))]));
-            var items = Enumerable.Range(0, rows).Select(i => Row(request, i)).Select(r => new
+            var items = Enumerable.Range(0, rows).Select(i => Row(request, CustomerOf(request, i), i)).Select(r => new
             {
                 externalId = r.Id, customerExternalId = r.Customer, occurredAt = r.OccurredAt, type = r.Type, amount = r.Amount, currency = "USD",
             });
@@ -41,36 +41,52 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
         }
     }
 
-    // Odd imports are atomic (one unit); even ones are chunked, one unit per chunk.
+    // Odd imports are atomic (one unit); even ones are chunked, one unit per chunk. The API splits
+    // an import's rows between its two writers by customer (docs/api.md: the 32-bit FNV-1a hash of
+    // the customer id's UTF-8 bytes, modulo 2), and cuts each writer's rows, in file order, into
+    // chunks of csvChunkRows: row i of writer w's rows falls in chunk i / csvChunkRows.
     private async Task CsvWriterAsync()
     {
         for (var seq = 0; !stop(); seq++)
         {
             var atomic = seq % 2 == 1;
             var request = $"c{seq}";
-            var parts = atomic
-                ? [(First: 0, Unit: new Unit(request, csvRows, AmountOf(0, csvRows)))]
-                : Enumerable.Range(0, (csvRows + csvChunkRows - 1) / csvChunkRows).Select(k =>
-                {
-                    var first = k * csvChunkRows;
-                    var rows = Math.Min(csvChunkRows, csvRows - first);
-                    return (First: first, Unit: new Unit($"{request}-k{k}", rows, AmountOf(first, rows)));
-                }).ToList();
-            var sent = Enter(new Sent(request, atomic ? "csv-atomic" : "csv", parts.Select(p => p.Unit).ToList()));
-            var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n", csvRows * 64);
-            foreach (var (first, unit) in parts)
+            var seen = new int[2];
+            var rows = new List<CsvRow>(csvRows);
+            var units = new Dictionary<string, (int Rows, decimal Amount)>(StringComparer.Ordinal);
+            for (var i = 0; i < csvRows; i++)
             {
-                for (var i = first; i < first + unit.Rows; i++)
-                {
-                    var r = Row(unit.Name, i);
-                    csv.Append(Invariant($"{r.Id},{r.Customer},{r.OccurredAt},{r.Type},{r.Amount},USD\n"));
-                }
+                var customer = CustomerOf(request, i);
+                var writer = Fnv1a(customer) % 2;
+                var unit = atomic ? request : $"{request}-w{writer}k{seen[writer]++ / csvChunkRows}";
+                var row = Row(unit, customer, i);
+                rows.Add(row);
+                var (count, amount) = units.GetValueOrDefault(unit);
+                units[unit] = (count + 1, amount + row.Amount);
+            }
+
+            var sent = Enter(new Sent(request, atomic ? "csv-atomic" : "csv", [.. units.Select(u => new Unit(u.Key, u.Value.Rows, u.Value.Amount))]));
+            var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n", csvRows * 64);
+            foreach (var r in rows)
+            {
+                csv.Append(Invariant($"{r.Id},{r.Customer},{r.OccurredAt},{r.Type},{r.Amount},USD\n"));
             }
 
             var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv.ToString()));
             content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
             await SendAsync(sent, "/api/v1/transactions/import" + (atomic ? "?atomic=true" : ""), content);
         }
+    }
+
+    private static uint Fnv1a(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return hash;
     }
 
     private Sent Enter(Sent sent)
@@ -134,14 +150,16 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
 
     private sealed record CsvRow(string Id, string Customer, string OccurredAt, string Type, decimal Amount);
 
-    // Ids are unit.index, so the verifier can group what was stored by unit. Customers come from a
-    // small pool, so writers create and update the same customers at the same time.
-    private static CsvRow Row(string unit, int i) => new(
+    // Ids are unit.index, so the verifier can group what was stored by unit.
+    private static CsvRow Row(string unit, string customer, int i) => new(
         $"{unit}.{i}",
-        $"k-c{(i * 7919 + unit.Length * 31 + unit[^1]) % CustomerPool}",
+        customer,
         Invariant($"2024-{1 + i % 12:D2}-{1 + i % 28:D2}T{i % 24:D2}:00:00Z"),
         i % 13 == 7 ? "refund" : "purchase",
         Clv.CrashHarness.Ledger.AmountOf(i));
+
+    // Customers come from a small pool, so writers create and update the same customers at the same time.
+    private static string CustomerOf(string request, int i) => $"k-c{(i * 7919 + request.Length * 31 + request[^1]) % CustomerPool}";
 
     private static decimal AmountOf(int first, int rows) => Enumerable.Range(first, rows).Sum(Clv.CrashHarness.Ledger.AmountOf);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
 using Clv.Api.Errors;
 using Clv.Data;
@@ -14,7 +15,8 @@ namespace Clv.Api.Ingestion;
 /// <summary>
 /// Validates transaction items, JSON or CSV, and hands the valid ones to the bulk writer.
 /// A JSON request is one database transaction; a CSV import is one per chunk of
-/// <see cref="CsvChunkRows"/> rows, or one for the whole file when atomic.
+/// <see cref="CsvChunkRows"/> rows of one writer (<see cref="WriterOf"/>), or one for the whole
+/// file when atomic.
 /// </summary>
 public sealed class TransactionIngestion(
     ClvDbContext db,
@@ -31,6 +33,25 @@ public sealed class TransactionIngestion(
 
     /// <summary>Database connections that write the chunks of one CSV import at once.</summary>
     public const int CsvWriters = 2;
+
+    /// <summary>
+    /// The writer of a CSV import that stores a customer's rows: the 32-bit FNV-1a hash of the
+    /// UTF-8 bytes of their external id, modulo <see cref="CsvWriters"/>. Each writer's rows form
+    /// its chunks, in file order. So the writers never share a customer, and neither waits for the
+    /// other to commit a customer both would create; and a customer's rows keep their file order.
+    /// </summary>
+    public static int WriterOf(string customerExternalId)
+    {
+        ArgumentNullException.ThrowIfNull(customerExternalId);
+        Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(customerExternalId.Length)];
+        var hash = 2166136261u;
+        foreach (var b in bytes[..Encoding.UTF8.GetBytes(customerExternalId, bytes)])
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return (int)(hash % CsvWriters);
+    }
 
     private static readonly string[] CsvRequired = ["external_id", "customer_external_id", "occurred_at", "type", "amount", "currency"];
 
@@ -97,17 +118,22 @@ public sealed class TransactionIngestion(
         public ItemErrors Errors { get; } = new();
     }
 
-    // Yields validated rows in chunks of CsvChunkRows, in file order; records every invalid row in
-    // the state. Plainly valid rows in the reporting currency take the fast path
-    // (FastCsvTransactions); the rest are validated as items, as JSON items are.
-    private async IAsyncEnumerable<List<TransactionRow>> ReadChunksAsync(
+    // Yields validated rows in chunks of CsvChunkRows, each of one writer's rows in file order;
+    // records every invalid row in the state. Plainly valid rows in the reporting currency take the
+    // fast path (FastCsvTransactions); the rest are validated as items, as JSON items are.
+    private async IAsyncEnumerable<Chunk> ReadChunksAsync(
         Stream body, CsvReadState read, bool atomic, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var csv = new CsvRecordReader(body);
         var fields = new List<string>();
         var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
         var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
-        var chunk = new List<TransactionRow>(CsvChunkRows);
+        var chunks = new List<TransactionRow>[CsvWriters];
+        for (var w = 0; w < CsvWriters; w++)
+        {
+            chunks[w] = new List<TransactionRow>(CsvChunkRows);
+        }
+
         while (await ReadRecordAsync(csv, cancellationToken))
         {
             if (csv.IsBlank)
@@ -132,19 +158,27 @@ public sealed class TransactionIngestion(
                 continue;
             }
 
-            chunk.Add(row);
-            if (chunk.Count == CsvChunkRows)
+            // An atomic import is one transaction written in file order: its first version of a
+            // repeated id is the one kept, as in a JSON batch.
+            var writer = atomic ? 0 : WriterOf(row.CustomerExternalId);
+            chunks[writer].Add(row);
+            if (chunks[writer].Count == CsvChunkRows)
             {
-                yield return chunk;
-                chunk = new List<TransactionRow>(CsvChunkRows);
+                yield return new Chunk(writer, chunks[writer]);
+                chunks[writer] = new List<TransactionRow>(CsvChunkRows);
             }
         }
 
-        if (chunk.Count > 0)
+        for (var w = 0; w < CsvWriters; w++)
         {
-            yield return chunk;
+            if (chunks[w].Count > 0)
+            {
+                yield return new Chunk(w, chunks[w]);
+            }
         }
     }
+
+    private sealed record Chunk(int Writer, List<TransactionRow> Rows);
 
     // The row of a record, converted to the reporting currency; null, with its errors recorded, when invalid.
     private async Task<TransactionRow?> ValidateRecordAsync(
@@ -169,7 +203,7 @@ public sealed class TransactionIngestion(
         return row;
     }
 
-    private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<List<TransactionRow>> chunks, ItemErrors errors, CancellationToken cancellationToken)
+    private async Task<WriteCounts> WriteInOneTransactionAsync(IAsyncEnumerable<Chunk> chunks, ItemErrors errors, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         long created = 0, existing = 0;
@@ -180,7 +214,7 @@ public sealed class TransactionIngestion(
                 continue; // the request fails with 422 once the file is read; nothing is committed
             }
 
-            var counts = await writer.WriteAsync(chunk, time.GetUtcNow(), cancellationToken);
+            var counts = await writer.WriteAsync(chunk.Rows, time.GetUtcNow(), cancellationToken);
             (created, existing) = (created + counts.Created, existing + counts.Existing);
         }
 
@@ -189,29 +223,32 @@ public sealed class TransactionIngestion(
         return new WriteCounts(created, existing);
     }
 
-    // Chunks are written by CsvWriters connections at once while the next chunk is parsed, so the
-    // database uses every core. Each chunk is its own transaction; a failed write stops the import
-    // and fails the request, and the chunks committed before it stay (re-sending is safe).
-    private async Task<WriteCounts> WriteInParallelAsync(IAsyncEnumerable<List<TransactionRow>> chunks, CancellationToken cancellationToken)
+    // Each writer's chunks are written on its own connection, the writers at once while the next
+    // chunk is parsed, so the database uses every core. Each chunk is its own transaction; a failed
+    // write stops the import and fails the request, and the chunks committed before it stay
+    // (re-sending is safe).
+    private async Task<WriteCounts> WriteInParallelAsync(IAsyncEnumerable<Chunk> chunks, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var queue = Channel.CreateBounded<List<TransactionRow>>(new BoundedChannelOptions(1) { SingleWriter = true });
-        var writing = Task.WhenAll(Enumerable.Range(0, CsvWriters).Select(_ => WriteChunksAsync(queue.Reader, stop)));
+        var queues = Enumerable.Range(0, CsvWriters)
+            .Select(_ => Channel.CreateBounded<List<TransactionRow>>(new BoundedChannelOptions(1) { SingleWriter = true, SingleReader = true }))
+            .ToArray();
+        var writing = Task.WhenAll(queues.Select(queue => WriteChunksAsync(queue.Reader, stop)));
         try
         {
             await foreach (var chunk in chunks.WithCancellation(stop.Token))
             {
-                await queue.Writer.WriteAsync(chunk, stop.Token);
+                await queues[chunk.Writer].Writer.WriteAsync(chunk.Rows, stop.Token);
             }
         }
         catch
         {
-            queue.Writer.TryComplete();
+            Array.ForEach(queues, queue => queue.Writer.TryComplete());
             await writing; // a writer's failure, when there was one, is the cause to report
             throw;
         }
 
-        queue.Writer.TryComplete();
+        Array.ForEach(queues, queue => queue.Writer.TryComplete());
         var results = await writing;
         return new WriteCounts(results.Sum(r => r.Created), results.Sum(r => r.Existing));
     }

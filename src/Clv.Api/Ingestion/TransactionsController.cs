@@ -48,9 +48,10 @@ public sealed class TransactionsController(TransactionIngestion ingestion) : Con
     /// <remarks>
     /// Header: <c>external_id,customer_external_id,occurred_at,type,amount,currency[,cost]</c>, in any
     /// column order. UTF-8 with or without a BOM, CRLF or LF, RFC 4180 quoting. Errors carry 1-based
-    /// line numbers, the header being line 1. Rows are written in chunks of 50,000, each its own
-    /// database transaction; with <c>atomic=true</c> the whole file is one, and any invalid row
-    /// fails the request with 422 and nothing is stored.
+    /// line numbers, the header being line 1. Two writers store the rows, a customer's rows all
+    /// going to one (by a hash of the customer id: docs/api.md); each writer's rows are written in
+    /// chunks of 50,000, each its own database transaction. With <c>atomic=true</c> the whole file
+    /// is one, and any invalid row fails the request with 422 and nothing is stored.
     /// </remarks>
     /// <param name="atomic">All or nothing for the whole file.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>

@@ -63,6 +63,9 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
     /// <summary>The key of the transactions table, on external_id.</summary>
     public const string TransactionKeyConstraint = "pk_transactions";
 
+    /// <summary>The unique index on customers' external_id.</summary>
+    public const string CustomerKeyConstraint = "ix_customers_external_id";
+
     /// <summary>True for failures that a fresh attempt of the whole transaction can cure.</summary>
     public static bool IsTransient(NpgsqlException exception)
     {
@@ -74,12 +77,13 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
 
         // The server going down (57P01, 57P02) or still starting (57P03) ends the attempt, not the
         // request. A transaction id stored by a concurrent writer after the ingest's duplicate check
-        // (Ingestion.TransactionWriter) is found as a duplicate when the transaction runs again.
+        // (Ingestion.TransactionWriter) is found as a duplicate when the transaction runs again, and
+        // a customer a concurrent writer created first is found as known.
         return exception is PostgresException
         {
             SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
                 or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
-        } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransactionKeyConstraint }
+        } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransactionKeyConstraint or CustomerKeyConstraint }
             || exception.IsTransient;
     }
 

@@ -37,38 +37,57 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
         var batch = Batch.Of(rows);
         var contended = false;
+
+        // Inside the caller's transaction (an atomic import) a failed COPY cannot be run again: take
+        // no chance on the customers and look every row up.
+        var cautious = db.Database.CurrentTransaction is not null;
         return await db.InTransactionAsync(async (connection, ct) =>
         {
             // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
             await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
             await CustomerErasure.ShareAsync(connection, ct);
-            var (ids, created) = await ResolveCustomersAsync(connection, batch, now, ct);
-            var stored = await StoredIdsAsync(connection, batch.Rows, ct);
-            var fresh = stored.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !stored.Contains(r.ExternalId));
-            if (fresh.Count > 0)
+            try
             {
-                try
+                var (inserted, created) = await StoreAsync(connection, batch, contended, cautious, now, ct);
+                if (created + inserted > 0)
                 {
-                    fresh = contended ? await InsertSkippingStoredAsync(connection, fresh, ids, now, ct) : await CopyAsync(connection, fresh, ids, now, ct);
-                }
-                catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransientRetry.TransactionKeyConstraint })
-                {
-                    contended = true;
-                    throw;
+                    await DataVersion.BumpAsync(connection, now, ct);
                 }
 
-                await AfterInsertAsync(connection, fresh, ids, created, now, ct);
+                return new WriteCounts(inserted, rows.Count - inserted);
             }
-
-            var inserted = (long)fresh.Count;
-
-            if (created.Count + inserted > 0)
+            catch (PostgresException e) when (e is
             {
-                await DataVersion.BumpAsync(connection, now, ct);
+                SqlState: PostgresErrorCodes.UniqueViolation,
+                ConstraintName: TransientRetry.TransactionKeyConstraint or TransientRetry.CustomerKeyConstraint,
+            })
+            {
+                contended = true;
+                throw;
             }
-
-            return new WriteCounts(inserted, rows.Count - inserted);
         }, retry, cancellationToken);
+    }
+
+    // Uncontended, new customers and new rows are COPYed; the rows of customers created just now
+    // are new unless their id was stored for another customer, and then the COPY fails on the key.
+    // Contended (a key conflict sent the transaction round again), every customer and row goes
+    // through INSERT ... ON CONFLICT, which waits for the other writer instead of failing. Cautious,
+    // customers are upserted and every row is looked up before the COPY.
+    private static async Task<(long Inserted, int Created)> StoreAsync(
+        NpgsqlConnection connection, Batch batch, bool contended, bool cautious, DateTimeOffset now, CancellationToken ct)
+    {
+        var safe = contended || cautious;
+        var (ids, created) = safe ? await UpsertCustomersAsync(connection, batch, now, ct) : await CopyCustomersAsync(connection, batch, now, ct);
+        var known = safe || created.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !created.Contains(ids[r.CustomerExternalId]));
+        var stored = known.Count == 0 ? [] : await StoredIdsAsync(connection, known, ct);
+        var fresh = stored.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !stored.Contains(r.ExternalId));
+        if (fresh.Count > 0)
+        {
+            fresh = contended ? await InsertSkippingStoredAsync(connection, fresh, ids, now, ct) : await CopyAsync(connection, fresh, ids, now, ct);
+            await AfterInsertAsync(connection, fresh, ids, created, now, ct);
+        }
+
+        return (fresh.Count, created.Count);
     }
 
     // The rows to store (the first of each external id) and the batch's customers with the time of
@@ -104,8 +123,59 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
     // Each customer's id; those the database does not know yet are created, acquired at their first
     // transaction of the batch (nothing older can be stored for a customer that did not exist) and
-    // queued for the rollups, so they get their summary even when none of their rows is new.
-    private static async Task<(Dictionary<string, long> Ids, HashSet<long> Created)> ResolveCustomersAsync(
+    // queued for the rollups, so they get their summary even when none of their rows is new. The
+    // known ones are looked up, and the new ones COPYed with ids drawn from the sequence: a
+    // customer created by a concurrent writer in between fails the COPY on the key.
+    private static async Task<(Dictionary<string, long> Ids, HashSet<long> Created)> CopyCustomersAsync(
+        NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
+        await using (var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection))
+        {
+            find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers));
+            await ReadIdsAsync(find, ids, ct);
+        }
+
+        var missing = Enumerable.Range(0, batch.Customers.Length).Where(i => !ids.ContainsKey(batch.Customers[i])).ToArray();
+        if (missing.Length == 0)
+        {
+            return (ids, []);
+        }
+
+        var created = new long[missing.Length];
+        await using (var draw = new NpgsqlCommand("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence('customers', 'id')::regclass AS seq) s, generate_series(1, @n)", connection))
+        {
+            draw.Parameters.Add(new NpgsqlParameter("n", missing.Length));
+            await using var reader = await draw.ExecuteReaderAsync(ct);
+            for (var k = 0; await reader.ReadAsync(ct); k++)
+            {
+                created[k] = reader.GetInt64(0);
+            }
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            "COPY customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            WriteCustomers(importer, batch, missing, created, now);
+            for (var k = 0; k < missing.Length; k++)
+            {
+                ids[batch.Customers[missing[k]]] = created[k];
+            }
+
+            await importer.CompleteAsync(ct);
+        }
+
+        await using (var queue = new NpgsqlCommand("INSERT INTO rollup_queue (customer_id) SELECT unnest(@ids)", connection))
+        {
+            queue.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, created));
+            await queue.ExecuteNonQueryAsync(ct);
+        }
+
+        return (ids, [.. created]);
+    }
+
+    // As CopyCustomersAsync, through INSERT ... ON CONFLICT, for a batch that met a concurrent writer.
+    private static async Task<(Dictionary<string, long> Ids, HashSet<long> Created)> UpsertCustomersAsync(
         NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
     {
         var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
@@ -249,6 +319,22 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             WriteNullable(importer, row.OriginalCurrency, NpgsqlDbType.Char);
             WriteNullable(importer, row.OriginalCost, NpgsqlDbType.Numeric);
             WriteNullable(importer, row.FxRate, NpgsqlDbType.Numeric);
+            importer.Write(now, NpgsqlDbType.TimestampTz);
+        }
+    }
+
+    // Synchronous, as WriteRows.
+    private static void WriteCustomers(NpgsqlBinaryImporter importer, Batch batch, int[] missing, long[] ids, DateTimeOffset now)
+    {
+        for (var k = 0; k < missing.Length; k++)
+        {
+            var i = missing[k];
+            importer.StartRow();
+            importer.Write(ids[k], NpgsqlDbType.Bigint);
+            importer.Write(batch.Customers[i], NpgsqlDbType.Text);
+            importer.Write(batch.FirstAt[i], NpgsqlDbType.TimestampTz);
+            importer.Write(false, NpgsqlDbType.Boolean);
+            importer.Write(now, NpgsqlDbType.TimestampTz);
             importer.Write(now, NpgsqlDbType.TimestampTz);
         }
     }

@@ -137,6 +137,7 @@ namespace Clv.Data.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+                    NpgsqlPropertyBuilderExtensions.HasIdentityOptions(b.Property<long>("Id"), null, null, null, null, null, 1000L);
 
                     b.Property<DateTimeOffset?>("AcquiredAt")
                         .HasColumnType("timestamp with time zone")

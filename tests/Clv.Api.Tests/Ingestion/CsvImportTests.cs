@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Clv.Api.Tests.Infrastructure;
+using Npgsql;
 
 namespace Clv.Api.Tests.Ingestion;
 
@@ -116,24 +117,48 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
-    public async Task Malformed_quote_after_a_full_chunk_is_400_and_the_committed_chunks_replay_as_duplicates()
+    public async Task Malformed_quote_after_full_chunks_is_400_and_the_committed_chunks_replay_as_duplicates()
     {
+        // 120,000 rows over 100 customers, split between the two writers by customer (docs/api.md:
+        // FNV-1a of the id's UTF-8 bytes, modulo 2); each writer fills at least one 50,000-row chunk
+        // before the bad line. Each writer keeps whole chunks only: a multiple of 50,000 of its rows,
+        // or all of them.
+        const int Rows = 120_000;
         var csv = new StringBuilder(Header + "\n");
-        for (var i = 0; i < 60_000; i++)
+        var perWriter = new int[2];
+        for (var i = 0; i < Rows; i++)
         {
             csv.Append("mq-").Append(i).Append(",mq-c").Append(i % 100).Append(",2024-01-01T10:00:00Z,purchase,1,USD,\n");
+            perWriter[ImportWriters.Of($"mq-c{i % 100}")]++;
         }
 
+        Assert.All(perWriter, n => Assert.InRange(n, 50_000, Rows));
         var good = csv.ToString();
         csv.Append("mq-bad,\"mq-c1,2024-01-01T10:00:00Z,purchase,1,USD,\n");
 
         await (await _client.PostCsvAsync(csv.ToString())).ProblemAsync(HttpStatusCode.BadRequest);
-        var stored = await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'");
-        var retry = await (await _client.PostCsvAsync(good)).JsonAsync();
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        var storedPerWriter = new long[2];
+        await using (var command = new NpgsqlCommand(
+            "SELECT c.external_id, count(*) FROM transactions t JOIN customers c ON c.id = t.customer_id WHERE t.external_id LIKE 'mq-%' GROUP BY 1", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                storedPerWriter[ImportWriters.Of(reader.GetString(0))] += reader.GetInt64(1);
+            }
+        }
 
-        Assert.True(stored is 50_000 or 60_000, $"whole chunks only, got {stored}");
-        Assert.Equal(stored, retry.Long("duplicates"));
-        Assert.Equal(60_000, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'"));
+        for (var w = 0; w < 2; w++)
+        {
+            Assert.True(storedPerWriter[w] % 50_000 == 0 || storedPerWriter[w] == perWriter[w], $"writer {w}: whole chunks only, got {storedPerWriter[w]} of {perWriter[w]}");
+        }
+
+        Assert.True(storedPerWriter.Sum() >= 50_000, "the chunks filled before the bad line are committed");
+        var retry = await (await _client.PostCsvAsync(good)).JsonAsync();
+        Assert.Equal(storedPerWriter.Sum(), retry.Long("duplicates"));
+        Assert.Equal(Rows, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'"));
     }
 
     [Fact]

@@ -40,6 +40,22 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
     }
 
     [Fact]
+    public async Task A_stored_id_sent_again_under_a_new_customer_is_a_duplicate_and_stays_with_its_customer()
+    {
+        // The batch's customer is new, so its rows are not looked up before the COPY: the stored id
+        // fails it on the key, and the batch runs again on the contended path, which finds it.
+        (await _client.PostTransactionsAsync(Tx("n-1", "n-first", amount: 30m))).EnsureSuccessStatusCode();
+
+        var body = await (await _client.PostTransactionsAsync(Tx("n-1", "n-second", amount: 99m), Tx("n-2", "n-second", amount: 4m))).JsonAsync();
+
+        Assert.Equal((1, 1), (body.Long("inserted"), body.Long("duplicates")));
+        Assert.Equal(30m, await api.ScalarAsync<decimal>(
+            "SELECT t.amount FROM transactions t JOIN customers c ON c.id = t.customer_id WHERE t.external_id = 'n-1' AND c.external_id = 'n-first'"));
+        var second = await (await _client.GetAsync("/api/v1/customers/n-second")).JsonAsync();
+        Assert.Equal(4m, second.GetProperty("historical").Dec("netRevenue"));
+    }
+
+    [Fact]
     public async Task Replaying_the_same_batch_stores_nothing_new()
     {
         object[] batch = [Tx("r-1", "r-cust", amount: 12.5m), Tx("r-2", "r-cust", occurredAt: "2024-02-01T09:00:00+02:00", amount: 7.25m)];
