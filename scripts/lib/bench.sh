@@ -41,15 +41,23 @@ clv_bench_api_start() {
     local database=$1 log=$2 port
     clv_log "Building src/Clv.Api (Release)"
     dotnet build "$CLV_ROOT/src/Clv.Api" -c Release -nologo -v quiet
-    port=$(clv_free_port)
     CLV_API_KEY=clv_$(clv_random_token)
-    CLV_API_URL=http://127.0.0.1:$port
-    ConnectionStrings__Clv=$(clv_pg_throwaway_connection "$database") \
-        Database__MigrateOnStartup=true \
-        Auth__BootstrapAdminKey=$CLV_API_KEY \
-        ASPNETCORE_CONTENTROOT=$CLV_ROOT/src/Clv.Api \
-        dotnet "$CLV_ROOT/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$CLV_API_URL" >"$log" 2>&1 &
-    CLV_API_PID=$!
-    clv_log "API (pid $CLV_API_PID) on $CLV_API_URL, log in ${log#"$CLV_ROOT"/}; waiting for /health/ready"
-    clv_wait_http_ok "$CLV_API_URL/health/ready" 120 "$CLV_API_PID" || clv_die "the API did not become ready"
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        port=$(clv_free_port) || return 1
+        CLV_API_URL=http://127.0.0.1:$port
+        ConnectionStrings__Clv=$(clv_pg_throwaway_connection "$database") \
+            Database__MigrateOnStartup=true \
+            Auth__BootstrapAdminKey=$CLV_API_KEY \
+            ASPNETCORE_CONTENTROOT=$CLV_ROOT/src/Clv.Api \
+            dotnet "$CLV_ROOT/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$CLV_API_URL" >"$log" 2>&1 &
+        CLV_API_PID=$!
+        clv_log "API (pid $CLV_API_PID) on $CLV_API_URL, log in ${log#"$CLV_ROOT"/}; waiting for /health/ready"
+        clv_wait_http_ok "$CLV_API_URL/health/ready" 120 "$CLV_API_PID" && return 0
+        # Another process may have taken the port between the check and the bind: try another.
+        grep -q 'address already in use' "$log" || clv_die "the API did not become ready"
+        wait "$CLV_API_PID" 2>/dev/null || true
+        clv_log "port $port was taken (try $attempt); trying another"
+    done
+    clv_die "the API did not become ready"
 }

@@ -62,11 +62,13 @@ clv_wait_http_ok() {
 # True when something accepts TCP connections on 127.0.0.1:PORT.
 clv_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Prints a loopback port in 56000-59999 that nothing listens on right now.
+# Prints a loopback port in 20000-29999 that nothing listens on right now. The range lies below
+# Linux's ephemeral ports (32768-60999), which the machine's own outgoing connections (wrk's, the
+# API's to PostgreSQL) take as their local ports: a port there could be busy without a listener.
 clv_free_port() {
     local port attempt
     for attempt in $(seq 1 50); do
-        port=$((56000 + RANDOM % 4000))
+        port=$((20000 + RANDOM % 10000))
         if ! clv_port_in_use "$port"; then
             printf '%s\n' "$port"
             return 0

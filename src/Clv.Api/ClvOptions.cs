@@ -130,6 +130,16 @@ public sealed class DatabaseOptions
     public int CommandTimeoutSeconds { get; set; } = 120;
 
     /// <summary>
+    /// The most connections the service opens to PostgreSQL (Npgsql's Maximum Pool Size; this
+    /// setting replaces the connection string's). Default four per processor, at least 8: more
+    /// requests at once then wait for a connection in the service, which costs nothing, instead of
+    /// running as more PostgreSQL processes than there are cores, which cost the slowest reads
+    /// their time (docs/benchmarks.md, read load).
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxPoolSize { get; set; } = Math.Max(8, 4 * Environment.ProcessorCount);
+
+    /// <summary>
     /// Attempts in all for a write transaction that fails transiently (deadlock, serialization
     /// failure, lost connection), the first included. Default 4; 1 turns retrying off.
     /// </summary>

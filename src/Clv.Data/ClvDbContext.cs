@@ -43,11 +43,17 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
     /// <remarks>
     /// Statements are prepared automatically once they repeat (unless the connection string says
     /// otherwise): planning a read costs more than running it, and it halves read throughput. Every
-    /// command, EF's or raw, times out after <paramref name="commandTimeoutSeconds"/>.
+    /// command, EF's or raw, times out after <paramref name="commandTimeoutSeconds"/>. A
+    /// <paramref name="maxPoolSize"/> above 0 replaces the connection string's Maximum Pool Size.
     /// </remarks>
-    public static void Configure(DbContextOptionsBuilder builder, string connectionString, int commandTimeoutSeconds = 120)
+    public static void Configure(DbContextOptionsBuilder builder, string connectionString, int commandTimeoutSeconds = 120, int maxPoolSize = 0)
     {
         var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        if (maxPoolSize > 0)
+        {
+            connection.MaxPoolSize = maxPoolSize;
+        }
+
         if (connection.MaxAutoPrepare == 0)
         {
             connection.MaxAutoPrepare = 64;

@@ -21,7 +21,7 @@ internal static class DatabaseConfigs
             }
 
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            ClvDbContext.Configure(options, connectionString, database.CommandTimeoutSeconds);
+            ClvDbContext.Configure(options, connectionString, database.CommandTimeoutSeconds, database.MaxPoolSize);
         });
         services.AddSingleton(provider =>
         {

@@ -6,12 +6,15 @@ using Npgsql;
 
 namespace Clv.Api.Tests.Security;
 
-/// <summary>Database commands, EF's and the raw ones of the bulk paths, stop at Database:CommandTimeoutSeconds.</summary>
+/// <summary>
+/// Database commands, EF's and the raw ones of the bulk paths, stop at Database:CommandTimeoutSeconds;
+/// and the connections they run on come from a pool of at most Database:MaxPoolSize.
+/// </summary>
 public sealed class CommandTimeoutTests(CommandTimeoutTests.Api api) : IClassFixture<CommandTimeoutTests.Api>
 {
     public sealed class Api : IAsyncLifetime
     {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Database:CommandTimeoutSeconds", "1");
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Database:CommandTimeoutSeconds", "1").With("Database:MaxPoolSize", "3");
 
         public Task InitializeAsync() => Factory.InitializeAsync();
 
@@ -42,5 +45,16 @@ public sealed class CommandTimeoutTests(CommandTimeoutTests.Api api) : IClassFix
         var error = await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("SELECT pg_sleep(5)"));
 
         Assert.IsType<TimeoutException>(error.GetBaseException());
+    }
+
+    [Fact]
+    public async Task Connections_come_from_a_pool_of_the_set_size()
+    {
+        api.Factory.Client().Dispose();
+        await using var scope = api.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
+
+        // Every connection the service opens, EF's and the raw ones of the loaders, uses this string.
+        Assert.Equal(3, new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).MaxPoolSize);
     }
 }
