@@ -44,12 +44,9 @@ public sealed class RollupCatchUp(
         {
             await _signal.Reader.ReadAsync(stoppingToken);
             var due = time.GetUtcNow() + MaxLag;
-            TimeSpan sinceWrite;
-            while ((sinceWrite = time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastWriteTicks), TimeSpan.Zero)) < QuietPeriod
-                && time.GetUtcNow() < due)
+            while (WaitBeforeCatchingUp(due) is { } wait)
             {
-                var left = due - time.GetUtcNow();
-                await Task.Delay(TimeSpan.FromTicks(Math.Clamp((QuietPeriod - sinceWrite).Ticks, 0, Math.Max(0, left.Ticks))), time, stoppingToken);
+                await Task.Delay(wait, time, stoppingToken);
             }
 
             try
@@ -63,5 +60,14 @@ public sealed class RollupCatchUp(
                 logger.LogWarning(e, "Background rollup catch-up failed; the next read will catch up");
             }
         }
+    }
+
+    // How long to wait yet: until ingest has been quiet for QuietPeriod, but not past due; null to go.
+    private TimeSpan? WaitBeforeCatchingUp(DateTimeOffset due)
+    {
+        var now = time.GetUtcNow();
+        var quietAt = new DateTimeOffset(Interlocked.Read(ref _lastWriteTicks), TimeSpan.Zero) + QuietPeriod;
+        var until = quietAt < due ? quietAt : due;
+        return until > now ? until - now : null;
     }
 }

@@ -47,6 +47,27 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
     }
 
     [Fact]
+    public async Task Under_writes_that_never_pause_the_rollups_still_catch_up_within_seconds()
+    {
+        // A write every 200 ms, never a quiet second: the background catch-up runs anyway, five
+        // seconds after the first write it has not caught up. Read the tables directly (a read
+        // through the API would catch up itself); give up after 20 s of writing.
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        (await _client.PostTransactionsAsync(Tx("np-0", "np-cust", "2024-04-01T10:00:00Z", amount: 1m))).EnsureSuccessStatusCode();
+        await using var version = new NpgsqlCommand("SELECT version FROM data_version", connection);
+        var first = (long)(await version.ExecuteScalarAsync())!;
+        await using var rolledUp = new NpgsqlCommand("SELECT rolled_up_version FROM rollup_state", connection);
+        var started = DateTime.UtcNow;
+        for (var i = 1; (long)(await rolledUp.ExecuteScalarAsync())! < first; i++)
+        {
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "The rollups did not catch up within 20 s of writes that never paused.");
+            (await _client.PostTransactionsAsync(Tx($"np-{i}", "np-cust", "2024-04-01T10:00:00Z", amount: 1m))).EnsureSuccessStatusCode();
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task Without_any_read_the_rollups_catch_up_once_ingest_is_quiet()
     {
         (await _client.PostTransactionsAsync(Tx("q-1", "q-cust", "2024-03-01T10:00:00Z", amount: 8m))).EnsureSuccessStatusCode();
