@@ -47,15 +47,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         }
 
         // One round trip finds the profile, the summary and the active prediction, and tells whether
-        // the summary is current. A customer created by a write not rolled up yet has no summary
-        // row: only then does the read wait for the catch-up.
-        var query = new CustomerListQuery(CustomerSort.HistoricalClv, true, null, null, null, 0, 1, externalId);
-        var row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
-        if (row is null && await rollups.EnsureCurrentAsync(db, cancellationToken))
-        {
-            row = await db.ListCustomersAsync(query, cancellationToken).FirstOrDefaultAsync(cancellationToken);
-        }
-
+        // the summary is current.
+        var row = await db.FindCustomerAsync(externalId, cancellationToken);
         if (row is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");

@@ -67,7 +67,6 @@ public sealed record CustomerListQuery(
     CustomerCursor? After,
     long Offset,
     int? Limit,
-    string? ExternalId = null,
     long[]? CustomerIds = null);
 
 /// <summary>A customer's profile with the totals of their history to date, and their prediction from the active run.</summary>
@@ -95,6 +94,46 @@ public static class CustomerQueries
         var rows = await query.Select(t => new { t.OccurredAt, t.Type, t.Amount, t.Cost }).ToListAsync(cancellationToken);
         return rows.ConvertAll(t => new TransactionRecord(
             t.OccurredAt, t.Type == TransactionType.Refund ? TransactionKind.Refund : TransactionKind.Purchase, t.Amount, t.Cost));
+    }
+
+    // The columns Read takes before the summary's, and after the sort key.
+    private const string CustomerColumns =
+        "c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country, c.attributes, c.created_at, c.updated_at";
+
+    private const string PredictionColumns =
+        "p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive, p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv";
+
+    /// <summary>
+    /// One customer with their summary totals and active prediction, in one round trip; null when
+    /// no customer has the id. A customer whose summary the rollups have not created yet (their
+    /// first write is queued) comes with zero totals and a rolled-up version of −1: not current.
+    /// </summary>
+    public static async Task<CustomerWithTotals?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken)
+    {
+        const string Sql = $"""
+            SELECT {CustomerColumns},
+                   coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
+                   s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
+                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
+                   CASE WHEN s.customer_id IS NULL THEN -1 ELSE coalesce((SELECT rolled_up_version FROM rollup_state WHERE id = 1), -1) END
+            FROM customers c
+            LEFT JOIN customer_summaries s ON s.customer_id = c.id
+            LEFT JOIN model_runs r ON r.is_active
+            LEFT JOIN customer_predictions p ON p.run_id = r.id AND p.customer_id = c.id
+            WHERE c.external_id = @external_id
+            """;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(Sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            command.Parameters.Add(new NpgsqlParameter("external_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = externalId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Streams the customers matching the query, in its order, with their summary totals.</summary>
@@ -126,7 +165,6 @@ public static class CustomerQueries
 
         Filter("c.acquisition_channel = @channel", "channel", query.AcquisitionChannel, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.country = @country", "country", query.Country, NpgsqlTypes.NpgsqlDbType.Text);
-        Filter("c.external_id = @external_id", "external_id", query.ExternalId, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.id = ANY(@ids)", "ids", query.CustomerIds, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint);
         var filtered = conditions.Count > 0;
         Filter($"({key}, s.customer_id) {comparison} (@after_value, @after_id)", "after_value", query.After?.Value, NpgsqlTypes.NpgsqlDbType.Numeric);
@@ -146,13 +184,10 @@ public static class CustomerQueries
                 WHERE {(conditions.Count == 0 ? "true" : string.Join(" AND ", conditions))}
                 ORDER BY {key} {direction}, s.customer_id {direction}
                 LIMIT @limit OFFSET @offset)
-            SELECT c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country,
-                   c.attributes, c.created_at, c.updated_at,
+            SELECT {CustomerColumns},
                    s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
                    s.first_purchase_at, s.last_purchase_at, page.sort_key,
-                   p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive,
-                   p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv,
-                   (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1),
+                   {PredictionColumns}, (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1),
                    coalesce((SELECT rolled_up_version FROM rollup_state WHERE id = 1), -1)
             FROM page
             JOIN customer_summaries s ON s.customer_id = page.customer_id

@@ -47,6 +47,42 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
     }
 
     [Fact]
+    public async Task A_customer_read_never_waits_for_the_catch_up_even_for_a_customer_without_a_summary_yet()
+    {
+        // The portfolio facts are loaded first (their load does catch up). Then the test holds the
+        // catch-up's lock, so that any read waiting for a catch-up would hang, writes a new customer
+        // and an existing one, and reads both: the answers come from their transactions.
+        (await _client.PostTransactionsAsync(Tx("nw-1", "nw-old", "2024-05-01T10:00:00Z", amount: 10m))).EnsureSuccessStatusCode();
+        (await _client.GetAsync("/api/v1/segments?by=rfmSegment")).EnsureSuccessStatusCode();
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({Clv.Data.Ingestion.Rollups.LockKey})", connection))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            (await _client.PostTransactionsAsync(
+                Tx("nw-2", "nw-new", "2024-05-02T10:00:00Z", amount: 7m), Tx("nw-3", "nw-old", "2024-05-03T10:00:00Z", type: "refund", amount: 4m)))
+                .EnsureSuccessStatusCode();
+            using var reads = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+            var created = await (await _client.GetAsync("/api/v1/customers/nw-new", reads.Token)).JsonAsync();
+            var updated = await (await _client.GetAsync("/api/v1/customers/nw-old", reads.Token)).JsonAsync();
+
+            Assert.Equal((7m, 1L), (created.GetProperty("historical").Dec("netRevenue"), created.GetProperty("historical").Long("purchaseDays")));
+            Assert.Equal("2024-05-02T10:00:00+00:00", created.GetProperty("historical").GetProperty("firstPurchaseAt").GetString());
+            Assert.Equal((6m, 4m), (updated.GetProperty("historical").Dec("netRevenue"), updated.GetProperty("historical").Dec("refunds")));
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Clv.Data.Ingestion.Rollups.LockKey})", connection);
+            await release.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task Under_writes_that_never_pause_the_rollups_still_catch_up_within_seconds()
     {
         // A write every 200 ms, never a quiet second: the background catch-up runs anyway, five
