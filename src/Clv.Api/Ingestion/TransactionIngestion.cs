@@ -43,7 +43,8 @@ public sealed class TransactionIngestion(
     public static int WriterOf(string customerExternalId)
     {
         ArgumentNullException.ThrowIfNull(customerExternalId);
-        Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(customerExternalId.Length)];
+        var size = Encoding.UTF8.GetMaxByteCount(customerExternalId.Length);
+        Span<byte> bytes = size <= 1024 ? stackalloc byte[size] : new byte[size];
         var hash = 2166136261u;
         foreach (var b in bytes[..Encoding.UTF8.GetBytes(customerExternalId, bytes)])
         {

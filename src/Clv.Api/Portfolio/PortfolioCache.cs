@@ -36,7 +36,7 @@ public sealed class PortfolioCache(
     private readonly BoundedMemo<string, Grouping> _attributes = new(MaxAttributeGroupings, StringComparer.Ordinal);
     private PortfolioFacts? _facts;
     private DateTimeOffset _checkedAt;
-    private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+    private long _refreshedAtTicks; // UTC ticks of the last background reload's end, written by its task
     private int _refreshing;
 
     /// <summary>The definitions' parameters in force.</summary>
@@ -127,7 +127,7 @@ public sealed class PortfolioCache(
 
     private void RefreshInBackground()
     {
-        if (time.GetUtcNow() - _refreshedAt < TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds)
+        if (time.GetUtcNow().UtcTicks - Interlocked.Read(ref _refreshedAtTicks) < TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds).Ticks
             || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
         {
             return;
@@ -147,7 +147,7 @@ public sealed class PortfolioCache(
             }
             finally
             {
-                _refreshedAt = time.GetUtcNow();
+                Interlocked.Exchange(ref _refreshedAtTicks, time.GetUtcNow().UtcTicks);
                 Volatile.Write(ref _refreshing, 0);
             }
         });

@@ -130,12 +130,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
     {
         var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
-        await using (var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection))
-        {
-            find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers));
-            await ReadIdsAsync(find, ids, ct);
-        }
-
+        await FindIdsAsync(connection, batch.Customers, ids, ct);
         var missing = Enumerable.Range(0, batch.Customers.Length).Where(i => !ids.ContainsKey(batch.Customers[i])).ToArray();
         if (missing.Length == 0)
         {
@@ -190,12 +185,18 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         var created = ids.Values.ToHashSet();
         if (created.Count < batch.Customers.Length)
         {
-            await using var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection);
-            find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers.Where(c => !ids.ContainsKey(c))));
-            await ReadIdsAsync(find, ids, ct);
+            await FindIdsAsync(connection, batch.Customers.Where(c => !ids.ContainsKey(c)), ids, ct);
         }
 
         return (ids, created);
+    }
+
+    // Adds the ids of the customers already stored among externalIds.
+    private static async Task FindIdsAsync(NpgsqlConnection connection, IEnumerable<string> externalIds, Dictionary<string, long> ids, CancellationToken ct)
+    {
+        await using var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection);
+        find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, externalIds));
+        await ReadIdsAsync(find, ids, ct);
     }
 
     private static async Task ReadIdsAsync(NpgsqlCommand command, Dictionary<string, long> ids, CancellationToken ct)

@@ -51,3 +51,45 @@ public sealed class CustomerStandingTests(ClvApiFactory api) : IClassFixture<Clv
         Assert.Equal("111", (await CustomerAsync("C2")).GetProperty("rfm").GetProperty("score").GetString());
     }
 }
+
+/// <summary>
+/// With <c>Clv:Analytics:RankingRefreshSeconds</c> at 0, the reload that a customer read starts in
+/// the background re-ranks the other customers without any analytics read (the book of
+/// <see cref="CustomerStandingTests"/>).
+/// </summary>
+public sealed class CustomerStandingRefreshTests(CustomerStandingRefreshTests.Api api) : IClassFixture<CustomerStandingRefreshTests.Api>
+{
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class Api : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:RankingRefreshSeconds", "0");
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    private async Task<string?> ScoreAsync(string id) =>
+        (await (await _client.GetAsync($"/api/v1/customers/{id}?asOf=2024-12-31")).JsonAsync()).GetProperty("rfm").GetProperty("score").GetString();
+
+    [Fact]
+    public async Task A_background_reload_reranks_the_other_customers_after_a_write()
+    {
+        (await _client.PostTransactionsAsync(
+            Tx("t1", "C1", amount: 10m), Tx("t2", "C2", amount: 20m), Tx("t3", "C3", amount: 30m), Tx("t4", "C4", amount: 40m), Tx("t5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+        Assert.Equal("112", await ScoreAsync("C2")); // 20 has one value below it: M = 1 + ⌊5 × 1 / 5⌋ = 2
+
+        (await _client.PostTransactionsAsync(Tx("t6", "C1", "2024-12-20T12:00:00Z", amount: 100m))).EnsureSuccessStatusCode();
+
+        // C1's 110 moves above C2's 20, which becomes the lowest (M 1) once a reload has run; only
+        // customer reads happen here, so only their background reload can bring that.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await ScoreAsync("C2") != "111")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "C2 was not re-ranked within 20 s of the write.");
+            await Task.Delay(100);
+        }
+    }
+}
