@@ -2,7 +2,7 @@ using Clv.Data.ApiKeys;
 using Clv.Data.Currency;
 using Clv.Data.Idempotency;
 using Clv.Data.Customers;
-using Clv.Data.Ingestion;
+using Clv.Data.Rollups;
 using Clv.Data.ModelRuns;
 using Clv.Data.Spend;
 using Clv.Data.Transactions;

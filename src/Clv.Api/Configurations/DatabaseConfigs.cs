@@ -1,6 +1,6 @@
 using Clv.Data;
 using Clv.Data.Infrastructure;
-using Clv.Data.Ingestion;
+using Clv.Data.Rollups;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;

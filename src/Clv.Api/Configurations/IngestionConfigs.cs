@@ -2,6 +2,7 @@ using System.Text.Json;
 using Clv.Api.Ingestion;
 using Clv.Data.Currency;
 using Clv.Data.Ingestion;
+using Clv.Data.Rollups;
 using FluentValidation;
 
 namespace Clv.Api.Configurations;
@@ -28,8 +29,6 @@ internal static class IngestionConfigs
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
         services.AddScoped<RollupRebuilder>();
-        services.AddSingleton<RollupCatchUp>();
-        services.AddHostedService(provider => provider.GetRequiredService<RollupCatchUp>());
         services.AddScoped<FxRateStore>();
         services.AddScoped<CurrencyConverter>();
         services.AddScoped<TransactionIngestion>();

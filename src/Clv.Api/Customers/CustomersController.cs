@@ -4,7 +4,6 @@ using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
-using Clv.Api.Ingestion;
 using Clv.Api.ModelRuns;
 using Clv.Api.Portfolio;
 using Clv.Data;
@@ -23,7 +22,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache, RollupCatchUp rollups) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -46,8 +45,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        // One round trip finds the profile, the summary and the active prediction, and tells whether
-        // the summary is current.
+        // One round trip finds the profile, the summary and the active prediction.
         var row = await db.FindCustomerAsync(externalId, cancellationToken);
         if (row is null)
         {
@@ -58,20 +56,19 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         var customer = row.Customer;
         var states = await cache.RankingStatesAsync(db, asOf, row.DataVersion, cancellationToken);
         var index = states.Facts.IndexOf(customer.Id);
-        var rolledUp = row.RolledUpVersion >= row.DataVersion;
         var ranked = states.Facts.Version >= row.DataVersion && index >= 0;
         HistoricalMetrics metrics;
         CustomerStanding standing;
-        if (rolledUp && asOf is null && ranked)
+        if (asOf is null && ranked)
         {
             metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
             standing = states.Standing(index);
         }
         else
         {
-            // The summary may miss a write, or the figures are as of an earlier day, or the facts
-            // are behind: the customer's own transactions give their figures and days, ranked
-            // among the facts as loaded (docs/api.md, "Freshness"). Nothing waits for a catch-up.
+            // The figures are as of an earlier day, or the facts are behind: the customer's own
+            // transactions give their figures and days, ranked among the facts as loaded
+            // (docs/api.md, "Freshness"). Nothing waits for a reload.
             var cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : (DateTimeOffset?)null;
             var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
             metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff?.AddTicks(-1) ?? time.GetUtcNow(), cutoff, timeZone);
@@ -104,7 +101,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, [FromServices] TransientRetry retry, CancellationToken cancellationToken)
     {
-        var erased = await db.EraseAsync(externalId, options.Value.ReportingTimeZone, time.GetUtcNow(), retry, cancellationToken);
+        var erased = await db.EraseAsync(externalId, time.GetUtcNow(), retry, cancellationToken);
         if (erased is null)
         {
             return Problem(statusCode: StatusCodes.Status404NotFound, title: "Customer not found", detail: $"No customer has the external id '{externalId}'.");
@@ -193,7 +190,6 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        await rollups.EnsureCurrentAsync(db, cancellationToken);
         long[]? ids = null;
         if (atRisk is { } risk)
         {

@@ -25,8 +25,7 @@ public sealed class TransactionIngestion(
     IOptions<ClvOptions> options,
     TimeProvider time,
     IServiceScopeFactory scopes,
-    CurrencyConverter converter,
-    RollupCatchUp rollups)
+    CurrencyConverter converter)
 {
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 50_000;
@@ -88,8 +87,7 @@ public sealed class TransactionIngestion(
         }
 
         errors.ThrowIfAtomicAndRejected(atomic);
-        var counts = await writer.WriteAsync(rows, time.GetUtcNow(), cancellationToken);
-        rollups.Written();
+        var counts = await writer.WriteAsync(rows, options.Value.TimeZone, time.GetUtcNow(), cancellationToken);
         return Respond(items.Count, counts, errors);
     }
 
@@ -99,17 +97,10 @@ public sealed class TransactionIngestion(
         ArgumentNullException.ThrowIfNull(body);
         var read = new CsvReadState();
         var chunks = ReadChunksAsync(body, read, atomic, cancellationToken);
-        try
-        {
-            var counts = atomic
-                ? await WriteInOneTransactionAsync(chunks, read.Errors, cancellationToken)
-                : await WriteInParallelAsync(chunks, cancellationToken);
-            return Respond(read.Received, counts, read.Errors);
-        }
-        finally
-        {
-            rollups.Written(); // chunks committed before a failure are stored too
-        }
+        var counts = atomic
+            ? await WriteInOneTransactionAsync(chunks, read.Errors, cancellationToken)
+            : await WriteInParallelAsync(chunks, cancellationToken);
+        return Respond(read.Received, counts, read.Errors);
     }
 
     private sealed class CsvReadState
@@ -215,11 +206,12 @@ public sealed class TransactionIngestion(
                 continue; // the request fails with 422 once the file is read; nothing is committed
             }
 
-            var counts = await writer.WriteAsync(chunk.Rows, time.GetUtcNow(), cancellationToken);
+            var counts = await writer.WriteAsync(chunk.Rows, options.Value.TimeZone, time.GetUtcNow(), cancellationToken);
             (created, existing) = (created + counts.Created, existing + counts.Existing);
         }
 
         errors.ThrowIfAtomicAndRejected(atomic: true);
+        await writer.MarkChangedAsync(time.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new WriteCounts(created, existing);
     }
@@ -263,7 +255,7 @@ public sealed class TransactionIngestion(
             long created = 0, existing = 0;
             await foreach (var chunk in queue.ReadAllAsync(stop.Token))
             {
-                var counts = await chunkWriter.WriteAsync(chunk, time.GetUtcNow(), stop.Token);
+                var counts = await chunkWriter.WriteAsync(chunk, options.Value.TimeZone, time.GetUtcNow(), stop.Token);
                 (created, existing) = (created + counts.Created, existing + counts.Existing);
             }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
-using Clv.Api.Ingestion;
 using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +14,7 @@ namespace Clv.Api.ModelRuns;
 /// (x, t_x, T) patterns, predicts every customer, loads the predictions with binary COPY and swaps
 /// them in. A run that fails at any stage is recorded as failed and leaves the previous one active.
 /// </summary>
-public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, RollupCatchUp rollups, TimeProvider time, ILogger<ModelRunner> logger)
+public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -101,7 +100,6 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
     private async Task<Portfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
     {
         var end = options.PredictionDate;
-        await rollups.EnsureCurrentAsync(db, cancellationToken);
         // The summary kept current at ingest serves when none of its purchase days lies after the
         // end (the usual run as of today); otherwise the day rollup is aggregated up to the end.
         var portfolio = await Task.Run(() => Read(fromSummary: true) ?? Read(fromSummary: false), cancellationToken);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
-using Clv.Api.Ingestion;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +21,6 @@ public sealed class PortfolioCache(
     IOptions<ClvOptions> options,
     IOptions<AnalyticsOptions> analytics,
     TimeProvider time,
-    RollupCatchUp rollups,
     IServiceScopeFactory scopes,
     ILogger<PortfolioCache> logger) : IDisposable
 {
@@ -75,7 +73,6 @@ public sealed class PortfolioCache(
             }
 
             var started = time.GetTimestamp();
-            await rollups.EnsureCurrentAsync(db, cancellationToken);
             var fresh = await PortfolioFactsLoader.LoadAsync(db.Database.GetConnectionString()!, options.Value.ReportingTimeZone, cancellationToken);
             _states.Clear();
             _attributes.Clear();

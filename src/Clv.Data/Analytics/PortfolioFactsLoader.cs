@@ -1,5 +1,4 @@
 using Clv.Analytics.Portfolio;
-using Clv.Data.Ingestion;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -54,10 +53,8 @@ public static class PortfolioFactsLoader
             (expectedCustomers, expectedDays) = (reader.GetInt32(0), reader.GetInt32(1));
         }
 
-        // Facts whose days may miss a write (the rollups were not current in this snapshot) carry
-        // the version they are current with, so the next read loads them again.
-        var (version, rolledUp) = await Rollups.ReadVersionsAsync(connection, cancellationToken);
-        var builder = new PortfolioFacts.Builder(Math.Min(version, rolledUp), expectedCustomers, expectedDays);
+        var version = await DataVersion.ReadAsync(connection, cancellationToken);
+        var builder = new PortfolioFacts.Builder(version, expectedCustomers, expectedDays);
         var zone = timeZone.Replace("'", "''", StringComparison.Ordinal);
 
         await using (var customers = await connection.BeginBinaryExportAsync(

@@ -1,6 +1,5 @@
 using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
-using Clv.Data.Ingestion;
 using Npgsql;
 
 namespace Clv.Data.Customers;
@@ -44,15 +43,10 @@ public static class CustomerErasure
     /// rolled back, and an attempt whose commit answer was lost finds no customer the second time
     /// (null). Waiting out the lock is not retried: it already waited <see cref="LockTimeoutSeconds"/>.
     /// </summary>
-    /// <remarks>
-    /// The rollups are caught up first, inside the erasure (the rollup lock, then the erasure lock,
-    /// as a catch-up takes them): the counts then cover every write stored before it.
-    /// </remarks>
-    public static Task<ErasedCounts?> EraseAsync(this ClvDbContext db, string externalId, string timeZone, DateTimeOffset now, TransientRetry retry, CancellationToken cancellationToken) =>
+    public static Task<ErasedCounts?> EraseAsync(this ClvDbContext db, string externalId, DateTimeOffset now, TransientRetry retry, CancellationToken cancellationToken) =>
         db.InTransactionAsync<ErasedCounts?>(async (connection, ct) =>
         {
-            await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({Rollups.LockKey}); SELECT pg_advisory_xact_lock({LockKey})", ct);
-            await Rollups.CatchUpAsync(connection, timeZone, now, ct);
+            await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({LockKey})", ct);
             await using var find = new NpgsqlCommand("SELECT id FROM customers WHERE external_id = @external_id FOR UPDATE", connection);
             find.Parameters.Add(new NpgsqlParameter("external_id", externalId));
             if (await find.ExecuteScalarAsync(ct) is not long id)
@@ -64,7 +58,6 @@ public static class CustomerErasure
             var days = await DeleteAsync(connection, "customer_days", id, ct);
             var transactions = await DeleteAsync(connection, "transactions", id, ct);
             await DeleteAsync(connection, "customer_summaries", id, ct);
-            await DeleteAsync(connection, "rollup_queue", id, ct);
             await connection.ExecuteAsync("DELETE FROM customers WHERE id = @id", ct, new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             return new ErasedCounts(transactions, days, predictions);

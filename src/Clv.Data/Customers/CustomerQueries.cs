@@ -76,8 +76,7 @@ public sealed record CustomerListQuery(
 /// <param name="RunOptions">The active run's options as JSON, when there is an active run.</param>
 /// <param name="Position">The row's place in the sort, for the next page's cursor.</param>
 /// <param name="DataVersion">The data version the row was read at, so a reader can tell whether its in-memory analytics are current without another query.</param>
-/// <param name="RolledUpVersion">The version the rollups were current with in the same snapshot: below <paramref name="DataVersion"/>, the totals may miss a write (Ingestion.Rollups).</param>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion, long RolledUpVersion);
+public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion);
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
@@ -105,8 +104,7 @@ public static class CustomerQueries
 
     /// <summary>
     /// One customer with their summary totals and active prediction, in one round trip; null when
-    /// no customer has the id. A customer whose summary the rollups have not created yet (their
-    /// first write is queued) comes with zero totals and a rolled-up version of −1: not current.
+    /// no customer has the id.
     /// </summary>
     public static async Task<CustomerWithTotals?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken)
     {
@@ -114,8 +112,7 @@ public static class CustomerQueries
             SELECT {CustomerColumns},
                    coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
                    s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
-                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
-                   CASE WHEN s.customer_id IS NULL THEN -1 ELSE coalesce((SELECT rolled_up_version FROM rollup_state WHERE id = 1), -1) END
+                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1)
             FROM customers c
             LEFT JOIN customer_summaries s ON s.customer_id = c.id
             LEFT JOIN model_runs r ON r.is_active
@@ -187,8 +184,7 @@ public static class CustomerQueries
             SELECT {CustomerColumns},
                    s.purchase_count, s.purchase_days, s.gross_revenue, s.refunds, s.known_cost,
                    s.first_purchase_at, s.last_purchase_at, page.sort_key,
-                   {PredictionColumns}, (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1),
-                   coalesce((SELECT rolled_up_version FROM rollup_state WHERE id = 1), -1)
+                   {PredictionColumns}, (SELECT options FROM active_run), (SELECT version FROM data_version WHERE id = 1)
             FROM page
             JOIN customer_summaries s ON s.customer_id = page.customer_id
             JOIN customers c ON c.id = page.customer_id
@@ -251,7 +247,7 @@ public static class CustomerQueries
             PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
         };
         var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
-        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27), r.GetInt64(28));
+        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27));
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>

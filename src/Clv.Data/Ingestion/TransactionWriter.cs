@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
+using Clv.Data.Rollups;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,9 +11,9 @@ namespace Clv.Data.Ingestion;
 /// <summary>
 /// The bulk write path for transactions: the batch's customers are resolved to ids (unknown ones
 /// created), the external ids already stored are found (they are duplicates), the new rows are
-/// binary-COPied straight into <c>transactions</c>, and the customers touched are queued for the
-/// rollups (<see cref="Rollups"/>). All of it runs in one database transaction: the caller's, or
-/// one of its own.
+/// binary-COPied straight into <c>transactions</c>, and the rollups of the customers touched are
+/// brought up to date (<see cref="RollupWriter"/>). All of it runs in one database transaction: the
+/// caller's, or one of its own.
 /// </summary>
 /// <remarks>
 /// A concurrent writer may store one of the ids between the check and the COPY: the COPY then
@@ -25,9 +26,15 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
     /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
+    /// <param name="timeZone">The reporting time zone, whose calendar days the rollups hold.</param>
     /// <param name="now">The ingest timestamp, passed in rather than read from the database clock.</param>
     /// <param name="cancellationToken">Cancels the write; nothing of it is kept.</param>
-    public async Task<WriteCounts> WriteAsync(IReadOnlyList<TransactionRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <remarks>
+    /// In a transaction of its own the write bumps the data version; inside the caller's, the
+    /// caller calls <see cref="MarkChangedAsync"/> just before it commits, so that a long atomic
+    /// import does not hold the version's row, which every writer updates, for its whole length.
+    /// </remarks>
+    public async Task<WriteCounts> WriteAsync(IReadOnlyList<TransactionRow> rows, TimeZoneInfo timeZone, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
@@ -48,8 +55,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             await CustomerErasure.ShareAsync(connection, ct);
             try
             {
-                var (inserted, created) = await StoreAsync(connection, batch, contended, cautious, now, ct);
-                if (created + inserted > 0)
+                var (inserted, created) = await StoreAsync(connection, batch, contended, cautious, timeZone, now, ct);
+                if (created + inserted > 0 && !cautious)
                 {
                     await DataVersion.BumpAsync(connection, now, ct);
                 }
@@ -74,7 +81,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // through INSERT ... ON CONFLICT, which waits for the other writer instead of failing. Cautious,
     // customers are upserted and every row is looked up before the COPY.
     private static async Task<(long Inserted, int Created)> StoreAsync(
-        NpgsqlConnection connection, Batch batch, bool contended, bool cautious, DateTimeOffset now, CancellationToken ct)
+        NpgsqlConnection connection, Batch batch, bool contended, bool cautious, TimeZoneInfo timeZone, DateTimeOffset now, CancellationToken ct)
     {
         var safe = contended || cautious;
         var (ids, created) = safe ? await UpsertCustomersAsync(connection, batch, now, ct) : await CopyCustomersAsync(connection, batch, now, ct);
@@ -84,6 +91,11 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         if (fresh.Count > 0)
         {
             fresh = contended ? await InsertSkippingStoredAsync(connection, fresh, ids, now, ct) : await CopyAsync(connection, fresh, ids, now, ct);
+        }
+
+        if (fresh.Count > 0 || created.Count > 0)
+        {
+            await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, ct);
             await AfterInsertAsync(connection, fresh, ids, created, now, ct);
         }
 
@@ -122,8 +134,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     // Each customer's id; those the database does not know yet are created, acquired at their first
-    // transaction of the batch (nothing older can be stored for a customer that did not exist) and
-    // queued for the rollups, so they get their summary even when none of their rows is new. The
+    // transaction of the batch (nothing older can be stored for a customer that did not exist),
+    // and get their summary even when none of their rows is new (RollupWriter). The
     // known ones are looked up, and the new ones COPYed with ids drawn from the sequence: a
     // customer created by a concurrent writer in between fails the COPY on the key.
     private static async Task<(Dictionary<string, long> Ids, HashSet<long> Created)> CopyCustomersAsync(
@@ -158,12 +170,6 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             }
 
             await importer.CompleteAsync(ct);
-        }
-
-        await using (var queue = new NpgsqlCommand("INSERT INTO rollup_queue (customer_id) SELECT unnest(@ids)", connection))
-        {
-            queue.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, created));
-            await queue.ExecuteNonQueryAsync(ct);
         }
 
         return (ids, [.. created]);
@@ -225,6 +231,17 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
     private const string Columns = "customer_id, external_id, occurred_at, type, amount, currency, cost, original_amount, original_currency, original_cost, fx_rate, ingested_at";
 
+    /// <summary>
+    /// Bumps the data version in the caller's transaction, after the writes of an atomic import:
+    /// call it just before the commit.
+    /// </summary>
+    public Task MarkChangedAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async (connection, ct) =>
+        {
+            await DataVersion.BumpAsync(connection, now, ct);
+            return true;
+        }, cancellationToken);
+
     // Returns the rows, all inserted.
     private static async Task<List<TransactionRow>> CopyAsync(
         NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
@@ -264,9 +281,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         return rows.FindAll(r => inserted.Contains(r.ExternalId));
     }
 
-    // The customers of the new rows are queued for the rollups, and acquired_at moves earlier
-    // where it still follows their first transaction. Customers created by this batch are queued
-    // already and acquired at its first row: a large import of new customers skips this.
+    // acquired_at moves earlier where it still follows the customer's first transaction. Customers
+    // created by this batch are acquired at its first row: a large import of new customers skips this.
     private static async Task AfterInsertAsync(
         NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
     {
@@ -357,14 +373,12 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             INSERT INTO customers (external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at)
             SELECT external_id, first_at, false, @now, @now FROM unnest(@ids, @first) AS i(external_id, first_at)
             ON CONFLICT (external_id) DO NOTHING
-            RETURNING external_id, id),
-        queued AS (INSERT INTO rollup_queue (customer_id) SELECT id FROM created)
+            RETURNING external_id, id)
         SELECT external_id, id FROM created
         """;
 
     private const string AfterInsertSql = """
-        WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at)),
-        queued AS (INSERT INTO rollup_queue (customer_id) SELECT customer_id FROM touched)
+        WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at))
         UPDATE customers c SET acquired_at = t.first_at, updated_at = @now
         FROM touched t
         WHERE c.id = t.customer_id AND NOT c.acquired_at_is_explicit

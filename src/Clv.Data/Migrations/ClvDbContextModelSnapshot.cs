@@ -360,35 +360,6 @@ namespace Clv.Data.Migrations
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
-            modelBuilder.Entity("Clv.Data.Ingestion.RollupState", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("integer")
-                        .HasColumnName("id");
-
-                    b.Property<long>("RolledUpVersion")
-                        .HasColumnType("bigint")
-                        .HasColumnName("rolled_up_version");
-
-                    b.Property<string>("TimeZone")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("time_zone");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Id")
-                        .HasName("pk_rollup_state");
-
-                    b.ToTable("rollup_state", null, t =>
-                        {
-                            t.HasCheckConstraint("ck_rollup_state_single_row", "id = 1");
-                        });
-                });
-
             modelBuilder.Entity("Clv.Data.ModelRuns.CustomerPrediction", b =>
                 {
                     b.Property<Guid>("RunId")
@@ -523,6 +494,31 @@ namespace Clv.Data.Migrations
                         .HasFilter("is_active");
 
                     b.ToTable("model_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Clv.Data.Rollups.RollupState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rollup_state");
+
+                    b.ToTable("rollup_state", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_rollup_state_single_row", "id = 1");
+                        });
                 });
 
             modelBuilder.Entity("Clv.Data.Spend.AcquisitionSpend", b =>

@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
 using Clv.Api.Authentication;
-using Clv.Api.Ingestion;
-using Clv.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -92,21 +90,9 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return client;
     }
 
-    /// <summary>
-    /// Brings the rollups up to date, as any read through the API does first (they follow the
-    /// transactions through a queue: src/Clv.Data/Ingestion/Rollups.cs).
-    /// </summary>
-    public async Task CatchUpRollupsAsync()
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
-        await scope.ServiceProvider.GetRequiredService<RollupCatchUp>().EnsureCurrentAsync(db, CancellationToken.None);
-    }
-
-    /// <summary>Runs a scalar SQL query against this factory's database, after a rollup catch-up, to check what was stored.</summary>
+    /// <summary>Runs a scalar SQL query against this factory's database, to check what was stored.</summary>
     public async Task<T> ScalarAsync<T>(string sql)
     {
-        await CatchUpRollupsAsync();
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);

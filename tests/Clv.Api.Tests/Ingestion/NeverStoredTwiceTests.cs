@@ -84,7 +84,6 @@ public sealed class NeverStoredTwiceTests(ClvApiFactory api) : IClassFixture<Clv
 
     private async Task CheckStoredAsync(Run run)
     {
-        await api.CatchUpRollupsAsync();
         await using var connection = new NpgsqlConnection(api.ConnectionString);
         await connection.OpenAsync();
         var stored = new Dictionary<string, (string Customer, decimal Amount, bool Refund)>();

@@ -1,12 +1,11 @@
 using Clv.Api.Tests.Infrastructure;
-using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Ingestion;
 
 /// <summary>
-/// The per-customer rollups (day rollup and summary) that reads and model runs use: derived from
-/// the transactions after ingest, through a queue that every read catches up first.
+/// The per-customer rollups (day rollup and summary) that reads and model runs use: kept current
+/// by the transaction that stores the rows.
 /// </summary>
 public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
@@ -47,93 +46,116 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
     }
 
     [Fact]
-    public async Task A_customer_read_never_waits_for_the_catch_up_even_for_a_customer_without_a_summary_yet()
+    public async Task The_rollups_hold_a_write_when_it_is_acknowledged()
     {
-        // The portfolio facts are loaded first (their load does catch up). Then the test holds the
-        // catch-up's lock, so that any read waiting for a catch-up would hang, writes a new customer
-        // and an existing one, and reads both: the answers come from their transactions.
-        (await _client.PostTransactionsAsync(Tx("nw-1", "nw-old", "2024-05-01T10:00:00Z", amount: 10m))).EnsureSuccessStatusCode();
-        (await _client.GetAsync("/api/v1/segments?by=rfmSegment")).EnsureSuccessStatusCode();
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({Clv.Data.Ingestion.Rollups.LockKey})", connection))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
+        // Read the tables directly, with no read through the API in between: nothing else runs to
+        // bring them up to date.
+        (await _client.PostTransactionsAsync(Tx("ack-1", "ack-old", "2024-05-01T10:00:00Z", amount: 10m))).EnsureSuccessStatusCode();
+        (await _client.PostTransactionsAsync(
+            Tx("ack-2", "ack-new", "2024-05-02T10:00:00Z", amount: 7m), Tx("ack-3", "ack-old", "2024-05-03T10:00:00Z", type: "refund", amount: 4m)))
+            .EnsureSuccessStatusCode();
 
-        try
-        {
-            (await _client.PostTransactionsAsync(
-                Tx("nw-2", "nw-new", "2024-05-02T10:00:00Z", amount: 7m), Tx("nw-3", "nw-old", "2024-05-03T10:00:00Z", type: "refund", amount: 4m)))
-                .EnsureSuccessStatusCode();
-            using var reads = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-
-            var created = await (await _client.GetAsync("/api/v1/customers/nw-new", reads.Token)).JsonAsync();
-            var updated = await (await _client.GetAsync("/api/v1/customers/nw-old", reads.Token)).JsonAsync();
-
-            Assert.Equal((7m, 1L), (created.GetProperty("historical").Dec("netRevenue"), created.GetProperty("historical").Long("purchaseDays")));
-            Assert.Equal("2024-05-02T10:00:00+00:00", created.GetProperty("historical").GetProperty("firstPurchaseAt").GetString());
-            Assert.Equal((6m, 4m), (updated.GetProperty("historical").Dec("netRevenue"), updated.GetProperty("historical").Dec("refunds")));
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({Clv.Data.Ingestion.Rollups.LockKey})", connection);
-            await release.ExecuteNonQueryAsync();
-        }
+        const string Summary = "FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = ";
+        Assert.Equal(7m, await api.ScalarAsync<decimal>($"SELECT net_revenue {Summary}'ack-new'"));
+        Assert.Equal(6m, await api.ScalarAsync<decimal>($"SELECT net_revenue {Summary}'ack-old'"));
+        Assert.Equal(4m, await api.ScalarAsync<decimal>($"SELECT refunds {Summary}'ack-old'"));
+        Assert.Equal(2L, await api.ScalarAsync<long>(
+            "SELECT count(*) FROM customer_days d JOIN customers c ON c.id = d.customer_id WHERE c.external_id = 'ack-old'"));
     }
 
     [Fact]
-    public async Task Under_writes_that_never_pause_the_rollups_still_catch_up_within_seconds()
+    public async Task Concurrent_writers_of_one_customer_each_count_in_the_summary()
     {
-        // A write every 200 ms, never a quiet second: the background catch-up runs anyway, five
-        // seconds after the first write it has not caught up. Read the tables directly (a read
-        // through the API would catch up itself); give up after 20 s of writing.
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        (await _client.PostTransactionsAsync(Tx("np-0", "np-cust", "2024-04-01T10:00:00Z", amount: 1m))).EnsureSuccessStatusCode();
-        await using var version = new NpgsqlCommand("SELECT version FROM data_version", connection);
-        var first = (long)(await version.ExecuteScalarAsync())!;
-        await using var rolledUp = new NpgsqlCommand("SELECT rolled_up_version FROM rollup_state", connection);
-        var started = DateTime.UtcNow;
-        for (var i = 1; (long)(await rolledUp.ExecuteScalarAsync())! < first; i++)
-        {
-            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "The rollups did not catch up within 20 s of writes that never paused.");
-            (await _client.PostTransactionsAsync(Tx($"np-{i}", "np-cust", "2024-04-01T10:00:00Z", amount: 1m))).EnsureSuccessStatusCode();
-            await Task.Delay(200);
-        }
+        // Twelve requests at once, each a purchase of k on its own day 2024-06-k for one customer:
+        // every writer recomputes the summary, and none may do it from days that miss another's.
+        const int Writers = 12;
+        var posts = Enumerable.Range(1, Writers).Select(k => Task.Run(async () =>
+            (await api.Client().PostTransactionsAsync(Tx($"cc-{k}", "cc-cust", $"2024-06-{k:00}T10:00:00Z", amount: k))).EnsureSuccessStatusCode()));
+        await Task.WhenAll(posts);
+
+        const string Summary = "FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'cc-cust'";
+        Assert.Equal(Writers, await api.ScalarAsync<int>($"SELECT purchase_days {Summary}"));
+        Assert.Equal(78m, await api.ScalarAsync<decimal>($"SELECT net_revenue {Summary}")); // 1 + 2 + ... + 12
+        Assert.Equal(77m, await api.ScalarAsync<decimal>($"SELECT repeat_days_value {Summary}")); // all but 2024-06-01's 1
+        Assert.Equal("2024-06-12", await api.ScalarAsync<string>($"SELECT last_purchase_day::text {Summary}"));
     }
 
     [Fact]
-    public async Task Without_any_read_the_rollups_catch_up_once_ingest_is_quiet()
+    public async Task After_mixed_writes_every_rollup_row_equals_a_recomputation_from_the_transactions()
     {
-        (await _client.PostTransactionsAsync(Tx("q-1", "q-cust", "2024-03-01T10:00:00Z", amount: 8m))).EnsureSuccessStatusCode();
-
-        // Read the tables directly, not through the API (a read would catch up itself): the
-        // background catch-up runs after a second without ingest.
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        // New and known customers, JSON and CSV, purchases with and without cost, refunds,
+        // earlier days arriving later, repeats of stored ids, a day split by New York midnight
+        // ... all in UTC here; the test's SQL sums the transactions on its own.
+        var random = new Random(20261202);
+        for (var batch = 0; batch < 6; batch++)
         {
-            await using var command = new NpgsqlCommand("""
-                SELECT (SELECT count(*) FROM rollup_queue) = 0
-                   AND (SELECT rolled_up_version FROM rollup_state) >= (SELECT version FROM data_version)
-                   AND (SELECT s.net_revenue FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'q-cust') = 8
-                """, connection);
-            if (await command.ExecuteScalarAsync() is true)
+            var rows = Enumerable.Range(0, 60).Select(i =>
             {
-                return;
+                var customer = $"mx-{random.Next(25)}";
+                var day = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(random.Next(40)).AddMinutes(random.Next(1440));
+                var refund = random.Next(5) == 0;
+                var id = $"mx-{batch}-{i}";
+                var repeat = random.Next(8) == 0 && batch > 0 ? $"mx-{batch - 1}-{i}" : id;
+                return (Id: repeat, Customer: customer, At: day.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                    Type: refund ? "refund" : "purchase", Amount: Math.Round((decimal)random.NextDouble() * 50 + 1, 2), Cost: random.Next(3) == 0 ? 3.5m : (decimal?)null);
+            }).ToList();
+            if (batch % 2 == 0)
+            {
+                (await _client.PostTransactionsAsync([.. rows.Select(r => Tx(r.Id, r.Customer, r.At, type: r.Type, amount: r.Amount, cost: r.Cost))])).EnsureSuccessStatusCode();
             }
+            else
+            {
+                var csv = new System.Text.StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency,cost\n");
+                foreach (var r in rows)
+                {
+                    csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{r.Id},{r.Customer},{r.At},{r.Type},{r.Amount},USD,{r.Cost}\n");
+                }
 
-            Assert.True(DateTime.UtcNow < deadline, "The rollups did not catch up within 30 s of the last write.");
-            await Task.Delay(100);
+                (await _client.PostCsvAsync(csv.ToString())).EnsureSuccessStatusCode();
+            }
         }
+
+        // The day rollup and the summaries, each set against the same figures summed from the rows.
+        Assert.Equal(0L, await api.ScalarAsync<long>("""
+            WITH expected AS (
+                SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day,
+                       count(*) FILTER (WHERE type = 1) AS purchases, count(*) FILTER (WHERE type = 2) AS refund_count,
+                       coalesce(sum(amount) FILTER (WHERE type = 1), 0) AS gross, coalesce(sum(amount) FILTER (WHERE type = 2), 0) AS refunds,
+                       coalesce(sum(cost) FILTER (WHERE type = 1), 0) - coalesce(sum(cost) FILTER (WHERE type = 2), 0) AS cost,
+                       count(cost) AS cost_count, min(occurred_at) FILTER (WHERE type = 1) AS first_at, max(occurred_at) FILTER (WHERE type = 1) AS last_at
+                FROM transactions WHERE external_id LIKE 'mx-%' GROUP BY 1, 2),
+            actual AS (SELECT d.customer_id, d.day, d.purchase_count, d.refund_count, d.gross_revenue, d.refunds, d.cost, d.cost_count,
+                              d.first_purchase_at, d.last_purchase_at
+                       FROM customer_days d JOIN customers c ON c.id = d.customer_id WHERE c.external_id LIKE 'mx-%')
+            SELECT count(*) FROM ((TABLE expected EXCEPT TABLE actual) UNION ALL (TABLE actual EXCEPT TABLE expected)) AS difference
+            """));
+        Assert.Equal(0L, await api.ScalarAsync<long>("""
+            WITH days AS (
+                SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) FILTER (WHERE type = 1) AS purchases,
+                       sum(CASE WHEN type = 1 THEN amount ELSE -amount END) AS net
+                FROM transactions WHERE external_id LIKE 'mx-%' GROUP BY 1, 2),
+            firsts AS (SELECT DISTINCT ON (customer_id) customer_id, day, net FROM days WHERE purchases > 0 ORDER BY customer_id, day),
+            expected AS (
+                SELECT t.customer_id, count(*) FILTER (WHERE t.type = 1) AS purchases,
+                       coalesce(sum(t.amount) FILTER (WHERE t.type = 1), 0) - coalesce(sum(t.amount) FILTER (WHERE t.type = 2), 0) AS net,
+                       CASE WHEN count(t.cost) > 0 THEN coalesce(sum(t.cost) FILTER (WHERE t.type = 1), 0) - coalesce(sum(t.cost) FILTER (WHERE t.type = 2), 0) END AS known_cost,
+                       (SELECT count(*) FROM days d WHERE d.customer_id = t.customer_id AND d.purchases > 0) AS purchase_days,
+                       (SELECT f.day FROM firsts f WHERE f.customer_id = t.customer_id) AS first_day,
+                       (SELECT max(d.day) FROM days d WHERE d.customer_id = t.customer_id AND d.purchases > 0) AS last_day,
+                       coalesce((SELECT sum(d.net) FROM days d WHERE d.customer_id = t.customer_id AND d.purchases > 0)
+                                - (SELECT f.net FROM firsts f WHERE f.customer_id = t.customer_id), 0) AS repeat_value
+                FROM transactions t WHERE t.external_id LIKE 'mx-%' GROUP BY t.customer_id),
+            actual AS (SELECT s.customer_id, s.purchase_count::bigint, s.net_revenue, s.known_cost, s.purchase_days::bigint, s.first_purchase_day,
+                              s.last_purchase_day, s.repeat_days_value
+                       FROM customer_summaries s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'mx-%')
+            SELECT count(*) FROM ((TABLE expected EXCEPT TABLE actual) UNION ALL (TABLE actual EXCEPT TABLE expected)) AS difference
+            """));
     }
 
     [Fact]
-    public async Task A_catch_up_of_more_than_ten_thousand_customers_gives_each_its_days_and_summary()
+    public async Task An_import_of_more_than_ten_thousand_customers_gives_each_its_days_and_summary()
     {
-        // 10,500 customers, more than a catch-up looks up by array: each buys i % 7 + 1 on
+        // 10,500 customers, several chunks of both writers: each buys i % 7 + 1 on
         // 2024-04-01 and 2 on 2024-04-02; every third also has 1 refunded on 2024-04-02.
         const int Customers = 10_500;
         var csv = new System.Text.StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");

@@ -1,4 +1,4 @@
-using Clv.Data.Ingestion;
+using Clv.Data.Rollups;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

@@ -1,4 +1,4 @@
-namespace Clv.Data.Ingestion;
+namespace Clv.Data.Rollups;
 
 /// <summary>What the stored rollups were computed with: one row.</summary>
 public sealed class RollupState
@@ -11,7 +11,4 @@ public sealed class RollupState
 
     /// <summary>When the time zone was last set.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
-
-    /// <summary>The data version up to which every write is rolled up (<see cref="Rollups"/>).</summary>
-    public long RolledUpVersion { get; set; }
 }

@@ -1,4 +1,4 @@
-namespace Clv.Data.Ingestion;
+namespace Clv.Data.Rollups;
 
 /// <summary>
 /// How transactions aggregate into <c>customer_days</c>, shared by the ingest and the rebuild so the

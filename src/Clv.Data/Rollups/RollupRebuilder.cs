@@ -2,7 +2,7 @@ using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
 using Npgsql;
 
-namespace Clv.Data.Ingestion;
+namespace Clv.Data.Rollups;
 
 /// <summary>
 /// Keeps the day rollup on the configured reporting time zone: when the zone the rollups were
@@ -15,9 +15,7 @@ public sealed class RollupRebuilder(ClvDbContext db)
     public Task<bool> EnsureTimeZoneAsync(string timeZone, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
-            // No catch-up runs meanwhile (Rollups); the ids it would have drained stay queued, and
-            // recomputing them again later is harmless. The row lock makes concurrent starts rebuild once.
-            await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({Rollups.LockKey})", ct);
+            // The row lock makes concurrent starts rebuild once.
             await connection.ExecuteAsync("INSERT INTO rollup_state (id, time_zone, updated_at) VALUES (1, @tz, @now) ON CONFLICT (id) DO NOTHING", ct,
                 new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("now", now));
             await using var read = new NpgsqlCommand("SELECT time_zone FROM rollup_state WHERE id = 1 FOR UPDATE", connection);

@@ -1,22 +1,16 @@
 using Npgsql;
+using NpgsqlTypes;
 
-namespace Clv.Data.Ingestion;
+namespace Clv.Data.Rollups;
 
 /// <summary>Computes <c>customer_summaries</c> as the sums of each customer's day rollup.</summary>
 internal static class CustomerSummaries
 {
-    /// <summary>Recomputes the summary of each customer in the temp table <c>rollup_batch</c> from its days.</summary>
-    public static async Task RecomputeBatchAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(RecomputeForBatch, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>Recomputes the summary of each given customer that still exists from its days.</summary>
+    /// <summary>Recomputes the summary of each given customer from its days.</summary>
     public static async Task RecomputeIdsAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(RecomputeForIds, connection);
-        command.Parameters.Add(Rollups.IdsParameter(ids));
+        command.Parameters.Add(IdsParameter(ids));
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -27,16 +21,12 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // The batch's rows are replaced: a plain insert costs half of an upsert's speculative one. A
-    // customer created by a transaction gets its row here, zeros included when none of its
-    // transactions were new. One catch-up runs at a time (Rollups), and erasures wait for it.
-    private static readonly string RecomputeForBatch =
-        "DELETE FROM customer_summaries s USING rollup_batch b WHERE s.customer_id = b.customer_id;\n"
-        + InsertSql.Replace("{customers}", "(SELECT customer_id AS id FROM rollup_batch) AS ids", StringComparison.Ordinal);
+    /// <summary>An array of customer ids as the parameter <c>@ids</c>.</summary>
+    public static NpgsqlParameter IdsParameter(long[] ids) => new("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids };
 
-    private static readonly string RecomputeForIds =
-        "DELETE FROM customer_summaries WHERE customer_id = ANY(@ids);\n"
-        + InsertSql.Replace("{customers}", "(SELECT id FROM customers WHERE id = ANY(@ids)) AS ids", StringComparison.Ordinal);
+    // Upserted in place, not deleted and inserted: a writer waiting for a summary's lock then
+    // finds the row again when the lock is released (RollupWriter).
+    private static readonly string RecomputeForIds = RecomputeSql.Replace("{customers}", "unnest(@ids) AS ids(id)", StringComparison.Ordinal);
 
     private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
 

@@ -1,0 +1,299 @@
+using System.Runtime.CompilerServices;
+using Clv.Data.Ingestion;
+using Clv.Data.Transactions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.Rollups;
+
+/// <summary>
+/// Keeps <c>customer_days</c> and <c>customer_summaries</c> current in the transaction that stores
+/// the transactions, from the rows it inserted: the rollups never lag the rows, so no read waits
+/// for them and none computes them. The rows are summed per customer and day in the API, which
+/// holds them anyway. Customers the transaction created have no rollup rows yet: theirs are
+/// COPYed whole. Known customers' summary rows are locked first, in id order; their days are
+/// upserted with the sums added, and their summaries recomputed from their days (a handful of
+/// rows per customer), which also settles what a sum cannot: the first purchase day, and the value
+/// of the days after it.
+/// </summary>
+/// <remarks>
+/// The lock makes concurrent writers of one customer take turns: the second recomputes after the
+/// first commits, from days that include the first's. Every writer takes the summaries' locks
+/// before the customers' rows (<see cref="TransactionWriter"/> moves <c>acquired_at</c> after
+/// this), and in id order, so writers wait for each other but never deadlock.
+/// </remarks>
+internal static class RollupWriter
+{
+    /// <summary>Adds the inserted rows to the rollups of their customers.</summary>
+    /// <param name="connection">The writer's connection, in its transaction.</param>
+    /// <param name="inserted">The rows the transaction inserted, with their customers' ids.</param>
+    /// <param name="created">Customers the transaction created: they get their rollup rows here, zeros for those without an inserted row.</param>
+    /// <param name="timeZone">The reporting time zone whose calendar days the rollup holds.</param>
+    /// <param name="ct">Cancels the write.</param>
+    public static async Task AddAsync(
+        NpgsqlConnection connection, IEnumerable<(long CustomerId, TransactionRow Row)> inserted, IReadOnlySet<long> created, TimeZoneInfo timeZone, CancellationToken ct)
+    {
+        var days = SumByDay(inserted, timeZone);
+        var newDays = days.FindAll(d => created.Contains(d.CustomerId));
+        var knownDays = newDays.Count == days.Count ? [] : days.FindAll(d => !created.Contains(d.CustomerId));
+        if (created.Count > 0)
+        {
+            await CopyNewAsync(connection, newDays, created, ct);
+        }
+
+        if (knownDays.Count > 0)
+        {
+            await AddToKnownAsync(connection, knownDays, ct);
+        }
+    }
+
+    /// <summary>One customer's transactions of one day, summed as <c>customer_days</c> holds them.</summary>
+    internal sealed class Day(long customerId, DateOnly date)
+    {
+        public long CustomerId { get; } = customerId;
+
+        public DateOnly Date { get; } = date;
+
+        public int Purchases { get; set; }
+
+        public int Refunds { get; set; }
+
+        public decimal Gross { get; set; }
+
+        public decimal RefundAmount { get; set; }
+
+        public decimal Cost { get; set; }
+
+        public int CostCount { get; set; }
+
+        public DateTimeOffset? FirstPurchaseAt { get; set; }
+
+        public DateTimeOffset? LastPurchaseAt { get; set; }
+
+        public decimal Net => Gross - RefundAmount;
+
+        public void Add(TransactionRow row)
+        {
+            if (row.Type == TransactionType.Purchase)
+            {
+                Purchases++;
+                Gross += row.Amount;
+                FirstPurchaseAt = FirstPurchaseAt is { } first && first <= row.OccurredAt ? first : row.OccurredAt;
+                LastPurchaseAt = LastPurchaseAt is { } last && last >= row.OccurredAt ? last : row.OccurredAt;
+            }
+            else
+            {
+                Refunds++;
+                RefundAmount += row.Amount;
+            }
+
+            if (row.Cost is { } cost)
+            {
+                Cost += row.Type == TransactionType.Purchase ? cost : -cost;
+                CostCount++;
+            }
+        }
+    }
+
+    // The rows summed per customer and calendar day, in (customer, day) order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static List<Day> SumByDay(IEnumerable<(long CustomerId, TransactionRow Row)> rows, TimeZoneInfo timeZone)
+    {
+        var utc = timeZone.BaseUtcOffset == TimeSpan.Zero && !timeZone.SupportsDaylightSavingTime;
+        var days = new Dictionary<(long, DateOnly), Day>();
+        foreach (var (customerId, row) in rows)
+        {
+            var date = DateOnly.FromDateTime(utc ? row.OccurredAt.UtcDateTime : TimeZoneInfo.ConvertTime(row.OccurredAt, timeZone).DateTime);
+            if (!days.TryGetValue((customerId, date), out var day))
+            {
+                days[(customerId, date)] = day = new Day(customerId, date);
+            }
+
+            day.Add(row);
+        }
+
+        var ordered = days.Values.ToList();
+        ordered.Sort((x, y) => x.CustomerId != y.CustomerId ? x.CustomerId.CompareTo(y.CustomerId) : x.Date.CompareTo(y.Date));
+        return ordered;
+    }
+
+    private const string DayColumns =
+        "customer_id, day, purchase_count, refund_count, gross_revenue, refunds, cost, cost_count, first_purchase_at, last_purchase_at";
+
+    private const string SummaryColumns =
+        "customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, known_cost, first_purchase_at, last_purchase_at, first_purchase_day, last_purchase_day, repeat_days_value";
+
+    // New customers: their days as summed, and their summaries from those days, COPYed.
+    private static async Task CopyNewAsync(NpgsqlConnection connection, List<Day> days, IReadOnlySet<long> created, CancellationToken ct)
+    {
+        if (days.Count > 0)
+        {
+            await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_days ({DayColumns}) FROM STDIN (FORMAT BINARY)", ct);
+            WriteDays(importer, days);
+            await importer.CompleteAsync(ct);
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY customer_summaries ({SummaryColumns}) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            WriteSummaries(importer, days, created);
+            await importer.CompleteAsync(ct);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteDays(NpgsqlBinaryImporter importer, List<Day> days)
+    {
+        foreach (var day in days)
+        {
+            importer.StartRow();
+            importer.Write(day.CustomerId, NpgsqlDbType.Bigint);
+            importer.Write(day.Date, NpgsqlDbType.Date);
+            importer.Write(day.Purchases, NpgsqlDbType.Integer);
+            importer.Write(day.Refunds, NpgsqlDbType.Integer);
+            importer.Write(day.Gross, NpgsqlDbType.Numeric);
+            importer.Write(day.RefundAmount, NpgsqlDbType.Numeric);
+            importer.Write(day.Cost, NpgsqlDbType.Numeric);
+            importer.Write(day.CostCount, NpgsqlDbType.Integer);
+            WriteNullable(importer, day.FirstPurchaseAt);
+            WriteNullable(importer, day.LastPurchaseAt);
+        }
+    }
+
+    // The same sums as CustomerSummaries computes in SQL from the days, over each customer's run of
+    // days (they come in customer order); customers without days get zeros.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteSummaries(NpgsqlBinaryImporter importer, List<Day> days, IReadOnlySet<long> created)
+    {
+        var withDays = new HashSet<long>();
+        for (var start = 0; start < days.Count;)
+        {
+            var end = start;
+            while (end < days.Count && days[end].CustomerId == days[start].CustomerId)
+            {
+                end++;
+            }
+
+            WriteSummary(importer, days, start, end);
+            withDays.Add(days[start].CustomerId);
+            start = end;
+        }
+
+        foreach (var id in created)
+        {
+            if (!withDays.Contains(id))
+            {
+                WriteSummary(importer, days, 0, 0, id);
+            }
+        }
+    }
+
+    private static void WriteSummary(NpgsqlBinaryImporter importer, List<Day> days, int start, int end, long emptyCustomerId = 0)
+    {
+        int purchases = 0, purchaseDays = 0, costCount = 0;
+        decimal gross = 0, refunds = 0, cost = 0, purchaseDaysValue = 0, firstDayValue = 0;
+        DateTimeOffset? firstAt = null, lastAt = null;
+        DateOnly? firstDay = null, lastDay = null;
+        for (var i = start; i < end; i++)
+        {
+            var day = days[i];
+            purchases += day.Purchases;
+            gross += day.Gross;
+            refunds += day.RefundAmount;
+            cost += day.Cost;
+            costCount += day.CostCount;
+            if (day.Purchases == 0)
+            {
+                continue;
+            }
+
+            purchaseDays++;
+            purchaseDaysValue += day.Net;
+            if (firstDay is null)
+            {
+                (firstDay, firstDayValue) = (day.Date, day.Net);
+            }
+
+            lastDay = day.Date;
+            firstAt = firstAt is { } f && f <= day.FirstPurchaseAt ? f : day.FirstPurchaseAt;
+            lastAt = lastAt is { } l && l >= day.LastPurchaseAt ? l : day.LastPurchaseAt;
+        }
+
+        importer.StartRow();
+        importer.Write(end > start ? days[start].CustomerId : emptyCustomerId, NpgsqlDbType.Bigint);
+        importer.Write(purchases, NpgsqlDbType.Integer);
+        importer.Write(purchaseDays, NpgsqlDbType.Integer);
+        importer.Write(gross, NpgsqlDbType.Numeric);
+        importer.Write(refunds, NpgsqlDbType.Numeric);
+        importer.Write(gross - refunds, NpgsqlDbType.Numeric);
+        WriteNullable(importer, costCount > 0 ? cost : (decimal?)null);
+        WriteNullable(importer, firstAt);
+        WriteNullable(importer, lastAt);
+        WriteNullable(importer, firstDay);
+        WriteNullable(importer, lastDay);
+        importer.Write(firstDay is null ? 0m : purchaseDaysValue - firstDayValue, NpgsqlDbType.Numeric);
+    }
+
+    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value)
+        where T : struct
+    {
+        if (value is { } v)
+        {
+            importer.Write(v);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+    }
+
+    // Known customers: lock their summaries, add the sums to their days, and recompute their summaries.
+    private static async Task AddToKnownAsync(NpgsqlConnection connection, List<Day> days, CancellationToken ct)
+    {
+        var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
+        await using (var lockSummaries = new NpgsqlCommand(
+            "SELECT customer_id FROM customer_summaries WHERE customer_id = ANY(@ids) ORDER BY customer_id FOR UPDATE", connection))
+        {
+            lockSummaries.Parameters.Add(CustomerSummaries.IdsParameter(customers));
+            await using var reader = await lockSummaries.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                // Locked; the rows are not needed.
+            }
+        }
+
+        await using (var upsert = new NpgsqlCommand(AddDaysSql, connection))
+        {
+            upsert.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, days.Select(d => d.CustomerId)));
+            upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, days.Select(d => d.Date)));
+            upsert.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, days.Select(d => d.Purchases)));
+            upsert.Parameters.Add(Array("refund_count", NpgsqlDbType.Integer, days.Select(d => d.Refunds)));
+            upsert.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, days.Select(d => d.Gross)));
+            upsert.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, days.Select(d => d.RefundAmount)));
+            upsert.Parameters.Add(Array("cost", NpgsqlDbType.Numeric, days.Select(d => d.Cost)));
+            upsert.Parameters.Add(Array("cost_count", NpgsqlDbType.Integer, days.Select(d => d.CostCount)));
+            upsert.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, days.Select(d => d.FirstPurchaseAt)));
+            upsert.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, days.Select(d => d.LastPurchaseAt)));
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+
+        await CustomerSummaries.RecomputeIdsAsync(connection, customers, ct);
+    }
+
+    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
+        new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
+
+    // least/greatest skip nulls: a day's first purchase stays when a refund adds to it.
+    private const string AddDaysSql = $"""
+        INSERT INTO customer_days AS d ({DayColumns})
+        SELECT * FROM unnest(@customer, @day, @purchases, @refund_count, @gross, @refunds, @cost, @cost_count, @first_at, @last_at)
+        ON CONFLICT (customer_id, day) DO UPDATE SET
+            purchase_count = d.purchase_count + excluded.purchase_count,
+            refund_count = d.refund_count + excluded.refund_count,
+            gross_revenue = d.gross_revenue + excluded.gross_revenue,
+            refunds = d.refunds + excluded.refunds,
+            cost = d.cost + excluded.cost,
+            cost_count = d.cost_count + excluded.cost_count,
+            first_purchase_at = least(d.first_purchase_at, excluded.first_purchase_at),
+            last_purchase_at = greatest(d.last_purchase_at, excluded.last_purchase_at)
+        """;
+}
