@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Clv.Analytics.ModelRuns;
 
 namespace Clv.Api.ModelRuns;
 
@@ -182,6 +183,21 @@ public sealed class HoldoutDiagnostics
 
     /// <summary>The same by calibration frequency 0, 1, …, 6 and 7+.</summary>
     public required List<HoldoutBucket> ByFrequency { get; init; }
+
+    /// <summary>Maps the computed comparison.</summary>
+    public static HoldoutDiagnostics From(HoldoutComparison comparison)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        return new HoldoutDiagnostics
+        {
+            Length = comparison.Length,
+            Customers = comparison.Customers,
+            Predicted = comparison.Predicted,
+            Actual = comparison.Actual,
+            MeanAbsoluteError = comparison.MeanAbsoluteError,
+            ByFrequency = comparison.ByFrequency.Select(b => new HoldoutBucket { Frequency = b.Frequency, Customers = b.Customers, Predicted = b.Predicted, Actual = b.Actual }).ToList(),
+        };
+    }
 }
 
 /// <summary>Holdout totals for customers of one calibration frequency.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
 using Clv.Api.Ingestion;
@@ -60,8 +61,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
             if (options.CalibrationEnd is { } calibrationEnd)
             {
                 var actual = await db.PurchaseDaysBetweenAsync(calibrationEnd, options.AsOf, cancellationToken);
-                var length = (options.AsOf.DayNumber - calibrationEnd.DayNumber) / CustomerSummaryBuilder.DaysPer(unit);
-                run.Holdout = JsonSerializer.Serialize(portfolio.Holdout(predictor, actual, length), Json);
+                run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(portfolio.Holdout(predictor, actual, calibrationEnd, options.AsOf)), Json);
                 timings["holdout"] = Lap(clock);
             }
 
@@ -98,7 +98,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
         }
     }
 
-    private async Task<Portfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
+    private async Task<ModelRunPortfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
     {
         var end = options.PredictionDate;
         await rollups.EnsureCurrentAsync(db, cancellationToken);
@@ -112,9 +112,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
 
         return portfolio;
 
-        Portfolio? Read(bool fromSummary)
+        ModelRunPortfolio? Read(bool fromSummary)
         {
-            var read = new Portfolio(unit);
+            var read = new ModelRunPortfolio(unit);
             foreach (var input in db.ModelInputs(end, fromSummary))
             {
                 if (input.AgeDays < input.RecencyDays)
@@ -129,7 +129,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
         }
     }
 
-    private static FittedModels Fit(ModelRunOptions options, Portfolio portfolio)
+    private static FittedModels Fit(ModelRunOptions options, ModelRunPortfolio portfolio)
     {
         var patterns = portfolio.Patterns();
         var described = new Dictionary<string, (FittedModel Model, string? Failure)>();
@@ -211,6 +211,3 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
 
     private sealed record FittedModels(IPurchaseModel Primary, GammaGammaParameters Spend, Dictionary<string, FittedModel> Described);
 }
-
-/// <summary>A run that cannot produce trustworthy numbers; its message is shown to the user.</summary>
-public sealed class ModelRunFailedException(string message) : Exception(message);
