@@ -161,6 +161,21 @@ public sealed class FittedModel
 
     /// <summary>Customers the model was fitted on.</summary>
     public double Customers { get; init; }
+
+    /// <summary>Maps the computed fit.</summary>
+    public static FittedModel From(ModelFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return new FittedModel
+        {
+            Parameters = fit.Parameters,
+            StandardErrors = fit.StandardErrors,
+            LogLikelihood = fit.LogLikelihood,
+            Converged = fit.Converged,
+            Iterations = fit.Iterations,
+            Customers = fit.Customers,
+        };
+    }
 }
 
 /// <summary>Predicted against actual purchases in the holdout period (calibrationEnd, asOf].</summary>

@@ -44,9 +44,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
             run.Customers = portfolio.Count;
             await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
 
-            var fits = Fit(options, portfolio);
+            var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
             timings["fit"] = Lap(clock);
-            run.Models = JsonSerializer.Serialize(fits.Described, Json);
+            run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value)), Json);
             await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
 
             var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new AnalyticsClvOptions(options.HorizonMonths, options.DiscountRateMonthly, unit));
@@ -129,71 +129,6 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
         }
     }
 
-    private static FittedModels Fit(ModelRunOptions options, ModelRunPortfolio portfolio)
-    {
-        var patterns = portfolio.Patterns();
-        var described = new Dictionary<string, (FittedModel Model, string? Failure)>();
-        var purchaseModels = new Dictionary<string, IPurchaseModel>();
-        foreach (var model in options.Models)
-        {
-            switch (model)
-            {
-                case "bgnbd":
-                    var bg = BgNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(bg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
-                    AddIfConverged(purchaseModels, model, bg);
-                    break;
-                case "mbgnbd":
-                    var mbg = ModifiedBgNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(mbg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
-                    AddIfConverged(purchaseModels, model, mbg);
-                    break;
-                case "paretonbd":
-                    var pareto = ParetoNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
-                    AddIfConverged(purchaseModels, model, pareto);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        var spend = GammaGamma.Fit(portfolio.SpendPatterns(), options.Penalizer);
-        described["gammagamma"] = Describe(spend, p => new() { ["p"] = p.P, ["q"] = p.Q, ["gamma"] = p.Gamma });
-        if (!purchaseModels.TryGetValue(options.PrimaryModel, out var primary))
-        {
-            throw new ModelRunFailedException($"The {options.PrimaryModel} fit did not converge: {described[options.PrimaryModel].Failure}");
-        }
-
-        if (!spend.Converged || !(spend.Parameters.Q > 1))
-        {
-            throw new ModelRunFailedException($"The gammagamma fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
-        }
-
-        return new FittedModels(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model));
-    }
-
-    private static void AddIfConverged<T>(Dictionary<string, IPurchaseModel> models, string name, FitResult<T> fit)
-        where T : class, IPurchaseModel
-    {
-        if (fit.Converged)
-        {
-            models[name] = fit.Parameters;
-        }
-    }
-
-    private static (FittedModel Model, string? Failure) Describe<T>(FitResult<T> fit, Func<T, Dictionary<string, double>> parameters)
-        where T : class =>
-        (new FittedModel
-        {
-            Parameters = fit.Parameters is null ? [] : parameters(fit.Parameters),
-            StandardErrors = fit.StandardErrors is null ? null : parameters(fit.StandardErrors),
-            LogLikelihood = fit.LogLikelihood,
-            Converged = fit.Converged,
-            Iterations = fit.Iterations,
-            Customers = fit.Observations,
-        }, fit.FailureReason);
-
     private async Task SaveAsync(ModelRun run, string stage, double progress, Dictionary<string, double> timings, CancellationToken cancellationToken)
     {
         run.Stage = stage;
@@ -208,6 +143,4 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
         clock.Restart();
         return Math.Round(seconds, 3);
     }
-
-    private sealed record FittedModels(IPurchaseModel Primary, GammaGammaParameters Spend, Dictionary<string, FittedModel> Described);
 }
