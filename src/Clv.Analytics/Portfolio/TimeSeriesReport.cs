@@ -91,6 +91,8 @@ public static class TimeSeriesReport
                 case TimeSeriesMetric.ChurnedCustomers or TimeSeriesMetric.ChurnRate:
                     AddChurn(facts, i, g, periods, lastDay, settings.ChurnWindowDays, numerator, denominator);
                     break;
+                case TimeSeriesMetric.Spend:
+                    break; // money of the channel, added below; a customer only shows their group
                 default:
                     AddDays(facts, i, g, metric, periods, lastDay, numerator, denominator);
                     break;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Clv.Analytics.ModelRuns;
 
 namespace Clv.Api.ModelRuns;
 
@@ -160,6 +161,21 @@ public sealed class FittedModel
 
     /// <summary>Customers the model was fitted on.</summary>
     public double Customers { get; init; }
+
+    /// <summary>Maps the computed fit.</summary>
+    public static FittedModel From(ModelFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return new FittedModel
+        {
+            Parameters = fit.Parameters,
+            StandardErrors = fit.StandardErrors,
+            LogLikelihood = fit.LogLikelihood,
+            Converged = fit.Converged,
+            Iterations = fit.Iterations,
+            Customers = fit.Customers,
+        };
+    }
 }
 
 /// <summary>Predicted against actual purchases in the holdout period (calibrationEnd, asOf].</summary>
@@ -182,6 +198,21 @@ public sealed class HoldoutDiagnostics
 
     /// <summary>The same by calibration frequency 0, 1, …, 6 and 7+.</summary>
     public required List<HoldoutBucket> ByFrequency { get; init; }
+
+    /// <summary>Maps the computed comparison.</summary>
+    public static HoldoutDiagnostics From(HoldoutComparison comparison)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        return new HoldoutDiagnostics
+        {
+            Length = comparison.Length,
+            Customers = comparison.Customers,
+            Predicted = comparison.Predicted,
+            Actual = comparison.Actual,
+            MeanAbsoluteError = comparison.MeanAbsoluteError,
+            ByFrequency = comparison.ByFrequency.Select(b => new HoldoutBucket { Frequency = b.Frequency, Customers = b.Customers, Predicted = b.Predicted, Actual = b.Actual }).ToList(),
+        };
+    }
 }
 
 /// <summary>Holdout totals for customers of one calibration frequency.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clv.Analytics.Historical;
+using Clv.Analytics.ModelRuns;
 using Clv.Api.Ingestion;
 using Clv.Data;
 using Clv.Data.ModelRuns;
@@ -11,7 +12,6 @@ namespace Clv.Api.ModelRuns;
 public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IOptions<ClvOptions> options, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly string[] PurchaseModels = ["bgnbd", "paretonbd", "mbgnbd"];
 
     /// <summary>Stores a queued run with these options and hands it to the runner.</summary>
     public async Task<Guid> StartAsync(ModelRunOptions runOptions, CancellationToken cancellationToken)
@@ -67,20 +67,20 @@ public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IO
             errors["timeUnit"] = ["weeks or days."];
         }
 
-        var models = (request.Models ?? ["bgnbd", "gammagamma"]).Distinct(StringComparer.Ordinal).ToList();
-        var unknown = models.Where(m => !PurchaseModels.Contains(m) && m != "gammagamma").ToList();
+        var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
         if (unknown.Count > 0)
         {
             errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, gammagamma."];
         }
 
-        if (!models.Contains("gammagamma"))
+        if (!models.Contains(ModelNames.GammaGamma))
         {
-            models.Add("gammagamma");
+            models.Add(ModelNames.GammaGamma);
         }
 
-        var primary = request.PrimaryModel ?? (models.Contains("bgnbd") ? "bgnbd" : models.FirstOrDefault(PurchaseModels.Contains) ?? "bgnbd");
-        if (!PurchaseModels.Contains(primary))
+        var primary = request.PrimaryModel ?? (models.Contains(ModelNames.BgNbd) ? ModelNames.BgNbd : models.FirstOrDefault(ModelNames.PurchaseModels.Contains) ?? ModelNames.BgNbd);
+        if (!ModelNames.PurchaseModels.Contains(primary))
         {
             errors["primaryModel"] = ["bgnbd, paretonbd or mbgnbd."];
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
 using Clv.Data;
@@ -42,9 +43,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             run.Customers = portfolio.Count;
             await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
 
-            var fits = Fit(options, portfolio);
+            var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
             timings["fit"] = Lap(clock);
-            run.Models = JsonSerializer.Serialize(fits.Described, Json);
+            run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value)), Json);
             await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
 
             var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new AnalyticsClvOptions(options.HorizonMonths, options.DiscountRateMonthly, unit));
@@ -59,8 +60,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             if (options.CalibrationEnd is { } calibrationEnd)
             {
                 var actual = await db.PurchaseDaysBetweenAsync(calibrationEnd, options.AsOf, cancellationToken);
-                var length = (options.AsOf.DayNumber - calibrationEnd.DayNumber) / CustomerSummaryBuilder.DaysPer(unit);
-                run.Holdout = JsonSerializer.Serialize(portfolio.Holdout(predictor, actual, length), Json);
+                run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(portfolio.Holdout(predictor, actual, calibrationEnd, options.AsOf)), Json);
                 timings["holdout"] = Lap(clock);
             }
 
@@ -97,7 +97,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         }
     }
 
-    private async Task<Portfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
+    private async Task<ModelRunPortfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
     {
         var end = options.PredictionDate;
         // The summary kept current at ingest serves when none of its purchase days lies after the
@@ -110,9 +110,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
 
         return portfolio;
 
-        Portfolio? Read(bool fromSummary)
+        ModelRunPortfolio? Read(bool fromSummary)
         {
-            var read = new Portfolio(unit);
+            var read = new ModelRunPortfolio(unit);
             foreach (var input in db.ModelInputs(end, fromSummary))
             {
                 if (input.AgeDays < input.RecencyDays)
@@ -126,71 +126,6 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             return read;
         }
     }
-
-    private static FittedModels Fit(ModelRunOptions options, Portfolio portfolio)
-    {
-        var patterns = portfolio.Patterns();
-        var described = new Dictionary<string, (FittedModel Model, string? Failure)>();
-        var purchaseModels = new Dictionary<string, IPurchaseModel>();
-        foreach (var model in options.Models)
-        {
-            switch (model)
-            {
-                case "bgnbd":
-                    var bg = BgNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(bg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
-                    AddIfConverged(purchaseModels, model, bg);
-                    break;
-                case "mbgnbd":
-                    var mbg = ModifiedBgNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(mbg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
-                    AddIfConverged(purchaseModels, model, mbg);
-                    break;
-                case "paretonbd":
-                    var pareto = ParetoNbd.Fit(patterns, options.Penalizer);
-                    described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
-                    AddIfConverged(purchaseModels, model, pareto);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        var spend = GammaGamma.Fit(portfolio.SpendPatterns(), options.Penalizer);
-        described["gammagamma"] = Describe(spend, p => new() { ["p"] = p.P, ["q"] = p.Q, ["gamma"] = p.Gamma });
-        if (!purchaseModels.TryGetValue(options.PrimaryModel, out var primary))
-        {
-            throw new ModelRunFailedException($"The {options.PrimaryModel} fit did not converge: {described[options.PrimaryModel].Failure}");
-        }
-
-        if (!spend.Converged || !(spend.Parameters.Q > 1))
-        {
-            throw new ModelRunFailedException($"The gammagamma fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
-        }
-
-        return new FittedModels(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model));
-    }
-
-    private static void AddIfConverged<T>(Dictionary<string, IPurchaseModel> models, string name, FitResult<T> fit)
-        where T : class, IPurchaseModel
-    {
-        if (fit.Converged)
-        {
-            models[name] = fit.Parameters;
-        }
-    }
-
-    private static (FittedModel Model, string? Failure) Describe<T>(FitResult<T> fit, Func<T, Dictionary<string, double>> parameters)
-        where T : class =>
-        (new FittedModel
-        {
-            Parameters = fit.Parameters is null ? [] : parameters(fit.Parameters),
-            StandardErrors = fit.StandardErrors is null ? null : parameters(fit.StandardErrors),
-            LogLikelihood = fit.LogLikelihood,
-            Converged = fit.Converged,
-            Iterations = fit.Iterations,
-            Customers = fit.Observations,
-        }, fit.FailureReason);
 
     private async Task SaveAsync(ModelRun run, string stage, double progress, Dictionary<string, double> timings, CancellationToken cancellationToken)
     {
@@ -206,9 +141,4 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         clock.Restart();
         return Math.Round(seconds, 3);
     }
-
-    private sealed record FittedModels(IPurchaseModel Primary, GammaGammaParameters Spend, Dictionary<string, FittedModel> Described);
 }
-
-/// <summary>A run that cannot produce trustworthy numbers; its message is shown to the user.</summary>
-public sealed class ModelRunFailedException(string message) : Exception(message);

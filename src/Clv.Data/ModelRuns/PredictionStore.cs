@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Clv.Analytics.ModelRuns;
 using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;

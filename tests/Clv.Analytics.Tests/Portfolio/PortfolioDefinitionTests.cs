@@ -93,6 +93,24 @@ public sealed class PortfolioDefinitionTests
     }
 
     [Fact]
+    public void Spend_of_a_period_is_the_spend_alone_whoever_buys_in_it()
+    {
+        // 5,900 over 1997-01-01..02-28 = 59 days, 100 a day: January 31 × 100 = 3,100, February
+        // 28 × 100 = 2,800, March none. Customers 1 and 2 buy in all three months and 3 in January
+        // only; their purchases and retention are no money of the channel.
+        var portfolio = new PortfolioBuilder()
+            .Spend("ads", "1997-01-01", "1997-02-28", 5_900m)
+            .Customer(1, "ads", ("1997-01-10", 20m), ("1997-02-10", 20m), ("1997-03-10", 20m))
+            .Customer(2, "ads", ("1997-01-12", 30m), ("1997-02-12", 30m), ("1997-03-12", 30m))
+            .Customer(3, "ads", ("1997-01-15", 40m));
+        var states = portfolio.States("1997-03-31");
+
+        var spend = TimeSeriesReport.Compute(states, Grouping.ByChannel(states.Facts), TimeSeriesMetric.Spend, CalendarPeriod.Month, D("1997-01-01"), D("1997-03-31"), Settings).Single();
+
+        Assert.Equal([3_100m, 2_800m, 0m], spend.Points.Select(p => p.Value));
+    }
+
+    [Fact]
     public void Payback_is_reached_in_the_third_month_and_clv_to_cac_uses_gross_profit()
     {
         // Channel ads: 300 spent in January 1997, 10 customers acquired in January: CAC = 30.

@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
-using Clv.Data.ModelRuns;
 
-namespace Clv.Api.ModelRuns;
+namespace Clv.Analytics.ModelRuns;
 
 /// <summary>Every predicted customer's calibration summary, held as flat arrays for one run.</summary>
-internal sealed class Portfolio(TimeUnit unit)
+/// <param name="unit">The run's unit of t_x and T.</param>
+public sealed class ModelRunPortfolio(TimeUnit unit)
 {
     private readonly List<long> _ids = [];
     private readonly List<double> _frequency = [];
@@ -16,6 +16,7 @@ internal sealed class Portfolio(TimeUnit unit)
     private readonly List<double> _margin = [];
     private readonly double _daysPerUnit = CustomerSummaryBuilder.DaysPer(unit);
 
+    /// <summary>Customers added.</summary>
     public int Count => _ids.Count;
 
     /// <summary>Adds a customer: x = purchase days − 1, t_x and T from the first purchase day, in the run's unit.</summary>
@@ -65,6 +66,7 @@ internal sealed class Portfolio(TimeUnit unit)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PredictionColumns Predict(PortfolioPredictor predictor)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
         var columns = new PredictionColumns(Count);
         for (var i = 0; i < Count; i++)
         {
@@ -88,9 +90,15 @@ internal sealed class Portfolio(TimeUnit unit)
         return columns;
     }
 
-    /// <summary>Predicted against actual holdout purchase days, in total and by calibration frequency.</summary>
-    public HoldoutDiagnostics Holdout(PortfolioPredictor predictor, IReadOnlyDictionary<long, int> actual, double length)
+    /// <summary>
+    /// Predicted against actual holdout purchase days, in total and by calibration frequency; the
+    /// holdout is (<paramref name="calibrationEnd"/>, <paramref name="asOf"/>].
+    /// </summary>
+    public HoldoutComparison Holdout(PortfolioPredictor predictor, IReadOnlyDictionary<long, int> actual, DateOnly calibrationEnd, DateOnly asOf)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(actual);
+        var length = (asOf.DayNumber - calibrationEnd.DayNumber) / _daysPerUnit;
         var buckets = Enumerable.Range(0, 8).Select(_ => (Customers: 0, Predicted: 0.0, Actual: 0L)).ToArray();
         double absoluteError = 0;
         var cache = new Dictionary<(double, double, double), double>();
@@ -109,21 +117,17 @@ internal sealed class Portfolio(TimeUnit unit)
             absoluteError += Math.Abs(predicted - observed);
         }
 
-        return new HoldoutDiagnostics
-        {
-            Length = length,
-            Customers = Count,
-            Predicted = buckets.Sum(b => b.Predicted),
-            Actual = buckets.Sum(b => b.Actual),
-            MeanAbsoluteError = absoluteError / Count,
-            ByFrequency = buckets.Select((b, i) => new HoldoutBucket
-            {
-                Frequency = i == 7 ? "7+" : i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Customers = b.Customers,
-                Predicted = b.Predicted,
-                Actual = b.Actual,
-            }).ToList(),
-        };
+        return new HoldoutComparison(
+            length,
+            Count,
+            buckets.Sum(b => b.Predicted),
+            buckets.Sum(b => b.Actual),
+            absoluteError / Count,
+            buckets.Select((b, i) => new HoldoutFrequencyBucket(
+                i == 7 ? "7+" : i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                b.Customers,
+                b.Predicted,
+                b.Actual)).ToList());
     }
 
     private static decimal Money(double value) => Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero);

@@ -1,4 +1,4 @@
-namespace Clv.Data.ModelRuns;
+namespace Clv.Analytics.ModelRuns;
 
 /// <summary>
 /// A run's predictions as parallel columns, one element per customer: a million customers cost a

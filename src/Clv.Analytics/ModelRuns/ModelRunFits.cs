@@ -1,0 +1,90 @@
+using Clv.Analytics.Models;
+
+namespace Clv.Analytics.ModelRuns;
+
+/// <summary>One model as a run fitted it, its parameters named as the literature names them.</summary>
+/// <param name="Parameters">Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; p, q, gamma); empty when the fit failed.</param>
+/// <param name="StandardErrors">Standard errors from the inverse Hessian, by parameter; null when the fit failed.</param>
+/// <param name="LogLikelihood">The maximized log-likelihood.</param>
+/// <param name="Converged">Whether the optimizer converged to a finite optimum.</param>
+/// <param name="Iterations">Optimizer iterations.</param>
+/// <param name="Customers">Customers the model was fitted on.</param>
+public sealed record ModelFit(
+    Dictionary<string, double> Parameters, Dictionary<string, double>? StandardErrors, double LogLikelihood, bool Converged, int Iterations, double Customers);
+
+/// <summary>The models of one run, fitted on its portfolio's patterns.</summary>
+/// <param name="Primary">The purchase model the per-customer figures come from.</param>
+/// <param name="Spend">The Gamma-Gamma spend model.</param>
+/// <param name="Models">Every model fitted, converged or not, by name: the purchase models in the order asked, then Gamma-Gamma.</param>
+public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters Spend, IReadOnlyDictionary<string, ModelFit> Models)
+{
+    /// <summary>
+    /// Fits the purchase models of <paramref name="models"/> (other names are left to the caller to
+    /// reject) and Gamma-Gamma on <paramref name="portfolio"/>.
+    /// </summary>
+    /// <exception cref="ModelRunFailedException">The primary model or Gamma-Gamma did not converge, or Gamma-Gamma's q ≤ 1 gives no finite mean spend.</exception>
+    public static ModelRunFits Fit(ModelRunPortfolio portfolio, IEnumerable<string> models, string primaryModel, double penalizer)
+    {
+        ArgumentNullException.ThrowIfNull(portfolio);
+        ArgumentNullException.ThrowIfNull(models);
+        var patterns = portfolio.Patterns();
+        var described = new Dictionary<string, (ModelFit Model, string? Failure)>();
+        var purchaseModels = new Dictionary<string, IPurchaseModel>();
+        foreach (var model in models)
+        {
+            switch (model)
+            {
+                case ModelNames.BgNbd:
+                    var bg = BgNbd.Fit(patterns, penalizer);
+                    described[model] = Describe(bg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
+                    AddIfConverged(purchaseModels, model, bg);
+                    break;
+                case ModelNames.ModifiedBgNbd:
+                    var mbg = ModifiedBgNbd.Fit(patterns, penalizer);
+                    described[model] = Describe(mbg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
+                    AddIfConverged(purchaseModels, model, mbg);
+                    break;
+                case ModelNames.ParetoNbd:
+                    var pareto = ParetoNbd.Fit(patterns, penalizer);
+                    described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
+                    AddIfConverged(purchaseModels, model, pareto);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        var spend = GammaGamma.Fit(portfolio.SpendPatterns(), penalizer);
+        described[ModelNames.GammaGamma] = Describe(spend, p => new() { ["p"] = p.P, ["q"] = p.Q, ["gamma"] = p.Gamma });
+        if (!purchaseModels.TryGetValue(primaryModel, out var primary))
+        {
+            throw new ModelRunFailedException($"The {primaryModel} fit did not converge: {described[primaryModel].Failure}");
+        }
+
+        if (!spend.Converged || !(spend.Parameters.Q > 1))
+        {
+            throw new ModelRunFailedException($"The {ModelNames.GammaGamma} fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
+        }
+
+        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model));
+    }
+
+    private static void AddIfConverged<T>(Dictionary<string, IPurchaseModel> models, string name, FitResult<T> fit)
+        where T : class, IPurchaseModel
+    {
+        if (fit.Converged)
+        {
+            models[name] = fit.Parameters;
+        }
+    }
+
+    private static (ModelFit Model, string? Failure) Describe<T>(FitResult<T> fit, Func<T, Dictionary<string, double>> parameters)
+        where T : class =>
+        (new ModelFit(
+            fit.Parameters is null ? [] : parameters(fit.Parameters),
+            fit.StandardErrors is null ? null : parameters(fit.StandardErrors),
+            fit.LogLikelihood,
+            fit.Converged,
+            fit.Iterations,
+            fit.Observations), fit.FailureReason);
+}
