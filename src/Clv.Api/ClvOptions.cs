@@ -125,6 +125,14 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending EF Core migrations when the service starts. Off by default.</summary>
     public bool MigrateOnStartup { get; set; }
 
+    /// <summary>
+    /// Hash partitions per customer-keyed table, made once after the migrations (0, the default:
+    /// plain tables). The shape Citus gives them distributed, on one node; the test suite runs a
+    /// second pass with 4 (docs/scale-out.md).
+    /// </summary>
+    [Range(0, 64)]
+    public int CustomerPartitions { get; set; }
+
     /// <summary>Seconds a database command may run before it is cancelled.</summary>
     [Range(1, 3600)]
     public int CommandTimeoutSeconds { get; set; } = 120;

@@ -22,6 +22,12 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
 
     public DbSet<Transaction> Transactions => Set<Transaction>();
 
+    /// <summary>External customer id → customer id: keeps external ids unique.</summary>
+    public DbSet<CustomerKey> CustomerKeys => Set<CustomerKey>();
+
+    /// <summary>External transaction id → customer id: keeps transaction ids unique across customers.</summary>
+    public DbSet<TransactionKey> TransactionKeys => Set<TransactionKey>();
+
     public DbSet<AcquisitionSpend> AcquisitionSpend => Set<AcquisitionSpend>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();

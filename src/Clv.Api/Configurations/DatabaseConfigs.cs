@@ -34,10 +34,14 @@ internal static class DatabaseConfigs
         return services;
     }
 
-    /// <summary>Applies pending migrations when <c>Database:MigrateOnStartup</c> is set.</summary>
+    /// <summary>
+    /// Applies pending migrations when <c>Database:MigrateOnStartup</c> is set, then partitions the
+    /// customer-keyed tables when <c>Database:CustomerPartitions</c> asks for it.
+    /// </summary>
     public static async Task MigrateIfConfiguredAsync(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (!options.MigrateOnStartup)
         {
             return;
         }
@@ -45,6 +49,22 @@ internal static class DatabaseConfigs
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
         await db.Database.MigrateAsync();
+        if (options.CustomerPartitions >= 2)
+        {
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                var partitioned = await CustomerPartitioning.EnsureAsync((NpgsqlConnection)db.Database.GetDbConnection(), options.CustomerPartitions, CancellationToken.None);
+                if (partitioned.Count > 0)
+                {
+                    app.Logger.LogWarning("Partitioned {Tables} into {Partitions} hash partitions by customer id", partitioned, options.CustomerPartitions);
+                }
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
     }
 
     /// <summary>

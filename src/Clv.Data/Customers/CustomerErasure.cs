@@ -47,7 +47,7 @@ public static class CustomerErasure
         db.InTransactionAsync<ErasedCounts?>(async (connection, ct) =>
         {
             await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({LockKey})", ct);
-            await using var find = new NpgsqlCommand("SELECT id FROM customers WHERE external_id = @external_id FOR UPDATE", connection);
+            await using var find = new NpgsqlCommand("SELECT c.id FROM customer_keys k JOIN customers c ON c.id = k.customer_id WHERE k.external_id = @external_id FOR UPDATE OF c", connection);
             find.Parameters.Add(new NpgsqlParameter("external_id", externalId));
             if (await find.ExecuteScalarAsync(ct) is not long id)
             {
@@ -56,9 +56,26 @@ public static class CustomerErasure
 
             var predictions = await DeleteAsync(connection, "customer_predictions", id, ct);
             var days = await DeleteAsync(connection, "customer_days", id, ct);
-            var transactions = await DeleteAsync(connection, "transactions", id, ct);
+            // Two statements, not a join: the keys are keyed by external id, the rows by customer,
+            // and on Citus the two live on different shards (docs/scale-out.md).
+            var erasedIds = new List<string>();
+            await using (var erase = new NpgsqlCommand("DELETE FROM transactions WHERE customer_id = @id RETURNING external_id", connection))
+            {
+                erase.Parameters.Add(new NpgsqlParameter("id", id));
+                await using var reader = await erase.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    erasedIds.Add(reader.GetString(0));
+                }
+            }
+
+            await connection.ExecuteAsync(
+                "DELETE FROM transaction_keys WHERE external_id = ANY(@ids)", ct, new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = erasedIds.ToArray() });
+            long transactions = erasedIds.Count;
             await DeleteAsync(connection, "customer_summaries", id, ct);
-            await connection.ExecuteAsync("DELETE FROM customers WHERE id = @id", ct, new NpgsqlParameter("id", id));
+            await connection.ExecuteAsync(
+                "DELETE FROM customer_keys WHERE external_id = @external_id; DELETE FROM customers WHERE id = @id", ct,
+                new NpgsqlParameter("external_id", externalId), new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             return new ErasedCounts(transactions, days, predictions);
         }, retry, cancellationToken);

@@ -113,11 +113,12 @@ public static class CustomerQueries
                    coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
                    s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
                    {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1)
-            FROM customers c
+            FROM customer_keys k
+            JOIN customers c ON c.id = k.customer_id
             LEFT JOIN customer_summaries s ON s.customer_id = c.id
             LEFT JOIN model_runs r ON r.is_active
             LEFT JOIN customer_predictions p ON p.run_id = r.id AND p.customer_id = c.id
-            WHERE c.external_id = @external_id
+            WHERE k.external_id = @external_id
             """;
         await db.Database.OpenConnectionAsync(cancellationToken);
         try

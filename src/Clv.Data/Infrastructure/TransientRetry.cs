@@ -60,11 +60,11 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
         _ => null,
     };
 
-    /// <summary>The key of the transactions table, on external_id.</summary>
-    public const string TransactionKeyConstraint = "pk_transactions";
+    /// <summary>The key of the transaction ids' lookup table, on external_id.</summary>
+    public const string TransactionKeyConstraint = "pk_transaction_keys";
 
-    /// <summary>The unique index on customers' external_id.</summary>
-    public const string CustomerKeyConstraint = "ix_customers_external_id";
+    /// <summary>The key of the customer ids' lookup table, on external_id.</summary>
+    public const string CustomerKeyConstraint = "pk_customer_keys";
 
     /// <summary>True for failures that a fresh attempt of the whole transaction can cure.</summary>
     public static bool IsTransient(NpgsqlException exception)

@@ -24,58 +24,87 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         return await db.InTransactionAsync(async (connection, ct) =>
         {
             await CustomerErasure.ShareAsync(connection, ct);
-            await using var command = new NpgsqlCommand(UpsertSql, connection);
-            command.Parameters.Add(Array("ids", NpgsqlDbType.Text, rows.Select(r => r.ExternalId)));
-            command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));
-            command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => r.AcquisitionChannel)));
-            command.Parameters.Add(Array("countries", NpgsqlDbType.Text, rows.Select(r => r.Country)));
-            command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
-            command.Parameters.Add(new NpgsqlParameter("now", now));
-            long created = 0, updated = 0;
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            var externalIds = rows.Select(r => r.ExternalId).ToArray();
+            var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
+            await using (var create = new NpgsqlCommand(CreateKeysSql, connection))
             {
-                if (reader.GetBoolean(0))
+                create.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds));
+                await using var reader = await create.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
                 {
-                    created++;
-                }
-                else
-                {
-                    updated++;
+                    ids[reader.GetString(0)] = reader.GetInt64(1);
                 }
             }
 
-            await reader.DisposeAsync();
+            // A second statement sees the keys that concurrent writers committed while this one waited.
+            var created = ids.Values.ToArray();
+            if (created.Length < rows.Count)
+            {
+                await using var find = new NpgsqlCommand("SELECT external_id, customer_id FROM customer_keys WHERE external_id = ANY(@ids)", connection);
+                find.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds.Where(id => !ids.ContainsKey(id))));
+                await using var reader = await find.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    ids[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            await using (var command = new NpgsqlCommand(UpsertSql, connection))
+            {
+                command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
+                command.Parameters.Add(Array("external_ids", NpgsqlDbType.Text, externalIds));
+                command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));
+                command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => r.AcquisitionChannel)));
+                command.Parameters.Add(Array("countries", NpgsqlDbType.Text, rows.Select(r => r.Country)));
+                command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
+                command.Parameters.Add(Array("created", NpgsqlDbType.Bigint, created));
+                command.Parameters.Add(new NpgsqlParameter("now", now));
+                await command.ExecuteNonQueryAsync(ct);
+            }
+
             await DataVersion.BumpAsync(connection, now, ct);
-            return new WriteCounts(created, updated);
+            return new WriteCounts(created.Length, rows.Count - created.Length);
         }, retry, cancellationToken);
     }
+
+    /// <summary>
+    /// Creates the keys of the external ids <c>@ids</c> that have none, with ids drawn from the
+    /// customers' sequence, and returns those it created (external id, customer id). A key a
+    /// concurrent writer is creating is waited for, and then not returned.
+    /// </summary>
+    internal const string CreateKeysSql = """
+        WITH created AS (
+            INSERT INTO customer_keys (external_id, customer_id)
+            SELECT external_id, nextval(pg_get_serial_sequence('customers', 'id')) FROM unnest(@ids) AS i(external_id) ORDER BY external_id
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING external_id, customer_id)
+        SELECT external_id, customer_id FROM created
+        """;
 
     internal static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
         new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
 
-    // xmax = 0 marks a freshly inserted row. A new customer gets its empty summary row; a sent
-    // acquired_at becomes explicit and stops following the first transaction.
+    // The customers are upserted by id, in id order (concurrent writers lock them in one order). A
+    // new customer gets its empty summary row; a sent acquired_at becomes explicit and stops
+    // following the first transaction.
     private const string UpsertSql = """
         WITH input AS (
-            SELECT * FROM unnest(@ids, @acquired, @channels, @countries, @attributes)
-                AS i(external_id, acquired_at, acquisition_channel, country, attributes)),
+            SELECT * FROM unnest(@ids, @external_ids, @acquired, @channels, @countries, @attributes)
+                AS i(id, external_id, acquired_at, acquisition_channel, country, attributes)),
         upserted AS (
-            INSERT INTO customers AS c (external_id, acquired_at, acquired_at_is_explicit, acquisition_channel,
+            INSERT INTO customers AS c (id, external_id, acquired_at, acquired_at_is_explicit, acquisition_channel,
                                         country, attributes, created_at, updated_at)
-            SELECT external_id, acquired_at, acquired_at IS NOT NULL, acquisition_channel, country, attributes, @now, @now
-            FROM input ORDER BY external_id
-            ON CONFLICT (external_id) DO UPDATE SET
+            OVERRIDING SYSTEM VALUE
+            SELECT id, external_id, acquired_at, acquired_at IS NOT NULL, acquisition_channel, country, attributes, @now, @now
+            FROM input ORDER BY id
+            ON CONFLICT (id) DO UPDATE SET
                 acquired_at = coalesce(excluded.acquired_at, c.acquired_at),
                 acquired_at_is_explicit = c.acquired_at_is_explicit OR excluded.acquired_at_is_explicit,
                 acquisition_channel = coalesce(excluded.acquisition_channel, c.acquisition_channel),
                 country = coalesce(excluded.country, c.country),
                 attributes = coalesce(excluded.attributes, c.attributes),
-                updated_at = @now
-            RETURNING id, xmax = 0 AS created),
-        summaries AS (
-            INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, repeat_days_value)
-            SELECT id, 0, 0, 0, 0, 0, 0 FROM upserted WHERE created)
-        SELECT created FROM upserted
+                updated_at = @now)
+        INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, repeat_days_value)
+        SELECT id, 0, 0, 0, 0, 0, 0 FROM unnest(@created) AS created(id)
         """;
 }

@@ -9,17 +9,18 @@ using NpgsqlTypes;
 namespace Clv.Data.Ingestion;
 
 /// <summary>
-/// The bulk write path for transactions: the batch's customers are resolved to ids (unknown ones
-/// created), the external ids already stored are found (they are duplicates), the new rows are
-/// binary-COPied straight into <c>transactions</c>, and the rollups of the customers touched are
+/// The bulk write path for transactions: the batch's customers are resolved to ids through
+/// <c>customer_keys</c> (unknown ones created), the external ids already stored are found in
+/// <c>transaction_keys</c> (they are duplicates), the new rows and their keys are binary-COPied
+/// straight into <c>transactions</c> and <c>transaction_keys</c>, and the rollups of the customers touched are
 /// brought up to date (<see cref="RollupWriter"/>). All of it runs in one database transaction: the
 /// caller's, or one of its own.
 /// </summary>
 /// <remarks>
-/// A concurrent writer may store one of the ids between the check and the COPY: the COPY then
-/// fails on the key, and the transaction runs again (<see cref="TransientRetry"/>), this time
-/// through a staging table and <c>INSERT ... ON CONFLICT DO NOTHING</c>, which waits for the other
-/// writer instead of failing. Uncontended batches skip that path: its speculative insertion costs
+/// A concurrent writer may store one of the ids between the check and the COPY: the COPY of the
+/// keys then fails, and the transaction runs again (<see cref="TransientRetry"/>), this time
+/// through a staging table and <c>INSERT ... ON CONFLICT DO NOTHING</c> on the keys, which waits
+/// for the other writer instead of failing. Uncontended batches skip that path: its speculative insertion costs
 /// every row twice the price of a plain one.
 /// </remarks>
 public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
@@ -160,17 +161,21 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             }
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct))
+        // The keys first: a customer a concurrent writer created meanwhile fails here, before more is written.
+        await using (var importer = await connection.BeginBinaryImportAsync("COPY customer_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
         {
-            WriteCustomers(importer, batch, missing, created, now);
             for (var k = 0; k < missing.Length; k++)
             {
+                importer.StartRow();
+                importer.Write(batch.Customers[missing[k]], NpgsqlDbType.Text);
+                importer.Write(created[k], NpgsqlDbType.Bigint);
                 ids[batch.Customers[missing[k]]] = created[k];
             }
 
             await importer.CompleteAsync(ct);
         }
+
+        await CopyNewCustomersAsync(connection, batch, missing, created, now, ct);
 
         return (ids, [.. created]);
     }
@@ -180,15 +185,19 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         NpgsqlConnection connection, Batch batch, DateTimeOffset now, CancellationToken ct)
     {
         var ids = new Dictionary<string, long>(batch.Customers.Length, StringComparer.Ordinal);
-        await using (var create = new NpgsqlCommand(CreateCustomersSql, connection))
+        await using (var create = new NpgsqlCommand(CustomerWriter.CreateKeysSql, connection))
         {
             create.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, batch.Customers));
-            create.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, batch.FirstAt));
-            create.Parameters.Add(new NpgsqlParameter("now", now));
             await ReadIdsAsync(create, ids, ct);
         }
 
         var created = ids.Values.ToHashSet();
+        if (created.Count > 0)
+        {
+            var createdAt = Enumerable.Range(0, batch.Customers.Length).Where(i => ids.ContainsKey(batch.Customers[i])).ToArray();
+            await CopyNewCustomersAsync(connection, batch, createdAt, Array.ConvertAll(createdAt, i => ids[batch.Customers[i]]), now, ct);
+        }
+
         if (created.Count < batch.Customers.Length)
         {
             await FindIdsAsync(connection, batch.Customers.Where(c => !ids.ContainsKey(c)), ids, ct);
@@ -200,7 +209,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // Adds the ids of the customers already stored among externalIds.
     private static async Task FindIdsAsync(NpgsqlConnection connection, IEnumerable<string> externalIds, Dictionary<string, long> ids, CancellationToken ct)
     {
-        await using var find = new NpgsqlCommand("SELECT external_id, id FROM customers WHERE external_id = ANY(@ids)", connection);
+        await using var find = new NpgsqlCommand("SELECT external_id, customer_id FROM customer_keys WHERE external_id = ANY(@ids)", connection);
         find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, externalIds));
         await ReadIdsAsync(find, ids, ct);
     }
@@ -214,11 +223,11 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }
     }
 
-    // The external ids of the batch that are already stored, found through the key's index.
+    // The external ids of the batch that are already stored, under any customer.
     private static async Task<HashSet<string>> StoredIdsAsync(NpgsqlConnection connection, List<TransactionRow> rows, CancellationToken ct)
     {
         var stored = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand("SELECT external_id FROM transactions WHERE external_id = ANY(@ids)", connection);
+        await using var command = new NpgsqlCommand("SELECT external_id FROM transaction_keys WHERE external_id = ANY(@ids)", connection);
         command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, rows.Select(r => r.ExternalId)));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -246,6 +255,12 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     private static async Task<List<TransactionRow>> CopyAsync(
         NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
     {
+        await using (var keys = await connection.BeginBinaryImportAsync("COPY transaction_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            WriteKeys(keys, rows, ids);
+            await keys.CompleteAsync(ct);
+        }
+
         await using var importer = await connection.BeginBinaryImportAsync($"COPY transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
         WriteRows(importer, rows, ids, now);
         await importer.CompleteAsync(ct);
@@ -266,16 +281,29 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             await importer.CompleteAsync(ct);
         }
 
+        // The keys decide which rows are new: those whose key this statement inserted.
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand(
-            $"INSERT INTO transactions ({Columns}) SELECT {Columns} FROM staging_transactions ORDER BY external_id ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
-            connection))
+        await using (var command = new NpgsqlCommand("""
+            WITH keyed AS (
+                INSERT INTO transaction_keys (external_id, customer_id)
+                SELECT external_id, customer_id FROM staging_transactions ORDER BY external_id
+                ON CONFLICT (external_id) DO NOTHING
+                RETURNING external_id)
+            SELECT external_id FROM keyed
+            """, connection))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
                 inserted.Add(reader.GetString(0));
             }
+        }
+
+        await using (var insert = new NpgsqlCommand(
+            $"INSERT INTO transactions ({Columns}) SELECT {Columns} FROM staging_transactions WHERE external_id = ANY(@ids)", connection))
+        {
+            insert.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, inserted));
+            await insert.ExecuteNonQueryAsync(ct);
         }
 
         return rows.FindAll(r => inserted.Contains(r.ExternalId));
@@ -341,6 +369,26 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     // Synchronous, as WriteRows.
+    private static void WriteKeys(NpgsqlBinaryImporter importer, List<TransactionRow> rows, Dictionary<string, long> ids)
+    {
+        foreach (var row in rows)
+        {
+            importer.StartRow();
+            importer.Write(row.ExternalId, NpgsqlDbType.Text);
+            importer.Write(ids[row.CustomerExternalId], NpgsqlDbType.Bigint);
+        }
+    }
+
+    // The customers whose keys were just created, COPYed with those ids.
+    private static async Task CopyNewCustomersAsync(NpgsqlConnection connection, Batch batch, int[] missing, long[] ids, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            "COPY customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct);
+        WriteCustomers(importer, batch, missing, ids, now);
+        await importer.CompleteAsync(ct);
+    }
+
+    // Synchronous, as WriteRows.
     private static void WriteCustomers(NpgsqlBinaryImporter importer, Batch batch, int[] missing, long[] ids, DateTimeOffset now)
     {
         for (var k = 0; k < missing.Length; k++)
@@ -367,15 +415,6 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             importer.Write(value, type);
         }
     }
-
-    private const string CreateCustomersSql = """
-        WITH created AS (
-            INSERT INTO customers (external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at)
-            SELECT external_id, first_at, false, @now, @now FROM unnest(@ids, @first) AS i(external_id, first_at)
-            ON CONFLICT (external_id) DO NOTHING
-            RETURNING external_id, id)
-        SELECT external_id, id FROM created
-        """;
 
     private const string AfterInsertSql = """
         WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at))

@@ -179,10 +179,6 @@ namespace Clv.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_customers");
 
-                    b.HasIndex("ExternalId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_customers_external_id");
-
                     b.ToTable("customers", (string)null);
                 });
 
@@ -235,6 +231,23 @@ namespace Clv.Data.Migrations
                         .HasName("pk_customer_days");
 
                     b.ToTable("customer_days", (string)null);
+                });
+
+            modelBuilder.Entity("Clv.Data.Customers.CustomerKey", b =>
+                {
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("ExternalId")
+                        .HasName("pk_customer_keys");
+
+                    b.ToTable("customer_keys", (string)null);
                 });
 
             modelBuilder.Entity("Clv.Data.Customers.CustomerSummary", b =>
@@ -597,6 +610,10 @@ namespace Clv.Data.Migrations
 
             modelBuilder.Entity("Clv.Data.Transactions.Transaction", b =>
                 {
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
                     b.Property<string>("ExternalId")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
@@ -618,10 +635,6 @@ namespace Clv.Data.Migrations
                         .HasColumnType("character(3)")
                         .HasColumnName("currency")
                         .IsFixedLength();
-
-                    b.Property<long>("CustomerId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("customer_id");
 
                     b.Property<decimal?>("FxRate")
                         .HasPrecision(19, 10)
@@ -656,11 +669,8 @@ namespace Clv.Data.Migrations
                         .HasColumnType("smallint")
                         .HasColumnName("type");
 
-                    b.HasKey("ExternalId")
+                    b.HasKey("CustomerId", "ExternalId")
                         .HasName("pk_transactions");
-
-                    b.HasIndex("CustomerId", "OccurredAt")
-                        .HasDatabaseName("ix_transactions_customer_id_occurred_at");
 
                     b.ToTable("transactions", null, t =>
                         {
@@ -670,14 +680,21 @@ namespace Clv.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Clv.Data.Customers.CustomerSummary", b =>
+            modelBuilder.Entity("Clv.Data.Transactions.TransactionKey", b =>
                 {
-                    b.HasOne("Clv.Data.Customers.Customer", null)
-                        .WithOne()
-                        .HasForeignKey("Clv.Data.Customers.CustomerSummary", "CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_customer_summaries_customers_customer_id");
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("ExternalId")
+                        .HasName("pk_transaction_keys");
+
+                    b.ToTable("transaction_keys", (string)null);
                 });
 #pragma warning restore 612, 618
         }

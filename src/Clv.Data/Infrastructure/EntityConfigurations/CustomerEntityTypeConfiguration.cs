@@ -13,7 +13,8 @@ internal sealed class CustomerEntityTypeConfiguration : IEntityTypeConfiguration
         // thousand at hand instead of locking and logging the sequence for every one.
         builder.Property(c => c.Id).UseIdentityAlwaysColumn().HasIdentityOptions(numbersToCache: 1000);
         builder.Property(c => c.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
-        builder.HasIndex(c => c.ExternalId).IsUnique();
+        // Unique through customer_keys, which every lookup by external id reads: a unique index
+        // here would not hold on Citus, where customers are distributed by id.
         builder.Property(c => c.AcquisitionChannel).HasMaxLength(ColumnLimits.Channel);
         builder.Property(c => c.Country).HasMaxLength(2).IsFixedLength();
         builder.Property(c => c.Attributes).HasColumnType("jsonb");

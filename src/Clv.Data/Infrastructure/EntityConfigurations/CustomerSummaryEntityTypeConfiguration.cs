@@ -16,7 +16,9 @@ internal sealed class CustomerSummaryEntityTypeConfiguration : IEntityTypeConfig
         builder.Property(s => s.NetRevenue).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
         builder.Property(s => s.KnownCost).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
         builder.Property(s => s.RepeatDaysValue).HasPrecision(ColumnLimits.SumPrecision, ColumnLimits.MoneyScale);
-        builder.HasOne<Customer>().WithOne().HasForeignKey<CustomerSummary>(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        // No foreign key, as for the day rollup: ingest COPYs a new customer's summary in the
+        // transaction that creates the customer, and erasure deletes it explicitly; a per-row check
+        // would cost the import a sixth of its time.
 
         // Keyset pagination by historical CLV, ties broken by customer id.
         builder.HasIndex(s => new { s.NetRevenue, s.CustomerId });

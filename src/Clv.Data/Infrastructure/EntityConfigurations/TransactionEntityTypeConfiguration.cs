@@ -13,9 +13,10 @@ internal sealed class TransactionEntityTypeConfiguration : IEntityTypeConfigurat
             t.HasCheckConstraint("ck_transactions_amount", "(type = 1 AND amount >= 0) OR (type = 2 AND amount > 0)");
             t.HasCheckConstraint("ck_transactions_type", "type IN (1, 2)");
         });
-        // The external id is the key: one unique index serves idempotency and lookups, and a row
-        // costs two index inserts (this and the per-customer one), as in a plain COPY target.
-        builder.HasKey(t => t.ExternalId);
+        // Keyed by customer first, as every table keyed by customer is (Citus distributes them by
+        // the customer id, and its keys must include it); the key also serves a customer's reads
+        // and erasure. External ids are unique across customers through transaction_keys.
+        builder.HasKey(t => new { t.CustomerId, t.ExternalId });
         builder.Property(t => t.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
         builder.Property(t => t.Type).HasConversion<short>();
         builder.Property(t => t.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
@@ -28,6 +29,5 @@ internal sealed class TransactionEntityTypeConfiguration : IEntityTypeConfigurat
         // No foreign key to customers: its per-row check would cost a third of the ingest time.
         // Every writer resolves customer ids from customers in the same database transaction, and
         // erasing a customer deletes their rows explicitly.
-        builder.HasIndex(t => new { t.CustomerId, t.OccurredAt });
     }
 }

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Clv.Data.Migrations
 {
     [DbContext(typeof(ClvDbContext))]
-    [Migration("20261202041153_IngestKeepsRollups")]
+    [Migration("20261202043032_IngestKeepsRollups")]
     partial class IngestKeepsRollups
     {
         /// <inheritdoc />
@@ -671,16 +671,6 @@ namespace Clv.Data.Migrations
 
                             t.HasCheckConstraint("ck_transactions_type", "type IN (1, 2)");
                         });
-                });
-
-            modelBuilder.Entity("Clv.Data.Customers.CustomerSummary", b =>
-                {
-                    b.HasOne("Clv.Data.Customers.Customer", null)
-                        .WithOne()
-                        .HasForeignKey("Clv.Data.Customers.CustomerSummary", "CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_customer_summaries_customers_customer_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -53,6 +53,10 @@ namespace Clv.Data.Migrations
                 DROP TABLE rollup_queue;
                 """);
 
+            migrationBuilder.DropForeignKey(
+                name: "fk_customer_summaries_customers_customer_id",
+                table: "customer_summaries");
+
             migrationBuilder.DropColumn(
                 name: "rolled_up_version",
                 table: "rollup_state");
@@ -69,6 +73,14 @@ namespace Clv.Data.Migrations
                 type: "bigint",
                 nullable: false,
                 defaultValue: 0L);
+
+            migrationBuilder.AddForeignKey(
+                name: "fk_customer_summaries_customers_customer_id",
+                table: "customer_summaries",
+                column: "customer_id",
+                principalTable: "customers",
+                principalColumn: "id",
+                onDelete: ReferentialAction.Cascade);
         }
     }
 }
