@@ -78,6 +78,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             PredictedClvToCac = all.PredictedClvToCac,
             PaybackMonths = all.PaybackMonths,
             Health = new HealthResponse { ClvToCac = all.ClvToCacHealth, Payback = all.PaybackHealth },
+            DataThrough = cache.DataThrough(states, Response),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SummaryResponse>(new[] { response }.ToAsyncEnumerable(), "summary.csv")
@@ -178,6 +179,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             Period = period,
             By = by,
             AsOf = day,
+            DataThrough = cache.DataThrough(states, Response),
             From = CalendarPeriods.Start(first, unit.Value),
             To = last,
             Currency = options.Value.ReportingCurrency,

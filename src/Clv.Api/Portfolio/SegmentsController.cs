@@ -88,6 +88,7 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
         {
             By = by,
             AsOf = day,
+            DataThrough = cache.DataThrough(states, Response),
             From = from,
             To = last,
             Period = period,
