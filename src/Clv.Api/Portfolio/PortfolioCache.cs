@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Clv.Analytics.Cohorts;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
 using Clv.Data;
@@ -177,10 +178,44 @@ public sealed class PortfolioCache(
         return states.Value;
     }
 
-    /// <summary>The grouping by a free attribute's value, read once per data version.</summary>
-    public async Task<Grouping> AttributeGroupingAsync(ClvDbContext db, PortfolioFacts facts, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The grouping <paramref name="by"/> names (null: everyone in one group) over the customers of
+    /// <paramref name="states"/>. Channels and attribute values are free text, so their number is
+    /// counted for <c>Clv:Analytics:MaxGroups</c> before anything is computed per group; the other
+    /// groupings are bounded by definition and are built only when an answer needs them.
+    /// </summary>
+    /// <param name="db">The request's database context, to read an attribute's values.</param>
+    /// <param name="states">The customers' states the answer is computed from.</param>
+    /// <param name="by">A grouping <see cref="GroupBy.IsKnown"/> accepts, or null.</param>
+    /// <param name="period">The period of cohorts.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    public async Task<GroupBy> GroupingAsync(ClvDbContext db, CustomerStates states, string? by, CalendarPeriod period, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(states);
+        var facts = states.Facts;
+        var maxGroups = analytics.Value.MaxGroups;
+        if (GroupBy.AttributeKey(by) is { } key)
+        {
+            var attribute = await AttributeGroupingAsync(db, facts, key, cancellationToken);
+            return new GroupBy(by, attribute.Names.Count, maxGroups, () => attribute);
+        }
+
+        return by switch
+        {
+            null => new GroupBy(by, null, maxGroups, () => Grouping.All(facts)),
+            // ISO 3166-1 codes, checked at ingest: at most 249 and unknown.
+            "country" => new GroupBy(by, null, maxGroups, () => Grouping.ByCountry(facts)),
+            // A calendar period each, from 1970 to a day ahead: about 700 months at most.
+            "cohort" => new GroupBy(by, null, maxGroups, () => Grouping.ByCohort(facts, period)),
+            "rfmSegment" => new GroupBy(by, null, maxGroups, () => Grouping.ByRfmSegment(states)),
+            "clvTier" => new GroupBy(by, null, maxGroups, () => Grouping.ByClvTier(states)),
+            _ => new GroupBy(by, facts.Channels.Length, maxGroups, () => Grouping.ByChannel(facts)),
+        };
+    }
+
+    // The grouping by a free attribute's value, read once per data version.
+    private async Task<Grouping> AttributeGroupingAsync(ClvDbContext db, PortfolioFacts facts, string key, CancellationToken cancellationToken)
+    {
         if (_attributes.TryGetValue(key, out var cached) && cached.GroupOf.Length == facts.Count && ReferenceEquals(facts, Loaded))
         {
             return cached;
