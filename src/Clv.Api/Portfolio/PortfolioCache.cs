@@ -200,15 +200,16 @@ public sealed class PortfolioCache(
             return new GroupBy(by, attribute.Names.Count, maxGroups, () => attribute);
         }
 
+        GroupBy Bounded(Func<Grouping> build) => new(by, null, maxGroups, build);
         return by switch
         {
-            null => new GroupBy(by, null, maxGroups, () => Grouping.All(facts)),
+            null => Bounded(() => Grouping.All(facts)),
             // ISO 3166-1 codes, checked at ingest: at most 249 and unknown.
-            "country" => new GroupBy(by, null, maxGroups, () => Grouping.ByCountry(facts)),
+            "country" => Bounded(() => Grouping.ByCountry(facts)),
             // A calendar period each, from 1970 to a day ahead: about 700 months at most.
-            "cohort" => new GroupBy(by, null, maxGroups, () => Grouping.ByCohort(facts, period)),
-            "rfmSegment" => new GroupBy(by, null, maxGroups, () => Grouping.ByRfmSegment(states)),
-            "clvTier" => new GroupBy(by, null, maxGroups, () => Grouping.ByClvTier(states)),
+            "cohort" => Bounded(() => Grouping.ByCohort(facts, period)),
+            "rfmSegment" => Bounded(() => Grouping.ByRfmSegment(states)),
+            "clvTier" => Bounded(() => Grouping.ByClvTier(states)),
             _ => new GroupBy(by, facts.Channels.Length, maxGroups, () => Grouping.ByChannel(facts)),
         };
     }
