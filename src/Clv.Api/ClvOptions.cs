@@ -114,6 +114,15 @@ public sealed class AnalyticsOptions
     /// </summary>
     [Range(0, 3600)]
     public int RankingRefreshSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The most groups segments and time series may split the customers into by acquisition
+    /// channel or by a free attribute, whose values the CRM sends as free text: a grouping with
+    /// more distinct values is refused with 400 before any figure is computed per group. The other
+    /// groupings are bounded by definition (docs/api.md). Default 1,000.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxGroups { get; set; } = 1_000;
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>

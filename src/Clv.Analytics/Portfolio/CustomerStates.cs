@@ -236,7 +236,7 @@ public sealed class CustomerStates
     /// <param name="days">The customer's days, any order; days of other customers are ignored.</param>
     public CustomerStanding RankApart(CustomerFact customer, IEnumerable<DayFact> days)
     {
-        var facts = PortfolioFacts.Create(Facts.Version, [customer], days, [], null);
+        var facts = PortfolioFacts.Create(Facts.Version, [customer], days, [], null, Facts.ReadAt);
         var own = new CustomerStates(facts, Cutoff, Reference, Settings);
         own.Aggregate(DateOnly.FromDayNumber(Reference), Settings);
         own.ScoreRfm();

@@ -40,6 +40,7 @@ public sealed class PortfolioFacts
 
     private PortfolioFacts(
         long version,
+        DateTimeOffset readAt,
         long[] customerIds,
         int[] acquiredDay,
         int[] channel,
@@ -58,6 +59,7 @@ public sealed class PortfolioFacts
         double[]? probabilityAlive)
     {
         Version = version;
+        ReadAt = readAt;
         CustomerIds = customerIds;
         AcquiredDay = acquiredDay;
         Channel = channel;
@@ -78,6 +80,12 @@ public sealed class PortfolioFacts
 
     /// <summary>The data version the facts were read at.</summary>
     public long Version { get; }
+
+    /// <summary>
+    /// The database time the facts were read at, no later than their snapshot: every write
+    /// acknowledged before it is in them.
+    /// </summary>
+    public DateTimeOffset ReadAt { get; }
 
     /// <summary>Customers' database ids, ascending; a customer's index is its position here.</summary>
     public long[] CustomerIds { get; }
@@ -163,17 +171,19 @@ public sealed class PortfolioFacts
     /// <param name="days">Every customer day; days of unknown customers are ignored.</param>
     /// <param name="spend">Acquisition spend.</param>
     /// <param name="predictions">The active run's predictions, or null when there is no run.</param>
+    /// <param name="readAt">When they were read; the default for facts not read from a database.</param>
     public static PortfolioFacts Create(
         long version,
         IEnumerable<CustomerFact> customers,
         IEnumerable<DayFact> days,
         IEnumerable<SpendFact> spend,
-        IEnumerable<PredictionFact>? predictions)
+        IEnumerable<PredictionFact>? predictions,
+        DateTimeOffset readAt = default)
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(days);
         ArgumentNullException.ThrowIfNull(spend);
-        var builder = new Builder(version);
+        var builder = new Builder(version, readAt);
         foreach (var customer in customers.OrderBy(c => c.Id))
         {
             builder.AddCustomer(customer);
@@ -206,9 +216,10 @@ public sealed class PortfolioFacts
     /// customer and day. Predictions and spend may come in any order after the customers.
     /// </summary>
     /// <param name="version">The data version the rows were read at.</param>
+    /// <param name="readAt">The database time they were read at (see <see cref="ReadAt"/>).</param>
     /// <param name="expectedCustomers">About how many customers will come (capacity only).</param>
     /// <param name="expectedDays">About how many days will come (capacity only).</param>
-    public sealed class Builder(long version, int expectedCustomers = 0, int expectedDays = 0)
+    public sealed class Builder(long version, DateTimeOffset readAt, int expectedCustomers = 0, int expectedDays = 0)
     {
         private readonly List<long> _ids = new(expectedCustomers);
         private readonly List<int> _acquired = new(expectedCustomers);
@@ -312,6 +323,7 @@ public sealed class PortfolioFacts
 
             return new PortfolioFacts(
                 version,
+                readAt,
                 [.. _ids],
                 [.. _acquired],
                 [.. _channel],

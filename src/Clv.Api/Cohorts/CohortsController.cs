@@ -80,6 +80,7 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
         {
             Period = period,
             AsOf = day,
+            DataThrough = cache.DataThrough(states, Response),
             Retention = retention,
             Cohorts = rows.ConvertAll(r => new CohortResponse
             {
@@ -106,6 +107,9 @@ public sealed class CohortsResponse
 
     /// <summary>The last day counted.</summary>
     public DateOnly AsOf { get; init; }
+
+    /// <summary>Every write acknowledged before this time (UTC) is included; later ones may not be (docs/metrics.md, "Freshness"). Also the <c>Clv-Data-Through</c> header.</summary>
+    public DateTimeOffset DataThrough { get; init; }
 
     /// <summary>period or onOrAfter: how activeCustomers and retention count.</summary>
     /// <example>period</example>

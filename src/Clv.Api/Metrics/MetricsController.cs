@@ -78,6 +78,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             PredictedClvToCac = all.PredictedClvToCac,
             PaybackMonths = all.PaybackMonths,
             Health = new HealthResponse { ClvToCac = all.ClvToCacHealth, Payback = all.PaybackHealth },
+            DataThrough = cache.DataThrough(states, Response),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SummaryResponse>(new[] { response }.ToAsyncEnumerable(), "summary.csv")
@@ -125,10 +126,9 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             errors["period"] = ["month, quarter or year."];
         }
 
-        var attribute = by?.StartsWith("attribute:", StringComparison.Ordinal) == true ? by["attribute:".Length..] : null;
-        if (by is not null && (attribute is not null ? attribute.Length is 0 or > 128 : by is not ("acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier")))
+        if (by is not null && !GroupBy.IsKnown(by))
         {
-            errors["by"] = ["acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key}."];
+            errors["by"] = [GroupBy.Choices];
         }
         else if (by is not null and not "acquisitionChannel" && kind is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac)
         {
@@ -160,24 +160,20 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));
         }
 
-        var byAttribute = attribute is null ? null : await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken);
-        Grouping Group() => by switch
+        var grouping = await cache.GroupingAsync(db, states, by, unit.Value, cancellationToken);
+        if (grouping.TooMany() is { } tooMany)
         {
-            null => Grouping.All(facts),
-            "country" => Grouping.ByCountry(facts),
-            "cohort" => Grouping.ByCohort(facts, unit!.Value),
-            "rfmSegment" => Grouping.ByRfmSegment(states),
-            "clvTier" => Grouping.ByClvTier(states),
-            _ => byAttribute ?? Grouping.ByChannel(facts),
-        };
+            return ValidationProblem(tooMany);
+        }
 
-        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, Group(), kind!.Value, unit.Value, first, last, cache.Settings));
+        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, grouping.Build(), kind!.Value, unit.Value, first, last, cache.Settings));
         var response = new TimeSeriesResponse
         {
             Metric = JsonName(kind!.Value),
             Period = period,
             By = by,
             AsOf = day,
+            DataThrough = cache.DataThrough(states, Response),
             From = CalendarPeriods.Start(first, unit.Value),
             To = last,
             Currency = options.Value.ReportingCurrency,

@@ -87,4 +87,10 @@ public sealed class SummaryResponse
 
     /// <summary>Health bands of CLV:CAC and payback.</summary>
     public required HealthResponse Health { get; init; }
+
+    /// <summary>
+    /// Every write acknowledged before this time (UTC) is included; later ones may not be
+    /// (docs/metrics.md, "Freshness"). Last, so that it is the CSV's last column.
+    /// </summary>
+    public DateTimeOffset DataThrough { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Clv.Analytics.Cohorts;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
 using Clv.Data;
@@ -32,8 +33,7 @@ public sealed class PortfolioCache(
     private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly ConcurrentDictionary<(DateOnly? Cutoff, DateOnly Reference), Lazy<CustomerStates>> _states = new();
     private readonly BoundedMemo<string, Grouping> _attributes = new(MaxAttributeGroupings, StringComparer.Ordinal);
-    private PortfolioFacts? _facts;
-    private DateTimeOffset _checkedAt;
+    private Current? _current;
     private long _refreshedAtTicks; // UTC ticks of the last background reload's end, written by its task
     private int _refreshing;
 
@@ -43,6 +43,8 @@ public sealed class PortfolioCache(
     /// <summary>Today in the reporting time zone.</summary>
     public DateOnly Today => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
 
+    private PortfolioFacts? Loaded => Volatile.Read(ref _current)?.Facts;
+
     /// <summary>The facts as of the latest committed write.</summary>
     /// <param name="db">The request's database context.</param>
     /// <param name="knownVersion">The data version the caller has just read, if any: saves the query.</param>
@@ -50,25 +52,27 @@ public sealed class PortfolioCache(
     public async Task<PortfolioFacts> FactsAsync(ClvDbContext db, long? knownVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var facts = _facts;
+        var current = Volatile.Read(ref _current);
         var now = time.GetUtcNow();
-        if (facts is not null && now - _checkedAt < TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds))
+        if (current is not null && now - current.CheckedAt < TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds))
         {
-            return facts;
+            return current.Facts;
         }
 
-        var version = knownVersion ?? await db.DataVersionAsync(cancellationToken);
-        if (facts is not null && facts.Version >= version)
+        var read = knownVersion is null ? await db.DataVersionAsync(cancellationToken) : (DataVersionRead?)null;
+        var version = knownVersion ?? read!.Value.Version;
+        if (current is not null && current.Facts.Version >= version)
         {
-            _checkedAt = now;
-            return facts;
+            Confirm(current.Facts, read?.ReadAt, now);
+            return current.Facts;
         }
 
         await _reload.WaitAsync(cancellationToken);
         try
         {
-            if (_facts is { } loaded && loaded.Version >= version)
+            if (Loaded is { } loaded && loaded.Version >= version)
             {
+                Confirm(loaded, read?.ReadAt, now);
                 return loaded;
             }
 
@@ -76,8 +80,7 @@ public sealed class PortfolioCache(
             var fresh = await PortfolioFactsLoader.LoadAsync(db.Database.GetConnectionString()!, options.Value.ReportingTimeZone, cancellationToken);
             _states.Clear();
             _attributes.Clear();
-            _facts = fresh;
-            _checkedAt = now;
+            Volatile.Write(ref _current, new Current(fresh, fresh.ReadAt, now));
 
             // The load leaves the previous facts and its growing buffers as garbage in the large
             // object heap; an aggressive collection returns that memory to the system at once.
@@ -109,7 +112,7 @@ public sealed class PortfolioCache(
     /// </summary>
     public async Task<CustomerStates> RankingStatesAsync(ClvDbContext db, DateOnly? asOf, long knownVersion, CancellationToken cancellationToken)
     {
-        if (_facts is not { } facts)
+        if (Loaded is not { } facts)
         {
             return await StatesAsync(db, asOf, cancellationToken, knownVersion);
         }
@@ -164,7 +167,7 @@ public sealed class PortfolioCache(
         {
             // Computed from facts replaced in between: compute afresh, and keep it for the next reader.
             var fresh = new Lazy<CustomerStates>(() => CustomerStates.Compute(facts, key.Item1, key.Item2, Settings));
-            if (ReferenceEquals(facts, _facts))
+            if (ReferenceEquals(facts, Loaded))
             {
                 _states[key] = fresh;
             }
@@ -175,18 +178,53 @@ public sealed class PortfolioCache(
         return states.Value;
     }
 
-    /// <summary>The grouping by a free attribute's value, read once per data version.</summary>
-    public async Task<Grouping> AttributeGroupingAsync(ClvDbContext db, PortfolioFacts facts, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The grouping <paramref name="by"/> names (null: everyone in one group) over the customers of
+    /// <paramref name="states"/>. Channels and attribute values are free text, so their number is
+    /// counted for <c>Clv:Analytics:MaxGroups</c> before anything is computed per group; the other
+    /// groupings are bounded by definition and are built only when an answer needs them.
+    /// </summary>
+    /// <param name="db">The request's database context, to read an attribute's values.</param>
+    /// <param name="states">The customers' states the answer is computed from.</param>
+    /// <param name="by">A grouping <see cref="GroupBy.IsKnown"/> accepts, or null.</param>
+    /// <param name="period">The period of cohorts.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    public async Task<GroupBy> GroupingAsync(ClvDbContext db, CustomerStates states, string? by, CalendarPeriod period, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(facts);
-        if (_attributes.TryGetValue(key, out var cached) && cached.GroupOf.Length == facts.Count && ReferenceEquals(facts, _facts))
+        ArgumentNullException.ThrowIfNull(states);
+        var facts = states.Facts;
+        var maxGroups = analytics.Value.MaxGroups;
+        if (GroupBy.AttributeKey(by) is { } key)
+        {
+            var attribute = await AttributeGroupingAsync(db, facts, key, cancellationToken);
+            return new GroupBy(by, attribute.Names.Count, maxGroups, () => attribute);
+        }
+
+        GroupBy Bounded(Func<Grouping> build) => new(by, null, maxGroups, build);
+        return by switch
+        {
+            null => Bounded(() => Grouping.All(facts)),
+            // ISO 3166-1 codes, checked at ingest: at most 249 and unknown.
+            "country" => Bounded(() => Grouping.ByCountry(facts)),
+            // A calendar period each, from 1970 to a day ahead: about 700 months at most.
+            "cohort" => Bounded(() => Grouping.ByCohort(facts, period)),
+            "rfmSegment" => Bounded(() => Grouping.ByRfmSegment(states)),
+            "clvTier" => Bounded(() => Grouping.ByClvTier(states)),
+            _ => new GroupBy(by, facts.Channels.Length, maxGroups, () => Grouping.ByChannel(facts)),
+        };
+    }
+
+    // The grouping by a free attribute's value, read once per data version.
+    private async Task<Grouping> AttributeGroupingAsync(ClvDbContext db, PortfolioFacts facts, string key, CancellationToken cancellationToken)
+    {
+        if (_attributes.TryGetValue(key, out var cached) && cached.GroupOf.Length == facts.Count && ReferenceEquals(facts, Loaded))
         {
             return cached;
         }
 
         var values = await db.AttributeValuesAsync(key, cancellationToken);
         var grouping = Grouping.ByAttribute(key, Array.ConvertAll(facts.CustomerIds, id => values.GetValueOrDefault(id)));
-        if (ReferenceEquals(facts, _facts))
+        if (ReferenceEquals(facts, Loaded))
         {
             _attributes.Set(key, grouping);
         }
@@ -194,6 +232,38 @@ public sealed class PortfolioCache(
         return grouping;
     }
 
+    /// <summary>
+    /// The time up to which every acknowledged write is in answers computed from
+    /// <paramref name="facts"/>: the latest version check that found them current, or else the
+    /// time they were read (docs/metrics.md, "Freshness").
+    /// </summary>
+    public DateTimeOffset DataThrough(PortfolioFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return Volatile.Read(ref _current) is { } current && ReferenceEquals(current.Facts, facts) ? current.Through : facts.ReadAt;
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _reload.Dispose();
+
+    // A check found no write committed after the facts' version: they hold every write
+    // acknowledged before the check's time too. Several readers confirm at once; keep the latest.
+    private void Confirm(PortfolioFacts facts, DateTimeOffset? readAt, DateTimeOffset now)
+    {
+        while (Volatile.Read(ref _current) is { } seen && ReferenceEquals(seen.Facts, facts))
+        {
+            var confirmed = new Current(
+                facts,
+                readAt > seen.Through ? readAt.Value : seen.Through,
+                now > seen.CheckedAt ? now : seen.CheckedAt);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _current, confirmed, seen), seen))
+            {
+                return;
+            }
+        }
+    }
+
+    // The facts served, the database time through which they are known current, and when (on this
+    // process's clock) that was last checked, for Clv:Analytics:MaxStalenessSeconds. Replaced whole.
+    private sealed record Current(PortfolioFacts Facts, DateTimeOffset Through, DateTimeOffset CheckedAt);
 }

@@ -12,6 +12,9 @@ public sealed class SegmentsResponse
     /// <summary>The day the figures stand at.</summary>
     public DateOnly AsOf { get; init; }
 
+    /// <summary>Every write acknowledged before this time (UTC) is included; later ones may not be (docs/metrics.md, "Freshness"). Also the <c>Clv-Data-Through</c> header.</summary>
+    public DateTimeOffset DataThrough { get; init; }
+
     /// <summary>First acquisition day of new customers and spend; null for all time.</summary>
     public DateOnly? From { get; init; }
 
@@ -180,6 +183,9 @@ public sealed class TimeSeriesResponse
 
     /// <summary>The day the figures stand at; the last period may be partial.</summary>
     public DateOnly AsOf { get; init; }
+
+    /// <summary>Every write acknowledged before this time (UTC) is included; later ones may not be (docs/metrics.md, "Freshness"). Also the <c>Clv-Data-Through</c> header.</summary>
+    public DateTimeOffset DataThrough { get; init; }
 
     /// <summary>The first day of the first period.</summary>
     public DateOnly From { get; init; }

@@ -49,10 +49,9 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
             errors["period"] = ["month, quarter or year."];
         }
 
-        var attribute = by.StartsWith("attribute:", StringComparison.Ordinal) ? by["attribute:".Length..] : null;
-        if (attribute is not null ? attribute.Length is 0 or > 128 : by is not ("acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier"))
+        if (!GroupBy.IsKnown(by))
         {
-            errors["by"] = ["acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key} with a key of 1 to 128 characters."];
+            errors["by"] = [GroupBy.Choices];
         }
 
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
@@ -71,23 +70,19 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
         }
 
         var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var facts = states.Facts;
-        var byAttribute = attribute is null ? null : await cache.AttributeGroupingAsync(db, facts, attribute, cancellationToken);
-        Grouping Group() => by switch
+        var grouping = await cache.GroupingAsync(db, states, by, unit!.Value, cancellationToken);
+        if (grouping.TooMany() is { } tooMany)
         {
-            "country" => Grouping.ByCountry(facts),
-            "cohort" => Grouping.ByCohort(facts, unit!.Value),
-            "rfmSegment" => Grouping.ByRfmSegment(states),
-            "clvTier" => Grouping.ByClvTier(states),
-            _ => byAttribute ?? Grouping.ByChannel(facts),
-        };
+            return ValidationProblem(tooMany);
+        }
 
         // Computed once per data version and as-of day: the states never change.
-        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, Group(), new SegmentQuery(from, last, unit!.Value), cache.Settings));
+        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, grouping.Build(), new SegmentQuery(from, last, unit.Value), cache.Settings));
         var response = new SegmentsResponse
         {
             By = by,
             AsOf = day,
+            DataThrough = cache.DataThrough(states, Response),
             From = from,
             To = last,
             Period = period,

@@ -30,11 +30,26 @@ public sealed class DataVersion
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The current version.</summary>
-    public static async Task<long> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// The current version and the database time of the read. Run as the first statement of a
+    /// transaction, it fixes that transaction's snapshot (repeatable read).
+    /// </summary>
+    public static async Task<DataVersionRead> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("SELECT version FROM data_version WHERE id = 1", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        // now() is the start of the transaction, taken before its snapshot: every write acknowledged
+        // before it has committed by then, and bumped the version read.
+        await using var command = new NpgsqlCommand("SELECT version, now() FROM data_version WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new DataVersionRead(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
     }
 }
+
+/// <summary>The data version as one read found it.</summary>
+/// <param name="Version">The version.</param>
+/// <param name="ReadAt">
+/// The database time the read's transaction began, before its snapshot: every write acknowledged
+/// before this time is counted in <paramref name="Version"/>.
+/// </param>
+public readonly record struct DataVersionRead(long Version, DateTimeOffset ReadAt);

@@ -7,8 +7,8 @@ namespace Clv.Data.Analytics;
 /// <summary>Reads the portfolio facts from the database in one consistent snapshot.</summary>
 public static class PortfolioFactsLoader
 {
-    /// <summary>The current data version, one indexed single-row read.</summary>
-    public static async Task<long> DataVersionAsync(this ClvDbContext db, CancellationToken cancellationToken)
+    /// <summary>The current data version and the database time it was read at, one single-row read.</summary>
+    public static async Task<DataVersionRead> DataVersionAsync(this ClvDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -24,7 +24,8 @@ public static class PortfolioFactsLoader
 
     /// <summary>
     /// Loads customers, their days, acquisition spend and the active run's predictions, with the
-    /// data version, in one repeatable-read transaction: the facts match the version exactly.
+    /// data version, in one repeatable-read transaction: the facts match the version exactly, and
+    /// hold every write acknowledged before the time the version was read (docs/metrics.md, "Freshness").
     /// Rows stream in key order with binary COPY, so the facts are built without sorting.
     /// </summary>
     /// <param name="connectionString">The database.</param>
@@ -42,6 +43,8 @@ public static class PortfolioFactsLoader
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        // The first statement takes the snapshot every later one reads: the version and its time are the facts'.
+        var read = await DataVersion.ReadAsync(connection, cancellationToken);
         // The planner's row estimates size the columns up front (a hint: they grow if short).
         await using var estimate = new NpgsqlCommand(
             "SELECT greatest((SELECT reltuples FROM pg_class WHERE relname = 'customers'), 0)::int, greatest((SELECT reltuples FROM pg_class WHERE relname = 'customer_days'), 0)::int",
@@ -53,8 +56,7 @@ public static class PortfolioFactsLoader
             (expectedCustomers, expectedDays) = (reader.GetInt32(0), reader.GetInt32(1));
         }
 
-        var version = await DataVersion.ReadAsync(connection, cancellationToken);
-        var builder = new PortfolioFacts.Builder(version, expectedCustomers, expectedDays);
+        var builder = new PortfolioFacts.Builder(read.Version, read.ReadAt, expectedCustomers, expectedDays);
         var zone = timeZone.Replace("'", "''", StringComparison.Ordinal);
 
         await using (var customers = await connection.BeginBinaryExportAsync(

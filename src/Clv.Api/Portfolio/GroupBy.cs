@@ -1,0 +1,72 @@
+using Clv.Analytics.Portfolio;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Clv.Api.Portfolio;
+
+/// <summary>
+/// The <c>by</c> of segments and time series, resolved against the loaded facts: the grouping,
+/// built only when an answer is not already kept, and, where its values are free text, how many
+/// there are against <c>Clv:Analytics:MaxGroups</c>.
+/// </summary>
+public sealed class GroupBy
+{
+    /// <summary>What <c>by</c> may name, for the answer to one that names nothing.</summary>
+    public const string Choices = "acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key} with a key of 1 to 128 characters.";
+
+    private const string AttributePrefix = "attribute:";
+
+    private readonly Func<Grouping> _build;
+
+    internal GroupBy(string? by, int? values, int maxGroups, Func<Grouping> build)
+    {
+        By = by;
+        Values = values;
+        MaxGroups = maxGroups;
+        _build = build;
+    }
+
+    /// <summary>The grouping as asked; null for everyone in one group.</summary>
+    public string? By { get; }
+
+    /// <summary>
+    /// Its distinct values in the whole portfolio (<c>unattributed</c> and <c>unknown</c> included,
+    /// and channels with spend only) where they are free text; null where the grouping is bounded
+    /// by definition.
+    /// </summary>
+    public int? Values { get; }
+
+    /// <summary>The limit on <see cref="Values"/>.</summary>
+    public int MaxGroups { get; }
+
+    /// <summary>The free attribute's key when <paramref name="by"/> is <c>attribute:{key}</c>.</summary>
+    public static string? AttributeKey(string? by) =>
+        by is not null && by.StartsWith(AttributePrefix, StringComparison.Ordinal) ? by[AttributePrefix.Length..] : null;
+
+    /// <summary>Whether <paramref name="by"/> names a grouping (see <see cref="Choices"/>).</summary>
+    public static bool IsKnown(string by) =>
+        AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier";
+
+    /// <summary>The grouping; an answer computes it once and keeps the result.</summary>
+    public Grouping Build() => _build();
+
+    /// <summary>The 400 answer when the grouping has more values than allowed; null when it may be answered.</summary>
+    public ValidationProblemDetails? TooMany()
+    {
+        if (!(Values > MaxGroups))
+        {
+            return null;
+        }
+
+        var problem = new ValidationProblemDetails(new Dictionary<string, string[]>
+        {
+            ["by"] = [$"{By} has {Values} distinct values, more than the {MaxGroups} groups allowed (Clv:Analytics:MaxGroups). Group by something with fewer values."],
+        })
+        {
+            Title = "Too many groups",
+        };
+        problem.Extensions["by"] = By;
+        problem.Extensions["values"] = Values;
+        problem.Extensions["maxGroups"] = MaxGroups;
+        return problem;
+    }
+}
