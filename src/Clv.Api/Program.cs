@@ -1,5 +1,4 @@
 using Clv.Api.Configurations;
-using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,7 +21,7 @@ var app = builder.Build();
 app.UseClvHardening();
 app.UseClvErrors();
 app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
-app.UseSerilogRequestLogging();
+app.UseClvRequestLogging();
 app.UseAuthentication();
 app.UseRateLimiter(); // after authentication: buckets are per key id, per address without a valid key
 app.UseClvSwagger();
