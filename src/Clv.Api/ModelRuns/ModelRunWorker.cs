@@ -53,7 +53,7 @@ internal sealed class ModelRunWorker(
             try
             {
                 await FailExpiredAsync(stoppingToken);
-                while (await UseAsync<ModelRunLeases, Guid?>(l => l.TryClaimAsync(_instance, Lease, time.GetUtcNow(), stoppingToken)) is { } runId)
+                while (await UseAsync<ModelRunLeases, Guid?>(l => l.TryClaimAsync(_instance, Lease, stoppingToken)) is { } runId)
                 {
                     await RunAsync(runId, stoppingToken);
                 }

@@ -35,6 +35,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ro
         var options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!;
         var timings = new Dictionary<string, double>();
         var total = Stopwatch.StartNew();
+        run.StartedAt = time.GetUtcNow();
         await SaveAsync(run, "summary", 0.05, timings, cancellationToken);
         try
         {

@@ -12,8 +12,8 @@ namespace Clv.Data.ModelRuns;
 /// </summary>
 /// <remarks>
 /// Leases are compared on the database's clock, the one clock every instance shares, so clock skew
-/// between hosts cannot make a live lease look expired. The stamps users read (<c>started_at</c>,
-/// <c>finished_at</c>) come from the caller, as every other stamp of a run.
+/// between hosts cannot make a live lease look expired. The stamps users read (<c>finished_at</c>
+/// here; <c>started_at</c> is the runner's) come from the caller, as every other stamp of a run.
 /// </remarks>
 public sealed class ModelRunLeases(ClvDbContext db)
 {
@@ -35,7 +35,7 @@ public sealed class ModelRunLeases(ClvDbContext db)
     /// but let every instance claim a different run at the same moment.) An instance that finds the
     /// lock taken skips this turn: the holder claims the run there is to claim.
     /// </remarks>
-    public Task<Guid?> TryClaimAsync(Guid owner, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task<Guid?> TryClaimAsync(Guid owner, TimeSpan lease, CancellationToken cancellationToken) =>
         db.InTransactionAsync<Guid?>(async (connection, ct) =>
         {
             await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({LockKey})", connection))
@@ -47,7 +47,7 @@ public sealed class ModelRunLeases(ClvDbContext db)
             }
 
             await using var claim = new NpgsqlCommand($"""
-                UPDATE model_runs SET status = '{Running}', lease_owner = @owner, lease_expires_at = now() + @lease, started_at = @now
+                UPDATE model_runs SET status = '{Running}', lease_owner = @owner, lease_expires_at = now() + @lease
                 WHERE id = (
                     SELECT id FROM model_runs
                     WHERE status = '{Queued}' AND NOT EXISTS (SELECT 1 FROM model_runs WHERE status = '{Running}')
@@ -57,7 +57,6 @@ public sealed class ModelRunLeases(ClvDbContext db)
                 """, connection);
             claim.Parameters.Add(new NpgsqlParameter("owner", owner));
             claim.Parameters.Add(new NpgsqlParameter("lease", lease));
-            claim.Parameters.Add(new NpgsqlParameter("now", now));
             return await claim.ExecuteScalarAsync(ct) as Guid?;
         }, cancellationToken);
 
