@@ -48,6 +48,7 @@ internal sealed class ModelRunWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -57,10 +58,18 @@ internal sealed class ModelRunWorker(
                 {
                     await RunAsync(runId, stoppingToken);
                 }
+
+                failing = false;
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Could not look for model runs to run; trying again at the next look");
+                // Once per outage (the database down, or not migrated yet), not at every look.
+                if (!failing)
+                {
+                    logger.LogWarning(e, "Could not look for model runs to run; looking again every {Milliseconds} ms", options.Value.PollMilliseconds);
+                }
+
+                failing = true;
             }
 
             await wakeUp.WaitAsync(TimeSpan.FromMilliseconds(options.Value.PollMilliseconds), stoppingToken);
