@@ -37,15 +37,15 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
         public Task DisposeAsync() => ((IAsyncLifetime)Owner).DisposeAsync();
     }
 
-    private sealed record StoredRun(string Status, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, Guid? LeaseOwner, string? Error);
+    private sealed record StoredRun(string Status, string? Stage, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, Guid? LeaseOwner, string? Error, bool IsActive);
 
     [Fact]
     public async Task Runs_queued_through_two_instances_are_each_claimed_and_executed_once_one_at_a_time()
     {
         var claims = new CapturedLogger<ModelRunWorker>();
         var executions = new CapturedLogger<ModelRunner>();
-        await using var first = Instance(claims, executions);
-        await using var second = Instance(claims, executions);
+        await using var first = Instance(30, Capturing(claims), Capturing(executions));
+        await using var second = Instance(30, Capturing(claims), Capturing(executions));
         var clients = new[] { first.Client(), second.Client() };
         var ids = new List<Guid>();
 
@@ -113,14 +113,39 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
         Assert.Null(run.LeaseOwner);
     }
 
-    // Another API instance on the test's database, looking for runs every 50 ms.
-    private ClvApiFactory Instance(int leaseSeconds = 30) => new ClvApiFactory().OnDatabaseOf(cdnow.Owner)
-        .With("Clv:ModelRuns:PollMilliseconds", "50")
-        .With("Clv:ModelRuns:LeaseSeconds", leaseSeconds.ToString(CultureInfo.InvariantCulture));
+    [Fact]
+    public async Task A_run_taken_from_its_instance_while_it_ran_is_not_recorded_as_succeeded_by_that_instance()
+    {
+        // A lease of a minute, not renewed during the test: only the final write can tell the
+        // instance that the run is no longer its own.
+        var executions = new CapturedLogger<ModelRunner>();
+        await using var paused = Instance(60, Capturing(executions));
+        Guid id;
+        await using (var activation = await HoldActivationAsync())
+        {
+            id = await QueueAsync(paused.Client());
+            await UntilAsync(id, run => run.Stage == "swap");
 
-    // The same, telling the test what it claims and what its runner logs.
-    private ClvApiFactory Instance(CapturedLogger<ModelRunWorker> claims, CapturedLogger<ModelRunner> executions) =>
-        Instance().WithServices(s => s.AddSingleton<ILogger<ModelRunWorker>>(claims).AddSingleton<ILogger<ModelRunner>>(executions));
+            // What an instance that finds the lease run out writes (its dropping of the run's
+            // predictions left out: that alone would make the activation fail).
+            await ExecuteAsync("UPDATE model_runs SET status = 'Failed', lease_owner = NULL, error = 'Its lease ran out.' WHERE id = @id", new NpgsqlParameter("id", id));
+        }
+
+        await UntilAsync(() => executions.Entries.Any(e => e.Message.Contains(id.ToString(), StringComparison.Ordinal)));
+        var after = await ReadAsync(id);
+
+        Assert.Equal(("Failed", "Its lease ran out.", false), (after.Status, after.Error, after.IsActive));
+    }
+
+    // Another API instance on the test's database, looking for runs every 50 ms.
+    private ClvApiFactory Instance(int leaseSeconds = 30, params Action<IServiceCollection>[] services) => services.Aggregate(
+        new ClvApiFactory().OnDatabaseOf(cdnow.Owner)
+            .With("Clv:ModelRuns:PollMilliseconds", "50")
+            .With("Clv:ModelRuns:LeaseSeconds", leaseSeconds.ToString(CultureInfo.InvariantCulture)),
+        (instance, configure) => instance.WithServices(configure));
+
+    // Tells the test what an instance's worker or runner logs.
+    private static Action<IServiceCollection> Capturing<T>(CapturedLogger<T> log) => s => s.AddSingleton<ILogger<T>>(log);
 
     private static async Task<Guid> QueueAsync(HttpClient client)
     {
@@ -151,15 +176,18 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
 
     private async Task<StoredRun> UntilAsync(Guid id, Func<StoredRun, bool> done)
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var run = await ReadAsync(id);
-            if (done(run) || DateTime.UtcNow > deadline)
-            {
-                return run;
-            }
+        var run = await ReadAsync(id);
+        await UntilAsync(async () => done(run = await ReadAsync(id)));
+        return run;
+    }
 
+    private static Task UntilAsync(Func<bool> done) => UntilAsync(() => Task.FromResult(done()));
+
+    private static async Task UntilAsync(Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await done() && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(50);
         }
     }
@@ -168,16 +196,18 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     {
         await using var connection = new NpgsqlConnection(cdnow.Owner.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT status, started_at, finished_at, lease_owner, error FROM model_runs WHERE id = @id", connection);
+        await using var command = new NpgsqlCommand("SELECT status, stage, started_at, finished_at, lease_owner, error, is_active FROM model_runs WHERE id = @id", connection);
         command.Parameters.Add(new NpgsqlParameter("id", id));
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), $"No model run {id}");
         return new StoredRun(
             reader.GetString(0),
-            reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
             reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
-            reader.IsDBNull(3) ? null : reader.GetGuid(3),
-            reader.IsDBNull(4) ? null : reader.GetString(4));
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+            reader.IsDBNull(4) ? null : reader.GetGuid(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.GetBoolean(6));
     }
 
     private async Task ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
