@@ -60,11 +60,15 @@ public sealed class ModelRunLeases(ClvDbContext db)
             return await claim.ExecuteScalarAsync(ct) as Guid?;
         }, cancellationToken);
 
-    /// <summary>Extends the lease of a run <paramref name="owner"/> holds; false when it no longer holds it.</summary>
+    /// <summary>
+    /// Extends the lease of a run <paramref name="owner"/> holds; false when it no longer holds it
+    /// (another instance failed the run and took the lease). A run its owner has just finished is
+    /// still its own: a renewal that meets the final commit is no loss.
+    /// </summary>
     public async Task<bool> RenewAsync(Guid runId, Guid owner, TimeSpan lease, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlAsync($"""
             UPDATE model_runs SET lease_expires_at = now() + {lease}
-            WHERE id = {runId} AND lease_owner = {owner} AND status = {Running}
+            WHERE id = {runId} AND lease_owner = {owner}
             """, cancellationToken) == 1;
 
     /// <summary>Fails a running run that <paramref name="owner"/> still holds; false when it does not.</summary>

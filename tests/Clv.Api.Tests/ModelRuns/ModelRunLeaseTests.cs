@@ -114,6 +114,22 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     }
 
     [Fact]
+    public async Task A_run_whose_instance_stops_is_failed_at_once_not_when_its_lease_runs_out()
+    {
+        Guid id;
+        await using (var activation = await HoldActivationAsync())
+        {
+            await using var stopping = Instance();
+            id = await QueueAsync(stopping.Client());
+            await UntilAsync(id, run => run.Status == "Running");
+        }
+
+        var run = await ReadAsync(id);
+
+        Assert.Equal(("Failed", "The service stopped while the run was running."), (run.Status, run.Error));
+    }
+
+    [Fact]
     public async Task A_run_taken_from_its_instance_while_it_ran_is_not_recorded_as_succeeded_by_that_instance()
     {
         // A lease of a minute, not renewed during the test: only the final write can tell the
