@@ -9,11 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Clv.Api.ModelRuns;
 
 /// <summary>Checks model-run options and queues runs, for the API and the schedule alike.</summary>
-public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IOptions<ClvOptions> options, TimeProvider time)
+public sealed class ModelRunLauncher(ClvDbContext db, ModelRunWakeUp wakeUp, IOptions<ClvOptions> options, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Stores a queued run with these options and hands it to the runner.</summary>
+    /// <summary>Stores a queued run with these options; the instance that claims it first runs it.</summary>
     public async Task<Guid> StartAsync(ModelRunOptions runOptions, CancellationToken cancellationToken)
     {
         var run = new ModelRun
@@ -26,7 +26,7 @@ public sealed class ModelRunLauncher(ClvDbContext db, PendingModelRuns queue, IO
         };
         db.ModelRuns.Add(run);
         await db.SaveChangesAsync(cancellationToken);
-        queue.Enqueue(run.Id);
+        wakeUp.Queued();
         return run.Id;
     }
 

@@ -1,52 +1,181 @@
-using Clv.Data;
+using System.ComponentModel.DataAnnotations;
 using Clv.Data.ModelRuns;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
 
-/// <summary>Executes queued runs one after another, for the life of the process.</summary>
-internal sealed class ModelRunWorker(PendingModelRuns queue, IServiceScopeFactory scopes, ILogger<ModelRunWorker> logger, TimeProvider time) : BackgroundService
+/// <summary>Settings under <c>Clv:ModelRuns</c> for sharing runs between the instances on one database.</summary>
+public sealed class ModelRunLeaseOptions
 {
+    /// <summary>The configuration section.</summary>
+    public const string Section = ModelRunScheduleOptions.Section;
+
+    /// <summary>
+    /// Seconds an instance holds a running run without renewing its lease. It renews every third of
+    /// this while the run executes, so only a run whose instance died (or lost the database) is
+    /// failed by another instance, this long after. Default 30.
+    /// </summary>
+    [Range(3, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Milliseconds between looks at the database for queued runs (queued through any instance)
+    /// and expired leases. A run queued through this instance wakes it at once. Default 1,000.
+    /// </summary>
+    [Range(10, 60_000)]
+    public int PollMilliseconds { get; set; } = 1000;
+}
+
+/// <summary>
+/// Executes model runs for the life of the process, one at a time across every instance on the
+/// database (<see cref="ModelRunLeases"/>): it claims the oldest queued run, renews the run's lease
+/// while <see cref="ModelRunner"/> executes it, and fails runs whose lease ran out.
+/// </summary>
+internal sealed class ModelRunWorker(
+    ModelRunWakeUp wakeUp,
+    IServiceScopeFactory scopes,
+    IOptions<ModelRunLeaseOptions> options,
+    TimeProvider time,
+    ILogger<ModelRunWorker> logger) : BackgroundService
+{
+    private const string Stopped = "The service stopped while the run was running.";
+    private const string LeaseRanOut = "The service instance running it stopped renewing its lease (it stopped or lost the database).";
+
+    // This process's name on the runs it claims.
+    private readonly Guid _instance = Guid.NewGuid();
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RecoverAsync(stoppingToken);
-        await foreach (var runId in queue.ReadAllAsync(stoppingToken))
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var runner = scope.ServiceProvider.GetRequiredService<ModelRunner>();
             try
             {
-                await runner.RunAsync(runId, stoppingToken);
+                await FailExpiredAsync(stoppingToken);
+                while (await UseAsync<ModelRunLeases, Guid?>(l => l.TryClaimAsync(_instance, Lease, stoppingToken)) is { } runId)
+                {
+                    await RunAsync(runId, stoppingToken);
+                }
+
+                failing = false;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                return;
+                // Once per outage (the database down, or not migrated yet), not at every look.
+                if (!failing)
+                {
+                    logger.LogWarning(e, "Could not look for model runs to run; looking again every {Milliseconds} ms", options.Value.PollMilliseconds);
+                }
+
+                failing = true;
             }
-            catch (Exception e)
-            {
-                // The runner records its own failures; this guards the loop against anything else.
-                logger.LogError(e, "Model run {RunId} could not be run", runId);
-            }
+
+            await wakeUp.WaitAsync(TimeSpan.FromMilliseconds(options.Value.PollMilliseconds), stoppingToken);
         }
     }
 
-    // A run left running by a stopped process is failed; runs still queued are queued again.
-    private async Task RecoverAsync(CancellationToken cancellationToken)
+    // Runs that lost their instance: failed rather than queued again, because their instance may
+    // yet be alive (a long pause) and still loading the run's predictions; a failed run is never
+    // run again, so nothing else writes them. What they loaded is dropped.
+    private async Task FailExpiredAsync(CancellationToken cancellationToken)
+    {
+        var expired = await UseAsync<ModelRunLeases, List<Guid>>(l => l.FailExpiredAsync(LeaseRanOut, time.GetUtcNow(), cancellationToken));
+        foreach (var runId in expired)
+        {
+            logger.LogWarning("Model run {RunId} failed: its lease ran out", runId);
+            await UseAsync<PredictionStore>(p => p.DiscardAsync(runId, cancellationToken));
+        }
+    }
+
+    private async Task RunAsync(Guid runId, CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Model run {RunId} claimed by instance {Instance}", runId, _instance);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var heartbeat = new CancellationTokenSource();
+        var renewing = RenewAsync(runId, run, heartbeat.Token);
+        try
+        {
+            await UseAsync<ModelRunner>(r => r.RunAsync(runId, _instance, run.Token));
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            await AbandonAsync(runId);
+        }
+        catch (Exception e)
+        {
+            // The runner records its own failures; this guards the loop against anything else. The
+            // run keeps its lease until it runs out, and is then failed by whichever instance looks.
+            logger.LogError(e, "Model run {RunId} could not be run", runId);
+        }
+        finally
+        {
+            await heartbeat.CancelAsync();
+            await renewing;
+        }
+    }
+
+    // Renews the lease every third of its length. A run whose lease was taken (another instance
+    // failed it after the lease ran out) is cancelled: its outcome is no longer its to record.
+    private async Task RenewAsync(Guid runId, CancellationTokenSource run, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    if (!await UseAsync<ModelRunLeases, bool>(l => l.RenewAsync(runId, _instance, Lease, cancellationToken)))
+                    {
+                        logger.LogWarning("Model run {RunId} lost its lease to another instance; stopping it", runId);
+                        await run.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The next tick tries again; the lease is a third of the way from running out.
+                    logger.LogWarning(e, "Could not renew the lease of model run {RunId}", runId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    // The service is stopping, or the run lost its lease: fail the run while it is still this
+    // instance's (a no-op otherwise), and drop what it loaded.
+    private async Task AbandonAsync(Guid runId)
     {
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
-            await db.ModelRuns.Where(r => r.Status == ModelRunStatus.Running).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.Status, ModelRunStatus.Failed)
-                .SetProperty(r => r.Error, "The service stopped while the run was running.")
-                .SetProperty(r => r.FinishedAt, time.GetUtcNow()), cancellationToken);
-            var queued = await db.ModelRuns.Where(r => r.Status == ModelRunStatus.Queued).OrderBy(r => r.CreatedAt).Select(r => r.Id).ToListAsync(cancellationToken);
-            queued.ForEach(queue.Enqueue);
+            if (await UseAsync<ModelRunLeases, bool>(l => l.FailAsync(runId, _instance, Stopped, time.GetUtcNow(), CancellationToken.None)))
+            {
+                logger.LogWarning("Model run {RunId} failed: the service is stopping", runId);
+            }
+
+            await UseAsync<PredictionStore>(p => p.DiscardAsync(runId, CancellationToken.None));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            logger.LogWarning(e, "Could not recover model runs at start; queued runs wait for the next start");
+            logger.LogWarning(e, "Could not record that model run {RunId} stopped; it fails once its lease runs out", runId);
         }
+    }
+
+    private async Task<T> UseAsync<TService, T>(Func<TService, Task<T>> work)
+        where TService : notnull
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    private async Task UseAsync<TService>(Func<TService, Task> work)
+        where TService : notnull
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await work(scope.ServiceProvider.GetRequiredService<TService>());
     }
 }

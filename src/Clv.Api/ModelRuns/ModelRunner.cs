@@ -19,11 +19,15 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Runs the stored run <paramref name="runId"/> to success or failure.</summary>
-    public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the stored run <paramref name="runId"/>, claimed by the instance <paramref name="leaseOwner"/>
+    /// (<see cref="ModelRunLeases"/>), to success or failure. Its saves apply only while that
+    /// instance holds the run: once another instance has failed it, they throw.
+    /// </summary>
+    public async Task RunAsync(Guid runId, Guid leaseOwner, CancellationToken cancellationToken)
     {
         var run = await db.ModelRuns.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        if (run is not { Status: ModelRunStatus.Queued })
+        if (run is not { Status: ModelRunStatus.Running } || run.LeaseOwner != leaseOwner)
         {
             return;
         }
@@ -31,7 +35,6 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         var options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!;
         var timings = new Dictionary<string, double>();
         var total = Stopwatch.StartNew();
-        run.Status = ModelRunStatus.Running;
         run.StartedAt = time.GetUtcNow();
         await SaveAsync(run, "summary", 0.05, timings, cancellationToken);
         try
@@ -87,7 +90,12 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             logger.LogWarning(e, "Model run {RunId} failed at stage {Stage}", runId, run.Stage);
             await predictions.DiscardAsync(runId, CancellationToken.None);
             db.ChangeTracker.Clear();
-            var failed = await db.ModelRuns.FirstAsync(r => r.Id == runId, CancellationToken.None);
+            var failed = await db.ModelRuns.FirstOrDefaultAsync(r => r.Id == runId && r.LeaseOwner == leaseOwner, CancellationToken.None);
+            if (failed is null)
+            {
+                return; // another instance failed the run when its lease ran out
+            }
+
             failed.Status = ModelRunStatus.Failed;
             failed.Error = e is ModelRunFailedException ? e.Message : "The run failed unexpectedly; the service log has the details.";
             failed.FinishedAt = time.GetUtcNow();

@@ -20,7 +20,8 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
 
     /// <summary>Starts a model run in the background; poll the <c>Location</c> for its outcome.</summary>
     /// <remarks>
-    /// One run executes at a time; a run requested meanwhile is queued behind it. When it succeeds its
+    /// One run executes at a time, across every instance of the service; a run requested meanwhile is
+    /// queued behind it and run by whichever instance claims it. When it succeeds its
     /// predictions replace the previous run's in one step; when it fails the previous ones stay.
     /// </remarks>
     /// <param name="request">The options; every field may be left out.</param>

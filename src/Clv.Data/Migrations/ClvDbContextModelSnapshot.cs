@@ -463,6 +463,15 @@ namespace Clv.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
 
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<Guid?>("LeaseOwner")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_owner");
+
                     b.Property<string>("Models")
                         .HasColumnType("jsonb")
                         .HasColumnName("models");
@@ -505,6 +514,10 @@ namespace Clv.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_model_runs_is_active")
                         .HasFilter("is_active");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_model_runs_status_created_at")
+                        .HasFilter("status IN ('Queued', 'Running')");
 
                     b.ToTable("model_runs", (string)null);
                 });

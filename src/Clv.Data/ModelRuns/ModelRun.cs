@@ -56,4 +56,13 @@ public sealed class ModelRun
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>
+    /// The instance that claimed the run (a Guid per process); kept once the run finishes, cleared
+    /// when another instance fails the run because this lease ran out.
+    /// </summary>
+    public Guid? LeaseOwner { get; set; }
+
+    /// <summary>Until when, by the database's clock, the owner holds the run unless it renews the lease.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
 }

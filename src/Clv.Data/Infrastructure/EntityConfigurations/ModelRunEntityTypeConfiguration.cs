@@ -19,6 +19,14 @@ internal sealed class ModelRunEntityTypeConfiguration : IEntityTypeConfiguration
 
         // At most one active run: the swap flips this flag in one transaction.
         builder.HasIndex(r => r.IsActive).IsUnique().HasFilter("is_active");
+
+        // The runner saves its run only while it still owns the lease: once another instance has
+        // failed the run (ModelRunLeases), the runner's next save throws instead of overwriting it.
+        builder.Property(r => r.LeaseOwner).IsConcurrencyToken();
+
+        // Every instance looks for queued runs and expired leases every second or so; this keeps
+        // that a lookup of the few unfinished runs however many finished ones pile up.
+        builder.HasIndex(r => new { r.Status, r.CreatedAt }).HasFilter("status IN ('Queued', 'Running')");
     }
 }
 
