@@ -31,7 +31,6 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
         {
             await Owner.InitializeAsync();
             (await Owner.Client().PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
-            await Owner.CatchUpRollupsAsync();
         }
 
         public Task DisposeAsync() => ((IAsyncLifetime)Owner).DisposeAsync();
@@ -170,13 +169,9 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     }
 
     // Holds the lock a run's activation shares with ingest (the erasure lock), so a run started
-    // meanwhile stays running, under its lease, until the lock is let go. The rollups are caught up
-    // first, so the run waits there and not in a catch-up, whose lock a starting instance takes.
-    private async Task<NpgsqlConnection> HoldActivationAsync()
-    {
-        await cdnow.Owner.CatchUpRollupsAsync();
-        return await HoldAsync($"SELECT pg_advisory_lock({CustomerErasure.LockKey})");
-    }
+    // meanwhile stays running, under its lease, until the lock is let go.
+    private Task<NpgsqlConnection> HoldActivationAsync() =>
+        HoldAsync($"SELECT pg_advisory_lock({CustomerErasure.LockKey})");
 
     // Runs the statements on a connection of its own, not pooled, which keeps what they lock until it is disposed.
     private async Task<NpgsqlConnection> HoldAsync(string sql)
