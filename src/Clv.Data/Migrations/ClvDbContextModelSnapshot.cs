@@ -528,6 +528,15 @@ namespace Clv.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    b.Property<string>("RebuildingTo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("rebuilding_to");
+
+                    b.Property<long>("RebuiltThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rebuilt_through");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -14,21 +14,12 @@ internal static class CustomerSummaries
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Recomputes every customer's summary, as after a rebuild of the day rollup.</summary>
-    public static async Task RecomputeAllAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(RecomputeForAll, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
     /// <summary>An array of customer ids as the parameter <c>@ids</c>.</summary>
     public static NpgsqlParameter IdsParameter(long[] ids) => new("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids };
 
     // Upserted in place, not deleted and inserted: a writer waiting for a summary's lock then
     // finds the row again when the lock is released (RollupWriter).
     private static readonly string RecomputeForIds = RecomputeSql.Replace("{customers}", "unnest(@ids) AS ids(id)", StringComparison.Ordinal);
-
-    private static readonly string RecomputeForAll = RecomputeSql.Replace("{customers}", "(SELECT id FROM customers) AS ids", StringComparison.Ordinal);
 
     private const string RecomputeSql = InsertSql + UpsertSql;
 

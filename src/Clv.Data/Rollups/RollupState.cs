@@ -11,4 +11,10 @@ public sealed class RollupState
 
     /// <summary>When the time zone was last set.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The time zone a rebuild in progress moves the rollups to; null when none runs.</summary>
+    public string? RebuildingTo { get; set; }
+
+    /// <summary>The customers up to this id are rebuilt already (a rebuild resumes after it).</summary>
+    public long RebuiltThrough { get; set; }
 }

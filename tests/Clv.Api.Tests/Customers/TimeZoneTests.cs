@@ -65,4 +65,39 @@ public sealed class TimeZoneChangeTests(ClvApiFactory utc) : IClassFixture<ClvAp
         Assert.Equal(1, await utc.ScalarAsync<int>(PurchaseDays));
         Assert.Equal("2024-01-10", await utc.ScalarAsync<string>("SELECT day::text FROM customer_days"));
     }
+
+}
+
+/// <summary>The rebuild works in chunks of customers and resumes where it stopped.</summary>
+public sealed class TimeZoneRebuildTests(ClvApiFactory utc) : IClassFixture<ClvApiFactory>
+{
+    [Fact]
+    public async Task A_rebuild_of_more_customers_than_one_chunk_rebuilds_each_and_a_rebuild_cut_short_resumes_after_its_last_chunk()
+    {
+        // More customers than one chunk, each with purchases at 23:30Z and 03:00Z: two UTC days,
+        // one New York day.
+        var customers = Clv.Data.Rollups.RollupRebuilder.ChunkCustomers + 50;
+        var csv = new System.Text.StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
+        for (var i = 0; i < customers; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"tzr-{i}-a,tzr-{i},2024-02-10T23:30:00Z,purchase,5,USD\n");
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"tzr-{i}-b,tzr-{i},2024-02-11T03:00:00Z,purchase,5,USD\n");
+        }
+
+        (await utc.Client().PostCsvAsync(csv.ToString())).EnsureSuccessStatusCode();
+        const string Days = "SELECT sum(purchase_days) FROM customer_summaries s JOIN customer_keys k ON k.customer_id = s.customer_id WHERE k.external_id LIKE 'tzr-%'";
+        Assert.Equal(2L * customers, await utc.ScalarAsync<long>(Days));
+
+        // A rebuild to New York that stopped after the chunk ending at the first of these customers:
+        // the next start goes on from there, so that customer keeps the days the test left it.
+        var first = await utc.ScalarAsync<long>("SELECT min(customer_id) FROM customer_keys WHERE external_id LIKE 'tzr-%'");
+        await utc.ScalarAsync<int>($"WITH s AS (UPDATE rollup_state SET rebuilding_to = 'America/New_York', rebuilt_through = {first} RETURNING 1) SELECT count(*) FROM s");
+        await using var newYork = new ClvApiFactory().OnDatabaseOf(utc).With("Clv:ReportingTimeZone", "America/New_York");
+        await newYork.InitializeAsync();
+        (await newYork.Client().GetAsync("/api/v1/customers?pageSize=1")).EnsureSuccessStatusCode();
+
+        Assert.Equal(customers + 1L, await utc.ScalarAsync<long>(Days));
+        Assert.Equal(2, await utc.ScalarAsync<int>($"SELECT purchase_days FROM customer_summaries WHERE customer_id = {first}"));
+        Assert.Equal("America/New_York", await utc.ScalarAsync<string>("SELECT time_zone || coalesce(rebuilding_to, '') FROM rollup_state"));
+    }
 }

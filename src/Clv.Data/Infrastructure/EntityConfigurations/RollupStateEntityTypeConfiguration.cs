@@ -11,5 +11,6 @@ internal sealed class RollupStateEntityTypeConfiguration : IEntityTypeConfigurat
         builder.ToTable("rollup_state", t => t.HasCheckConstraint("ck_rollup_state_single_row", "id = 1"));
         builder.Property(r => r.Id).ValueGeneratedNever();
         builder.Property(r => r.TimeZone).HasMaxLength(64);
+        builder.Property(r => r.RebuildingTo).HasMaxLength(64);
     }
 }
