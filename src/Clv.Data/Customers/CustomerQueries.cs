@@ -163,7 +163,7 @@ public static class CustomerQueries
 
         Filter("c.acquisition_channel = @channel", "channel", query.AcquisitionChannel, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.country = @country", "country", query.Country, NpgsqlTypes.NpgsqlDbType.Text);
-        Filter("c.id = ANY(@ids)", "ids", query.CustomerIds, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint);
+        Filter("c.id IN (SELECT unnest(@ids))", "ids", query.CustomerIds, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint);
         var filtered = conditions.Count > 0;
         Filter($"({key}, s.customer_id) {comparison} (@after_value, @after_id)", "after_value", query.After?.Value, NpgsqlTypes.NpgsqlDbType.Numeric);
         if (query.After is { } after)

@@ -40,7 +40,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             var created = ids.Values.ToArray();
             if (created.Length < rows.Count)
             {
-                await using var find = new NpgsqlCommand("SELECT external_id, customer_id FROM customer_keys WHERE external_id = ANY(@ids)", connection);
+                await using var find = new NpgsqlCommand("SELECT k.external_id, k.customer_id FROM unnest(@ids) AS i(external_id) JOIN customer_keys k USING (external_id)", connection);
                 find.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds.Where(id => !ids.ContainsKey(id))));
                 await using var reader = await find.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))

@@ -89,10 +89,10 @@ public sealed class RollupRebuilder(ClvDbContext db)
 
             var chunk = ids.ToArray();
             await connection.ExecuteAsync($"""
-                DELETE FROM customer_days WHERE customer_id = ANY(@ids);
+                DELETE FROM customer_days d USING unnest(@ids) AS i(customer_id) WHERE d.customer_id = i.customer_id;
                 INSERT INTO customer_days ({DayRollupSql.Columns})
                 SELECT {DayRollupSql.SelectList}
-                FROM transactions WHERE customer_id = ANY(@ids)
+                FROM transactions JOIN unnest(@ids) AS i(customer_id) USING (customer_id)
                 GROUP BY 1, 2;
                 UPDATE rollup_state SET rebuilt_through = @last WHERE id = 1;
                 """, ct, new NpgsqlParameter("tz", timeZone), CustomerSummaries.IdsParameter(chunk), new NpgsqlParameter("last", chunk[^1]));

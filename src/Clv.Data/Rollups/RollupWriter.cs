@@ -251,7 +251,7 @@ internal static class RollupWriter
     {
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
         await using (var lockSummaries = new NpgsqlCommand(
-            "SELECT customer_id FROM customer_summaries WHERE customer_id = ANY(@ids) ORDER BY customer_id FOR UPDATE", connection))
+            "SELECT s.customer_id FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", connection))
         {
             lockSummaries.Parameters.Add(CustomerSummaries.IdsParameter(customers));
             await using var reader = await lockSummaries.ExecuteReaderAsync(ct);
