@@ -56,7 +56,7 @@ internal sealed class CsvRecords : IDisposable
         {
             return new CsvRecords(text, await Options.FromAsync(text, cancellationToken));
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException e) when (IsSepBufferFull(e))
         {
             throw RecordTooLong(1);
         }
@@ -105,9 +105,9 @@ internal sealed class CsvRecords : IDisposable
         {
             read = await moved;
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException e) when (IsSepBufferFull(e))
         {
-            throw RecordTooLong(_nextLine); // Sep's buffer is at its limit (16 M characters) within one record
+            throw RecordTooLong(_nextLine);
         }
 
         return Accept(read);
@@ -217,6 +217,9 @@ internal sealed class CsvRecords : IDisposable
             return at == field.Length ? null : MisplacedQuote;
         }
     }
+
+    // Sep refuses to grow its buffer past 2^24 characters within one record.
+    private static bool IsSepBufferFull(NotSupportedException e) => e.TargetSite?.DeclaringType?.Assembly == typeof(SepReader).Assembly;
 
     private static ClvProblemException RecordTooLong(long line) => Malformed(line, $"a record is longer than {MaxRecordBytes} bytes.");
 
