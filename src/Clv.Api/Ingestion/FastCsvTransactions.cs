@@ -8,7 +8,7 @@ using Clv.Data.Transactions;
 namespace Clv.Api.Ingestion;
 
 /// <summary>
-/// The fast path of a CSV import: turns a record's bytes straight into a <see cref="TransactionRow"/>
+/// The fast path of a CSV import: turns the fields Sep splits straight into a <see cref="TransactionRow"/>
 /// when every field is plainly valid and in the reporting currency, without building strings for
 /// the item or running the validator. It declines whatever it is not sure of (another currency,
 /// an odd date form, white space, a long id, any error), and the caller then validates that record
@@ -19,10 +19,9 @@ namespace Clv.Api.Ingestion;
 internal sealed class FastCsvTransactions
 {
     private readonly int _externalId, _customer, _occurredAt, _type, _amount, _currency, _cost;
-    private readonly byte[]? _reporting;
+    private readonly string? _reporting;
     private readonly string _reportingCurrency;
     private readonly DateTimeOffset _latest;
-    private byte[] _lastCustomerBytes = [];
     private string _lastCustomer = "";
 
     /// <param name="columns">Column positions by header name (case-insensitive).</param>
@@ -34,12 +33,12 @@ internal sealed class FastCsvTransactions
         (_externalId, _customer, _occurredAt, _type) = (Column("external_id"), Column("customer_external_id"), Column("occurred_at"), Column("type"));
         (_amount, _currency, _cost) = (Column("amount"), Column("currency"), Column("cost"));
         _reportingCurrency = reportingCurrency;
-        _reporting = reportingCurrency.Length == 3 && IsoCodes.Currencies.Contains(reportingCurrency) ? Encoding.ASCII.GetBytes(reportingCurrency) : null;
+        _reporting = reportingCurrency.Length == 3 && IsoCodes.Currencies.Contains(reportingCurrency) ? reportingCurrency : null;
         _latest = latest;
     }
 
     /// <summary>The row of the current record, or false when the validator must look at it.</summary>
-    public bool TryParse(CsvRecordReader csv, [NotNullWhen(true)] out TransactionRow? row)
+    public bool TryParse(CsvRecords csv, [NotNullWhen(true)] out TransactionRow? row)
     {
         row = null;
         if (_reporting is null
@@ -66,46 +65,45 @@ internal sealed class FastCsvTransactions
             cost = c;
         }
 
-        row = new TransactionRow(Encoding.UTF8.GetString(Get(csv, _externalId)), Customer(Get(csv, _customer)), occurredAt, type, amount, _reportingCurrency, cost);
+        row = new TransactionRow(Get(csv, _externalId).ToString(), Customer(Get(csv, _customer)), occurredAt, type, amount, _reportingCurrency, cost);
         return true;
     }
 
-    private static ReadOnlySpan<byte> Get(CsvRecordReader csv, int column) =>
+    private static ReadOnlySpan<char> Get(CsvRecords csv, int column) =>
         column >= 0 && column < csv.FieldCount ? csv.Field(column) : default;
 
     // Rows of one customer tend to come together: their id string is made once.
-    private string Customer(ReadOnlySpan<byte> bytes)
+    private string Customer(ReadOnlySpan<char> id)
     {
-        if (!bytes.SequenceEqual(_lastCustomerBytes))
+        if (!id.SequenceEqual(_lastCustomer))
         {
-            _lastCustomerBytes = bytes.ToArray();
-            _lastCustomer = Encoding.UTF8.GetString(bytes);
+            _lastCustomer = id.ToString();
         }
 
         return _lastCustomer;
     }
 
-    // Not empty, not starting with white space (so not blank), no longer in bytes than the
-    // column holds characters, no NUL: what the validator's id rule accepts, and more is declined.
-    private static bool IsPlainId(ReadOnlySpan<byte> id) =>
+    // Not empty, not starting with white space (so not blank), no longer than the column, no NUL:
+    // what the validator's id rule accepts, and more is declined.
+    private static bool IsPlainId(ReadOnlySpan<char> id) =>
         id.Length is > 0 and <= ColumnLimits.ExternalId
-        && id[0] is > (byte)' ' and < 0x7F
-        && !id.Contains((byte)0);
+        && id[0] is > ' ' and < '\u007F'
+        && !id.Contains('\0');
 
-    private bool IsReportingCurrency(ReadOnlySpan<byte> currency) =>
+    private bool IsReportingCurrency(ReadOnlySpan<char> currency) =>
         currency.Length == 3 && Ascii.EqualsIgnoreCase(currency, _reporting);
 
-    private static bool TryParseType(ReadOnlySpan<byte> type, out TransactionType value)
+    private static bool TryParseType(ReadOnlySpan<char> type, out TransactionType value)
     {
-        value = type.SequenceEqual("purchase"u8) ? TransactionType.Purchase
-            : type.SequenceEqual("refund"u8) ? TransactionType.Refund
+        value = type.SequenceEqual("purchase") ? TransactionType.Purchase
+            : type.SequenceEqual("refund") ? TransactionType.Refund
             : 0;
         return value != 0;
     }
 
     // The validator's money rule: at least 0, below 10^15, at most four decimals; parsed as the
     // slow path parses it.
-    private static bool TryParseMoney(ReadOnlySpan<byte> text, out decimal value) =>
+    private static bool TryParseMoney(ReadOnlySpan<char> text, out decimal value) =>
         decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
         && value >= 0 && value < 1e15m && decimal.Round(value, ColumnLimits.MoneyScale) == value;
 
@@ -114,7 +112,7 @@ internal sealed class FastCsvTransactions
     /// Declines what <see cref="IsoDateTime.TryParse"/> might judge differently (a 60th second, an
     /// offset beyond 14 hours), so that one decides.
     /// </summary>
-    internal static bool TryParseInstant(ReadOnlySpan<byte> s, out DateTimeOffset value)
+    internal static bool TryParseInstant(ReadOnlySpan<char> s, out DateTimeOffset value)
     {
         value = default;
         if (s.Length < 17 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':'
@@ -138,7 +136,7 @@ internal sealed class FastCsvTransactions
             {
                 var digits = 0;
                 position++;
-                while (position < s.Length && char.IsAsciiDigit((char)s[position]) && digits < 7)
+                while (position < s.Length && char.IsAsciiDigit(s[position]) && digits < 7)
                 {
                     fraction = fraction * 10 + (s[position++] - '0');
                     digits++;
@@ -162,7 +160,7 @@ internal sealed class FastCsvTransactions
         {
             offset = TimeSpan.Zero;
         }
-        else if (zone.Length == 6 && zone[0] is (byte)'+' or (byte)'-' && zone[3] == ':'
+        else if (zone.Length == 6 && zone[0] is '+' or '-' && zone[3] == ':'
             && TryDigits(zone.Slice(1, 2), out var offsetHours) && TryDigits(zone.Slice(4, 2), out var offsetMinutes)
             && offsetMinutes < 60 && offsetHours * 60 + offsetMinutes <= 14 * 60)
         {
@@ -194,12 +192,12 @@ internal sealed class FastCsvTransactions
         return true;
     }
 
-    private static bool TryDigits(ReadOnlySpan<byte> digits, out int value)
+    private static bool TryDigits(ReadOnlySpan<char> digits, out int value)
     {
         value = 0;
         foreach (var d in digits)
         {
-            if (!char.IsAsciiDigit((char)d))
+            if (!char.IsAsciiDigit(d))
             {
                 return false;
             }

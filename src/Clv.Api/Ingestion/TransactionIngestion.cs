@@ -111,12 +111,13 @@ public sealed class TransactionIngestion(
     }
 
     // Yields validated rows in chunks of CsvChunkRows, each of one writer's rows in file order;
-    // records every invalid row in the state. Plainly valid rows in the reporting currency take the
-    // fast path (FastCsvTransactions); the rest are validated as items, as JSON items are.
+    // records every invalid row in the state. Sep splits the records (CsvRecords); plainly valid
+    // rows in the reporting currency take the fast path (FastCsvTransactions); the rest are
+    // validated as items, as JSON items are.
     private async IAsyncEnumerable<Chunk> ReadChunksAsync(
         Stream body, CsvReadState read, bool atomic, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var csv = new CsvRecordReader(body);
+        using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
         var fields = new List<string>();
         var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
         var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
@@ -126,7 +127,7 @@ public sealed class TransactionIngestion(
             chunks[w] = new List<TransactionRow>(CsvChunkRows);
         }
 
-        while (await ReadRecordAsync(csv, cancellationToken))
+        while (await csv.ReadAsync(cancellationToken))
         {
             if (csv.IsBlank)
             {
@@ -137,7 +138,7 @@ public sealed class TransactionIngestion(
             if (!fast.TryParse(csv, out var row))
             {
                 csv.CopyFieldsTo(fields);
-                row = await ValidateRecordAsync(fields, columns, csv.RecordLine, read.Errors, cancellationToken);
+                row = await ValidateRecordAsync(fields, columns, csv.Line, read.Errors, cancellationToken);
                 if (row is null)
                 {
                     continue;
@@ -316,9 +317,9 @@ public sealed class TransactionIngestion(
         item.Currency!.ToUpperInvariant(),
         item.Cost);
 
-    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvRecordReader csv, List<string> fields, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvRecords csv, List<string> fields, CancellationToken cancellationToken)
     {
-        var read = await ReadRecordAsync(csv, cancellationToken);
+        var read = await csv.ReadAsync(cancellationToken);
         if (read)
         {
             csv.CopyFieldsTo(fields);
@@ -344,18 +345,6 @@ public sealed class TransactionIngestion(
         }
 
         return columns;
-    }
-
-    private static async ValueTask<bool> ReadRecordAsync(CsvRecordReader csv, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await csv.ReadAsync(cancellationToken);
-        }
-        catch (FormatException e)
-        {
-            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Malformed CSV", e.Message);
-        }
     }
 
     /// <summary>The item of a CSV record's fields; numbers that do not parse are reported in <paramref name="errors"/>.</summary>

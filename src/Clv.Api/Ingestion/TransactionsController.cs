@@ -47,9 +47,11 @@ public sealed class TransactionsController(TransactionIngestion ingestion) : Con
     /// <summary>Imports transactions from a CSV file of any size, streamed.</summary>
     /// <remarks>
     /// Header: <c>external_id,customer_external_id,occurred_at,type,amount,currency[,cost]</c>, in any
-    /// column order. UTF-8 with or without a BOM, CRLF or LF, RFC 4180 quoting. Errors carry 1-based
-    /// line numbers, the header being line 1. Two writers store the rows, a customer's rows all
-    /// going to one (by a hash of the customer id: docs/api.md); each writer's rows are written in
+    /// column order. UTF-8 with or without a BOM, CRLF, LF or CR, RFC 4180 quoting. Errors carry
+    /// 1-based line numbers, the header being line 1 (a line break inside quotes counts). Malformed
+    /// quoting, invalid UTF-8, a field over 1 MiB or a record over 2 MiB stops the import with 400.
+    /// Two writers store the rows, a customer's rows all going to one (by a hash of the customer
+    /// id: docs/api.md); each writer's rows are written in
     /// chunks of 50,000, each its own database transaction. With <c>atomic=true</c> the whole file
     /// is one, and any invalid row fails the request with 422 and nothing is stored.
     /// </remarks>

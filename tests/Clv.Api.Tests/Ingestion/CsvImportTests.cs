@@ -57,9 +57,12 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
-    public async Task Unclosed_quote_is_400_problem()
+    public async Task Unclosed_quote_is_400_problem_naming_its_line()
     {
-        await (await _client.PostCsvAsync($"{Header}\n\"u-1,u,2024-01-01T00:00:00Z,purchase,1,USD,\n")).ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await _client.PostCsvAsync($"{Header}\nu-0,u,2024-01-01T00:00:00Z,purchase,1,USD,\n\"u-1,u,2024-01-01T00:00:00Z,purchase,1,USD,\nu-2,u,2024-01-01T00:00:00Z,purchase,1,USD,\n"))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal("Line 3: a quoted field is not closed.", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
