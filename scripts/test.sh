@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the solution in Release and runs every test project under tests/ and the short form of the
-# crash harness (scripts/crash-test.sh), then prints
+# Builds the solution in Release and runs every test project under tests/, the API tests a second
+# time against customer-partitioned tables (docs/scale-out.md), and the short form of the crash
+# harness (scripts/crash-test.sh), then prints
 #   Total: N passed, N failed, N skipped
 # as the last line. Exits non-zero when the build or any test fails.
 #
