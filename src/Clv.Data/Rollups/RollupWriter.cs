@@ -128,16 +128,23 @@ internal static class RollupWriter
     {
         if (days.Count > 0)
         {
-            await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_days ({DayColumns}) FROM STDIN (FORMAT BINARY)", ct);
-            WriteDays(importer, days);
-            await importer.CompleteAsync(ct);
+            await CopyDaysAsync(connection, days, ct);
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync($"COPY customer_summaries ({SummaryColumns}) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            WriteSummaries(importer, days, created);
-            await importer.CompleteAsync(ct);
-        }
+        // Customers without an inserted row get zeros.
+        var summaries = Summarize(days);
+        var withDays = summaries.Select(summary => summary.CustomerId).ToHashSet();
+        summaries.AddRange(created.Where(id => !withDays.Contains(id)).Select(id => Summary.Empty(id)));
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_summaries ({SummaryColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteSummaries(importer, summaries);
+        await importer.CompleteAsync(ct);
+    }
+
+    private static async Task CopyDaysAsync(NpgsqlConnection connection, List<Day> days, CancellationToken ct)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_days ({DayColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteDays(importer, days);
+        await importer.CompleteAsync(ct);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -159,12 +166,22 @@ internal static class RollupWriter
         }
     }
 
-    // The same sums as CustomerSummaries computes in SQL from the days, over each customer's run of
-    // days (they come in customer order); customers without days get zeros.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteSummaries(NpgsqlBinaryImporter importer, List<Day> days, IReadOnlySet<long> created)
+    /// <summary>A customer's summary row, as <see cref="CustomerSummaries"/> computes it in SQL from the days.</summary>
+    internal sealed record Summary(
+        long CustomerId, int Purchases, int PurchaseDays, decimal Gross, decimal Refunds, decimal? KnownCost,
+        DateTimeOffset? FirstAt, DateTimeOffset? LastAt, DateOnly? FirstDay, DateOnly? LastDay, decimal RepeatDaysValue)
     {
-        var withDays = new HashSet<long>();
+        public decimal Net => Gross - Refunds;
+
+        public static Summary Empty(long customerId) => new(customerId, 0, 0, 0, 0, null, null, null, null, null, 0);
+    }
+
+    // The summaries of the customers whose days these are (in customer order), each over its run of
+    // days: the same sums as CustomerSummaries computes in SQL.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static List<Summary> Summarize(List<Day> days)
+    {
+        var summaries = new List<Summary>();
         for (var start = 0; start < days.Count;)
         {
             var end = start;
@@ -173,21 +190,14 @@ internal static class RollupWriter
                 end++;
             }
 
-            WriteSummary(importer, days, start, end);
-            withDays.Add(days[start].CustomerId);
+            summaries.Add(Summarize(days, start, end));
             start = end;
         }
 
-        foreach (var id in created)
-        {
-            if (!withDays.Contains(id))
-            {
-                WriteSummary(importer, days, 0, 0, id);
-            }
-        }
+        return summaries;
     }
 
-    private static void WriteSummary(NpgsqlBinaryImporter importer, List<Day> days, int start, int end, long emptyCustomerId = 0)
+    private static Summary Summarize(List<Day> days, int start, int end)
     {
         int purchases = 0, purchaseDays = 0, costCount = 0;
         decimal gross = 0, refunds = 0, cost = 0, purchaseDaysValue = 0, firstDayValue = 0;
@@ -218,19 +228,30 @@ internal static class RollupWriter
             lastAt = lastAt is { } l && l >= day.LastPurchaseAt ? l : day.LastPurchaseAt;
         }
 
-        importer.StartRow();
-        importer.Write(end > start ? days[start].CustomerId : emptyCustomerId, NpgsqlDbType.Bigint);
-        importer.Write(purchases, NpgsqlDbType.Integer);
-        importer.Write(purchaseDays, NpgsqlDbType.Integer);
-        importer.Write(gross, NpgsqlDbType.Numeric);
-        importer.Write(refunds, NpgsqlDbType.Numeric);
-        importer.Write(gross - refunds, NpgsqlDbType.Numeric);
-        WriteNullable(importer, costCount > 0 ? cost : (decimal?)null);
-        WriteNullable(importer, firstAt);
-        WriteNullable(importer, lastAt);
-        WriteNullable(importer, firstDay);
-        WriteNullable(importer, lastDay);
-        importer.Write(firstDay is null ? 0m : purchaseDaysValue - firstDayValue, NpgsqlDbType.Numeric);
+        return new Summary(
+            days[start].CustomerId, purchases, purchaseDays, gross, refunds, costCount > 0 ? cost : null,
+            firstAt, lastAt, firstDay, lastDay, firstDay is null ? 0m : purchaseDaysValue - firstDayValue);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteSummaries(NpgsqlBinaryImporter importer, List<Summary> summaries)
+    {
+        foreach (var summary in summaries)
+        {
+            importer.StartRow();
+            importer.Write(summary.CustomerId, NpgsqlDbType.Bigint);
+            importer.Write(summary.Purchases, NpgsqlDbType.Integer);
+            importer.Write(summary.PurchaseDays, NpgsqlDbType.Integer);
+            importer.Write(summary.Gross, NpgsqlDbType.Numeric);
+            importer.Write(summary.Refunds, NpgsqlDbType.Numeric);
+            importer.Write(summary.Net, NpgsqlDbType.Numeric);
+            WriteNullable(importer, summary.KnownCost);
+            WriteNullable(importer, summary.FirstAt);
+            WriteNullable(importer, summary.LastAt);
+            WriteNullable(importer, summary.FirstDay);
+            WriteNullable(importer, summary.LastDay);
+            importer.Write(summary.RepeatDaysValue, NpgsqlDbType.Numeric);
+        }
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value)
@@ -246,37 +267,87 @@ internal static class RollupWriter
         }
     }
 
-    // Known customers: lock their summaries, add the sums to their days, and recompute their summaries.
+    // Known customers: lock their summaries. Those still empty (a profile sent before any
+    // transaction, as CRMs do) have no days: theirs are COPYed and their summaries set from them,
+    // as for new customers. The others get the sums added to their days and their summaries
+    // recomputed from their days.
     private static async Task AddToKnownAsync(NpgsqlConnection connection, List<Day> days, CancellationToken ct)
     {
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
-        await using (var lockSummaries = new NpgsqlCommand(
-            "SELECT s.customer_id FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", connection))
+        var empty = new HashSet<long>();
+        await using (var lockSummaries = new NpgsqlCommand("""
+            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0
+            FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id)
+            ORDER BY s.customer_id
+            FOR UPDATE OF s
+            """, connection))
         {
             lockSummaries.Parameters.Add(CustomerSummaries.IdsParameter(customers));
             await using var reader = await lockSummaries.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                // Locked; the rows are not needed.
+                if (reader.GetBoolean(1))
+                {
+                    empty.Add(reader.GetInt64(0));
+                }
             }
+        }
+
+        var firstDays = days.FindAll(d => empty.Contains(d.CustomerId));
+        if (firstDays.Count > 0)
+        {
+            await CopyDaysAsync(connection, firstDays, ct);
+            await SetSummariesAsync(connection, Summarize(firstDays), ct);
+        }
+
+        var moreDays = firstDays.Count == 0 ? days : days.FindAll(d => !empty.Contains(d.CustomerId));
+        if (moreDays.Count == 0)
+        {
+            return;
         }
 
         await using (var upsert = new NpgsqlCommand(AddDaysSql, connection))
         {
-            upsert.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, days.Select(d => d.CustomerId)));
-            upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, days.Select(d => d.Date)));
-            upsert.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, days.Select(d => d.Purchases)));
-            upsert.Parameters.Add(Array("refund_count", NpgsqlDbType.Integer, days.Select(d => d.Refunds)));
-            upsert.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, days.Select(d => d.Gross)));
-            upsert.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, days.Select(d => d.RefundAmount)));
-            upsert.Parameters.Add(Array("cost", NpgsqlDbType.Numeric, days.Select(d => d.Cost)));
-            upsert.Parameters.Add(Array("cost_count", NpgsqlDbType.Integer, days.Select(d => d.CostCount)));
-            upsert.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, days.Select(d => d.FirstPurchaseAt)));
-            upsert.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, days.Select(d => d.LastPurchaseAt)));
+            upsert.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, moreDays.Select(d => d.CustomerId)));
+            upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, moreDays.Select(d => d.Date)));
+            upsert.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, moreDays.Select(d => d.Purchases)));
+            upsert.Parameters.Add(Array("refund_count", NpgsqlDbType.Integer, moreDays.Select(d => d.Refunds)));
+            upsert.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, moreDays.Select(d => d.Gross)));
+            upsert.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, moreDays.Select(d => d.RefundAmount)));
+            upsert.Parameters.Add(Array("cost", NpgsqlDbType.Numeric, moreDays.Select(d => d.Cost)));
+            upsert.Parameters.Add(Array("cost_count", NpgsqlDbType.Integer, moreDays.Select(d => d.CostCount)));
+            upsert.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.FirstPurchaseAt)));
+            upsert.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.LastPurchaseAt)));
             await upsert.ExecuteNonQueryAsync(ct);
         }
 
-        await CustomerSummaries.RecomputeIdsAsync(connection, customers, ct);
+        await CustomerSummaries.RecomputeIdsAsync(connection, moreDays.Select(d => d.CustomerId).Distinct().ToArray(), ct);
+    }
+
+    // The locked, empty summaries take the values computed from their first days.
+    private static async Task SetSummariesAsync(NpgsqlConnection connection, List<Summary> summaries, CancellationToken ct)
+    {
+        await using var update = new NpgsqlCommand("""
+            UPDATE customer_summaries s SET
+                purchase_count = u.purchases, purchase_days = u.purchase_days, gross_revenue = u.gross, refunds = u.refunds,
+                net_revenue = u.gross - u.refunds, known_cost = u.known_cost, first_purchase_at = u.first_at, last_purchase_at = u.last_at,
+                first_purchase_day = u.first_day, last_purchase_day = u.last_day, repeat_days_value = u.repeat_value
+            FROM unnest(@customer, @purchases, @purchase_days, @gross, @refunds, @known_cost, @first_at, @last_at, @first_day, @last_day, @repeat_value)
+                AS u(customer_id, purchases, purchase_days, gross, refunds, known_cost, first_at, last_at, first_day, last_day, repeat_value)
+            WHERE s.customer_id = u.customer_id
+            """, connection);
+        update.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, summaries.Select(x => x.CustomerId)));
+        update.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, summaries.Select(x => x.Purchases)));
+        update.Parameters.Add(Array("purchase_days", NpgsqlDbType.Integer, summaries.Select(x => x.PurchaseDays)));
+        update.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, summaries.Select(x => x.Gross)));
+        update.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, summaries.Select(x => x.Refunds)));
+        update.Parameters.Add(Array("known_cost", NpgsqlDbType.Numeric, summaries.Select(x => x.KnownCost)));
+        update.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.FirstAt)));
+        update.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.LastAt)));
+        update.Parameters.Add(Array("first_day", NpgsqlDbType.Date, summaries.Select(x => x.FirstDay)));
+        update.Parameters.Add(Array("last_day", NpgsqlDbType.Date, summaries.Select(x => x.LastDay)));
+        update.Parameters.Add(Array("repeat_value", NpgsqlDbType.Numeric, summaries.Select(x => x.RepeatDaysValue)));
+        await update.ExecuteNonQueryAsync(ct);
     }
 
     private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>

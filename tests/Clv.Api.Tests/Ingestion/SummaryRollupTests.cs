@@ -83,9 +83,11 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
     [Fact]
     public async Task After_mixed_writes_every_rollup_row_equals_a_recomputation_from_the_transactions()
     {
-        // New and known customers, JSON and CSV, purchases with and without cost, refunds,
+        // New, known and profile-only customers, JSON and CSV, purchases with and without cost, refunds,
         // earlier days arriving later, repeats of stored ids, a day split by New York midnight
         // ... all in UTC here; the test's SQL sums the transactions on its own.
+        // Some customers are sent as profiles first, as CRMs do: their first rows meet an empty summary.
+        (await _client.PostCustomersAsync([.. Enumerable.Range(18, 7).Select(i => (object)new { externalId = $"mx-{i}", country = "US" })])).EnsureSuccessStatusCode();
         var random = new Random(20261202);
         for (var batch = 0; batch < 6; batch++)
         {
@@ -114,6 +116,15 @@ public sealed class SummaryRollupTests(ClvApiFactory api) : IClassFixture<ClvApi
                 (await _client.PostCsvAsync(csv.ToString())).EnsureSuccessStatusCode();
             }
         }
+
+        // Profiles whose only transactions come in one batch: their summaries are set from those rows alone.
+        (await _client.PostCustomersAsync([.. Enumerable.Range(0, 5).Select(i => (object)new { externalId = $"mx-once-{i}" })])).EnsureSuccessStatusCode();
+        (await _client.PostTransactionsAsync([.. Enumerable.Range(0, 5).SelectMany(i => new[]
+        {
+            Tx($"mx-once-{i}-a", $"mx-once-{i}", "2024-03-01T10:00:00Z", amount: 10m + i, cost: 4m),
+            Tx($"mx-once-{i}-b", $"mx-once-{i}", "2024-03-05T10:00:00Z", amount: 7m),
+            Tx($"mx-once-{i}-c", $"mx-once-{i}", "2024-03-05T12:00:00Z", type: "refund", amount: 2m),
+        })])).EnsureSuccessStatusCode();
 
         // The day rollup and the summaries, each set against the same figures summed from the rows.
         Assert.Equal(0L, await api.ScalarAsync<long>("""
