@@ -29,24 +29,14 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             await using (var create = new NpgsqlCommand(CreateKeysSql, connection))
             {
                 create.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds));
-                await using var reader = await create.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    ids[reader.GetString(0)] = reader.GetInt64(1);
-                }
+                await TransactionWriter.ReadIdsAsync(create, ids, ct);
             }
 
             // A second statement sees the keys that concurrent writers committed while this one waited.
             var created = ids.Values.ToArray();
             if (created.Length < rows.Count)
             {
-                await using var find = new NpgsqlCommand("SELECT k.external_id, k.customer_id FROM unnest(@ids) AS i(external_id) JOIN customer_keys k USING (external_id)", connection);
-                find.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds.Where(id => !ids.ContainsKey(id))));
-                await using var reader = await find.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    ids[reader.GetString(0)] = reader.GetInt64(1);
-                }
+                await TransactionWriter.FindIdsAsync(connection, externalIds.Where(id => !ids.ContainsKey(id)), ids, ct);
             }
 
             await using (var command = new NpgsqlCommand(UpsertSql, connection))

@@ -210,14 +210,14 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // ids joins the list (unnest) rather than testing "= ANY(@ids)": a plan cached while the tables
     // were small can scan them with that test, which compares every row with every id (an import
     // of 700,000 rows took 100 s instead of 9 when it happened).
-    private static async Task FindIdsAsync(NpgsqlConnection connection, IEnumerable<string> externalIds, Dictionary<string, long> ids, CancellationToken ct)
+    internal static async Task FindIdsAsync(NpgsqlConnection connection, IEnumerable<string> externalIds, Dictionary<string, long> ids, CancellationToken ct)
     {
         await using var find = new NpgsqlCommand("SELECT k.external_id, k.customer_id FROM unnest(@ids) AS i(external_id) JOIN customer_keys k USING (external_id)", connection);
         find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, externalIds));
         await ReadIdsAsync(find, ids, ct);
     }
 
-    private static async Task ReadIdsAsync(NpgsqlCommand command, Dictionary<string, long> ids, CancellationToken ct)
+    internal static async Task ReadIdsAsync(NpgsqlCommand command, Dictionary<string, long> ids, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -308,16 +308,16 @@ internal static class RollupWriter
 
         await using (var upsert = new NpgsqlCommand(AddDaysSql, connection))
         {
-            upsert.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, moreDays.Select(d => d.CustomerId)));
-            upsert.Parameters.Add(Array("day", NpgsqlDbType.Date, moreDays.Select(d => d.Date)));
-            upsert.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, moreDays.Select(d => d.Purchases)));
-            upsert.Parameters.Add(Array("refund_count", NpgsqlDbType.Integer, moreDays.Select(d => d.Refunds)));
-            upsert.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, moreDays.Select(d => d.Gross)));
-            upsert.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, moreDays.Select(d => d.RefundAmount)));
-            upsert.Parameters.Add(Array("cost", NpgsqlDbType.Numeric, moreDays.Select(d => d.Cost)));
-            upsert.Parameters.Add(Array("cost_count", NpgsqlDbType.Integer, moreDays.Select(d => d.CostCount)));
-            upsert.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.FirstPurchaseAt)));
-            upsert.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.LastPurchaseAt)));
+            upsert.Parameters.Add(CustomerWriter.Array("customer", NpgsqlDbType.Bigint, moreDays.Select(d => d.CustomerId)));
+            upsert.Parameters.Add(CustomerWriter.Array("day", NpgsqlDbType.Date, moreDays.Select(d => d.Date)));
+            upsert.Parameters.Add(CustomerWriter.Array("purchases", NpgsqlDbType.Integer, moreDays.Select(d => d.Purchases)));
+            upsert.Parameters.Add(CustomerWriter.Array("refund_count", NpgsqlDbType.Integer, moreDays.Select(d => d.Refunds)));
+            upsert.Parameters.Add(CustomerWriter.Array("gross", NpgsqlDbType.Numeric, moreDays.Select(d => d.Gross)));
+            upsert.Parameters.Add(CustomerWriter.Array("refunds", NpgsqlDbType.Numeric, moreDays.Select(d => d.RefundAmount)));
+            upsert.Parameters.Add(CustomerWriter.Array("cost", NpgsqlDbType.Numeric, moreDays.Select(d => d.Cost)));
+            upsert.Parameters.Add(CustomerWriter.Array("cost_count", NpgsqlDbType.Integer, moreDays.Select(d => d.CostCount)));
+            upsert.Parameters.Add(CustomerWriter.Array("first_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.FirstPurchaseAt)));
+            upsert.Parameters.Add(CustomerWriter.Array("last_at", NpgsqlDbType.TimestampTz, moreDays.Select(d => d.LastPurchaseAt)));
             await upsert.ExecuteNonQueryAsync(ct);
         }
 
@@ -336,22 +336,19 @@ internal static class RollupWriter
                 AS u(customer_id, purchases, purchase_days, gross, refunds, known_cost, first_at, last_at, first_day, last_day, repeat_value)
             WHERE s.customer_id = u.customer_id
             """, connection);
-        update.Parameters.Add(Array("customer", NpgsqlDbType.Bigint, summaries.Select(x => x.CustomerId)));
-        update.Parameters.Add(Array("purchases", NpgsqlDbType.Integer, summaries.Select(x => x.Purchases)));
-        update.Parameters.Add(Array("purchase_days", NpgsqlDbType.Integer, summaries.Select(x => x.PurchaseDays)));
-        update.Parameters.Add(Array("gross", NpgsqlDbType.Numeric, summaries.Select(x => x.Gross)));
-        update.Parameters.Add(Array("refunds", NpgsqlDbType.Numeric, summaries.Select(x => x.Refunds)));
-        update.Parameters.Add(Array("known_cost", NpgsqlDbType.Numeric, summaries.Select(x => x.KnownCost)));
-        update.Parameters.Add(Array("first_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.FirstAt)));
-        update.Parameters.Add(Array("last_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.LastAt)));
-        update.Parameters.Add(Array("first_day", NpgsqlDbType.Date, summaries.Select(x => x.FirstDay)));
-        update.Parameters.Add(Array("last_day", NpgsqlDbType.Date, summaries.Select(x => x.LastDay)));
-        update.Parameters.Add(Array("repeat_value", NpgsqlDbType.Numeric, summaries.Select(x => x.RepeatDaysValue)));
+        update.Parameters.Add(CustomerWriter.Array("customer", NpgsqlDbType.Bigint, summaries.Select(x => x.CustomerId)));
+        update.Parameters.Add(CustomerWriter.Array("purchases", NpgsqlDbType.Integer, summaries.Select(x => x.Purchases)));
+        update.Parameters.Add(CustomerWriter.Array("purchase_days", NpgsqlDbType.Integer, summaries.Select(x => x.PurchaseDays)));
+        update.Parameters.Add(CustomerWriter.Array("gross", NpgsqlDbType.Numeric, summaries.Select(x => x.Gross)));
+        update.Parameters.Add(CustomerWriter.Array("refunds", NpgsqlDbType.Numeric, summaries.Select(x => x.Refunds)));
+        update.Parameters.Add(CustomerWriter.Array("known_cost", NpgsqlDbType.Numeric, summaries.Select(x => x.KnownCost)));
+        update.Parameters.Add(CustomerWriter.Array("first_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.FirstAt)));
+        update.Parameters.Add(CustomerWriter.Array("last_at", NpgsqlDbType.TimestampTz, summaries.Select(x => x.LastAt)));
+        update.Parameters.Add(CustomerWriter.Array("first_day", NpgsqlDbType.Date, summaries.Select(x => x.FirstDay)));
+        update.Parameters.Add(CustomerWriter.Array("last_day", NpgsqlDbType.Date, summaries.Select(x => x.LastDay)));
+        update.Parameters.Add(CustomerWriter.Array("repeat_value", NpgsqlDbType.Numeric, summaries.Select(x => x.RepeatDaysValue)));
         await update.ExecuteNonQueryAsync(ct);
     }
-
-    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
-        new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
 
     // least/greatest skip nulls: a day's first purchase stays when a refund adds to it.
     private const string AddDaysSql = $"""
