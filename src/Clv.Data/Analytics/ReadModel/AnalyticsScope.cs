@@ -1,0 +1,172 @@
+using Clv.Analytics.Cohorts;
+using Npgsql;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>
+/// What an analytics answer covers, as SQL: the customers it counts, each with their totals as
+/// they stood at the cutoff and the key of their group. Every analytics query starts from
+/// <see cref="With"/> and aggregates its <c>grouped</c> rows, so that each figure is computed
+/// set-based in PostgreSQL from the rollups, per customer and then per group: a query that
+/// Citus can push down to the shards (grouped by customer first) and combine from partial
+/// aggregates.
+/// </summary>
+/// <param name="Cutoff">The last day whose rows count; null for every row (the current state).</param>
+/// <param name="Reference">The day recency and churn are measured to: the cutoff, or today without one.</param>
+/// <param name="TimeZone">The reporting time zone acquisition days are taken in (customer days already are).</param>
+/// <param name="ActiveRun">The active model run, whose predictions the answer shows; null without one.</param>
+public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string TimeZone, Guid? ActiveRun)
+{
+    /// <summary>The key of customers without an acquisition channel.</summary>
+    public const string Unattributed = "unattributed";
+
+    /// <summary>The key of customers without a value of what they are grouped by.</summary>
+    public const string Unknown = "unknown";
+
+    /// <summary>
+    /// <c>WITH customer_totals AS (…), grouped AS (…)</c>, to be followed by a query over
+    /// <c>grouped</c>. Each row of <c>grouped</c> is one customer acquired by the cutoff (or
+    /// without an acquisition date), with:
+    /// <list type="bullet">
+    /// <item><c>customer_id</c>, <c>acquired_day</c> (date in the reporting zone, or null),
+    /// <c>acquisition_channel</c> (<c>unattributed</c> without one) and <c>group_key</c> (text);</item>
+    /// <item>their totals over days up to the cutoff: <c>purchase_days</c>, <c>purchase_count</c>,
+    /// <c>gross_revenue</c>, <c>net_revenue</c> (purchases − refunds), <c>known_cost</c> (0 without
+    /// cost), <c>first_purchase_day</c> and <c>last_purchase_day</c> (null without a purchase);</item>
+    /// <item>the active run's <c>predicted_clv</c> and <c>probability_alive</c> (null without a
+    /// prediction or a run).</item>
+    /// </list>
+    /// Its parameters are added to <paramref name="command"/>.
+    /// </summary>
+    /// <param name="group">How the customers are grouped.</param>
+    /// <param name="command">The command the SQL is for.</param>
+    public string With(GroupSpec group, NpgsqlCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(new NpgsqlParameter("zone", TimeZone));
+        command.Parameters.Add(new NpgsqlParameter("reference", Reference));
+        command.Parameters.Add(new NpgsqlParameter<Guid?>("run", ActiveRun));
+        if (Cutoff is { } cutoff)
+        {
+            command.Parameters.Add(new NpgsqlParameter("cutoff", cutoff));
+        }
+
+        group.AddParameters(command);
+        return $"""
+            WITH customer_totals AS (
+                {(Cutoff is null ? CurrentTotals : TotalsAtCutoff)}
+            ),
+            grouped AS (
+                SELECT t.*, {group.KeySql("t")} AS group_key
+                FROM customer_totals t
+            )
+
+            """;
+    }
+
+    /// <summary>The acquisition day of customers <c>c</c> in the reporting zone, as SQL.</summary>
+    public const string AcquiredDaySql = "(c.acquired_at AT TIME ZONE @zone)::date";
+
+    // The summaries are every transaction's totals, kept by ingest: the current state reads no day.
+    private const string CurrentTotals = $"""
+        SELECT c.id AS customer_id, {AcquiredDaySql} AS acquired_day,
+               coalesce(c.acquisition_channel, '{Unattributed}') AS acquisition_channel,
+               coalesce(c.country::text, '{Unknown}') AS country, c.attributes,
+               coalesce(s.purchase_days, 0) AS purchase_days, coalesce(s.purchase_count, 0) AS purchase_count,
+               coalesce(s.gross_revenue, 0) AS gross_revenue, coalesce(s.net_revenue, 0) AS net_revenue,
+               coalesce(s.known_cost, 0) AS known_cost, s.first_purchase_day, s.last_purchase_day,
+               p.predicted_clv, p.probability_alive
+        FROM customers c
+        LEFT JOIN customer_summaries s ON s.customer_id = c.id
+        LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
+        """;
+
+    // As the summaries, from the days up to the cutoff, of the customers acquired by then.
+    private const string TotalsAtCutoff = $"""
+        SELECT c.id AS customer_id, {AcquiredDaySql} AS acquired_day,
+               coalesce(c.acquisition_channel, '{Unattributed}') AS acquisition_channel,
+               coalesce(c.country::text, '{Unknown}') AS country, c.attributes,
+               coalesce(d.purchase_days, 0) AS purchase_days, coalesce(d.purchase_count, 0) AS purchase_count,
+               coalesce(d.gross_revenue, 0) AS gross_revenue, coalesce(d.net_revenue, 0) AS net_revenue,
+               coalesce(d.known_cost, 0) AS known_cost, d.first_purchase_day, d.last_purchase_day,
+               p.predicted_clv, p.probability_alive
+        FROM customers c
+        LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
+        LEFT JOIN (
+            SELECT customer_id,
+                   count(*) FILTER (WHERE purchase_count > 0)::int AS purchase_days,
+                   sum(purchase_count)::int AS purchase_count,
+                   sum(gross_revenue) AS gross_revenue,
+                   sum(gross_revenue - refunds) AS net_revenue,
+                   sum(cost) AS known_cost,
+                   min(day) FILTER (WHERE purchase_count > 0) AS first_purchase_day,
+                   max(day) FILTER (WHERE purchase_count > 0) AS last_purchase_day
+            FROM customer_days
+            WHERE day <= @cutoff
+            GROUP BY customer_id
+        ) d ON d.customer_id = c.id
+        WHERE c.acquired_at IS NULL OR {AcquiredDaySql} <= @cutoff
+        """;
+}
+
+/// <summary>
+/// How an answer groups the customers, as the API's <c>by</c> names it: <c>all</c> (one group),
+/// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c> or
+/// <c>attribute:{key}</c>.
+/// </summary>
+/// <param name="By">The grouping.</param>
+/// <param name="CohortPeriod">The period of cohorts, for <c>cohort</c>.</param>
+/// <param name="Rankings">The RFM thresholds and CLV tier boundaries, for <c>rfmSegment</c> and <c>clvTier</c>.</param>
+public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = CalendarPeriod.Month, Rankings? Rankings = null)
+{
+    private const string AttributePrefix = "attribute:";
+
+    /// <summary>Everyone in one group, <c>all</c>.</summary>
+    public static GroupSpec All { get; } = new("all");
+
+    /// <summary>The attribute's key for <c>attribute:{key}</c>; null otherwise.</summary>
+    public string? AttributeKey => By.StartsWith(AttributePrefix, StringComparison.Ordinal) ? By[AttributePrefix.Length..] : null;
+
+    /// <summary>The group key of a row <paramref name="t"/> of <c>customer_totals</c>, as SQL.</summary>
+    public string KeySql(string t) => By switch
+    {
+        "all" => "'all'",
+        "acquisitionChannel" => $"{t}.acquisition_channel",
+        "country" => $"{t}.country",
+        "cohort" => $"coalesce({CohortLabelSql($"{t}.acquired_day", CohortPeriod)}, '{AnalyticsScope.Unknown}')",
+        "rfmSegment" => (Rankings ?? throw new InvalidOperationException("rfmSegment needs rankings.")).SegmentSql(t),
+        "clvTier" => (Rankings ?? throw new InvalidOperationException("clvTier needs rankings.")).TierSql(t),
+        _ when AttributeKey is not null => $"coalesce({t}.attributes ->> @attribute, '{AnalyticsScope.Unknown}')",
+        _ => throw new ArgumentException($"Unknown grouping {By}."),
+    };
+
+    /// <summary>The label (<c>1997-01</c>, <c>1997-Q1</c>, <c>1997</c>) of the period holding a date, as SQL; null for null.</summary>
+    public static string CohortLabelSql(string day, CalendarPeriod period) => period switch
+    {
+        CalendarPeriod.Quarter => $"to_char({day}, 'YYYY-\"Q\"Q')",
+        CalendarPeriod.Year => $"to_char({day}, 'YYYY')",
+        _ => $"to_char({day}, 'YYYY-MM')",
+    };
+
+    /// <summary>The first day of the period holding a date, as SQL.</summary>
+    public static string PeriodStartSql(string day, CalendarPeriod period) => period switch
+    {
+        CalendarPeriod.Quarter => $"date_trunc('quarter', {day}::timestamp)::date",
+        CalendarPeriod.Year => $"date_trunc('year', {day}::timestamp)::date",
+        _ => $"date_trunc('month', {day}::timestamp)::date",
+    };
+
+    internal void AddParameters(NpgsqlCommand command)
+    {
+        if (AttributeKey is { } key)
+        {
+            command.Parameters.Add(new NpgsqlParameter("attribute", key));
+        }
+
+        if (By is "rfmSegment" or "clvTier")
+        {
+            Rankings!.AddParameters(command);
+        }
+    }
+}

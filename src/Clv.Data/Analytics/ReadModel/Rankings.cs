@@ -1,0 +1,147 @@
+using Clv.Analytics.Portfolio;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>
+/// The portfolio-wide rankings that score one customer: the RFM quintile thresholds among the
+/// buyers and the CLV tier boundaries among all customers, of one scope. Scoring a customer
+/// against them gives exactly what ranking among every customer gives (docs/read-model.md):
+/// <list type="bullet">
+/// <item>A value scored higher-is-better among n values scores 1 + ⌊5·below/n⌋, below being the
+/// values strictly under it. That is at least s exactly when below ≥ b = ⌈(s − 1)·n/5⌉, that is,
+/// when the value exceeds the b-th smallest: the thresholds are the b-th smallest values for
+/// s = 2..5, and the score is 1 + the thresholds it exceeds. Recency (lower is better) is the
+/// mirror: the b-th largest values, and 1 + the thresholds it is under.</item>
+/// <item>Tiers take the first ⌈1% n⌉, ⌈10% n⌉ and ⌈50% n⌉ customers by value, highest first, ties
+/// to the lower id: the boundaries are the last customer (value, id) of each.</item>
+/// </list>
+/// </summary>
+/// <param name="Buyers">Customers with a purchase: how many the RFM thresholds rank.</param>
+/// <param name="Recency">Recency days at the quintile boundaries, for scores 2..5; empty without buyers.</param>
+/// <param name="Frequency">Purchase days at the boundaries, for scores 2..5.</param>
+/// <param name="Monetary">Net revenue at the boundaries, for scores 2..5.</param>
+/// <param name="TierValues">The values of the last customer of the top 1%, top 10% and top 50%; empty without customers.</param>
+/// <param name="TierIds">Those customers' ids.</param>
+/// <param name="ByPrediction">Tiers rank predicted CLV (an active run exists), else historical CLV.</param>
+public sealed record Rankings(
+    long Buyers, int[] Recency, int[] Frequency, decimal[] Monetary, decimal[] TierValues, long[] TierIds, bool ByPrediction)
+{
+    /// <summary>The value customers <c>t</c> are tiered by, as SQL.</summary>
+    public static string TierValueSql(string t, bool byPrediction) =>
+        byPrediction ? $"coalesce({t}.predicted_clv, 0)" : $"{t}.net_revenue";
+
+    /// <summary>The recency in days of customers <c>t</c> to the reference day, as SQL.</summary>
+    public static string RecencySql(string t) => $"greatest(0, @reference - {t}.last_purchase_day)";
+
+    /// <summary>
+    /// Computes the rankings of a scope, set-based: one sort per dimension over the scope's
+    /// customers. This reads every customer: it runs in the background for the current state,
+    /// and in a request only for a past <c>asOf</c>.
+    /// </summary>
+    public static async Task<Rankings> ComputeAsync(NpgsqlConnection connection, AnalyticsScope scope, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var byPrediction = scope.ActiveRun is not null;
+        command.CommandText = scope.With(GroupSpec.All, command) + $"""
+            , buyers AS MATERIALIZED (
+                SELECT {RecencySql("g")} AS recency, g.purchase_days AS frequency, g.net_revenue AS monetary
+                FROM grouped g WHERE g.purchase_days > 0
+            ),
+            n AS (SELECT count(*) AS n FROM buyers),
+            quintiles AS (SELECT s, ((s - 1) * n.n + 4) / 5 AS position FROM n, generate_series(2, 5) s WHERE n.n > 0),
+            r AS (SELECT recency AS v, row_number() OVER (ORDER BY recency DESC) AS rn FROM buyers),
+            f AS (SELECT frequency AS v, row_number() OVER (ORDER BY frequency) AS rn FROM buyers),
+            m AS (SELECT monetary AS v, row_number() OVER (ORDER BY monetary) AS rn FROM buyers),
+            everyone AS (SELECT count(*) AS n FROM grouped),
+            tiers AS (
+                SELECT k, ceil(everyone.n::float8 * share)::bigint AS position
+                FROM everyone, (VALUES (1, 0.01::float8), (2, 0.10::float8), (3, 0.50::float8)) AS shares(k, share)
+                WHERE everyone.n > 0
+            ),
+            ranked AS (
+                SELECT v, customer_id, row_number() OVER (ORDER BY v DESC, customer_id) AS rn
+                FROM (SELECT {TierValueSql("g", byPrediction)} AS v, g.customer_id FROM grouped g) x
+            )
+            SELECT (SELECT n FROM n),
+                   ARRAY(SELECT r.v FROM quintiles q JOIN r ON r.rn = q.position ORDER BY q.s),
+                   ARRAY(SELECT f.v FROM quintiles q JOIN f ON f.rn = q.position ORDER BY q.s),
+                   ARRAY(SELECT m.v FROM quintiles q JOIN m ON m.rn = q.position ORDER BY q.s),
+                   ARRAY(SELECT ranked.v FROM tiers JOIN ranked ON ranked.rn = tiers.position ORDER BY tiers.k),
+                   ARRAY(SELECT ranked.customer_id FROM tiers JOIN ranked ON ranked.rn = tiers.position ORDER BY tiers.k)
+            """;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new Rankings(
+            reader.GetInt64(0),
+            reader.GetFieldValue<int[]>(1),
+            reader.GetFieldValue<int[]>(2),
+            reader.GetFieldValue<decimal[]>(3),
+            reader.GetFieldValue<decimal[]>(4),
+            reader.GetFieldValue<long[]>(5),
+            byPrediction);
+    }
+
+    /// <summary>The RFM scores of one customer's recency days, purchase days and net revenue.</summary>
+    public (int R, int F, int M) Score(int recencyDays, int purchaseDays, decimal netRevenue) =>
+        (1 + Recency.Count(u => recencyDays < u), 1 + Frequency.Count(t => purchaseDays > t), 1 + Monetary.Count(t => netRevenue > t));
+
+    /// <summary>The index into <see cref="CustomerStates.Tiers"/> of a customer's value and id.</summary>
+    public int Tier(decimal value, long id)
+    {
+        for (var k = 0; k < TierValues.Length; k++)
+        {
+            if (value > TierValues[k] || (value == TierValues[k] && id <= TierIds[k]))
+            {
+                return k;
+            }
+        }
+
+        return CustomerStates.Tiers.Count - 1;
+    }
+
+    /// <summary>The RFM segment name of customers <c>t</c> (<see cref="Rfm.NoPurchases"/> without a purchase), as SQL.</summary>
+    public string SegmentSql(string t)
+    {
+        if (Buyers == 0)
+        {
+            return $"'{Rfm.NoPurchases}'";
+        }
+
+        var r = Above("rfm_recency", RecencySql(t), "<");
+        var f = Above("rfm_frequency", $"{t}.purchase_days", ">");
+        var m = Above("rfm_monetary", $"{t}.net_revenue", ">");
+        // The grid is indexed by R (5 down to 1) and FM = ⌈(F + M) / 2⌉, as Rfm.Segment.
+        return $"CASE WHEN {t}.purchase_days = 0 THEN '{Rfm.NoPurchases.Replace("'", "''", StringComparison.Ordinal)}' "
+            + $"ELSE (@rfm_grid::text[])[(5 - ({r})) * 5 + (({f}) + ({m}) + 1) / 2] END";
+    }
+
+    /// <summary>The CLV tier name of customers <c>t</c>, as SQL.</summary>
+    public string TierSql(string t)
+    {
+        var value = TierValueSql(t, ByPrediction);
+        var cases = string.Concat(Enumerable.Range(0, TierValues.Length).Select(k =>
+            $"WHEN {value} > @tier_values[{k + 1}] OR ({value} = @tier_values[{k + 1}] AND {t}.customer_id <= @tier_ids[{k + 1}]) THEN '{CustomerStates.Tiers[k]}' "));
+        return $"CASE {cases}ELSE '{CustomerStates.Tiers[^1]}' END";
+    }
+
+    internal void AddParameters(NpgsqlCommand command)
+    {
+        command.Parameters.Add(new NpgsqlParameter("rfm_recency", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Recency });
+        command.Parameters.Add(new NpgsqlParameter("rfm_frequency", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Frequency });
+        command.Parameters.Add(new NpgsqlParameter("rfm_monetary", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = Monetary });
+        command.Parameters.Add(new NpgsqlParameter("rfm_grid", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Grid });
+        command.Parameters.Add(new NpgsqlParameter("tier_values", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = TierValues });
+        command.Parameters.Add(new NpgsqlParameter("tier_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = TierIds });
+    }
+
+    // Rfm's grid as 25 names, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM.
+    private static readonly string[] Grid =
+        [.. from r in Enumerable.Range(1, 5).Reverse() from fm in Enumerable.Range(1, 5) select Rfm.Segments[Rfm.Segment(r, fm, fm)]];
+
+    // 1 + the number of the four thresholds the value is beyond, as SQL.
+    private static string Above(string thresholds, string value, string beyond) =>
+        "1" + string.Concat(Enumerable.Range(1, 4).Select(k => $" + ({value} {beyond} @{thresholds}[{k}])::int"));
+}
