@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Dashboard analytics at scale: CDNOW_master ×N (default 40: 942,800 customers, 2.8 M
+# Dashboard analytics at scale, live: CDNOW_master ×N (default 40: 942,800 customers, 2.8 M
 # transactions) with acquisition channels, countries and monthly spend per channel, ingested
-# through the API on loopback; then each segments, cohorts and time-series request is timed cold
-# (the first after the ingest, which loads the portfolio facts) and warm (CLV_ANALYTICS_REQUESTS
-# sequential requests, default 50: p50, p95, max). Everything listens on 127.0.0.1 and is stopped
-# on exit.
+# through the API on loopback. Then, as a user sees it:
+#   1. the first dashboard reads right after the import (issue 11, goal 2);
+#   2. a CRM starts posting 10 transactions every 250 ms, and keeps posting to the end; under it,
+#      each summary, segments, cohorts and time-series request, for now and as of a past day, is
+#      timed cold and warm (CLV_ANALYTICS_REQUESTS sequential requests, default 50: p50, p95, max;
+#      goal 1), and customer reads are driven by wrk for CLV_CUSTOMER_SECONDS (default 15) with
+#      32 connections (throughput and p99, if wrk is installed);
+#   3. freshness: a new customer's purchase is posted, and the summary is polled until it counts
+#      them: the delay from the acknowledgement (goal 4);
+#   4. the API's RSS (goal 6).
+# Everything listens on 127.0.0.1 and is stopped on exit. CLV_API_ROOT runs another checkout's API
+# (a baseline) under this script.
 #
 # Usage: bench/analytics/run.sh [copies]
 set -euo pipefail
@@ -24,8 +32,10 @@ out=$root/bench/out
 mkdir -p "$out"
 
 CLV_API_PID=
+writer_pid=
 cleanup() {
     trap '' INT TERM
+    [ -z "$writer_pid" ] || { kill "$writer_pid" 2>/dev/null || true; wait "$writer_pid" 2>/dev/null || true; }
     [ -z "$CLV_API_PID" ] || clv_stop_child "$CLV_API_PID" 30
     clv_pg_throwaway_stop
     rm -f "$out"/analytics-customers-*.json
@@ -64,10 +74,41 @@ post /api/v1/acquisition-spend "$spend"
 curl -sS -f -o /dev/null -H 'Content-Type: text/csv' -H "X-Api-Key: $CLV_API_KEY" --data-binary "@$csv" "$CLV_API_URL/api/v1/transactions/import"
 clv_log "customers, spend and $(($(wc -l <"$csv") - 1)) transactions ingested in $(clv_elapsed "$start" "$EPOCHREALTIME") s"
 
+get_time() { curl -sS -f -o /dev/null -w '%{time_total}' -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL$1"; }
+
+echo
+echo "First dashboard reads right after the import (ms):"
+for path in "/api/v1/segments?by=acquisitionChannel" "/api/v1/metrics/summary" "/api/v1/cohorts"; do
+    printf '| `%s` | %.0f |\n' "$path" "$(awk -v t="$(get_time "$path")" 'BEGIN { print t * 1000 }')"
+done
+
+# A CRM posting 10 purchases of known customers every 250 ms, from now to the end of the run.
+writes=$out/analytics-writes.txt
+: >"$writes"
+writer() {
+    local n=0 body sep i customer
+    while :; do
+        n=$((n + 1))
+        body='{"transactions":['
+        sep=
+        for i in 0 1 2 3 4 5 6 7 8 9; do
+            customer=$(printf 'c1-%05d' $((RANDOM % 23570 + 1)))
+            body+="$sep{\"externalId\":\"live-$n-$i\",\"customerExternalId\":\"$customer\",\"occurredAt\":\"$(date -u +%FT%TZ)\",\"type\":\"purchase\",\"amount\":12.5,\"currency\":\"USD\"}"
+            sep=,
+        done
+        body+=']}'
+        curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" \
+            --data-binary "$body" "$CLV_API_URL/api/v1/transactions" >>"$writes" || true
+        sleep 0.25
+    done
+}
+writer &
+writer_pid=$!
+
 # Prints cold, then p50 / p95 / max of the warm requests, in ms.
 measure() {
     local path=$1 times=$out/analytics-times.txt cold
-    cold=$(curl -sS -f -o /dev/null -w '%{time_total}' -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL$path")
+    cold=$(get_time "$path")
     : >"$times"
     for _ in $(seq 1 "$requests"); do
         curl -sS -f -o /dev/null -w '%{time_total}\n' -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL$path" >>"$times"
@@ -79,9 +120,17 @@ measure() {
 
 as_of=1998-06-30
 echo
+echo "Under a CRM posting 10 transactions every 250 ms:"
+echo
 echo "| request | cold ms | warm p50 ms | warm p95 ms | warm max ms |"
 echo "| --- | --- | --- | --- | --- |"
 for path in \
+    "/api/v1/metrics/summary" \
+    "/api/v1/segments?by=acquisitionChannel" \
+    "/api/v1/segments?by=rfmSegment" \
+    "/api/v1/cohorts" \
+    "/api/v1/metrics/timeseries?metric=activeCustomers&by=acquisitionChannel&from=1997-01-01" \
+    "/api/v1/metrics/timeseries?metric=churnRate&from=1997-01-01" \
     "/api/v1/segments?by=acquisitionChannel&asOf=$as_of" \
     "/api/v1/segments?by=country&asOf=$as_of" \
     "/api/v1/segments?by=cohort&asOf=$as_of" \
@@ -93,10 +142,37 @@ for path in \
     "/api/v1/metrics/timeseries?metric=activeCustomers&asOf=$as_of&by=acquisitionChannel" \
     "/api/v1/metrics/timeseries?metric=churnRate&asOf=$as_of" \
     "/api/v1/metrics/timeseries?metric=cac&asOf=$as_of&by=acquisitionChannel" \
-    "/api/v1/metrics/summary?asOf=$as_of" \
-    "/api/v1/segments?by=acquisitionChannel"; do
+    "/api/v1/metrics/summary?asOf=$as_of"; do
     measure "$path"
 done
+
 echo
+if command -v wrk >/dev/null; then
+    seconds=${CLV_CUSTOMER_SECONDS:-15}
+    CLV_API_KEY=$CLV_API_KEY wrk -t2 -c32 -d"${seconds}s" --latency -s "$root/bench/load/customer.lua" "$CLV_API_URL" >"$out/analytics-wrk.txt" 2>&1 || true
+    awk '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $4 } END { printf "Customer reads under the writes: %s/s, p99 %s, non-2xx %s\n", rps, p99, bad + 0 }' "$out/analytics-wrk.txt"
+else
+    echo "Customer reads: wrk is not installed (apt-get install wrk)"
+fi
+
+echo
+echo "Freshness: from a new customer's acknowledged purchase to the summary counting them (s):"
+for n in 1 2 3; do
+    before=$(curl -sS -f -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL/api/v1/metrics/summary" | sed -E 's/.*"customers":([0-9]+).*/\1/')
+    body="{\"transactions\":[{\"externalId\":\"fresh-$n\",\"customerExternalId\":\"fresh-customer-$n\",\"occurredAt\":\"$(date -u +%FT%TZ)\",\"type\":\"purchase\",\"amount\":10,\"currency\":\"USD\"}]}"
+    curl -sS -f -o /dev/null -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" --data-binary "$body" "$CLV_API_URL/api/v1/transactions"
+    acknowledged=$EPOCHREALTIME
+    while :; do
+        now=$(curl -sS -f -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL/api/v1/metrics/summary" | sed -E 's/.*"customers":([0-9]+).*/\1/')
+        [ "$now" -gt "$before" ] && break
+        [ "$(clv_elapsed "$acknowledged" "$EPOCHREALTIME" | cut -d. -f1)" -lt 60 ] || { echo "not seen within 60 s"; break; }
+        sleep 0.1
+    done
+    echo "  $(clv_elapsed "$acknowledged" "$EPOCHREALTIME")"
+done
+
+kill "$writer_pid" 2>/dev/null || true
+wait "$writer_pid" 2>/dev/null || true
+writer_pid=
+sort -k2 -n "$writes" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "\nWrites: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
 clv_log "API RSS now: $(clv_mb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$CLV_API_PID/status")")"
-grep -o 'Loaded portfolio facts[^"]*' "$out/api-analytics.log" | head -n 5 || true

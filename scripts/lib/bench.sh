@@ -37,10 +37,11 @@ clv_cdnow_csv() {
 
 # Builds the API in Release and starts it on a free loopback port against DATABASE of the
 # throwaway cluster. Sets CLV_API_PID, CLV_API_URL and CLV_API_KEY; the log goes to LOG.
+# CLV_API_ROOT (default this checkout) runs another checkout's API, a baseline, under this script.
 clv_bench_api_start() {
-    local database=$1 log=$2 port
-    clv_log "Building src/Clv.Api (Release)"
-    dotnet build "$CLV_ROOT/src/Clv.Api" -c Release -nologo -v quiet
+    local database=$1 log=$2 port api_root=${CLV_API_ROOT:-$CLV_ROOT}
+    clv_log "Building $api_root/src/Clv.Api (Release)"
+    dotnet build "$api_root/src/Clv.Api" -c Release -nologo -v quiet
     CLV_API_KEY=clv_$(clv_random_token)
     local attempt
     for attempt in 1 2 3 4 5; do
@@ -49,8 +50,8 @@ clv_bench_api_start() {
         ConnectionStrings__Clv=$(clv_pg_throwaway_connection "$database") \
             Database__MigrateOnStartup=true \
             Auth__BootstrapAdminKey=$CLV_API_KEY \
-            ASPNETCORE_CONTENTROOT=$CLV_ROOT/src/Clv.Api \
-            dotnet "$CLV_ROOT/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$CLV_API_URL" >"$log" 2>&1 &
+            ASPNETCORE_CONTENTROOT=$api_root/src/Clv.Api \
+            dotnet "$api_root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll" --urls "$CLV_API_URL" >"$log" 2>&1 &
         CLV_API_PID=$!
         clv_log "API (pid $CLV_API_PID) on $CLV_API_URL, log in ${log#"$CLV_ROOT"/}; waiting for /health/ready"
         clv_wait_http_ok "$CLV_API_URL/health/ready" 120 "$CLV_API_PID" && return 0

@@ -101,11 +101,14 @@ public sealed class AnalyticsOptions
     public const string Section = "Clv:Analytics";
 
     /// <summary>
-    /// Seconds the portfolio facts may be served without checking the data version. Default 0:
-    /// every analytics read sees every committed write.
+    /// Seconds an analytics answer may be served without checking the data version; answers older
+    /// than half of it are refreshed in the background when read. Default 5: under steady ingest,
+    /// every answer holds every write acknowledged more than 5 s before it, and a dashboard's
+    /// repeated reads never wait for a computation. 0: every read checks the version and sees
+    /// every committed write (docs/read-model.md, "Freshness").
     /// </summary>
     [Range(0, 3600)]
-    public int MaxStalenessSeconds { get; set; }
+    public int MaxStalenessSeconds { get; set; } = 5;
 
     /// <summary>
     /// A single-customer read ranks the customer's current figures (RFM quintiles) against the

@@ -16,7 +16,7 @@ namespace Clv.Api.Cohorts;
 [Tags("Cohorts")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : ControllerBase
+public sealed class CohortsController(AnalyticsAnswers answers) : ControllerBase
 {
     /// <summary>The cohort matrix: one row per acquisition month (or quarter), one column per period since.</summary>
     /// <remarks>
@@ -60,8 +60,8 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
 
         QueryDates.Check(errors, "from", from, QueryDates.Latest);
         QueryDates.Check(errors, "to", to, QueryDates.Latest);
-        QueryDates.Check(errors, "asOf", asOf, cache.Today.AddDays(1));
-        var day = asOf ?? cache.Today;
+        QueryDates.Check(errors, "asOf", asOf, answers.Today.AddDays(1));
+        var day = asOf ?? answers.Today;
         var first = from ?? DateOnly.MinValue;
         var last = to ?? day;
         if (first > last && !errors.ContainsKey("from"))
@@ -74,13 +74,17 @@ public sealed class CohortsController(ClvDbContext db, PortfolioCache cache) : C
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var rows = states.Memo($"cohorts|{unit}|{first}|{last}|{channel}|{retention}", () => CohortReport.Compute(states, unit!.Value, first, last, channel, retention == "onOrAfter"));
+        var answer = await answers.GetAsync(
+            $"cohorts|{unit}|{first}|{last}|{channel}|{retention}",
+            asOf,
+            (context, ct) => CohortQueries.ComputeAsync(context.Connection, context.Scope, unit!.Value, first, last, channel, retention == "onOrAfter", ct),
+            cancellationToken);
+        var rows = answer.Value;
         var response = new CohortsResponse
         {
             Period = period,
             AsOf = day,
-            DataThrough = cache.DataThrough(states, Response),
+            DataThrough = answer.DataThrough(Response),
             Retention = retention,
             Cohorts = rows.ConvertAll(r => new CohortResponse
             {

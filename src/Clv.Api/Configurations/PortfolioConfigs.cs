@@ -7,7 +7,8 @@ internal static class PortfolioConfigs
     public static IServiceCollection AddClvPortfolio(this IServiceCollection services)
     {
         services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<PortfolioCache>();
+        services.AddSingleton<RankingCache>();
+        services.AddSingleton<AnalyticsAnswers>();
         return services;
     }
 }

@@ -22,7 +22,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioCache cache) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, RankingCache rankings) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -54,29 +54,26 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         var timeZone = options.Value.TimeZone;
         var customer = row.Customer;
-        var states = await cache.RankingStatesAsync(db, asOf, row.DataVersion, cancellationToken);
-        var index = states.Facts.IndexOf(customer.Id);
-        var ranked = states.Facts.Version >= row.DataVersion && index >= 0;
+        var reference = asOf ?? Today;
         HistoricalMetrics metrics;
-        CustomerStanding standing;
-        if (asOf is null && ranked)
+        List<DayFact> days;
+        if (asOf is null)
         {
             metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
-            standing = states.Standing(index);
+            days = await db.DayFactsAsync(customer.Id, cancellationToken);
         }
         else
         {
-            // The figures are as of an earlier day, or the facts are behind: the customer's own
-            // transactions give their figures and days, ranked among the facts as loaded
-            // (docs/api.md, "Freshness"). Nothing waits for a reload.
-            var cutoff = asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : (DateTimeOffset?)null;
+            var cutoff = HistoricalClvCalculator.EndOfDay(asOf.Value, timeZone);
             var transactions = await db.TransactionRecordsAsync(customer.Id, cutoff, cancellationToken);
-            metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff?.AddTicks(-1) ?? time.GetUtcNow(), cutoff, timeZone);
-            standing = ranked
-                ? states.Standing(index)
-                : states.RankApart(Fact(customer, timeZone), DayFacts.FromTransactions(customer.Id, transactions, timeZone));
+            metrics = HistoricalClvCalculator.Compute(transactions, customer.AcquiredAt, cutoff.AddTicks(-1), cutoff, timeZone);
+            days = DayFacts.FromTransactions(customer.Id, transactions, timeZone);
         }
 
+        // The customer's own figures are current (read-your-writes); the portfolio they rank among
+        // is the one last ranked, which nothing here waits for (docs/read-model.md, "Rankings").
+        var ranking = await rankings.ForCustomerAsync(asOf, reference, row.DataVersion, cancellationToken);
+        var standing = CustomerRanking.Standing(Fact(customer, timeZone), days, asOf, reference, Settings, ranking);
         var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row));
         return CsvColumns.Wanted(Request)
             ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")
@@ -190,12 +187,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        long[]? ids = null;
-        if (atRisk is { } risk)
-        {
-            var states = await cache.StatesAsync(db, asOf, cancellationToken);
-            ids = Enumerable.Range(0, states.Facts.Count).Where(i => states.AtRisk[i] == risk).Select(i => states.Facts.CustomerIds[i]).ToArray();
-        }
+        var risk = atRisk is { } wanted ? new AtRiskFilter(wanted, asOf ?? Today, Settings.AtRiskDecline, options.Value.ReportingTimeZone) : null;
 
         var csv = CsvColumns.Wanted(Request);
         var query = new CustomerListQuery(
@@ -206,7 +198,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             csv ? null : after,
             csv || page is null ? 0 : (page.Value - 1L) * pageSize,
             csv ? null : pageSize + 1,
-            CustomerIds: ids);
+            AtRisk: risk);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
         var rows = db.ListCustomersAsync(query, cancellationToken);
@@ -242,8 +234,12 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         customer.AcquisitionChannel,
         customer.Country);
 
+    private PortfolioSettings Settings => options.Value.Portfolio();
+
+    private DateOnly Today => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+
     private bool? ModelChurned(CustomerWithTotals row) =>
-        row.Prediction is { } prediction ? prediction.ProbabilityAlive < cache.Settings.AliveThreshold : null;
+        row.Prediction is { } prediction ? prediction.ProbabilityAlive < Settings.AliveThreshold : null;
 
     private static PredictedResponse? Predicted(CustomerWithTotals row) =>
         row.Prediction is null || row.RunOptions is null

@@ -17,7 +17,7 @@ namespace Clv.Api.Metrics;
 [Tags("Metrics")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOptions<ClvOptions> options) : ControllerBase
+public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOptions> options) : ControllerBase
 {
     private const int MaxPoints = 1000;
 
@@ -40,7 +40,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
         QueryDates.Check(errors, "from", from, QueryDates.Latest);
         QueryDates.Check(errors, "to", to, QueryDates.Latest);
-        var last = to ?? asOf ?? cache.Today;
+        var last = to ?? asOf ?? answers.Today;
         if (from > last)
         {
             errors["from"] = ["from must not be after to."];
@@ -51,9 +51,12 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var all = states.Memo($"segments|all|{from}|{last}|{CalendarPeriod.Month}", () => SegmentReport.Compute(states, Grouping.All(states.Facts), new SegmentQuery(from, last, CalendarPeriod.Month), cache.Settings))
-            .FirstOrDefault() ?? new SegmentFigures { Key = "all" };
+        var answer = await answers.GetAsync(
+            $"summary|{from}|{last}",
+            asOf,
+            (context, ct) => SegmentQueries.TotalAsync(context.Connection, context.Scope, from, last, answers.Settings, ct),
+            cancellationToken);
+        var all = answer.Value;
         var response = new SummaryResponse
         {
             AsOf = asOf,
@@ -78,7 +81,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             PredictedClvToCac = all.PredictedClvToCac,
             PaybackMonths = all.PaybackMonths,
             Health = new HealthResponse { ClvToCac = all.ClvToCacHealth, Payback = all.PaybackHealth },
-            DataThrough = cache.DataThrough(states, Response),
+            DataThrough = answer.DataThrough(Response),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SummaryResponse>(new[] { response }.ToAsyncEnumerable(), "summary.csv")
@@ -138,7 +141,7 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
         QueryDates.Check(errors, "from", from, QueryDates.Latest);
         QueryDates.Check(errors, "to", to, QueryDates.Latest);
-        var day = asOf ?? cache.Today;
+        var day = asOf ?? answers.Today;
         var last = to ?? day;
         if (from > last)
         {
@@ -150,30 +153,37 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var facts = states.Facts;
         // Without from, the series starts at the earliest activity, but never after `to`: a `to`
         // before any activity asks for that one period.
-        var first = from ?? (facts.FirstDay is { } earliest && earliest < last ? earliest : last);
+        var earliest = from is null
+            ? (await answers.GetAsync("firstDay", null, async (context, ct) => new FirstDay(await PortfolioExtent.FirstDayAsync(context.Connection, context.Scope.TimeZone, ct)), cancellationToken)).Value.Day
+            : null;
+        var first = from ?? (earliest is { } day0 && day0 < last ? day0 : last);
         if (CalendarPeriods.Between(first, last, unit!.Value) >= MaxPoints)
         {
             return ValidationProblem(new ValidationProblemDetails(new Dictionary<string, string[]> { ["from"] = [$"At most {MaxPoints} periods per series: narrow from and to."] }));
         }
 
-        var grouping = await cache.GroupingAsync(db, states, by, unit.Value, cancellationToken);
-        if (grouping.TooMany() is { } tooMany)
+        var answer = await answers.GroupedAsync(
+            $"timeseries|{kind}|{unit}|{first}|{last}|{by}",
+            asOf,
+            by,
+            unit.Value,
+            (context, group, ct) => TimeSeriesQueries.ComputeAsync(context.Connection, context.Scope, group, kind!.Value, unit.Value, first, last, answers.Settings, ct),
+            cancellationToken);
+        if (answer.Value.Groups.TooMany() is { } tooMany)
         {
             return ValidationProblem(tooMany);
         }
 
-        var series = states.Memo($"timeseries|{kind}|{unit}|{first}|{last}|{by}", () => TimeSeriesReport.Compute(states, grouping.Build(), kind!.Value, unit.Value, first, last, cache.Settings));
+        var series = answer.Value.Value!;
         var response = new TimeSeriesResponse
         {
             Metric = JsonName(kind!.Value),
             Period = period,
             By = by,
             AsOf = day,
-            DataThrough = cache.DataThrough(states, Response),
+            DataThrough = answer.DataThrough(Response),
             From = CalendarPeriods.Start(first, unit.Value),
             To = last,
             Currency = options.Value.ReportingCurrency,
@@ -185,6 +195,9 @@ public sealed class MetricsController(ClvDbContext db, PortfolioCache cache, IOp
                 "timeseries.csv")
             : Ok(response);
     }
+
+    // The earliest day of the portfolio, kept as an answer.
+    private sealed record FirstDay(DateOnly? Day);
 
     private static string JsonName(TimeSeriesMetric metric) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(metric.ToString());
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Clv.Analytics.Portfolio;
 
 namespace Clv.Api.Portfolio;
 
@@ -10,12 +9,13 @@ internal static class Freshness
     public const string Header = "Clv-Data-Through";
 
     /// <summary>
-    /// The time up to which an answer computed from <paramref name="states"/> holds every
-    /// acknowledged write, also set as the header of <paramref name="response"/>.
+    /// The time up to which <paramref name="answer"/> holds every acknowledged write, also set as
+    /// the header of <paramref name="response"/>.
     /// </summary>
-    public static DateTimeOffset DataThrough(this PortfolioCache cache, CustomerStates states, HttpResponse response)
+    public static DateTimeOffset DataThrough<T>(this Answer<T> answer, HttpResponse response) => Stamp(answer.DataThrough, response);
+
+    private static DateTimeOffset Stamp(DateTimeOffset through, HttpResponse response)
     {
-        var through = cache.DataThrough(states.Facts);
         // The same text as the JSON field.
         response.Headers[Header] = JsonSerializer.Serialize(through)[1..^1];
         return through;

@@ -1,12 +1,13 @@
-using Clv.Analytics.Portfolio;
+using Clv.Analytics.Cohorts;
+using Clv.Data.Analytics.ReadModel;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Clv.Api.Portfolio;
 
 /// <summary>
-/// The <c>by</c> of segments and time series, resolved against the loaded facts: the grouping,
-/// built only when an answer is not already kept, and, where its values are free text, how many
-/// there are against <c>Clv:Analytics:MaxGroups</c>.
+/// The <c>by</c> of segments and time series, resolved in an answer's snapshot: the grouping as
+/// SQL, and, where its values are free text, how many there are against
+/// <c>Clv:Analytics:MaxGroups</c>.
 /// </summary>
 public sealed class GroupBy
 {
@@ -15,14 +16,11 @@ public sealed class GroupBy
 
     private const string AttributePrefix = "attribute:";
 
-    private readonly Func<Grouping> _build;
-
-    internal GroupBy(string? by, int? values, int maxGroups, Func<Grouping> build)
+    private GroupBy(string? by, int? values, int maxGroups)
     {
         By = by;
         Values = values;
         MaxGroups = maxGroups;
-        _build = build;
     }
 
     /// <summary>The grouping as asked; null for everyone in one group.</summary>
@@ -46,8 +44,31 @@ public sealed class GroupBy
     public static bool IsKnown(string by) =>
         AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier";
 
-    /// <summary>The grouping; an answer computes it once and keeps the result.</summary>
-    public Grouping Build() => _build();
+    /// <summary>
+    /// Counts the values of <paramref name="by"/> where they are free text: channels and attribute
+    /// values. The other groupings are bounded by definition: ISO country codes, calendar periods
+    /// from 1970 to a day ahead, the RFM segments and the tiers.
+    /// </summary>
+    public static async Task<GroupBy> CountAsync(AnswerContext context, string? by, int maxGroups, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        int? values = AttributeKey(by) is { } key
+            ? await PortfolioExtent.AttributeValueCountAsync(context.Connection, key, ct)
+            : by == "acquisitionChannel" ? await PortfolioExtent.ChannelCountAsync(context.Connection, ct) : null;
+        return new GroupBy(by, values, maxGroups);
+    }
+
+    /// <summary>The grouping as SQL in the answer's snapshot (null <paramref name="by"/>: everyone in one group); RFM segments and tiers rank the snapshot first.</summary>
+    public static async Task<GroupSpec> SpecAsync(AnswerContext context, string? by, CalendarPeriod period, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return by switch
+        {
+            null => GroupSpec.All,
+            "rfmSegment" or "clvTier" => new GroupSpec(by, period, await context.CurrentRankingsAsync(ct)),
+            _ => new GroupSpec(by, period),
+        };
+    }
 
     /// <summary>The 400 answer when the grouping has more values than allowed; null when it may be answered.</summary>
     public ValidationProblemDetails? TooMany()

@@ -16,7 +16,7 @@ namespace Clv.Api.Portfolio;
 [Tags("Segments")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IOptions<ClvOptions> options) : ControllerBase
+public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options) : ControllerBase
 {
     /// <summary>Every segment's customers, activity, retention, churn, CLV, equity, spend, CAC, CLV:CAC, payback and health.</summary>
     /// <remarks>
@@ -57,7 +57,7 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
         QueryDates.Check(errors, "from", from, QueryDates.Latest);
         QueryDates.Check(errors, "to", to, QueryDates.Latest);
-        var day = asOf ?? cache.Today;
+        var day = asOf ?? answers.Today;
         var last = to ?? day;
         if (from > last)
         {
@@ -69,25 +69,28 @@ public sealed class SegmentsController(ClvDbContext db, PortfolioCache cache, IO
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        var states = await cache.StatesAsync(db, asOf, cancellationToken);
-        var grouping = await cache.GroupingAsync(db, states, by, unit!.Value, cancellationToken);
-        if (grouping.TooMany() is { } tooMany)
+        var answer = await answers.GroupedAsync(
+            $"segments|{by}|{from}|{last}|{unit}",
+            asOf,
+            by,
+            unit!.Value,
+            (context, group, ct) => SegmentQueries.ComputeAsync(context.Connection, context.Scope, group, new SegmentQuery(from, last, unit.Value), answers.Settings, ct),
+            cancellationToken);
+        if (answer.Value.Groups.TooMany() is { } tooMany)
         {
             return ValidationProblem(tooMany);
         }
 
-        // Computed once per data version and as-of day: the states never change.
-        var figures = states.Memo($"segments|{by}|{from}|{last}|{unit}", () => SegmentReport.Compute(states, grouping.Build(), new SegmentQuery(from, last, unit.Value), cache.Settings));
         var response = new SegmentsResponse
         {
             By = by,
             AsOf = day,
-            DataThrough = cache.DataThrough(states, Response),
+            DataThrough = answer.DataThrough(Response),
             From = from,
             To = last,
             Period = period,
             Currency = options.Value.ReportingCurrency,
-            Segments = figures.ConvertAll(SegmentResponse.From),
+            Segments = answer.Value.Value!.ConvertAll(SegmentResponse.From),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SegmentResponse>(response.Segments.ToAsyncEnumerable(), "segments.csv")

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
 using Clv.Data.ModelRuns;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
@@ -67,7 +68,18 @@ public sealed record CustomerListQuery(
     CustomerCursor? After,
     long Offset,
     int? Limit,
-    long[]? CustomerIds = null);
+    AtRiskFilter? AtRisk = null);
+
+/// <summary>
+/// Customers whose net revenue of the 12 months to <paramref name="Reference"/> fell by at least
+/// <paramref name="Decline"/> against the 12 months before (and who were acquired by then), or,
+/// with <paramref name="AtRisk"/> false, every other customer.
+/// </summary>
+/// <param name="AtRisk">Whether the list keeps the customers at risk or the others.</param>
+/// <param name="Reference">The day the 12 months end on.</param>
+/// <param name="Decline">The share of the fall, in [0, 1].</param>
+/// <param name="TimeZone">The reporting time zone acquisition days are taken in.</param>
+public sealed record AtRiskFilter(bool AtRisk, DateOnly Reference, decimal Decline, string TimeZone);
 
 /// <summary>A customer's profile with the totals of their history to date, and their prediction from the active run.</summary>
 /// <param name="Customer">The profile.</param>
@@ -93,6 +105,29 @@ public static class CustomerQueries
         var rows = await query.Select(t => new { t.OccurredAt, t.Type, t.Amount, t.Cost }).ToListAsync(cancellationToken);
         return rows.ConvertAll(t => new TransactionRecord(
             t.OccurredAt, t.Type == TransactionType.Refund ? TransactionKind.Refund : TransactionKind.Purchase, t.Amount, t.Cost));
+    }
+
+    // A customer acquired by the reference day whose net revenue of the 12 months to it is at most
+    // (1 − decline) of a positive net revenue in the 12 months before: grouped per customer from
+    // the days of those 24 months.
+    private const string AtRiskCondition = """
+        ((c.acquired_at IS NULL OR (c.acquired_at AT TIME ZONE @zone)::date <= @reference) AND c.id IN (
+            SELECT customer_id FROM customer_days
+            WHERE day > @previous_start AND day <= @reference
+            GROUP BY customer_id
+            HAVING coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) > 0
+               AND coalesce(sum(gross_revenue - refunds) FILTER (WHERE day > @trend_start), 0)
+                   <= coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) * (1 - @decline))) = @at_risk
+        """;
+
+    /// <summary>A customer's day rollup, in day order: what their churn, trend and RFM are computed from.</summary>
+    public static async Task<List<DayFact>> DayFactsAsync(this ClvDbContext db, long customerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.CustomerDays.AsNoTracking().Where(d => d.CustomerId == customerId).OrderBy(d => d.Day)
+            .Select(d => new { d.Day, d.PurchaseCount, d.GrossRevenue, d.Refunds, d.Cost, d.CostCount })
+            .ToListAsync(cancellationToken);
+        return rows.ConvertAll(d => new DayFact(customerId, d.Day, d.PurchaseCount, d.GrossRevenue, d.GrossRevenue - d.Refunds, d.Cost, d.CostCount > 0));
     }
 
     // The columns Read takes before the summary's, and after the sort key.
@@ -163,7 +198,17 @@ public static class CustomerQueries
 
         Filter("c.acquisition_channel = @channel", "channel", query.AcquisitionChannel, NpgsqlTypes.NpgsqlDbType.Text);
         Filter("c.country = @country", "country", query.Country, NpgsqlTypes.NpgsqlDbType.Text);
-        Filter("c.id IN (SELECT unnest(@ids))", "ids", query.CustomerIds, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint);
+        if (query.AtRisk is { } risk)
+        {
+            conditions.Add(AtRiskCondition);
+            parameters.Add(new NpgsqlParameter("at_risk", risk.AtRisk));
+            parameters.Add(new NpgsqlParameter("reference", risk.Reference));
+            parameters.Add(new NpgsqlParameter("trend_start", risk.Reference.AddMonths(-12)));
+            parameters.Add(new NpgsqlParameter("previous_start", risk.Reference.AddMonths(-24)));
+            parameters.Add(new NpgsqlParameter("decline", risk.Decline));
+            parameters.Add(new NpgsqlParameter("zone", risk.TimeZone));
+        }
+
         var filtered = conditions.Count > 0;
         Filter($"({key}, s.customer_id) {comparison} (@after_value, @after_id)", "after_value", query.After?.Value, NpgsqlTypes.NpgsqlDbType.Numeric);
         if (query.After is { } after)

@@ -69,6 +69,9 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseSetting("Database:MigrateOnStartup", "true");
         builder.UseSetting("Auth:BootstrapAdminKey", AdminKey);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        // Tests read what they have just written: every analytics read checks the data version
+        // (the service's default serves an answer up to 5 s old under steady ingest).
+        builder.UseSetting("Clv:Analytics:MaxStalenessSeconds", "0");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -3,8 +3,8 @@ using Clv.Analytics.Portfolio;
 namespace Clv.Api.Tests.Portfolio;
 
 /// <summary>
-/// The bound on the in-memory answers and attribute groupings of <c>PortfolioCache</c>: queries
-/// choose their keys, so the memo must not grow with them.
+/// The bound on the answers <c>AnalyticsAnswers</c> keeps: queries choose their keys, so the memo
+/// must not grow with them.
 /// </summary>
 public sealed class BoundedMemoTests
 {

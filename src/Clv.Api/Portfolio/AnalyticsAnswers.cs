@@ -1,0 +1,206 @@
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Historical;
+using Clv.Analytics.Portfolio;
+using Clv.Data;
+using Clv.Data.Analytics.ReadModel;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Clv.Api.Portfolio;
+
+/// <summary>
+/// Answers analytics questions from the read model in PostgreSQL, and keeps a bounded number of
+/// answers (not customers) so that a dashboard's repeated question costs one single-row read:
+/// <list type="bullet">
+/// <item>With <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, every read checks the data version and
+/// recomputes an answer a write has changed: it sees every committed write.</item>
+/// <item>Above 0, an answer checked within that many seconds is served as it is, and one older than
+/// half of it is refreshed in the background on its next read, so that under steady ingest a
+/// dashboard's reads are served from memory and still hold every write acknowledged more than that
+/// many seconds before (docs/read-model.md, "Freshness").</item>
+/// </list>
+/// Concurrent readers of one question share one computation. Each computation reads one
+/// repeatable-read snapshot, whose data version and start time stamp the answer's
+/// <c>dataThrough</c>.
+/// </summary>
+public sealed class AnalyticsAnswers(
+    IOptions<ClvOptions> options,
+    IOptions<AnalyticsOptions> analytics,
+    TimeProvider time,
+    IServiceScopeFactory scopes,
+    RankingCache rankings,
+    ILogger<AnalyticsAnswers> logger)
+{
+    /// <summary>The most answers kept; more forget the oldest.</summary>
+    public const int MaxAnswers = 256;
+
+    // Questions vary freely (dates, groupings); memory must not.
+    private readonly BoundedMemo<string, Slot> _slots = new(MaxAnswers, StringComparer.Ordinal);
+    private string? _connectionString;
+
+    /// <summary>The definitions' parameters in force.</summary>
+    public PortfolioSettings Settings { get; } = options.Value.Portfolio();
+
+    /// <summary>Today in the reporting time zone.</summary>
+    public DateOnly Today => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+
+    /// <summary>
+    /// The answer to one question: <paramref name="question"/> names it (every parameter the answer
+    /// depends on but <paramref name="asOf"/>), and <paramref name="compute"/> computes it from a
+    /// snapshot of the read model.
+    /// </summary>
+    /// <param name="question">The question's key.</param>
+    /// <param name="asOf">The day the answer is as of; null for now.</param>
+    /// <param name="compute">Computes the answer in the snapshot it is given.</param>
+    /// <param name="cancellationToken">Aborted with the request; a computation others wait for goes on.</param>
+    public async Task<Answer<T>> GetAsync<T>(string question, DateOnly? asOf, Func<AnswerContext, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+        where T : class
+    {
+        var reference = asOf ?? Today;
+        var key = $"{question}|{asOf}|{reference}";
+        var slot = _slots.GetOrAdd(key, _ => new Slot(async ct => await ComputeAsync(asOf, reference, compute, ct)));
+        var staleness = TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds);
+        var now = time.GetUtcNow();
+        if (slot.Current is { } current && now - current.CheckedAt < staleness)
+        {
+            if (now - current.CheckedAt >= staleness / 2)
+            {
+                _ = RefreshInBackgroundAsync(slot, key);
+            }
+
+            return Typed<T>(current);
+        }
+
+        return Typed<T>(await slot.RefreshAsync(await ConnectionStringAsync(), time).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// An answer grouped <paramref name="by"/>: the grouping's values are counted first, in the same
+    /// snapshot, and when there are more than <c>Clv:Analytics:MaxGroups</c> nothing is computed per
+    /// group and the answer's <see cref="Grouped{T}.Value"/> is null.
+    /// </summary>
+    public Task<Answer<Grouped<T>>> GroupedAsync<T>(
+        string question, DateOnly? asOf, string? by, CalendarPeriod period, Func<AnswerContext, GroupSpec, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+        where T : class =>
+        GetAsync(question, asOf, async (context, ct) =>
+        {
+            var groups = await GroupBy.CountAsync(context, by, analytics.Value.MaxGroups, ct);
+            return groups.TooMany() is null
+                ? new Grouped<T>(groups, await compute(context, await GroupBy.SpecAsync(context, by, period, ct), ct))
+                : new Grouped<T>(groups, null);
+        }, cancellationToken);
+
+    private static Answer<T> Typed<T>(Kept kept)
+        where T : class => new((T)kept.Value, kept.Version, kept.Through);
+
+    private async Task RefreshInBackgroundAsync(Slot slot, string key)
+    {
+        try
+        {
+            await slot.RefreshAsync(await ConnectionStringAsync(), time);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The next read past the staleness bound computes it itself.
+            logger.LogWarning(e, "Refreshing the analytics answer {Key} in the background failed", key);
+        }
+    }
+
+    private async Task<(object Value, long Version, DateTimeOffset Through)> ComputeAsync<T>(
+        DateOnly? asOf, DateOnly reference, Func<AnswerContext, CancellationToken, Task<T>> compute, CancellationToken ct)
+        where T : class
+    {
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync());
+        await connection.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
+        var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
+        var context = new AnswerContext(connection, scope, snapshot.Version, rankings);
+        var value = await compute(context, ct);
+        await transaction.CommitAsync(ct);
+        return (value, snapshot.Version, snapshot.ReadAt);
+    }
+
+    private async ValueTask<string> ConnectionStringAsync()
+    {
+        if (_connectionString is null)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            _connectionString = scope.ServiceProvider.GetRequiredService<ClvDbContext>().Database.GetConnectionString()!;
+        }
+
+        return _connectionString;
+    }
+
+    // One question's kept answer and the computation under way, if any.
+    private sealed class Slot(Func<CancellationToken, Task<(object Value, long Version, DateTimeOffset Through)>> compute)
+    {
+        private readonly object _gate = new();
+        private Task<Kept>? _pending;
+
+        public Kept? Current { get; private set; }
+
+        // Checks the data version, and recomputes when a write has committed since the kept
+        // answer; callers at the same time share one check.
+        public Task<Kept> RefreshAsync(string connectionString, TimeProvider time)
+        {
+            lock (_gate)
+            {
+                return _pending ??= RunAsync(connectionString, time);
+            }
+        }
+
+        private async Task<Kept> RunAsync(string connectionString, TimeProvider time)
+        {
+            try
+            {
+                var checkedAt = time.GetUtcNow();
+                if (Current is { } current)
+                {
+                    var read = await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None);
+                    if (read.Version <= current.Version)
+                    {
+                        // No write since: the answer holds every write acknowledged before this read.
+                        return Current = current with { Through = read.ReadAt, CheckedAt = checkedAt };
+                    }
+                }
+
+                var (value, version, through) = await compute(CancellationToken.None);
+                return Current = new Kept(value, version, through, checkedAt);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _pending = null;
+                }
+            }
+        }
+    }
+
+    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt);
+}
+
+/// <summary>An answer per group, or, when the grouping has too many values, only the count of them.</summary>
+/// <param name="Groups">The grouping and how many values it has.</param>
+/// <param name="Value">The answer; null when <see cref="GroupBy.TooMany"/> refuses it.</param>
+public sealed record Grouped<T>(GroupBy Groups, T? Value)
+    where T : class;
+
+/// <summary>An analytics answer and how current it is.</summary>
+/// <param name="Value">The answer.</param>
+/// <param name="Version">The data version it was computed at.</param>
+/// <param name="DataThrough">The time up to which every acknowledged write is in it.</param>
+public sealed record Answer<T>(T Value, long Version, DateTimeOffset DataThrough);
+
+/// <summary>What an answer is computed in: one snapshot of the read model, and the scope asked.</summary>
+/// <param name="Connection">The connection, in a repeatable-read transaction.</param>
+/// <param name="Scope">The customers and days the answer covers.</param>
+/// <param name="Version">The data version of the snapshot.</param>
+/// <param name="Rankings">The rankings kept per scope.</param>
+public sealed record AnswerContext(NpgsqlConnection Connection, AnalyticsScope Scope, long Version, RankingCache Rankings)
+{
+    /// <summary>The scope's rankings as of this snapshot, computed in it when the kept ones are older.</summary>
+    public Task<Rankings> CurrentRankingsAsync(CancellationToken ct) => Rankings.InSnapshotAsync(this, ct);
+}

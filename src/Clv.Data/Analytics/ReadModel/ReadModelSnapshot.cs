@@ -1,0 +1,31 @@
+using Npgsql;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>What a snapshot of the read model is: its data version, its time and the active model run.</summary>
+/// <param name="Version">The data version: every committed write has bumped it.</param>
+/// <param name="ReadAt">The start of the reading transaction: every write acknowledged before it is in the snapshot.</param>
+/// <param name="ActiveRun">The active model run, whose predictions answers show; null without one.</param>
+public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset ReadAt, Guid? ActiveRun)
+{
+    /// <summary>
+    /// Reads the snapshot's stamp as the first statement of a repeatable-read transaction on
+    /// <paramref name="connection"/>, so that it describes every later read in that transaction.
+    /// </summary>
+    public static async Task<ReadModelSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT version, now(), (SELECT id FROM model_runs WHERE is_active) FROM data_version WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new ReadModelSnapshot(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));
+    }
+
+    /// <summary>The current data version and the time it was read: one single-row read.</summary>
+    public static async Task<DataVersionRead> VersionAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        return await DataVersion.ReadAsync(connection, ct);
+    }
+}
