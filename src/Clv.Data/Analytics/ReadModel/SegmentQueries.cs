@@ -167,6 +167,25 @@ public static class SegmentQueries
         var window = settings.ChurnWindowDays;
         await using var command = new NpgsqlCommand { Connection = connection };
         command.CommandText = scope.With(group, command) + $"""
+            -- Per customer whose last purchase (ever) is on or after the start of the period
+            -- before the last complete one: their purchase days around the two periods, read as a
+            -- range of the (customer_id, day) key each. Everyone else bought nothing in them.
+            , recent AS (
+                SELECT p.customer_id,
+                       bool_or(p.day >= @period_first) AS active,
+                       bool_or(p.day BETWEEN @previous_first AND @previous_last) AS active_before,
+                       max(p.day) FILTER (WHERE p.day < @period_first) AS last_by_eve,
+                       min(p.day) FILTER (WHERE p.day >= @period_first) AS first_in,
+                       max(p.day) FILTER (WHERE p.day >= @period_first) AS last_in,
+                       max(p.gap) FILTER (WHERE p.day - p.gap >= @period_first) AS longest_gap
+                FROM (
+                    SELECT d.customer_id, d.day, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+                    FROM customer_summaries s
+                    JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @days_from AND @period_last
+                    WHERE s.last_purchase_day >= @previous_first AND d.purchase_count > 0
+                ) p
+                GROUP BY p.customer_id
+            )
             SELECT c.group_key,
                    count(*)::int,
                    count(*) FILTER (WHERE c.purchase_days >= 2)::int,
@@ -191,31 +210,18 @@ public static class SegmentQueries
                        coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
                        coalesce(r.active, false) AS active,
                        coalesce(r.active_before, false) AS active_before,
+                       -- At risk at the eve: acquired by then and active within the window before it.
                        coalesce(g.acquired_day <= @eve AND @eve - e.last_activity < @window, false) AS at_risk,
+                       -- Churned during the period: a gap of more than the window before a purchase
+                       -- in it, or the window passed since the last activity at its end.
                        coalesce(r.first_in - e.last_activity > @window, false)
                            OR coalesce(r.longest_gap > @window, false)
                            OR @period_last - coalesce(r.last_in, e.last_activity) >= @window AS became_churned,
                        coalesce({NewSql("g", query)}, false) AS new
                 FROM grouped g
-                -- The days around the period, of customers whose last purchase may fall in them: a
-                -- range of the (customer_id, day) key each. The filter on the outer row alone is
-                -- checked before the index is read.
-                LEFT JOIN LATERAL (
-                    SELECT bool_or(p.day >= @period_first) AS active,
-                           bool_or(p.day BETWEEN @previous_first AND @previous_last) AS active_before,
-                           max(p.day) FILTER (WHERE p.day < @period_first) AS last_by_eve,
-                           min(p.day) FILTER (WHERE p.day >= @period_first) AS first_in,
-                           max(p.day) FILTER (WHERE p.day >= @period_first) AS last_in,
-                           max(p.gap) FILTER (WHERE p.day - p.gap >= @period_first) AS longest_gap
-                    FROM (
-                        SELECT d.day, d.day - lag(d.day) OVER (ORDER BY d.day) AS gap
-                        FROM customer_days d
-                        WHERE g.last_purchase_day >= @previous_first
-                          AND d.customer_id = g.customer_id AND d.day BETWEEN @days_from AND @period_last AND d.purchase_count > 0
-                    ) p
-                ) r ON true
-                -- The later of acquisition and the last purchase by the eve of the period. Whoever
-                -- bought nothing since the period before bought last on their summary's day.
+                LEFT JOIN recent r ON r.customer_id = g.customer_id
+                -- The later of acquisition and the last purchase by the eve. Whoever bought nothing
+                -- since the period before bought last on the day their totals say.
                 CROSS JOIN LATERAL (
                     SELECT greatest(g.acquired_day, CASE WHEN g.last_purchase_day >= @previous_first THEN r.last_by_eve ELSE g.last_purchase_day END) AS last_activity
                 ) e
@@ -263,9 +269,9 @@ public static class SegmentQueries
     }
 
     // The new customers' gross profit by month since acquisition (0 = the acquisition month, days
-    // before acquisition in it included), summed per customer and month and then per group and
+    // before acquisition in it included, months after the reference day's not), per group and
     // month; and per group, how many new customers have been observed for how many months (months
-    // begun by the reference day). Only for the groups given.
+    // begun by the reference day). Only for the groups given: those with a CAC.
     private static async Task<Dictionary<string, ProfitCurve>> ProfitCurvesAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, string[] groups, CancellationToken ct)
     {
@@ -282,19 +288,18 @@ public static class SegmentQueries
             WHERE n.observed > 0
             GROUP BY n.group_key, n.observed
             UNION ALL
-            SELECT n.group_key, NULL, NULL, m.month, sum(m.profit)
+            -- Sums combine: each shard sums its customers' days per group and month.
+            SELECT n.group_key, NULL, NULL, {MonthSql("d.day")} - n.acquired_month, sum(d.gross_revenue - d.refunds - d.cost)
             FROM new_customers n
-            JOIN LATERAL (
-                SELECT {MonthSql("d.day")} - n.acquired_month AS month, sum(d.gross_revenue - d.refunds - d.cost) AS profit
-                FROM customer_days d
-                WHERE d.customer_id = n.customer_id AND d.day >= date_trunc('month', n.acquired_day::timestamp)::date
-                      {(scope.Cutoff is null ? "" : "AND d.day <= @cutoff")}
-                GROUP BY 1
-            ) m ON m.month < n.observed
+            JOIN customer_days d ON d.customer_id = n.customer_id
+                 AND d.day >= date_trunc('month', n.acquired_day::timestamp)::date AND d.day < @after_reference_month
+                 {(scope.Cutoff is null ? "" : "AND d.day <= @cutoff")}
             WHERE n.observed > 0
-            GROUP BY n.group_key, m.month
+            GROUP BY n.group_key, 4
             """;
         command.Parameters.Add(new NpgsqlParameter("reference_month", MonthNumber(scope.Reference)));
+        // Months after the reference day's are not observed yet.
+        command.Parameters.Add(new NpgsqlParameter("after_reference_month", CalendarPeriods.Add(CalendarPeriods.Start(scope.Reference, CalendarPeriod.Month), 1, CalendarPeriod.Month)));
         command.Parameters.Add(new NpgsqlParameter("groups", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = groups });
         AddNewParameters(command, query);
         var observed = new Dictionary<string, Dictionary<int, int>>(StringComparer.Ordinal);
