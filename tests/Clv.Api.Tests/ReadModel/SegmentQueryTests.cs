@@ -265,8 +265,10 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         await truncate.ExecuteNonQueryAsync();
     }
 
-    // Profiles sent before the transactions, the transactions, late ones (older, mostly) in a
-    // second batch, profiles sent after, the spend, and maybe a model run.
+    // Profiles sent before the transactions, the transactions, late ones in a second batch (to
+    // known customers, often before their first day: ingest's upsert path, acquisition moved
+    // earlier), profiles sent after (an explicit acquisition overrides the first purchase), the
+    // spend, and maybe a model run.
     private async Task PostAsync(Book book)
     {
         var client = _factory.Client();

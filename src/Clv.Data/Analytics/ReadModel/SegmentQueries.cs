@@ -13,11 +13,11 @@ namespace Clv.Data.Analytics.ReadModel;
 /// so that the decimals are the same.
 /// </summary>
 /// <remarks>
-/// The queries read the current state from the summaries. Days are read only where a summary
-/// cannot answer: around the last complete period (activity and churn), for the customers whose
-/// last purchase is recent enough to fall in it, and, for payback, the new customers' days, only
-/// for groups whose acquisition spend is known. Run the call in a repeatable-read transaction for
-/// the figures to come from one snapshot.
+/// The current state's totals come from the summaries (<see cref="AnalyticsScope"/>). Days are
+/// read only where a total cannot answer: around the last complete period (activity and churn),
+/// of the customers whose last purchase is recent enough to fall there, and, for payback, the new
+/// customers' days, only for groups whose acquisition cost is known. The call runs up to three
+/// statements: run it in a repeatable-read transaction for the figures to come from one snapshot.
 /// </remarks>
 public static class SegmentQueries
 {
@@ -167,9 +167,11 @@ public static class SegmentQueries
         var window = settings.ChurnWindowDays;
         await using var command = new NpgsqlCommand { Connection = connection };
         command.CommandText = scope.With(group, command) + $"""
-            -- Per customer whose last purchase (ever) is on or after the start of the period
-            -- before the last complete one: their purchase days around the two periods, read as a
-            -- range of the (customer_id, day) key each. Everyone else bought nothing in them.
+            -- Per customer whose last purchase (ever, as the summary has it) is on or after the
+            -- start of the period before the last complete one: their purchase days around the
+            -- two periods, a range of the (customer_id, day) key each. Everyone else bought nothing
+            -- in them. As of a past day this reads a few customers more than needed (those who
+            -- bought again since), never fewer.
             , recent AS (
                 SELECT p.customer_id,
                        bool_or(p.day >= @period_first) AS active,
@@ -311,11 +313,11 @@ public static class SegmentQueries
                 var key = reader.GetString(0);
                 if (!reader.IsDBNull(1))
                 {
-                    Of(observed, key)[reader.GetInt32(1)] = reader.GetInt32(2);
+                    ValuesOf(observed, key)[reader.GetInt32(1)] = reader.GetInt32(2);
                 }
                 else
                 {
-                    Of(profit, key)[reader.GetInt32(3)] = reader.GetDecimal(4);
+                    ValuesOf(profit, key)[reader.GetInt32(3)] = reader.GetDecimal(4);
                 }
             }
         }
@@ -326,7 +328,7 @@ public static class SegmentQueries
             StringComparer.Ordinal);
     }
 
-    private static Dictionary<int, T> Of<T>(Dictionary<string, Dictionary<int, T>> byGroup, string key) =>
+    private static Dictionary<int, T> ValuesOf<T>(Dictionary<string, Dictionary<int, T>> byGroup, string key) =>
         byGroup.TryGetValue(key, out var values) ? values : byGroup[key] = new Dictionary<int, T>();
 
     // Acquired in the query's range, as SQL over grouped rows t.
