@@ -1,0 +1,435 @@
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Portfolio;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>
+/// Segment figures computed set-based in PostgreSQL over the rollups: figure for figure what
+/// <see cref="SegmentReport.Compute"/> gives over <see cref="CustomerStates"/> of the same cutoff
+/// and reference day. Every figure is summed per customer and then per group in the database;
+/// only the sums come back, and the divisions and roundings are done here as the report does them,
+/// so that the decimals are the same.
+/// </summary>
+/// <remarks>
+/// The current state's totals come from the summaries (<see cref="AnalyticsScope"/>). Days are
+/// read only where a total cannot answer: around the last complete period (activity and churn),
+/// of the customers whose last purchase is recent enough to fall there, and, for payback, the new
+/// customers' days, only for groups whose acquisition cost is known. The call runs up to three
+/// statements: run it in a repeatable-read transaction for the figures to come from one snapshot.
+/// </remarks>
+public static class SegmentQueries
+{
+    private const int MoneyDecimals = 4;
+
+    /// <summary>
+    /// Every group's figures, largest segment first, as <see cref="SegmentReport.Compute"/>:
+    /// groups with customers, and groups (channels, or everyone) with spend recorded over the
+    /// query's range but no customer.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="scope">The customers counted, as of when.</param>
+    /// <param name="group">How they are grouped; <c>rfmSegment</c> and <c>clvTier</c> need the scope's <see cref="Rankings"/>.</param>
+    /// <param name="query">The acquisition range of new customers and spend, and the period of retention and churn.</param>
+    /// <param name="settings">The definitions' parameters.</param>
+    /// <param name="ct">Cancels the queries.</param>
+    public static async Task<List<SegmentFigures>> ComputeAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(settings);
+        var newFirst = query.From?.DayNumber ?? int.MinValue;
+        var newLast = query.To.DayNumber;
+        var spend = await SpendByGroupAsync(connection, group, newFirst, newLast, ct);
+        var groups = await GroupSumsAsync(connection, scope, group, query, settings, ct);
+        // A channel with spend but no customer still shows, so that segment spend adds up to all spend.
+        foreach (var key in spend?.Keys ?? Enumerable.Empty<string>())
+        {
+            groups.TryAdd(key, new GroupSums());
+        }
+
+        // Without spend recorded over the range, the acquisition cost is unknown, not zero.
+        var cacs = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var (key, sums) in groups)
+        {
+            if (spend is not null && spend.TryGetValue(key, out var s) && sums.New > 0)
+            {
+                cacs[key] = s / sums.New;
+            }
+        }
+
+        var curves = cacs.Count == 0 ? [] : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
+        var hasPredictions = scope.ActiveRun is not null;
+        var totalNet = groups.Values.Sum(g => g.Net);
+        var result = new List<SegmentFigures>(groups.Count);
+        foreach (var (key, a) in groups)
+        {
+            decimal? groupSpend = spend is null ? null : spend.GetValueOrDefault(key);
+            decimal? cac = cacs.TryGetValue(key, out var known) ? known : null;
+            var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
+            var predictedClvToCac = cac > 0 && hasPredictions ? a.NewPredicted / a.New / cac : null;
+            var (payback, observed) = cac is { } c ? curves.GetValueOrDefault(key, ProfitCurve.Empty).Payback(c) : (null, 0);
+            result.Add(new SegmentFigures
+            {
+                Key = key,
+                Customers = a.Customers,
+                RepeatCustomers = a.Repeat,
+                NewCustomers = a.New,
+                ActiveCustomers = a.Active,
+                ChurnedCustomers = a.Churned,
+                ModelChurnedCustomers = hasPredictions ? a.ModelChurned : null,
+                RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
+                RetentionRate = Rate(a.Retained, a.ActiveBefore),
+                PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
+                ChurnRate = Rate(a.BecameChurned, a.AtRisk),
+                AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
+                // The report's walk adds half of each middle value.
+                MedianHistoricalClv = Money((a.LowerMiddle / 2) + (a.UpperMiddle / 2)),
+                AvgPredictedClv = hasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
+                CustomerEquity = a.Net,
+                PredictedCustomerEquity = hasPredictions ? Money(a.Predicted) : null,
+                RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),
+                Spend = groupSpend is { } gs ? Money(gs) : null,
+                Cac = cac is { } cc ? Money(cc) : null,
+                ClvToCac = clvToCac is { } r ? Math.Round(r, 4, MidpointRounding.AwayFromZero) : null,
+                PredictedClvToCac = predictedClvToCac is { } pr ? Math.Round(pr, 4, MidpointRounding.AwayFromZero) : null,
+                PaybackMonths = payback,
+                ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
+                PaybackHealth = cac is null ? null : settings.Health.Payback(payback, observed),
+                SmallSample = a.Customers < settings.MinSegmentSize,
+            });
+        }
+
+        result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
+        return result;
+    }
+
+    /// <summary>
+    /// The whole portfolio's figures, as the summary shows them: the <c>all</c> group with
+    /// retention and churn over the last complete month; all zeros (key <c>all</c>) when there is
+    /// neither a customer nor spend.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="scope">The customers counted, as of when.</param>
+    /// <param name="from">First acquisition day of new customers and spend; null for all time.</param>
+    /// <param name="to">Last acquisition day of new customers and spend.</param>
+    /// <param name="settings">The definitions' parameters.</param>
+    /// <param name="ct">Cancels the queries.</param>
+    public static async Task<SegmentFigures> TotalAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, DateOnly? from, DateOnly to, PortfolioSettings settings, CancellationToken ct)
+    {
+        var all = await ComputeAsync(connection, scope, GroupSpec.All, new SegmentQuery(from, to, CalendarPeriod.Month), settings, ct);
+        return all.FirstOrDefault() ?? new SegmentFigures { Key = "all" };
+    }
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
+
+    private static decimal Money(decimal value) => Math.Round(value, MoneyDecimals, MidpointRounding.AwayFromZero);
+
+    // Spend is attributed to channels (and to everyone); other groupings have none (null). A group
+    // has an entry when a spend row of it overlaps [first, last]: its spend there is recorded,
+    // maybe 0. The rows are few (channels × periods), so they are prorated here, as the report does.
+    private static async Task<Dictionary<string, decimal>?> SpendByGroupAsync(
+        NpgsqlConnection connection, GroupSpec group, int first, int last, CancellationToken ct)
+    {
+        if (group.By is not ("acquisitionChannel" or "all"))
+        {
+            return null;
+        }
+
+        var spend = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT channel, period_start, period_end, amount FROM acquisition_spend", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new SpendFact(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3));
+            if (CustomerActivity.Overlaps(row, first, last))
+            {
+                var key = group.By == "all" ? "all" : row.Channel;
+                spend[key] = spend.GetValueOrDefault(key) + CustomerActivity.ProratedSpend(row, first, last);
+            }
+        }
+
+        return spend;
+    }
+
+    // Per group: counts and sums over the customers (one row each, with what the period's days say
+    // of them), and the two middle historical CLVs.
+    private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+    {
+        var (first, last) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
+        var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
+        var window = settings.ChurnWindowDays;
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = scope.With(group, command) + $"""
+            -- Per customer whose last purchase (ever, as the summary has it) is on or after the
+            -- start of the period before the last complete one: their purchase days around the
+            -- two periods, a range of the (customer_id, day) key each. Everyone else bought nothing
+            -- in them. As of a past day this reads a few customers more than needed (those who
+            -- bought again since), never fewer.
+            , recent AS (
+                SELECT p.customer_id,
+                       bool_or(p.day >= @period_first) AS active,
+                       bool_or(p.day BETWEEN @previous_first AND @previous_last) AS active_before,
+                       max(p.day) FILTER (WHERE p.day < @period_first) AS last_by_eve,
+                       min(p.day) FILTER (WHERE p.day >= @period_first) AS first_in,
+                       max(p.day) FILTER (WHERE p.day >= @period_first) AS last_in,
+                       max(p.gap) FILTER (WHERE p.day - p.gap >= @period_first) AS longest_gap
+                FROM (
+                    SELECT d.customer_id, d.day, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+                    FROM customer_summaries s
+                    JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @days_from AND @period_last
+                    WHERE s.last_purchase_day >= @previous_first AND d.purchase_count > 0
+                ) p
+                GROUP BY p.customer_id
+            )
+            SELECT c.group_key,
+                   count(*)::int,
+                   count(*) FILTER (WHERE c.purchase_days >= 2)::int,
+                   sum(c.net_revenue),
+                   count(*) FILTER (WHERE c.churned)::int,
+                   count(c.predicted_clv)::int,
+                   coalesce(sum(c.predicted_clv), 0),
+                   count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int,
+                   count(*) FILTER (WHERE c.active)::int,
+                   count(*) FILTER (WHERE c.active_before)::int,
+                   count(*) FILTER (WHERE c.active AND c.active_before)::int,
+                   count(*) FILTER (WHERE c.at_risk)::int,
+                   count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int,
+                   count(*) FILTER (WHERE c.new)::int,
+                   coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
+                   coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue),
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue DESC)
+            FROM (
+                SELECT g.group_key, g.purchase_days, g.net_revenue, g.known_cost, g.predicted_clv,
+                       CASE WHEN g.predicted_clv IS NOT NULL THEN g.probability_alive END AS probability_alive,
+                       coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
+                       coalesce(r.active, false) AS active,
+                       coalesce(r.active_before, false) AS active_before,
+                       -- At risk at the eve: acquired by then and active within the window before it.
+                       coalesce(g.acquired_day <= @eve AND @eve - e.last_activity < @window, false) AS at_risk,
+                       -- Churned during the period: a gap of more than the window before a purchase
+                       -- in it, or the window passed since the last activity at its end.
+                       coalesce(r.first_in - e.last_activity > @window, false)
+                           OR coalesce(r.longest_gap > @window, false)
+                           OR @period_last - coalesce(r.last_in, e.last_activity) >= @window AS became_churned,
+                       coalesce({NewSql("g", query)}, false) AS new
+                FROM grouped g
+                LEFT JOIN recent r ON r.customer_id = g.customer_id
+                -- The later of acquisition and the last purchase by the eve. Whoever bought nothing
+                -- since the period before bought last on the day their totals say.
+                CROSS JOIN LATERAL (
+                    SELECT greatest(g.acquired_day, CASE WHEN g.last_purchase_day >= @previous_first THEN r.last_by_eve ELSE g.last_purchase_day END) AS last_activity
+                ) e
+            ) c
+            GROUP BY c.group_key
+            """;
+        command.Parameters.Add(new NpgsqlParameter("alive_threshold", NpgsqlDbType.Double) { Value = settings.AliveThreshold });
+        command.Parameters.Add(new NpgsqlParameter("window", window));
+        command.Parameters.Add(new NpgsqlParameter("period_first", DateOnly.FromDayNumber(first)));
+        command.Parameters.Add(new NpgsqlParameter("period_last", DateOnly.FromDayNumber(last)));
+        command.Parameters.Add(new NpgsqlParameter("eve", DateOnly.FromDayNumber(first - 1)));
+        command.Parameters.Add(new NpgsqlParameter("previous_first", DateOnly.FromDayNumber(previousFirst)));
+        command.Parameters.Add(new NpgsqlParameter("previous_last", DateOnly.FromDayNumber(previousLast)));
+        // A customer is at risk at the eve only if active within the window before it: earlier
+        // purchases cannot change the churn outcome, so days before this are not read.
+        command.Parameters.Add(new NpgsqlParameter("days_from", DateOnly.FromDayNumber(Math.Min(previousFirst, first - window))));
+        AddNewParameters(command, query);
+        var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            groups[reader.GetString(0)] = new GroupSums
+            {
+                Customers = reader.GetInt32(1),
+                Repeat = reader.GetInt32(2),
+                Net = reader.GetDecimal(3),
+                Churned = reader.GetInt32(4),
+                PredictedCount = reader.GetInt32(5),
+                Predicted = reader.GetDecimal(6),
+                ModelChurned = reader.GetInt32(7),
+                Active = reader.GetInt32(8),
+                ActiveBefore = reader.GetInt32(9),
+                Retained = reader.GetInt32(10),
+                AtRisk = reader.GetInt32(11),
+                BecameChurned = reader.GetInt32(12),
+                New = reader.GetInt32(13),
+                NewGrossProfit = reader.GetDecimal(14),
+                NewPredicted = reader.GetDecimal(15),
+                LowerMiddle = reader.GetDecimal(16),
+                UpperMiddle = reader.GetDecimal(17),
+            };
+        }
+
+        return groups;
+    }
+
+    // The new customers' gross profit by month since acquisition (0 = the acquisition month, days
+    // before acquisition in it included, months after the reference day's not), per group and
+    // month; and per group, how many new customers have been observed for how many months (months
+    // begun by the reference day). Only for the groups given: those with a CAC.
+    private static async Task<Dictionary<string, ProfitCurve>> ProfitCurvesAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, string[] groups, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = scope.With(group, command) + $"""
+            , new_customers AS (
+                SELECT g.customer_id, g.group_key, g.acquired_day, {MonthSql("g.acquired_day")} AS acquired_month,
+                       @reference_month - {MonthSql("g.acquired_day")} + 1 AS observed
+                FROM grouped g
+                WHERE g.group_key = ANY(@groups) AND {NewSql("g", query)}
+            )
+            SELECT n.group_key, n.observed, count(*)::int, NULL::int, NULL::numeric
+            FROM new_customers n
+            WHERE n.observed > 0
+            GROUP BY n.group_key, n.observed
+            UNION ALL
+            -- Sums combine: each shard sums its customers' days per group and month.
+            SELECT n.group_key, NULL, NULL, {MonthSql("d.day")} - n.acquired_month, sum(d.gross_revenue - d.refunds - d.cost)
+            FROM new_customers n
+            JOIN customer_days d ON d.customer_id = n.customer_id
+                 AND d.day >= date_trunc('month', n.acquired_day::timestamp)::date AND d.day < @after_reference_month
+                 {(scope.Cutoff is null ? "" : "AND d.day <= @cutoff")}
+            WHERE n.observed > 0
+            GROUP BY n.group_key, 4
+            """;
+        command.Parameters.Add(new NpgsqlParameter("reference_month", MonthNumber(scope.Reference)));
+        // Months after the reference day's are not observed yet.
+        command.Parameters.Add(new NpgsqlParameter("after_reference_month", CalendarPeriods.Add(CalendarPeriods.Start(scope.Reference, CalendarPeriod.Month), 1, CalendarPeriod.Month)));
+        command.Parameters.Add(new NpgsqlParameter("groups", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = groups });
+        AddNewParameters(command, query);
+        var observed = new Dictionary<string, Dictionary<int, int>>(StringComparer.Ordinal);
+        var profit = new Dictionary<string, Dictionary<int, decimal>>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var key = reader.GetString(0);
+                if (!reader.IsDBNull(1))
+                {
+                    ValuesOf(observed, key)[reader.GetInt32(1)] = reader.GetInt32(2);
+                }
+                else
+                {
+                    ValuesOf(profit, key)[reader.GetInt32(3)] = reader.GetDecimal(4);
+                }
+            }
+        }
+
+        return observed.ToDictionary(
+            o => o.Key,
+            o => ProfitCurve.From(o.Value, profit.GetValueOrDefault(o.Key) ?? new Dictionary<int, decimal>()),
+            StringComparer.Ordinal);
+    }
+
+    private static Dictionary<int, T> ValuesOf<T>(Dictionary<string, Dictionary<int, T>> byGroup, string key) =>
+        byGroup.TryGetValue(key, out var values) ? values : byGroup[key] = new Dictionary<int, T>();
+
+    // Acquired in the query's range, as SQL over grouped rows t.
+    private static string NewSql(string t, SegmentQuery query) =>
+        (query.From is null ? "" : $"{t}.acquired_day >= @new_first AND ") + $"{t}.acquired_day <= @new_last";
+
+    private static void AddNewParameters(NpgsqlCommand command, SegmentQuery query)
+    {
+        if (query.From is { } from)
+        {
+            command.Parameters.Add(new NpgsqlParameter("new_first", from));
+        }
+
+        command.Parameters.Add(new NpgsqlParameter("new_last", query.To));
+    }
+
+    // Months since the start of year 0 of a date, as SQL; consecutive months differ by 1.
+    private static string MonthSql(string day) => $"(extract(year FROM {day})::int * 12 + extract(month FROM {day})::int - 1)";
+
+    private static int MonthNumber(DateOnly day) => (day.Year * 12) + day.Month - 1;
+
+    // One group's sums, as the database returns them.
+    private sealed class GroupSums
+    {
+        public int Customers { get; init; }
+
+        public int Repeat { get; init; }
+
+        public decimal Net { get; init; }
+
+        public int Churned { get; init; }
+
+        public int PredictedCount { get; init; }
+
+        public decimal Predicted { get; init; }
+
+        public int ModelChurned { get; init; }
+
+        public int Active { get; init; }
+
+        public int ActiveBefore { get; init; }
+
+        public int Retained { get; init; }
+
+        public int AtRisk { get; init; }
+
+        public int BecameChurned { get; init; }
+
+        public int New { get; init; }
+
+        public decimal NewGrossProfit { get; init; }
+
+        public decimal NewPredicted { get; init; }
+
+        public decimal LowerMiddle { get; init; }
+
+        public decimal UpperMiddle { get; init; }
+    }
+
+    // A group's new customers' gross profit per month since acquisition, and how many of them were
+    // observed for exactly k + 1 months (ObservedFor[k]); both as long as the longest observed.
+    private sealed class ProfitCurve(decimal[] monthProfit, int[] observedFor)
+    {
+        public static ProfitCurve Empty { get; } = new([], []);
+
+        public static ProfitCurve From(Dictionary<int, int> observed, Dictionary<int, decimal> profit)
+        {
+            var months = observed.Keys.Max();
+            var observedFor = new int[months];
+            var monthProfit = new decimal[months];
+            foreach (var (k, customers) in observed)
+            {
+                observedFor[k - 1] = customers;
+            }
+
+            foreach (var (m, p) in profit)
+            {
+                monthProfit[m] = p;
+            }
+
+            return new ProfitCurve(monthProfit, observedFor);
+        }
+
+        // The first month m ≥ 1 at which Σ_{k<m} (profit in month k ÷ customers observed in k)
+        // reaches CAC, and how many months were observed: SegmentReport's payback, step for step.
+        public (int? Months, int Observed) Payback(decimal cac)
+        {
+            var cumulative = 0m;
+            var observedInMonth = observedFor.Sum();
+            for (var m = 0; m < monthProfit.Length; m++)
+            {
+                // Customers observed for more than m months saw month m.
+                cumulative += observedInMonth == 0 ? 0 : monthProfit[m] / observedInMonth;
+                observedInMonth -= observedFor[m];
+                if (cumulative >= cac)
+                {
+                    return (m + 1, monthProfit.Length);
+                }
+            }
+
+            return (null, monthProfit.Length);
+        }
+    }
+}
