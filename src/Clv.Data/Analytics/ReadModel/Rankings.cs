@@ -121,6 +121,12 @@ public sealed record Rankings(
     /// <summary>The CLV tier name of customers <c>t</c>, as SQL.</summary>
     public string TierSql(string t)
     {
+        if (TierValues.Length == 0)
+        {
+            // No customer in the scope, so none to tier (and CASE needs a WHEN).
+            return $"'{CustomerStates.Tiers[^1]}'";
+        }
+
         var value = TierValueSql(t, ByPrediction);
         var cases = string.Concat(Enumerable.Range(0, TierValues.Length).Select(k =>
             $"WHEN {value} > @tier_values[{k + 1}] OR ({value} = @tier_values[{k + 1}] AND {t}.customer_id <= @tier_ids[{k + 1}]) THEN '{CustomerStates.Tiers[k]}' "));
