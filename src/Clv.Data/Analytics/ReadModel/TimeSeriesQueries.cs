@@ -13,7 +13,9 @@ namespace Clv.Data.Analytics.ReadModel;
 /// </summary>
 public static class TimeSeriesQueries
 {
+    // The kinds of rows the query returns: a group, and a group's sums in a period.
     private const int GroupRow = 0;
+    private const int SumsRow = 1;
 
     /// <summary>
     /// The series of <paramref name="metric"/> for every period from the one holding
@@ -187,7 +189,7 @@ public static class TimeSeriesQueries
         var values = metric == TimeSeriesMetric.Spend ? "" : $"""
             ,
             {Contributions(metric, period)}
-            SELECT 1, group_key, period, sum(numerator)::numeric, sum(denominator)::numeric, NULL::bigint, NULL::boolean
+            SELECT {SumsRow}, group_key, period, sum(numerator)::numeric, sum(denominator)::numeric, NULL::bigint, NULL::boolean
             FROM contributions
             GROUP BY group_key, period
             """;
@@ -214,9 +216,9 @@ public static class TimeSeriesQueries
     private static string GroupsSql(GroupSpec group) =>
         group.By is "acquisitionChannel" or "country" || group.AttributeKey is not null
             ? $"""
-                SELECT {GroupRow}, f.group_key, NULL::date, NULL::numeric, NULL::numeric, f.first_id,
-                       EXISTS (SELECT 1 FROM grouped g WHERE g.group_key = f.group_key)
+                SELECT {GroupRow}, f.group_key, NULL::date, NULL::numeric, NULL::numeric, f.first_id, p.group_key IS NOT NULL
                 FROM first_seen f
+                LEFT JOIN (SELECT group_key FROM grouped GROUP BY group_key) p ON p.group_key = f.group_key
                 """
             : $"SELECT {GroupRow}, group_key, NULL::date, NULL::numeric, NULL::numeric, NULL::bigint, true FROM grouped GROUP BY group_key";
 
