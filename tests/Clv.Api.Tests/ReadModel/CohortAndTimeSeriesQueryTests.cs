@@ -3,11 +3,13 @@ using System.Text;
 using System.Text.Json;
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Historical;
+using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Tests.Infrastructure;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
+using Clv.Data.ModelRuns;
 using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -67,8 +69,11 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     /// <summary>Spend of a channel over <see cref="Days"/> days from day <see cref="Start"/>, in ten-thousandths.</summary>
     public sealed record SpendSpec(int Channel, int Start, int Days, int Amount);
 
-    /// <summary>A book, the churn window its answers use, and the seed of the queries asked of it.</summary>
-    public sealed record Book(CustomerSpec[] Customers, SpendSpec[] Spend, bool ProfilesFirst, bool Csv, int ChurnWindow, int Seed);
+    /// <summary>
+    /// A book, whether an active model run predicts its customers (then CLV tiers rank predictions),
+    /// the churn window its answers use, and the seed of the predictions and of the queries asked of it.
+    /// </summary>
+    public sealed record Book(CustomerSpec[] Customers, SpendSpec[] Spend, bool ProfilesFirst, bool Csv, bool Predicted, int ChurnWindow, int Seed);
 
     private static readonly Gen<TxSpec> GenTx = Gen.Select(
         Gen.Select(Gen.Frequency((30, Gen.Int[0, 300]), (1, Gen.Const(-1))), Gen.Int[0, 1439], Gen.Int[0, 3]),
@@ -86,13 +91,13 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     private static readonly Gen<SpendSpec> GenSpend = Gen.Select(Gen.Int[0, SpendChannels.Length - 1], Gen.Int[0, Span], Gen.Int[1, 120], Gen.Int[0, 10_000_000],
         (channel, start, days, amount) => new SpendSpec(channel, start, days, amount));
 
-    private static readonly Gen<Book> GenBook = Gen.Select(GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Bool, Gen.Bool, Gen.Int[1, 120], Gen.Int,
-        (customers, spend, profilesFirst, csv, window, seed) => new Book(customers, spend, profilesFirst, csv, window, seed));
+    private static readonly Gen<Book> GenBook = Gen.Select(GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Bool, Gen.Bool, Gen.Bool, Gen.Int[1, 120], Gen.Int,
+        (customers, spend, profilesFirst, csv, predicted, window, seed) => new Book(customers, spend, profilesFirst, csv, predicted, window, seed));
 
     [Fact]
     public async Task Random_books_get_the_in_memory_reports_answers_from_sql()
     {
-        var books = int.TryParse(Environment.GetEnvironmentVariable("CLV_PROPERTY_BOOKS"), out var n) ? n : 12;
+        var books = int.TryParse(Environment.GetEnvironmentVariable("CLV_PROPERTY_BOOKS"), out var n) ? n : 20;
         await GenBook.SampleAsync(CheckBookAsync, iter: books, threads: 1, print: book => JsonSerializer.Serialize(book));
     }
 
@@ -174,15 +179,17 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
         var today = HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
         var random = new Random(book.Seed);
+        var run = book.Predicted ? await PredictAsync(random) : (Guid?)null;
         var settings = new PortfolioSettings { ChurnWindowDays = book.ChurnWindow };
         var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
+        Assert.Equal(book.Predicted, facts.HasPredictions);
         var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
         await using var connection = await OpenAsync();
         var pastDay = origin.AddDays(random.Next(Span));
         foreach (var (cutoff, reference) in new[] { ((DateOnly?)null, today), (pastDay, pastDay) })
         {
             var states = CustomerStates.Compute(facts, cutoff, reference, settings);
-            var scope = new AnalyticsScope(cutoff, reference, Zone, null);
+            var scope = new AnalyticsScope(cutoff, reference, Zone, run);
             var rankings = await Rankings.ComputeAsync(connection, scope, CancellationToken.None);
             var lastDay = cutoff ?? today;
             foreach (var by in Groupings)
@@ -335,6 +342,43 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         return (tomorrow < latest ? tomorrow : latest).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
     }
 
+    // An active model run that predicts most customers, with ties in predicted CLV (tiers break
+    // them by id), written and activated as a model run does.
+    private async Task<Guid> PredictAsync(Random random)
+    {
+        var run = Guid.NewGuid();
+        var ids = new List<long>();
+        await using (var connection = await OpenAsync())
+        await using (var command = new NpgsqlCommand(
+            """
+            INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Succeeded', '{}', 1, false);
+            SELECT id FROM customers ORDER BY id;
+            """, connection))
+        {
+            command.Parameters.AddWithValue("run", run);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        var predicted = ids.Where(_ => random.Next(4) > 0).ToArray();
+        var columns = new PredictionColumns(predicted.Length);
+        for (var i = 0; i < predicted.Length; i++)
+        {
+            columns.CustomerIds[i] = predicted[i];
+            columns.PredictedClv[i] = random.Next(-1, 6) * 12.5m;
+            columns.ProbabilityAlive[i] = random.NextDouble();
+        }
+
+        using var scope = Api.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        await store.LoadAsync(run, columns, CancellationToken.None);
+        await store.ActivateAsync(run, DateTimeOffset.UtcNow, CancellationToken.None);
+        return run;
+    }
+
     private static async Task AcceptedAsync(HttpResponseMessage response)
     {
         var body = await response.JsonAsync();
@@ -347,7 +391,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Api.Client().Dispose();
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend CASCADE", connection);
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs CASCADE",
+            connection);
         await command.ExecuteNonQueryAsync();
     }
 
