@@ -69,6 +69,8 @@ public static class CohortQueries
         return CohortMatrix.Build(sizes, activity, lastPurchases, lastDay, period, onOrAfter);
     }
 
+    // The in-memory report numbers periods from the portfolio's first day, which only sizes its
+    // arrays: every acquisition and every day falls on or after it, so no count depends on it.
     // Members: the scope's customers acquired in [from, to] and by the last day. Their days up to
     // the last day are summed per customer and period first, then per cohort. Activity before a
     // customer's cohort period is no column, and a last purchase before it counts in none.

@@ -55,6 +55,8 @@ public static class TimeSeriesQueries
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
         await using var command = new NpgsqlCommand { Connection = connection };
+        // Spend in the order it was recorded: the in-memory facts read it in table order, the
+        // same order while no recorded period has had its amount replaced.
         command.CommandText = scope.With(group, command) + Sql(group, metric, period)
             + (spendAttributed ? ";\nSELECT channel, period_start, period_end, amount FROM acquisition_spend ORDER BY id" : "");
         command.Parameters.Add(new NpgsqlParameter("first", starts[0]));
@@ -62,38 +64,7 @@ public static class TimeSeriesQueries
         command.Parameters.Add(new NpgsqlParameter("last_day", DateOnly.FromDayNumber(lastDay)));
         command.Parameters.Add(new NpgsqlParameter("window", settings.ChurnWindowDays));
         command.Parameters.Add(new NpgsqlParameter("starts", starts[..count]));
-
-        var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        var sums = new List<(string Key, DateOnly Period, decimal Numerator, decimal Denominator)>();
-        var spend = new List<SpendFact>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var key = reader.GetString(1);
-                if (reader.GetInt32(0) == GroupRow)
-                {
-                    firstSeen[key] = reader.IsDBNull(5) ? null : reader.GetInt64(5);
-                    if (reader.GetBoolean(6))
-                    {
-                        present.Add(key);
-                    }
-                }
-                else
-                {
-                    sums.Add((key, reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3), reader.GetDecimal(4)));
-                }
-            }
-
-            if (spendAttributed && await reader.NextResultAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    spend.Add(new SpendFact(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3)));
-                }
-            }
-        }
+        var (firstSeen, present, sums, spend) = await ReadAsync(command, spendAttributed, ct);
 
         // The groups shown: those with a customer in the scope; everyone's even without one; and
         // for spend by channel, each channel with spend.
@@ -145,6 +116,43 @@ public static class TimeSeriesQueries
             starts[k],
             starts[k + 1].AddDays(-1),
             Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay || recorded?[g, k] == false)))]))];
+    }
+
+    // The groups (each with its first customer's id among all customers, and whether the scope
+    // has a customer in it), the sums per group and period, and the spend rows.
+    private static async Task<Rows> ReadAsync(NpgsqlCommand command, bool withSpend, CancellationToken ct)
+    {
+        var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var sums = new List<PeriodSums>();
+        var spend = new List<SpendFact>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var key = reader.GetString(1);
+            if (reader.GetInt32(0) == GroupRow)
+            {
+                firstSeen[key] = reader.IsDBNull(5) ? null : reader.GetInt64(5);
+                if (reader.GetBoolean(6))
+                {
+                    present.Add(key);
+                }
+            }
+            else
+            {
+                sums.Add(new PeriodSums(key, reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3), reader.GetDecimal(4)));
+            }
+        }
+
+        if (withSpend && await reader.NextResultAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                spend.Add(new SpendFact(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3)));
+            }
+        }
+
+        return new Rows(firstSeen, present, sums, spend);
     }
 
     // A rate is numerator ÷ denominator; a count or sum is the numerator. CAC's denominator is
@@ -324,10 +332,15 @@ public static class TimeSeriesQueries
         )
         """;
 
+    // The first day of the period <periods> periods after the one starting at <start>, as SQL.
     private static string Shift(string start, int periods, CalendarPeriod period) => period switch
     {
         CalendarPeriod.Quarter => $"({start} + interval '{3 * periods} months')::date",
         CalendarPeriod.Year => $"({start} + interval '{periods} years')::date",
         _ => $"({start} + interval '{periods} months')::date",
     };
+
+    private sealed record Rows(Dictionary<string, long?> FirstSeen, HashSet<string> Present, List<PeriodSums> Sums, List<SpendFact> Spend);
+
+    private readonly record struct PeriodSums(string Key, DateOnly Period, decimal Numerator, decimal Denominator);
 }
