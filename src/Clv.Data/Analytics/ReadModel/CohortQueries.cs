@@ -1,0 +1,105 @@
+using Clv.Analytics.Cohorts;
+using Npgsql;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>
+/// The cohort matrix of a scope, counted set-based in PostgreSQL: cohort sizes, active customers
+/// and net revenue per cohort and period, and customers per period of their last purchase, each
+/// aggregated per customer and then per cohort. Only the matrix is built in memory, from those
+/// counts, as <see cref="CohortMatrix.Build"/> does for the in-memory report.
+/// </summary>
+public static class CohortQueries
+{
+    private const int SizeRow = 0;
+    private const int ActivityRow = 1;
+    private const int LastPurchaseRow = 2;
+
+    /// <summary>
+    /// Cohorts by the period of acquisition between <paramref name="from"/> and
+    /// <paramref name="to"/>, with their activity up to the scope's last day (the earlier of its
+    /// cutoff and reference day), whose period is the last column.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="scope">The customers counted and the day activity is counted to.</param>
+    /// <param name="period">Months, quarters or years.</param>
+    /// <param name="from">First acquisition day.</param>
+    /// <param name="to">Last acquisition day.</param>
+    /// <param name="channel">Only this acquisition channel (<c>unattributed</c> for none), or all.</param>
+    /// <param name="onOrAfter">Count a customer as retained in k when they purchased in k or later.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public static async Task<List<CohortRow>> ComputeAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, bool onOrAfter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = scope.With(GroupSpec.All, command) + Sql(period, channel is not null);
+        command.Parameters.Add(new NpgsqlParameter("from", from));
+        command.Parameters.Add(new NpgsqlParameter("to", to));
+        command.Parameters.Add(new NpgsqlParameter("last_day", lastDay));
+        if (channel is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("channel", channel));
+        }
+
+        var sizes = new Dictionary<DateOnly, int>();
+        var activity = new List<CohortActivity>();
+        var lastPurchases = new List<CohortLastPurchase>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var cohort = reader.GetFieldValue<DateOnly>(1);
+                switch (reader.GetInt32(0))
+                {
+                    case SizeRow:
+                        sizes[cohort] = reader.GetInt32(3);
+                        break;
+                    case ActivityRow:
+                        activity.Add(new CohortActivity(cohort, reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3), reader.GetDecimal(4)));
+                        break;
+                    default:
+                        lastPurchases.Add(new CohortLastPurchase(cohort, reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3)));
+                        break;
+                }
+            }
+        }
+
+        return CohortMatrix.Build(sizes, activity, lastPurchases, lastDay, period, onOrAfter);
+    }
+
+    // The in-memory report numbers periods from the portfolio's first day, which only sizes its
+    // arrays: every acquisition and every day falls on or after it, so no count depends on it.
+    // Members: the scope's customers acquired in [from, to] and by the last day. Their days up to
+    // the last day are summed per customer and period first, then per cohort. Activity before a
+    // customer's cohort period is no column, and a last purchase before it counts in none.
+    private static string Sql(CalendarPeriod period, bool byChannel) => $"""
+        , members AS (
+            SELECT g.customer_id, {GroupSpec.PeriodStartSql("g.acquired_day", period)} AS cohort
+            FROM grouped g
+            WHERE g.acquired_day BETWEEN @from AND @to AND g.acquired_day <= @last_day
+              {(byChannel ? "AND g.acquisition_channel = @channel" : "")}
+        ),
+        customer_periods AS (
+            SELECT m.customer_id, m.cohort, {GroupSpec.PeriodStartSql("d.day", period)} AS period,
+                   bool_or(d.purchase_count > 0) AS active, sum(d.gross_revenue - d.refunds) AS net_revenue
+            FROM members m
+            JOIN customer_days d ON d.customer_id = m.customer_id
+            WHERE d.day <= @last_day
+            GROUP BY m.customer_id, m.cohort, 3
+        ),
+        last_purchases AS (
+            SELECT cohort, max(period) FILTER (WHERE active) AS period
+            FROM customer_periods
+            GROUP BY customer_id, cohort
+        )
+        SELECT {SizeRow}, cohort, NULL::date, count(*)::int, NULL::numeric FROM members GROUP BY cohort
+        UNION ALL
+        SELECT {ActivityRow}, cohort, period, (count(*) FILTER (WHERE active))::int, sum(net_revenue)
+        FROM customer_periods WHERE period >= cohort GROUP BY cohort, period
+        UNION ALL
+        SELECT {LastPurchaseRow}, cohort, period, count(*)::int, NULL::numeric
+        FROM last_purchases WHERE period >= cohort GROUP BY cohort, period
+        """;
+}

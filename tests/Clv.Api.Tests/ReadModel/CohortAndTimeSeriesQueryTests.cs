@@ -1,0 +1,415 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Historical;
+using Clv.Analytics.ModelRuns;
+using Clv.Analytics.Portfolio;
+using Clv.Api.Tests.Infrastructure;
+using Clv.Data;
+using Clv.Data.Analytics;
+using Clv.Data.Analytics.ReadModel;
+using Clv.Data.ModelRuns;
+using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// The cohort matrix and the time series computed set-based in PostgreSQL equal, figure for
+/// figure, the in-memory reports they replace (<see cref="CohortReport"/>, <see cref="TimeSeriesReport"/>
+/// over <see cref="CustomerStates"/>), on random small books written through the API, and on two
+/// tiny books worked out by hand. The reporting time zone is New York, so that acquisition days
+/// and purchase days are both taken off UTC.
+/// </summary>
+public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.NewYorkApi fixture)
+    : IClassFixture<CohortAndTimeSeriesQueryTests.NewYorkApi>
+{
+    private const string Zone = "America/New_York";
+
+    // Days of history the random books span, ending today (UTC).
+    private const int Span = 730;
+
+    private static readonly TimeZoneInfo TimeZone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
+    private static readonly string?[] Channels = [null, "search", "tv", "social", "unattributed"];
+    private static readonly string[] SpendChannels = ["search", "tv", "radio", "podcast"];
+    private static readonly string?[] Countries = [null, "US", "DE", "FR"];
+    private static readonly string?[] Plans = [null, "free", "pro"];
+    private static readonly string[] Groupings = ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:none"];
+    private static readonly string?[] CohortChannels = [null, "search", "tv", "unattributed", "radio", "nowhere"];
+    private static int _books;
+
+    private ClvApiFactory Api => fixture.Factory;
+
+    /// <summary>The API with New York as the reporting time zone, on a database of its own.</summary>
+    public sealed class NewYorkApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", Zone);
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    /// <summary>
+    /// A transaction, <see cref="Day"/> days after the customer's first day (−1: tomorrow in the
+    /// reporting zone, as far ahead as the API accepts) at <see cref="Minute"/> (UTC) past
+    /// midnight, or on the customer's previous transaction's day; sent in batch <see cref="Batch"/>
+    /// (0..2), so older transactions often arrive after newer ones.
+    /// </summary>
+    public sealed record TxSpec(int Day, int Minute, bool SameDayAsPrevious, bool Refund, int Cents, int Batch);
+
+    /// <summary>
+    /// A customer: with a profile (channel, country and plan indexes; an acquisition day offset,
+    /// −1 for none sent, −2 for tomorrow in the reporting zone) or only created by their transactions.
+    /// </summary>
+    public sealed record CustomerSpec(bool Profile, int Channel, int Country, int Plan, int Acquired, int FirstDay, TxSpec[] Transactions);
+
+    /// <summary>Spend of a channel over <see cref="Days"/> days from day <see cref="Start"/>, in ten-thousandths.</summary>
+    public sealed record SpendSpec(int Channel, int Start, int Days, int Amount);
+
+    /// <summary>
+    /// A book, whether an active model run predicts its customers (then CLV tiers rank predictions),
+    /// the churn window its answers use, and the seed of the predictions and of the queries asked of it.
+    /// </summary>
+    public sealed record Book(CustomerSpec[] Customers, SpendSpec[] Spend, bool ProfilesFirst, bool Csv, bool Predicted, int ChurnWindow, int Seed);
+
+    private static readonly Gen<TxSpec> GenTx = Gen.Select(
+        Gen.Select(Gen.Frequency((30, Gen.Int[0, 300]), (1, Gen.Const(-1))), Gen.Int[0, 1439], Gen.Int[0, 3]),
+        Gen.Int[0, 3], Gen.Int[0, 20_000], Gen.Int[0, 2],
+        (when, refund, cents, batch) => new TxSpec(when.Item1, when.Item2, when.Item3 == 0, refund == 0, cents, batch));
+
+    private static readonly Gen<CustomerSpec> GenCustomer = Gen.Select(
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, Channels.Length - 1], Gen.Int[0, Countries.Length - 1], Gen.Int[0, Plans.Length - 1]),
+        Gen.Frequency((3, Gen.Const(-1)), (1, Gen.Const(-2)), (3, Gen.Int[0, Span])),
+        Gen.Int[0, Span],
+        GenTx.Array[0, 8],
+        (profile, acquired, firstDay, transactions) =>
+            new CustomerSpec(profile.Item1 > 0, profile.Item2, profile.Item3, profile.Item4, acquired, firstDay, transactions));
+
+    private static readonly Gen<SpendSpec> GenSpend = Gen.Select(Gen.Int[0, SpendChannels.Length - 1], Gen.Int[0, Span], Gen.Int[1, 120], Gen.Int[0, 10_000_000],
+        (channel, start, days, amount) => new SpendSpec(channel, start, days, amount));
+
+    private static readonly Gen<Book> GenBook = Gen.Select(GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Bool, Gen.Bool, Gen.Bool, Gen.Int[1, 120], Gen.Int,
+        (customers, spend, profilesFirst, csv, predicted, window, seed) => new Book(customers, spend, profilesFirst, csv, predicted, window, seed));
+
+    [Fact]
+    public async Task Random_books_get_the_in_memory_reports_answers_from_sql()
+    {
+        var books = int.TryParse(Environment.GetEnvironmentVariable("CLV_PROPERTY_BOOKS"), out var n) ? n : 20;
+        await GenBook.SampleAsync(CheckBookAsync, iter: books, threads: 1, print: book => JsonSerializer.Serialize(book));
+    }
+
+    [Fact]
+    public async Task Churn_rate_counts_the_customers_alive_on_a_periods_eve_who_churn_within_it()
+    {
+        // A 30-day window: a customer is alive from a purchase (or their acquisition) to 29 days
+        // after it, churned on the 30th unless they buy again by that day. Days in New York; 2024 is a leap year.
+        //   F  acquired 2023-12-15, never buys: alive 12-15..01-13, churns 01-14 (January).
+        //   A  buys 01-10, 02-05: one spell 01-10..03-05, churns 03-06 (March).
+        //   B  buys 01-20: 01-20..02-18, churns 02-19 (February).
+        //   C  buys 02-10, 03-25 (44 days apart): 02-10..03-10, churns 03-11 (March); 03-25..04-23, churns 04-24 (April).
+        //   E  buys 01-05, 02-04 (30 days apart, on the day they would churn: one spell): 01-05..03-04, churns 03-05 (March).
+        //   G  buys 02-20, 03-15, 04-10: 02-20..05-09, churns 05-10 (after April).
+        // Alive on the eve:  Jan (12-31): F.  Feb (01-31): A, B, E.  Mar (02-29): A, C, E, G.  Apr (03-31): C, G.
+        // Of those, churned: Jan: F.  Feb: B.  Mar: A, C, E.  Apr: C.
+        await ResetAsync();
+        var client = Api.Client();
+        (await client.PostCustomersAsync(new { externalId = "hc-F", acquiredAt = "2023-12-15T12:00:00Z" })).EnsureSuccessStatusCode();
+        await PostPurchasesAsync(client, "hc", ("A", "2024-01-10"), ("A", "2024-02-05"), ("B", "2024-01-20"), ("C", "2024-02-10"), ("C", "2024-03-25"),
+            ("E", "2024-01-05"), ("E", "2024-02-04"), ("G", "2024-02-20"), ("G", "2024-03-15"), ("G", "2024-04-10"));
+        var settings = new PortfolioSettings { ChurnWindowDays = 30 };
+
+        var rate = await HandSeriesAsync(TimeSeriesMetric.ChurnRate, settings);
+        var churned = await HandSeriesAsync(TimeSeriesMetric.ChurnedCustomers, settings);
+
+        Assert.Equal([1m, 0.3333m, 0.75m, 0.5m], rate);
+        Assert.Equal([1m, 1m, 3m, 1m], churned);
+    }
+
+    [Fact]
+    public async Task Retention_rate_is_the_share_of_a_periods_buyers_who_buy_again_in_the_next()
+    {
+        //   P  buys 2023-12-10, 2024-01-15, 2024-02-25.
+        //   Q  buys 01-05, 02-07, 02-20 (twice in February), 03-09.
+        //   R  buys 02-01 (20) and only gets a refund of 50 on 03-02: a refund is no purchase.
+        //   S  buys 2023-12-20, 2024-04-10.
+        // Buyers: Dec P, S.  Jan P, Q.  Feb P, Q, R.  Mar Q.  Apr S.
+        // Jan: of Dec's 2, P again: 0.5.  Feb: of Jan's 2, both: 1.  Mar: of Feb's 3, Q: 0.3333.  Apr: of Mar's 1, none: 0.
+        await ResetAsync();
+        var client = Api.Client();
+        await PostPurchasesAsync(client, "hr", ("P", "2023-12-10"), ("P", "2024-01-15"), ("P", "2024-02-25"),
+            ("Q", "2024-01-05"), ("Q", "2024-02-07"), ("Q", "2024-02-20"), ("Q", "2024-03-09"), ("R", "2024-02-01"), ("S", "2023-12-20"), ("S", "2024-04-10"));
+        (await client.PostTransactionsAsync(HttpAssertions.Tx("hr-R-refund", "hr-R", "2024-03-02T12:00:00Z", type: "refund", amount: 50m))).EnsureSuccessStatusCode();
+
+        var retention = await HandSeriesAsync(TimeSeriesMetric.RetentionRate, new PortfolioSettings());
+
+        Assert.Equal([0.5m, 1m, 0.3333m, 0m], retention);
+    }
+
+    // The "all" series of January..April 2024 by month, as of 2024-06-30, from SQL; the in-memory
+    // report must give the same.
+    private async Task<decimal?[]> HandSeriesAsync(TimeSeriesMetric metric, PortfolioSettings settings)
+    {
+        var asOf = new DateOnly(2024, 6, 30);
+        var (from, to) = (new DateOnly(2024, 1, 1), new DateOnly(2024, 4, 30));
+        var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
+        var states = CustomerStates.Compute(facts, asOf, asOf, settings);
+        await using var connection = await OpenAsync();
+        var actual = await TimeSeriesQueries.ComputeAsync(
+            connection, new AnalyticsScope(asOf, asOf, Zone, null), GroupSpec.All, metric, CalendarPeriod.Month, from, to, settings, CancellationToken.None);
+        var expected = TimeSeriesReport.Compute(states, Grouping.All(facts), metric, CalendarPeriod.Month, from, to, settings);
+        Assert.Equal(Render(expected), Render(actual));
+        return [.. actual.Single().Points.Select(p => p.Value)];
+    }
+
+    private static async Task PostPurchasesAsync(HttpClient client, string prefix, params (string Customer, string Day)[] purchases)
+    {
+        var transactions = purchases.Select((p, i) => HttpAssertions.Tx($"{prefix}-{i}", $"{prefix}-{p.Customer}", $"{p.Day}T12:00:00Z", amount: 20m));
+        (await client.PostTransactionsAsync([.. transactions])).EnsureSuccessStatusCode();
+    }
+
+    private async Task CheckBookAsync(Book book)
+    {
+        await ResetAsync();
+        var prefix = $"b{Interlocked.Increment(ref _books)}";
+        var origin = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-Span);
+        await PostBookAsync(book, prefix, origin);
+
+        var today = HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
+        var random = new Random(book.Seed);
+        var run = book.Predicted ? await PredictAsync(random) : (Guid?)null;
+        var settings = new PortfolioSettings { ChurnWindowDays = book.ChurnWindow };
+        var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
+        Assert.Equal(book.Predicted, facts.HasPredictions);
+        var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
+        await using var connection = await OpenAsync();
+        var pastDay = origin.AddDays(random.Next(Span));
+        foreach (var (cutoff, reference) in new[] { ((DateOnly?)null, today), (pastDay, pastDay) })
+        {
+            var states = CustomerStates.Compute(facts, cutoff, reference, settings);
+            var scope = new AnalyticsScope(cutoff, reference, Zone, run);
+            var rankings = await Rankings.ComputeAsync(connection, scope, CancellationToken.None);
+            var lastDay = cutoff ?? today;
+            foreach (var by in Groupings)
+            {
+                foreach (var metric in Enum.GetValues<TimeSeriesMetric>())
+                {
+                    var period = (CalendarPeriod)random.Next(3);
+                    var from = origin.AddDays(random.Next(-60, Span + 30));
+                    var to = from.AddDays(random.Next(400));
+                    var grouping = await GroupingAsync(facts, states, by, period, attributes);
+                    var expected = TimeSeriesReport.Compute(states, grouping, metric, period, from, to, settings);
+                    var actual = await TimeSeriesQueries.ComputeAsync(
+                        connection, scope, new GroupSpec(by, period, rankings), metric, period, from, to, settings, CancellationToken.None);
+                    Same(Render(expected), Render(actual), $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
+                }
+            }
+
+            for (var i = 0; i < 8; i++)
+            {
+                var period = (CalendarPeriod)random.Next(3);
+                var from = random.Next(4) == 0 ? DateOnly.MinValue : origin.AddDays(random.Next(-30, Span));
+                var to = random.Next(4) == 0 ? lastDay : DateOnly.FromDayNumber(Math.Max(from.DayNumber, origin.DayNumber) + random.Next(Span));
+                var channel = CohortChannels[random.Next(CohortChannels.Length)];
+                var onOrAfter = random.Next(2) == 0;
+                var expected = CohortReport.Compute(states, period, from, to, channel, onOrAfter);
+                var actual = await CohortQueries.ComputeAsync(connection, scope, period, from, to, channel, onOrAfter, CancellationToken.None);
+                Same(Render(expected), Render(actual), $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
+            }
+        }
+    }
+
+    private static void Same(string expected, string actual, string query) =>
+        Assert.True(expected == actual, $"{query}\n--- in memory:\n{expected}\n--- sql:\n{actual}");
+
+    // The grouping as PortfolioCache.GroupingAsync builds it.
+    private async Task<Grouping> GroupingAsync(
+        PortfolioFacts facts, CustomerStates states, string by, CalendarPeriod period, Dictionary<string, Dictionary<long, string>> attributes)
+    {
+        if (new GroupSpec(by).AttributeKey is { } key)
+        {
+            if (!attributes.TryGetValue(key, out var values))
+            {
+                using var scope = Api.Services.CreateScope();
+                attributes[key] = values = await scope.ServiceProvider.GetRequiredService<ClvDbContext>().AttributeValuesAsync(key, CancellationToken.None);
+            }
+
+            return Grouping.ByAttribute(key, Array.ConvertAll(facts.CustomerIds, id => values.GetValueOrDefault(id)));
+        }
+
+        return by switch
+        {
+            "all" => Grouping.All(facts),
+            "country" => Grouping.ByCountry(facts),
+            "cohort" => Grouping.ByCohort(facts, period),
+            "rfmSegment" => Grouping.ByRfmSegment(states),
+            "clvTier" => Grouping.ByClvTier(states),
+            _ => Grouping.ByChannel(facts),
+        };
+    }
+
+    // Profiles (before or after the transactions), then the transactions in three batches, JSON or
+    // CSV, then the spend. Every item must be accepted.
+    private async Task PostBookAsync(Book book, string prefix, DateOnly origin)
+    {
+        var client = Api.Client();
+        var profiles = book.Customers.Select((c, i) => (c, i)).Where(x => x.c.Profile).Select(x => (object)new
+        {
+            externalId = $"{prefix}-c{x.i}",
+            acquiredAt = x.c.Acquired switch
+            {
+                -1 => null,
+                -2 => Tomorrow(0),
+                var day => $"{origin.AddDays(day):yyyy-MM-dd}T{x.i % 24:00}:30:00Z",
+            },
+            acquisitionChannel = Channels[x.c.Channel],
+            country = Countries[x.c.Country],
+            attributes = Plans[x.c.Plan] is { } plan ? new Dictionary<string, string> { ["plan"] = plan } : null,
+        }).ToArray();
+        if (book.ProfilesFirst && profiles.Length > 0)
+        {
+            await AcceptedAsync(await client.PostCustomersAsync(profiles));
+        }
+
+        var transactions = new List<(int Batch, string Id, string Customer, string At, string Type, decimal Amount)>();
+        for (var i = 0; i < book.Customers.Length; i++)
+        {
+            var day = book.Customers[i].FirstDay;
+            for (var j = 0; j < book.Customers[i].Transactions.Length; j++)
+            {
+                var t = book.Customers[i].Transactions[j];
+                if (t.Day >= 0 && !t.SameDayAsPrevious)
+                {
+                    day = Math.Min(book.Customers[i].FirstDay + t.Day, Span);
+                }
+
+                var at = t.Day < 0
+                    ? Tomorrow(t.Minute)
+                    : origin.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(day).AddMinutes(t.Minute).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                transactions.Add((t.Batch, $"{prefix}-t{i}-{j}", $"{prefix}-c{i}", at,
+                    t.Refund ? "refund" : "purchase", (t.Refund ? t.Cents + 1 : t.Cents) / 100m));
+            }
+        }
+
+        for (var batch = 0; batch < 3; batch++)
+        {
+            var rows = transactions.Where(t => t.Batch == batch).ToList();
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+
+            if (book.Csv && batch == 1)
+            {
+                var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
+                foreach (var r in rows)
+                {
+                    csv.Append(CultureInfo.InvariantCulture, $"{r.Id},{r.Customer},{r.At},{r.Type},{r.Amount},USD\n");
+                }
+
+                await AcceptedAsync(await client.PostCsvAsync(csv.ToString()));
+            }
+            else
+            {
+                await AcceptedAsync(await client.PostTransactionsAsync([.. rows.Select(r => HttpAssertions.Tx(r.Id, r.Customer, r.At, r.Type, r.Amount))]));
+            }
+        }
+
+        if (!book.ProfilesFirst && profiles.Length > 0)
+        {
+            await AcceptedAsync(await client.PostCustomersAsync(profiles));
+        }
+
+        var spend = book.Spend
+            .Select(s => (Channel: SpendChannels[s.Channel], Start: origin.AddDays(s.Start), End: origin.AddDays(s.Start + s.Days - 1), Amount: s.Amount / 10_000m))
+            .DistinctBy(s => (s.Channel, s.Start, s.End))
+            .Select(s => (object)new { channel = s.Channel, periodStart = $"{s.Start:yyyy-MM-dd}", periodEnd = $"{s.End:yyyy-MM-dd}", amount = s.Amount, currency = "USD" })
+            .ToArray();
+        if (spend.Length > 0)
+        {
+            await AcceptedAsync(await client.PostSpendAsync(spend));
+        }
+    }
+
+    // Minutes into tomorrow in the reporting zone, but no later than the API accepts (a day ahead
+    // of now, less a margin): with the scope of now, what happens tomorrow is left out.
+    private static string Tomorrow(int minute)
+    {
+        var tomorrow = HistoricalClvCalculator.EndOfDay(HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone), TimeZone).AddMinutes(minute);
+        var latest = DateTimeOffset.UtcNow.AddHours(23);
+        return (tomorrow < latest ? tomorrow : latest).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    }
+
+    // An active model run that predicts most customers, with ties in predicted CLV (tiers break
+    // them by id), written and activated as a model run does.
+    private async Task<Guid> PredictAsync(Random random)
+    {
+        var run = Guid.NewGuid();
+        var ids = new List<long>();
+        await using (var connection = await OpenAsync())
+        await using (var command = new NpgsqlCommand(
+            """
+            INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Succeeded', '{}', 1, false);
+            SELECT id FROM customers ORDER BY id;
+            """, connection))
+        {
+            command.Parameters.AddWithValue("run", run);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        var predicted = ids.Where(_ => random.Next(4) > 0).ToArray();
+        var columns = new PredictionColumns(predicted.Length);
+        for (var i = 0; i < predicted.Length; i++)
+        {
+            columns.CustomerIds[i] = predicted[i];
+            columns.PredictedClv[i] = random.Next(-1, 6) * 12.5m;
+            columns.ProbabilityAlive[i] = random.NextDouble();
+        }
+
+        using var scope = Api.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        await store.LoadAsync(run, columns, CancellationToken.None);
+        await store.ActivateAsync(run, DateTimeOffset.UtcNow, CancellationToken.None);
+        return run;
+    }
+
+    private static async Task AcceptedAsync(HttpResponseMessage response)
+    {
+        var body = await response.JsonAsync();
+        Assert.True(body.GetProperty("rejected").GetInt64() == 0, body.ToString());
+    }
+
+    // Each book starts from an empty portfolio (on the database the API, started here, has migrated).
+    private async Task ResetAsync()
+    {
+        Api.Client().Dispose();
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs CASCADE",
+            connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(Api.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static string Render(List<TimeSeries> series) => string.Join('\n', series.Select(s =>
+        $"{s.Key}: " + string.Join(", ", s.Points.Select(p => $"{p.Period} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {Text(p.Value)}"))));
+
+    private static string Render(List<CohortRow> rows) => string.Join('\n', rows.Select(r =>
+        $"{r.Cohort:yyyy-MM-dd} size {r.Size}: active [{string.Join(' ', r.ActiveCustomers)}] retention [{string.Join(' ', r.Retention.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}] "
+        + $"net [{string.Join(' ', r.NetRevenue.Select(x => Text(x)))}] cumulative [{string.Join(' ', r.CumulativeNetRevenuePerCustomer.Select(x => Text(x)))}]"));
+
+    // The decimal as written, scale included: 1.50 and 1.5 differ in an answer's JSON.
+    private static string Text(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "null";
+}
