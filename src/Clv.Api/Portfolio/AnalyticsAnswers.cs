@@ -138,44 +138,58 @@ public sealed class AnalyticsAnswers(
     {
         private readonly object _gate = new();
         private Task<Kept>? _pending;
+        private long _pendingStarted;
 
         public Kept? Current { get; private set; }
 
         // Checks the data version, and recomputes when a write has committed since the kept
-        // answer; callers at the same time share one check.
-        public Task<Kept> RefreshAsync(string connectionString, TimeProvider time)
+        // answer. Readers share a check that began after they arrived; a check begun before may
+        // miss a write acknowledged before the reader arrived, so the reader waits for it to end
+        // and then checks again (with the next readers).
+        public async Task<Kept> RefreshAsync(string connectionString, TimeProvider time)
         {
-            lock (_gate)
+            var arrival = time.GetTimestamp();
+            while (true)
             {
-                return _pending ??= RunAsync(connectionString, time);
+                Task<Kept> pending;
+                bool begunSince;
+                lock (_gate)
+                {
+                    if (_pending is null || _pending.IsCompleted)
+                    {
+                        _pendingStarted = time.GetTimestamp();
+                        _pending = Task.Run(() => RunAsync(connectionString, time));
+                    }
+
+                    pending = _pending;
+                    begunSince = _pendingStarted >= arrival;
+                }
+
+                if (begunSince)
+                {
+                    return await pending;
+                }
+
+                // Its own readers see how it ends; this one only waits for it.
+                await Task.WhenAny(pending);
             }
         }
 
         private async Task<Kept> RunAsync(string connectionString, TimeProvider time)
         {
-            try
+            var checkedAt = time.GetUtcNow();
+            if (Current is { } current)
             {
-                var checkedAt = time.GetUtcNow();
-                if (Current is { } current)
+                var read = await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None);
+                if (read.Version <= current.Version)
                 {
-                    var read = await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None);
-                    if (read.Version <= current.Version)
-                    {
-                        // No write since: the answer holds every write acknowledged before this read.
-                        return Current = current with { Through = read.ReadAt, CheckedAt = checkedAt };
-                    }
+                    // No write since: the answer holds every write acknowledged before this read.
+                    return Current = current with { Through = read.ReadAt, CheckedAt = checkedAt };
                 }
+            }
 
-                var (value, version, through) = await compute(CancellationToken.None);
-                return Current = new Kept(value, version, through, checkedAt);
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    _pending = null;
-                }
-            }
+            var (value, version, through) = await compute(CancellationToken.None);
+            return Current = new Kept(value, version, through, checkedAt);
         }
     }
 

@@ -2,7 +2,7 @@ using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
-using Clv.Data;
+using Clv.Data.Analytics.ReadModel;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
