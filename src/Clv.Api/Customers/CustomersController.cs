@@ -22,7 +22,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, RankingCache rankings) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioRankings rankings) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -45,7 +45,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        // One round trip finds the profile, the summary and the active prediction.
+        // One round trip finds the profile, the summary, the days and the active prediction.
         var row = await db.FindCustomerAsync(externalId, cancellationToken);
         if (row is null)
         {
@@ -56,11 +56,11 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         var customer = row.Customer;
         var reference = asOf ?? Today;
         HistoricalMetrics metrics;
-        List<DayFact> days;
+        IEnumerable<DayFact> days;
         if (asOf is null)
         {
             metrics = row.Totals.ToMetrics(customer.AcquiredAt, time.GetUtcNow(), timeZone);
-            days = await db.DayFactsAsync(customer.Id, cancellationToken);
+            days = row.Days!;
         }
         else
         {

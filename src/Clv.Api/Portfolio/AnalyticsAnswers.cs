@@ -29,7 +29,7 @@ public sealed class AnalyticsAnswers(
     IOptions<AnalyticsOptions> analytics,
     TimeProvider time,
     IServiceScopeFactory scopes,
-    RankingCache rankings,
+    PortfolioRankings rankings,
     ILogger<AnalyticsAnswers> logger)
 {
     /// <summary>The most answers kept; more forget the oldest.</summary>
@@ -212,8 +212,8 @@ public sealed record Answer<T>(T Value, long Version, DateTimeOffset DataThrough
 /// <param name="Connection">The connection, in a repeatable-read transaction.</param>
 /// <param name="Scope">The customers and days the answer covers.</param>
 /// <param name="Version">The data version of the snapshot.</param>
-/// <param name="Rankings">The rankings kept per scope.</param>
-public sealed record AnswerContext(NpgsqlConnection Connection, AnalyticsScope Scope, long Version, RankingCache Rankings)
+/// <param name="Rankings">The stored rankings of every scope.</param>
+public sealed record AnswerContext(NpgsqlConnection Connection, AnalyticsScope Scope, long Version, PortfolioRankings Rankings)
 {
     /// <summary>The scope's rankings as of this snapshot, computed in it when the kept ones are older.</summary>
     public Task<Rankings> CurrentRankingsAsync(CancellationToken ct) => Rankings.InSnapshotAsync(this, ct);

@@ -87,8 +87,10 @@ public sealed record AtRiskFilter(bool AtRisk, DateOnly Reference, decimal Decli
 /// <param name="Prediction">The active run's prediction, if it predicted the customer.</param>
 /// <param name="RunOptions">The active run's options as JSON, when there is an active run.</param>
 /// <param name="Position">The row's place in the sort, for the next page's cursor.</param>
-/// <param name="DataVersion">The data version the row was read at, so a reader can tell whether its in-memory analytics are current without another query.</param>
-public sealed record CustomerWithTotals(Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion);
+/// <param name="DataVersion">The data version the row was read at, so a reader can tell whether the rankings it scores against are current without another query.</param>
+/// <param name="Days">The customer's day rollup in day order, where the read asked for it.</param>
+public sealed record CustomerWithTotals(
+    Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion, IReadOnlyList<DayFact>? Days = null);
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
@@ -120,16 +122,6 @@ public static class CustomerQueries
                    <= coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) * (1 - @decline))) = @at_risk
         """;
 
-    /// <summary>A customer's day rollup, in day order: what their churn, trend and RFM are computed from.</summary>
-    public static async Task<List<DayFact>> DayFactsAsync(this ClvDbContext db, long customerId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        var rows = await db.CustomerDays.AsNoTracking().Where(d => d.CustomerId == customerId).OrderBy(d => d.Day)
-            .Select(d => new { d.Day, d.PurchaseCount, d.GrossRevenue, d.Refunds, d.Cost, d.CostCount })
-            .ToListAsync(cancellationToken);
-        return rows.ConvertAll(d => new DayFact(customerId, d.Day, d.PurchaseCount, d.GrossRevenue, d.GrossRevenue - d.Refunds, d.Cost, d.CostCount > 0));
-    }
-
     // The columns Read takes before the summary's, and after the sort key.
     private const string CustomerColumns =
         "c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country, c.attributes, c.created_at, c.updated_at";
@@ -138,8 +130,8 @@ public static class CustomerQueries
         "p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive, p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv";
 
     /// <summary>
-    /// One customer with their summary totals and active prediction, in one round trip; null when
-    /// no customer has the id.
+    /// One customer with their summary totals, active prediction and days (what their churn,
+    /// trend and RFM are computed from), in one round trip; null when no customer has the id.
     /// </summary>
     public static async Task<CustomerWithTotals?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken)
     {
@@ -147,12 +139,18 @@ public static class CustomerQueries
             SELECT {CustomerColumns},
                    coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
                    s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
-                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1)
+                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
+                   d.days, d.purchase_counts, d.gross_revenues, d.net_revenues, d.costs, d.has_costs
             FROM customer_keys k
             JOIN customers c ON c.id = k.customer_id
             LEFT JOIN customer_summaries s ON s.customer_id = c.id
             LEFT JOIN model_runs r ON r.is_active
             LEFT JOIN customer_predictions p ON p.run_id = r.id AND p.customer_id = c.id
+            CROSS JOIN LATERAL (
+                SELECT array_agg(day ORDER BY day) AS days, array_agg(purchase_count ORDER BY day) AS purchase_counts,
+                       array_agg(gross_revenue ORDER BY day) AS gross_revenues, array_agg(gross_revenue - refunds ORDER BY day) AS net_revenues,
+                       array_agg(cost ORDER BY day) AS costs, array_agg(cost_count > 0 ORDER BY day) AS has_costs
+                FROM customer_days WHERE customer_id = c.id) d
             WHERE k.external_id = @external_id
             """;
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -161,7 +159,7 @@ public static class CustomerQueries
             await using var command = new NpgsqlCommand(Sql, (NpgsqlConnection)db.Database.GetDbConnection());
             command.Parameters.Add(new NpgsqlParameter("external_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = externalId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            return await reader.ReadAsync(cancellationToken) ? Read(reader) with { Days = ReadDays(reader, 28) } : null;
         }
         finally
         {
@@ -294,6 +292,30 @@ public static class CustomerQueries
         };
         var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
         return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27));
+    }
+
+    // The day rollup's arrays from ordinal `first` on, one element per day in day order.
+    private static List<DayFact> ReadDays(DbDataReader r, int first)
+    {
+        if (r.IsDBNull(first))
+        {
+            return [];
+        }
+
+        var customerId = r.GetInt64(0);
+        var days = r.GetFieldValue<DateOnly[]>(first);
+        var purchases = r.GetFieldValue<int[]>(first + 1);
+        var gross = r.GetFieldValue<decimal[]>(first + 2);
+        var net = r.GetFieldValue<decimal[]>(first + 3);
+        var cost = r.GetFieldValue<decimal[]>(first + 4);
+        var hasCost = r.GetFieldValue<bool[]>(first + 5);
+        var result = new List<DayFact>(days.Length);
+        for (var i = 0; i < days.Length; i++)
+        {
+            result.Add(new DayFact(customerId, days[i], purchases[i], gross[i], net[i], cost[i], hasCost[i]));
+        }
+
+        return result;
     }
 
     private static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) =>

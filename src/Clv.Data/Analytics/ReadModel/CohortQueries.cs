@@ -32,6 +32,12 @@ public static class CohortQueries
         NpgsqlConnection connection, AnalyticsScope scope, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, bool onOrAfter, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        if (channel is not null && channel.Contains('\0', StringComparison.Ordinal))
+        {
+            // No stored channel holds a NUL (PostgreSQL text cannot), so the filter matches nobody.
+            return [];
+        }
+
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
         await using var command = new NpgsqlCommand { Connection = connection };
         command.CommandText = scope.With(GroupSpec.All, command) + Sql(period, channel is not null);
