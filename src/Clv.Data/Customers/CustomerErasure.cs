@@ -38,7 +38,7 @@ public static class CustomerErasure
     /// summary and predictions (every run's partition) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
     /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
-    /// in-memory analytics drop the customer too. A transient failure (serialization, deadlock, a lost
+    /// kept analytics answers drop the customer too. A transient failure (serialization, deadlock, a lost
     /// connection) re-runs the transaction whole, as <paramref name="retry"/> allows: a failed attempt
     /// rolled back, and an attempt whose commit answer was lost finds no customer the second time
     /// (null). Waiting out the lock is not retried: it already waited <see cref="LockTimeoutSeconds"/>.
@@ -73,8 +73,10 @@ public static class CustomerErasure
                 "DELETE FROM transaction_keys WHERE external_id = ANY(@ids)", ct, new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = erasedIds.ToArray() });
             long transactions = erasedIds.Count;
             await DeleteAsync(connection, "customer_summaries", id, ct);
+            // The stored rankings name a customer where one bounds a CLV tier: they go too, and are
+            // ranked again when next asked (docs/read-model.md).
             await connection.ExecuteAsync(
-                "DELETE FROM customer_keys WHERE external_id = @external_id; DELETE FROM customers WHERE id = @id", ct,
+                "DELETE FROM customer_keys WHERE external_id = @external_id; DELETE FROM customers WHERE id = @id; DELETE FROM analytics_rankings WHERE @id = ANY(tier_ids)", ct,
                 new NpgsqlParameter("external_id", externalId), new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             return new ErasedCounts(transactions, days, predictions);
