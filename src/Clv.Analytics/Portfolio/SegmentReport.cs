@@ -328,24 +328,7 @@ public static class SegmentReport
             }
         }
 
-        // The first month m ≥ 1 at which Σ_{k<m} (profit in month k ÷ customers observed in k)
-        // reaches CAC, and how many months were observed.
-        public (int? Months, int Observed) Payback(decimal cac)
-        {
-            var cumulative = 0m;
-            var observedInMonth = _observedFor.Sum();
-            for (var m = 0; m < _monthProfit.Count; m++)
-            {
-                // Customers observed for more than m months saw month m.
-                cumulative += observedInMonth == 0 ? 0 : _monthProfit[m] / observedInMonth;
-                observedInMonth -= _observedFor[m];
-                if (cumulative >= cac)
-                {
-                    return (m + 1, _monthProfit.Count);
-                }
-            }
-
-            return (null, _monthProfit.Count);
-        }
+        // The payback month of these new customers' curve, and how many months were observed.
+        public (int? Months, int Observed) Payback(decimal cac) => Portfolio.Payback.Months(_monthProfit, _observedFor, cac);
     }
 }

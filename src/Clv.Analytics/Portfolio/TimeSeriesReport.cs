@@ -130,9 +130,14 @@ public static class TimeSeriesReport
         return series;
     }
 
-    // A rate is numerator ÷ denominator; a count or sum is the numerator. CAC's denominator is
-    // new customers, its numerator spend. Unknown: a period after asOf, or CAC without spend recorded.
-    private static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool unknown) => metric switch
+    /// <summary>
+    /// A point's value from its numerator and denominator: a rate (churn, retention, average order
+    /// value, CAC) is numerator ÷ denominator to 4 decimals, null without a denominator; spend is
+    /// the numerator to 4 decimals; a count or sum is the numerator. CAC's denominator is new
+    /// customers, its numerator spend. Unknown (null): a period after asOf, or CAC without spend
+    /// recorded.
+    /// </summary>
+    public static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool unknown) => metric switch
     {
         _ when unknown => null,
         TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac =>

@@ -68,29 +68,27 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     /// <summary>The acquisition day of customers <c>c</c> in the reporting zone, as SQL.</summary>
     public const string AcquiredDaySql = "(c.acquired_at AT TIME ZONE @zone)::date";
 
-    // The summaries are every transaction's totals, kept by ingest: the current state reads no day.
-    private const string CurrentTotals = $"""
+    // A customer c's columns with their totals from t (0 and null without a row) and prediction p.
+    private static string TotalsColumns(string t) => $"""
         SELECT c.id AS customer_id, {AcquiredDaySql} AS acquired_day,
                coalesce(c.acquisition_channel, '{Unattributed}') AS acquisition_channel,
                coalesce(c.country::text, '{Unknown}') AS country, c.attributes,
-               coalesce(s.purchase_days, 0) AS purchase_days, coalesce(s.purchase_count, 0) AS purchase_count,
-               coalesce(s.gross_revenue, 0) AS gross_revenue, coalesce(s.net_revenue, 0) AS net_revenue,
-               coalesce(s.known_cost, 0) AS known_cost, s.first_purchase_day, s.last_purchase_day,
+               coalesce({t}.purchase_days, 0) AS purchase_days, coalesce({t}.purchase_count, 0) AS purchase_count,
+               coalesce({t}.gross_revenue, 0) AS gross_revenue, coalesce({t}.net_revenue, 0) AS net_revenue,
+               coalesce({t}.known_cost, 0) AS known_cost, {t}.first_purchase_day, {t}.last_purchase_day,
                p.predicted_clv, p.probability_alive
+
+        """;
+
+    // The summaries are every transaction's totals, kept by ingest: the current state reads no day.
+    private static readonly string CurrentTotals = TotalsColumns("s") + """
         FROM customers c
         LEFT JOIN customer_summaries s ON s.customer_id = c.id
         LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
         """;
 
     // As the summaries, from the days up to the cutoff, of the customers acquired by then.
-    private const string TotalsAtCutoff = $"""
-        SELECT c.id AS customer_id, {AcquiredDaySql} AS acquired_day,
-               coalesce(c.acquisition_channel, '{Unattributed}') AS acquisition_channel,
-               coalesce(c.country::text, '{Unknown}') AS country, c.attributes,
-               coalesce(d.purchase_days, 0) AS purchase_days, coalesce(d.purchase_count, 0) AS purchase_count,
-               coalesce(d.gross_revenue, 0) AS gross_revenue, coalesce(d.net_revenue, 0) AS net_revenue,
-               coalesce(d.known_cost, 0) AS known_cost, d.first_purchase_day, d.last_purchase_day,
-               p.predicted_clv, p.probability_alive
+    private static readonly string TotalsAtCutoff = TotalsColumns("d") + $"""
         FROM customers c
         LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
         LEFT JOIN (

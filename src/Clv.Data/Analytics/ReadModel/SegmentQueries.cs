@@ -412,24 +412,7 @@ public static class SegmentQueries
             return new ProfitCurve(monthProfit, observedFor);
         }
 
-        // The first month m ≥ 1 at which Σ_{k<m} (profit in month k ÷ customers observed in k)
-        // reaches CAC, and how many months were observed: SegmentReport's payback, step for step.
-        public (int? Months, int Observed) Payback(decimal cac)
-        {
-            var cumulative = 0m;
-            var observedInMonth = observedFor.Sum();
-            for (var m = 0; m < monthProfit.Length; m++)
-            {
-                // Customers observed for more than m months saw month m.
-                cumulative += observedInMonth == 0 ? 0 : monthProfit[m] / observedInMonth;
-                observedInMonth -= observedFor[m];
-                if (cumulative >= cac)
-                {
-                    return (m + 1, monthProfit.Length);
-                }
-            }
-
-            return (null, monthProfit.Length);
-        }
+        // The payback month of the curve, and how many months were observed.
+        public (int? Months, int Observed) Payback(decimal cac) => Clv.Analytics.Portfolio.Payback.Months(monthProfit, observedFor, cac);
     }
 }

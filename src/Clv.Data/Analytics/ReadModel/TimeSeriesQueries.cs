@@ -115,7 +115,7 @@ public static class TimeSeriesQueries
             CalendarPeriods.Label(starts[k], period),
             starts[k],
             starts[k + 1].AddDays(-1),
-            Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay || recorded?[g, k] == false)))]))];
+            TimeSeriesReport.Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay || recorded?[g, k] == false)))]))];
     }
 
     // The groups (each with its first customer's id among all customers, and whether the scope
@@ -154,18 +154,6 @@ public static class TimeSeriesQueries
 
         return new Rows(firstSeen, present, sums, spend);
     }
-
-    // A rate is numerator ÷ denominator; a count or sum is the numerator. CAC's denominator is
-    // new customers, its numerator spend. Unknown: a period after the last day, or CAC without
-    // spend recorded. As TimeSeriesReport rounds them.
-    private static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool unknown) => metric switch
-    {
-        _ when unknown => null,
-        TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac =>
-            bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
-        TimeSeriesMetric.Spend => Math.Round(top, 4, MidpointRounding.AwayFromZero),
-        _ => top,
-    };
 
     // The order of the in-memory grouping's names: channels, countries and attribute values by
     // their first customer in id order (the scope's or not), channels with spend only after them
