@@ -18,7 +18,9 @@ namespace Clv.Api.Portfolio;
 /// <item>Above 0, an answer checked within that many seconds is served as it is, and one older than
 /// half of it is refreshed in the background on its next read, so that under steady ingest a
 /// dashboard's reads are served from memory and still hold every write acknowledged more than that
-/// many seconds before (docs/read-model.md, "Freshness").</item>
+/// many seconds before, as long as the answer computes in less than half of it. An older answer
+/// is served while its refresh runs: waiting would not make it fresher (docs/read-model.md,
+/// "Freshness").</item>
 /// </list>
 /// Concurrent readers of one question share one computation. Each computation reads one
 /// repeatable-read snapshot, whose data version and start time stamp the answer's
@@ -62,14 +64,21 @@ public sealed class AnalyticsAnswers(
         var slot = _slots.GetOrAdd(key, _ => new Slot(async ct => await ComputeAsync(asOf, reference, compute, ct)));
         var staleness = TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds);
         var now = time.GetUtcNow();
-        if (slot.Current is { } current && now - current.CheckedAt < staleness)
+        if (staleness > TimeSpan.Zero && slot.Current is { } current)
         {
-            if (now - current.CheckedAt >= staleness / 2)
+            var age = now - current.CheckedAt;
+            if (age >= staleness / 2)
             {
                 _ = RefreshInBackgroundAsync(slot, key);
             }
 
-            return Typed<T>(current);
+            // Within the bound, or older while its refresh runs: a computation longer than the
+            // bound would make every reader wait without making any answer fresher, since an
+            // answer is as of the start of its computation.
+            if (age < staleness || slot.Refreshing)
+            {
+                return Typed<T>(current);
+            }
         }
 
         return Typed<T>(await slot.RefreshAsync(await ConnectionStringAsync(), time).WaitAsync(cancellationToken));
@@ -96,6 +105,11 @@ public sealed class AnalyticsAnswers(
 
     private async Task RefreshInBackgroundAsync(Slot slot, string key)
     {
+        if (slot.Refreshing)
+        {
+            return;
+        }
+
         try
         {
             await slot.RefreshAsync(await ConnectionStringAsync(), time);
@@ -141,6 +155,8 @@ public sealed class AnalyticsAnswers(
         private long _pendingStarted;
 
         public Kept? Current { get; private set; }
+
+        public bool Refreshing => _pending is { IsCompleted: false };
 
         // Checks the data version, and recomputes when a write has committed since the kept
         // answer. Readers share a check that began after they arrived; a check begun before may
