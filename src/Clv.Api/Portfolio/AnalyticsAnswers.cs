@@ -32,13 +32,16 @@ public sealed class AnalyticsAnswers(
     TimeProvider time,
     IServiceScopeFactory scopes,
     PortfolioRankings rankings,
-    ILogger<AnalyticsAnswers> logger)
+    ILogger<AnalyticsAnswers> logger) : IDisposable
 {
     /// <summary>The most answers kept; more forget the oldest.</summary>
     public const int MaxAnswers = 256;
 
     // Questions vary freely (dates, groupings); memory must not.
     private readonly BoundedMemo<string, Slot> _slots = new(MaxAnswers, StringComparer.Ordinal);
+
+    // Background refreshes run one at a time, so that they leave the other cores to requests.
+    private readonly SemaphoreSlim _background = new(1, 1);
     private string? _connectionString;
 
     /// <summary>The definitions' parameters in force.</summary>
@@ -100,16 +103,20 @@ public sealed class AnalyticsAnswers(
                 : new Grouped<T>(groups, null);
         }, cancellationToken);
 
+    /// <inheritdoc/>
+    public void Dispose() => _background.Dispose();
+
     private static Answer<T> Typed<T>(Kept kept)
         where T : class => new((T)kept.Value, kept.Version, kept.Through);
 
     private async Task RefreshInBackgroundAsync(Slot slot, string key)
     {
-        if (slot.Refreshing)
+        if (slot.Refreshing || !slot.TryQueue())
         {
             return;
         }
 
+        await _background.WaitAsync();
         try
         {
             await slot.RefreshAsync(await ConnectionStringAsync(), time);
@@ -118,6 +125,11 @@ public sealed class AnalyticsAnswers(
         {
             // The next read past the staleness bound computes it itself.
             logger.LogWarning(e, "Refreshing the analytics answer {Key} in the background failed", key);
+        }
+        finally
+        {
+            slot.Dequeue();
+            _background.Release();
         }
     }
 
@@ -156,7 +168,14 @@ public sealed class AnalyticsAnswers(
 
         public Kept? Current { get; private set; }
 
+        private int _queued;
+
         public bool Refreshing => _pending is { IsCompleted: false };
+
+        // One background refresh at a time per question: queued until it has run.
+        public bool TryQueue() => Interlocked.CompareExchange(ref _queued, 1, 0) == 0;
+
+        public void Dequeue() => Volatile.Write(ref _queued, 0);
 
         // Checks the data version, and recomputes when a write has committed since the kept
         // answer. Readers share a check that began after they arrived; a check begun before may
