@@ -75,10 +75,10 @@ public sealed class AnalyticsAnswers(
                 _ = RefreshInBackgroundAsync(slot, key);
             }
 
-            // Within the bound, or older while its refresh runs: a computation longer than the
-            // bound would make every reader wait without making any answer fresher, since an
-            // answer is as of the start of its computation.
-            if (age < staleness || slot.Refreshing)
+            // Within the bound, or older while its refresh is queued or runs: a computation longer
+            // than the bound would make every reader wait without making any answer fresher, since
+            // an answer is as of the start of its computation.
+            if (age < staleness || slot.Refreshing || slot.Queued)
             {
                 return Typed<T>(current);
             }
@@ -174,6 +174,8 @@ public sealed class AnalyticsAnswers(
 
         // One background refresh at a time per question: queued until it has run.
         public bool TryQueue() => Interlocked.CompareExchange(ref _queued, 1, 0) == 0;
+
+        public bool Queued => Volatile.Read(ref _queued) == 1;
 
         public void Dequeue() => Volatile.Write(ref _queued, 0);
 
