@@ -163,7 +163,7 @@ echo
 if command -v wrk >/dev/null; then
     seconds=${CLV_CUSTOMER_SECONDS:-15}
     CLV_API_KEY=$CLV_API_KEY wrk -t2 -c32 -d"${seconds}s" --latency -s "$root/bench/load/customer.lua" "$CLV_API_URL" >"$out/analytics-wrk.txt" 2>&1 || true
-    awk '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $4 } END { printf "Customer reads under the writes: %s/s, p99 %s, non-2xx %s\n", rps, p99, bad + 0 }' "$out/analytics-wrk.txt"
+    awk '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $5 } END { printf "Customer reads under the writes: %s/s, p99 %s, non-2xx %s\n", rps, p99, bad + 0 }' "$out/analytics-wrk.txt"
 else
     echo "Customer reads: wrk is not installed (apt-get install wrk)"
 fi
