@@ -169,41 +169,61 @@ public static class SegmentReport
 
             var groupSpend = spend?[g];
             var cac = groupSpend is { } s && recorded![g] && a.New > 0 ? s / a.New : (decimal?)null;
-            var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
-            var predictedClvToCac = cac > 0 && facts.HasPredictions ? a.NewPredicted / a.New / cac : null;
-            var (payback, observed) = cac is { } c ? a.Payback(c) : (null, 0);
-            result.Add(new SegmentFigures
-            {
-                Key = grouping.Names[g],
-                Customers = a.Customers,
-                RepeatCustomers = a.Repeat,
-                NewCustomers = a.New,
-                ActiveCustomers = a.Active,
-                ChurnedCustomers = a.Churned,
-                ModelChurnedCustomers = facts.HasPredictions ? a.ModelChurned : null,
-                RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
-                RetentionRate = Rate(a.Retained, a.ActiveBefore),
-                PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
-                ChurnRate = Rate(a.BecameChurned, a.AtRisk),
-                AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
-                MedianHistoricalClv = Money(medians[g]),
-                AvgPredictedClv = facts.HasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
-                CustomerEquity = a.Net,
-                PredictedCustomerEquity = facts.HasPredictions ? Money(a.Predicted) : null,
-                RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),
-                Spend = groupSpend is { } gs ? Money(gs) : null,
-                Cac = cac is { } cc ? Money(cc) : null,
-                ClvToCac = clvToCac is { } r ? Math.Round(r, 4, MidpointRounding.AwayFromZero) : null,
-                PredictedClvToCac = predictedClvToCac is { } pr ? Math.Round(pr, 4, MidpointRounding.AwayFromZero) : null,
-                PaybackMonths = payback,
-                ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
-                PaybackHealth = cac is null ? null : settings.Health.Payback(payback, observed),
-                SmallSample = a.Customers < settings.MinSegmentSize,
-            });
+            result.Add(Figures(grouping.Names[g], a, medians[g], totalNet, groupSpend, cac, cac is { } c ? a.Payback(c) : (null, 0), facts.HasPredictions, settings));
         }
 
         result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
         return result;
+    }
+
+    /// <summary>
+    /// A segment's figures from its counts and sums: rates, means, money rounded to 4 decimals,
+    /// CAC ratios and health bands, as every segment report gives them.
+    /// </summary>
+    /// <param name="key">The segment key.</param>
+    /// <param name="a">Its counts and sums.</param>
+    /// <param name="median">Its exact median historical CLV.</param>
+    /// <param name="totalNet">All segments' net revenue, for the revenue share.</param>
+    /// <param name="spend">Its acquisition spend over the range; null where spend is not attributed.</param>
+    /// <param name="cac">Its CAC; null where unknown.</param>
+    /// <param name="payback">Its payback month (null: not reached) and the months observed.</param>
+    /// <param name="hasPredictions">Whether a model run is active.</param>
+    /// <param name="settings">The definitions' parameters.</param>
+    public static SegmentFigures Figures(
+        string key, SegmentSums a, decimal median, decimal totalNet, decimal? spend, decimal? cac, (int? Months, int Observed) payback, bool hasPredictions, PortfolioSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(settings);
+        var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
+        var predictedClvToCac = cac > 0 && hasPredictions ? a.NewPredicted / a.New / cac : null;
+        return new SegmentFigures
+        {
+            Key = key,
+            Customers = a.Customers,
+            RepeatCustomers = a.Repeat,
+            NewCustomers = a.New,
+            ActiveCustomers = a.Active,
+            ChurnedCustomers = a.Churned,
+            ModelChurnedCustomers = hasPredictions ? a.ModelChurned : null,
+            RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
+            RetentionRate = Rate(a.Retained, a.ActiveBefore),
+            PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
+            ChurnRate = Rate(a.BecameChurned, a.AtRisk),
+            AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
+            MedianHistoricalClv = Money(median),
+            AvgPredictedClv = hasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
+            CustomerEquity = a.Net,
+            PredictedCustomerEquity = hasPredictions ? Money(a.Predicted) : null,
+            RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),
+            Spend = spend is { } gs ? Money(gs) : null,
+            Cac = cac is { } cc ? Money(cc) : null,
+            ClvToCac = clvToCac is { } r ? Math.Round(r, 4, MidpointRounding.AwayFromZero) : null,
+            PredictedClvToCac = predictedClvToCac is { } pr ? Math.Round(pr, 4, MidpointRounding.AwayFromZero) : null,
+            PaybackMonths = payback.Months,
+            ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
+            PaybackHealth = cac is null ? null : settings.Health.Payback(payback.Months, payback.Observed),
+            SmallSample = a.Customers < settings.MinSegmentSize,
+        };
     }
 
     private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
@@ -265,40 +285,10 @@ public static class SegmentReport
         return medians;
     }
 
-    private sealed class Accumulator
+    private sealed class Accumulator : SegmentSums
     {
         private readonly List<decimal> _monthProfit = [];
         private readonly List<int> _observedFor = [];
-
-        public int Customers { get; set; }
-
-        public int Repeat { get; set; }
-
-        public decimal Net { get; set; }
-
-        public int Churned { get; set; }
-
-        public int ModelChurned { get; set; }
-
-        public decimal Predicted { get; set; }
-
-        public int PredictedCount { get; set; }
-
-        public int Active { get; set; }
-
-        public int ActiveBefore { get; set; }
-
-        public int Retained { get; set; }
-
-        public int AtRisk { get; set; }
-
-        public int BecameChurned { get; set; }
-
-        public int New { get; set; }
-
-        public decimal NewGrossProfit { get; set; }
-
-        public decimal NewPredicted { get; set; }
 
         // Gross profit by month since acquisition (0 = the acquisition month), and how many new
         // customers have been observed for how many months (months begun by the reference day).

@@ -21,8 +21,6 @@ namespace Clv.Data.Analytics.ReadModel;
 /// </remarks>
 public static class SegmentQueries
 {
-    private const int MoneyDecimals = 4;
-
     /// <summary>
     /// Every group's figures, largest segment first, as <see cref="SegmentReport.Compute"/>:
     /// groups with customers, and groups (channels, or everyone) with spend recorded over the
@@ -70,38 +68,9 @@ public static class SegmentQueries
         {
             decimal? groupSpend = spend is null ? null : spend.GetValueOrDefault(key);
             decimal? cac = cacs.TryGetValue(key, out var known) ? known : null;
-            var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
-            var predictedClvToCac = cac > 0 && hasPredictions ? a.NewPredicted / a.New / cac : null;
-            var (payback, observed) = cac is { } c ? curves.GetValueOrDefault(key, ProfitCurve.Empty).Payback(c) : (null, 0);
-            result.Add(new SegmentFigures
-            {
-                Key = key,
-                Customers = a.Customers,
-                RepeatCustomers = a.Repeat,
-                NewCustomers = a.New,
-                ActiveCustomers = a.Active,
-                ChurnedCustomers = a.Churned,
-                ModelChurnedCustomers = hasPredictions ? a.ModelChurned : null,
-                RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
-                RetentionRate = Rate(a.Retained, a.ActiveBefore),
-                PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
-                ChurnRate = Rate(a.BecameChurned, a.AtRisk),
-                AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
-                // The report's walk adds half of each middle value.
-                MedianHistoricalClv = Money((a.LowerMiddle / 2) + (a.UpperMiddle / 2)),
-                AvgPredictedClv = hasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
-                CustomerEquity = a.Net,
-                PredictedCustomerEquity = hasPredictions ? Money(a.Predicted) : null,
-                RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),
-                Spend = groupSpend is { } gs ? Money(gs) : null,
-                Cac = cac is { } cc ? Money(cc) : null,
-                ClvToCac = clvToCac is { } r ? Math.Round(r, 4, MidpointRounding.AwayFromZero) : null,
-                PredictedClvToCac = predictedClvToCac is { } pr ? Math.Round(pr, 4, MidpointRounding.AwayFromZero) : null,
-                PaybackMonths = payback,
-                ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
-                PaybackHealth = cac is null ? null : settings.Health.Payback(payback, observed),
-                SmallSample = a.Customers < settings.MinSegmentSize,
-            });
+            var payback = cac is { } c ? curves.GetValueOrDefault(key, ProfitCurve.Empty).Payback(c) : (null, 0);
+            // The report's walk adds half of each middle value.
+            result.Add(SegmentReport.Figures(key, a, (a.LowerMiddle / 2) + (a.UpperMiddle / 2), totalNet, groupSpend, cac, payback, hasPredictions, settings));
         }
 
         result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
@@ -125,10 +94,6 @@ public static class SegmentQueries
         var all = await ComputeAsync(connection, scope, GroupSpec.All, new SegmentQuery(from, to, CalendarPeriod.Month), settings, ct);
         return all.FirstOrDefault() ?? new SegmentFigures { Key = "all" };
     }
-
-    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
-
-    private static decimal Money(decimal value) => Math.Round(value, MoneyDecimals, MidpointRounding.AwayFromZero);
 
     // Spend is attributed to channels (and to everyone); other groupings have none (null). A group
     // has an entry when a spend row of it overlaps [first, last]: its spend there is recorded,
@@ -350,42 +315,12 @@ public static class SegmentQueries
 
     private static int MonthNumber(DateOnly day) => (day.Year * 12) + day.Month - 1;
 
-    // One group's sums, as the database returns them.
-    private sealed class GroupSums
+    // One group's sums, as the database returns them, with the two middle historical CLVs.
+    private sealed class GroupSums : SegmentSums
     {
-        public int Customers { get; init; }
+        public decimal LowerMiddle { get; set; }
 
-        public int Repeat { get; init; }
-
-        public decimal Net { get; init; }
-
-        public int Churned { get; init; }
-
-        public int PredictedCount { get; init; }
-
-        public decimal Predicted { get; init; }
-
-        public int ModelChurned { get; init; }
-
-        public int Active { get; init; }
-
-        public int ActiveBefore { get; init; }
-
-        public int Retained { get; init; }
-
-        public int AtRisk { get; init; }
-
-        public int BecameChurned { get; init; }
-
-        public int New { get; init; }
-
-        public decimal NewGrossProfit { get; init; }
-
-        public decimal NewPredicted { get; init; }
-
-        public decimal LowerMiddle { get; init; }
-
-        public decimal UpperMiddle { get; init; }
+        public decimal UpperMiddle { get; set; }
     }
 
     // A group's new customers' gross profit per month since acquisition, and how many of them were
