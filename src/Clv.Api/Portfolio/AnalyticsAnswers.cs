@@ -69,17 +69,18 @@ public sealed class AnalyticsAnswers(
         var now = time.GetUtcNow();
         if (staleness > TimeSpan.Zero && slot.Current is { } current)
         {
-            var age = now - current.CheckedAt;
-            if (age >= staleness / 2)
-            {
-                _ = RefreshInBackgroundAsync(slot, key);
-            }
-
             // Within the bound, or older while its refresh is queued or runs: a computation longer
             // than the bound would make every reader wait without making any answer fresher, since
-            // an answer is as of the start of its computation.
+            // an answer is as of the start of its computation. Past the bound with no refresh
+            // under way, the reader computes it (below).
+            var age = now - current.CheckedAt;
             if (age < staleness || slot.Refreshing || slot.Queued)
             {
+                if (age >= staleness / 2)
+                {
+                    _ = RefreshInBackgroundAsync(slot, key);
+                }
+
                 return Typed<T>(current);
             }
         }

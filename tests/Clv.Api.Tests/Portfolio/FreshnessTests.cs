@@ -104,3 +104,54 @@ public sealed class StaleFreshnessTests(StaleFreshnessTests.StaleApi api) : ICla
         Assert.True(body.GetProperty("dataThrough").GetDateTimeOffset() < acknowledged);
     }
 }
+
+/// <summary>
+/// The service's default kind of freshness, with a bound of 4 s: a kept answer is served within
+/// the bound; one past half of it is served while a refresh runs in the background, which brings
+/// the write in without any reader waiting; one past the whole bound with no refresh under way is
+/// computed again before it is served, so no answer is older than the bound when answers compute
+/// quickly (docs/read-model.md, "Answers and freshness").
+/// </summary>
+public sealed class RefreshAheadTests(RefreshAheadTests.BoundedApi api) : IClassFixture<RefreshAheadTests.BoundedApi>
+{
+    private const int BoundSeconds = 4;
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class BoundedApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", BoundSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    private async Task<decimal> NetRevenueAsync() => (await (await _client.GetAsync("/api/v1/metrics/summary")).JsonAsync()).Dec("netRevenue");
+
+    [Fact]
+    public async Task A_write_shows_after_half_the_bound_through_a_background_refresh_and_always_after_the_bound()
+    {
+        (await _client.PostTransactionsAsync(Tx("ra-1", "a", amount: 10m))).EnsureSuccessStatusCode();
+        Assert.Equal(10m, await NetRevenueAsync()); // computed: nothing was kept
+        var checkedAt = DateTime.UtcNow;
+
+        (await _client.PostTransactionsAsync(Tx("ra-2", "b", amount: 20m))).EnsureSuccessStatusCode();
+        Assert.Equal(10m, await NetRevenueAsync()); // within the bound: the kept answer
+
+        // Past half the bound: served as kept while a refresh runs; the refresh brings the write in.
+        await Task.Delay(checkedAt.AddSeconds(BoundSeconds * 0.6) - DateTime.UtcNow);
+        var deadline = checkedAt.AddSeconds(BoundSeconds * 0.95);
+        decimal seen;
+        while ((seen = await NetRevenueAsync()) != 30m && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(30m, seen);
+
+        // A write, then a read past the whole bound of the kept answer: computed before it is served.
+        (await _client.PostTransactionsAsync(Tx("ra-3", "c", amount: 40m))).EnsureSuccessStatusCode();
+        await Task.Delay(TimeSpan.FromSeconds(BoundSeconds + 0.2));
+        Assert.Equal(70m, await NetRevenueAsync());
+    }
+}
