@@ -12,12 +12,7 @@ public sealed class CustomerStates
     /// <summary>The CLV tiers, in the order of their index: top 1%, the rest of the top 10%, the middle 40%, the bottom 50%.</summary>
     public static IReadOnlyList<string> Tiers { get; } = ["top1", "top10", "middle40", "bottom50"];
 
-    /// <summary>The most answers <see cref="Memo{T}"/> keeps; more forget the oldest.</summary>
-    public const int MaxAnswers = 64;
-
     private readonly ConcurrentDictionary<CalendarPeriod, Lazy<PeriodActivity>> _activity = new();
-    // A few dozen answers per states: queries choose dates and groupings freely.
-    private readonly BoundedMemo<string, object> _memo = new(MaxAnswers, StringComparer.Ordinal);
 
     // The buyers' recency days, purchase days and net revenue, each ascending: the quintiles that
     // score RFM, kept to rank a customer computed apart (RankApart).
@@ -113,14 +108,6 @@ public sealed class CustomerStates
     /// <summary>Who was active and who churned around the last complete period of a kind, computed once.</summary>
     public PeriodActivity Activity(CalendarPeriod period) =>
         _activity.GetOrAdd(period, p => new Lazy<PeriodActivity>(() => PeriodActivity.Compute(this, p))).Value;
-
-    /// <summary>
-    /// A result derived from these states, computed once per key while among the latest
-    /// <see cref="MaxAnswers"/> keys: the states never change, so neither does anything computed from them.
-    /// </summary>
-    public T Memo<T>(string key, Func<T> compute)
-        where T : class =>
-        (T)_memo.GetOrAdd(key, _ => compute());
 
     /// <summary>Included customers ordered by historical CLV, ascending (ties in no particular order).</summary>
     public int[] ByHistoricalClv { get; private set; } = [];

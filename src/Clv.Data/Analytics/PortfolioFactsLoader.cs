@@ -7,21 +7,6 @@ namespace Clv.Data.Analytics;
 /// <summary>Reads the portfolio facts from the database in one consistent snapshot.</summary>
 public static class PortfolioFactsLoader
 {
-    /// <summary>The current data version and the database time it was read at, one single-row read.</summary>
-    public static async Task<DataVersionRead> DataVersionAsync(this ClvDbContext db, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return await DataVersion.ReadAsync((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
-
     /// <summary>
     /// Loads customers, their days, acquisition spend and the active run's predictions, with the
     /// data version, in one repeatable-read transaction: the facts match the version exactly, and
