@@ -83,6 +83,11 @@ internal static class DatabaseConfigs
             {
                 logger.LogWarning("Rebuilt the day rollup and customer summaries for reporting time zone {TimeZone}", timeZone);
             }
+
+            if (await rebuilder.EnsurePeriodRollupsAsync(CancellationToken.None))
+            {
+                logger.LogWarning("Built the group rollup of cohorts and periods");
+            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {

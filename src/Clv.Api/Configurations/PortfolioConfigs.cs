@@ -9,6 +9,7 @@ internal static class PortfolioConfigs
         services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PortfolioRankings>();
         services.AddSingleton<AnalyticsAnswers>();
+        services.AddHostedService<RollupCompactor>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
+using Clv.Data.Rollups;
 using Npgsql;
 
 namespace Clv.Data.Customers;
@@ -34,6 +35,14 @@ public static class CustomerErasure
         connection.ExecuteAsync($"SELECT pg_advisory_xact_lock_shared({LockKey})", ct);
 
     /// <summary>
+    /// Takes the erasure lock alone for the current transaction, without a timeout: no writer of
+    /// customer rows runs until it commits. For short maintenance steps that every writer must see
+    /// whole (<see cref="Rollups.RollupRebuilder"/>).
+    /// </summary>
+    public static Task ExcludeWritersAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
+
+    /// <summary>
     /// Removes the customer with <paramref name="externalId"/>, their transactions, day rollup,
     /// summary and predictions (every run's partition) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
@@ -54,6 +63,8 @@ public static class CustomerErasure
                 return null;
             }
 
+            // The erasure holds the writers' lock alone: no other writer changes the customer meanwhile.
+            await (await PeriodRollups.OpenAsync(connection, ct)).SubtractAsync(connection, [id], ct);
             var predictions = await DeleteAsync(connection, "customer_predictions", id, ct);
             var days = await DeleteAsync(connection, "customer_days", id, ct);
             // Two statements, not a join: the keys are keyed by external id, the rows by customer,

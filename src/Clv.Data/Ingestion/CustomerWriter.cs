@@ -1,6 +1,7 @@
 using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
+using Clv.Data.Rollups;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -39,6 +40,19 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 await TransactionWriter.FindIdsAsync(connection, externalIds.Where(id => !ids.ContainsKey(id)), ids, ct);
             }
 
+            // A profile moves its customer between channels and cohorts of the group rollup: the
+            // known customers' contributions go before the change and come back after it, under
+            // their summaries' locks, taken in id order as every writer of a customer does.
+            var known = ids.Values.Except(created).Order().ToArray();
+            var periods = await PeriodRollups.OpenAsync(connection, ct);
+            if (known.Length > 0)
+            {
+                await connection.ExecuteAsync(
+                    "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
+                    Array("ids", NpgsqlDbType.Bigint, known));
+                await periods.SubtractAsync(connection, known, ct);
+            }
+
             await using (var command = new NpgsqlCommand(UpsertSql, connection))
             {
                 command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
@@ -52,6 +66,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 await command.ExecuteNonQueryAsync(ct);
             }
 
+            await periods.AddAsync(connection, ids.Values.Order(), ct);
             await DataVersion.BumpAsync(connection, now, ct);
             return new WriteCounts(created.Length, rows.Count - created.Length);
         }, retry, cancellationToken);

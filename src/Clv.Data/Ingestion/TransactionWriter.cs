@@ -96,8 +96,12 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
         if (fresh.Count > 0 || created.Count > 0)
         {
-            await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, ct);
+            // The group rollup loses the known customers' contributions once their summaries are
+            // locked (RollupWriter), and gets everyone's back once their days and acquisition moved.
+            var periods = await PeriodRollups.OpenAsync(connection, ct);
+            var touched = await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, periods, ct);
             await AfterInsertAsync(connection, fresh, ids, created, now, ct);
+            await periods.AddAsync(connection, touched.Concat(created), ct);
         }
 
         return (fresh.Count, created.Count);

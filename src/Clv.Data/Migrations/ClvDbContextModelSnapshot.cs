@@ -528,6 +528,10 @@ namespace Clv.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    b.Property<long?>("PeriodRollupsThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("period_rollups_through");
+
                     b.Property<string>("RebuildingTo")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")

@@ -1,4 +1,5 @@
 using Clv.Data.Analytics;
+using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Npgsql;
 
@@ -16,6 +17,13 @@ namespace Clv.Data.Rollups;
 /// and recomputes their days and summaries from their transactions, so a write that another
 /// instance makes meanwhile is either in the recomputation or waits for it. Until the rebuild ends,
 /// the customers it has not reached keep days of the old zone.
+/// <para>
+/// The group rollup (<see cref="PeriodRollups"/>) is emptied when a rebuild starts or resumes, and
+/// built again, chunk by chunk, once the days are (<see cref="EnsurePeriodRollupsAsync"/>, which
+/// also builds it when a migration leaves it to build). Those steps hold the writers' lock alone
+/// (<see cref="CustomerErasure.ExcludeWritersAsync"/>), so each writer sees the rollup's progress
+/// as one value for its whole transaction, and maintains exactly the customers built already.
+/// </para>
 /// </remarks>
 public sealed class RollupRebuilder(ClvDbContext db)
 {
@@ -39,30 +47,32 @@ public sealed class RollupRebuilder(ClvDbContext db)
                 WHERE id = 1 AND (time_zone <> @tz OR rebuilding_to IS NOT NULL)
                 """, connection);
             start.Parameters.Add(new NpgsqlParameter("tz", timeZone));
-            return await start.ExecuteNonQueryAsync(ct) > 0;
+            if (await start.ExecuteNonQueryAsync(ct) == 0)
+            {
+                return false;
+            }
+
+            // The cells count days in the old zone: they are built again once the days are. The
+            // writers in flight finish first, and the next ones find nothing to maintain.
+            await CustomerErasure.ExcludeWritersAsync(connection, ct);
+            await connection.ExecuteAsync("DELETE FROM period_rollups; UPDATE rollup_state SET period_rollups_through = 0 WHERE id = 1", ct);
+            return true;
         }, cancellationToken);
         if (!started)
         {
             return false;
         }
 
-        while (await RebuildNextChunkAsync(timeZone, cancellationToken))
+        while (await RebuildNextChunkAsync(timeZone, now, cancellationToken))
         {
         }
 
-        await db.InTransactionAsync(async (connection, ct) =>
-        {
-            await connection.ExecuteAsync(
-                "UPDATE rollup_state SET time_zone = @tz, rebuilding_to = NULL, rebuilt_through = 0, updated_at = @now WHERE id = 1", ct,
-                new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("now", now));
-            await DataVersion.BumpAsync(connection, now, ct);
-            return true;
-        }, cancellationToken);
         return true;
     }
 
-    // The next customers after the stored progress, rebuilt in one transaction; false when none is left.
-    private Task<bool> RebuildNextChunkAsync(string timeZone, CancellationToken cancellationToken) =>
+    // The next customers after the stored progress, rebuilt in one transaction; false when none is
+    // left, and the rebuild is then marked done.
+    private Task<bool> RebuildNextChunkAsync(string timeZone, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
             await connection.ExecuteAsync(LockSql, ct);
@@ -84,6 +94,10 @@ public sealed class RollupRebuilder(ClvDbContext db)
 
             if (ids.Count == 0)
             {
+                await connection.ExecuteAsync(
+                    "UPDATE rollup_state SET time_zone = @tz, rebuilding_to = NULL, rebuilt_through = 0, updated_at = @now WHERE id = 1", ct,
+                    new NpgsqlParameter("tz", timeZone), new NpgsqlParameter("now", now));
+                await DataVersion.BumpAsync(connection, now, ct);
                 return false;
             }
 
@@ -97,6 +111,78 @@ public sealed class RollupRebuilder(ClvDbContext db)
                 UPDATE rollup_state SET rebuilt_through = @last WHERE id = 1;
                 """, ct, new NpgsqlParameter("tz", timeZone), CustomerSummaries.IdsParameter(chunk), new NpgsqlParameter("last", chunk[^1]));
             await CustomerSummaries.RecomputeIdsAsync(connection, chunk, ct);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Builds the group rollup when it is not complete (a migration added it to a database with
+    /// customers), <see cref="ChunkCustomers"/> customers per transaction; returns whether it did.
+    /// </summary>
+    public async Task<bool> EnsurePeriodRollupsAsync(CancellationToken cancellationToken)
+    {
+        // Complete, as it nearly always is: no lock is taken, so a start never waits for writers.
+        var complete = await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand("SELECT coalesce((SELECT period_rollups_through IS NULL FROM rollup_state WHERE id = 1), true)", connection);
+            return await command.ExecuteScalarAsync(ct) is true;
+        }, cancellationToken);
+        if (complete)
+        {
+            return false;
+        }
+
+        var built = false;
+        while (await BuildNextPeriodChunkAsync(cancellationToken))
+        {
+            built = true;
+        }
+
+        return built;
+    }
+
+    // The next customers after the rollup's progress, added in one transaction; false when every
+    // customer is in (the rollup is then marked complete), or a zone rebuild is building it.
+    private Task<bool> BuildNextPeriodChunkAsync(CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync(LockSql, ct);
+            await CustomerErasure.ExcludeWritersAsync(connection, ct);
+            var ids = new List<long>(ChunkCustomers);
+            string? zone = null;
+            await using (var next = new NpgsqlCommand("""
+                SELECT r.time_zone, s.customer_id
+                FROM rollup_state r
+                LEFT JOIN LATERAL (
+                    SELECT customer_id FROM customer_summaries WHERE customer_id > r.period_rollups_through ORDER BY customer_id LIMIT @n
+                ) s ON true
+                WHERE r.id = 1 AND r.period_rollups_through IS NOT NULL AND r.rebuilding_to IS NULL
+                """, connection))
+            {
+                next.Parameters.Add(new NpgsqlParameter("n", ChunkCustomers));
+                await using var reader = await next.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    zone = reader.GetString(0);
+                    if (!reader.IsDBNull(1))
+                    {
+                        ids.Add(reader.GetInt64(1));
+                    }
+                }
+            }
+
+            if (zone is null)
+            {
+                return false;
+            }
+
+            if (ids.Count == 0)
+            {
+                await connection.ExecuteAsync("UPDATE rollup_state SET period_rollups_through = NULL WHERE id = 1", ct);
+                return false;
+            }
+
+            await PeriodRollups.WriteAsync(connection, [.. ids], zone, 1, ct);
+            await connection.ExecuteAsync("UPDATE rollup_state SET period_rollups_through = @last WHERE id = 1", ct, new NpgsqlParameter("last", ids[^1]));
             return true;
         }, cancellationToken);
 }

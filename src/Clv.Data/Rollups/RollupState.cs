@@ -17,4 +17,10 @@ public sealed class RollupState
 
     /// <summary>The customers up to this id are rebuilt already (a rebuild resumes after it).</summary>
     public long RebuiltThrough { get; set; }
+
+    /// <summary>
+    /// The customers up to this id have their contributions in <c>period_rollups</c>; null when
+    /// every customer has (<see cref="PeriodRollups"/>). Set while the period rollups are built.
+    /// </summary>
+    public long? PeriodRollupsThrough { get; set; }
 }

@@ -24,14 +24,24 @@ namespace Clv.Data.Rollups;
 /// </remarks>
 internal static class RollupWriter
 {
-    /// <summary>Adds the inserted rows to the rollups of their customers.</summary>
+    /// <summary>
+    /// Adds the inserted rows to the rollups of their customers, and returns the known customers
+    /// it added to (in id order), whose contributions to <paramref name="periods"/> it subtracted
+    /// once their summaries were locked: the caller adds them back after its last change.
+    /// </summary>
     /// <param name="connection">The writer's connection, in its transaction.</param>
     /// <param name="inserted">The rows the transaction inserted, with their customers' ids.</param>
     /// <param name="created">Customers the transaction created: they get their rollup rows here, zeros for those without an inserted row.</param>
     /// <param name="timeZone">The reporting time zone whose calendar days the rollup holds.</param>
+    /// <param name="periods">The group rollup's maintenance in this transaction.</param>
     /// <param name="ct">Cancels the write.</param>
-    public static async Task AddAsync(
-        NpgsqlConnection connection, IEnumerable<(long CustomerId, TransactionRow Row)> inserted, IReadOnlySet<long> created, TimeZoneInfo timeZone, CancellationToken ct)
+    public static async Task<long[]> AddAsync(
+        NpgsqlConnection connection,
+        IEnumerable<(long CustomerId, TransactionRow Row)> inserted,
+        IReadOnlySet<long> created,
+        TimeZoneInfo timeZone,
+        PeriodRollups periods,
+        CancellationToken ct)
     {
         var days = SumByDay(inserted, timeZone);
         var newDays = days.FindAll(d => created.Contains(d.CustomerId));
@@ -41,10 +51,7 @@ internal static class RollupWriter
             await CopyNewAsync(connection, newDays, created, ct);
         }
 
-        if (knownDays.Count > 0)
-        {
-            await AddToKnownAsync(connection, knownDays, ct);
-        }
+        return knownDays.Count > 0 ? await AddToKnownAsync(connection, knownDays, periods, ct) : [];
     }
 
     /// <summary>One customer's transactions of one day, summed as <c>customer_days</c> holds them.</summary>
@@ -271,7 +278,7 @@ internal static class RollupWriter
     // transaction, as CRMs do) have no days: theirs are COPYed and their summaries set from them,
     // as for new customers. The others get the sums added to their days and their summaries
     // recomputed from their days.
-    private static async Task AddToKnownAsync(NpgsqlConnection connection, List<Day> days, CancellationToken ct)
+    private static async Task<long[]> AddToKnownAsync(NpgsqlConnection connection, List<Day> days, PeriodRollups periods, CancellationToken ct)
     {
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
         var empty = new HashSet<long>();
@@ -293,6 +300,7 @@ internal static class RollupWriter
             }
         }
 
+        await periods.SubtractAsync(connection, customers, ct);
         var firstDays = days.FindAll(d => empty.Contains(d.CustomerId));
         if (firstDays.Count > 0)
         {
@@ -303,7 +311,7 @@ internal static class RollupWriter
         var moreDays = firstDays.Count == 0 ? days : days.FindAll(d => !empty.Contains(d.CustomerId));
         if (moreDays.Count == 0)
         {
-            return;
+            return customers;
         }
 
         await using (var upsert = new NpgsqlCommand(AddDaysSql, connection))
@@ -322,6 +330,7 @@ internal static class RollupWriter
         }
 
         await CustomerSummaries.RecomputeIdsAsync(connection, moreDays.Select(d => d.CustomerId).Distinct().ToArray(), ct);
+        return customers;
     }
 
     // The locked, empty summaries take the values computed from their first days.

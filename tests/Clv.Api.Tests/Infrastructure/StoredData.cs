@@ -29,16 +29,20 @@ internal static class StoredData
     /// parent). Model runs count by id only: a run accepted earlier moves through its states in the
     /// background, which is not a change made by the request under test. The stored rankings
     /// (<c>analytics_rankings</c>) do not count: they are derived from the rest, and reads store
-    /// them (docs/read-model.md).
+    /// them (docs/read-model.md). The group rollup counts by its cells' sums, which folding its rows
+    /// in the background leaves as they are.
     /// </summary>
     public static async Task<string> FingerprintAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var tables = (await TablesAsync(connection, partitions: false)).Where(t => t.Name != "analytics_rankings");
-        var parts = tables.Select(t => t.Name == "model_runs"
-            ? "SELECT 'model_runs', md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) FROM model_runs"
-            : $"SELECT '{t.Name}', md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM \"{t.Name}\" t");
+        var parts = tables.Select(t => t.Name switch
+        {
+            "model_runs" => "SELECT 'model_runs', md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) FROM model_runs",
+            "period_rollups" => PeriodRollupCells,
+            _ => $"SELECT '{t.Name}', md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM \"{t.Name}\" t",
+        });
         await using var command = new NpgsqlCommand(string.Join(" UNION ALL ", parts), connection);
         var fingerprint = new System.Text.StringBuilder();
         await using var reader = await command.ExecuteReaderAsync();
@@ -49,4 +53,17 @@ internal static class StoredData
 
         return fingerprint.ToString();
     }
+
+    /// <summary>The group rollup's cells, one row each with its sums: what folding its rows keeps.</summary>
+    public const string PeriodRollupCellRows = """
+        SELECT channel, period_kind, cohort, period, sum(members), sum(active), sum(retained), sum(last_purchases),
+               sum(purchases), sum(gross_revenue), sum(refunds), sum(cost)
+        FROM period_rollups
+        GROUP BY channel, period_kind, cohort, period
+        HAVING sum(members) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
+            OR sum(purchases) <> 0 OR sum(gross_revenue) <> 0 OR sum(refunds) <> 0 OR sum(cost) <> 0
+        """;
+
+    private const string PeriodRollupCells =
+        $"SELECT 'period_rollups', md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({PeriodRollupCellRows}) t";
 }

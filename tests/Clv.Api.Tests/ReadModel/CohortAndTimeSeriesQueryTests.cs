@@ -71,9 +71,10 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     /// <summary>
     /// A book, whether an active model run predicts its customers (then CLV tiers rank predictions),
-    /// the churn window its answers use, and the seed of the predictions and of the queries asked of it.
+    /// the churn window its answers use, the customer erased once it is written (none when out of
+    /// range), and the seed of the predictions and of the queries asked of it.
     /// </summary>
-    public sealed record Book(CustomerSpec[] Customers, SpendSpec[] Spend, bool ProfilesFirst, bool Csv, bool Predicted, int ChurnWindow, int Seed);
+    public sealed record Book(CustomerSpec[] Customers, SpendSpec[] Spend, bool ProfilesFirst, bool Csv, bool Predicted, int ChurnWindow, int Erased, int Seed);
 
     private static readonly Gen<TxSpec> GenTx = Gen.Select(
         Gen.Select(Gen.Frequency((30, Gen.Int[0, 300]), (1, Gen.Const(-1))), Gen.Int[0, 1439], Gen.Int[0, 3]),
@@ -91,8 +92,9 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     private static readonly Gen<SpendSpec> GenSpend = Gen.Select(Gen.Int[0, SpendChannels.Length - 1], Gen.Int[0, Span], Gen.Int[1, 120], Gen.Int[0, 10_000_000],
         (channel, start, days, amount) => new SpendSpec(channel, start, days, amount));
 
-    private static readonly Gen<Book> GenBook = Gen.Select(GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Bool, Gen.Bool, Gen.Bool, Gen.Int[1, 120], Gen.Int,
-        (customers, spend, profilesFirst, csv, predicted, window, seed) => new Book(customers, spend, profilesFirst, csv, predicted, window, seed));
+    private static readonly Gen<Book> GenBook = Gen.Select(
+        GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Select(Gen.Bool, Gen.Bool, Gen.Bool), Gen.Int[1, 120], Gen.Int[0, 19], Gen.Int,
+        (customers, spend, flags, window, erased, seed) => new Book(customers, spend, flags.Item1, flags.Item2, flags.Item3, window, erased, seed));
 
     [Fact]
     public async Task Random_books_get_the_in_memory_reports_answers_from_sql()
@@ -322,6 +324,12 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             await AcceptedAsync(await client.PostCustomersAsync(profiles));
         }
 
+        if (book.Erased < book.Customers.Length)
+        {
+            var erased = await client.DeleteAsync($"/api/v1/customers/{prefix}-c{book.Erased}");
+            Assert.True(erased.IsSuccessStatusCode || erased.StatusCode == System.Net.HttpStatusCode.NotFound, $"{erased.StatusCode}");
+        }
+
         var spend = book.Spend
             .Select(s => (Channel: SpendChannels[s.Channel], Start: origin.AddDays(s.Start), End: origin.AddDays(s.Start + s.Days - 1), Amount: s.Amount / 10_000m))
             .DistinctBy(s => (s.Channel, s.Start, s.End))
@@ -391,7 +399,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Api.Client().Dispose();
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs CASCADE",
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs, period_rollups CASCADE",
             connection);
         await command.ExecuteNonQueryAsync();
     }

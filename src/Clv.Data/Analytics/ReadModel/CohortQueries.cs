@@ -1,4 +1,5 @@
 using Clv.Analytics.Cohorts;
+using Clv.Data.Rollups;
 using Npgsql;
 
 namespace Clv.Data.Analytics.ReadModel;
@@ -39,6 +40,11 @@ public static class CohortQueries
         }
 
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
+        if (scope.Cutoff is null && WholePeriods(from, to, lastDay, period) && await PeriodRollupCells.AnswersAsync(connection, period, lastDay, ct))
+        {
+            return await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
+        }
+
         await using var command = new NpgsqlCommand { Connection = connection };
         command.CommandText = scope.With(GroupSpec.All, command) + Sql(period, channel is not null);
         command.Parameters.Add(new NpgsqlParameter("from", from));
@@ -68,6 +74,56 @@ public static class CohortQueries
                     default:
                         lastPurchases.Add(new CohortLastPurchase(cohort, reader.GetFieldValue<DateOnly>(2), reader.GetInt32(3)));
                         break;
+                }
+            }
+        }
+
+        return CohortMatrix.Build(sizes, activity, lastPurchases, lastDay, period, onOrAfter);
+    }
+
+    // The group rollup holds whole cohort periods: it answers when the range starts at the
+    // beginning of one (or of time) and ends at the end of one, or at the last day or after it.
+    private static bool WholePeriods(DateOnly from, DateOnly to, DateOnly lastDay, CalendarPeriod period) =>
+        (from == DateOnly.MinValue || from == CalendarPeriods.Start(from, period))
+        && (to >= lastDay || to == CalendarPeriods.Add(CalendarPeriods.Start(to, period), 1, period).AddDays(-1));
+
+    // The same counts, from the cells of the cohorts from the one holding `from` to the one holding `to`.
+    private static async Task<List<CohortRow>> FromRollupAsync(
+        NpgsqlConnection connection, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly lastDay, bool onOrAfter, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"""
+            SELECT cohort, period, sum(members)::int, sum(active)::int, sum(gross_revenue - refunds), sum(last_purchases)::int, sum(purchases), sum(refunds)
+            FROM period_rollups
+            WHERE period_kind = @kind AND cohort BETWEEN @first AND @last {(channel is null ? "" : "AND channel = @channel")}
+            GROUP BY cohort, period
+            HAVING {PeriodRollups.NonZero}
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
+        command.Parameters.Add(new NpgsqlParameter("first", CalendarPeriods.Start(from, period)));
+        command.Parameters.Add(new NpgsqlParameter("last", CalendarPeriods.Start(to, period)));
+        if (channel is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("channel", channel));
+        }
+
+        var sizes = new Dictionary<DateOnly, int>();
+        var activity = new List<CohortActivity>();
+        var lastPurchases = new List<CohortLastPurchase>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var (cohort, cell) = (reader.GetFieldValue<DateOnly>(0), reader.GetFieldValue<DateOnly>(1));
+                if (reader.GetInt32(2) is var members and not 0)
+                {
+                    sizes[cohort] = sizes.GetValueOrDefault(cohort) + members;
+                }
+
+                var net = PeriodRollupCells.Money(reader.GetDecimal(4), reader.GetDecimal(6), reader.GetDecimal(7));
+                activity.Add(new CohortActivity(cohort, cell, reader.GetInt32(3), net));
+                if (reader.GetInt32(5) is var last and not 0)
+                {
+                    lastPurchases.Add(new CohortLastPurchase(cohort, cell, last));
                 }
             }
         }

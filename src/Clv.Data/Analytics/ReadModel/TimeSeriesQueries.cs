@@ -54,17 +54,9 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        await using var command = new NpgsqlCommand { Connection = connection };
-        // Spend in the order it was recorded: the in-memory facts read it in table order, the
-        // same order while no recorded period has had its amount replaced.
-        command.CommandText = scope.With(group, command) + Sql(group, metric, period)
-            + (spendAttributed ? ";\nSELECT channel, period_start, period_end, amount FROM acquisition_spend ORDER BY id" : "");
-        command.Parameters.Add(new NpgsqlParameter("first", starts[0]));
-        command.Parameters.Add(new NpgsqlParameter("end", starts[count]));
-        command.Parameters.Add(new NpgsqlParameter("last_day", DateOnly.FromDayNumber(lastDay)));
-        command.Parameters.Add(new NpgsqlParameter("window", settings.ChurnWindowDays));
-        command.Parameters.Add(new NpgsqlParameter("starts", starts[..count]));
-        var (firstSeen, present, sums, spend) = await ReadAsync(command, spendAttributed, ct);
+        var (firstSeen, present, sums, spend) = scope.Cutoff is null && PeriodRollupCells.ServesSeries(group.By, metric) && await PeriodRollupCells.AnswersAsync(connection, period, DateOnly.FromDayNumber(lastDay), ct)
+            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], spendAttributed, ct)
+            : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
 
         // The groups shown: those with a customer in the scope; everyone's even without one; and
         // for spend by channel, each channel with spend.
@@ -118,6 +110,51 @@ public static class TimeSeriesQueries
             TimeSeriesReport.Value(metric, numerator[g, k], denominator[g, k], periods.Starts[k] > lastDay || recorded?[g, k] == false)))]))];
     }
 
+    // Spend in the order it was recorded: the in-memory facts read it in table order, the same
+    // order while no recorded period has had its amount replaced.
+    private const string SpendSql = "SELECT channel, period_start, period_end, amount FROM acquisition_spend ORDER BY id";
+
+    // The current state's groups and sums from the group rollup's cells: it holds every day, so
+    // its last period is the current one.
+    private static async Task<Rows> FromRollupAsync(
+        NpgsqlConnection connection, GroupSpec group, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, bool withSpend, CancellationToken ct)
+    {
+        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, ct);
+        var spend = new List<SpendFact>();
+        if (withSpend)
+        {
+            await using var command = new NpgsqlCommand(SpendSql, connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await ReadSpendAsync(reader, spend, ct);
+        }
+
+        return new Rows(firstSeen, present, cells.ConvertAll(c => new PeriodSums(c.Key, c.Period, c.Numerator, c.Denominator)), spend);
+    }
+
+    // The groups and sums counted per customer from their days.
+    private static async Task<Rows> FromDaysAsync(
+        NpgsqlConnection connection,
+        AnalyticsScope scope,
+        GroupSpec group,
+        TimeSeriesMetric metric,
+        CalendarPeriod period,
+        DateOnly[] starts,
+        DateOnly lastDay,
+        PortfolioSettings settings,
+        bool withSpend,
+        CancellationToken ct)
+    {
+        var count = starts.Length - 1;
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = scope.With(group, command) + Sql(group, metric, period) + (withSpend ? ";\n" + SpendSql : "");
+        command.Parameters.Add(new NpgsqlParameter("first", starts[0]));
+        command.Parameters.Add(new NpgsqlParameter("end", starts[count]));
+        command.Parameters.Add(new NpgsqlParameter("last_day", lastDay));
+        command.Parameters.Add(new NpgsqlParameter("window", settings.ChurnWindowDays));
+        command.Parameters.Add(new NpgsqlParameter("starts", starts[..count]));
+        return await ReadAsync(command, withSpend, ct);
+    }
+
     // The groups (each with its first customer's id among all customers, and whether the scope
     // has a customer in it), the sums per group and period, and the spend rows.
     private static async Task<Rows> ReadAsync(NpgsqlCommand command, bool withSpend, CancellationToken ct)
@@ -146,13 +183,18 @@ public static class TimeSeriesQueries
 
         if (withSpend && await reader.NextResultAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                spend.Add(new SpendFact(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3)));
-            }
+            await ReadSpendAsync(reader, spend, ct);
         }
 
         return new Rows(firstSeen, present, sums, spend);
+    }
+
+    private static async Task ReadSpendAsync(NpgsqlDataReader reader, List<SpendFact> spend, CancellationToken ct)
+    {
+        while (await reader.ReadAsync(ct))
+        {
+            spend.Add(new SpendFact(reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3)));
+        }
     }
 
     // The order of the in-memory grouping's names: channels, countries and attribute values by

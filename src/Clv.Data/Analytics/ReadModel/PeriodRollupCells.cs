@@ -1,0 +1,115 @@
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Portfolio;
+using Clv.Data.Rollups;
+using Npgsql;
+
+namespace Clv.Data.Analytics.ReadModel;
+
+/// <summary>
+/// Reads of the group rollup (<see cref="PeriodRollups"/>): a few thousand cells instead of every
+/// customer's days, for the questions of the current state that it can answer whole.
+/// </summary>
+public static class PeriodRollupCells
+{
+    /// <summary>
+    /// Whether the rollup answers for the current state per <paramref name="period"/> on
+    /// <paramref name="today"/>: it holds every customer (it does not while it is being built), and
+    /// no day after today (the API accepts timestamps up to a day ahead; the days then answer, as
+    /// they leave such days out, until today catches up with them).
+    /// </summary>
+    public static async Task<bool> AnswersAsync(NpgsqlConnection connection, CalendarPeriod period, DateOnly today, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce((SELECT period_rollups_through IS NULL FROM rollup_state WHERE id = 1), true)
+               AND coalesce((SELECT max(max_day) FROM period_rollups WHERE period_kind = @kind AND period >= @current) <= @today, true)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
+        command.Parameters.Add(new NpgsqlParameter("current", CalendarPeriods.Start(today, period)));
+        command.Parameters.Add(new NpgsqlParameter("today", today));
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>Whether the rollup can answer a time series of <paramref name="metric"/> grouped by <paramref name="by"/>.</summary>
+    public static bool ServesSeries(string by, TimeSeriesMetric metric) =>
+        by is "all" or "acquisitionChannel" && metric is not (TimeSeriesMetric.ChurnRate or TimeSeriesMetric.ChurnedCustomers);
+
+    /// <summary>
+    /// A time series' groups and sums per period of the current state, as
+    /// <see cref="TimeSeriesQueries"/> counts them from the days: per group (everyone, or each
+    /// channel) the channels present with their first customer's id, and the numerator and
+    /// denominator of <paramref name="metric"/> per period from <paramref name="first"/> to before
+    /// <paramref name="end"/>.
+    /// </summary>
+    internal static async Task<(Dictionary<string, long?> FirstSeen, HashSet<string> Present, List<(string Key, DateOnly Period, decimal Numerator, decimal Denominator)> Sums)> SeriesAsync(
+        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, CancellationToken ct)
+    {
+        var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var sums = new List<(string, DateOnly, decimal, decimal)>();
+        await using var command = new NpgsqlCommand($"""
+            SELECT {(byChannel ? "channel" : "'all'")}, period, sum(members), sum(active), sum(retained), sum(purchases), sum(gross_revenue), sum(refunds)
+            FROM period_rollups
+            WHERE period_kind = @kind AND period >= @first AND period < @end
+            GROUP BY 1, 2
+            HAVING {PeriodRollups.NonZero};
+            -- The channels with a customer, each with its first customer's id (an index lookup each).
+            SELECT p.channel, least(
+                (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel = p.channel),
+                CASE WHEN p.channel = '{AnalyticsScope.Unattributed}' THEN (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel IS NULL) END)
+            FROM (SELECT channel FROM period_rollups WHERE period_kind = {PeriodRollups.Month} GROUP BY channel HAVING sum(members) > 0) p
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
+        command.Parameters.Add(new NpgsqlParameter("first", first));
+        command.Parameters.Add(new NpgsqlParameter("end", end));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var (key, start) = (reader.GetString(0), reader.GetFieldValue<DateOnly>(1));
+            var (members, active, retained) = (reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4));
+            var (purchases, gross, refunds) = (reader.GetDecimal(5), reader.GetDecimal(6), reader.GetDecimal(7));
+            (gross, refunds) = (Money(gross, purchases, refunds), Money(refunds, purchases, refunds));
+            switch (metric)
+            {
+                case TimeSeriesMetric.ActiveCustomers:
+                    sums.Add((key, start, active, 0));
+                    break;
+                case TimeSeriesMetric.NewCustomers:
+                    sums.Add((key, start, members, 0));
+                    break;
+                case TimeSeriesMetric.Cac:
+                    sums.Add((key, start, 0, members));
+                    break;
+                case TimeSeriesMetric.NetRevenue:
+                    sums.Add((key, start, gross - refunds, 0));
+                    break;
+                case TimeSeriesMetric.AverageOrderValue:
+                    sums.Add((key, start, gross, purchases));
+                    break;
+                case TimeSeriesMetric.RetentionRate:
+                    // Retained in k over active in k − 1.
+                    sums.Add((key, start, retained, 0));
+                    sums.Add((key, CalendarPeriods.Add(start, 1, period), 0, active));
+                    break;
+            }
+        }
+
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (byChannel)
+            {
+                firstSeen[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        return (firstSeen, present, sums);
+    }
+
+    /// <summary>
+    /// A money sum of a cell, as the days would give it: a cell without purchases and refunds has
+    /// no day, and its money is none (0), whatever the scale of the sums that cancelled out in it
+    /// (a customer moved to another cell, or erased, leaves 0.0000 behind).
+    /// </summary>
+    internal static decimal Money(decimal sum, decimal purchases, decimal refunds) => purchases == 0 && refunds == 0 ? 0m : sum;
+}

@@ -1,0 +1,199 @@
+using Clv.Data.Analytics.ReadModel;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Clv.Data.Rollups;
+
+/// <summary>
+/// The group rollup <c>period_rollups</c>: per acquisition channel, calendar period kind (month,
+/// quarter, year), acquisition cohort and period, the customers acquired (<c>members</c>, on the
+/// cohort's own period), those active (a purchase in the period), those also active in the period
+/// before (<c>retained</c>), those whose last purchase falls in it, and the period's purchases,
+/// revenue, refunds and cost; and the latest day any of it happened on (<c>max_day</c>, an upper
+/// bound: subtracting leaves it), so that readers know when a cell holds days after today. Cohorts and most time series read these cells, a few thousand rows,
+/// instead of every customer's days (docs/read-model.md).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The table is append-only: every write that changes a customer's days, channel or acquisition
+/// inserts the difference it makes, as rows of deltas, and readers sum them per cell. No row is
+/// ever updated, so concurrent writers never wait for each other on a shared counter, and a long
+/// atomic import holds no row another writer needs. <see cref="CompactAsync"/> folds the deltas
+/// into one row per cell, in bounded steps, in the background.
+/// </para>
+/// <para>
+/// A writer takes the difference per customer: it subtracts the customer's whole contribution,
+/// computed from their days, before it changes them, and adds it again after, under the lock of
+/// the customer's summary row, which every writer of that customer takes first. The distinct counts
+/// are exact because each customer's periods are counted once, from their own days, and never by
+/// a scan of everyone's.
+/// </para>
+/// <para>
+/// While the rollup is being built (after the migration that added it, or after a change of the
+/// reporting time zone), only the customers up to <see cref="RollupState.PeriodRollupsThrough"/>
+/// are maintained by writers, the builder adds the rest, and readers use the days instead.
+/// </para>
+/// </remarks>
+public sealed class PeriodRollups
+{
+    /// <summary>The period kinds, as stored: months per period.</summary>
+    public const short Month = 1, Quarter = 3, Year = 12;
+
+    private readonly long? _through;
+    private readonly string _zone;
+
+    private PeriodRollups(long? through, string zone) => (_through, _zone) = (through, zone);
+
+    /// <summary>The kind stored for a calendar period.</summary>
+    public static short KindOf(Clv.Analytics.Cohorts.CalendarPeriod period) => period switch
+    {
+        Clv.Analytics.Cohorts.CalendarPeriod.Quarter => Quarter,
+        Clv.Analytics.Cohorts.CalendarPeriod.Year => Year,
+        _ => Month,
+    };
+
+    /// <summary>
+    /// The maintenance of this transaction: which customers the rollup holds, and the zone it
+    /// counts acquisition days in. Call it after taking the writers' shared lock
+    /// (<see cref="Customers.CustomerErasure"/>), which the builder takes alone: the two then
+    /// stay as read for the whole transaction.
+    /// </summary>
+    public static async Task<PeriodRollups> OpenAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT period_rollups_through, coalesce(rebuilding_to, time_zone) FROM rollup_state WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new PeriodRollups(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1))
+            : new PeriodRollups(null, "UTC");
+    }
+
+    /// <summary>Removes the contributions of the given customers, before a write changes them.</summary>
+    public Task SubtractAsync(NpgsqlConnection connection, IEnumerable<long> customers, CancellationToken ct) =>
+        WriteAsync(connection, customers, -1, ct);
+
+    /// <summary>Adds the contributions of the given customers, after a write changed them.</summary>
+    public Task AddAsync(NpgsqlConnection connection, IEnumerable<long> customers, CancellationToken ct) =>
+        WriteAsync(connection, customers, 1, ct);
+
+    private async Task WriteAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
+    {
+        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
+        if (ids.Length > 0)
+        {
+            await WriteAsync(connection, ids, _zone, sign, ct);
+        }
+    }
+
+    /// <summary>Adds or subtracts (<paramref name="sign"/>) the contributions of customers, with acquisition days in <paramref name="zone"/>.</summary>
+    internal static async Task WriteAsync(NpgsqlConnection connection, long[] customers, string zone, int sign, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(ContributionsSql, connection);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = customers });
+        command.Parameters.Add(new NpgsqlParameter("zone", zone));
+        command.Parameters.Add(new NpgsqlParameter("sign", sign));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The columns of a cell's sums, in order.</summary>
+    internal const string SumColumns = "members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost";
+
+    // Per customer, kind and period: their days' sums; active when they bought; retained when they
+    // also bought in the period before; last when no later period has a purchase. Each customer is
+    // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort).
+    private static readonly string ContributionsSql = $"""
+        INSERT INTO period_rollups (channel, period_kind, cohort, period, {SumColumns}, max_day)
+        WITH members AS (
+            SELECT c.id, coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}') AS channel,
+                   (c.acquired_at AT TIME ZONE @zone)::date AS acquired_day
+            FROM unnest(@ids) AS i(id) JOIN customers c ON c.id = i.id
+        ),
+        kinds (kind, unit) AS (VALUES ({Month}::smallint, 'month'), ({Quarter}::smallint, 'quarter'), ({Year}::smallint, 'year')),
+        periods AS (
+            SELECT m.id, m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date AS cohort,
+                   date_trunc(k.unit, d.day::timestamp)::date AS period,
+                   sum(d.purchase_count) AS purchases, sum(d.gross_revenue) AS gross_revenue, sum(d.refunds) AS refunds, sum(d.cost) AS cost,
+                   max(d.day) AS max_day
+            FROM members m
+            JOIN customer_days d ON d.customer_id = m.id
+            CROSS JOIN kinds k
+            GROUP BY m.id, m.channel, k.kind, 4, 5
+        ),
+        contributions AS (
+            SELECT channel, kind, cohort, period, 0 AS members,
+                   (purchases > 0)::int AS active,
+                   coalesce(purchases > 0 AND lag(purchases) OVER w > 0
+                       AND lag(period) OVER w = (period - make_interval(months => kind))::date, false)::int AS retained,
+                   (period = max(CASE WHEN purchases > 0 THEN period END) OVER (PARTITION BY id, kind))::int AS last_purchases,
+                   purchases, gross_revenue, refunds, cost, max_day
+            FROM periods
+            WINDOW w AS (PARTITION BY id, kind ORDER BY period)
+            UNION ALL
+            SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date,
+                   1, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
+            FROM members m CROSS JOIN kinds k
+        )
+        SELECT channel, kind, cohort, period,
+               @sign * sum(members), @sign * sum(active), @sign * sum(retained), @sign * sum(coalesce(last_purchases, 0)),
+               @sign * sum(purchases), @sign * sum(gross_revenue), @sign * sum(refunds), @sign * sum(cost), max(max_day)
+        FROM contributions
+        GROUP BY channel, kind, cohort, period
+        """;
+
+    /// <summary>
+    /// Folds up to <paramref name="maxRows"/> of the oldest rows into one row per cell (cells whose
+    /// sums are all zero go), unless another instance is compacting; returns the rows folded.
+    /// Readers see the same sums before and after: rows a writer has not committed yet are left as
+    /// they are.
+    /// </summary>
+    public static async Task<long> CompactAsync(NpgsqlConnection connection, int maxRows, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtext('clv.period_rollups_compaction'))", connection))
+        {
+            if (await tryLock.ExecuteScalarAsync(ct) is not true)
+            {
+                return 0;
+            }
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            WITH oldest AS (SELECT id FROM period_rollups ORDER BY id LIMIT @max),
+            moved AS (
+                DELETE FROM period_rollups r USING oldest o WHERE r.id = o.id
+                RETURNING r.channel, r.period_kind, r.cohort, r.period, {Prefixed("r")}, r.max_day),
+            folded AS (
+                INSERT INTO period_rollups (channel, period_kind, cohort, period, {SumColumns}, max_day)
+                SELECT channel, period_kind, cohort, period, {Summed}, max(max_day)
+                FROM moved
+                GROUP BY channel, period_kind, cohort, period
+                HAVING {NonZero})
+            SELECT count(*) FROM moved
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("max", maxRows));
+        var moved = (long)(await command.ExecuteScalarAsync(ct))!;
+        await transaction.CommitAsync(ct);
+        return moved;
+    }
+
+    /// <summary>The rows of <c>period_rollups</c>: the cells, and the deltas not folded yet.</summary>
+    public static async Task<long> CountAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM period_rollups", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// Whether a group of rows of <c>period_rollups</c> sums to something, as SQL for HAVING: the
+    /// deltas of a customer erased or moved elsewhere cancel out, and leave no cell.
+    /// </summary>
+    public const string NonZero = """
+        sum(members) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
+            OR sum(purchases) <> 0 OR sum(gross_revenue) <> 0 OR sum(refunds) <> 0 OR sum(cost) <> 0
+        """;
+
+    /// <summary>The sums of the cells, as SQL over rows of <c>period_rollups</c>.</summary>
+    internal static string Summed { get; } = string.Join(", ", SumColumns.Split(", ").Select(c => $"sum({c})"));
+
+    private static string Prefixed(string table) => string.Join(", ", SumColumns.Split(", ").Select(c => $"{table}.{c}"));
+}

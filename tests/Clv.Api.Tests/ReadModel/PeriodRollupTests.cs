@@ -1,0 +1,71 @@
+using Clv.Api.Tests.Infrastructure;
+using Clv.Data.Rollups;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// The group rollup's upkeep (<see cref="PeriodRollups"/>): folding its rows changes no cell, and
+/// the cells that writes keep (new customers, late and repeated purchases, refunds, profiles that
+/// move a customer to another channel and cohort, an erasure) are the cells a build from scratch
+/// gives. While it is being built, answers come from the days, and are the same.
+/// </summary>
+public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private const string Cells = $"SELECT string_agg(t::text, ' ' ORDER BY t::text) FROM ({StoredData.PeriodRollupCellRows}) t";
+
+    [Fact]
+    public async Task Cells_kept_by_writes_equal_a_build_from_scratch_and_survive_folding()
+    {
+        var client = api.Client();
+        (await client.PostCustomersAsync(
+            new { externalId = "pr-a", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = "search" },
+            new { externalId = "pr-b", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(
+            Tx("pr-1", "pr-a", "2024-01-06T10:00:00Z", amount: 10m, cost: 4m),
+            Tx("pr-2", "pr-a", "2024-02-07T10:00:00Z", amount: 20m),
+            Tx("pr-3", "pr-b", "2024-03-01T10:00:00Z", amount: 30m),
+            Tx("pr-4", "pr-c", "2024-03-02T10:00:00Z", amount: 40m))).EnsureSuccessStatusCode();
+        // A late purchase, a refund, a profile that moves pr-c to another channel and an earlier
+        // cohort, and an erasure.
+        (await client.PostTransactionsAsync(
+            Tx("pr-5", "pr-a", "2023-12-30T10:00:00Z", amount: 5m),
+            Tx("pr-6", "pr-b", "2024-03-05T10:00:00Z", type: "refund", amount: 10m),
+            Tx("pr-7", "pr-d", "2024-04-01T10:00:00Z", amount: 50m))).EnsureSuccessStatusCode();
+        (await client.PostCustomersAsync(new { externalId = "pr-c", acquiredAt = "2023-11-01T10:00:00Z", acquisitionChannel = "social" })).EnsureSuccessStatusCode();
+        (await client.DeleteAsync("/api/v1/customers/pr-d")).EnsureSuccessStatusCode();
+        var kept = await api.ScalarAsync<string>(Cells);
+        var cohorts = await (await client.GetAsync("/api/v1/cohorts?period=quarter&retention=onOrAfter")).Content.ReadAsStringAsync();
+        var series = await (await client.GetAsync("/api/v1/metrics/timeseries?metric=retentionRate&by=acquisitionChannel&from=2023-10-01")).Content.ReadAsStringAsync();
+
+        // pr-a: December (5), January (10, cost 4), February (20): retained in January and February.
+        Assert.Contains("(search,1,2024-01-01,2024-01-01,1,1,1,0,1,10", kept, StringComparison.Ordinal);
+        Assert.Contains("(search,1,2024-01-01,2024-02-01,0,1,1,1,1,20", kept, StringComparison.Ordinal);
+        Assert.DoesNotContain("unattributed", kept, StringComparison.Ordinal);
+
+        // Built again from the days: the same cells; meanwhile the days answer, the same.
+        await api.ScalarAsync<int>("WITH d AS (DELETE FROM period_rollups RETURNING 1), s AS (UPDATE rollup_state SET period_rollups_through = 0 RETURNING 1) SELECT count(*) FROM d");
+        Assert.Equal(Without(cohorts), Without(await (await client.GetAsync("/api/v1/cohorts?period=quarter&retention=onOrAfter")).Content.ReadAsStringAsync()));
+        Assert.Equal(Without(series), Without(await (await client.GetAsync("/api/v1/metrics/timeseries?metric=retentionRate&by=acquisitionChannel&from=2023-10-01")).Content.ReadAsStringAsync()));
+        await using (var scope = api.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<RollupRebuilder>().EnsurePeriodRollupsAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(kept, await api.ScalarAsync<string>(Cells));
+        Assert.True(await api.ScalarAsync<bool>("SELECT period_rollups_through IS NULL FROM rollup_state"));
+
+        // Folded: one row per cell, the same sums.
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        var rows = await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups");
+        Assert.Equal(rows, await PeriodRollups.CompactAsync(connection, 1_000_000, CancellationToken.None));
+        Assert.Equal(kept, await api.ScalarAsync<string>(Cells));
+        Assert.Equal(kept.Split(") (").Length, await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups"));
+    }
+
+    // An answer without its dataThrough, which differs between any two computations.
+    private static string Without(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"dataThrough\":\"[^\"]*\"", "");
+}
