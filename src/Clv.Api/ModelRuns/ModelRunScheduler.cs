@@ -44,13 +44,29 @@ internal sealed class ModelRunScheduler(
             var next = NextOccurrence(now, at, clv.Value.TimeZone);
             logger.LogInformation("Next scheduled model run at {Next:O}", next);
             await Task.Delay(next - now, time, stoppingToken);
-            await using var scope = scopes.CreateAsyncScope();
-            var launcher = scope.ServiceProvider.GetRequiredService<ModelRunLauncher>();
-            var (options, errors) = launcher.Resolve(new ModelRunRequest());
-            if (errors.Count == 0)
+            try
             {
-                await launcher.StartAsync(options, stoppingToken);
+                await QueueRunAsync(stoppingToken);
             }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // An exception leaving ExecuteAsync stops the whole host (.NET's default), so a
+                // database down at the scheduled minute would take every endpoint with it. This
+                // slot is lost; the next one tries again.
+                logger.LogError(e, "Could not queue the scheduled model run; the next slot tries again");
+            }
+        }
+    }
+
+    private async Task QueueRunAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var launcher = scope.ServiceProvider.GetRequiredService<ModelRunLauncher>();
+        var (options, errors) = launcher.Resolve(new ModelRunRequest());
+        if (errors.Count == 0)
+        {
+            var id = await launcher.StartAsync(options, stoppingToken);
+            logger.LogInformation("Scheduled model run {RunId} queued", id);
         }
     }
 
