@@ -39,15 +39,16 @@ internal static class CdnowSample
 
     /// <summary>
     /// Asserts a customer's <c>predicted</c> block against lifetimes: P(alive) and expected spend
-    /// within <paramref name="relative"/>, CLV within it plus 0.07%, because Clv's month is
-    /// 365.25/12 days = 4.3482 weeks where lifetimes' is 4.345 (tests/Clv.Analytics.Tests, LifetimesCdnowTests).
+    /// within <paramref name="relative"/>, CLV within it plus 0.08%, because Clv's month is
+    /// 365.25/12 days = 4.3482 weeks where lifetimes' is 4.345: Clv's CLV of these six is 0.05% to
+    /// 0.07% higher (tests/Clv.Analytics.Tests, LifetimesCdnowTests, shows that this is all).
     /// </summary>
     public static void AssertMatches(Reference expected, System.Text.Json.JsonElement predicted, double relative)
     {
         ArgumentNullException.ThrowIfNull(expected);
         Near(expected.ProbabilityAlive, predicted.GetProperty("probabilityAlive").GetDouble(), relative, "probabilityAlive");
         Near(expected.ExpectedSpend, (double)predicted.GetProperty("expectedAverageSpend").GetDecimal(), relative, "expectedAverageSpend");
-        Near(expected.PredictedClv, (double)predicted.GetProperty("predictedClv").GetDecimal(), relative + 0.0007, "predictedClv");
+        Near(expected.PredictedClv, (double)predicted.GetProperty("predictedClv").GetDecimal(), relative + 0.0008, "predictedClv");
 
         void Near(double want, double got, double tolerance, string what) =>
             Assert.True(Math.Abs(got - want) <= tolerance * Math.Abs(want), $"{expected.Customer} {what}: lifetimes {want} ± {tolerance:P3}, Clv {got}");
