@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clv.Analytics.Historical;
+using Clv.Api.Errors;
 using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
@@ -38,15 +39,24 @@ internal sealed class ModelRunScheduler(
             return;
         }
 
+        var last = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var next = NextOccurrence(now, at, clv.Value.TimeZone);
+            // From the slot just taken at the earliest: a delay that ends a little before its slot
+            // by the clock must not take the same slot twice.
+            var next = NextOccurrence(now > last ? now : last, at, clv.Value.TimeZone);
+            last = next;
             logger.LogInformation("Next scheduled model run at {Next:O}", next);
             await Task.Delay(next - now, time, stoppingToken);
             try
             {
                 await QueueRunAsync(stoppingToken);
+            }
+            catch (ClvProblemException e)
+            {
+                // The queue is full (Clv:ModelRuns:MaxQueued): the runs in it are as recent.
+                logger.LogWarning("Scheduled model run skipped: {Detail}", e.Detail);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
