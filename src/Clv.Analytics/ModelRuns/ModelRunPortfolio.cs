@@ -8,6 +8,17 @@ namespace Clv.Analytics.ModelRuns;
 /// <param name="unit">The run's unit of t_x and T.</param>
 public sealed class ModelRunPortfolio(TimeUnit unit)
 {
+    /// <summary>
+    /// The lowest gross margin a gross-profit CLV is predicted from: a customer whose every cost is
+    /// the most ingest accepts, ten times the amount, has −9. Below it, or above 1 (costs refunded
+    /// beyond those bought), the margin comes from a net revenue near zero after refunds, says
+    /// nothing about future purchases, and can be as large as 10^17.
+    /// </summary>
+    public const double MinMargin = -9;
+
+    /// <summary>The highest gross margin a gross-profit CLV is predicted from: no cost at all.</summary>
+    public const double MaxMargin = 1;
+
     private readonly List<long> _ids = [];
     private readonly List<double> _frequency = [];
     private readonly List<double> _recency = [];
@@ -84,7 +95,7 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
             columns.ProbabilityAlive[i] = p.ProbabilityAlive;
             columns.ExpectedAverageSpend[i] = Money(p.ExpectedAverageSpend);
             columns.PredictedClv[i] = Money(p.PredictedClv);
-            columns.PredictedGrossProfitClv[i] = double.IsNaN(_margin[i]) ? null : Money(p.PredictedClv * _margin[i]);
+            columns.PredictedGrossProfitClv[i] = _margin[i] is >= MinMargin and <= MaxMargin ? Money(p.PredictedClv * _margin[i]) : null;
         }
 
         return columns;
@@ -130,5 +141,10 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
                 b.Actual)).ToList());
     }
 
-    private static decimal Money(double value) => Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero);
+    // To 4 decimals, held within what a prediction stores: one customer whose purchase days are
+    // worth 10^15 each must not fail the run (and every run after it) with an overflow.
+    private static decimal Money(double value) =>
+        Math.Abs(value) >= (double)PredictionColumns.MaxMoney
+            ? (value < 0 ? -PredictionColumns.MaxMoney : PredictionColumns.MaxMoney)
+            : Math.Clamp(Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero), -PredictionColumns.MaxMoney, PredictionColumns.MaxMoney);
 }

@@ -6,6 +6,12 @@ namespace Clv.Analytics.ModelRuns;
 /// </summary>
 public sealed class PredictionColumns(int count)
 {
+    /// <summary>
+    /// The largest money figure a prediction holds, 10^15 − 0.0001 (the stored numeric(19,4)); a
+    /// figure beyond it is held at it (docs/metrics.md, "Predicted CLV").
+    /// </summary>
+    public const decimal MaxMoney = 999_999_999_999_999.9999m;
+
     /// <summary>Customers.</summary>
     public int Count { get; } = count;
 

@@ -57,7 +57,7 @@ internal sealed class FastCsvTransactions
         var costField = Get(csv, _cost);
         if (!costField.IsEmpty)
         {
-            if (!TryParseMoney(costField, out var c))
+            if (!TryParseMoney(costField, out var c) || !IngestionRules.IsPlausibleCost(amount, c))
             {
                 return false;
             }

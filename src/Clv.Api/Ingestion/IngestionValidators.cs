@@ -19,6 +19,8 @@ public sealed class TransactionItemValidator : AbstractValidator<TransactionItem
             .WithMessage("'amount' must be above 0 for a refund.");
         RuleFor(t => t.Currency).Currency();
         RuleFor(t => t.Cost).Money();
+        RuleFor(t => t.Cost).Must((t, cost) => IngestionRules.IsPlausibleCost(t.Amount, cost))
+            .WithMessage($"'cost' must not exceed {IngestionRules.MaxCostToAmount} × 'amount'; a cost in another unit than the amount (cents against dollars) is the usual cause.");
     }
 }
 
@@ -65,6 +67,18 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
 
 internal static class IngestionRules
 {
+    /// <summary>
+    /// How many times its amount a transaction's cost may be. Goods sold below cost, even at a tenth
+    /// of it, pass; a cost sent in cents against an amount in dollars does not, and neither does a
+    /// cost that would make a customer's gross margin meaningless.
+    /// </summary>
+    public const int MaxCostToAmount = 10;
+
+    /// <summary>False for a cost above <see cref="MaxCostToAmount"/> times the amount; a missing one is for other rules.</summary>
+    /// <remarks>The cost is divided because the amount, not yet refused by its own rules, may be too large to multiply.</remarks>
+    public static bool IsPlausibleCost(decimal? amount, decimal? cost) =>
+        amount is null || cost is null || cost / MaxCostToAmount <= amount;
+
     /// <summary>Why text with U+0000 is refused: PostgreSQL text cannot hold it.</summary>
     public const string NulMessage = "'{PropertyName}' must not contain the NUL character (U+0000).";
 

@@ -1,19 +1,28 @@
 using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Analytics.ModelRuns;
+using Clv.Api.Errors;
 using Clv.Api.Ingestion;
-using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
 
 /// <summary>Checks model-run options and queues runs, for the API and the schedule alike.</summary>
-public sealed class ModelRunLauncher(ClvDbContext db, ModelRunWakeUp wakeUp, IOptions<ClvOptions> options, TimeProvider time)
+public sealed class ModelRunLauncher(
+    ModelRunLeases leases,
+    ModelRunWakeUp wakeUp,
+    IOptions<ClvOptions> options,
+    IOptions<ModelRunLeaseOptions> queue,
+    TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Stores a queued run with these options; the instance that claims it first runs it.</summary>
+    /// <summary>
+    /// Stores a queued run with these options; the instance that claims it first runs it. Throws a
+    /// 429 <see cref="ClvProblemException"/> when <see cref="ModelRunLeaseOptions.MaxQueued"/> runs
+    /// are queued already.
+    /// </summary>
     public async Task<Guid> StartAsync(ModelRunOptions runOptions, CancellationToken cancellationToken)
     {
         var run = new ModelRun
@@ -24,8 +33,13 @@ public sealed class ModelRunLauncher(ClvDbContext db, ModelRunWakeUp wakeUp, IOp
             Options = JsonSerializer.Serialize(runOptions, Json),
             CreatedAt = time.GetUtcNow(),
         };
-        db.ModelRuns.Add(run);
-        await db.SaveChangesAsync(cancellationToken);
+        var max = queue.Value.MaxQueued;
+        if (!await leases.TryQueueAsync(run, max, cancellationToken))
+        {
+            throw new ClvProblemException(StatusCodes.Status429TooManyRequests, "Too many queued model runs",
+                $"{max} model runs are queued already (Clv:ModelRuns:MaxQueued); request another once one of them has started.");
+        }
+
         wakeUp.Queued();
         return run.Id;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clv.Analytics.Historical;
+using Clv.Api.Errors;
 using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
@@ -38,19 +39,44 @@ internal sealed class ModelRunScheduler(
             return;
         }
 
+        var last = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var next = NextOccurrence(now, at, clv.Value.TimeZone);
+            // From the slot just taken at the earliest: a delay that ends a little before its slot
+            // by the clock must not take the same slot twice.
+            var next = NextOccurrence(now > last ? now : last, at, clv.Value.TimeZone);
+            last = next;
             logger.LogInformation("Next scheduled model run at {Next:O}", next);
             await Task.Delay(next - now, time, stoppingToken);
-            await using var scope = scopes.CreateAsyncScope();
-            var launcher = scope.ServiceProvider.GetRequiredService<ModelRunLauncher>();
-            var (options, errors) = launcher.Resolve(new ModelRunRequest());
-            if (errors.Count == 0)
+            try
             {
-                await launcher.StartAsync(options, stoppingToken);
+                await QueueRunAsync(stoppingToken);
             }
+            catch (ClvProblemException e)
+            {
+                // The queue is full (Clv:ModelRuns:MaxQueued): the runs in it are as recent.
+                logger.LogWarning("Scheduled model run skipped: {Detail}", e.Detail);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // An exception leaving ExecuteAsync stops the whole host (.NET's default), so a
+                // database down at the scheduled minute would take every endpoint with it. This
+                // slot is lost; the next one tries again.
+                logger.LogError(e, "Could not queue the scheduled model run; the next slot tries again");
+            }
+        }
+    }
+
+    private async Task QueueRunAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var launcher = scope.ServiceProvider.GetRequiredService<ModelRunLauncher>();
+        var (options, errors) = launcher.Resolve(new ModelRunRequest());
+        if (errors.Count == 0)
+        {
+            var id = await launcher.StartAsync(options, stoppingToken);
+            logger.LogInformation("Scheduled model run {RunId} queued", id);
         }
     }
 

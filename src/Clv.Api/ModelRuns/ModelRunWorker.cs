@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
 
-/// <summary>Settings under <c>Clv:ModelRuns</c> for sharing runs between the instances on one database.</summary>
+/// <summary>Settings under <c>Clv:ModelRuns</c> for the queue of runs that the instances on one database share.</summary>
 public sealed class ModelRunLeaseOptions
 {
     /// <summary>The configuration section.</summary>
@@ -24,6 +24,13 @@ public sealed class ModelRunLeaseOptions
     /// </summary>
     [Range(10, 60_000)]
     public int PollMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Runs that may wait in the queue, across every instance; a request beyond it is answered 429.
+    /// A running run does not count. Default 3.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxQueued { get; set; } = 3;
 }
 
 /// <summary>

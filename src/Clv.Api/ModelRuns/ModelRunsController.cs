@@ -23,6 +23,8 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
     /// One run executes at a time, across every instance of the service; a run requested meanwhile is
     /// queued behind it and run by whichever instance claims it. When it succeeds its
     /// predictions replace the previous run's in one step; when it fails the previous ones stay.
+    /// At most <c>Clv:ModelRuns:MaxQueued</c> runs (default 3) wait in the queue; a request beyond
+    /// that is answered 429.
     /// </remarks>
     /// <param name="request">The options; every field may be left out.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
@@ -32,6 +34,7 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
     [ProducesResponseType<ModelRunAccepted>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
     public async Task<IActionResult> StartAsync([FromBody] ModelRunRequest? request, CancellationToken cancellationToken)
     {
         var (runOptions, errors) = launcher.Resolve(request ?? new ModelRunRequest());

@@ -20,9 +20,41 @@ public sealed class ModelRunLeases(ClvDbContext db)
     /// <summary>The advisory lock a claim holds for its transaction.</summary>
     public const long LockKey = 0x436c_764d_6f64_656c; // "ClvModel"
 
+    /// <summary>The advisory lock a request queueing a run holds for its transaction.</summary>
+    public const long QueueLockKey = 0x436c_7651_7565_7565; // "ClvQueue"
+
     private const string Queued = nameof(ModelRunStatus.Queued);
     private const string Running = nameof(ModelRunStatus.Running);
     private const string Failed = nameof(ModelRunStatus.Failed);
+
+    /// <summary>
+    /// Stores <paramref name="run"/> as queued unless <paramref name="maxQueued"/> runs are queued
+    /// already (runs that are running do not count); false when the queue is full.
+    /// </summary>
+    /// <remarks>
+    /// Requests that queue take turns on an advisory lock held for their transaction, so the count
+    /// each one checks includes every run queued before it, through any instance: two requests
+    /// meeting at the last free place cannot both take it.
+    /// </remarks>
+    public Task<bool> TryQueueAsync(ModelRun run, int maxQueued, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return db.InTransactionAsync(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({QueueLockKey})", ct);
+            await using var insert = new NpgsqlCommand($"""
+                INSERT INTO model_runs (id, status, stage, progress, options, is_active, created_at)
+                SELECT @id, '{Queued}', @stage, 0, @options::jsonb, false, @created
+                WHERE (SELECT count(*) FROM model_runs WHERE status = '{Queued}') < @max
+                """, connection);
+            insert.Parameters.Add(new NpgsqlParameter("id", run.Id));
+            insert.Parameters.Add(new NpgsqlParameter("stage", run.Stage));
+            insert.Parameters.Add(new NpgsqlParameter("options", run.Options));
+            insert.Parameters.Add(new NpgsqlParameter("created", run.CreatedAt));
+            insert.Parameters.Add(new NpgsqlParameter("max", (long)maxQueued));
+            return await insert.ExecuteNonQueryAsync(ct) == 1;
+        }, cancellationToken);
+    }
 
     /// <summary>
     /// Claims the oldest queued run for <paramref name="owner"/>, marks it running and returns its

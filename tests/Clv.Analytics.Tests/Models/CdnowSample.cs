@@ -11,11 +11,15 @@ internal static class CdnowSample
 {
     public static readonly DateOnly CalibrationEnd = new(1997, 9, 30);
 
-    private static readonly Lazy<IReadOnlyList<CustomerSummary>> Loaded = new(Load);
+    private static readonly Lazy<IReadOnlyDictionary<int, CustomerSummary>> Loaded = new(Load);
+    private static readonly Lazy<IReadOnlyList<CustomerSummary>> All = new(() => Loaded.Value.Values.ToList());
 
-    public static IReadOnlyList<CustomerSummary> Customers => Loaded.Value;
+    public static IReadOnlyList<CustomerSummary> Customers => All.Value;
 
-    private static List<CustomerSummary> Load()
+    /// <summary>The summaries by the file's customer id (1 to 2357).</summary>
+    public static IReadOnlyDictionary<int, CustomerSummary> ById => Loaded.Value;
+
+    private static Dictionary<int, CustomerSummary> Load()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestData", "CDNOW_sample.txt");
         var byCustomer = new Dictionary<string, List<PurchaseDay>>();
@@ -38,10 +42,9 @@ internal static class CdnowSample
             days.Add(new PurchaseDay(day, value));
         }
 
-        return byCustomer.Values
-            .Select(days => CustomerSummaryBuilder.Build(days, CalibrationEnd, TimeUnit.Weeks))
-            .Where(s => s is not null)
-            .Select(s => s!.Value)
-            .ToList();
+        return byCustomer
+            .Select(c => (Id: int.Parse(c.Key, CultureInfo.InvariantCulture), Summary: CustomerSummaryBuilder.Build(c.Value, CalibrationEnd, TimeUnit.Weeks)))
+            .Where(c => c.Summary is not null)
+            .ToDictionary(c => c.Id, c => c.Summary!.Value);
     }
 }

@@ -84,6 +84,29 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
     }
 
     [Fact]
+    public async Task A_cost_above_ten_times_the_amount_is_rejected_naming_the_cost_in_json_and_csv()
+    {
+        var body = await (await _client.PostTransactionsAsync(
+            Tx("cost-1", "cost-cust", amount: 10m, cost: 100m),
+            Tx("cost-2", "cost-cust", amount: 10m, cost: 100.0001m),
+            Tx("cost-3", "cost-cust", type: "refund", amount: 1m, cost: 10.01m),
+            Tx("cost-4", "cost-cust", amount: 0.01m, cost: 999_999_999_999_999m))).JsonAsync();
+        var csv = await (await _client.PostCsvAsync("""
+            external_id,customer_external_id,occurred_at,type,amount,currency,cost
+            cost-5,cost-cust,2024-01-10T12:00:00Z,purchase,2.50,USD,25
+            cost-6,cost-cust,2024-01-10T12:00:00Z,purchase,2.50,USD,25.01
+            """)).JsonAsync();
+
+        Assert.Equal(1, body.Long("inserted"));
+        Assert.Equal([(1, "cost"), (2, "cost"), (3, "cost")], body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())));
+        Assert.Contains("10", body.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, csv.Long("inserted"));
+        var error = Assert.Single(csv.GetProperty("errors").EnumerateArray());
+        Assert.Equal((3, "cost"), (error.GetProperty("line").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.Equal(2, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id IN ('cost-1', 'cost-5')"));
+    }
+
+    [Fact]
     public async Task Transaction_in_another_currency_without_a_rate_is_rejected_naming_the_currency_and_date()
     {
         var body = await (await _client.PostTransactionsAsync(Tx("fx-1", "fx-cust", currency: "EUR"))).JsonAsync();

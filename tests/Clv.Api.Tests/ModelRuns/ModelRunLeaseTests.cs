@@ -156,6 +156,7 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     private ClvApiFactory Instance(int leaseSeconds = 30, params Action<IServiceCollection>[] services) => services.Aggregate(
         new ClvApiFactory().OnDatabaseOf(cdnow.Owner)
             .With("Clv:ModelRuns:PollMilliseconds", "50")
+            .With("Clv:ModelRuns:MaxQueued", "10")
             .With("Clv:ModelRuns:LeaseSeconds", leaseSeconds.ToString(CultureInfo.InvariantCulture)),
         (instance, configure) => instance.WithServices(configure));
 

@@ -123,8 +123,17 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
         Assert.Equal((end.DayNumber - days.Days[0].DayNumber) / 7.0, predicted.GetProperty("age").GetDouble(), 9);
         Assert.Equal(cdnow.Run.GetProperty("id").GetGuid(), predicted.GetProperty("runId").GetGuid());
         Assert.Equal("bgnbd", predicted.GetProperty("model").GetString());
-        Assert.InRange(predicted.GetProperty("probabilityAlive").GetDouble(), 0, 1);
-        Assert.True(predicted.GetProperty("predictedClv").GetDecimal() > 0);
+    }
+
+    [Fact]
+    public async Task Customers_p_alive_expected_spend_and_clv_are_those_lifetimes_computes()
+    {
+        foreach (var expected in CdnowSample.Lifetimes)
+        {
+            var predicted = (await (await _client.GetAsync($"/api/v1/customers/{expected.Customer}")).JsonAsync()).GetProperty("predicted");
+
+            CdnowSample.AssertMatches(expected, predicted, 1e-5);
+        }
     }
 
     [Fact]
@@ -151,8 +160,14 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
 
         Assert.True(clv > 0 && alive > 0, lines[0]);
         Assert.Equal(2_358, lines.Length); // the header and every customer of the sample
-        var first = lines[1].Split(',');
-        Assert.True(decimal.Parse(first[clv], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        var id = Array.IndexOf(header, "externalId");
+        var rows = lines.Skip(1).Select(l => l.TrimEnd('\r').Split(',')).ToDictionary(f => f[id]);
+        foreach (var expected in CdnowSample.Lifetimes)
+        {
+            var row = rows[expected.Customer];
+            Assert.Equal(expected.ProbabilityAlive, double.Parse(row[alive], System.Globalization.CultureInfo.InvariantCulture), 1e-5 * expected.ProbabilityAlive);
+            Assert.Equal(expected.PredictedClv, double.Parse(row[clv], System.Globalization.CultureInfo.InvariantCulture), 0.0008 * expected.PredictedClv);
+        }
     }
 
     [Fact]

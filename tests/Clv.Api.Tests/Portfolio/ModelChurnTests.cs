@@ -6,9 +6,9 @@ using Clv.Api.Tests.ModelRuns;
 namespace Clv.Api.Tests.Portfolio;
 
 /// <summary>
-/// Model-based churn over the API: the CDNOW sample, a BG/NBD run as of 1998-06-30, and
-/// <c>Clv:AliveThreshold</c> set to 0.7. The oracle is the P(alive) of every customer read back
-/// from the customer export.
+/// Model-based churn over the API: the CDNOW sample, a BG/NBD run calibrated to 1997-09-30 (as of
+/// 1998-06-30), and <c>Clv:AliveThreshold</c> set to 0.7. The oracles are the P(alive) that lifetimes
+/// 0.11.3 computes for six customers, and that of every customer read back from the customer export.
 /// </summary>
 public sealed class ModelChurnTests(ModelChurnTests.CdnowApi cdnow) : IClassFixture<ModelChurnTests.CdnowApi>
 {
@@ -24,7 +24,7 @@ public sealed class ModelChurnTests(ModelChurnTests.CdnowApi cdnow) : IClassFixt
             await Factory.InitializeAsync();
             var client = Factory.Client();
             (await client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
-            var run = await ModelRunTests.StartAndWaitAsync(client, new { asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" } });
+            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" } });
             Assert.Equal("succeeded", run.GetProperty("status").GetString());
         }
 
@@ -61,6 +61,19 @@ public sealed class ModelChurnTests(ModelChurnTests.CdnowApi cdnow) : IClassFixt
         Assert.Equal(expected, summary.GetProperty("modelChurnedCustomers").GetInt32());
         Assert.Equal(expected, segments.Sum(s => s.GetProperty("modelChurnedCustomers").GetInt32()));
         Assert.All(segments, s => Assert.InRange(s.GetProperty("modelChurnedCustomers").GetInt32(), 0, s.GetProperty("customers").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Customers_whose_p_alive_by_lifetimes_is_below_the_threshold_are_model_churned_and_the_others_not()
+    {
+        // lifetimes: 0.72662, 0.212391, 1, 0.969221, 0.968854, 0.0409298; customer 1 is just above 0.7.
+        foreach (var expected in CdnowSample.Lifetimes)
+        {
+            var customer = await (await _client.GetAsync($"/api/v1/customers/{expected.Customer}")).JsonAsync();
+
+            Assert.Equal(expected.ProbabilityAlive, customer.GetProperty("predicted").GetProperty("probabilityAlive").GetDouble(), 1e-5 * expected.ProbabilityAlive);
+            Assert.Equal(expected.ProbabilityAlive < Threshold, customer.GetProperty("modelChurned").GetBoolean());
+        }
     }
 
     [Fact]
