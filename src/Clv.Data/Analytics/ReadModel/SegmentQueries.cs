@@ -1,5 +1,6 @@
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
+using Clv.Data.Rollups;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -60,7 +61,10 @@ public static class SegmentQueries
             }
         }
 
-        var curves = cacs.Count == 0 ? [] : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
+        var curves = cacs.Count == 0 ? []
+            : CurvesFromRollup(scope, query) && await PeriodRollupCells.AnswersAsync(connection, CalendarPeriod.Month, scope.Reference, ct)
+                ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
+                : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;
         var totalNet = groups.Values.Sum(g => g.Net);
         var result = new List<SegmentFigures>(groups.Count);
@@ -283,6 +287,63 @@ public static class SegmentQueries
                 else
                 {
                     ValuesOf(profit, key)[reader.GetInt32(3)] = reader.GetDecimal(4);
+                }
+            }
+        }
+
+        return observed.ToDictionary(
+            o => o.Key,
+            o => ProfitCurve.From(o.Value, profit.GetValueOrDefault(o.Key) ?? new Dictionary<int, decimal>()),
+            StringComparer.Ordinal);
+    }
+
+    // The group rollup holds the new customers' months when they are whole months of acquisition
+    // of the current state; spend, and so a CAC, exists only for everyone and per channel.
+    private static bool CurvesFromRollup(AnalyticsScope scope, SegmentQuery query) =>
+        scope.Cutoff is null
+        && (query.From is null || query.From.Value.Day == 1)
+        && (query.To >= scope.Reference || query.To.AddDays(1).Day == 1);
+
+    // The same curves from the cells of the new customers' acquisition months: members per cohort
+    // month (observed for the months from it to the reference day's), and gross profit per cohort
+    // and month from the acquisition month to the reference day's.
+    private static async Task<Dictionary<string, ProfitCurve>> ProfitCurvesFromRollupAsync(
+        NpgsqlConnection connection, GroupSpec group, SegmentQuery query, DateOnly reference, string[] groups, CancellationToken ct)
+    {
+        var byChannel = group.By == "acquisitionChannel";
+        var referenceMonth = CalendarPeriods.Start(reference, CalendarPeriod.Month);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {(byChannel ? "channel" : "'all'")}, cohort, period, sum(members)::int, sum(gross_revenue - refunds - cost), sum(purchases) <> 0 OR sum(refunds) <> 0
+            FROM period_rollups
+            WHERE period_kind = {PeriodRollups.Month} AND cohort BETWEEN @first AND @last AND period BETWEEN cohort AND @reference_month
+              {(byChannel ? "AND channel = ANY(@groups)" : "")}
+            GROUP BY 1, 2, 3
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("first", query.From is { } from ? from : DateOnly.MinValue));
+        command.Parameters.Add(new NpgsqlParameter("last", query.To < referenceMonth ? CalendarPeriods.Start(query.To, CalendarPeriod.Month) : referenceMonth));
+        command.Parameters.Add(new NpgsqlParameter("reference_month", referenceMonth));
+        command.Parameters.Add(new NpgsqlParameter("groups", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = groups });
+        var observed = new Dictionary<string, Dictionary<int, int>>(StringComparer.Ordinal);
+        var profit = new Dictionary<string, Dictionary<int, decimal>>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var key = reader.GetString(0);
+                var cohort = MonthNumber(reader.GetFieldValue<DateOnly>(1));
+                var month = MonthNumber(reader.GetFieldValue<DateOnly>(2)) - cohort;
+                if (reader.GetInt32(3) is var members and not 0)
+                {
+                    var values = ValuesOf(observed, key);
+                    var months = MonthNumber(reference) - cohort + 1;
+                    values[months] = values.GetValueOrDefault(months) + members;
+                }
+
+                // Cells whose customers all moved away or were erased hold no day.
+                if (reader.GetBoolean(5))
+                {
+                    var sums = ValuesOf(profit, key);
+                    sums[month] = sums.GetValueOrDefault(month) + reader.GetDecimal(4);
                 }
             }
         }
