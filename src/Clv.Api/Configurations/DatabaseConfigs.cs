@@ -84,7 +84,7 @@ internal static class DatabaseConfigs
                 logger.LogWarning("Rebuilt the day rollup and customer summaries for reporting time zone {TimeZone}", timeZone);
             }
 
-            if (await rebuilder.EnsurePeriodRollupsAsync(CancellationToken.None))
+            if (await rebuilder.EnsurePeriodRollupsAsync(app.Services.GetRequiredService<IOptions<ClvOptions>>().Value.ChurnWindowDays, CancellationToken.None))
             {
                 logger.LogWarning("Built the group rollup of cohorts and periods");
             }

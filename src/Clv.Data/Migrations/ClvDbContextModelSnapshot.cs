@@ -532,6 +532,10 @@ namespace Clv.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("period_rollups_through");
 
+                    b.Property<int?>("PeriodRollupsWindow")
+                        .HasColumnType("integer")
+                        .HasColumnName("period_rollups_window");
+
                     b.Property<string>("RebuildingTo")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")

@@ -41,8 +41,9 @@ public sealed class PeriodRollups
 
     private readonly long? _through;
     private readonly string _zone;
+    private readonly int _window;
 
-    private PeriodRollups(long? through, string zone) => (_through, _zone) = (through, zone);
+    private PeriodRollups(long? through, string zone, int window) => (_through, _zone, _window) = (through, zone, window);
 
     /// <summary>The kind stored for a calendar period.</summary>
     public static short KindOf(Clv.Analytics.Cohorts.CalendarPeriod period) => period switch
@@ -53,19 +54,23 @@ public sealed class PeriodRollups
     };
 
     /// <summary>
-    /// The maintenance of this transaction: which customers the rollup holds, and the zone it
-    /// counts acquisition days in. Call it after taking the writers' shared lock
+    /// The maintenance of this transaction: which customers the rollup holds, the zone it counts
+    /// acquisition days in, and the churn window of its spells (none set: it holds no customer
+    /// until it is built for one). Call it after taking the writers' shared lock
     /// (<see cref="Customers.CustomerErasure"/>), which the builder takes alone: the two then
     /// stay as read for the whole transaction.
     /// </summary>
     public static async Task<PeriodRollups> OpenAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT period_rollups_through, coalesce(rebuilding_to, time_zone) FROM rollup_state WHERE id = 1", connection);
+            "SELECT period_rollups_through, coalesce(rebuilding_to, time_zone), period_rollups_window FROM rollup_state WHERE id = 1", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new PeriodRollups(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1))
-            : new PeriodRollups(null, "UTC");
+        if (!await reader.ReadAsync(ct) || reader.IsDBNull(2))
+        {
+            return new PeriodRollups(0, "UTC", 0);
+        }
+
+        return new PeriodRollups(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2));
     }
 
     /// <summary>Removes the contributions of the given customers, before a write changes them.</summary>
@@ -81,28 +86,37 @@ public sealed class PeriodRollups
         var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
         if (ids.Length > 0)
         {
-            await WriteAsync(connection, ids, _zone, sign, ct);
+            await WriteAsync(connection, ids, _zone, _window, sign, ct);
         }
     }
 
-    /// <summary>Adds or subtracts (<paramref name="sign"/>) the contributions of customers, with acquisition days in <paramref name="zone"/>.</summary>
-    internal static async Task WriteAsync(NpgsqlConnection connection, long[] customers, string zone, int sign, CancellationToken ct)
+    /// <summary>
+    /// Adds or subtracts (<paramref name="sign"/>) the contributions of customers, with acquisition
+    /// days in <paramref name="zone"/> and spells of the churn window <paramref name="window"/>.
+    /// </summary>
+    internal static async Task WriteAsync(NpgsqlConnection connection, long[] customers, string zone, int window, int sign, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(ContributionsSql, connection);
         command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = customers });
         command.Parameters.Add(new NpgsqlParameter("zone", zone));
         command.Parameters.Add(new NpgsqlParameter("sign", sign));
+        command.Parameters.Add(new NpgsqlParameter("window", window));
         await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The columns of a cell's sums, in order.</summary>
-    internal const string SumColumns = "members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost";
+    internal const string SumColumns = "members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost, at_risk, churned";
 
     // Per customer, kind and period: their days' sums; active when they bought; retained when they
     // also bought in the period before; last when no later period has a purchase. Each customer is
     // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort).
+    // And their alive spells, as the churn series counts them (TimeSeries"""ueries): a spell is a run
+    // of their acquisition and purchase days (none before the acquisition) each at most @window
+    // days after the one before, alive to its last day + @window − 1. A spell is at risk in each
+    // period whose eve it is alive on, and churned in the period of the day after it ends, on that
+    // day (churn_day: readers count it once the day has come), if it was alive on that period's eve.
     private static readonly string ContributionsSql = $"""
-        INSERT INTO period_rollups (channel, period_kind, cohort, period, {SumColumns}, max_day)
+        INSERT INTO period_rollups (channel, period_kind, cohort, period, churn_day, {SumColumns}, max_day)
         WITH members AS (
             SELECT c.id, coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}') AS channel,
                    (c.acquired_at AT TIME ZONE @zone)::date AS acquired_day
@@ -119,25 +133,60 @@ public sealed class PeriodRollups
             CROSS JOIN kinds k
             GROUP BY m.id, m.channel, k.kind, 4, 5
         ),
+        reference_days AS (
+            SELECT id, channel, acquired_day AS day FROM members WHERE acquired_day IS NOT NULL
+            UNION
+            SELECT m.id, m.channel, d.day
+            FROM members m JOIN customer_days d ON d.customer_id = m.id
+            WHERE d.purchase_count > 0 AND d.day >= m.acquired_day
+        ),
+        spell_marks AS (
+            SELECT id, channel, day, CASE WHEN day - lag(day) OVER (PARTITION BY id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
+            FROM reference_days
+        ),
+        spell_days AS (
+            SELECT id, channel, day, sum(starts_spell) OVER (PARTITION BY id ORDER BY day) AS spell FROM spell_marks
+        ),
+        spells AS (
+            SELECT channel, min(day) AS spell_start, max(day) + @window - 1 AS spell_end, max(day) AS last_day
+            FROM spell_days
+            GROUP BY id, channel, spell
+        ),
         contributions AS (
-            SELECT channel, kind, cohort, period, 0 AS members,
+            SELECT channel, kind, cohort, period, NULL::date AS churn_day, 0 AS members,
                    (purchases > 0)::int AS active,
                    coalesce(purchases > 0 AND lag(purchases) OVER w > 0
                        AND lag(period) OVER w = (period - make_interval(months => kind))::date, false)::int AS retained,
                    (period = max(CASE WHEN purchases > 0 THEN period END) OVER (PARTITION BY id, kind))::int AS last_purchases,
-                   purchases, gross_revenue, refunds, cost, max_day
+                   purchases, gross_revenue, refunds, cost, 0 AS at_risk, 0 AS churned, max_day
             FROM periods
             WINDOW w AS (PARTITION BY id, kind ORDER BY period)
             UNION ALL
-            SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date,
-                   1, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
+            SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date, NULL,
+                   1, 0, 0, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
             FROM members m CROSS JOIN kinds k
+            UNION ALL
+            -- The periods whose first day − 1 falls in the spell: from the one after the spell's
+            -- first day's to the one holding the day after its end.
+            SELECT s.channel, k.kind, NULL, p.period::date, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, s.last_day
+            FROM spells s
+            CROSS JOIN kinds k
+            CROSS JOIN LATERAL generate_series(
+                date_trunc(k.unit, s.spell_start::timestamp) + make_interval(months => k.kind),
+                date_trunc(k.unit, (s.spell_end + 1)::timestamp),
+                make_interval(months => k.kind)) AS p(period)
+            UNION ALL
+            SELECT s.channel, k.kind, NULL, date_trunc(k.unit, (s.spell_end + 1)::timestamp)::date, s.spell_end + 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, s.last_day
+            FROM spells s
+            CROSS JOIN kinds k
+            WHERE date_trunc(k.unit, (s.spell_end + 1)::timestamp)::date > s.spell_start
         )
-        SELECT channel, kind, cohort, period,
+        SELECT channel, kind, cohort, period, churn_day,
                @sign * sum(members), @sign * sum(active), @sign * sum(retained), @sign * sum(coalesce(last_purchases, 0)),
-               @sign * sum(purchases), @sign * sum(gross_revenue), @sign * sum(refunds), @sign * sum(cost), max(max_day)
+               @sign * sum(purchases), @sign * sum(gross_revenue), @sign * sum(refunds), @sign * sum(cost),
+               @sign * sum(at_risk), @sign * sum(churned), max(max_day)
         FROM contributions
-        GROUP BY channel, kind, cohort, period
+        GROUP BY channel, kind, cohort, period, churn_day
         """;
 
     /// <summary>
@@ -161,12 +210,12 @@ public sealed class PeriodRollups
             WITH oldest AS (SELECT id FROM period_rollups ORDER BY id LIMIT @max),
             moved AS (
                 DELETE FROM period_rollups r USING oldest o WHERE r.id = o.id
-                RETURNING r.channel, r.period_kind, r.cohort, r.period, {Prefixed("r")}, r.max_day),
+                RETURNING r.channel, r.period_kind, r.cohort, r.period, r.churn_day, {Prefixed("r")}, r.max_day),
             folded AS (
-                INSERT INTO period_rollups (channel, period_kind, cohort, period, {SumColumns}, max_day)
-                SELECT channel, period_kind, cohort, period, {Summed}, max(max_day)
+                INSERT INTO period_rollups (channel, period_kind, cohort, period, churn_day, {SumColumns}, max_day)
+                SELECT channel, period_kind, cohort, period, churn_day, {Summed}, max(max_day)
                 FROM moved
-                GROUP BY channel, period_kind, cohort, period
+                GROUP BY channel, period_kind, cohort, period, churn_day
                 HAVING {NonZero})
             SELECT count(*) FROM moved
             """, connection);
@@ -190,6 +239,7 @@ public sealed class PeriodRollups
     public const string NonZero = """
         sum(members) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
             OR sum(purchases) <> 0 OR sum(gross_revenue) <> 0 OR sum(refunds) <> 0 OR sum(cost) <> 0
+            OR sum(at_risk) <> 0 OR sum(churned) <> 0
         """;
 
     /// <summary>The sums of the cells, as SQL over rows of <c>period_rollups</c>.</summary>

@@ -116,20 +116,35 @@ public sealed class RollupRebuilder(ClvDbContext db)
 
     /// <summary>
     /// Builds the group rollup when it is not complete (a migration added it to a database with
-    /// customers), <see cref="ChunkCustomers"/> customers per transaction; returns whether it did.
+    /// customers, or a zone rebuild emptied it) or counts spells of another churn window than
+    /// <paramref name="churnWindowDays"/> (it is emptied first), <see cref="ChunkCustomers"/>
+    /// customers per transaction; returns whether it did.
     /// </summary>
-    public async Task<bool> EnsurePeriodRollupsAsync(CancellationToken cancellationToken)
+    public async Task<bool> EnsurePeriodRollupsAsync(int churnWindowDays, CancellationToken cancellationToken)
     {
         // Complete, as it nearly always is: no lock is taken, so a start never waits for writers.
+        const string CompleteSql = "SELECT coalesce((SELECT period_rollups_through IS NULL AND period_rollups_window IS NOT DISTINCT FROM @window FROM rollup_state WHERE id = 1), true)";
         var complete = await db.InTransactionAsync(async (connection, ct) =>
         {
-            await using var command = new NpgsqlCommand("SELECT coalesce((SELECT period_rollups_through IS NULL FROM rollup_state WHERE id = 1), true)", connection);
+            await using var command = new NpgsqlCommand(CompleteSql, connection);
+            command.Parameters.Add(new NpgsqlParameter("window", churnWindowDays));
             return await command.ExecuteScalarAsync(ct) is true;
         }, cancellationToken);
         if (complete)
         {
             return false;
         }
+
+        await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await connection.ExecuteAsync(LockSql, ct);
+            await CustomerErasure.ExcludeWritersAsync(connection, ct);
+            await connection.ExecuteAsync("""
+                DELETE FROM period_rollups WHERE (SELECT period_rollups_window IS DISTINCT FROM @window FROM rollup_state WHERE id = 1);
+                UPDATE rollup_state SET period_rollups_through = 0, period_rollups_window = @window WHERE id = 1 AND period_rollups_window IS DISTINCT FROM @window;
+                """, ct, new NpgsqlParameter("window", churnWindowDays));
+            return true;
+        }, cancellationToken);
 
         var built = false;
         while (await BuildNextPeriodChunkAsync(cancellationToken))
@@ -149,8 +164,9 @@ public sealed class RollupRebuilder(ClvDbContext db)
             await CustomerErasure.ExcludeWritersAsync(connection, ct);
             var ids = new List<long>(ChunkCustomers);
             string? zone = null;
+            var window = 0;
             await using (var next = new NpgsqlCommand("""
-                SELECT r.time_zone, s.customer_id
+                SELECT r.time_zone, r.period_rollups_window, s.customer_id
                 FROM rollup_state r
                 LEFT JOIN LATERAL (
                     SELECT customer_id FROM customer_summaries WHERE customer_id > r.period_rollups_through ORDER BY customer_id LIMIT @n
@@ -162,10 +178,10 @@ public sealed class RollupRebuilder(ClvDbContext db)
                 await using var reader = await next.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
-                    zone = reader.GetString(0);
-                    if (!reader.IsDBNull(1))
+                    (zone, window) = (reader.GetString(0), reader.GetInt32(1));
+                    if (!reader.IsDBNull(2))
                     {
-                        ids.Add(reader.GetInt64(1));
+                        ids.Add(reader.GetInt64(2));
                     }
                 }
             }
@@ -181,7 +197,7 @@ public sealed class RollupRebuilder(ClvDbContext db)
                 return false;
             }
 
-            await PeriodRollups.WriteAsync(connection, [.. ids], zone, 1, ct);
+            await PeriodRollups.WriteAsync(connection, [.. ids], zone, window, 1, ct);
             await connection.ExecuteAsync("UPDATE rollup_state SET period_rollups_through = @last WHERE id = 1", ct, new NpgsqlParameter("last", ids[^1]));
             return true;
         }, cancellationToken);

@@ -23,4 +23,7 @@ public sealed class RollupState
     /// every customer has (<see cref="PeriodRollups"/>). Set while the period rollups are built.
     /// </summary>
     public long? PeriodRollupsThrough { get; set; }
+
+    /// <summary>The churn window, in days, of the alive spells <c>period_rollups</c> counts; null before it is first built.</summary>
+    public int? PeriodRollupsWindow { get; set; }
 }

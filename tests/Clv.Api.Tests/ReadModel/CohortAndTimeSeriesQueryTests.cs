@@ -27,6 +27,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     : IClassFixture<CohortAndTimeSeriesQueryTests.NewYorkApi>
 {
     private const string Zone = "America/New_York";
+    private const int ConfiguredWindow = 30;
 
     // Days of history the random books span, ending today (UTC).
     private const int Span = 730;
@@ -45,7 +46,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     /// <summary>The API with New York as the reporting time zone, on a database of its own.</summary>
     public sealed class NewYorkApi : IAsyncLifetime
     {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", Zone);
+        // The group rollup counts churn with the configured window: the books ask with it half the time.
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", Zone).With("Clv:ChurnWindowDays", $"{ConfiguredWindow}");
 
         public Task InitializeAsync() => Factory.InitializeAsync();
 
@@ -93,7 +95,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         (channel, start, days, amount) => new SpendSpec(channel, start, days, amount));
 
     private static readonly Gen<Book> GenBook = Gen.Select(
-        GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Select(Gen.Bool, Gen.Bool, Gen.Bool), Gen.Int[1, 120], Gen.Int[0, 19], Gen.Int,
+        GenCustomer.Array[1, 10], GenSpend.Array[0, 4], Gen.Select(Gen.Bool, Gen.Bool, Gen.Bool), Gen.Frequency((1, Gen.Const(ConfiguredWindow)), (1, Gen.Int[1, 120])), Gen.Int[0, 19], Gen.Int,
         (customers, spend, flags, window, erased, seed) => new Book(customers, spend, flags.Item1, flags.Item2, flags.Item3, window, erased, seed));
 
     [Fact]
@@ -150,20 +152,30 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Assert.Equal([0.5m, 1m, 0.3333m, 0m], retention);
     }
 
-    // The "all" series of January..April 2024 by month, as of 2024-06-30, from SQL; the in-memory
-    // report must give the same.
+    // The "all" series of January..April 2024 by month, from SQL: as of 2024-06-30 from the days,
+    // and as of today from the group rollup (a churn series when the window is the configured
+    // one), the same for those months; the in-memory report must give the same.
     private async Task<decimal?[]> HandSeriesAsync(TimeSeriesMetric metric, PortfolioSettings settings)
     {
-        var asOf = new DateOnly(2024, 6, 30);
         var (from, to) = (new DateOnly(2024, 1, 1), new DateOnly(2024, 4, 30));
         var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
-        var states = CustomerStates.Compute(facts, asOf, asOf, settings);
         await using var connection = await OpenAsync();
-        var actual = await TimeSeriesQueries.ComputeAsync(
-            connection, new AnalyticsScope(asOf, asOf, Zone, null), GroupSpec.All, metric, CalendarPeriod.Month, from, to, settings, CancellationToken.None);
-        var expected = TimeSeriesReport.Compute(states, Grouping.All(facts), metric, CalendarPeriod.Month, from, to, settings);
-        Assert.Equal(Render(expected), Render(actual));
-        return [.. actual.Single().Points.Select(p => p.Value)];
+        var values = new List<string>();
+        foreach (var asOf in new DateOnly?[] { new DateOnly(2024, 6, 30), null })
+        {
+            var reference = asOf ?? HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
+            var states = CustomerStates.Compute(facts, asOf, reference, settings);
+            var actual = await TimeSeriesQueries.ComputeAsync(
+                connection, new AnalyticsScope(asOf, reference, Zone, null), GroupSpec.All, metric, CalendarPeriod.Month, from, to, settings, CancellationToken.None);
+            var expected = TimeSeriesReport.Compute(states, Grouping.All(facts), metric, CalendarPeriod.Month, from, to, settings);
+            Assert.Equal(Render(expected), Render(actual));
+            values.Add(Render(actual));
+        }
+
+        Assert.Equal(values[0], values[1]);
+        var series = await TimeSeriesQueries.ComputeAsync(
+            connection, new AnalyticsScope(null, HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone), Zone, null), GroupSpec.All, metric, CalendarPeriod.Month, from, to, settings, CancellationToken.None);
+        return [.. series.Single().Points.Select(p => p.Value)];
     }
 
     private static async Task PostPurchasesAsync(HttpClient client, string prefix, params (string Customer, string Day)[] purchases)

@@ -40,7 +40,7 @@ public static class CohortQueries
         }
 
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
-        if (scope.Cutoff is null && WholePeriods(from, to, lastDay, period) && await PeriodRollupCells.AnswersAsync(connection, period, lastDay, ct))
+        if (scope.Cutoff is null && WholePeriods(from, to, lastDay, period) && await PeriodRollupCells.AnswersAsync(connection, period, lastDay, null, ct))
         {
             return await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
         }

@@ -15,23 +15,27 @@ public static class PeriodRollupCells
     /// Whether the rollup answers for the current state per <paramref name="period"/> on
     /// <paramref name="today"/>: it holds every customer (it does not while it is being built), and
     /// no day after today (the API accepts timestamps up to a day ahead; the days then answer, as
-    /// they leave such days out, until today catches up with them).
+    /// they leave such days out, until today catches up with them); and, for a question about
+    /// churn, it counts the spells of <paramref name="churnWindow"/>.
     /// </summary>
-    public static async Task<bool> AnswersAsync(NpgsqlConnection connection, CalendarPeriod period, DateOnly today, CancellationToken ct)
+    public static async Task<bool> AnswersAsync(NpgsqlConnection connection, CalendarPeriod period, DateOnly today, int? churnWindow, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT coalesce((SELECT period_rollups_through IS NULL FROM rollup_state WHERE id = 1), true)
+            SELECT coalesce((SELECT period_rollups_through IS NULL AND (@window IS NULL OR period_rollups_window = @window) FROM rollup_state WHERE id = 1), false)
                AND coalesce((SELECT max(max_day) FROM period_rollups WHERE period_kind = @kind AND period >= @current) <= @today, true)
             """, connection);
+        command.Parameters.Add(new NpgsqlParameter<int?>("window", churnWindow));
         command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
         command.Parameters.Add(new NpgsqlParameter("current", CalendarPeriods.Start(today, period)));
         command.Parameters.Add(new NpgsqlParameter("today", today));
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
-    /// <summary>Whether the rollup can answer a time series of <paramref name="metric"/> grouped by <paramref name="by"/>.</summary>
-    public static bool ServesSeries(string by, TimeSeriesMetric metric) =>
-        by is "all" or "acquisitionChannel" && metric is not (TimeSeriesMetric.ChurnRate or TimeSeriesMetric.ChurnedCustomers);
+    /// <summary>Whether the rollup can answer a time series grouped by <paramref name="by"/>.</summary>
+    public static bool ServesSeries(string by) => by is "all" or "acquisitionChannel";
+
+    /// <summary>Whether a time series of <paramref name="metric"/> counts churn (and needs the rollup's window to be its own).</summary>
+    public static bool IsChurn(TimeSeriesMetric metric) => metric is TimeSeriesMetric.ChurnRate or TimeSeriesMetric.ChurnedCustomers;
 
     /// <summary>
     /// A time series' groups and sums per period of the current state, as
@@ -41,13 +45,14 @@ public static class PeriodRollupCells
     /// <paramref name="end"/>.
     /// </summary>
     internal static async Task<(Dictionary<string, long?> FirstSeen, HashSet<string> Present, List<(string Key, DateOnly Period, decimal Numerator, decimal Denominator)> Sums)> SeriesAsync(
-        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, CancellationToken ct)
+        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly today, CancellationToken ct)
     {
         var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
         var present = new HashSet<string>(StringComparer.Ordinal);
         var sums = new List<(string, DateOnly, decimal, decimal)>();
         await using var command = new NpgsqlCommand($"""
-            SELECT {(byChannel ? "channel" : "'all'")}, period, sum(members), sum(active), sum(retained), sum(purchases), sum(gross_revenue), sum(refunds)
+            SELECT {(byChannel ? "channel" : "'all'")}, period, sum(members), sum(active), sum(retained), sum(purchases), sum(gross_revenue), sum(refunds),
+                   sum(at_risk), coalesce(sum(churned) FILTER (WHERE churn_day <= @today), 0)
             FROM period_rollups
             WHERE period_kind = @kind AND period >= @first AND period < @end
             GROUP BY 1, 2
@@ -61,6 +66,7 @@ public static class PeriodRollupCells
         command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
         command.Parameters.Add(new NpgsqlParameter("first", first));
         command.Parameters.Add(new NpgsqlParameter("end", end));
+        command.Parameters.Add(new NpgsqlParameter("today", today));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -68,6 +74,7 @@ public static class PeriodRollupCells
             var (members, active, retained) = (reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4));
             var (purchases, gross, refunds) = (reader.GetDecimal(5), reader.GetDecimal(6), reader.GetDecimal(7));
             (gross, refunds) = (Money(gross, purchases, refunds), Money(refunds, purchases, refunds));
+            var (atRisk, churned) = (reader.GetDecimal(8), reader.GetDecimal(9));
             switch (metric)
             {
                 case TimeSeriesMetric.ActiveCustomers:
@@ -84,6 +91,10 @@ public static class PeriodRollupCells
                     break;
                 case TimeSeriesMetric.AverageOrderValue:
                     sums.Add((key, start, gross, purchases));
+                    break;
+                case TimeSeriesMetric.ChurnRate or TimeSeriesMetric.ChurnedCustomers:
+                    // Churned in k of those alive on its eve; a churn counts from its day on.
+                    sums.Add((key, start, churned, atRisk));
                     break;
                 case TimeSeriesMetric.RetentionRate:
                     // Retained in k over active in k − 1.

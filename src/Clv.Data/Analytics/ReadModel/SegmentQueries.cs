@@ -62,7 +62,7 @@ public static class SegmentQueries
         }
 
         var curves = cacs.Count == 0 ? []
-            : CurvesFromRollup(scope, query) && await PeriodRollupCells.AnswersAsync(connection, CalendarPeriod.Month, scope.Reference, ct)
+            : CurvesFromRollup(scope, query) && await PeriodRollupCells.AnswersAsync(connection, CalendarPeriod.Month, scope.Reference, null, ct)
                 ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
                 : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;

@@ -54,8 +54,9 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        var (firstSeen, present, sums, spend) = scope.Cutoff is null && PeriodRollupCells.ServesSeries(group.By, metric) && await PeriodRollupCells.AnswersAsync(connection, period, DateOnly.FromDayNumber(lastDay), ct)
-            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], spendAttributed, ct)
+        var (firstSeen, present, sums, spend) = scope.Cutoff is null && PeriodRollupCells.ServesSeries(group.By)
+            && await PeriodRollupCells.AnswersAsync(connection, period, scope.Reference, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
+            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], scope.Reference, spendAttributed, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
 
         // The groups shown: those with a customer in the scope; everyone's even without one; and
@@ -117,9 +118,9 @@ public static class TimeSeriesQueries
     // The current state's groups and sums from the group rollup's cells: it holds every day, so
     // its last period is the current one.
     private static async Task<Rows> FromRollupAsync(
-        NpgsqlConnection connection, GroupSpec group, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, bool withSpend, CancellationToken ct)
+        NpgsqlConnection connection, GroupSpec group, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly today, bool withSpend, CancellationToken ct)
     {
-        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, ct);
+        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, today, ct);
         var spend = new List<SpendFact>();
         if (withSpend)
         {
