@@ -74,7 +74,8 @@ public sealed class ApiKeysController(ClvDbContext db, ApiKeyStore store, TimePr
             .Select(k => new ApiKeyResponse { Id = k.Id, Name = k.Name, Scopes = k.Scopes, CreatedAt = k.CreatedAt, RevokedAt = k.RevokedAt })
             .ToListAsync(cancellationToken);
 
-    /// <summary>Revokes a key: it is refused from then on.</summary>
+    /// <summary>Revokes a key: every request that starts after this answers is refused, on every instance.</summary>
+    /// <remarks>Answers after <c>Auth:CacheSeconds</c> (default 2), when no instance remembers the key any longer.</remarks>
     /// <param name="id">The key's id.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpDelete("{id:guid}")]
@@ -90,7 +91,7 @@ public sealed class ApiKeysController(ClvDbContext db, ApiKeyStore store, TimePr
 
         key.RevokedAt ??= time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
-        store.Evict(key.KeyHash);
+        await store.ForgetAsync(key.KeyHash);
         return NoContent();
     }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -12,6 +14,7 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyStore store,
+    KeyLookupLimiter lookups,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -21,6 +24,8 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>The header that carries the key.</summary>
     public const string HeaderName = "X-Api-Key";
 
+    private TimeSpan? _overLookupRate;
+
     /// <inheritdoc />
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,7 +34,19 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await store.FindAsync(values.ToString(), Context.RequestAborted);
+        var presented = values.ToString();
+        if (!store.TryFindWithoutLookup(presented, out var key))
+        {
+            // Before any query: an address sending made-up keys runs out of lookups, not the database.
+            var found = await store.LookUpAsync(presented, MayQuery, Context.RequestAborted);
+            if (found is null)
+            {
+                return AuthenticateResult.Fail("Over the key lookup rate of this address.");
+            }
+
+            key = found;
+        }
+
         if (key.Scopes.Length == 0)
         {
             return AuthenticateResult.Fail("Invalid or revoked API key.");
@@ -41,9 +58,29 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
+    private bool MayQuery()
+    {
+        using var lease = lookups.AttemptAcquire(Context.Connection.RemoteIpAddress);
+        if (!lease.IsAcquired)
+        {
+            _overLookupRate = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        }
+
+        return lease.IsAcquired;
+    }
+
     /// <inheritdoc />
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_overLookupRate is { } retryAfter)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many requests",
+                "This address sent too many API keys that are not valid; retry after the number of seconds in Retry-After.");
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         var missing = !Request.Headers.ContainsKey(HeaderName);
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",

@@ -7,8 +7,12 @@ internal static class AuthConfigs
 {
     public static IServiceCollection AddClvAuth(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
-        services.AddMemoryCache();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(
+                o => string.IsNullOrEmpty(o.BootstrapAdminKey) || o.BootstrapAdminKey.Length >= AuthOptions.MinBootstrapKeyLength,
+                $"Auth:BootstrapAdminKey must be at least {AuthOptions.MinBootstrapKeyLength} characters (or empty, which disables it).")
+            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -29,6 +29,22 @@ public sealed class HttpOptions
 
     /// <summary>Networks (CIDR, such as <c>10.0.0.0/8</c>) of such proxies, besides loopback. None by default.</summary>
     public string[] KnownNetworks { get; set; } = [];
+
+    /// <summary>
+    /// CSV exports of the customer list that may stream at once; each holds a database connection
+    /// for its whole download, and one more is 503 with <c>Retry-After</c>. Default 0: a quarter of
+    /// <c>Database:MaxPoolSize</c>, at least 1 (2 of the default 8), so the rest serve reads.
+    /// </summary>
+    public int MaxConcurrentExports { get; set; }
+
+    /// <summary>
+    /// Bytes per second a client must take an export at, after <see cref="ExportGraceSeconds"/>;
+    /// a slower one is cut off and its connection freed. Default 16,384; 0 leaves Kestrel's 240.
+    /// </summary>
+    public double ExportMinBytesPerSecond { get; set; } = 16 * 1024;
+
+    /// <summary>Seconds an export may fall below <see cref="ExportMinBytesPerSecond"/> before it is cut off. Default 10.</summary>
+    public int ExportGraceSeconds { get; set; } = 10;
 }
 
 internal static class HardeningConfigs
@@ -38,6 +54,7 @@ internal static class HardeningConfigs
     public static IServiceCollection AddClvHardening(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section);
+        services.AddSingleton<Infrastructure.ExportGate>();
         var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         services.AddCors(options => options.AddPolicy(CorsPolicy, policy =>
         {

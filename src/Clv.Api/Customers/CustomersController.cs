@@ -22,7 +22,7 @@ namespace Clv.Api.Customers;
 [Tags("Customers")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioRankings rankings) : ControllerBase
+public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> options, TimeProvider time, PortfolioRankings rankings, ExportGate exports) : ControllerBase
 {
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
@@ -118,7 +118,9 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <remarks>
     /// Page with <c>cursor</c> (pass the previous page's <c>nextCursor</c>; stable while data changes)
     /// or with <c>page</c>. With <c>Accept: text/csv</c> the response streams every matching
-    /// customer, in the same order, and ignores paging. <c>asOf</c> only sets the day
+    /// customer, in the same order, and ignores paging; at most <c>Clv:Http:MaxConcurrentExports</c>
+    /// exports stream at once (503 with <c>Retry-After</c> beyond), each at least
+    /// <c>Clv:Http:ExportMinBytesPerSecond</c>. <c>asOf</c> only sets the day
     /// <c>atRisk</c> is judged at: the listed figures are always as of now.
     /// </remarks>
     /// <param name="sort">historicalClv (default), netRevenue, lastPurchaseAt or predictedClv.</param>
@@ -134,6 +136,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [HttpGet]
     [ProducesResponseType<CustomerPage>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<IActionResult> ListAsync(
         [FromQuery] string sort = "historicalClv",
         [FromQuery] string direction = "desc",
@@ -201,11 +204,20 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             AtRisk: risk);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
-        var rows = db.ListCustomersAsync(query, cancellationToken);
         if (csv)
         {
-            return new CsvResult<CustomerCsvRow>(rows.Select(r => ToCsv(r, now, timeZone, Predicted(r))), "customers.csv");
+            // The export streams from one connection for as long as the client downloads it.
+            if (!exports.TryEnter(HttpContext))
+            {
+                Response.Headers.RetryAfter = "5";
+                return Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many exports",
+                    detail: $"{exports.Slots} CSV exports are streaming, as many as may at once; retry after the seconds in Retry-After. Paged JSON reads are not limited.");
+            }
+
+            return new CsvResult<CustomerCsvRow>(db.ListCustomersAsync(query, cancellationToken).Select(r => ToCsv(r, now, timeZone, Predicted(r))), "customers.csv");
         }
+
+        var rows = db.ListCustomersAsync(query, cancellationToken);
 
         var items = new List<CustomerWithTotals>(pageSize + 1);
         await foreach (var row in rows)

@@ -14,7 +14,7 @@ namespace Clv.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string AdminKey = "test-bootstrap-admin-key";
+    public const string AdminKey = "test-bootstrap-admin-key-0123456789abcdef";
 
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
     private readonly List<Action<IServiceCollection>> _services = [];
