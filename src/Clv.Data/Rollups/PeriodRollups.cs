@@ -39,6 +39,9 @@ public sealed class PeriodRollups
     /// <summary>The period kinds, as stored: months per period.</summary>
     public const short Month = 1, Quarter = 3, Year = 12;
 
+    /// <summary>The kind of the rows that count customers per net revenue (<c>net_value</c>), for medians.</summary>
+    public const short Values = 0;
+
     private readonly long? _through;
     private readonly string _zone;
     private readonly int _window;
@@ -105,40 +108,66 @@ public sealed class PeriodRollups
     }
 
     /// <summary>The columns of a cell's sums, in order.</summary>
-    internal const string SumColumns = "members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost, at_risk, churned";
+    internal const string SumColumns =
+        "members, repeat, active, retained, last_purchases, purchases, gross_revenue, refunds, cost, at_risk, churned, lapsed";
+
+    /// <summary>The columns that key a cell, in order.</summary>
+    internal const string KeyColumns = "channel, period_kind, cohort, period, churn_day, net_value";
+
+    // The sums of the contributions, times @sign (declared before the statement that uses it).
+    private static readonly string Signed = string.Join(", ", SumColumns.Split(", ").Select(c => $"@sign * sum({c})"));
 
     // Per customer, kind and period: their days' sums; active when they bought; retained when they
     // also bought in the period before; last when no later period has a purchase. Each customer is
-    // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort).
-    // And their alive spells, as the churn series counts them (TimeSeries"""ueries): a spell is a run
+    // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort),
+    // counted as repeat with two purchase days or more; and one of the customers of their net
+    // revenue (kind 0, keyed by net_value), for medians.
+    // And their alive spells, as the churn series counts them (TimeSeriesQueries): a spell is a run
     // of their acquisition and purchase days (none before the acquisition) each at most @window
     // days after the one before, alive to its last day + @window − 1. A spell is at risk in each
     // period whose eve it is alive on, and churned in the period of the day after it ends, on that
     // day (churn_day: readers count it once the day has come), if it was alive on that period's eve.
+    // The customer has lapsed on the day after their last spell ends (kind 1, by churn_day).
     private static readonly string ContributionsSql = $"""
-        INSERT INTO period_rollups (channel, period_kind, cohort, period, churn_day, {SumColumns}, max_day)
-        WITH members AS (
+        INSERT INTO period_rollups ({KeyColumns}, {SumColumns}, max_day)
+        WITH members AS MATERIALIZED (
+            -- One index lookup per customer (OFFSET 0 keeps the subquery from being flattened
+            -- into a join the planner could run as a scan of every customer), and the same for
+            -- their days below: the cost follows the batch, not the portfolio.
             SELECT c.id, coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}') AS channel,
                    (c.acquired_at AT TIME ZONE @zone)::date AS acquired_day
-            FROM unnest(@ids) AS i(id) JOIN customers c ON c.id = i.id
+            FROM unnest(@ids) AS i(id)
+            CROSS JOIN LATERAL (SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c WHERE c.id = i.id OFFSET 0) c
+        ),
+        member_days AS MATERIALIZED (
+            SELECT m.id, m.channel, m.acquired_day, d.day, d.purchase_count, d.gross_revenue, d.refunds, d.cost
+            FROM members m
+            CROSS JOIN LATERAL (
+                SELECT d.day, d.purchase_count, d.gross_revenue, d.refunds, d.cost FROM customer_days d WHERE d.customer_id = m.id OFFSET 0
+            ) d
         ),
         kinds (kind, unit) AS (VALUES ({Month}::smallint, 'month'), ({Quarter}::smallint, 'quarter'), ({Year}::smallint, 'year')),
+        totals AS (
+            SELECT m.id, count(d.day) FILTER (WHERE d.purchase_count > 0) AS purchase_days,
+                   coalesce(sum(d.gross_revenue), 0) - coalesce(sum(d.refunds), 0) AS net
+            FROM members m LEFT JOIN member_days d ON d.id = m.id
+            GROUP BY m.id
+        ),
         periods AS (
-            SELECT m.id, m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date AS cohort,
+            SELECT d.id, d.channel, k.kind, date_trunc(k.unit, d.acquired_day::timestamp)::date AS cohort,
                    date_trunc(k.unit, d.day::timestamp)::date AS period,
                    sum(d.purchase_count) AS purchases, sum(d.gross_revenue) AS gross_revenue, sum(d.refunds) AS refunds, sum(d.cost) AS cost,
                    max(d.day) AS max_day
-            FROM members m
-            JOIN customer_days d ON d.customer_id = m.id
+            FROM member_days d
             CROSS JOIN kinds k
-            GROUP BY m.id, m.channel, k.kind, 4, 5
+            GROUP BY d.id, d.channel, k.kind, 4, 5
         ),
         reference_days AS (
             SELECT id, channel, acquired_day AS day FROM members WHERE acquired_day IS NOT NULL
             UNION
-            SELECT m.id, m.channel, d.day
-            FROM members m JOIN customer_days d ON d.customer_id = m.id
-            WHERE d.purchase_count > 0 AND d.day >= m.acquired_day
+            SELECT id, channel, day
+            FROM member_days
+            WHERE purchase_count > 0 AND day >= acquired_day
         ),
         spell_marks AS (
             SELECT id, channel, day, CASE WHEN day - lag(day) OVER (PARTITION BY id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
@@ -148,27 +177,31 @@ public sealed class PeriodRollups
             SELECT id, channel, day, sum(starts_spell) OVER (PARTITION BY id ORDER BY day) AS spell FROM spell_marks
         ),
         spells AS (
-            SELECT channel, min(day) AS spell_start, max(day) + @window - 1 AS spell_end, max(day) AS last_day
+            SELECT id, channel, min(day) AS spell_start, max(day) + @window - 1 AS spell_end, max(day) AS last_day,
+                   spell = max(spell) OVER (PARTITION BY id) AS last_spell
             FROM spell_days
             GROUP BY id, channel, spell
         ),
-        contributions AS (
-            SELECT channel, kind, cohort, period, NULL::date AS churn_day, 0 AS members,
-                   (purchases > 0)::int AS active,
+        contributions ({KeyColumns}, {SumColumns}, max_day) AS (
+            SELECT channel, kind, cohort, period, NULL::date, NULL::numeric, 0, 0,
+                   (purchases > 0)::int,
                    coalesce(purchases > 0 AND lag(purchases) OVER w > 0
-                       AND lag(period) OVER w = (period - make_interval(months => kind))::date, false)::int AS retained,
-                   (period = max(CASE WHEN purchases > 0 THEN period END) OVER (PARTITION BY id, kind))::int AS last_purchases,
-                   purchases, gross_revenue, refunds, cost, 0 AS at_risk, 0 AS churned, max_day
+                       AND lag(period) OVER w = (period - make_interval(months => kind))::date, false)::int,
+                   coalesce((period = max(CASE WHEN purchases > 0 THEN period END) OVER (PARTITION BY id, kind))::int, 0),
+                   purchases, gross_revenue, refunds, cost, 0, 0, 0, max_day
             FROM periods
             WINDOW w AS (PARTITION BY id, kind ORDER BY period)
             UNION ALL
-            SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date, NULL,
-                   1, 0, 0, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
-            FROM members m CROSS JOIN kinds k
+            SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date, NULL, NULL,
+                   1, (t.purchase_days >= 2)::int, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
+            FROM members m JOIN totals t ON t.id = m.id CROSS JOIN kinds k
+            UNION ALL
+            SELECT m.channel, {Values}, NULL, NULL, NULL, t.net, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
+            FROM members m JOIN totals t ON t.id = m.id
             UNION ALL
             -- The periods whose first day − 1 falls in the spell: from the one after the spell's
             -- first day's to the one holding the day after its end.
-            SELECT s.channel, k.kind, NULL, p.period::date, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, s.last_day
+            SELECT s.channel, k.kind, NULL, p.period::date, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, s.last_day
             FROM spells s
             CROSS JOIN kinds k
             CROSS JOIN LATERAL generate_series(
@@ -176,17 +209,20 @@ public sealed class PeriodRollups
                 date_trunc(k.unit, (s.spell_end + 1)::timestamp),
                 make_interval(months => k.kind)) AS p(period)
             UNION ALL
-            SELECT s.channel, k.kind, NULL, date_trunc(k.unit, (s.spell_end + 1)::timestamp)::date, s.spell_end + 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, s.last_day
+            SELECT s.channel, k.kind, NULL, date_trunc(k.unit, (s.spell_end + 1)::timestamp)::date, s.spell_end + 1, NULL,
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, s.last_day
             FROM spells s
             CROSS JOIN kinds k
             WHERE date_trunc(k.unit, (s.spell_end + 1)::timestamp)::date > s.spell_start
+            UNION ALL
+            SELECT s.channel, {Month}, NULL, date_trunc('month', (s.spell_end + 1)::timestamp)::date, s.spell_end + 1, NULL,
+                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, s.last_day
+            FROM spells s
+            WHERE s.last_spell
         )
-        SELECT channel, kind, cohort, period, churn_day,
-               @sign * sum(members), @sign * sum(active), @sign * sum(retained), @sign * sum(coalesce(last_purchases, 0)),
-               @sign * sum(purchases), @sign * sum(gross_revenue), @sign * sum(refunds), @sign * sum(cost),
-               @sign * sum(at_risk), @sign * sum(churned), max(max_day)
+        SELECT {KeyColumns}, {Signed}, max(max_day)
         FROM contributions
-        GROUP BY channel, kind, cohort, period, churn_day
+        GROUP BY {KeyColumns}
         """;
 
     /// <summary>
@@ -210,12 +246,12 @@ public sealed class PeriodRollups
             WITH oldest AS (SELECT id FROM period_rollups ORDER BY id LIMIT @max),
             moved AS (
                 DELETE FROM period_rollups r USING oldest o WHERE r.id = o.id
-                RETURNING r.channel, r.period_kind, r.cohort, r.period, r.churn_day, {Prefixed("r")}, r.max_day),
+                RETURNING {Prefixed("r", KeyColumns)}, {Prefixed("r", SumColumns)}, r.max_day),
             folded AS (
-                INSERT INTO period_rollups (channel, period_kind, cohort, period, churn_day, {SumColumns}, max_day)
-                SELECT channel, period_kind, cohort, period, churn_day, {Summed}, max(max_day)
+                INSERT INTO period_rollups ({KeyColumns}, {SumColumns}, max_day)
+                SELECT {KeyColumns}, {Summed}, max(max_day)
                 FROM moved
-                GROUP BY channel, period_kind, cohort, period, churn_day
+                GROUP BY {KeyColumns}
                 HAVING {NonZero})
             SELECT count(*) FROM moved
             """, connection);
@@ -237,13 +273,15 @@ public sealed class PeriodRollups
     /// deltas of a customer erased or moved elsewhere cancel out, and leave no cell.
     /// </summary>
     public const string NonZero = """
-        sum(members) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
+        sum(members) <> 0 OR sum(repeat) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
             OR sum(purchases) <> 0 OR sum(gross_revenue) <> 0 OR sum(refunds) <> 0 OR sum(cost) <> 0
-            OR sum(at_risk) <> 0 OR sum(churned) <> 0
+            OR sum(at_risk) <> 0 OR sum(churned) <> 0 OR sum(lapsed) <> 0
         """;
 
     /// <summary>The sums of the cells, as SQL over rows of <c>period_rollups</c>.</summary>
     internal static string Summed { get; } = string.Join(", ", SumColumns.Split(", ").Select(c => $"sum({c})"));
 
-    private static string Prefixed(string table) => string.Join(", ", SumColumns.Split(", ").Select(c => $"{table}.{c}"));
+
+
+    private static string Prefixed(string table, string columns) => string.Join(", ", columns.Split(", ").Select(c => $"{table}.{c}"));
 }

@@ -56,13 +56,13 @@ internal static class StoredData
 
     /// <summary>The group rollup's cells, one row each with its sums: what folding its rows keeps.</summary>
     public const string PeriodRollupCellRows = """
-        SELECT channel, period_kind, cohort, period, churn_day, sum(members), sum(active), sum(retained), sum(last_purchases),
-               sum(purchases), sum(gross_revenue), sum(refunds), sum(cost), sum(at_risk), sum(churned)
+        SELECT channel, period_kind, cohort, period, churn_day, net_value, sum(members), sum(repeat), sum(active), sum(retained),
+               sum(last_purchases), sum(purchases), sum(gross_revenue), sum(refunds), sum(cost), sum(at_risk), sum(churned), sum(lapsed)
         FROM period_rollups
-        GROUP BY channel, period_kind, cohort, period, churn_day
-        HAVING sum(members) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
+        GROUP BY channel, period_kind, cohort, period, churn_day, net_value
+        HAVING sum(members) <> 0 OR sum(repeat) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0
             OR sum(purchases) <> 0 OR sum(gross_revenue) <> 0 OR sum(refunds) <> 0 OR sum(cost) <> 0
-            OR sum(at_risk) <> 0 OR sum(churned) <> 0
+            OR sum(at_risk) <> 0 OR sum(churned) <> 0 OR sum(lapsed) <> 0
         """;
 
     private const string PeriodRollupCells =

@@ -41,8 +41,10 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         var series = await (await client.GetAsync("/api/v1/metrics/timeseries?metric=retentionRate&by=acquisitionChannel&from=2023-10-01")).Content.ReadAsStringAsync();
 
         // pr-a: December (5), January (10, cost 4), February (20): retained in January and February.
-        Assert.Contains("(search,1,2024-01-01,2024-01-01,,1,1,1,0,1,10", kept, StringComparison.Ordinal);
-        Assert.Contains("(search,1,2024-01-01,2024-02-01,,0,1,1,1,1,20", kept, StringComparison.Ordinal);
+        // (channel, kind, cohort, period, churn day, net value, members, repeat, active, retained, last purchases, purchases, gross…)
+        Assert.Contains("(search,1,2024-01-01,2024-01-01,,,1,1,1,1,0,1,10", kept, StringComparison.Ordinal);
+        Assert.Contains("(search,1,2024-01-01,2024-02-01,,,0,0,1,1,1,1,20", kept, StringComparison.Ordinal);
+        Assert.Contains("(search,0,,,,35", kept, StringComparison.Ordinal);
         Assert.DoesNotContain("unattributed", kept, StringComparison.Ordinal);
 
         // Built again from the days: the same cells; meanwhile the days answer, the same.

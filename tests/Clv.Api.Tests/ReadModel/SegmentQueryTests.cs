@@ -35,6 +35,9 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
 
     private static readonly DateOnly Today = new(2025, 3, 14);
 
+    // The churn window the API is configured with (its default), which the group rollup counts.
+    private const int ConfiguredWindow = 90;
+
     private static readonly string[] Groupings =
         ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:region"];
 
@@ -191,6 +194,11 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 seen.Count(expected);
             }
 
+            if (probe.AsOf is null)
+            {
+                await CheckCellsAsync(connection, facts, scope, reference, c.Settings with { ChurnWindowDays = ConfiguredWindow });
+            }
+
             var summaryQuery = probe.Queries[0].Resolve(reference);
             var summary = SegmentReport.Compute(states, Grouping.All(facts), summaryQuery with { Period = CalendarPeriod.Month }, c.Settings).FirstOrDefault()
                 ?? new SegmentFigures { Key = "all" };
@@ -200,6 +208,23 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     }
 
     // The grouping the segments endpoint builds (PortfolioCache.GroupingAsync).
+    // Everyone and each channel, all time to the end of the current month, with the configured
+    // churn window: the questions the group rollup answers, whatever the book holds.
+    private async Task CheckCellsAsync(NpgsqlConnection connection, PortfolioFacts facts, AnalyticsScope scope, DateOnly reference, PortfolioSettings settings)
+    {
+        var states = CustomerStates.Compute(facts, null, reference, settings);
+        foreach (var period in new[] { CalendarPeriod.Month, CalendarPeriod.Quarter })
+        {
+            var query = new SegmentQuery(null, new DateOnly(reference.Year, reference.Month, 1).AddMonths(1).AddDays(-1), period);
+            foreach (var by in new[] { "all", "acquisitionChannel" })
+            {
+                var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, period), query, settings);
+                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by, period), query, settings, default);
+                AssertSame(expected, actual, $"from the group rollup, by {by}, {query}");
+            }
+        }
+    }
+
     private async Task<Grouping> ReferenceGroupingAsync(PortfolioFacts facts, CustomerStates states, string by, CalendarPeriod period)
     {
         if (GroupBy.AttributeKey(by) is { } key)
@@ -443,7 +468,8 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         (now, a, qa, b, qb) => new[] { new Probe(null, now), new Probe(a, qa), new Probe(b, qb) });
 
     private static readonly Gen<PortfolioSettings> SettingsGen = Gen.Select(
-        Gen.OneOf(30, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.Bool,
+        // 90 days is the configured window, which the group rollup counts churn with.
+        Gen.OneOf(30, 90, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.Bool,
         (window, alive, minSize, retail) => new PortfolioSettings
         {
             ChurnWindowDays = window,

@@ -40,7 +40,11 @@ public static class CohortQueries
         }
 
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
-        if (scope.Cutoff is null && WholePeriods(from, to, lastDay, period) && await PeriodRollupCells.AnswersAsync(connection, period, lastDay, null, ct))
+        // As of a past day, the cells answer when it ends a period, except for the on-or-after
+        // variant: the last purchases they hold are the latest, not those by that day.
+        var cellsAnswer = scope.Cutoff is null || (!onOrAfter && PeriodRollupCells.EndsPeriod(lastDay, period));
+        if (cellsAnswer && WholePeriods(from, to, lastDay, period)
+            && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
         {
             return await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
         }

@@ -12,61 +12,76 @@ namespace Clv.Data.Analytics.ReadModel;
 public static class PeriodRollupCells
 {
     /// <summary>
-    /// Whether the rollup answers for the current state per <paramref name="period"/> on
-    /// <paramref name="today"/>: it holds every customer (it does not while it is being built), and
+    /// Whether the rollup answers: it holds every customer (it does not while it is being
+    /// built); for the current state (<paramref name="today"/>, null for a past day's), it holds
     /// no day after today (the API accepts timestamps up to a day ahead; the days then answer, as
-    /// they leave such days out, until today catches up with them); and, for a question about
-    /// churn, it counts the spells of <paramref name="churnWindow"/>.
+    /// they leave such days out, until today catches up with them: every day is in the month
+    /// cells, so those tell); and, for a question about churn, it counts the spells of
+    /// <paramref name="churnWindow"/>.
     /// </summary>
-    public static async Task<bool> AnswersAsync(NpgsqlConnection connection, CalendarPeriod period, DateOnly today, int? churnWindow, CancellationToken ct)
+    public static async Task<bool> AnswersAsync(NpgsqlConnection connection, DateOnly? today, int? churnWindow, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             SELECT coalesce((SELECT period_rollups_through IS NULL AND (@window IS NULL OR period_rollups_window = @window) FROM rollup_state WHERE id = 1), false)
-               AND coalesce((SELECT max(max_day) FROM period_rollups WHERE period_kind = @kind AND period >= @current) <= @today, true)
+               AND (@today IS NULL OR coalesce((SELECT max(max_day) FROM period_rollups WHERE period_kind = {PeriodRollups.Month} AND period >= @current) <= @today, true))
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<int?>("window", churnWindow));
-        command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
-        command.Parameters.Add(new NpgsqlParameter("current", CalendarPeriods.Start(today, period)));
-        command.Parameters.Add(new NpgsqlParameter("today", today));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly?>("current", today is { } day ? CalendarPeriods.Start(day, CalendarPeriod.Month) : null));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly?>("today", today));
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>Whether the rollup can answer a time series grouped by <paramref name="by"/>.</summary>
     public static bool ServesSeries(string by) => by is "all" or "acquisitionChannel";
 
+    /// <summary>
+    /// Whether the cells hold the state as of <paramref name="day"/> for questions per
+    /// <paramref name="period"/>: when it is the last day of one, every cell up to it is whole.
+    /// </summary>
+    public static bool EndsPeriod(DateOnly day, CalendarPeriod period) => CalendarPeriods.Start(day.AddDays(1), period) == day.AddDays(1);
+
     /// <summary>Whether a time series of <paramref name="metric"/> counts churn (and needs the rollup's window to be its own).</summary>
     public static bool IsChurn(TimeSeriesMetric metric) => metric is TimeSeriesMetric.ChurnRate or TimeSeriesMetric.ChurnedCustomers;
 
     /// <summary>
-    /// A time series' groups and sums per period of the current state, as
-    /// <see cref="TimeSeriesQueries"/> counts them from the days: per group (everyone, or each
-    /// channel) the channels present with their first customer's id, and the numerator and
-    /// denominator of <paramref name="metric"/> per period from <paramref name="first"/> to before
-    /// <paramref name="end"/>.
+    /// A time series' groups and sums per period, as <see cref="TimeSeriesQueries"/> counts them
+    /// from the days: per group (everyone, or each channel) the channels with their first
+    /// customer's id and whether one is acquired by <paramref name="lastDay"/> (or without an
+    /// acquisition date), and the numerator and denominator of <paramref name="metric"/> per period
+    /// from <paramref name="first"/> to before <paramref name="end"/>. For the current state,
+    /// <paramref name="lastDay"/> is today; for a past day's, the last day of a period
+    /// (<see cref="EndsPeriod"/>): then only the customers acquired by then count, and the churns by then.
     /// </summary>
     internal static async Task<(Dictionary<string, long?> FirstSeen, HashSet<string> Present, List<(string Key, DateOnly Period, decimal Numerator, decimal Denominator)> Sums)> SeriesAsync(
-        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly today, CancellationToken ct)
+        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly lastDay, bool current, CancellationToken ct)
     {
         var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
         var present = new HashSet<string>(StringComparer.Ordinal);
         var sums = new List<(string, DateOnly, decimal, decimal)>();
         await using var command = new NpgsqlCommand($"""
             SELECT {(byChannel ? "channel" : "'all'")}, period, sum(members), sum(active), sum(retained), sum(purchases), sum(gross_revenue), sum(refunds),
-                   sum(at_risk), coalesce(sum(churned) FILTER (WHERE churn_day <= @today), 0)
+                   sum(at_risk), coalesce(sum(churned) FILTER (WHERE churn_day <= @last_day), 0)
             FROM period_rollups
-            WHERE period_kind = @kind AND period >= @first AND period < @end
+            WHERE period_kind = @kind AND period >= @first AND period < @end AND (cohort IS NULL OR cohort <= @acquired_by)
             GROUP BY 1, 2
             HAVING {PeriodRollups.NonZero};
             -- The channels with a customer, each with its first customer's id (an index lookup each).
             SELECT p.channel, least(
                 (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel = p.channel),
-                CASE WHEN p.channel = '{AnalyticsScope.Unattributed}' THEN (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel IS NULL) END)
-            FROM (SELECT channel FROM period_rollups WHERE period_kind = {PeriodRollups.Month} GROUP BY channel HAVING sum(members) > 0) p
+                CASE WHEN p.channel = '{AnalyticsScope.Unattributed}' THEN (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel IS NULL) END),
+                p.present
+            FROM (
+                SELECT channel, coalesce(sum(members) FILTER (WHERE cohort IS NULL OR cohort <= @acquired_by), 0) > 0 AS present
+                FROM period_rollups WHERE period_kind = {PeriodRollups.Month}
+                GROUP BY channel HAVING sum(members) > 0
+            ) p
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
         command.Parameters.Add(new NpgsqlParameter("first", first));
         command.Parameters.Add(new NpgsqlParameter("end", end));
-        command.Parameters.Add(new NpgsqlParameter("today", today));
+        command.Parameters.Add(new NpgsqlParameter("last_day", lastDay));
+        // The current state counts every customer; a past day's those acquired by then.
+        command.Parameters.Add(new NpgsqlParameter("acquired_by", current ? DateOnly.MaxValue : lastDay));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -110,7 +125,10 @@ public static class PeriodRollupCells
             if (byChannel)
             {
                 firstSeen[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-                present.Add(reader.GetString(0));
+                if (reader.GetBoolean(2))
+                {
+                    present.Add(reader.GetString(0));
+                }
             }
         }
 

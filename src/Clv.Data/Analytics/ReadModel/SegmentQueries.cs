@@ -44,7 +44,12 @@ public static class SegmentQueries
         var newFirst = query.From?.DayNumber ?? int.MinValue;
         var newLast = query.To.DayNumber;
         var spend = await SpendByGroupAsync(connection, group, newFirst, newLast, ct);
-        var groups = await GroupSumsAsync(connection, scope, group, query, settings, ct);
+        // The current state's totals hold every day, tomorrow's included, as the summaries do: only
+        // a customer acquired after `to` but in its month could be counted new wrongly.
+        var acquiredAfterTo = query.To <= scope.Reference && query.To.AddDays(1).Day != 1 ? scope.Reference : (DateOnly?)null;
+        var groups = CellsAnswer(scope, group, query) && await PeriodRollupCells.AnswersAsync(connection, acquiredAfterTo, settings.ChurnWindowDays, ct)
+            ? await GroupSumsFromRollupAsync(connection, scope, group, query, settings, ct)
+            : await GroupSumsAsync(connection, scope, group, query, settings, ct);
         // A channel with spend but no customer still shows, so that segment spend adds up to all spend.
         foreach (var key in spend?.Keys ?? Enumerable.Empty<string>())
         {
@@ -62,7 +67,7 @@ public static class SegmentQueries
         }
 
         var curves = cacs.Count == 0 ? []
-            : CurvesFromRollup(scope, query) && await PeriodRollupCells.AnswersAsync(connection, CalendarPeriod.Month, scope.Reference, null, ct)
+            : WholeMonths(scope, query) && await PeriodRollupCells.AnswersAsync(connection, scope.Reference, null, ct)
                 ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
                 : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;
@@ -299,10 +304,134 @@ public static class SegmentQueries
 
     // The group rollup holds the new customers' months when they are whole months of acquisition
     // of the current state; spend, and so a CAC, exists only for everyone and per channel.
-    private static bool CurvesFromRollup(AnalyticsScope scope, SegmentQuery query) =>
+    private static bool WholeMonths(AnalyticsScope scope, SegmentQuery query) =>
         scope.Cutoff is null
         && (query.From is null || query.From.Value.Day == 1)
         && (query.To >= scope.Reference || query.To.AddDays(1).Day == 1);
+
+    // The group rollup's cells hold everyone's and each channel's figures.
+    private static bool CellsAnswer(AnalyticsScope scope, GroupSpec group, SegmentQuery query) =>
+        group.By is "all" or "acquisitionChannel" && WholeMonths(scope, query);
+
+    // The same sums from the group rollup's cells: the customers' totals, new customers and lapses
+    // from the month cells, the last complete period's activity and churn from its kind's, the
+    // middle net revenues from the counts of customers per net revenue; and the active run's
+    // predictions, summed per group from the predictions themselves.
+    private static async Task<Dictionary<string, GroupSums>> GroupSumsFromRollupAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+    {
+        var key = group.By == "all" ? "'all'" : "channel";
+        var (first, _) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
+        var (previousFirst, _) = CustomerActivity.PreviousPeriod(first, query.Period);
+        const string Acquired = AnalyticsScope.AcquiredDaySql;
+        var newDay = (query.From is null ? "" : $"{Acquired} >= @new_first AND ") + $"{Acquired} <= @new_last";
+        await using var command = new NpgsqlCommand($"""
+            SELECT {key}, sum(members)::int, sum(repeat)::int, sum(gross_revenue - refunds), sum(purchases) <> 0 OR sum(refunds) <> 0,
+                   coalesce(sum(lapsed) FILTER (WHERE churn_day <= @reference), 0)::int,
+                   coalesce(sum(members) FILTER (WHERE cohort BETWEEN @cohort_first AND @cohort_last), 0)::int,
+                   coalesce(sum(gross_revenue - refunds - cost) FILTER (WHERE cohort BETWEEN @cohort_first AND @cohort_last), 0)
+            FROM period_rollups
+            WHERE period_kind = {PeriodRollups.Month}
+            GROUP BY 1
+            HAVING sum(members) <> 0;
+            SELECT {key}, coalesce(sum(active) FILTER (WHERE period = @period), 0)::int, coalesce(sum(active) FILTER (WHERE period = @previous), 0)::int,
+                   coalesce(sum(retained) FILTER (WHERE period = @period), 0)::int, coalesce(sum(at_risk) FILTER (WHERE period = @period), 0)::int,
+                   coalesce(sum(churned) FILTER (WHERE period = @period), 0)::int
+            FROM period_rollups
+            WHERE period_kind = @kind AND period IN (@period, @previous)
+            GROUP BY 1;
+            SELECT {key}, net_value, sum(members)::int
+            FROM period_rollups
+            WHERE period_kind = {PeriodRollups.Values}
+            GROUP BY 1, 2
+            HAVING sum(members) <> 0
+            ORDER BY 1, 2;
+            SELECT {(group.By == "all" ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")},
+                   count(p.predicted_clv)::int, coalesce(sum(p.predicted_clv), 0),
+                   count(*) FILTER (WHERE p.predicted_clv IS NOT NULL AND p.probability_alive < @alive_threshold)::int,
+                   coalesce(sum(p.predicted_clv) FILTER (WHERE {newDay}), 0)
+            FROM customer_predictions p JOIN customers c ON c.id = p.customer_id
+            WHERE p.run_id = @run
+            GROUP BY 1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("reference", scope.Reference));
+        // New customers' cohorts: whole months (no acquisition is stored after tomorrow).
+        command.Parameters.Add(new NpgsqlParameter("cohort_first", query.From ?? DateOnly.MinValue));
+        command.Parameters.Add(new NpgsqlParameter("cohort_last", CalendarPeriods.Start(query.To, CalendarPeriod.Month)));
+        command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(query.Period)));
+        command.Parameters.Add(new NpgsqlParameter("period", DateOnly.FromDayNumber(first)));
+        command.Parameters.Add(new NpgsqlParameter("previous", DateOnly.FromDayNumber(previousFirst)));
+        command.Parameters.Add(new NpgsqlParameter("alive_threshold", NpgsqlDbType.Double) { Value = settings.AliveThreshold });
+        command.Parameters.Add(new NpgsqlParameter<Guid?>("run", scope.ActiveRun));
+        command.Parameters.Add(new NpgsqlParameter("zone", scope.TimeZone));
+        AddNewParameters(command, query);
+        var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            groups[reader.GetString(0)] = new GroupSums
+            {
+                Customers = reader.GetInt32(1),
+                Repeat = reader.GetInt32(2),
+                Net = reader.GetBoolean(4) ? reader.GetDecimal(3) : 0m,
+                Churned = reader.GetInt32(5),
+                New = reader.GetInt32(6),
+                NewGrossProfit = reader.GetDecimal(7),
+            };
+        }
+
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (groups.TryGetValue(reader.GetString(0), out var sums))
+            {
+                (sums.Active, sums.ActiveBefore, sums.Retained) = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+                (sums.AtRisk, sums.BecameChurned) = (reader.GetInt32(4), reader.GetInt32(5));
+            }
+        }
+
+        // The middle values, as percentile_disc(0.5) ascending and descending: the values at rank
+        // ⌈n/2⌉ from the bottom and from the top.
+        await reader.NextResultAsync(ct);
+        string? current = null;
+        var seen = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var name = reader.GetString(0);
+            if (!groups.TryGetValue(name, out var sums))
+            {
+                continue;
+            }
+
+            seen = name == current ? seen : 0;
+            current = name;
+            var (value, count) = (reader.GetDecimal(1), reader.GetInt32(2));
+            var rank = (sums.Customers + 1) / 2;
+            if (seen < rank && seen + count >= rank)
+            {
+                sums.LowerMiddle = value;
+            }
+
+            if (seen < sums.Customers - rank + 1 && seen + count >= sums.Customers - rank + 1)
+            {
+                sums.UpperMiddle = value;
+            }
+
+            seen += count;
+        }
+
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (groups.TryGetValue(reader.GetString(0), out var sums))
+            {
+                (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted) =
+                    (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4));
+            }
+        }
+
+        return groups;
+    }
 
     // The same curves from the cells of the new customers' acquisition months: members per cohort
     // month (observed for the months from it to the reference day's), and gross profit per cohort

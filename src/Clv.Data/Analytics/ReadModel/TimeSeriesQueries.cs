@@ -54,9 +54,9 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        var (firstSeen, present, sums, spend) = scope.Cutoff is null && PeriodRollupCells.ServesSeries(group.By)
-            && await PeriodRollupCells.AnswersAsync(connection, period, scope.Reference, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
-            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], scope.Reference, spendAttributed, ct)
+        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
+            && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
+            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
 
         // The groups shown: those with a customer in the scope; everyone's even without one; and
@@ -115,12 +115,21 @@ public static class TimeSeriesQueries
     // order while no recorded period has had its amount replaced.
     private const string SpendSql = "SELECT channel, period_start, period_end, amount FROM acquisition_spend ORDER BY id";
 
-    // The current state's groups and sums from the group rollup's cells: it holds every day, so
-    // its last period is the current one.
+    // The groups and sums from the group rollup's cells, of the current state, or as of the last
+    // day of a period.
     private static async Task<Rows> FromRollupAsync(
-        NpgsqlConnection connection, GroupSpec group, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly today, bool withSpend, CancellationToken ct)
+        NpgsqlConnection connection,
+        GroupSpec group,
+        TimeSeriesMetric metric,
+        CalendarPeriod period,
+        DateOnly first,
+        DateOnly end,
+        DateOnly lastDay,
+        bool current,
+        bool withSpend,
+        CancellationToken ct)
     {
-        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, today, ct);
+        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, lastDay, current, ct);
         var spend = new List<SpendFact>();
         if (withSpend)
         {

@@ -1,0 +1,101 @@
+using Clv.Analytics.Cohorts;
+using Clv.Analytics.Portfolio;
+using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
+using Clv.Api.Portfolio;
+using Clv.Api.Requests;
+using Clv.Data.Analytics.ReadModel;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Segments;
+
+/// <summary>Segments: the portfolio's figures by channel, country, cohort, RFM segment, CLV tier or a free attribute.</summary>
+[ApiController]
+[Route("api/v1/segments")]
+[Authorize(Policy = Policies.Read)]
+[Tags("Segments")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options) : ControllerBase
+{
+    /// <summary>Every segment's customers, activity, retention, churn, CLV, equity, spend, CAC, CLV:CAC, payback and health.</summary>
+    /// <remarks>
+    /// Definitions and formulas are in docs/metrics.md. Retention and churn are for the last
+    /// complete <c>period</c> on or before <c>asOf</c>. New customers, spend, CAC, CLV:CAC and
+    /// payback cover the customers acquired in [from, to]. Spend is attributed by acquisition
+    /// channel, so it is null for other groupings. With <c>Accept: text/csv</c>, one row per segment.
+    /// </remarks>
+    /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, or attribute:{key}.</param>
+    /// <param name="asOf">Figures as they stood at the end of this day (YYYY-MM-DD); default now.</param>
+    /// <param name="from">First acquisition day of the new customers and spend; default all time.</param>
+    /// <param name="to">Last acquisition day of the new customers and spend; default asOf.</param>
+    /// <param name="period">month (default), quarter or year: the period of retention and churn, and of cohorts.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    [HttpGet]
+    [ProducesResponseType<SegmentsResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
+    [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    public async Task<IActionResult> GetAsync(
+        [FromQuery] string by = "acquisitionChannel",
+        [FromQuery] DateOnly? asOf = null,
+        [FromQuery] DateOnly? from = null,
+        [FromQuery] DateOnly? to = null,
+        [FromQuery] string period = "month",
+        CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var unit = CalendarPeriods.Parse(period);
+        if (unit is null)
+        {
+            errors["period"] = ["month, quarter or year."];
+        }
+
+        if (!GroupBy.IsKnown(by))
+        {
+            errors["by"] = [GroupBy.Choices];
+        }
+
+        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        QueryDates.Check(errors, "from", from, QueryDates.Latest);
+        QueryDates.Check(errors, "to", to, QueryDates.Latest);
+        var day = asOf ?? answers.Today;
+        var last = to ?? day;
+        if (from > last)
+        {
+            errors["from"] = ["from must not be after to."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValidationProblem(new ValidationProblemDetails(errors));
+        }
+
+        var answer = await answers.GroupedAsync(
+            $"segments|{by}|{from}|{last}|{unit}",
+            asOf,
+            by,
+            unit!.Value,
+            (context, group, ct) => SegmentQueries.ComputeAsync(context.Connection, context.Scope, group, new SegmentQuery(from, last, unit.Value), answers.Settings, ct),
+            cancellationToken);
+        if (answer.Value.Groups.TooMany() is { } tooMany)
+        {
+            return ValidationProblem(tooMany);
+        }
+
+        var response = new SegmentsResponse
+        {
+            By = by,
+            AsOf = day,
+            DataThrough = answer.DataThrough(Response),
+            From = from,
+            To = last,
+            Period = period,
+            Currency = options.Value.ReportingCurrency,
+            Segments = answer.Value.Value!.ConvertAll(SegmentResponse.From),
+        };
+        return CsvColumns.Wanted(Request)
+            ? new CsvResult<SegmentResponse>(response.Segments.ToAsyncEnumerable(), "segments.csv")
+            : Ok(response);
+    }
+}
