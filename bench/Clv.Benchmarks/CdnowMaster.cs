@@ -29,7 +29,7 @@ public static class CdnowMaster
         return Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "cdnow", "CDNOW_master.txt"));
     }
 
-    public static List<CustomerSummary> Load(string path)
+    public static List<RfmSummary> Load(string path)
     {
         var byCustomer = new Dictionary<string, List<PurchaseDay>>();
         foreach (var line in File.ReadLines(path).Skip(1))
@@ -52,8 +52,8 @@ public static class CdnowMaster
         }
 
         return byCustomer.Values
-            .Select(days => CustomerSummaryBuilder.Build(days, End, TimeUnit.Weeks))
-            .OfType<CustomerSummary>()
+            .Select(days => RfmSummaryBuilder.Build(days, End, TimeUnit.Weeks))
+            .OfType<RfmSummary>()
             .ToList();
     }
 }

@@ -14,7 +14,7 @@ public class ModelBenchmarks
     private RfmPattern[] _patterns = [];
     private SpendPattern[] _spend = [];
     private RfmPattern[] _customers = [];
-    private CustomerSummary[] _summaries = [];
+    private RfmSummary[] _summaries = [];
     private double[] _destination = [];
     private BgNbdParameters _bgNbd = null!;
     private GammaGammaParameters _gammaGamma = null!;
@@ -51,7 +51,7 @@ public class ModelBenchmarks
     [Benchmark]
     public double PredictClv12Months()
     {
-        ClvCalculator.PredictedRevenue(_bgNbd, _gammaGamma, _summaries, new ClvOptions(12, 0.01, TimeUnit.Weeks), _destination);
+        ClvCalculator.PredictedRevenue(_bgNbd, _gammaGamma, _summaries, new ClvProjection(12, 0.01, TimeUnit.Weeks), _destination);
         return _destination[^1];
     }
 
@@ -59,7 +59,7 @@ public class ModelBenchmarks
     [Benchmark]
     public double PredictClv12MonthsByPattern()
     {
-        var predictor = new PortfolioPredictor(_bgNbd, _gammaGamma, new ClvOptions(12, 0.01, TimeUnit.Weeks));
+        var predictor = new PortfolioPredictor(_bgNbd, _gammaGamma, new ClvProjection(12, 0.01, TimeUnit.Weeks));
         var last = 0.0;
         foreach (var c in _summaries)
         {

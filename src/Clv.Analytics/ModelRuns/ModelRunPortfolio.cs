@@ -25,7 +25,7 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
     private readonly List<double> _age = [];
     private readonly List<double> _monetary = [];
     private readonly List<double> _margin = [];
-    private readonly double _daysPerUnit = CustomerSummaryBuilder.DaysPer(unit);
+    private readonly double _daysPerUnit = RfmSummaryBuilder.DaysPer(unit);
 
     /// <summary>Customers added.</summary>
     public int Count => _ids.Count;

@@ -4,7 +4,7 @@ namespace Clv.Analytics.Models;
 /// <param name="HorizonMonths">H, the number of months summed.</param>
 /// <param name="MonthlyDiscountRate">d, the discount rate per month (e.g. 0.01).</param>
 /// <param name="TimeUnit">The time unit the purchase model was fitted in.</param>
-public sealed record ClvOptions(int HorizonMonths, double MonthlyDiscountRate, TimeUnit TimeUnit);
+public sealed record ClvProjection(int HorizonMonths, double MonthlyDiscountRate, TimeUnit TimeUnit);
 
 /// <summary>
 /// Predicted customer lifetime value: CLV = Σ_{k=1..H} E[M] · (E[X(k·m)] − E[X((k−1)·m)]) / (1+d)^k, with
@@ -37,12 +37,12 @@ public static class ClvCalculator
     /// <param name="recency">t_x.</param>
     /// <param name="age">T.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
-    public static double PredictedRevenue(IPurchaseModel purchases, double expectedSpend, double frequency, double recency, double age, ClvOptions options)
+    public static double PredictedRevenue(IPurchaseModel purchases, double expectedSpend, double frequency, double recency, double age, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        var month = DaysPerMonth / CustomerSummaryBuilder.DaysPer(options.TimeUnit);
+        var month = DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
         var growth = 1.0 + options.MonthlyDiscountRate;
         var discount = 1.0;
         var previous = 0.0;
@@ -63,7 +63,7 @@ public static class ClvCalculator
     /// <param name="spend">The fitted spend model.</param>
     /// <param name="customer">The customer's calibration summary.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
-    public static double PredictedRevenue(IPurchaseModel purchases, GammaGammaParameters spend, CustomerSummary customer, ClvOptions options) =>
+    public static double PredictedRevenue(IPurchaseModel purchases, GammaGammaParameters spend, RfmSummary customer, ClvProjection options) =>
         PredictedRevenue(
             purchases,
             ExpectedSpend(spend, customer.Frequency, (double)customer.MonetaryValue),
@@ -78,7 +78,7 @@ public static class ClvCalculator
     /// <param name="customer">The customer's calibration summary.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
     /// <param name="marginRatio">Gross profit per unit of revenue, e.g. 0.3.</param>
-    public static double PredictedGrossProfit(IPurchaseModel purchases, GammaGammaParameters spend, CustomerSummary customer, ClvOptions options, double marginRatio)
+    public static double PredictedGrossProfit(IPurchaseModel purchases, GammaGammaParameters spend, RfmSummary customer, ClvProjection options, double marginRatio)
     {
         if (!double.IsFinite(marginRatio))
         {
@@ -94,7 +94,7 @@ public static class ClvCalculator
     /// <param name="customers">The customers' calibration summaries.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
     /// <param name="destination">Receives one CLV per customer.</param>
-    public static void PredictedRevenue(IPurchaseModel purchases, GammaGammaParameters spend, ReadOnlySpan<CustomerSummary> customers, ClvOptions options, Span<double> destination)
+    public static void PredictedRevenue(IPurchaseModel purchases, GammaGammaParameters spend, ReadOnlySpan<RfmSummary> customers, ClvProjection options, Span<double> destination)
     {
         if (destination.Length < customers.Length)
         {
@@ -107,7 +107,7 @@ public static class ClvCalculator
         }
     }
 
-    private static void Validate(ClvOptions options)
+    private static void Validate(ClvProjection options)
     {
         if (options.HorizonMonths < 0)
         {

@@ -40,7 +40,7 @@ public readonly record struct RfmPattern(double Frequency, double Recency, doubl
 
     /// <summary>Collapses customer summaries (each of weight 1) into distinct weighted patterns.</summary>
     /// <param name="customers">The customers' summaries.</param>
-    public static IReadOnlyList<RfmPattern> Collapse(IEnumerable<CustomerSummary> customers)
+    public static IReadOnlyList<RfmPattern> Collapse(IEnumerable<RfmSummary> customers)
     {
         ArgumentNullException.ThrowIfNull(customers);
         return Collapse(customers.Select(c => c.ToPattern()));

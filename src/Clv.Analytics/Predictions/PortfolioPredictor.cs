@@ -7,7 +7,7 @@ namespace Clv.Analytics.Predictions;
 /// <param name="ProbabilityAlive">P(alive | x, t_x, T).</param>
 /// <param name="ExpectedAverageSpend">E[M]: Gamma-Gamma conditional spend, or the population mean.</param>
 /// <param name="PredictedClv">Discounted predicted revenue over the horizon.</param>
-public readonly record struct CustomerPrediction(double ExpectedPurchases, double ProbabilityAlive, double ExpectedAverageSpend, double PredictedClv);
+public readonly record struct CustomerForecast(double ExpectedPurchases, double ProbabilityAlive, double ExpectedAverageSpend, double PredictedClv);
 
 /// <summary>
 /// Predicts every customer of a portfolio. A purchase model's outputs depend on (x, t_x, T) only,
@@ -19,24 +19,24 @@ public sealed class PortfolioPredictor
     private readonly Dictionary<(double, double, double), (double Purchases, double Alive, double DiscountedPurchases)> _byPattern = [];
     private readonly IPurchaseModel _purchases;
     private readonly GammaGammaParameters _spend;
-    private readonly ClvOptions _options;
+    private readonly ClvProjection _options;
     private readonly double _horizon;
 
-    /// <summary>Prepares predictions over <see cref="ClvOptions.HorizonMonths"/> in the model's time unit.</summary>
-    public PortfolioPredictor(IPurchaseModel purchases, GammaGammaParameters spend, ClvOptions options)
+    /// <summary>Prepares predictions over <see cref="ClvProjection.HorizonMonths"/> in the model's time unit.</summary>
+    public PortfolioPredictor(IPurchaseModel purchases, GammaGammaParameters spend, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _purchases = purchases ?? throw new ArgumentNullException(nameof(purchases));
         _spend = spend ?? throw new ArgumentNullException(nameof(spend));
         _options = options;
-        _horizon = options.HorizonMonths * ClvCalculator.DaysPerMonth / CustomerSummaryBuilder.DaysPer(options.TimeUnit);
+        _horizon = options.HorizonMonths * ClvCalculator.DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
     }
 
     /// <summary>Distinct (x, t_x, T) patterns evaluated so far.</summary>
     public int DistinctPatterns => _byPattern.Count;
 
     /// <summary>The prediction for one customer.</summary>
-    public CustomerPrediction Predict(double frequency, double recency, double age, double monetaryValue)
+    public CustomerForecast Predict(double frequency, double recency, double age, double monetaryValue)
     {
         var key = (frequency, recency, age);
         if (!_byPattern.TryGetValue(key, out var pattern))
@@ -49,7 +49,7 @@ public sealed class PortfolioPredictor
         }
 
         var spend = ClvCalculator.ExpectedSpend(_spend, frequency, monetaryValue);
-        return new CustomerPrediction(pattern.Purchases, pattern.Alive, spend, spend * pattern.DiscountedPurchases);
+        return new CustomerForecast(pattern.Purchases, pattern.Alive, spend, spend * pattern.DiscountedPurchases);
     }
 
     /// <summary>E[X(t) | x, t_x, T] over another length <paramref name="t"/>, such as a holdout period.</summary>

@@ -2,6 +2,7 @@ using Clv.Analytics.Cohorts;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.Portfolio;
+using Clv.Api.Requests;
 using Clv.Data.Analytics.ReadModel;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

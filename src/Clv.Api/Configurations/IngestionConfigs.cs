@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using Clv.Data.Currency;
 using Clv.Data.Ingestion;
 using Clv.Data.Rollups;

@@ -1,6 +1,6 @@
 using Clv.Analytics.Currency;
 using Clv.Api.Authentication;
-using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using Clv.Data.Currency;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

@@ -6,6 +6,7 @@ using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.ModelRuns;
 using Clv.Api.Portfolio;
+using Clv.Api.Requests;
 using Clv.Data;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;

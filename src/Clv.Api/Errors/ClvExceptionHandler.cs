@@ -1,4 +1,4 @@
-using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clv.Api.Requests;
 using Clv.Data.Ingestion;
 using FluentValidation;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Clv.Data.Transactions;

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using Clv.Api.Requests;
 
 namespace Clv.Api.Ingestion;
 
@@ -65,26 +65,6 @@ public sealed class TransactionIngestResponse
 
     /// <summary>One entry per invalid field, naming the item.</summary>
     public List<ItemError> Errors { get; set; } = [];
-}
-
-/// <summary>One invalid field of one item.</summary>
-public sealed class ItemError
-{
-    /// <summary>0-based index of the item in the JSON array; absent for CSV.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public int? Index { get; set; }
-
-    /// <summary>1-based line number in the CSV file, the header being line 1; absent for JSON.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Line { get; set; }
-
-    /// <summary>The field, as named in the request (camelCase for JSON, the column for CSV).</summary>
-    /// <example>amount</example>
-    public required string Field { get; set; }
-
-    /// <summary>What is wrong.</summary>
-    /// <example>'amount' must be at least 0 for a purchase.</example>
-    public required string Message { get; set; }
 }
 
 /// <summary>A batch of customers to create or update by external id.</summary>

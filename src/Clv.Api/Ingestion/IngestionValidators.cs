@@ -1,3 +1,4 @@
+using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using FluentValidation;
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Clv.Api.Errors;
+using Clv.Api.Requests;
 using Clv.Data;
 using Clv.Data.Ingestion;
 using Clv.Data.Transactions;

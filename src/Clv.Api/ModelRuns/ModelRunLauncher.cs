@@ -2,7 +2,7 @@ using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Analytics.ModelRuns;
 using Clv.Api.Errors;
-using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using Clv.Data.ModelRuns;
 using Microsoft.Extensions.Options;
 

@@ -6,7 +6,6 @@ using Clv.Analytics.Predictions;
 using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.EntityFrameworkCore;
-using AnalyticsClvOptions = Clv.Analytics.Models.ClvOptions;
 
 namespace Clv.Api.ModelRuns;
 
@@ -51,7 +50,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value)), Json);
             await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
 
-            var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new AnalyticsClvOptions(options.HorizonMonths, options.DiscountRateMonthly, unit));
+            var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new ClvProjection(options.HorizonMonths, options.DiscountRateMonthly, unit));
             var rows = portfolio.Predict(predictor);
             timings["predict"] = Lap(clock);
             await SaveAsync(run, "write", 0.6, timings, cancellationToken);

@@ -1,6 +1,7 @@
 using Clv.Analytics.Currency;
 using Clv.Api.Authentication;
 using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using Clv.Data.Ingestion;
 using FluentValidation;
 using Microsoft.AspNetCore.Authorization;

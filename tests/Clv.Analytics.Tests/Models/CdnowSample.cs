@@ -11,15 +11,15 @@ internal static class CdnowSample
 {
     public static readonly DateOnly CalibrationEnd = new(1997, 9, 30);
 
-    private static readonly Lazy<IReadOnlyDictionary<int, CustomerSummary>> Loaded = new(Load);
-    private static readonly Lazy<IReadOnlyList<CustomerSummary>> All = new(() => Loaded.Value.Values.ToList());
+    private static readonly Lazy<IReadOnlyDictionary<int, RfmSummary>> Loaded = new(Load);
+    private static readonly Lazy<IReadOnlyList<RfmSummary>> All = new(() => Loaded.Value.Values.ToList());
 
-    public static IReadOnlyList<CustomerSummary> Customers => All.Value;
+    public static IReadOnlyList<RfmSummary> Customers => All.Value;
 
     /// <summary>The summaries by the file's customer id (1 to 2357).</summary>
-    public static IReadOnlyDictionary<int, CustomerSummary> ById => Loaded.Value;
+    public static IReadOnlyDictionary<int, RfmSummary> ById => Loaded.Value;
 
-    private static Dictionary<int, CustomerSummary> Load()
+    private static Dictionary<int, RfmSummary> Load()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestData", "CDNOW_sample.txt");
         var byCustomer = new Dictionary<string, List<PurchaseDay>>();
@@ -43,7 +43,7 @@ internal static class CdnowSample
         }
 
         return byCustomer
-            .Select(c => (Id: int.Parse(c.Key, CultureInfo.InvariantCulture), Summary: CustomerSummaryBuilder.Build(c.Value, CalibrationEnd, TimeUnit.Weeks)))
+            .Select(c => (Id: int.Parse(c.Key, CultureInfo.InvariantCulture), Summary: RfmSummaryBuilder.Build(c.Value, CalibrationEnd, TimeUnit.Weeks)))
             .Where(c => c.Summary is not null)
             .ToDictionary(c => c.Id, c => c.Summary!.Value);
     }

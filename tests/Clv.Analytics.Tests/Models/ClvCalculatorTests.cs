@@ -17,7 +17,7 @@ public class ClvCalculatorTests
     {
         // m = 30.4375/7 = 4.348214 weeks; each month adds 0.5·m purchases of 20:
         // 20 · 0.5 · 4.348214 · (1/1.01 + 1/1.01²) = 85.676999.
-        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(0.5), 20, 3, 10, 30, new ClvOptions(2, 0.01, TimeUnit.Weeks));
+        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(0.5), 20, 3, 10, 30, new ClvProjection(2, 0.01, TimeUnit.Weeks));
 
         Assert.Equal(85.676999, clv, 1e-5);
     }
@@ -26,7 +26,7 @@ public class ClvCalculatorTests
     public void Clv_over_one_month_in_days_is_spend_times_a_months_purchases_discounted_once()
     {
         // 12 · (0.1 · 30.4375) / 1.02 = 35.808824.
-        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(0.1), 12, 0, 0, 5, new ClvOptions(1, 0.02, TimeUnit.Days));
+        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(0.1), 12, 0, 0, 5, new ClvProjection(1, 0.02, TimeUnit.Days));
 
         Assert.Equal(35.808824, clv, 1e-5);
     }
@@ -36,9 +36,9 @@ public class ClvCalculatorTests
     {
         // Population mean pγ/(q−1) = 2 · 10 / 2 = 10; one month of weeks at rate 1: 10 · 4.348214 / 1.
         var spend = new GammaGammaParameters(2, 3, 10);
-        var customer = new CustomerSummary(0, 0, 10, 0m);
+        var customer = new RfmSummary(0, 0, 10, 0m);
 
-        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(1), spend, customer, new ClvOptions(1, 0, TimeUnit.Weeks));
+        var clv = ClvCalculator.PredictedRevenue(new ConstantRate(1), spend, customer, new ClvProjection(1, 0, TimeUnit.Weeks));
 
         Assert.Equal(43.482143, clv, 1e-5);
     }
@@ -47,8 +47,8 @@ public class ClvCalculatorTests
     public void Gross_profit_clv_is_revenue_clv_times_the_margin()
     {
         var spend = new GammaGammaParameters(2, 3, 10);
-        var customer = new CustomerSummary(1, 3, 10, 20m);
-        var options = new ClvOptions(12, 0.01, TimeUnit.Weeks);
+        var customer = new RfmSummary(1, 3, 10, 20m);
+        var options = new ClvProjection(12, 0.01, TimeUnit.Weeks);
 
         var revenue = ClvCalculator.PredictedRevenue(new ConstantRate(0.3), spend, customer, options);
         var profit = ClvCalculator.PredictedGrossProfit(new ConstantRate(0.3), spend, customer, options, 0.25);
@@ -61,8 +61,8 @@ public class ClvCalculatorTests
     {
         var purchases = new BgNbdParameters(0.243, 4.414, 0.793, 2.426);
         var spend = new GammaGammaParameters(6.25, 3.74, 15.44);
-        CustomerSummary[] customers = [new(0, 0, 38.86, 0m), new(2, 30.43, 38.86, 25m), new(5, 12, 20, 0m)];
-        var options = new ClvOptions(12, 0.01, TimeUnit.Weeks);
+        RfmSummary[] customers = [new(0, 0, 38.86, 0m), new(2, 30.43, 38.86, 25m), new(5, 12, 20, 0m)];
+        var options = new ClvProjection(12, 0.01, TimeUnit.Weeks);
         var batch = new double[3];
 
         ClvCalculator.PredictedRevenue(purchases, spend, customers, options, batch);

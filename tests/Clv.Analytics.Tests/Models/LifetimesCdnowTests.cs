@@ -61,7 +61,7 @@ public class LifetimesCdnowTests
 
         // Clv's month is 365.25/12 days = 4.3482 weeks, lifetimes' 4.345 weeks: Clv's horizon is
         // 0.07% longer, and its CLV up to that much higher (0.02% to 0.07% on these six).
-        Near(clv, ClvCalculator.PredictedRevenue(Fitted.Value.Purchases, Fitted.Value.Spend, c, new ClvOptions(12, 0.01, TimeUnit.Weeks)), 0.001);
+        Near(clv, ClvCalculator.PredictedRevenue(Fitted.Value.Purchases, Fitted.Value.Spend, c, new ClvProjection(12, 0.01, TimeUnit.Weeks)), 0.001);
     }
 
     [Theory]

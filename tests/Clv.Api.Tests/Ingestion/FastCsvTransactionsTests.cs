@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Clv.Api.Ingestion;
+using Clv.Api.Requests;
 using CsCheck;
 
 namespace Clv.Api.Tests.Ingestion;
