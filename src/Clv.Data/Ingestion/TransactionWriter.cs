@@ -99,9 +99,10 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             // The group rollup loses the known customers' contributions once their summaries are
             // locked (RollupWriter), and gets everyone's back once their days and acquisition moved.
             var periods = await PeriodRollups.OpenAsync(connection, ct);
-            var touched = await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, periods, ct);
+            var (hadDays, firstTime, allDaysOf) = await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, periods, ct);
             await AfterInsertAsync(connection, fresh, ids, created, now, ct);
-            await periods.AddAsync(connection, touched.Concat(created), ct);
+            await periods.AddAsync(connection, hadDays, ct);
+            await periods.AddFromDaysAsync(connection, [.. created, .. firstTime], allDaysOf, ct);
         }
 
         return (fresh.Count, created.Count);

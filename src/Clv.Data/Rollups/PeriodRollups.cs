@@ -84,6 +84,56 @@ public sealed class PeriodRollups
     public Task AddAsync(NpgsqlConnection connection, IEnumerable<long> customers, CancellationToken ct) =>
         WriteAsync(connection, customers, 1, ct);
 
+    /// <summary>
+    /// Adds the contributions of customers all of whose days the write holds (those it created,
+    /// and those with no day before it), from those days as it summed them (in customer and date
+    /// order; none for a customer without a transaction), computed here rather than read back
+    /// (<see cref="PeriodContributions"/>).
+    /// </summary>
+    internal async Task AddFromDaysAsync(NpgsqlConnection connection, IReadOnlyCollection<long> customers, List<RollupWriter.Day> days, CancellationToken ct)
+    {
+        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
+        foreach (var day in days)
+        {
+            if (!daysOf.TryGetValue(day.CustomerId, out var list))
+            {
+                daysOf[day.CustomerId] = list = [];
+            }
+
+            list.Add(day);
+        }
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(_zone);
+        var contributions = new PeriodContributions(_window);
+        await using (var command = new NpgsqlCommand("""
+            SELECT c.id, c.acquisition_channel, c.acquired_at
+            FROM unnest(@ids) AS i(id)
+            CROSS JOIN LATERAL (SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c WHERE c.id = i.id OFFSET 0) c
+            """, connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                DateOnly? acquired = reader.IsDBNull(2)
+                    ? null
+                    : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(reader.GetFieldValue<DateTimeOffset>(2), zone).DateTime);
+                contributions.Add(
+                    PeriodContributions.ChannelOf(reader.IsDBNull(1) ? null : reader.GetString(1)),
+                    acquired,
+                    daysOf.GetValueOrDefault(reader.GetInt64(0)) ?? []);
+            }
+        }
+
+        await contributions.CopyAsync(connection, ct);
+    }
+
     private async Task WriteAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
     {
         var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();

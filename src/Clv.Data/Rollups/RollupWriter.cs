@@ -27,7 +27,10 @@ internal static class RollupWriter
     /// <summary>
     /// Adds the inserted rows to the rollups of their customers, and returns the known customers
     /// it added to (in id order), whose contributions to <paramref name="periods"/> it subtracted
-    /// once their summaries were locked: the caller adds them back after its last change.
+    /// once their summaries were locked: the caller adds them back after its last change. Of those,
+    /// the ones that had no day before (a profile sent first) are returned apart, with the days of
+    /// the customers the transaction created: every day of theirs is in the batch, so the caller
+    /// adds their contributions from these days.
     /// </summary>
     /// <param name="connection">The writer's connection, in its transaction.</param>
     /// <param name="inserted">The rows the transaction inserted, with their customers' ids.</param>
@@ -35,7 +38,7 @@ internal static class RollupWriter
     /// <param name="timeZone">The reporting time zone whose calendar days the rollup holds.</param>
     /// <param name="periods">The group rollup's maintenance in this transaction.</param>
     /// <param name="ct">Cancels the write.</param>
-    public static async Task<long[]> AddAsync(
+    public static async Task<(long[] Known, long[] FirstTime, List<Day> AllDaysOf)> AddAsync(
         NpgsqlConnection connection,
         IEnumerable<(long CustomerId, TransactionRow Row)> inserted,
         IReadOnlySet<long> created,
@@ -51,7 +54,14 @@ internal static class RollupWriter
             await CopyNewAsync(connection, newDays, created, ct);
         }
 
-        return knownDays.Count > 0 ? await AddToKnownAsync(connection, knownDays, periods, ct) : [];
+        if (knownDays.Count == 0)
+        {
+            return ([], [], newDays);
+        }
+
+        var (known, firstTime, firstDays) = await AddToKnownAsync(connection, knownDays, periods, ct);
+        newDays.AddRange(firstDays);
+        return (known, firstTime, newDays);
     }
 
     /// <summary>One customer's transactions of one day, summed as <c>customer_days</c> holds them.</summary>
@@ -278,7 +288,8 @@ internal static class RollupWriter
     // transaction, as CRMs do) have no days: theirs are COPYed and their summaries set from them,
     // as for new customers. The others get the sums added to their days and their summaries
     // recomputed from their days.
-    private static async Task<long[]> AddToKnownAsync(NpgsqlConnection connection, List<Day> days, PeriodRollups periods, CancellationToken ct)
+    private static async Task<(long[] More, long[] Empty, List<Day> FirstDays)> AddToKnownAsync(
+        NpgsqlConnection connection, List<Day> days, PeriodRollups periods, CancellationToken ct)
     {
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
         var empty = new HashSet<long>();
@@ -309,9 +320,10 @@ internal static class RollupWriter
         }
 
         var moreDays = firstDays.Count == 0 ? days : days.FindAll(d => !empty.Contains(d.CustomerId));
+        var more = empty.Count == 0 ? customers : Array.FindAll(customers, id => !empty.Contains(id));
         if (moreDays.Count == 0)
         {
-            return customers;
+            return (more, [.. empty.Order()], firstDays);
         }
 
         await using (var upsert = new NpgsqlCommand(AddDaysSql, connection))
@@ -330,7 +342,7 @@ internal static class RollupWriter
         }
 
         await CustomerSummaries.RecomputeIdsAsync(connection, moreDays.Select(d => d.CustomerId).Distinct().ToArray(), ct);
-        return customers;
+        return (more, [.. empty.Order()], firstDays);
     }
 
     // The locked, empty summaries take the values computed from their first days.

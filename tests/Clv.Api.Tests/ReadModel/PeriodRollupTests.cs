@@ -14,6 +14,8 @@ namespace Clv.Api.Tests.ReadModel;
 /// </summary>
 public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
+    internal const string CellsSql = Cells;
+
     private const string Cells = $"SELECT string_agg(t::text, ' ' ORDER BY t::text) FROM ({StoredData.PeriodRollupCellRows}) t";
 
     [Fact]
@@ -70,4 +72,49 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
     // An answer without its dataThrough, which differs between any two computations.
     private static string Without(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"dataThrough\":\"[^\"]*\"", "");
+}
+
+/// <summary>
+/// The cells of customers an import creates, computed in the API from the rows it holds
+/// (<c>PeriodContributions</c>), equal those a build from the stored days gives. A class of its
+/// own: a database of its own.
+/// </summary>
+public sealed class PeriodRollupImportTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    [Fact]
+    public async Task Cells_of_customers_an_import_creates_computed_in_the_api_equal_a_build_from_scratch()
+    {
+        // Customers created by the import: their contributions are computed from the rows in the
+        // API (PeriodContributions), not read back; a build from the stored days must agree,
+        // spells, retention and last purchases included. Days up to three years back, gaps both
+        // sides of the 90-day window, refunds, costs, and some purchases tomorrow.
+        var random = new Random(20261202);
+        var csv = new System.Text.StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency,cost\n");
+        var today = DateTime.UtcNow.Date;
+        for (var c = 0; c < 300; c++)
+        {
+            var day = today.AddDays(-random.Next(1100));
+            for (var t = random.Next(1, 8); t > 0; t--)
+            {
+                var at = random.Next(12) == 0 ? today.AddDays(1).AddHours(1) : day.AddHours(random.Next(24));
+                var refund = random.Next(6) == 0;
+                var amount = random.Next(1, 40_000) / 100m;
+                var cost = refund || random.Next(2) == 0 ? "" : (amount / 3).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+                csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"imp-{c}-{t},imp-{c},{at:yyyy-MM-ddTHH:mm:ssZ},{(refund ? "refund" : "purchase")},{amount},USD,{cost}\n");
+                day = day.AddDays(random.Next(4) == 0 ? random.Next(91, 400) : random.Next(0, 90));
+                day = day > today ? today : day;
+            }
+        }
+
+        (await api.Client().PostCsvAsync(csv.ToString())).EnsureSuccessStatusCode();
+        var kept = await api.ScalarAsync<string>(PeriodRollupTests.CellsSql);
+
+        await api.ScalarAsync<int>("WITH d AS (DELETE FROM period_rollups RETURNING 1), s AS (UPDATE rollup_state SET period_rollups_through = 0 RETURNING 1) SELECT count(*) FROM d");
+        await using (var scope = api.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<RollupRebuilder>().EnsurePeriodRollupsAsync(90, CancellationToken.None);
+        }
+
+        Assert.Equal(kept, await api.ScalarAsync<string>(PeriodRollupTests.CellsSql));
+    }
 }
