@@ -367,11 +367,11 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             importer.Write((short)row.Type, NpgsqlDbType.Smallint);
             importer.Write(row.Amount, NpgsqlDbType.Numeric);
             importer.Write(row.Currency, NpgsqlDbType.Char);
-            WriteNullable(importer, row.Cost, NpgsqlDbType.Numeric);
-            WriteNullable(importer, row.OriginalAmount, NpgsqlDbType.Numeric);
-            WriteNullable(importer, row.OriginalCurrency, NpgsqlDbType.Char);
-            WriteNullable(importer, row.OriginalCost, NpgsqlDbType.Numeric);
-            WriteNullable(importer, row.FxRate, NpgsqlDbType.Numeric);
+            importer.WriteNullable(row.Cost, NpgsqlDbType.Numeric);
+            importer.WriteNullable(row.OriginalAmount, NpgsqlDbType.Numeric);
+            importer.WriteNullable(row.OriginalCurrency, NpgsqlDbType.Char);
+            importer.WriteNullable(row.OriginalCost, NpgsqlDbType.Numeric);
+            importer.WriteNullable(row.FxRate, NpgsqlDbType.Numeric);
             importer.Write(now, NpgsqlDbType.TimestampTz);
         }
     }
@@ -409,18 +409,6 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             importer.Write(false, NpgsqlDbType.Boolean);
             importer.Write(now, NpgsqlDbType.TimestampTz);
             importer.Write(now, NpgsqlDbType.TimestampTz);
-        }
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, type);
         }
     }
 

@@ -145,20 +145,8 @@ public sealed class PredictionStore(ClvDbContext db)
             importer.Write(p.ProbabilityAlive[i], NpgsqlDbType.Double);
             importer.Write(p.ExpectedAverageSpend[i], NpgsqlDbType.Numeric);
             importer.Write(p.PredictedClv[i], NpgsqlDbType.Numeric);
-            WriteNullable(importer, p.PredictedGrossProfitClv[i], NpgsqlDbType.Numeric);
+            importer.WriteNullable(p.PredictedGrossProfitClv[i], NpgsqlDbType.Numeric);
             importer.WriteNull();
-        }
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, type);
         }
     }
 }

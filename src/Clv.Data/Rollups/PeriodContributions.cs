@@ -165,10 +165,10 @@ internal sealed class PeriodContributions(int window)
             importer.StartRow();
             importer.Write(key.Channel, NpgsqlDbType.Text);
             importer.Write(key.Kind, NpgsqlDbType.Smallint);
-            WriteNullable(importer, key.Cohort, NpgsqlDbType.Date);
-            WriteNullable(importer, key.Period, NpgsqlDbType.Date);
-            WriteNullable(importer, key.ChurnDay, NpgsqlDbType.Date);
-            WriteNullable(importer, key.NetValue, NpgsqlDbType.Numeric);
+            importer.WriteNullable(key.Cohort, NpgsqlDbType.Date);
+            importer.WriteNullable(key.Period, NpgsqlDbType.Date);
+            importer.WriteNullable(key.ChurnDay, NpgsqlDbType.Date);
+            importer.WriteNullable(key.NetValue, NpgsqlDbType.Numeric);
             importer.Write(sums.Members, NpgsqlDbType.Integer);
             importer.Write(sums.Repeat, NpgsqlDbType.Integer);
             importer.Write(sums.Active, NpgsqlDbType.Integer);
@@ -181,23 +181,10 @@ internal sealed class PeriodContributions(int window)
             importer.Write(sums.AtRisk, NpgsqlDbType.Integer);
             importer.Write(sums.Churned, NpgsqlDbType.Integer);
             importer.Write(sums.Lapsed, NpgsqlDbType.Integer);
-            WriteNullable(importer, sums.MaxDay, NpgsqlDbType.Date);
+            importer.WriteNullable(sums.MaxDay, NpgsqlDbType.Date);
         }
 
         await importer.CompleteAsync(ct);
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
-        where T : struct
-    {
-        if (value is { } v)
-        {
-            importer.Write(v, type);
-        }
-        else
-        {
-            importer.WriteNull();
-        }
     }
 
     private readonly record struct Key(string Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);
