@@ -99,6 +99,8 @@ max_connections = 200
 shared_buffers = 256MB
 max_wal_size = 2GB
 CONF
+    # More settings, e.g. for profiling a benchmark: CLV_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'".
+    [ -z "${CLV_PG_EXTRA_CONF:-}" ] || printf '%s\n' "$CLV_PG_EXTRA_CONF" >>"$CLV_PG_TMP_DIR/data/postgresql.conf"
     for attempt in 1 2 3 4 5; do
         CLV_PG_TMP_PORT=$(clv_free_port) || return 1
         clv_pg_start "$CLV_PG_TMP_DIR/data" "$CLV_PG_TMP_PORT" "$CLV_PG_TMP_DIR/server.log" && return 0

@@ -40,18 +40,13 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 await TransactionWriter.FindIdsAsync(connection, externalIds.Where(id => !ids.ContainsKey(id)), ids, ct);
             }
 
-            // A profile moves its customer between channels and cohorts of the group rollup: the
-            // known customers' contributions go before the change and come back after it, under
-            // their summaries' locks, taken in id order as every writer of a customer does.
-            var known = ids.Values.Except(created).Order().ToArray();
+            // A profile that changes a customer's channel or acquisition moves them between cells
+            // of the group rollup: their contribution goes before the change and comes back after
+            // it, under their summary's lock, taken in id order as every writer of a customer does.
+            // Contributions of customers without days are computed here from the profiles (staged).
             var periods = await PeriodRollups.OpenAsync(connection, ct);
-            if (known.Length > 0)
-            {
-                await connection.ExecuteAsync(
-                    "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
-                    Array("ids", NpgsqlDbType.Bigint, known));
-                await periods.SubtractAsync(connection, known, ct);
-            }
+            var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
+            await periods.SubtractAsync(connection, moved.WithDays, ct);
 
             await using (var command = new NpgsqlCommand(UpsertSql, connection))
             {
@@ -66,11 +61,76 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            await periods.AddAsync(connection, ids.Values.Order(), ct);
+            await periods.AddAsync(connection, moved.WithDays, ct);
+            var rowOf = rows.ToDictionary(r => ids[r.ExternalId]);
+            foreach (var (id, before) in moved.WithoutDays)
+            {
+                var row = rowOf[id];
+                periods.Stage(id, row.AcquisitionChannel ?? before.Channel, row.AcquiredAt ?? before.AcquiredAt, []);
+            }
+
+            foreach (var id in created)
+            {
+                periods.Stage(id, rowOf[id].AcquisitionChannel, rowOf[id].AcquiredAt, []);
+            }
+
+            await periods.WriteStagedAsync(connection, ct);
             await DataVersion.BumpAsync(connection, now, ct);
             return new WriteCounts(created.Length, rows.Count - created.Length);
         }, retry, cancellationToken);
     }
+
+    // Locks the summaries of the known customers whose profiles name a channel or an acquisition,
+    // in id order, and then, once no other writer can move them, takes back the contributions of
+    // those the profiles change: those without days are staged from their stored profile, and those
+    // with days are returned for the caller to subtract.
+    private static async Task<(long[] WithDays, List<(long Id, Profile Before)> WithoutDays)> LockMovedAsync(
+        NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, Dictionary<string, long> ids, long[] created, PeriodRollups periods, CancellationToken ct)
+    {
+        var createdIds = created.ToHashSet();
+        var known = rows.Where(r => !createdIds.Contains(ids[r.ExternalId]) && (r.AcquisitionChannel is not null || r.AcquiredAt is not null)).ToList();
+        var withDays = new List<long>();
+        var withoutDays = new List<(long, Profile)>();
+        if (known.Count == 0)
+        {
+            return ([], withoutDays);
+        }
+
+        var knownIds = Array("ids", NpgsqlDbType.Bigint, known.Select(r => ids[r.ExternalId]));
+        await connection.ExecuteAsync(
+            "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
+            knownIds.Clone());
+        await using var command = new NpgsqlCommand("""
+            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0, c.acquisition_channel, c.acquired_at
+            FROM unnest(@ids, @channels, @acquired) AS i(customer_id, channel, acquired_at)
+            JOIN customer_summaries s USING (customer_id)
+            JOIN customers c ON c.id = s.customer_id
+            WHERE c.acquisition_channel IS DISTINCT FROM coalesce(i.channel, c.acquisition_channel)
+               OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at)
+            ORDER BY s.customer_id
+            """, connection);
+        command.Parameters.Add(knownIds);
+        command.Parameters.Add(Array("channels", NpgsqlDbType.Text, known.Select(r => r.AcquisitionChannel)));
+        command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, known.Select(r => r.AcquiredAt)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            if (!reader.GetBoolean(1))
+            {
+                withDays.Add(id);
+                continue;
+            }
+
+            var before = new Profile(reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+            withoutDays.Add((id, before));
+            periods.Stage(id, before.Channel, before.AcquiredAt, [], -1);
+        }
+
+        return ([.. withDays], withoutDays);
+    }
+
+    private sealed record Profile(string? Channel, DateTimeOffset? AcquiredAt);
 
     /// <summary>
     /// Creates the keys of the external ids <c>@ids</c> that have none, with ids drawn from the

@@ -8,10 +8,12 @@ namespace Clv.Data.Rollups;
 
 /// <summary>
 /// The contributions of customers whose every day a write holds in memory (customers it just
-/// created), computed in the API exactly as <see cref="PeriodRollups"/>' SQL computes them from
-/// stored days, summed per cell and COPYed: a bulk import of new customers then costs the rollup
-/// one COPY of a few thousand rows per batch instead of a statement over every day it wrote.
-/// <c>PeriodRollupTests</c> checks that the two give the same cells.
+/// created, or whose profile came before any transaction), computed in the API exactly as
+/// <see cref="PeriodRollups"/>' SQL computes them from stored days, added or subtracted, summed
+/// per cell and COPYed: a bulk import then costs the rollup one COPY of a few thousand rows per
+/// batch instead of a statement over every day it wrote. A customer's contribution before a write
+/// and after it net out in the sums, and cells that sum to zero are not written.
+/// <c>PeriodRollupTests</c> and <c>PeriodRollupImportTests</c> check that the two give the same cells.
 /// </summary>
 internal sealed class PeriodContributions(int window)
 {
@@ -20,8 +22,14 @@ internal sealed class PeriodContributions(int window)
 
     private readonly Dictionary<Key, Sums> _cells = [];
 
-    /// <summary>Adds one customer's contributions: their channel, acquisition day and days in date order.</summary>
-    public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days)
+    /// <summary>Whether no cell holds anything to write.</summary>
+    public bool IsEmpty => _cells.Count == 0;
+
+    /// <summary>
+    /// Adds (<paramref name="sign"/> 1) or subtracts (−1) one customer's contributions: their
+    /// channel, acquisition day and days in date order.
+    /// </summary>
+    public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign = 1)
     {
         int purchaseDays = 0;
         decimal gross = 0, refunds = 0;
@@ -32,21 +40,21 @@ internal sealed class PeriodContributions(int window)
             refunds += Stored(day.RefundAmount);
         }
 
-        Cell(new Key(channel, PeriodRollups.Values, null, null, null, gross - refunds), null).Members++;
+        Cell(new Key(channel, PeriodRollups.Values, null, null, null, gross - refunds), null).Members += sign;
         foreach (var (kind, period) in Kinds)
         {
             DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;
             var members = Cell(new Key(channel, kind, cohort, cohort, null, null), acquired);
-            members.Members++;
-            members.Repeat += purchaseDays >= 2 ? 1 : 0;
-            AddPeriods(channel, kind, period, cohort, days);
+            members.Members += sign;
+            members.Repeat += purchaseDays >= 2 ? sign : 0;
+            AddPeriods(channel, kind, period, cohort, days, sign);
         }
 
-        AddSpells(channel, acquired, days);
+        AddSpells(channel, acquired, days, sign);
     }
 
     // The days summed per period, with whether each was active, retained and the last active.
-    private void AddPeriods(string channel, short kind, CalendarPeriod period, DateOnly? cohort, IReadOnlyList<RollupWriter.Day> days)
+    private void AddPeriods(string channel, short kind, CalendarPeriod period, DateOnly? cohort, IReadOnlyList<RollupWriter.Day> days, int sign)
     {
         var periods = new List<(DateOnly Start, Sums Sums)>();
         foreach (var day in days)
@@ -71,19 +79,19 @@ internal sealed class PeriodContributions(int window)
             var (start, sums) = periods[i];
             var cell = Cell(new Key(channel, kind, cohort, start, null, null), sums.MaxDay);
             var active = sums.Purchases > 0;
-            cell.Active += active ? 1 : 0;
+            cell.Active += active ? sign : 0;
             cell.Retained += active && i > 0 && periods[i - 1].Sums.Purchases > 0
-                && periods[i - 1].Start == CalendarPeriods.Add(start, -1, period) ? 1 : 0;
-            cell.LastPurchases += i == lastActive ? 1 : 0;
-            cell.Purchases += sums.Purchases;
-            cell.Gross += sums.Gross;
-            cell.Refunds += sums.Refunds;
-            cell.Cost += sums.Cost;
+                && periods[i - 1].Start == CalendarPeriods.Add(start, -1, period) ? sign : 0;
+            cell.LastPurchases += i == lastActive ? sign : 0;
+            cell.Purchases += sign * sums.Purchases;
+            cell.Gross += sign * sums.Gross;
+            cell.Refunds += sign * sums.Refunds;
+            cell.Cost += sign * sums.Cost;
         }
     }
 
     // The alive spells of the acquisition day and the purchase days on or after it.
-    private void AddSpells(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days)
+    private void AddSpells(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign)
     {
         if (acquired is not { } acquiredDay)
         {
@@ -108,12 +116,12 @@ internal sealed class PeriodContributions(int window)
                 last++;
             }
 
-            AddSpell(channel, ordered[first], ordered[last], last == ordered.Count - 1);
+            AddSpell(channel, ordered[first], ordered[last], last == ordered.Count - 1, sign);
             first = last + 1;
         }
     }
 
-    private void AddSpell(string channel, DateOnly start, DateOnly lastDay, bool lastSpell)
+    private void AddSpell(string channel, DateOnly start, DateOnly lastDay, bool lastSpell, int sign)
     {
         var churnDay = lastDay.AddDays(window);
         foreach (var (kind, period) in Kinds)
@@ -121,18 +129,18 @@ internal sealed class PeriodContributions(int window)
             var churnPeriod = CalendarPeriods.Start(churnDay, period);
             for (var p = CalendarPeriods.Add(CalendarPeriods.Start(start, period), 1, period); p <= churnPeriod; p = CalendarPeriods.Add(p, 1, period))
             {
-                Cell(new Key(channel, kind, null, p, null, null), lastDay).AtRisk++;
+                Cell(new Key(channel, kind, null, p, null, null), lastDay).AtRisk += sign;
             }
 
             if (churnPeriod > start)
             {
-                Cell(new Key(channel, kind, null, churnPeriod, churnDay, null), lastDay).Churned++;
+                Cell(new Key(channel, kind, null, churnPeriod, churnDay, null), lastDay).Churned += sign;
             }
         }
 
         if (lastSpell)
         {
-            Cell(new Key(channel, PeriodRollups.Month, null, CalendarPeriods.Start(churnDay, CalendarPeriod.Month), churnDay, null), lastDay).Lapsed++;
+            Cell(new Key(channel, PeriodRollups.Month, null, CalendarPeriods.Start(churnDay, CalendarPeriod.Month), churnDay, null), lastDay).Lapsed += sign;
         }
     }
 
@@ -155,13 +163,18 @@ internal sealed class PeriodContributions(int window)
         return sums;
     }
 
-    /// <summary>COPYs the summed contributions into <c>period_rollups</c>.</summary>
+    /// <summary>COPYs the summed contributions into <c>period_rollups</c>, but cells that net out, and forgets them.</summary>
     public async Task CopyAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var importer = await connection.BeginBinaryImportAsync(
             $"COPY period_rollups ({PeriodRollups.KeyColumns}, {PeriodRollups.SumColumns}, max_day) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var (key, sums) in _cells)
         {
+            if (sums.IsZero)
+            {
+                continue;
+            }
+
             importer.StartRow();
             importer.Write(key.Channel, NpgsqlDbType.Text);
             importer.Write(key.Kind, NpgsqlDbType.Smallint);
@@ -185,6 +198,7 @@ internal sealed class PeriodContributions(int window)
         }
 
         await importer.CompleteAsync(ct);
+        _cells.Clear();
     }
 
     private readonly record struct Key(string Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);
@@ -216,6 +230,10 @@ internal sealed class PeriodContributions(int window)
         public int Lapsed { get; set; }
 
         public DateOnly? MaxDay { get; set; }
+
+        // As PeriodRollups.NonZero has it, for the cells that compaction keeps.
+        public bool IsZero => Members == 0 && Repeat == 0 && Active == 0 && Retained == 0 && LastPurchases == 0 && Purchases == 0
+            && Gross == 0 && Refunds == 0 && Cost == 0 && AtRisk == 0 && Churned == 0 && Lapsed == 0;
     }
 
     /// <summary>The acquisition channel of a customer as the cells key it.</summary>

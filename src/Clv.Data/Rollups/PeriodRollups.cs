@@ -45,8 +45,11 @@ public sealed class PeriodRollups
     private readonly long? _through;
     private readonly string _zone;
     private readonly int _window;
+    private readonly PeriodContributions _staged;
+    private TimeZoneInfo? _timeZone;
 
-    private PeriodRollups(long? through, string zone, int window) => (_through, _zone, _window) = (through, zone, window);
+    private PeriodRollups(long? through, string zone, int window) =>
+        (_through, _zone, _window, _staged) = (through, zone, window, new PeriodContributions(window));
 
     /// <summary>The kind stored for a calendar period.</summary>
     public static short KindOf(Clv.Analytics.Cohorts.CalendarPeriod period) => period switch
@@ -85,53 +88,82 @@ public sealed class PeriodRollups
         WriteAsync(connection, customers, 1, ct);
 
     /// <summary>
-    /// Adds the contributions of customers all of whose days the write holds (those it created,
-    /// and those with no day before it), from those days as it summed them (in customer and date
-    /// order; none for a customer without a transaction), computed here rather than read back
-    /// (<see cref="PeriodContributions"/>).
+    /// Stages the contribution of a customer all of whose days the write holds (none: a profile
+    /// without transactions), from their channel and acquisition time and those days as it summed
+    /// them, in date order, to be written by <see cref="WriteStagedAsync"/>: computed here rather
+    /// than read back (<see cref="PeriodContributions"/>). <paramref name="sign"/> −1 takes back
+    /// a contribution the customer had before the write; the two net out in the staged sums.
     /// </summary>
-    internal async Task AddFromDaysAsync(NpgsqlConnection connection, IReadOnlyCollection<long> customers, List<RollupWriter.Day> days, CancellationToken ct)
+    internal void Stage(long customer, string? channel, DateTimeOffset? acquiredAt, IReadOnlyList<RollupWriter.Day> days, int sign = 1)
     {
-        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
-        if (ids.Length == 0)
+        if (_through is { } through && customer > through)
         {
             return;
         }
 
-        var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
-        foreach (var day in days)
+        _timeZone ??= TimeZoneInfo.FindSystemTimeZoneById(_zone);
+        DateOnly? acquired = acquiredAt is { } at ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(AsStored(at), _timeZone).DateTime) : null;
+        _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, sign);
+    }
+
+    // A time as a timestamptz column holds it: Npgsql sends whole microseconds since 2000-01-01,
+    // truncated toward zero (so a time before 2000 a fraction of a microsecond before midnight is
+    // stored on the next day).
+    private static DateTimeOffset AsStored(DateTimeOffset at) =>
+        new((at.UtcTicks - PostgresEpochTicks) / 10 * 10 + PostgresEpochTicks, TimeSpan.Zero);
+
+    private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    /// <summary>Writes the staged contributions (<see cref="Stage"/>), netted per cell.</summary>
+    internal async Task WriteStagedAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        if (!_staged.IsEmpty)
         {
-            if (!daysOf.TryGetValue(day.CustomerId, out var list))
+            await _staged.CopyAsync(connection, ct);
+        }
+    }
+
+    /// <summary>
+    /// Stages the contributions of customers all of whose days the write holds (those it created,
+    /// and those with no day before it), from those days as it summed them (in customer and date
+    /// order; none for a customer without a transaction), with their channel and acquisition as
+    /// stored now, and writes everything staged.
+    /// </summary>
+    internal async Task AddFromDaysAsync(NpgsqlConnection connection, IReadOnlyCollection<long> customers, List<RollupWriter.Day> days, CancellationToken ct)
+    {
+        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
+        if (ids.Length > 0)
+        {
+            var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
+            foreach (var day in days)
             {
-                daysOf[day.CustomerId] = list = [];
+                if (!daysOf.TryGetValue(day.CustomerId, out var list))
+                {
+                    daysOf[day.CustomerId] = list = [];
+                }
+
+                list.Add(day);
             }
 
-            list.Add(day);
-        }
-
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(_zone);
-        var contributions = new PeriodContributions(_window);
-        await using (var command = new NpgsqlCommand("""
-            SELECT c.id, c.acquisition_channel, c.acquired_at
-            FROM unnest(@ids) AS i(id)
-            CROSS JOIN LATERAL (SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c WHERE c.id = i.id OFFSET 0) c
-            """, connection))
-        {
+            await using var command = new NpgsqlCommand("""
+                SELECT c.id, c.acquisition_channel, c.acquired_at
+                FROM unnest(@ids) AS i(id)
+                CROSS JOIN LATERAL (SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c WHERE c.id = i.id OFFSET 0) c
+                """, connection);
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                DateOnly? acquired = reader.IsDBNull(2)
-                    ? null
-                    : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(reader.GetFieldValue<DateTimeOffset>(2), zone).DateTime);
-                contributions.Add(
-                    PeriodContributions.ChannelOf(reader.IsDBNull(1) ? null : reader.GetString(1)),
-                    acquired,
-                    daysOf.GetValueOrDefault(reader.GetInt64(0)) ?? []);
+                var id = reader.GetInt64(0);
+                Stage(
+                    id,
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                    daysOf.GetValueOrDefault(id) ?? []);
             }
         }
 
-        await contributions.CopyAsync(connection, ct);
+        await WriteStagedAsync(connection, ct);
     }
 
     private async Task WriteAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)

@@ -286,16 +286,18 @@ internal static class RollupWriter
 
     // Known customers: lock their summaries. Those still empty (a profile sent before any
     // transaction, as CRMs do) have no days: theirs are COPYed and their summaries set from them,
-    // as for new customers. The others get the sums added to their days and their summaries
-    // recomputed from their days.
+    // as for new customers, and their contribution to the group rollup before the write is staged
+    // from their profile. The others get the sums added to their days and their summaries
+    // recomputed from their days, and their contributions subtracted from their days.
     private static async Task<(long[] More, long[] Empty, List<Day> FirstDays)> AddToKnownAsync(
         NpgsqlConnection connection, List<Day> days, PeriodRollups periods, CancellationToken ct)
     {
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
         var empty = new HashSet<long>();
         await using (var lockSummaries = new NpgsqlCommand("""
-            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0
+            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0, c.acquisition_channel, c.acquired_at
             FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id)
+            JOIN customers c ON c.id = s.customer_id
             ORDER BY s.customer_id
             FOR UPDATE OF s
             """, connection))
@@ -306,12 +308,15 @@ internal static class RollupWriter
             {
                 if (reader.GetBoolean(1))
                 {
-                    empty.Add(reader.GetInt64(0));
+                    var id = reader.GetInt64(0);
+                    empty.Add(id);
+                    periods.Stage(id, reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), [], -1);
                 }
             }
         }
 
-        await periods.SubtractAsync(connection, customers, ct);
+        var more = empty.Count == 0 ? customers : Array.FindAll(customers, id => !empty.Contains(id));
+        await periods.SubtractAsync(connection, more, ct);
         var firstDays = days.FindAll(d => empty.Contains(d.CustomerId));
         if (firstDays.Count > 0)
         {
@@ -320,7 +325,6 @@ internal static class RollupWriter
         }
 
         var moreDays = firstDays.Count == 0 ? days : days.FindAll(d => !empty.Contains(d.CustomerId));
-        var more = empty.Count == 0 ? customers : Array.FindAll(customers, id => !empty.Contains(id));
         if (moreDays.Count == 0)
         {
             return (more, [.. empty.Order()], firstDays);

@@ -54,10 +54,15 @@ internal static class StoredData
         return fingerprint.ToString();
     }
 
-    /// <summary>The group rollup's cells, one row each with its sums: what folding its rows keeps.</summary>
+    /// <summary>
+    /// The group rollup's cells, one row each with its sums: what folding its rows keeps. A money
+    /// sum of zero shows as empty: deltas that cancel out leave it at the days' scale (0.0000) where
+    /// a build from scratch, without them, has none (0), and readers answer 0 for both.
+    /// </summary>
     public const string PeriodRollupCellRows = """
         SELECT channel, period_kind, cohort, period, churn_day, net_value, sum(members), sum(repeat), sum(active), sum(retained),
-               sum(last_purchases), sum(purchases), sum(gross_revenue), sum(refunds), sum(cost), sum(at_risk), sum(churned), sum(lapsed)
+               sum(last_purchases), sum(purchases), nullif(sum(gross_revenue), 0), nullif(sum(refunds), 0), nullif(sum(cost), 0),
+               sum(at_risk), sum(churned), sum(lapsed)
         FROM period_rollups
         GROUP BY channel, period_kind, cohort, period, churn_day, net_value
         HAVING sum(members) <> 0 OR sum(repeat) <> 0 OR sum(active) <> 0 OR sum(retained) <> 0 OR sum(last_purchases) <> 0

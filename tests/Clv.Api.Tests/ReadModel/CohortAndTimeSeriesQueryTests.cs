@@ -199,8 +199,13 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Assert.Equal(book.Predicted, facts.HasPredictions);
         var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
         await using var connection = await OpenAsync();
+        // The current state; a random past day (read from the days); and the last day of a past
+        // quarter, or of a year, which the group rollup answers for questions by month and quarter
+        // (and by year) as it answers the current state.
         var pastDay = origin.AddDays(random.Next(Span));
-        foreach (var (cutoff, reference) in new[] { ((DateOnly?)null, today), (pastDay, pastDay) })
+        var quarterEnd = CalendarPeriods.Start(origin.AddDays(random.Next(Span)), CalendarPeriod.Quarter).AddDays(-1);
+        var periodEnd = random.Next(3) == 0 ? new DateOnly(quarterEnd.Year - 1, 12, 31) : quarterEnd;
+        foreach (var (cutoff, reference) in new[] { ((DateOnly?)null, today), (pastDay, pastDay), (periodEnd, periodEnd) })
         {
             var states = CustomerStates.Compute(facts, cutoff, reference, settings);
             var scope = new AnalyticsScope(cutoff, reference, Zone, run);
