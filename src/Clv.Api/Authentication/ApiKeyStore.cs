@@ -49,7 +49,13 @@ public sealed class ApiKeyStore : IDisposable
             return true;
         }
 
-        if (_cache.TryGetValue(CacheKey(hash), out Remembered? remembered) && remembered is not null
+        return TryRemembered(CacheKey(hash), out identity);
+    }
+
+    // A key a lookup found within the remembered time.
+    private bool TryRemembered(string cacheKey, out ApiKeyIdentity identity)
+    {
+        if (_cache.TryGetValue(cacheKey, out Remembered? remembered) && remembered is not null
             && _time.GetElapsedTime(remembered.LookupStarted) < _remembered)
         {
             identity = remembered.Identity;
@@ -85,6 +91,13 @@ public sealed class ApiKeyStore : IDisposable
                 }
 
                 continue; // its request was over its address's rate: look up on this request's own account
+            }
+
+            // A lookup that ended after this request missed the cache has remembered the key: a
+            // request must not start another (and meet its address's lookup rate) for it.
+            if (current is null && TryRemembered(cacheKey, out var remembered))
+            {
+                return remembered;
             }
 
             var mine = new Lookup(new TaskCompletionSource<ApiKeyIdentity?>(TaskCreationOptions.RunContinuationsAsynchronously), _time.GetTimestamp());
