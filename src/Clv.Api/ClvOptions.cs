@@ -166,7 +166,7 @@ public sealed class DatabaseOptions
     [Range(1, 10)]
     public int RetryAttempts { get; set; } = 4;
 
-    /// <summary>Milliseconds of backoff before the second attempt; doubled per attempt, with full jitter. Default 50.</summary>
+    /// <summary>Milliseconds of backoff before the second attempt; doubled per attempt, jittered (Polly). Default 50.</summary>
     [Range(0, 10_000)]
     public int RetryBaseDelayMilliseconds { get; set; } = 50;
 }

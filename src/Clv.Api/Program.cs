@@ -3,6 +3,7 @@ using Clv.Api.Configurations;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddClvLogging();
+builder.Services.AddClvObservability(builder.Configuration);
 builder.Services.AddClvErrors();
 builder.Services.AddClvHardening(builder.Configuration);
 builder.Services.AddClvRateLimiting(builder.Configuration);
@@ -28,6 +29,7 @@ app.UseClvSwagger();
 app.UseAuthorization();
 app.UseClvIdempotency();
 app.MapClvHealthChecks();
+app.MapClvMetrics();
 app.MapControllers();
 
 await app.MigrateIfConfiguredAsync();

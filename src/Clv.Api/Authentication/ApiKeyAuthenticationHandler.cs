@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
+using Clv.Api.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,8 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyStore store,
     KeyLookupLimiter lookups,
-    IProblemDetailsService problems)
+    IProblemDetailsService problems,
+    ClvMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <summary>The scheme name.</summary>
@@ -74,6 +76,7 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (_overLookupRate is { } retryAfter)
         {
+            metrics.RateLimited(ClvMetrics.Limiters.KeyLookups);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many requests",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Clv.Api.Authentication;
+using Clv.Api.Observability;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Clv.Api.Configurations;
@@ -53,6 +54,7 @@ internal static class RateLimitConfigs
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = async (context, cancellationToken) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<ClvMetrics>().RateLimited(ClvMetrics.Limiters.Requests);
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();

@@ -1,5 +1,6 @@
 using Clv.Analytics.Currency;
 using Clv.Api.Authentication;
+using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data.Currency;
 using Microsoft.AspNetCore.Authorization;
@@ -15,7 +16,7 @@ namespace Clv.Api.Currency;
 [Tags("Ingestion")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> options, TimeProvider time) : ControllerBase
+public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> options, TimeProvider time, ClvMetrics metrics) : ControllerBase
 {
     /// <summary>Records daily rates, up to 10,000; a currency and date sent again replaces its rate.</summary>
     /// <remarks>
@@ -75,7 +76,9 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
             rows[(currency!, date)] = new FxRate(currency!, date, item!.RateToReporting!.Value);
         }
 
+        metrics.ItemsRejected(ClvMetrics.Kinds.FxRates, errors.Rejected);
         var counts = await store.UpsertAsync(rows.Values.ToList(), time.GetUtcNow(), cancellationToken);
+        metrics.RowsIngested(ClvMetrics.Kinds.FxRates, counts.Created + counts.Existing);
         return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Existing, Rejected = (int)errors.Rejected, Errors = errors.Errors };
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data.Ingestion;
 using FluentValidation;
@@ -6,7 +7,7 @@ using FluentValidation;
 namespace Clv.Api.Ingestion;
 
 /// <summary>Validates customer profiles and upserts the valid ones.</summary>
-public sealed class CustomerIngestion(CustomerWriter writer, IValidator<CustomerItem> validator, TimeProvider time)
+public sealed class CustomerIngestion(CustomerWriter writer, IValidator<CustomerItem> validator, TimeProvider time, ClvMetrics metrics)
 {
     /// <summary>Upserts a batch; a later item repeating an external id of the batch is rejected.</summary>
     public async Task<CustomerIngestResponse> IngestAsync(IReadOnlyList<CustomerItem?> items, CancellationToken cancellationToken)
@@ -27,7 +28,9 @@ public sealed class CustomerIngestion(CustomerWriter writer, IValidator<Customer
             unique.Add(row);
         }
 
+        metrics.ItemsRejected(ClvMetrics.Kinds.Customers, errors.Rejected);
         var counts = await writer.UpsertAsync(unique, time.GetUtcNow(), cancellationToken);
+        metrics.RowsIngested(ClvMetrics.Kinds.Customers, counts.Created + counts.Existing);
         return new CustomerIngestResponse
         {
             Created = (int)counts.Created,

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Clv.Api.Errors;
+using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data;
 using Clv.Data.Ingestion;
@@ -26,7 +27,8 @@ public sealed class TransactionIngestion(
     IOptions<ClvOptions> options,
     TimeProvider time,
     IServiceScopeFactory scopes,
-    CurrencyConverter converter)
+    CurrencyConverter converter,
+    ClvMetrics metrics)
 {
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 50_000;
@@ -87,8 +89,10 @@ public sealed class TransactionIngestion(
             rows.Add(converted);
         }
 
+        metrics.ItemsRejected(ClvMetrics.Kinds.Transactions, errors.Rejected);
         errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.WriteAsync(rows, options.Value.TimeZone, time.GetUtcNow(), cancellationToken);
+        metrics.RowsIngested(ClvMetrics.Kinds.Transactions, counts.Created);
         return Respond(items.Count, counts, errors);
     }
 
@@ -98,9 +102,19 @@ public sealed class TransactionIngestion(
         ArgumentNullException.ThrowIfNull(body);
         var read = new CsvReadState();
         var chunks = ReadChunksAsync(body, read, atomic, cancellationToken);
-        var counts = atomic
-            ? await WriteInOneTransactionAsync(chunks, read.Errors, cancellationToken)
-            : await WriteInParallelAsync(chunks, cancellationToken);
+        WriteCounts counts;
+        try
+        {
+            counts = atomic
+                ? await WriteInOneTransactionAsync(chunks, read.Errors, cancellationToken)
+                : await WriteInParallelAsync(chunks, cancellationToken);
+        }
+        finally
+        {
+            metrics.ItemsRejected(ClvMetrics.Kinds.Transactions, read.Errors.Rejected);
+        }
+
+        metrics.RowsIngested(ClvMetrics.Kinds.Transactions, counts.Created);
         return Respond(read.Received, counts, read.Errors);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Analytics.ModelRuns;
 using Clv.Api.Errors;
+using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data.ModelRuns;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,8 @@ public sealed class ModelRunLauncher(
     ModelRunWakeUp wakeUp,
     IOptions<ClvOptions> options,
     IOptions<ModelRunLeaseOptions> queue,
-    TimeProvider time)
+    TimeProvider time,
+    ClvMetrics metrics)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,6 +38,7 @@ public sealed class ModelRunLauncher(
         var max = queue.Value.MaxQueued;
         if (!await leases.TryQueueAsync(run, max, cancellationToken))
         {
+            metrics.RateLimited(ClvMetrics.Limiters.ModelRunQueue);
             throw new ClvProblemException(StatusCodes.Status429TooManyRequests, "Too many queued model runs",
                 $"{max} model runs are queued already (Clv:ModelRuns:MaxQueued); request another once one of them has started.");
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
+using Clv.Api.Observability;
 using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Clv.Api.ModelRuns;
 /// (x, t_x, T) patterns, predicts every customer, loads the predictions with binary COPY and swaps
 /// them in. A run that fails at any stage is recorded as failed and leaves the previous one active.
 /// </summary>
-public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger)
+public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger, ClvMetrics metrics)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -82,11 +83,13 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
                 await swap.CommitAsync(cancellationToken);
             }
 
+            metrics.ModelRunStages(timings, succeeded: true);
             logger.LogInformation("Model run {RunId} succeeded: {Customers} customers in {Seconds:F2} s", runId, run.Customers, run.DurationSeconds);
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             logger.LogWarning(e, "Model run {RunId} failed at stage {Stage}", runId, run.Stage);
+            metrics.ModelRunStages(timings, succeeded: false);
             await predictions.DiscardAsync(runId, CancellationToken.None);
             db.ChangeTracker.Clear();
             var failed = await db.ModelRuns.FirstOrDefaultAsync(r => r.Id == runId && r.LeaseOwner == leaseOwner, CancellationToken.None);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clv.Api.Observability;
 
 namespace Clv.Api.Portfolio;
 
@@ -16,6 +17,8 @@ internal static class Freshness
 
     private static DateTimeOffset Stamp(DateTimeOffset through, HttpResponse response)
     {
+        var services = response.HttpContext.RequestServices;
+        services.GetRequiredService<ClvMetrics>().AnalyticsServed(through, services.GetRequiredService<TimeProvider>().GetUtcNow());
         // The same text as the JSON field.
         response.Headers[Header] = JsonSerializer.Serialize(through)[1..^1];
         return through;

@@ -1,6 +1,7 @@
 using Clv.Analytics.Currency;
 using Clv.Api.Authentication;
 using Clv.Api.Ingestion;
+using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data.Ingestion;
 using FluentValidation;
@@ -16,7 +17,7 @@ namespace Clv.Api.Spend;
 [Tags("Ingestion")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<SpendItem> validator, CurrencyConverter converter, TimeProvider time) : ControllerBase
+public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<SpendItem> validator, CurrencyConverter converter, TimeProvider time, ClvMetrics metrics) : ControllerBase
 {
     /// <summary>Records spend per channel and period, up to 10,000 rows.</summary>
     /// <remarks>
@@ -77,7 +78,9 @@ public sealed class AcquisitionSpendController(SpendWriter writer, IValidator<Sp
             rows.Add(row);
         }
 
+        metrics.ItemsRejected(ClvMetrics.Kinds.AcquisitionSpend, errors.Rejected);
         var counts = await writer.UpsertAsync(rows, time.GetUtcNow(), cancellationToken);
+        metrics.RowsIngested(ClvMetrics.Kinds.AcquisitionSpend, counts.Created + counts.Existing);
         return new SpendIngestResponse
         {
             Created = (int)counts.Created,

@@ -1,15 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace Clv.Data.Infrastructure;
 
 /// <summary>How often and how patiently a write transaction is re-run after a transient failure.</summary>
 /// <param name="MaxAttempts">Attempts in all, the first included; 1 turns retrying off.</param>
-/// <param name="BaseDelay">The backoff before the second attempt; it doubles per attempt, with full jitter.</param>
+/// <param name="BaseDelay">About the backoff before the second attempt; it doubles per attempt, jittered (Polly's exponential backoff with jitter).</param>
 public sealed record TransientRetrySettings(int MaxAttempts, TimeSpan BaseDelay)
 {
-    /// <summary>Four attempts, waiting up to 50, 100 and 200 ms between them.</summary>
+    /// <summary>Four attempts, waiting about 50, 100 and 200 ms between them.</summary>
     public static TransientRetrySettings Default { get; } = new(4, TimeSpan.FromMilliseconds(50));
 }
 
@@ -21,8 +23,49 @@ public sealed record TransientRetrySettings(int MaxAttempts, TimeSpan BaseDelay)
 /// safe to run twice, as the bulk writers are: a failed attempt rolled back, and a commit whose
 /// answer was lost comes back as duplicates (ON CONFLICT), never as a second copy.
 /// </summary>
-public sealed class TransientRetry(TransientRetrySettings settings, ILogger<TransientRetry> logger, TimeProvider time)
+public sealed class TransientRetry
 {
+    private readonly ResiliencePipeline _pipeline;
+
+    /// <summary>A retry with <paramref name="settings"/>, logging each retry to <paramref name="logger"/> and waiting on <paramref name="time"/>.</summary>
+    public TransientRetry(TransientRetrySettings settings, ILogger<TransientRetry> logger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
+        if (settings.MaxAttempts <= 1)
+        {
+            _pipeline = ResiliencePipeline.Empty;
+            return;
+        }
+
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = settings.MaxAttempts - 1,
+                // Polly's exponential backoff with jitter: clients that collided once do not collide again in step.
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.BaseDelay,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } e && TransientCause(e) is not null && !args.Context.CancellationToken.IsCancellationRequested),
+                OnRetry = args =>
+                {
+                    var cause = TransientCause(args.Outcome.Exception!);
+                    logger.LogWarning(args.Outcome.Exception, "Transient database failure {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying the transaction in {DelayMs} ms",
+                        (cause as PostgresException)?.SqlState ?? "connection", args.AttemptNumber + 1, settings.MaxAttempts, (int)args.RetryDelay.TotalMilliseconds);
+                    if (cause is not PostgresException)
+                    {
+                        // The pool may hold more connections that died with this one (a server restart).
+                        NpgsqlConnection.ClearAllPools();
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
     /// <summary>No retries: what work gets that does not ask for a policy.</summary>
     public static TransientRetry None { get; } = new(new TransientRetrySettings(1, TimeSpan.Zero), NullLogger<TransientRetry>.Instance, TimeProvider.System);
 
@@ -30,26 +73,7 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await work(cancellationToken);
-            }
-            catch (Exception e) when (attempt < settings.MaxAttempts && TransientCause(e) is { } cause && !cancellationToken.IsCancellationRequested)
-            {
-                var delay = Backoff(attempt);
-                logger.LogWarning(e, "Transient database failure {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying the transaction in {DelayMs} ms",
-                    (cause as PostgresException)?.SqlState ?? "connection", attempt, settings.MaxAttempts, (int)delay.TotalMilliseconds);
-                if (cause is not PostgresException)
-                {
-                    // The pool may hold more connections that died with this one (a server restart).
-                    NpgsqlConnection.ClearAllPools();
-                }
-
-                await Task.Delay(delay, time, cancellationToken);
-            }
-        }
+        return await _pipeline.ExecuteAsync(static async (work, ct) => await work(ct), work, cancellationToken);
     }
 
     // EF Core wraps a transient failure of its own commands in an InvalidOperationException.
@@ -86,9 +110,4 @@ public sealed class TransientRetry(TransientRetrySettings settings, ILogger<Tran
         } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: TransactionKeyConstraint or CustomerKeyConstraint }
             || exception.IsTransient;
     }
-
-    // Full jitter (AWS architecture blog): uniform in [0, base * 2^(attempt-1)], so clients that
-    // collided once do not collide again in step.
-    private TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * settings.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
 }
