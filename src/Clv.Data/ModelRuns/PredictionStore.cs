@@ -95,14 +95,7 @@ public sealed class PredictionStore(ClvDbContext db)
                 WHERE p.relname = 'customer_predictions' AND c.relname <> @table
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter("table", table));
-            var names = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                names.Add(reader.GetString(0));
-            }
-
-            return names;
+            return await ReadNamesAsync(command, ct);
         }, cancellationToken);
 
         await db.InTransactionAsync(async (connection, ct) =>

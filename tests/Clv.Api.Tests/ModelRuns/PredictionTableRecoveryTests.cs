@@ -121,6 +121,38 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         }
     }
 
+    [Fact]
+    public async Task An_erasure_skips_a_run_table_dropped_while_it_waited_for_it()
+    {
+        // Given a table of a run being discarded: the test holds it (as a DROP in flight does)
+        // while the erasure reaches it, then drops it.
+        var table = TableOf(Guid.CreateVersion7());
+        await ExecuteAsync($"CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS)");
+        await using var dropping = new NpgsqlConnection(cdnow.Owner.ConnectionString);
+        await dropping.OpenAsync();
+        await using var transaction = await dropping.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", dropping, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // When the erasure waits for it and the table is dropped meanwhile.
+        var erasure = cdnow.Owner.Client().DeleteAsync("/api/v1/customers/cdnow-0003");
+        await UntilAsync(async () => await ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @delete",
+            new NpgsqlParameter("delete", $"DELETE FROM \"{table}\"%")) == 1, () => "The erasure never waited for the table");
+        await using (var drop = new NpgsqlCommand($"DROP TABLE {table}", dropping, transaction))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+
+        // Then the erasure goes on without it.
+        Assert.Equal(HttpStatusCode.OK, (await erasure).StatusCode);
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM customer_keys WHERE external_id = 'cdnow-0003'"));
+    }
+
     private static string TableOf(Guid runId) => "customer_predictions_" + runId.ToString("N");
 
     // A run in this state with a table of one prediction, of the customer to erase.
