@@ -20,9 +20,9 @@ builder.Services.AddClvHealthChecks();
 var app = builder.Build();
 
 app.UseClvHardening();
+app.UseClvRequestLogging(); // outside the error handling: it logs the status the client got
 app.UseClvErrors();
 app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
-app.UseClvRequestLogging();
 app.UseAuthentication();
 app.UseRateLimiter(); // after authentication: buckets are per key id, per address without a valid key
 app.UseClvSwagger();

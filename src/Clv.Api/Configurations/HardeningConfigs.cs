@@ -15,6 +15,12 @@ public sealed class HttpOptions
     /// <summary>Serve Swagger UI and the OpenAPI document; turn off in production if wanted. Default on.</summary>
     public bool SwaggerEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Serve Swagger UI and the OpenAPI document only to requests with a valid API key (any
+    /// scope); others get 401 problem+json. Default off, as in development.
+    /// </summary>
+    public bool SwaggerRequiresApiKey { get; set; }
+
     /// <summary>Largest JSON body in bytes (413 beyond). Default 10 MB; the CSV import has its own limit.</summary>
     public long MaxJsonBodyBytes { get; set; } = 10 * 1024 * 1024;
 

@@ -20,7 +20,14 @@ internal static class LoggingConfigs
                 .WriteTo.Async(sink => sink.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture)),
             preserveStaticLogger: true);
 
-    /// <summary>Serilog's request log, through the host's own logger.</summary>
+    /// <summary>
+    /// Serilog's request log, through the host's own logger. It goes before the error handling
+    /// (<see cref="ErrorConfigs.UseClvErrors"/>), so that it sees the status the client got: a
+    /// client error raised as an exception (a bad CSV header, an atomic batch with an invalid
+    /// item) is logged as the 400 or 422 it is, at Information and without a stack, and not as a
+    /// failed request of status 500. Server faults are logged with their exception by
+    /// <see cref="Errors.ClvExceptionHandler"/>.
+    /// </summary>
     public static void UseClvRequestLogging(this WebApplication app) =>
         app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
 }

@@ -1,11 +1,16 @@
 using Clv.Api.Authentication;
 using Clv.Api.Idempotency;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace Clv.Api.Configurations;
 
 internal static class SwaggerConfigs
 {
+    // Where Swashbuckle serves the UI and the documents by default.
+    private const string Prefix = "/swagger";
+
     public static IServiceCollection AddClvSwagger(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
@@ -41,11 +46,35 @@ internal static class SwaggerConfigs
         return services;
     }
 
+    /// <summary>
+    /// Swagger UI (<c>/swagger</c>) and the OpenAPI document (<c>/swagger/v1/swagger.json</c>), unless
+    /// <see cref="HttpOptions.SwaggerEnabled"/> is off; with <see cref="HttpOptions.SwaggerRequiresApiKey"/>
+    /// only for a request that authentication (which runs before) found a valid key on.
+    /// </summary>
     public static void UseClvSwagger(this WebApplication app)
     {
-        if (!app.Configuration.GetValue(HttpOptions.Section + ":" + nameof(HttpOptions.SwaggerEnabled), true))
+        var http = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value;
+        if (!http.SwaggerEnabled)
         {
             return;
+        }
+
+        if (http.SwaggerRequiresApiKey)
+        {
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase),
+                swagger => swagger.Use(async (context, next) =>
+                {
+                    if (context.User.Identity?.IsAuthenticated == true)
+                    {
+                        await next(context);
+                    }
+                    else
+                    {
+                        // The API key scheme's own answer: 401 problem+json (429 past the address's lookup budget).
+                        await context.ChallengeAsync();
+                    }
+                }));
         }
 
         app.UseSwagger();

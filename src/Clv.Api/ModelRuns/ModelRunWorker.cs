@@ -51,6 +51,10 @@ internal sealed class ModelRunWorker(
     // This process's name on the runs it claims.
     private readonly Guid _instance = Guid.NewGuid();
 
+    // Whether to look for prediction tables no run needs: at start (a run killed while it wrote
+    // left its table), after runs failed for want of a lease or ended here, and until a look succeeds.
+    private bool _sweep = true;
+
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,6 +68,12 @@ internal sealed class ModelRunWorker(
                 while (await UseAsync<ModelRunLeases, Guid?>(l => l.TryClaimAsync(_instance, Lease, stoppingToken)) is { } runId)
                 {
                     await RunAsync(runId, stoppingToken);
+                    _sweep = true;
+                }
+
+                if (_sweep)
+                {
+                    await DropUnownedTablesAsync(stoppingToken);
                 }
 
                 failing = false;
@@ -85,15 +95,27 @@ internal sealed class ModelRunWorker(
 
     // Runs that lost their instance: failed rather than queued again, because their instance may
     // yet be alive (a long pause) and still loading the run's predictions; a failed run is never
-    // run again, so nothing else writes them. What they loaded is dropped.
+    // run again, so nothing else writes them. What they loaded is dropped by the sweep that follows.
     private async Task FailExpiredAsync(CancellationToken cancellationToken)
     {
         var expired = await UseAsync<ModelRunLeases, List<Guid>>(l => l.FailExpiredAsync(LeaseRanOut, time.GetUtcNow(), cancellationToken));
         foreach (var runId in expired)
         {
             logger.LogWarning("Model run {RunId} failed: its lease ran out", runId);
-            await UseAsync<PredictionStore>(p => p.DiscardAsync(runId, cancellationToken));
+            _sweep = true;
         }
+    }
+
+    // Prediction tables that no running or active run owns hold figures nobody reads, and the
+    // erasure would have to reach them for ever: they are dropped (PredictionStore.DropUnownedAsync).
+    private async Task DropUnownedTablesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in await UseAsync<PredictionStore, List<string>>(p => p.DropUnownedAsync(cancellationToken)))
+        {
+            logger.LogWarning("Dropped prediction table {Table}: no running or active model run owns it", table);
+        }
+
+        _sweep = false;
     }
 
     private async Task RunAsync(Guid runId, CancellationToken stoppingToken)

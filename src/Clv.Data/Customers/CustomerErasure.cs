@@ -1,5 +1,6 @@
 using Clv.Data.Analytics;
 using Clv.Data.Infrastructure;
+using Clv.Data.ModelRuns;
 using Clv.Data.Rollups;
 using Npgsql;
 
@@ -8,7 +9,7 @@ namespace Clv.Data.Customers;
 /// <summary>What erasing one customer removed.</summary>
 /// <param name="Transactions">Their purchases and refunds.</param>
 /// <param name="PurchaseDays">Their rows of the day rollup.</param>
-/// <param name="Predictions">Their predictions, over every model run's partition.</param>
+/// <param name="Predictions">Their predictions, over every model run's table, attached or not.</param>
 public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions);
 
 /// <summary>
@@ -44,7 +45,7 @@ public static class CustomerErasure
 
     /// <summary>
     /// Removes the customer with <paramref name="externalId"/>, their transactions, day rollup,
-    /// summary and predictions (every run's partition) in one database transaction; null when no
+    /// summary and predictions (every run's table, attached or still loading) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
     /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
     /// kept analytics answers drop the customer too. A transient failure (serialization, deadlock, a lost
@@ -65,7 +66,8 @@ public static class CustomerErasure
 
             // The erasure holds the writers' lock alone: no other writer changes the customer meanwhile.
             await (await PeriodRollups.OpenAsync(connection, ct)).SubtractAsync(connection, [id], ct);
-            var predictions = await DeleteAsync(connection, "customer_predictions", id, ct);
+            var predictions = await DeleteAsync(connection, "customer_predictions", id, ct)
+                + await PredictionStore.EraseFromUnattachedAsync(connection, id, ct);
             var days = await DeleteAsync(connection, "customer_days", id, ct);
             // Two statements, not a join: the keys are keyed by external id, the rows by customer,
             // and on Citus the two live on different shards (docs/scale-out.md).

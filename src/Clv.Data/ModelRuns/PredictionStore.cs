@@ -19,6 +19,11 @@ public sealed class PredictionStore(ClvDbContext db)
     /// <summary>How many connections COPY a run's rows at once: one per core of these machines.</summary>
     public const int CopyConnections = 2;
 
+    private const string TablePrefix = "customer_predictions_";
+
+    // The names TableName gives, and no other table's: the parent has no suffix.
+    private const string RunTablePattern = "^" + TablePrefix + "[0-9a-f]{32}$";
+
     /// <summary>
     /// Loads the predictions of <paramref name="runId"/> into a table of their own, not yet visible
     /// to readers: the rows are split into <see cref="CopyConnections"/> ranges COPYed at once.
@@ -90,14 +95,7 @@ public sealed class PredictionStore(ClvDbContext db)
                 WHERE p.relname = 'customer_predictions' AND c.relname <> @table
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter("table", table));
-            var names = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                names.Add(reader.GetString(0));
-            }
-
-            return names;
+            return await ReadNamesAsync(command, ct);
         }, cancellationToken);
 
         await db.InTransactionAsync(async (connection, ct) =>
@@ -119,8 +117,98 @@ public sealed class PredictionStore(ClvDbContext db)
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Drops every run's table that no run needs any longer: a table is kept while its run is
+    /// running (its instance may be loading it now; a run whose lease ran out is failed first, by
+    /// <see cref="ModelRunLeases.FailExpiredAsync"/>) or is the active run's attached partition.
+    /// What a run killed while it wrote (SIGKILL, a lost host), a discard that failed, or a swap cut
+    /// off before it dropped the superseded partitions left behind goes. Returns the names dropped.
+    /// </summary>
+    /// <remarks>
+    /// A run's status only moves forward (queued, running, then succeeded or failed) and a table
+    /// is created only by its own running run, so a table judged unneeded stays unneeded; another
+    /// instance dropping the same table meanwhile is harmless (<c>IF EXISTS</c>).
+    /// </remarks>
+    public async Task<List<string>> DropUnownedAsync(CancellationToken cancellationToken)
+    {
+        var names = await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand($"""
+                SELECT c.relname FROM pg_class c
+                WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r' AND c.relname ~ '{RunTablePattern}'
+                  AND NOT EXISTS (
+                    SELECT 1 FROM model_runs r
+                    WHERE c.relname = '{TablePrefix}' || replace(r.id::text, '-', '')
+                      AND (r.status = '{nameof(ModelRunStatus.Running)}' OR r.is_active))
+                ORDER BY c.relname
+                """, connection);
+            return await ReadNamesAsync(command, ct);
+        }, cancellationToken);
+
+        foreach (var name in names)
+        {
+            await db.InTransactionAsync(async (connection, ct) =>
+            {
+                await connection.ExecuteAsync($"DROP TABLE IF EXISTS \"{name}\"", ct);
+                return true;
+            }, cancellationToken);
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Deletes a customer's rows from every run's table not attached to <c>customer_predictions</c>
+    /// (a running run's, or one a killed run left behind), inside the caller's erasure transaction;
+    /// the attached partitions are reached through their parent. Returns the rows deleted.
+    /// </summary>
+    /// <remarks>
+    /// A table dropped meanwhile (its run discarded or swept) is skipped: a savepoint undoes just
+    /// the failed delete. Rows a running run COPYs after this commits (it read the customer before)
+    /// are deleted at its activation (<see cref="ActivateAsync"/>) or dropped with the run.
+    /// </remarks>
+    public static async Task<long> EraseFromUnattachedAsync(NpgsqlConnection connection, long customerId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var find = new NpgsqlCommand($"""
+            SELECT c.relname FROM pg_class c
+            WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r' AND NOT c.relispartition AND c.relname ~ '{RunTablePattern}'
+            ORDER BY c.relname
+            """, connection);
+        long deleted = 0;
+        foreach (var name in await ReadNamesAsync(find, ct))
+        {
+            await connection.ExecuteAsync("SAVEPOINT run_table", ct);
+            try
+            {
+                await using var delete = new NpgsqlCommand($"DELETE FROM \"{name}\" WHERE customer_id = @id", connection);
+                delete.Parameters.Add(new NpgsqlParameter("id", customerId));
+                deleted += await delete.ExecuteNonQueryAsync(ct);
+                await connection.ExecuteAsync("RELEASE SAVEPOINT run_table", ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                await connection.ExecuteAsync("ROLLBACK TO SAVEPOINT run_table", ct);
+            }
+        }
+
+        return deleted;
+    }
+
+    private static async Task<List<string>> ReadNamesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     // Derived from a Guid only, so it is safe to put in SQL text.
-    private static string TableName(Guid runId) => "customer_predictions_" + runId.ToString("N");
+    private static string TableName(Guid runId) => TablePrefix + runId.ToString("N");
 
     // Synchronous and fully optimized from the first call: this runs once per run in a background
     // job, and a million rows of eleven values is several times faster without an async call per
