@@ -58,8 +58,11 @@ trap 'exit 143' TERM
 csv=${csv:-$out/cdnow_x$copies.csv}
 [ -f "$csv" ] || clv_cdnow_csv "$(readlink -f "$master")" "$copies" "$csv"
 awk -v out="$out/analytics-customers" -f "$root/bench/analytics/customers.awk" "$csv"
+# CLV_BENCH_PGSS=1: pg_stat_statements on, its top statements in bench/out/analytics-pgss.txt at the end.
+[ -z "${CLV_BENCH_PGSS:-}" ] || export CLV_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'"
 clv_pg_throwaway_start
 psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -q -c 'create database clv_bench_analytics'
+[ -z "${CLV_BENCH_PGSS:-}" ] || psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -q -d clv_bench_analytics -c 'create extension pg_stat_statements'
 clv_bench_api_start clv_bench_analytics "$out/api-analytics.log"
 
 post() { curl -sS -f -o /dev/null -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" --data-binary "@$2" "$CLV_API_URL$1"; }
@@ -162,6 +165,8 @@ done
 echo
 if command -v wrk >/dev/null; then
     seconds=${CLV_CUSTOMER_SECONDS:-15}
+    # Where the CPU goes meanwhile: one snapshot of top, halfway through.
+    (sleep $((seconds / 2)); top -b -n 1 -w 200 | head -20 >"$out/analytics-top.txt") &
     CLV_API_KEY=$CLV_API_KEY wrk -t2 -c32 -d"${seconds}s" --latency -s "$root/bench/load/customer.lua" "$CLV_API_URL" >"$out/analytics-wrk.txt" 2>&1 || true
     awk '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $5 } END { printf "Customer reads under the writes: %s/s, p99 %s, non-2xx %s\n", rps, p99, bad + 0 }' "$out/analytics-wrk.txt"
 else
@@ -189,3 +194,6 @@ wait "$writer_pid" 2>/dev/null || true
 writer_pid=
 sort -k2 -n "$writes" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "\nWrites: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
 clv_log "API RSS now: $(clv_mb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$CLV_API_PID/status")")"
+[ -z "${CLV_BENCH_PGSS:-}" ] || psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -d clv_bench_analytics -c "
+    SELECT round(total_exec_time) AS ms, calls, round(total_exec_time / calls, 1) AS per_call, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30" >"$out/analytics-pgss.txt"
