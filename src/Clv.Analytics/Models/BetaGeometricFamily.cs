@@ -1,4 +1,5 @@
 using MathNet.Numerics;
+using MathNet.Numerics.Integration;
 
 namespace Clv.Analytics.Models;
 
@@ -170,7 +171,60 @@ internal static class BetaGeometricFamily
             scaledBracket = OriginalScaledBracket(r, a, b, shift, x, z);
         }
 
-        return scaledBracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        var expected = scaledBracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        return double.IsFinite(expected) && expected >= 0 ? expected : MixtureExpectedPurchases(r, alpha, a, b, shift, t, x, tx, age);
+    }
+
+    /// <summary>
+    /// The same expectation as an average over the dropout probability, for where the series above does not
+    /// converge within its budget (a purchase-rate shape r near 10⁶, or z within about 10⁻⁵ of 1). Alive at T, a
+    /// customer with rate λ and dropout probability p buys (1 − e^{−λpt})/p times in t; λ | x, T is
+    /// gamma(r+x, α+T) and p | x is beta(a, b+x+s), so E = P(alive) · E_p[g(p)] with
+    /// g(p) = [1 − (1 + p·t/(α+T))^{−(r+x)}]/p, which falls from g(0) = (r+x)·t/(α+T) to g(1): a bounded,
+    /// non-negative average. It is taken over logit p by Gauss–Kronrod, split at the beta's mode; below p₀ and
+    /// above 1 − p₀ (p₀ = 10⁻¹²/(g(0) + a + b + x + 2)), where g and the rest of the density are constant to
+    /// 10⁻¹², it is in closed form.
+    /// </summary>
+    internal static double MixtureExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
+    {
+        var rx = r + x;
+        var u = t / (alpha + age);
+        var bx = b + x + shift;
+        double G(double p) => p == 0 ? rx * u : -NumericMath.ExpM1(-rx * NumericMath.Log1P(p * u)) / p;
+
+        var logBeta = SpecialFunctions.GammaLn(a) + SpecialFunctions.GammaLn(bx) - SpecialFunctions.GammaLn(a + bx);
+        var edge = 1e-12 / (G(0) + a + bx + 1);
+        var logEdge = Math.Log(edge);
+        var below = G(0) * Math.Exp((a * logEdge) - Math.Log(a) - logBeta);
+        var above = G(1) * Math.Exp((bx * logEdge) - Math.Log(bx) - logBeta);
+
+        // Over y = logit p the beta density is p^a (1−p)^{b'} / B(a, b'), log-concave with its mode at ln(a/b').
+        double Integrand(double y)
+        {
+            var logP = -NumericMath.Log1P(Math.Exp(-y));
+            var logQ = -NumericMath.Log1P(Math.Exp(y));
+            return G(Math.Exp(logP)) * Math.Exp((a * logP) + (bx * logQ) - logBeta);
+        }
+
+        var low = logEdge - NumericMath.Log1P(-edge);
+        var high = -low;
+        var mode = Math.Log(a) - Math.Log(bx);
+        var spread = Math.Sqrt((a + bx) / (a * bx));
+        var cuts = new[] { -100.0, -30, -10, -3, -1, 0, 1, 3, 10, 30, 100 }
+            .Select(k => mode + (k * spread))
+            .Append(-Math.Log(G(0)))
+            .Where(y => y > low && y < high)
+            .Prepend(low)
+            .Append(high)
+            .Order()
+            .ToArray();
+        var middle = 0.0;
+        for (var i = 1; i < cuts.Length; i++)
+        {
+            middle += GaussKronrodRule.Integrate(Integrand, cuts[i - 1], cuts[i], out _, out _, 1e-10, 12, 31);
+        }
+
+        return (below + middle + above) * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
     }
 
     /// <summary>

@@ -17,9 +17,10 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// Requests per second a key regains. Default 10,000: above what one service instance serves, so
-    /// it only stops a runaway client from starving the others.
+    /// it only stops a runaway client from starving the others. Below 1, one request every
+    /// 1/<c>RequestsPerSecond</c> seconds (0.5: one every two seconds).
     /// </summary>
-    public int RequestsPerSecond { get; set; } = 10_000;
+    public double RequestsPerSecond { get; set; } = 10_000;
 
     /// <summary>
     /// Keys from one client address that may be looked up in the database in a burst: any key but
@@ -44,8 +45,8 @@ internal static class RateLimitConfigs
                 RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = limits.BurstLimit,
-                    TokensPerPeriod = limits.RequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    TokensPerPeriod = limits.RequestsPerSecond >= 1 ? (int)limits.RequestsPerSecond : 1,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(limits.RequestsPerSecond >= 1 ? 1 : 1 / limits.RequestsPerSecond),
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));

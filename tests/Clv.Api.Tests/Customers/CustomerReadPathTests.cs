@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Customers;
@@ -13,18 +14,35 @@ namespace Clv.Api.Tests.Customers;
 /// any other's count of values below it by at most one, so each score is then at most one off
 /// the re-ranked one, and equal to it after the ranking. The book is random (fixed seed) in the
 /// New York time zone, with purchases and refunds either side of UTC midnight, costs on some,
-/// and refunds larger than a day's purchases.
+/// and refunds larger than a day's purchases. The API runs on a fixed clock, a minute before
+/// midnight in New York, so the book's days and the API's "today" cannot part while it runs.
 /// </summary>
-public sealed class CustomerReadPathTests(TimeZoneTests.NewYorkApi api) : IClassFixture<TimeZoneTests.NewYorkApi>
+public sealed class CustomerReadPathTests(CustomerReadPathTests.Api api) : IClassFixture<CustomerReadPathTests.Api>
 {
     private const int Customers = 12;
-    private readonly HttpClient _client = api.Client();
+
+    // 23:59 on 2026-06-14 in New York (UTC−4), 03:59 on 2026-06-15 in UTC.
+    private static readonly DateTimeOffset Now = new(2026, 6, 15, 3, 59, 0, TimeSpan.Zero);
+
+    private readonly HttpClient _client = api.Factory.Client();
+
+    /// <summary>The API in New York, on the fixed clock.</summary>
+    public sealed class Api : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory()
+            .With("Clv:ReportingTimeZone", "America/New_York")
+            .WithServices(services => services.AddSingleton<TimeProvider>(new FixedClock(Now)));
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
 
     [Fact]
     public async Task A_read_right_after_a_write_answers_as_the_read_after_the_ranking_but_rfm_within_one()
     {
         var random = new Random(20261125);
-        var today = DateTime.UtcNow.Date;
+        var today = Now.UtcDateTime.Date;
         var transactions = new List<object>();
         for (var i = 0; i < 300; i++)
         {

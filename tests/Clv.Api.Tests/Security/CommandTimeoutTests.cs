@@ -1,3 +1,4 @@
+using System.Net;
 using Clv.Api.Tests.Infrastructure;
 using Clv.Data;
 using Microsoft.EntityFrameworkCore;
@@ -48,13 +49,38 @@ public sealed class CommandTimeoutTests(CommandTimeoutTests.Api api) : IClassFix
     }
 
     [Fact]
-    public async Task Connections_come_from_a_pool_of_the_set_size()
+    public async Task With_every_connection_of_the_pool_held_a_fourth_read_waits_until_one_is_released()
     {
-        api.Factory.Client().Dispose();
-        await using var scope = api.Factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
+        var client = api.Factory.Client();
+        var holders = new List<AsyncServiceScope>();
+        try
+        {
+            // The three connections of the app's own pool (Database:MaxPoolSize = 3), each held
+            // open after a read, as a long read holds one: the pool is full.
+            for (var i = 0; i < 3; i++)
+            {
+                var scope = api.Factory.Services.CreateAsyncScope();
+                holders.Add(scope);
+                var db = scope.ServiceProvider.GetRequiredService<ClvDbContext>();
+                await db.Database.OpenConnectionAsync();
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_sleep(0.2)");
+            }
 
-        // Every connection the service opens, EF's and the raw ones of the loaders, uses this string.
-        Assert.Equal(3, new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).MaxPoolSize);
+            var fourth = client.GetAsync("/api/v1/customers/pool-probe");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.False(fourth.IsCompleted, "The fourth read was served while the pool's three connections were held.");
+
+            await holders[0].DisposeAsync();
+            holders.RemoveAt(0);
+            var answer = await fourth.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        }
+        finally
+        {
+            foreach (var scope in holders)
+            {
+                await scope.DisposeAsync();
+            }
+        }
     }
 }

@@ -40,13 +40,78 @@ public sealed class HardeningTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
-    public async Task Errors_carry_no_stack_trace_or_sql()
+    public async Task A_malformed_cursor_is_400_problem_without_a_stack_trace_or_sql()
     {
-        var body = await (await api.Client().GetAsync("/api/v1/customers?cursor=%27%3B%20DROP%20TABLE%20customers%3B--")).Content.ReadAsStringAsync();
+        var response = await api.Client().GetAsync("/api/v1/customers?cursor=%27%3B%20DROP%20TABLE%20customers%3B--");
 
+        var body = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetRawText();
         Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
         Assert.DoesNotContain("SELECT", body, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(1, await api.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename = 'customers'"));
+    }
+
+    /// <summary>
+    /// SQL in values that reach a query as parameters (a path's external id, a channel filter, an
+    /// attribute key) is data: it matches no customer, and no stored row changes (a hash of every
+    /// table before and after). The customers of the book are there, and a plain value finds them,
+    /// so a quote that closed the string would have matched them.
+    /// </summary>
+    [Theory]
+    [InlineData("GET", "/api/v1/customers/{0}", "inj-a' OR '1'='1", 404, "")]
+    [InlineData("GET", "/api/v1/customers/{0}", "inj-a'; DELETE FROM transactions; --", 404, "")]
+    [InlineData("DELETE", "/api/v1/customers/{0}", "inj-a' OR '1'='1", 404, "")]
+    [InlineData("DELETE", "/api/v1/customers/{0}", "x'; TRUNCATE customers CASCADE; --", 404, "")]
+    [InlineData("GET", "/api/v1/customers?acquisitionChannel={0}", "email' OR '1'='1", 200, "items")]
+    [InlineData("GET", "/api/v1/cohorts?asOf=2024-02-29&channel={0}", "email' OR '1'='1", 200, "cohorts")]
+    [InlineData("GET", "/api/v1/cohorts?asOf=2024-02-29&channel={0}", "email'; DELETE FROM transactions; --", 200, "cohorts")]
+    [InlineData("GET", "/api/v1/segments?asOf=2024-02-29&by=attribute:{0}", "tier', 'x') FROM customers; DELETE FROM transactions; --", 200, "segments")]
+    public async Task Sql_in_a_value_that_reaches_a_query_is_data_and_changes_nothing(string method, string path, string payload, int status, string list)
+    {
+        await SeedInjectionBookAsync();
+        var before = await StoredData.FingerprintAsync(api.ConnectionString);
+
+        var response = await api.Client().SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(CultureInfo.InvariantCulture, path, Uri.EscapeDataString(payload))));
+
+        var body = await response.JsonAsync((HttpStatusCode)status);
+        if (list == "segments")
+        {
+            // No customer has that key: every one is in the "unknown" segment.
+            Assert.Equal("unknown", Assert.Single(body.GetProperty("segments").EnumerateArray()).GetProperty("key").GetString());
+        }
+        else if (list.Length > 0)
+        {
+            Assert.Equal(0, body.GetProperty(list).GetArrayLength());
+        }
+
+        Assert.Equal(before, await StoredData.FingerprintAsync(api.ConnectionString));
+        Assert.Equal(2, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id LIKE 'inj-%'"));
+    }
+
+    [Fact]
+    public async Task The_injection_book_is_found_by_its_plain_values()
+    {
+        await SeedInjectionBookAsync();
+        var client = api.Client();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/customers/inj-a")).StatusCode);
+        Assert.Equal(2, (await (await client.GetAsync("/api/v1/customers?acquisitionChannel=email")).JsonAsync()).GetProperty("items").GetArrayLength());
+        Assert.Equal(1, (await (await client.GetAsync("/api/v1/cohorts?asOf=2024-02-29&channel=email")).JsonAsync()).GetProperty("cohorts").GetArrayLength());
+        var segments = (await (await client.GetAsync("/api/v1/segments?asOf=2024-02-29&by=attribute:tier")).JsonAsync()).GetProperty("segments");
+        Assert.Equal(["gold", "silver"], segments.EnumerateArray().Select(s => s.GetProperty("key").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    // Two customers of one channel and cohort, with an attribute and a purchase each.
+    private async Task SeedInjectionBookAsync()
+    {
+        var client = api.Client(); // starts the host, which migrates the database
+        if (await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id LIKE 'inj-%'") > 0)
+        {
+            return;
+        }
+
+        (await client.PostCustomersAsync(
+            new { externalId = "inj-a", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = "email", attributes = new Dictionary<string, string> { ["tier"] = "gold" } },
+            new { externalId = "inj-b", acquiredAt = "2024-01-07T10:00:00Z", acquisitionChannel = "email", attributes = new Dictionary<string, string> { ["tier"] = "silver" } })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(Tx("inj-1", "inj-a", "2024-01-06T12:00:00Z"), Tx("inj-2", "inj-b", "2024-01-08T12:00:00Z"))).EnsureSuccessStatusCode();
     }
 }
 

@@ -60,8 +60,21 @@ public sealed class HostileInputRegressionTests(ClvApiFactory api) : IClassFixtu
     [Fact]
     public async Task A_nul_character_in_an_analytics_filter_matches_nothing()
     {
-        // The analytics filter in memory, where no stored channel can hold a NUL.
-        var body = await (await api.Client().GetAsync("/api/v1/cohorts?channel=a%00b")).JsonAsync();
+        // Its own customers, in channels "a" and "ab": a filter that cut the value at the NUL, or
+        // dropped the NUL, would find one of them.
+        (await api.Client().PostCustomersAsync(
+            new { externalId = "nul-chan-a", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = "a" },
+            new { externalId = "nul-chan-ab", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = "ab" })).EnsureSuccessStatusCode();
+        (await api.Client().PostTransactionsAsync(
+            Tx("nul-chan-1", "nul-chan-a", "2024-01-06T12:00:00Z"), Tx("nul-chan-2", "nul-chan-ab", "2024-01-06T12:00:00Z"))).EnsureSuccessStatusCode();
+        foreach (var channel in new[] { "a", "ab" })
+        {
+            var cohorts = (await (await api.Client().GetAsync($"/api/v1/cohorts?channel={channel}&asOf=2024-02-29")).JsonAsync()).GetProperty("cohorts");
+            Assert.Equal(1, Assert.Single(cohorts.EnumerateArray()).GetProperty("size").GetInt32());
+        }
+
+        var body = await (await api.Client().GetAsync("/api/v1/cohorts?channel=a%00b&asOf=2024-02-29")).JsonAsync();
+
         Assert.Equal(0, body.GetProperty("cohorts").GetArrayLength());
     }
 
