@@ -340,12 +340,6 @@ public static class SegmentQueries
             FROM period_rollups
             WHERE period_kind = @kind AND period IN (@period, @previous)
             GROUP BY 1;
-            SELECT {key}, net_value, sum(members)::int
-            FROM period_rollups
-            WHERE period_kind = {PeriodRollups.Values}
-            GROUP BY 1, 2
-            HAVING sum(members) <> 0
-            ORDER BY 1, 2;
             SELECT {(group.By == "all" ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")},
                    count(p.predicted_clv)::int, coalesce(sum(p.predicted_clv), 0),
                    count(*) FILTER (WHERE p.predicted_clv IS NOT NULL AND p.probability_alive < @alive_threshold)::int,
@@ -366,71 +360,85 @@ public static class SegmentQueries
         command.Parameters.Add(new NpgsqlParameter("zone", scope.TimeZone));
         AddNewParameters(command, query);
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                groups[reader.GetString(0)] = new GroupSums
+                {
+                    Customers = reader.GetInt32(1),
+                    Repeat = reader.GetInt32(2),
+                    Net = reader.GetBoolean(4) ? reader.GetDecimal(3) : 0m,
+                    Churned = reader.GetInt32(5),
+                    New = reader.GetInt32(6),
+                    NewGrossProfit = reader.GetDecimal(7),
+                };
+            }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (groups.TryGetValue(reader.GetString(0), out var sums))
+                {
+                    (sums.Active, sums.ActiveBefore, sums.Retained) = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+                    (sums.AtRisk, sums.BecameChurned) = (reader.GetInt32(4), reader.GetInt32(5));
+                }
+            }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (groups.TryGetValue(reader.GetString(0), out var sums))
+                {
+                    (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted) =
+                        (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4));
+                }
+            }
+        }
+
+        await MiddlesFromRollupAsync(connection, group.By == "all", groups, ct);
+        return groups;
+    }
+
+    // The middle net revenues, as percentile_disc(0.5) ascending and descending: the values at
+    // rank ⌈n/2⌉ from the bottom and from the top, from the counts of customers per net revenue.
+    // Each is found by walking a group's values in order (a partial index keeps them in that
+    // order) until the count reaches the rank: about half a group's values, and no sort.
+    private static async Task MiddlesFromRollupAsync(NpgsqlConnection connection, bool all, Dictionary<string, GroupSums> groups, CancellationToken ct)
+    {
+        var counted = groups.Where(g => g.Value.Customers > 0).ToArray();
+        if (counted.Length == 0)
+        {
+            return;
+        }
+
+        var values = $"""
+            SELECT net_value, sum(sum(members)) OVER (ORDER BY net_value) AS upto
+            FROM period_rollups
+            WHERE period_kind = {PeriodRollups.Values}{(all ? "" : " AND channel = g.name")}
+            GROUP BY net_value
+            HAVING sum(members) <> 0
+            ORDER BY net_value
+            """;
+        await using var command = new NpgsqlCommand($"""
+            SELECT g.name,
+                   (SELECT v.net_value FROM ({values}) v WHERE v.upto >= g.lower LIMIT 1),
+                   (SELECT v.net_value FROM ({values}) v WHERE v.upto >= g.upper LIMIT 1)
+            FROM unnest(@names, @lower, @upper) AS g(name, lower, upper)
+            """, connection);
+        // Rank ⌈n/2⌉ from the bottom, and from the top: n − ⌈n/2⌉ + 1 from the bottom.
+        command.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = counted.Select(g => g.Key).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("lower", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = counted.Select(g => (g.Value.Customers + 1) / 2).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("upper", NpgsqlDbType.Array | NpgsqlDbType.Integer)
+        {
+            Value = counted.Select(g => g.Value.Customers - ((g.Value.Customers + 1) / 2) + 1).ToArray(),
+        });
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            groups[reader.GetString(0)] = new GroupSums
-            {
-                Customers = reader.GetInt32(1),
-                Repeat = reader.GetInt32(2),
-                Net = reader.GetBoolean(4) ? reader.GetDecimal(3) : 0m,
-                Churned = reader.GetInt32(5),
-                New = reader.GetInt32(6),
-                NewGrossProfit = reader.GetDecimal(7),
-            };
+            var sums = groups[reader.GetString(0)];
+            (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
         }
-
-        await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            if (groups.TryGetValue(reader.GetString(0), out var sums))
-            {
-                (sums.Active, sums.ActiveBefore, sums.Retained) = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
-                (sums.AtRisk, sums.BecameChurned) = (reader.GetInt32(4), reader.GetInt32(5));
-            }
-        }
-
-        // The middle values, as percentile_disc(0.5) ascending and descending: the values at rank
-        // ⌈n/2⌉ from the bottom and from the top.
-        await reader.NextResultAsync(ct);
-        string? current = null;
-        var seen = 0;
-        while (await reader.ReadAsync(ct))
-        {
-            var name = reader.GetString(0);
-            if (!groups.TryGetValue(name, out var sums))
-            {
-                continue;
-            }
-
-            seen = name == current ? seen : 0;
-            current = name;
-            var (value, count) = (reader.GetDecimal(1), reader.GetInt32(2));
-            var rank = (sums.Customers + 1) / 2;
-            if (seen < rank && seen + count >= rank)
-            {
-                sums.LowerMiddle = value;
-            }
-
-            if (seen < sums.Customers - rank + 1 && seen + count >= sums.Customers - rank + 1)
-            {
-                sums.UpperMiddle = value;
-            }
-
-            seen += count;
-        }
-
-        await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            if (groups.TryGetValue(reader.GetString(0), out var sums))
-            {
-                (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted) =
-                    (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4));
-            }
-        }
-
-        return groups;
     }
 
     // The same curves from the cells of the new customers' acquisition months: members per cohort
