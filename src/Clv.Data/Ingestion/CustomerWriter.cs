@@ -1,4 +1,3 @@
-using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Clv.Data.Rollups;
@@ -22,9 +21,8 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             return new WriteCounts(0, 0);
         }
 
-        return await db.InTransactionAsync(async (connection, ct) =>
+        return await db.WriteCustomerDataAsync(now, async (connection, ct) =>
         {
-            await CustomerErasure.ShareAsync(connection, ct);
             var externalIds = rows.Select(r => r.ExternalId).ToArray();
             var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
             await using (var create = new NpgsqlCommand(CreateKeysSql, connection))
@@ -75,8 +73,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             }
 
             await periods.WriteStagedAsync(connection, ct);
-            await DataVersion.BumpAsync(connection, now, ct);
-            return new WriteCounts(created.Length, rows.Count - created.Length);
+            return (new WriteCounts(created.Length, rows.Count - created.Length), true);
         }, retry, cancellationToken);
     }
 

@@ -49,20 +49,15 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         // Inside the caller's transaction (an atomic import) a failed COPY cannot be run again: take
         // no chance on the customers and look every row up.
         var cautious = db.Database.CurrentTransaction is not null;
-        return await db.InTransactionAsync(async (connection, ct) =>
+        return await db.WriteCustomerDataAsync(now, async (connection, ct) =>
         {
             // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
             await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
-            await CustomerErasure.ShareAsync(connection, ct);
             try
             {
+                // An atomic import bumps the data version once, at its end (MarkChangedAsync).
                 var (inserted, created) = await StoreAsync(connection, batch, contended, cautious, timeZone, now, ct);
-                if (created + inserted > 0 && !cautious)
-                {
-                    await DataVersion.BumpAsync(connection, now, ct);
-                }
-
-                return new WriteCounts(inserted, rows.Count - inserted);
+                return (new WriteCounts(inserted, rows.Count - inserted), created + inserted > 0 && !cautious);
             }
             catch (PostgresException e) when (e is
             {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Clv.Analytics.ModelRuns;
-using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -76,18 +75,16 @@ public sealed class PredictionStore(ClvDbContext db)
     public async Task ActivateAsync(Guid runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
-        var superseded = await db.InTransactionAsync(async (connection, ct) =>
+        var superseded = await db.WriteCustomerDataAsync(now, async (connection, ct) =>
         {
             // Customers erased while the run computed lose their rows here; the erasure lock orders
             // this against any erasure still in flight, which then finds the rows attached.
-            await CustomerErasure.ShareAsync(connection, ct);
             await connection.ExecuteAsync($"""
                 ALTER TABLE customer_predictions ATTACH PARTITION {table} FOR VALUES IN ('{runId}');
                 DELETE FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id);
                 UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
                 UPDATE model_runs SET is_active = true WHERE id = @run;
                 """, ct, new NpgsqlParameter("run", runId));
-            await DataVersion.BumpAsync(connection, now, ct);
             await using var command = new NpgsqlCommand("""
                 SELECT c.relname FROM pg_inherits i
                 JOIN pg_class c ON c.oid = i.inhrelid
@@ -95,8 +92,8 @@ public sealed class PredictionStore(ClvDbContext db)
                 WHERE p.relname = 'customer_predictions' AND c.relname <> @table
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter("table", table));
-            return await ReadNamesAsync(command, ct);
-        }, cancellationToken);
+            return (await ReadNamesAsync(command, ct), true);
+        }, TransientRetry.None, cancellationToken);
 
         await db.InTransactionAsync(async (connection, ct) =>
         {
