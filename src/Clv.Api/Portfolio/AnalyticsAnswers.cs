@@ -64,7 +64,7 @@ public sealed class AnalyticsAnswers(
     {
         var reference = asOf ?? Today;
         var key = $"{question}|{asOf}|{reference}";
-        var slot = _slots.GetOrAdd(key, _ => new Slot(async ct => await ComputeAsync(asOf, reference, compute, ct)));
+        var slot = _slots.GetOrAdd(key, _ => new Slot(asOf, async ct => await ComputeAsync(asOf, reference, compute, ct)));
         var staleness = TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds);
         var now = time.GetUtcNow();
         if (staleness > TimeSpan.Zero && slot.Current is { } current)
@@ -161,7 +161,7 @@ public sealed class AnalyticsAnswers(
     }
 
     // One question's kept answer and the computation under way, if any.
-    private sealed class Slot(Func<CancellationToken, Task<(object Value, long Version, DateTimeOffset Through)>> compute)
+    private sealed class Slot(DateOnly? asOf, Func<CancellationToken, Task<(object Value, long Version, DateTimeOffset Through)>> compute)
     {
         private readonly object _gate = new();
         private Task<Kept>? _pending;
@@ -218,11 +218,14 @@ public sealed class AnalyticsAnswers(
             var checkedAt = time.GetUtcNow();
             if (Current is { } current)
             {
-                var read = await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None);
-                if (read.Version <= current.Version)
+                var (read, unchanged) = asOf is { } day
+                    ? await ReadModelSnapshot.VersionAsOfAsync(connectionString, current.Version, day, CancellationToken.None)
+                    : (await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None), false);
+                if (read.Version <= current.Version || unchanged)
                 {
-                    // No write since: the answer holds every write acknowledged before this read.
-                    return Current = current with { Through = read.ReadAt, CheckedAt = checkedAt };
+                    // No write since, or none that touched a day up to the answer's: the answer
+                    // holds every write acknowledged before this read.
+                    return Current = current with { Version = Math.Max(current.Version, read.Version), Through = read.ReadAt, CheckedAt = checkedAt };
                 }
             }
 

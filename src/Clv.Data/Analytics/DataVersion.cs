@@ -19,16 +19,44 @@ public sealed class DataVersion
     public DateTimeOffset ChangedAt { get; set; }
 
     /// <summary>
-    /// Bumps the version inside the caller's transaction. Call it last: the row stays locked until
-    /// the transaction ends, so concurrent writers queue only for their commit.
+    /// Bumps the version inside the caller's transaction, for a change that may touch any day.
+    /// Call it last: the row stays locked until the transaction ends, so concurrent writers queue
+    /// only for their commit.
     /// </summary>
-    public static async Task BumpAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    public static Task BumpAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken) =>
+        BumpAsync(connection, now, null, cancellationToken);
+
+    /// <summary>
+    /// Bumps the version inside the caller's transaction and records, in <c>data_changes</c>, the
+    /// earliest day (in any time zone) the change touched: <paramref name="earliestDay"/>, null for
+    /// any day. An answer as of a day before it is not changed by it (<see cref="AnswerUnchangedSql"/>).
+    /// Only the last <see cref="ChangesKept"/> changes are kept. Call it last, as the other overload.
+    /// </summary>
+    public static async Task BumpAsync(NpgsqlConnection connection, DateTimeOffset now, DateOnly? earliestDay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("UPDATE data_version SET version = version + 1, changed_at = @now WHERE id = 1", connection);
+        await using var command = new NpgsqlCommand($"""
+            WITH bumped AS (UPDATE data_version SET version = version + 1, changed_at = @now WHERE id = 1 RETURNING version),
+            logged AS (INSERT INTO data_changes (version, earliest_day) SELECT version, @earliest FROM bumped)
+            DELETE FROM data_changes WHERE version <= (SELECT version FROM bumped) - {ChangesKept}
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter("now", now));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly?>("earliest", earliestDay));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>How many of the latest changes <c>data_changes</c> keeps.</summary>
+    public const int ChangesKept = 10_000;
+
+    /// <summary>
+    /// SQL that is true when no change after the version <c>@kept</c> touched a day on or before
+    /// <c>@day</c> (and the changes since are all still recorded): an answer as of that day
+    /// computed at that version is still the answer.
+    /// </summary>
+    public const string AnswerUnchangedSql = """
+        coalesce((SELECT min(version) FROM data_changes), 9223372036854775807) <= @kept + 1
+        AND NOT EXISTS (SELECT 1 FROM data_changes WHERE version > @kept AND (earliest_day IS NULL OR earliest_day <= @day))
+        """;
 
     /// <summary>
     /// The current version and the database time of the read. Run as the first statement of a

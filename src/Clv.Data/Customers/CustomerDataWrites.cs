@@ -9,7 +9,7 @@ namespace Clv.Data.Customers;
 /// database transaction, re-run whole after a transient failure as its retry allows, that first
 /// takes the writers' side of the erasure lock (<see cref="CustomerErasure.ShareAsync"/>: an
 /// erasure never races it into leaving orphan rows), then makes its change, and last, when the
-/// change stored something, bumps the data version (<see cref="DataVersion.BumpAsync"/>: kept
+/// change stored something, bumps the data version (<see cref="DataVersion.BumpAsync(NpgsqlConnection, DateTimeOffset, DateOnly?, CancellationToken)"/>: kept
 /// answers and rankings see it; the version row stays locked only until the commit).
 /// </summary>
 public static class CustomerDataWrites
@@ -17,10 +17,13 @@ public static class CustomerDataWrites
     /// <summary>
     /// Runs <paramref name="work"/> under the protocol, in the context's current transaction or a
     /// new one; the work answers its result and whether it stored something that analytics see.
+    /// <paramref name="earliestDay"/> is the earliest day (in any time zone) the change can touch,
+    /// null for any day: answers as of earlier days outlive it (<see cref="DataVersion.BumpAsync(NpgsqlConnection, DateTimeOffset, DateOnly?, CancellationToken)"/>).
     /// </summary>
     public static Task<T> WriteCustomerDataAsync<T>(
         this ClvDbContext db,
         DateTimeOffset now,
+        DateOnly? earliestDay,
         Func<NpgsqlConnection, CancellationToken, Task<(T Result, bool Stored)>> work,
         TransientRetry retry,
         CancellationToken cancellationToken)
@@ -32,7 +35,7 @@ public static class CustomerDataWrites
             var (result, stored) = await work(connection, ct);
             if (stored)
             {
-                await DataVersion.BumpAsync(connection, now, ct);
+                await DataVersion.BumpAsync(connection, now, earliestDay, ct);
             }
 
             return result;

@@ -21,7 +21,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             return new WriteCounts(0, 0);
         }
 
-        return await db.WriteCustomerDataAsync(now, async (connection, ct) =>
+        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
             var externalIds = rows.Select(r => r.ExternalId).ToArray();
             var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);

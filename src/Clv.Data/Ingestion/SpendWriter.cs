@@ -36,7 +36,8 @@ public sealed class SpendWriter(ClvDbContext db, TransientRetry retry)
             await reader.ReadAsync(ct);
             var counts = new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
             await reader.DisposeAsync();
-            await DataVersion.BumpAsync(connection, now, ct);
+            // Spend counts from its period's start: answers as of earlier days stand.
+            await DataVersion.BumpAsync(connection, now, rows.Min(r => r.PeriodStart), ct);
             return counts;
         }, retry, cancellationToken);
     }

@@ -49,7 +49,10 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         // Inside the caller's transaction (an atomic import) a failed COPY cannot be run again: take
         // no chance on the customers and look every row up.
         var cautious = db.Database.CurrentTransaction is not null;
-        return await db.WriteCustomerDataAsync(now, async (connection, ct) =>
+        // The day before the UTC date of the earliest row is on or before its day in any time
+        // zone: answers as of days before it stand (the rows are all, or the customers' first).
+        var earliestDay = DateOnly.FromDateTime(batch.Rows.Min(r => r.OccurredAt).UtcDateTime).AddDays(-1);
+        return await db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
         {
             // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
             await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);

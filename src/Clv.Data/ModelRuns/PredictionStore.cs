@@ -75,7 +75,7 @@ public sealed class PredictionStore(ClvDbContext db)
     public async Task ActivateAsync(Guid runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
-        var superseded = await db.WriteCustomerDataAsync(now, async (connection, ct) =>
+        var superseded = await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
             // Customers erased while the run computed lose their rows here; the erasure lock orders
             // this against any erasure still in flight, which then finds the rows attached.

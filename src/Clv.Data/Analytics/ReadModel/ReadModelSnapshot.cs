@@ -23,6 +23,24 @@ public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset Rea
         return new ReadModelSnapshot(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));
     }
 
+    /// <summary>
+    /// The current data version and the time it was read, and whether an answer as of
+    /// <paramref name="day"/> computed at <paramref name="keptVersion"/> is still the answer: no
+    /// change since touched a day on or before it (<see cref="DataVersion.AnswerUnchangedSql"/>).
+    /// One statement, so both describe one snapshot.
+    /// </summary>
+    public static async Task<(DataVersionRead Read, bool Unchanged)> VersionAsOfAsync(string connectionString, long keptVersion, DateOnly day, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"SELECT version, now(), {DataVersion.AnswerUnchangedSql} FROM data_version WHERE id = 1", connection);
+        command.Parameters.Add(new NpgsqlParameter("kept", keptVersion));
+        command.Parameters.Add(new NpgsqlParameter("day", day));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (new DataVersionRead(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1)), reader.GetBoolean(2));
+    }
+
     /// <summary>The current data version and the time it was read: one single-row read.</summary>
     public static async Task<DataVersionRead> VersionAsync(string connectionString, CancellationToken ct)
     {
