@@ -94,11 +94,22 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
     }
 
     /// <summary>Runs a scalar SQL query against this factory's database, to check what was stored.</summary>
-    public async Task<T> ScalarAsync<T>(string sql)
+    public async Task<T> ScalarAsync<T>(string sql, params NpgsqlParameter[] parameters)
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs SQL against this factory's database, to set up or break what a test needs.</summary>
+    public async Task ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        await command.ExecuteNonQueryAsync();
     }
 }

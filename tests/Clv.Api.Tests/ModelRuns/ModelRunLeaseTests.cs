@@ -96,7 +96,7 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     public async Task A_run_whose_lease_ran_out_is_failed_by_an_instance_that_starts()
     {
         var id = Guid.CreateVersion7();
-        await ExecuteAsync("""
+        await cdnow.Owner.ExecuteAsync("""
             INSERT INTO model_runs (id, status, stage, progress, options, is_active, created_at, started_at, lease_owner, lease_expires_at)
             VALUES (@id, 'Running', 'fit', 0.2,
                     '{"asOf":"1998-06-30","timeUnit":"weeks","models":["bgnbd","gammagamma"],"primaryModel":"bgnbd","horizonMonths":12,"discountRateMonthly":0.01,"penalizer":0}',
@@ -143,7 +143,7 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
 
             // What an instance that finds the lease run out writes (its dropping of the run's
             // predictions left out: that alone would make the activation fail).
-            await ExecuteAsync("UPDATE model_runs SET status = 'Failed', lease_owner = NULL, error = 'Its lease ran out.' WHERE id = @id", new NpgsqlParameter("id", id));
+            await cdnow.Owner.ExecuteAsync("UPDATE model_runs SET status = 'Failed', lease_owner = NULL, error = 'Its lease ran out.' WHERE id = @id", new NpgsqlParameter("id", id));
         }
 
         await UntilAsync(() => executions.Entries.Any(e => e.Message.Contains(id.ToString(), StringComparison.Ordinal)));
@@ -220,14 +220,5 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
             reader.IsDBNull(4) ? null : reader.GetGuid(4),
             reader.IsDBNull(5) ? null : reader.GetString(5),
             reader.GetBoolean(6));
-    }
-
-    private async Task ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(cdnow.Owner.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddRange(parameters);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -57,11 +57,11 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
             using var client = killed.Client();
             var accepted = await client.PostAsJsonAsync("/api/v1/model-runs", new { asOf = "1998-06-30" });
             runId = (await accepted.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
-            await UntilAsync(async () => await ScalarAsync<long>(
+            await UntilAsync(async () => await cdnow.Owner.ScalarAsync<long>(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE @alter",
                 new NpgsqlParameter("alter", $"%ALTER TABLE {TableOf(runId)} %")) == 1,
                 () => $"The run never reached the key of its table:{Environment.NewLine}{killed.Output}");
-            Assert.Equal("write", await ScalarAsync<string>("SELECT stage FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
+            Assert.Equal("write", await cdnow.Owner.ScalarAsync<string>("SELECT stage FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
             await killed.KillAsync();
         }
 
@@ -89,9 +89,9 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         }
 
         // And once the killed run's lease runs out, the run fails and its table is dropped.
-        await ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", runId));
+        await cdnow.Owner.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", runId));
         await UntilAsync(async () => !await TableExistsAsync(TableOf(runId)), () => $"{TableOf(runId)} was not dropped");
-        Assert.Equal("Failed", await ScalarAsync<string>("SELECT status FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
+        Assert.Equal("Failed", await cdnow.Owner.ScalarAsync<string>("SELECT status FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         // its table leaves it; a table of no run at all; and a running run's, whose lease is live.
         var failed = await RunWithTableAsync("Failed", "now() - interval '1 minute'");
         var stray = TableOf(Guid.CreateVersion7());
-        await ExecuteAsync($"CREATE TABLE {stray} (LIKE customer_predictions INCLUDING DEFAULTS)");
+        await cdnow.Owner.ExecuteAsync($"CREATE TABLE {stray} (LIKE customer_predictions INCLUDING DEFAULTS)");
         var running = await RunWithTableAsync("Running", "now() + interval '10 minutes'");
         try
         {
@@ -116,8 +116,8 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         }
         finally
         {
-            await ExecuteAsync("UPDATE model_runs SET status = 'Failed' WHERE id = @id", new NpgsqlParameter("id", running));
-            await ExecuteAsync($"DROP TABLE IF EXISTS {TableOf(running)}");
+            await cdnow.Owner.ExecuteAsync("UPDATE model_runs SET status = 'Failed' WHERE id = @id", new NpgsqlParameter("id", running));
+            await cdnow.Owner.ExecuteAsync($"DROP TABLE IF EXISTS {TableOf(running)}");
         }
     }
 
@@ -127,7 +127,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         // Given a table of a run being discarded: the test holds it (as a DROP in flight does)
         // while the erasure reaches it, then drops it.
         var table = TableOf(Guid.CreateVersion7());
-        await ExecuteAsync($"CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS)");
+        await cdnow.Owner.ExecuteAsync($"CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS)");
         await using var dropping = new NpgsqlConnection(cdnow.Owner.ConnectionString);
         await dropping.OpenAsync();
         await using var transaction = await dropping.BeginTransactionAsync();
@@ -138,7 +138,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
 
         // When the erasure waits for it and the table is dropped meanwhile.
         var erasure = cdnow.Owner.Client().DeleteAsync("/api/v1/customers/cdnow-0003");
-        await UntilAsync(async () => await ScalarAsync<long>(
+        await UntilAsync(async () => await cdnow.Owner.ScalarAsync<long>(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @delete",
             new NpgsqlParameter("delete", $"DELETE FROM \"{table}\"%")) == 1, () => "The erasure never waited for the table");
         await using (var drop = new NpgsqlCommand($"DROP TABLE {table}", dropping, transaction))
@@ -150,7 +150,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
 
         // Then the erasure goes on without it.
         Assert.Equal(HttpStatusCode.OK, (await erasure).StatusCode);
-        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM customer_keys WHERE external_id = 'cdnow-0003'"));
+        Assert.Equal(0, await cdnow.Owner.ScalarAsync<long>("SELECT count(*) FROM customer_keys WHERE external_id = 'cdnow-0003'"));
     }
 
     private static string TableOf(Guid runId) => "customer_predictions_" + runId.ToString("N");
@@ -159,7 +159,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
     private async Task<Guid> RunWithTableAsync(string status, string leaseExpiresAt)
     {
         var id = Guid.CreateVersion7();
-        await ExecuteAsync($"""
+        await cdnow.Owner.ExecuteAsync($"""
             INSERT INTO model_runs (id, status, stage, progress, options, is_active, created_at, started_at, lease_owner, lease_expires_at)
             VALUES (@id, '{status}', 'write', 0.6, @options::jsonb, false, now(), now(), @owner, {leaseExpiresAt});
             CREATE TABLE {TableOf(id)} (LIKE customer_predictions INCLUDING DEFAULTS);
@@ -174,7 +174,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
     private async Task<IAsyncDisposable> HoldAlterTableAsync()
     {
         const long key = 0x4869_6c64_416c_7472; // "HildAltr"
-        await ExecuteAsync($"""
+        await cdnow.Owner.ExecuteAsync($"""
             CREATE FUNCTION test_hold_alter_table() RETURNS event_trigger LANGUAGE plpgsql AS
             'BEGIN PERFORM pg_advisory_xact_lock_shared({key}); END';
             CREATE EVENT TRIGGER test_hold_alter_table ON ddl_command_start WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION test_hold_alter_table();
@@ -188,7 +188,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
 
         return new Release(async () =>
         {
-            await ExecuteAsync("DROP EVENT TRIGGER test_hold_alter_table; DROP FUNCTION test_hold_alter_table()");
+            await cdnow.Owner.ExecuteAsync("DROP EVENT TRIGGER test_hold_alter_table; DROP FUNCTION test_hold_alter_table()");
             await connection.DisposeAsync();
         });
     }
@@ -199,10 +199,10 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
     }
 
     private async Task<long> RowsOfAsync(string table, long customerId) =>
-        await ScalarAsync<long>($"SELECT count(*) FROM \"{table}\" WHERE customer_id = @id", new NpgsqlParameter("id", customerId));
+        await cdnow.Owner.ScalarAsync<long>($"SELECT count(*) FROM \"{table}\" WHERE customer_id = @id", new NpgsqlParameter("id", customerId));
 
     private async Task<bool> TableExistsAsync(string table) =>
-        await ScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new NpgsqlParameter("table", table));
+        await cdnow.Owner.ScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new NpgsqlParameter("table", table));
 
     private static async Task UntilAsync(Func<Task<bool>> done, Func<string> failure)
     {
@@ -212,23 +212,5 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
             Assert.True(DateTime.UtcNow < deadline, failure());
             await Task.Delay(50);
         }
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql, params NpgsqlParameter[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(cdnow.Owner.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddRange(parameters);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(cdnow.Owner.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddRange(parameters);
-        await command.ExecuteNonQueryAsync();
     }
 }

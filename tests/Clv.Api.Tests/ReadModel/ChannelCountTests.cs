@@ -33,14 +33,14 @@ public sealed class ChannelCountTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         // a, b, unattributed and spend-only.
         Assert.Equal(4, await CountAsync());
-        await api.ScalarAsync<int>("WITH s AS (UPDATE rollup_state SET period_rollups_through = 0 RETURNING 1) SELECT count(*) FROM s");
+        await api.ExecuteAsync("UPDATE rollup_state SET period_rollups_through = 0");
         try
         {
             Assert.Equal(4, await CountAsync());
         }
         finally
         {
-            await api.ScalarAsync<int>("WITH s AS (UPDATE rollup_state SET period_rollups_through = NULL RETURNING 1) SELECT count(*) FROM s");
+            await api.ExecuteAsync("UPDATE rollup_state SET period_rollups_through = NULL");
         }
     }
 

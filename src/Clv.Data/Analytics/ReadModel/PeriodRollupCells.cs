@@ -22,7 +22,8 @@ public static class PeriodRollupCells
     public static async Task<bool> AnswersAsync(NpgsqlConnection connection, DateOnly? today, int? churnWindow, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            SELECT coalesce((SELECT period_rollups_through IS NULL AND (@window IS NULL OR period_rollups_window = @window) FROM rollup_state WHERE id = 1), false)
+            SELECT {HoldsEveryCustomerSql}
+               AND (@window IS NULL OR (SELECT period_rollups_window FROM rollup_state WHERE id = 1) = @window)
                AND (@today IS NULL OR coalesce((SELECT max(max_day) FROM period_rollups WHERE period_kind = {PeriodRollups.Month} AND period >= @current) <= @today, true))
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<int?>("window", churnWindow));
@@ -30,6 +31,10 @@ public static class PeriodRollupCells
         command.Parameters.Add(new NpgsqlParameter<DateOnly?>("today", today));
         return await command.ExecuteScalarAsync(ct) is true;
     }
+
+    /// <summary>SQL that is true when the rollup holds every customer: built for a churn window, and not being built again.</summary>
+    internal const string HoldsEveryCustomerSql =
+        "coalesce((SELECT period_rollups_through IS NULL AND period_rollups_window IS NOT NULL FROM rollup_state WHERE id = 1), false)";
 
     /// <summary>Whether the rollup can answer a time series grouped by <paramref name="by"/>.</summary>
     public static bool ServesSeries(string by) => by is "all" or "acquisitionChannel";

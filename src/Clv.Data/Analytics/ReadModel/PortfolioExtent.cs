@@ -16,7 +16,7 @@ public static class PortfolioExtent
     {
         await using var command = new NpgsqlCommand(
             $"""
-            SELECT CASE WHEN coalesce((SELECT period_rollups_through IS NULL AND period_rollups_window IS NOT NULL FROM rollup_state WHERE id = 1), false)
+            SELECT CASE WHEN {PeriodRollupCells.HoldsEveryCustomerSql}
                 THEN (SELECT count(*)::int FROM (
                     SELECT channel FROM period_rollups WHERE period_kind = {PeriodRollups.Month} GROUP BY channel HAVING sum(members) <> 0
                     UNION SELECT channel FROM acquisition_spend) AS channels)
