@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Clv.Api.Customers;
 using Clv.Api.Ingestion;
 using Clv.Api.Requests;
+using Clv.Api.Spend;
+using Clv.Api.Transactions;
 using Clv.Data.Currency;
 using Clv.Data.Ingestion;
 using Clv.Data.Rollups;
@@ -34,6 +37,7 @@ internal static class IngestionConfigs
         services.AddScoped<CurrencyConverter>();
         services.AddScoped<TransactionIngestion>();
         services.AddScoped<CustomerIngestion>();
+        services.AddScoped<SpendIngestion>();
         return services;
     }
 }

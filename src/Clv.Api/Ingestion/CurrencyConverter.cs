@@ -17,12 +17,40 @@ public sealed class CurrencyConverter(FxRateStore store, IOptions<ClvOptions> op
     /// <summary>The reporting currency.</summary>
     public string Reporting => options.Value.ReportingCurrency;
 
-    /// <summary>The rate for an amount in <paramref name="currency"/> on <paramref name="day"/>; an error naming both when there is none.</summary>
-    public async Task<(FxRate? Rate, string? Error)> RateAsync(string currency, DateOnly day, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="amount"/>, sent in <paramref name="currency"/> for <paramref name="day"/>, in the
+    /// reporting currency: as sent when already in it, else converted, keeping what was sent. Without
+    /// a recent enough rate, no amount and the error for the item's <c>currency</c> field, naming the
+    /// currency and the day.
+    /// </summary>
+    public async Task<(ReportingAmount? Amount, string? Error)> ConvertAsync(decimal amount, string currency, DateOnly day, CancellationToken cancellationToken)
     {
+        if (currency == Reporting)
+        {
+            return (new ReportingAmount(amount, currency, null, null, null), null);
+        }
+
         await store.LoadAsync(_book, currency, cancellationToken);
         return _book.Find(currency, day) is { } rate
-            ? (rate, null)
+            ? (new ReportingAmount(FxRateBook.Convert(amount, rate), Reporting, amount, currency, rate), null)
             : (null, $"No {currency} to {Reporting} rate on {day:yyyy-MM-dd} or in the {_book.MaxAgeDays} days before; post one to /api/v1/fx-rates.");
     }
+}
+
+/// <summary>An amount in the reporting currency; when it was converted, also the amount and currency sent and the rate.</summary>
+/// <param name="Amount">The amount in the reporting currency.</param>
+/// <param name="Currency">The reporting currency.</param>
+/// <param name="OriginalAmount">The amount sent, when converted.</param>
+/// <param name="OriginalCurrency">The currency sent, when converted.</param>
+/// <param name="Rate">The rate converted at, when converted.</param>
+public readonly record struct ReportingAmount(decimal Amount, string Currency, decimal? OriginalAmount, string? OriginalCurrency, FxRate? Rate)
+{
+    /// <summary>The rate to the reporting currency, when converted.</summary>
+    public decimal? RateToReporting => Rate?.RateToReporting;
+
+    /// <summary>Another amount of the same item (a cost) at the same rate; as sent when not converted.</summary>
+    public decimal? AtSameRate(decimal? sent) => sent is { } value && Rate is { } rate ? FxRateBook.Convert(value, rate) : sent;
+
+    /// <summary>Another amount of the same item as sent, kept when converted; null otherwise.</summary>
+    public decimal? OriginalOf(decimal? sent) => Rate is null ? null : sent;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Clv.Api.Ingestion;
 using Clv.Api.Requests;
+using Clv.Api.Transactions;
 using CsCheck;
 
 namespace Clv.Api.Tests.Ingestion;

@@ -4,7 +4,7 @@ using Clv.Api.Requests;
 using Clv.Data.Ingestion;
 using FluentValidation;
 
-namespace Clv.Api.Ingestion;
+namespace Clv.Api.Customers;
 
 /// <summary>Validates customer profiles and upserts the valid ones.</summary>
 public sealed class CustomerIngestion(CustomerWriter writer, IValidator<CustomerItem> validator, TimeProvider time, ClvMetrics metrics)

@@ -2,7 +2,7 @@ using Clv.Api.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Clv.Api.Ingestion;
+namespace Clv.Api.Customers;
 
 /// <summary>The write path for customer profiles.</summary>
 [ApiController]

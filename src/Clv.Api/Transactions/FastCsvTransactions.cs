@@ -1,12 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using Clv.Api.Ingestion;
 using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Clv.Data.Transactions;
 
-namespace Clv.Api.Ingestion;
+namespace Clv.Api.Transactions;
 
 /// <summary>
 /// The fast path of a CSV import: turns the fields Sep splits straight into a <see cref="TransactionRow"/>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Clv.Api.Errors;
+using Clv.Api.Ingestion;
 using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data;
@@ -12,7 +13,7 @@ using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Clv.Api.Ingestion;
+namespace Clv.Api.Transactions;
 
 /// <summary>
 /// Validates transaction items, JSON or CSV, and hands the valid ones to the bulk writer.
@@ -294,32 +295,25 @@ public sealed class TransactionIngestion(
         ErrorsTruncated = errors.Truncated,
     };
 
-    // A row in another currency gets its reporting amounts, keeping the originals; without a
-    // recent enough rate it is rejected with an error naming the currency and the day.
+    // A row in another currency gets its reporting amounts at the rate of its day in the reporting
+    // time zone, keeping the originals; without a recent enough rate it is rejected with an error
+    // naming the currency and the day.
     private async Task<(TransactionRow? Row, string? Error)> ConvertAsync(TransactionRow row, CancellationToken cancellationToken)
     {
-        if (row.Currency == converter.Reporting)
-        {
-            return (row, null);
-        }
-
         var day = Analytics.Historical.HistoricalClvCalculator.LocalDate(row.OccurredAt, options.Value.TimeZone);
-        var (rate, error) = await converter.RateAsync(row.Currency, day, cancellationToken);
-        if (rate is not { } r)
-        {
-            return (null, error);
-        }
-
-        return (row with
-        {
-            Amount = Analytics.Currency.FxRateBook.Convert(row.Amount, r),
-            Cost = row.Cost is { } cost ? Analytics.Currency.FxRateBook.Convert(cost, r) : null,
-            Currency = converter.Reporting,
-            OriginalAmount = row.Amount,
-            OriginalCurrency = row.Currency,
-            OriginalCost = row.Cost,
-            FxRate = r.RateToReporting,
-        }, null);
+        var (money, error) = await converter.ConvertAsync(row.Amount, row.Currency, day, cancellationToken);
+        return money is { } m
+            ? (row with
+            {
+                Amount = m.Amount,
+                Cost = m.AtSameRate(row.Cost),
+                Currency = m.Currency,
+                OriginalAmount = m.OriginalAmount,
+                OriginalCurrency = m.OriginalCurrency,
+                OriginalCost = m.OriginalOf(row.Cost),
+                FxRate = m.RateToReporting,
+            }, null)
+            : (null, error);
     }
 
     /// <summary>The row of a validated item, before currency conversion.</summary>

@@ -1,0 +1,50 @@
+using Clv.Api.Requests;
+using Clv.Data.Infrastructure;
+using FluentValidation;
+
+namespace Clv.Api.Ingestion;
+
+/// <summary>Field rules the ingestion validators share: ids, money, timestamps, currencies, storable text.</summary>
+internal static class IngestionRules
+{
+    /// <summary>
+    /// How many times its amount a transaction's cost may be. Goods sold below cost, even at a tenth
+    /// of it, pass; a cost sent in cents against an amount in dollars does not, and neither does a
+    /// cost that would make a customer's gross margin meaningless.
+    /// </summary>
+    public const int MaxCostToAmount = 10;
+
+    /// <summary>False for a cost above <see cref="MaxCostToAmount"/> times the amount; a missing one is for other rules.</summary>
+    /// <remarks>The cost is divided because the amount, not yet refused by its own rules, may be too large to multiply.</remarks>
+    public static bool IsPlausibleCost(decimal? amount, decimal? cost) =>
+        amount is null || cost is null || cost / MaxCostToAmount <= amount;
+
+    /// <summary>Why text with U+0000 is refused: PostgreSQL text cannot hold it.</summary>
+    public const string NulMessage = "'{PropertyName}' must not contain the NUL character (U+0000).";
+
+    /// <summary>False for text PostgreSQL cannot store: it has no NUL character in text or jsonb.</summary>
+    public static bool IsStorable(string? text) => text is null || !text.Contains('\0', StringComparison.Ordinal);
+
+    public static IRuleBuilderOptions<T, string?> StorableText<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(IsStorable).WithMessage(NulMessage);
+
+    public static IRuleBuilderOptions<T, string?> ExternalId<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().MaximumLength(ColumnLimits.ExternalId).StorableText();
+
+    public static IRuleBuilderOptions<T, decimal?> Money<T>(this IRuleBuilder<T, decimal?> rule) =>
+        rule.Must(m => m is null || (m >= 0 && m < 1e15m)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")
+            .Must(m => m is null || decimal.Round(m.Value, ColumnLimits.MoneyScale) == m.Value)
+            .WithMessage($"'{{PropertyName}}' must have at most {ColumnLimits.MoneyScale} decimals.");
+
+    public static IRuleBuilderOptions<T, string?> Timestamp<T>(this IRuleBuilder<T, string?> rule, TimeProvider time, bool required) =>
+        rule.Must(text => text is null ? !required : IsoDateTime.TryParse(text, out _))
+            .WithMessage("'{PropertyName}' must be an ISO 8601 date-time with an offset, such as 2024-03-15T14:30:00Z.")
+            .Must(text => !IsoDateTime.TryParse(text, out var at) || (at >= IsoDateTime.Earliest && at <= time.GetUtcNow().AddDays(1)))
+            .WithMessage("'{PropertyName}' must be between 1970-01-01 and one day from now.");
+
+    // Another currency than the reporting one is converted at ingest (CurrencyConverter), or rejected there.
+    public static IRuleBuilderOptions<T, string?> Currency<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty()
+            .Must(c => c is null || IsoCodes.Currencies.Contains(c.ToUpperInvariant()))
+            .WithMessage((_, c) => $"'{c}' is not an ISO 4217 currency code.");
+}

@@ -1,0 +1,23 @@
+using Clv.Api.Ingestion;
+using Clv.Api.Requests;
+using Clv.Data.Infrastructure;
+using FluentValidation;
+
+namespace Clv.Api.Spend;
+
+/// <summary>Rules for a spend row.</summary>
+public sealed class SpendItemValidator : AbstractValidator<SpendItem>
+{
+    /// <summary>Builds the rules.</summary>
+    public SpendItemValidator()
+    {
+        RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel).StorableText();
+        RuleFor(s => s.PeriodStart).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodEnd).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodEnd)
+            .Must((s, end) => !IsoDateTime.TryParseDate(s.PeriodStart, out var a) || !IsoDateTime.TryParseDate(end, out var b) || b >= a)
+            .WithMessage("'periodEnd' must not be before 'periodStart'.");
+        RuleFor(s => s.Amount).NotNull().Money();
+        RuleFor(s => s.Currency).Currency();
+    }
+}
