@@ -96,6 +96,12 @@ for path in "/api/v1/segments?by=acquisitionChannel" "/api/v1/metrics/summary" "
     printf '| `%s` | %.0f |\n' "$path" "$(awk -v t="$(get_time "$path")" 'BEGIN { print t * 1000 }')"
 done
 
+# CLV_BENCH_HOLD=1: stop here and keep the API and PostgreSQL up for profiling, until interrupted.
+if [ -n "${CLV_BENCH_HOLD:-}" ]; then
+    clv_log "holding: API $CLV_API_URL (X-Api-Key: $CLV_API_KEY), PostgreSQL 127.0.0.1:$CLV_PG_TMP_PORT database clv_bench_analytics; interrupt to stop"
+    while :; do sleep 3600 & wait $!; done
+fi
+
 # A CRM posting 10 purchases of known customers every 250 ms, from now to the end of the run.
 writes=$out/analytics-writes.txt
 : >"$writes"

@@ -111,12 +111,14 @@ public sealed class AnalyticsOptions
     public int MaxStalenessSeconds { get; set; } = 5;
 
     /// <summary>
-    /// A single-customer read ranks the customer's current figures (RFM quintiles) against the
-    /// portfolio facts already loaded, without waiting for a reload; when writes have committed
-    /// since, it starts one in the background, at most once per this many seconds. Default 10.
+    /// Single-customer reads, and answers grouped by RFM segment or CLV tier, score customers'
+    /// current figures against the stored rankings (RFM quintile thresholds, tier boundaries)
+    /// without waiting; when writes have committed since they were ranked, an instance re-ranks
+    /// them in the background, at most once per this many seconds. Ranking reads every customer
+    /// (seconds at a million), so this bounds what that costs under steady ingest. Default 60.
     /// </summary>
     [Range(0, 3600)]
-    public int RankingRefreshSeconds { get; set; } = 10;
+    public int RankingRefreshSeconds { get; set; } = 60;
 
     /// <summary>
     /// The most groups segments and time series may split the customers into by acquisition

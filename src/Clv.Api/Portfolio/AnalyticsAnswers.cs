@@ -76,7 +76,9 @@ public sealed class AnalyticsAnswers(
             var age = now - current.CheckedAt;
             if (age < staleness || slot.Refreshing || slot.Queued)
             {
-                if (age >= staleness / 2)
+                // Early enough for the refresh to end within the bound: at half of it, or sooner
+                // by as long as the last computation took.
+                if (age >= staleness / 2 || age >= staleness - current.Took)
                 {
                     _ = RefreshInBackgroundAsync(slot, key);
                 }
@@ -134,7 +136,7 @@ public sealed class AnalyticsAnswers(
         }
     }
 
-    private async Task<(object Value, long Version, DateTimeOffset Through)> ComputeAsync<T>(
+    private async Task<Computed> ComputeAsync<T>(
         DateOnly? asOf, DateOnly reference, Func<AnswerContext, CancellationToken, Task<T>> compute, CancellationToken ct)
         where T : class
     {
@@ -146,7 +148,7 @@ public sealed class AnalyticsAnswers(
         var context = new AnswerContext(connection, scope, snapshot.Version, rankings);
         var value = await compute(context, ct);
         await transaction.CommitAsync(ct);
-        return (value, snapshot.Version, snapshot.ReadAt);
+        return new Computed(value, snapshot.Version, snapshot.ReadAt, context.RankedEarlier);
     }
 
     private async ValueTask<string> ConnectionStringAsync()
@@ -161,7 +163,7 @@ public sealed class AnalyticsAnswers(
     }
 
     // One question's kept answer and the computation under way, if any.
-    private sealed class Slot(DateOnly? asOf, Func<CancellationToken, Task<(object Value, long Version, DateTimeOffset Through)>> compute)
+    private sealed class Slot(DateOnly? asOf, Func<CancellationToken, Task<Computed>> compute)
     {
         private readonly object _gate = new();
         private Task<Kept>? _pending;
@@ -216,7 +218,8 @@ public sealed class AnalyticsAnswers(
         private async Task<Kept> RunAsync(string connectionString, TimeProvider time)
         {
             var checkedAt = time.GetUtcNow();
-            if (Current is { } current)
+            // An answer scored against earlier rankings is recomputed, to take the refreshed ones.
+            if (Current is { RankedEarlier: false } current)
             {
                 var (read, unchanged) = asOf is { } day
                     ? await ReadModelSnapshot.VersionAsOfAsync(connectionString, current.Version, day, CancellationToken.None)
@@ -229,12 +232,15 @@ public sealed class AnalyticsAnswers(
                 }
             }
 
-            var (value, version, through) = await compute(CancellationToken.None);
-            return Current = new Kept(value, version, through, checkedAt);
+            var computed = await compute(CancellationToken.None);
+            return Current = new Kept(computed.Value, computed.Version, computed.Through, checkedAt, time.GetUtcNow() - checkedAt, computed.RankedEarlier);
         }
     }
 
-    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt);
+    private sealed record Computed(object Value, long Version, DateTimeOffset Through, bool RankedEarlier);
+
+    // Took: how long the computation of Value took.
+    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt, TimeSpan Took, bool RankedEarlier);
 }
 
 /// <summary>An answer per group, or, when the grouping has too many values, only the count of them.</summary>
@@ -250,12 +256,30 @@ public sealed record Grouped<T>(GroupBy Groups, T? Value)
 public sealed record Answer<T>(T Value, long Version, DateTimeOffset DataThrough);
 
 /// <summary>What an answer is computed in: one snapshot of the read model, and the scope asked.</summary>
-/// <param name="Connection">The connection, in a repeatable-read transaction.</param>
-/// <param name="Scope">The customers and days the answer covers.</param>
-/// <param name="Version">The data version of the snapshot.</param>
-/// <param name="Rankings">The stored rankings of every scope.</param>
-public sealed record AnswerContext(NpgsqlConnection Connection, AnalyticsScope Scope, long Version, PortfolioRankings Rankings)
+/// <param name="connection">The connection, in a repeatable-read transaction.</param>
+/// <param name="scope">The customers and days the answer covers.</param>
+/// <param name="version">The data version of the snapshot.</param>
+/// <param name="rankings">The stored rankings of every scope.</param>
+public sealed class AnswerContext(NpgsqlConnection connection, AnalyticsScope scope, long version, PortfolioRankings rankings)
 {
-    /// <summary>The scope's rankings as of this snapshot, computed in it when the kept ones are older.</summary>
-    public Task<Rankings> CurrentRankingsAsync(CancellationToken ct) => Rankings.InSnapshotAsync(this, ct);
+    /// <summary>The connection, in a repeatable-read transaction.</summary>
+    public NpgsqlConnection Connection { get; } = connection;
+
+    /// <summary>The customers and days the answer covers.</summary>
+    public AnalyticsScope Scope { get; } = scope;
+
+    /// <summary>The data version of the snapshot.</summary>
+    public long Version { get; } = version;
+
+    /// <summary>
+    /// Whether the answer scored customers against rankings stored before this snapshot's writes
+    /// (<see cref="PortfolioRankings.InSnapshotAsync"/>): it is recomputed on its next refresh even
+    /// when no write has come since, so that it takes the refreshed rankings.
+    /// </summary>
+    public bool RankedEarlier { get; private set; }
+
+    /// <summary>The scope's rankings for this snapshot (<see cref="PortfolioRankings.InSnapshotAsync"/>).</summary>
+    public Task<Rankings> CurrentRankingsAsync(CancellationToken ct) => rankings.InSnapshotAsync(this, ct);
+
+    internal void MarkRankedEarlier() => RankedEarlier = true;
 }

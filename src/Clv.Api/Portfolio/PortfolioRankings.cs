@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Clv.Data;
+using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,12 +10,12 @@ namespace Clv.Api.Portfolio;
 
 /// <summary>
 /// The rankings (RFM quintile thresholds, CLV tier boundaries) of each scope, stored in PostgreSQL
-/// (<see cref="RankingStore"/>) so that every instance scores customers alike. An answer that
-/// groups by RFM segment or tier ranks its own snapshot when the stored rankings are older
-/// (<see cref="InSnapshotAsync"/>). A single-customer read scores the customer against the stored
-/// ones without waiting (<see cref="ForCustomerAsync"/>); when writes have committed since, this
-/// instance refreshes them in the background, at most once per
-/// <c>Clv:Analytics:RankingRefreshSeconds</c>.
+/// (<see cref="RankingStore"/>) so that every instance scores customers alike. Answers that group
+/// by RFM segment or tier (<see cref="InSnapshotAsync"/>) and single-customer reads
+/// (<see cref="ForCustomerAsync"/>) score against the stored ones without waiting; when writes
+/// have committed since, this instance refreshes them in the background, at most once per
+/// <c>Clv:Analytics:RankingRefreshSeconds</c>. Only a scope never ranked, or every read with
+/// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, ranks inside a request.
 /// </summary>
 public sealed class PortfolioRankings(
     IOptions<ClvOptions> options,
@@ -27,17 +28,37 @@ public sealed class PortfolioRankings(
     private long _refreshedAtTicks;
     private string? _connectionString;
 
-    /// <summary>The rankings of the context's scope in its snapshot: the stored ones when as current, else ranked there and stored.</summary>
+    /// <summary>
+    /// The rankings to score the context's customers against. The stored ones when they ranked
+    /// this snapshot, or, as of a past day, a snapshot no change since touched up to that day
+    /// (<see cref="DataVersion.AnswerUnchangedSql"/>): exact either way. Otherwise, with
+    /// <c>Clv:Analytics:MaxStalenessSeconds</c> above 0, the stored ones all the same, refreshed in
+    /// the background at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>, and the context
+    /// is marked <see cref="AnswerContext.RankedEarlier"/>: no request ranks every customer once
+    /// rankings are stored. At 0, and when none are stored, the snapshot is ranked and the result stored.
+    /// </summary>
     public async Task<Rankings> InSnapshotAsync(AnswerContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var key = RankingStore.Key(context.Scope.Cutoff, context.Scope.Reference);
-        if (await RankingStore.ReadAsync(context.Connection, key, ct) is { } stored && stored.Version == context.Version)
+        var scope = context.Scope;
+        var key = RankingStore.Key(scope.Cutoff, scope.Reference);
+        if (await RankingStore.ReadAsync(context.Connection, key, ct) is { } stored)
         {
-            return stored.Rankings;
+            if (stored.Version == context.Version
+                || (scope.Cutoff is { } day && stored.Version < context.Version && await DataVersion.UnchangedAsync(context.Connection, stored.Version, day, ct)))
+            {
+                return stored.Rankings;
+            }
+
+            if (analytics.Value.MaxStalenessSeconds > 0)
+            {
+                RefreshInBackground(scope.Cutoff, scope.Reference, key);
+                context.MarkRankedEarlier();
+                return stored.Rankings;
+            }
         }
 
-        var rankings = await Rankings.ComputeAsync(context.Connection, context.Scope, ct);
+        var rankings = await Rankings.ComputeAsync(context.Connection, scope, ct);
         await SaveAsync(key, new StoredRankings(rankings, context.Version), ct);
         return rankings;
     }

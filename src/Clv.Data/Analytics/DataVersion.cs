@@ -59,6 +59,18 @@ public sealed class DataVersion
         """;
 
     /// <summary>
+    /// Whether no change after the version <paramref name="kept"/> touched a day on or before
+    /// <paramref name="day"/>, in the caller's snapshot (<see cref="AnswerUnchangedSql"/>).
+    /// </summary>
+    public static async Task<bool> UnchangedAsync(NpgsqlConnection connection, long kept, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {AnswerUnchangedSql}", connection);
+        command.Parameters.Add(new NpgsqlParameter("kept", kept));
+        command.Parameters.Add(new NpgsqlParameter("day", day));
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
     /// The current version and the database time of the read. Run as the first statement of a
     /// transaction, it fixes that transaction's snapshot (repeatable read).
     /// </summary>

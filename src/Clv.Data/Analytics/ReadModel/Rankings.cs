@@ -129,18 +129,27 @@ public sealed record Rankings(
 
         var value = TierValueSql(t, ByPrediction);
         var cases = string.Concat(Enumerable.Range(0, TierValues.Length).Select(k =>
-            $"WHEN {value} > @tier_values[{k + 1}] OR ({value} = @tier_values[{k + 1}] AND {t}.customer_id <= @tier_ids[{k + 1}]) THEN '{CustomerStates.Tiers[k]}' "));
+            $"WHEN {value} > @tier_value{k + 1} OR ({value} = @tier_value{k + 1} AND {t}.customer_id <= @tier_id{k + 1}) THEN '{CustomerStates.Tiers[k]}' "));
         return $"CASE {cases}ELSE '{CustomerStates.Tiers[^1]}' END";
     }
 
     internal void AddParameters(NpgsqlCommand command)
     {
-        command.Parameters.Add(new NpgsqlParameter("rfm_recency", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Recency });
-        command.Parameters.Add(new NpgsqlParameter("rfm_frequency", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = Frequency });
-        command.Parameters.Add(new NpgsqlParameter("rfm_monetary", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = Monetary });
+        // One parameter per threshold and boundary: a subscript per customer and threshold costs a
+        // scan of a million customers seconds.
+        for (var k = 0; k < Recency.Length; k++)
+        {
+            command.Parameters.Add(new NpgsqlParameter($"rfm_recency{k + 1}", Recency[k]));
+            command.Parameters.Add(new NpgsqlParameter($"rfm_frequency{k + 1}", Frequency[k]));
+            command.Parameters.Add(new NpgsqlParameter($"rfm_monetary{k + 1}", Monetary[k]));
+        }
+
         command.Parameters.Add(new NpgsqlParameter("rfm_grid", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Grid });
-        command.Parameters.Add(new NpgsqlParameter("tier_values", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = TierValues });
-        command.Parameters.Add(new NpgsqlParameter("tier_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = TierIds });
+        for (var k = 0; k < TierValues.Length; k++)
+        {
+            command.Parameters.Add(new NpgsqlParameter($"tier_value{k + 1}", TierValues[k]));
+            command.Parameters.Add(new NpgsqlParameter($"tier_id{k + 1}", TierIds[k]));
+        }
     }
 
     // Rfm's grid as 25 names, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM.
@@ -149,5 +158,5 @@ public sealed record Rankings(
 
     // 1 + the number of the four thresholds the value is beyond, as SQL.
     private static string Above(string thresholds, string value, string beyond) =>
-        "1" + string.Concat(Enumerable.Range(1, 4).Select(k => $" + ({value} {beyond} @{thresholds}[{k}])::int"));
+        "1" + string.Concat(Enumerable.Range(1, 4).Select(k => $" + ({value} {beyond} @{thresholds}{k})::int"));
 }

@@ -132,7 +132,12 @@ public static class SegmentQueries
     }
 
     // Per group: counts and sums over the customers (one row each, with what the period's days say
-    // of them), and the two middle historical CLVs.
+    // of them), and the two middle historical CLVs. As of a past day, in one statement: the totals
+    // are summed from the days, once. For the current state, whose totals are one summary row per
+    // customer, in three: the customers who bought nothing since the start of the period before
+    // (most of them, summed in parallel: their days tell nothing of the two periods), the others
+    // (found from their summaries) with their days around the periods, and the middles, each
+    // group's sort on its own. Their sums add up per group.
     private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
     {
@@ -140,70 +145,17 @@ public static class SegmentQueries
         var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
         var window = settings.ChurnWindowDays;
         await using var command = new NpgsqlCommand { Connection = connection };
-        command.CommandText = scope.With(group, command) + $"""
-            -- Per customer whose last purchase (ever, as the summary has it) is on or after the
-            -- start of the period before the last complete one: their purchase days around the
-            -- two periods, a range of the (customer_id, day) key each. Everyone else bought nothing
-            -- in them. As of a past day this reads a few customers more than needed (those who
-            -- bought again since), never fewer.
-            , recent AS (
-                SELECT p.customer_id,
-                       bool_or(p.day >= @period_first) AS active,
-                       bool_or(p.day BETWEEN @previous_first AND @previous_last) AS active_before,
-                       max(p.day) FILTER (WHERE p.day < @period_first) AS last_by_eve,
-                       min(p.day) FILTER (WHERE p.day >= @period_first) AS first_in,
-                       max(p.day) FILTER (WHERE p.day >= @period_first) AS last_in,
-                       max(p.gap) FILTER (WHERE p.day - p.gap >= @period_first) AS longest_gap
-                FROM (
-                    SELECT d.customer_id, d.day, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
-                    FROM customer_summaries s
-                    JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @days_from AND @period_last
-                    WHERE s.last_purchase_day >= @previous_first AND d.purchase_count > 0
-                ) p
-                GROUP BY p.customer_id
-            )
-            SELECT c.group_key,
-                   count(*)::int,
-                   count(*) FILTER (WHERE c.purchase_days >= 2)::int,
-                   sum(c.net_revenue),
-                   count(*) FILTER (WHERE c.churned)::int,
-                   count(c.predicted_clv)::int,
-                   coalesce(sum(c.predicted_clv), 0),
-                   count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int,
-                   count(*) FILTER (WHERE c.active)::int,
-                   count(*) FILTER (WHERE c.active_before)::int,
-                   count(*) FILTER (WHERE c.active AND c.active_before)::int,
-                   count(*) FILTER (WHERE c.at_risk)::int,
-                   count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int,
-                   count(*) FILTER (WHERE c.new)::int,
-                   coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
-                   coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
-                   percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue),
-                   percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue DESC)
-            FROM (
-                SELECT g.group_key, g.purchase_days, g.net_revenue, g.known_cost, g.predicted_clv,
-                       CASE WHEN g.predicted_clv IS NOT NULL THEN g.probability_alive END AS probability_alive,
-                       coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
-                       coalesce(r.active, false) AS active,
-                       coalesce(r.active_before, false) AS active_before,
-                       -- At risk at the eve: acquired by then and active within the window before it.
-                       coalesce(g.acquired_day <= @eve AND @eve - e.last_activity < @window, false) AS at_risk,
-                       -- Churned during the period: a gap of more than the window before a purchase
-                       -- in it, or the window passed since the last activity at its end.
-                       coalesce(r.first_in - e.last_activity > @window, false)
-                           OR coalesce(r.longest_gap > @window, false)
-                           OR @period_last - coalesce(r.last_in, e.last_activity) >= @window AS became_churned,
-                       coalesce({NewSql("g", query)}, false) AS new
-                FROM grouped g
-                LEFT JOIN recent r ON r.customer_id = g.customer_id
-                -- The later of acquisition and the last purchase by the eve. Whoever bought nothing
-                -- since the period before bought last on the day their totals say.
-                CROSS JOIN LATERAL (
-                    SELECT greatest(g.acquired_day, CASE WHEN g.last_purchase_day >= @previous_first THEN r.last_by_eve ELSE g.last_purchase_day END) AS last_activity
-                ) e
-            ) c
-            GROUP BY c.group_key
+        var with = scope.With(group, command);
+        const string Middles = """
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue),
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue DESC)
             """;
+        const string NoMiddles = "NULL::numeric, NULL::numeric";
+        command.CommandText = scope.Cutoff is not null
+            ? with + GroupSumsSql(query, RecentSql, "grouped g", Middles)
+            : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles) + ";\n"
+                + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles) + ";\n"
+                + with + $"SELECT c.group_key, {Middles} FROM grouped c GROUP BY c.group_key";
         command.Parameters.Add(new NpgsqlParameter("alive_threshold", NpgsqlDbType.Double) { Value = settings.AliveThreshold });
         command.Parameters.Add(new NpgsqlParameter("window", window));
         command.Parameters.Add(new NpgsqlParameter("period_first", DateOnly.FromDayNumber(first)));
@@ -217,32 +169,122 @@ public static class SegmentQueries
         AddNewParameters(command, query);
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        do
         {
-            groups[reader.GetString(0)] = new GroupSums
+            while (await reader.ReadAsync(ct))
             {
-                Customers = reader.GetInt32(1),
-                Repeat = reader.GetInt32(2),
-                Net = reader.GetDecimal(3),
-                Churned = reader.GetInt32(4),
-                PredictedCount = reader.GetInt32(5),
-                Predicted = reader.GetDecimal(6),
-                ModelChurned = reader.GetInt32(7),
-                Active = reader.GetInt32(8),
-                ActiveBefore = reader.GetInt32(9),
-                Retained = reader.GetInt32(10),
-                AtRisk = reader.GetInt32(11),
-                BecameChurned = reader.GetInt32(12),
-                New = reader.GetInt32(13),
-                NewGrossProfit = reader.GetDecimal(14),
-                NewPredicted = reader.GetDecimal(15),
-                LowerMiddle = reader.GetDecimal(16),
-                UpperMiddle = reader.GetDecimal(17),
-            };
+                var key = reader.GetString(0);
+                var sums = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new GroupSums();
+                if (reader.FieldCount == 3)
+                {
+                    (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
+                    continue;
+                }
+
+                sums.Customers += reader.GetInt32(1);
+                sums.Repeat += reader.GetInt32(2);
+                sums.Net += reader.GetDecimal(3);
+                sums.Churned += reader.GetInt32(4);
+                sums.PredictedCount += reader.GetInt32(5);
+                sums.Predicted += reader.GetDecimal(6);
+                sums.ModelChurned += reader.GetInt32(7);
+                sums.Active += reader.GetInt32(8);
+                sums.ActiveBefore += reader.GetInt32(9);
+                sums.Retained += reader.GetInt32(10);
+                sums.AtRisk += reader.GetInt32(11);
+                sums.BecameChurned += reader.GetInt32(12);
+                sums.New += reader.GetInt32(13);
+                sums.NewGrossProfit += reader.GetDecimal(14);
+                sums.NewPredicted += reader.GetDecimal(15);
+                if (!reader.IsDBNull(16))
+                {
+                    (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(16), reader.GetDecimal(17));
+                }
+            }
         }
+        while (await reader.NextResultAsync(ct));
 
         return groups;
     }
+
+    // Per customer whose last purchase (ever, as the summary has it) is on or after the start of
+    // the period before the last complete one: their purchase days around the two periods, a range
+    // of the (customer_id, day) key each. Everyone else bought nothing in them. As of a past day
+    // this reads a few customers more than needed (those who bought again since), never fewer.
+    private const string RecentSql = """
+        , recent AS (
+            SELECT p.customer_id,
+                   bool_or(p.day >= @period_first) AS active,
+                   bool_or(p.day BETWEEN @previous_first AND @previous_last) AS active_before,
+                   max(p.day) FILTER (WHERE p.day < @period_first) AS last_by_eve,
+                   min(p.day) FILTER (WHERE p.day >= @period_first) AS first_in,
+                   max(p.day) FILTER (WHERE p.day >= @period_first) AS last_in,
+                   max(p.gap) FILTER (WHERE p.day - p.gap >= @period_first) AS longest_gap
+            FROM (
+                SELECT d.customer_id, d.day, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+                FROM customer_summaries s
+                JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @days_from AND @period_last
+                WHERE s.last_purchase_day >= @previous_first AND d.purchase_count > 0
+            ) p
+            GROUP BY p.customer_id
+        )
+
+        """;
+
+    // The same columns for customers who bought nothing since the start of the period before.
+    private const string NoRecentSql = """
+        , recent AS (
+            SELECT NULL::bigint AS customer_id, NULL::boolean AS active, NULL::boolean AS active_before, NULL::date AS last_by_eve,
+                   NULL::date AS first_in, NULL::date AS last_in, NULL::int AS longest_gap
+            WHERE false
+        )
+
+        """;
+
+    // The sums per group over the customers g of customers (grouped g, restricted or joined), with
+    // the middles given.
+    private static string GroupSumsSql(SegmentQuery query, string recent, string customers, string middles) => recent + $"""
+        SELECT c.group_key,
+               count(*)::int,
+               count(*) FILTER (WHERE c.purchase_days >= 2)::int,
+               coalesce(sum(c.net_revenue), 0),
+               count(*) FILTER (WHERE c.churned)::int,
+               count(c.predicted_clv)::int,
+               coalesce(sum(c.predicted_clv), 0),
+               count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int,
+               count(*) FILTER (WHERE c.active)::int,
+               count(*) FILTER (WHERE c.active_before)::int,
+               count(*) FILTER (WHERE c.active AND c.active_before)::int,
+               count(*) FILTER (WHERE c.at_risk)::int,
+               count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int,
+               count(*) FILTER (WHERE c.new)::int,
+               coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
+               coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
+               {middles}
+        FROM (
+            SELECT g.group_key, g.purchase_days, g.net_revenue, g.known_cost, g.predicted_clv,
+                   CASE WHEN g.predicted_clv IS NOT NULL THEN g.probability_alive END AS probability_alive,
+                   coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
+                   coalesce(r.active, false) AS active,
+                   coalesce(r.active_before, false) AS active_before,
+                   -- At risk at the eve: acquired by then and active within the window before it.
+                   coalesce(g.acquired_day <= @eve AND @eve - e.last_activity < @window, false) AS at_risk,
+                   -- Churned during the period: a gap of more than the window before a purchase
+                   -- in it, or the window passed since the last activity at its end.
+                   coalesce(r.first_in - e.last_activity > @window, false)
+                       OR coalesce(r.longest_gap > @window, false)
+                       OR @period_last - coalesce(r.last_in, e.last_activity) >= @window AS became_churned,
+                   coalesce({NewSql("g", query)}, false) AS new
+            FROM (SELECT g.* FROM {customers}) g
+            LEFT JOIN recent r ON r.customer_id = g.customer_id
+            -- The later of acquisition and the last purchase by the eve. Whoever bought nothing
+            -- since the period before bought last on the day their totals say.
+            CROSS JOIN LATERAL (
+                SELECT greatest(g.acquired_day, CASE WHEN g.last_purchase_day >= @previous_first THEN r.last_by_eve ELSE g.last_purchase_day END) AS last_activity
+            ) e
+        ) c
+        GROUP BY c.group_key
+        """;
 
     // The new customers' gross profit by month since acquisition (0 = the acquisition month, days
     // before acquisition in it included, months after the reference day's not), per group and

@@ -1,0 +1,103 @@
+using Clv.Api.Tests.Infrastructure;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// Under a staleness bound, answers grouped by RFM segment score the customers' current figures
+/// against the stored rankings: no request ranks every customer once rankings are stored. They are
+/// re-ranked in the background, and the answer takes them on its next refresh even when no write
+/// has come since (docs/read-model.md, "Rankings").
+/// </summary>
+/// <remarks>
+/// C1..C5 buy once on 2024-01-10 for 10, 20, 30, 40 and 50: one purchase day and the same recency
+/// each (R 1, F 1). Ranked among these five, the monetary thresholds (the b-th smallest value,
+/// b = ⌈(s − 1) · 5 / 5⌉ for s = 2..5) are 10, 20, 30 and 40: M is 1..5, and FM = ⌈(F + M) / 2⌉ is
+/// 1, 2, 2, 3, 3. Three segments: 1, 2 and 2 customers. Then C6..C10 buy 60..100 the same day.
+/// Against the stored thresholds each is above 40 (M 5, FM 3): 7, 2 and 1 customers. Ranked among
+/// all ten (b = 2, 4, 6, 8: thresholds 20, 40, 60, 80), M is 1, 1, 2, 2, 3, 3, 4, 4, 5, 5 and FM
+/// 1, 1, 2, 2, 2, 2, 3, 3, 3, 3: 4, 4 and 2 customers.
+/// </remarks>
+public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi api) : IClassFixture<StoredRankingAnswerTests.BoundedApi>
+{
+    private const string Segments = "/api/v1/segments?by=rfmSegment";
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class BoundedApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", "1");
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_rfm_answer_scores_against_the_stored_rankings_then_takes_the_refreshed_ones_without_a_write()
+    {
+        (await _client.PostTransactionsAsync(
+            Tx("r1", "C1", amount: 10m), Tx("r2", "C2", amount: 20m), Tx("r3", "C3", amount: 30m), Tx("r4", "C4", amount: 40m), Tx("r5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync()); // none stored yet: ranked in the request
+
+        (await _client.PostTransactionsAsync(
+            Tx("r6", "C6", amount: 60m), Tx("r7", "C7", amount: 70m), Tx("r8", "C8", amount: 80m), Tx("r9", "C9", amount: 90m), Tx("r10", "C10", amount: 100m)))
+            .EnsureSuccessStatusCode();
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
+        Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
+
+        // The read started a re-ranking in the background; once it is stored, and the bound has
+        // passed again, the answer is computed once more although nothing was written.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
+               < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The rankings were not refreshed within 30 s.");
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.Equal(new[] { 4, 4, 2 }, await SegmentSizesAsync());
+    }
+
+    // The customers of each segment, largest first.
+    private async Task<int[]> SegmentSizesAsync()
+    {
+        var body = await (await _client.GetAsync(Segments)).JsonAsync();
+        return [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("customers").GetInt32()).OrderDescending()];
+    }
+}
+
+/// <summary>
+/// The rankings of a past day are exact as long as no write since touched a day up to it
+/// (data_changes): a question of that day scores against them without ranking again, even with
+/// every read seeing every write (the test factory's bound of 0).
+/// </summary>
+public sealed class PastRankingReuseTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Rankings_as_of_a_past_day_are_reused_after_writes_of_later_days()
+    {
+        const string AsOf = "2023-06-30";
+        (await _client.PostTransactionsAsync(Tx("p1", "P1", "2023-01-10T12:00:00Z", amount: 10m), Tx("p2", "P2", "2023-01-10T12:00:00Z", amount: 20m)))
+            .EnsureSuccessStatusCode();
+        (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={AsOf}")).EnsureSuccessStatusCode();
+        var ranked = await RankedAtAsync(AsOf);
+
+        // A purchase after the day changes nothing up to it: another question of the same day
+        // scores against the same rankings, without ranking again.
+        (await _client.PostTransactionsAsync(Tx("p3", "P3", "2023-08-01T12:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
+        (await _client.GetAsync($"/api/v1/segments?by=clvTier&asOf={AsOf}")).EnsureSuccessStatusCode();
+        Assert.Equal(ranked, await RankedAtAsync(AsOf));
+
+        // One on the day does: that scope is ranked again.
+        (await _client.PostTransactionsAsync(Tx("p4", "P4", "2023-06-30T12:00:00Z", amount: 40m))).EnsureSuccessStatusCode();
+        (await _client.GetAsync($"/api/v1/segments?by=clvTier&asOf={AsOf}")).EnsureSuccessStatusCode();
+        Assert.NotEqual(ranked, await RankedAtAsync(AsOf));
+    }
+
+    private Task<string> RankedAtAsync(string asOf) =>
+        api.ScalarAsync<string>($"SELECT computed_at::text FROM analytics_rankings WHERE scope = '{asOf}|{asOf}'");
+}
