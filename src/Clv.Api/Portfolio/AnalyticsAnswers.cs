@@ -16,11 +16,12 @@ namespace Clv.Api.Portfolio;
 /// <item>With <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, every read checks the data version and
 /// recomputes an answer a write has changed: it sees every committed write.</item>
 /// <item>Above 0, an answer checked within that many seconds is served as it is, and one older than
-/// half of it is refreshed in the background on its next read, so that under steady ingest a
-/// dashboard's reads are served from memory and still hold every write acknowledged more than that
-/// many seconds before, as long as the answer computes in less than half of it. An older answer
-/// is served while its refresh runs: waiting would not make it fresher (docs/read-model.md,
-/// "Freshness").</item>
+/// half of it (or than the bound less its last computation's time) is refreshed in the background
+/// on its next read, so that under steady ingest a dashboard's reads are served from memory and
+/// still hold every write acknowledged more than that many seconds before, as long as the answer
+/// computes in less than half of it. An older answer is served while its refresh runs: waiting
+/// would not make it fresher. One that computes for longer is served up to twice its computation
+/// time old, and refreshed meanwhile (docs/read-model.md, "Answers and freshness").</item>
 /// </list>
 /// Concurrent readers of one question share one computation. Each computation reads one
 /// repeatable-read snapshot, whose data version and start time stamp the answer's
@@ -71,10 +72,12 @@ public sealed class AnalyticsAnswers(
         {
             // Within the bound, or older while its refresh is queued or runs: a computation longer
             // than the bound would make every reader wait without making any answer fresher, since
-            // an answer is as of the start of its computation. Past the bound with no refresh
-            // under way, the reader computes it (below).
+            // an answer is as of the start of its computation. An answer whose computation takes
+            // longer than half the bound is served up to twice that old: its refresh starts at
+            // once (below), so under repeated reads it is never older than that, and readers do
+            // not wait for it. Past that with no refresh under way, the reader computes it (below).
             var age = now - current.CheckedAt;
-            if (age < staleness || slot.Refreshing || slot.Queued)
+            if (age < staleness || age < 2 * current.Took || slot.Refreshing || slot.Queued)
             {
                 // Early enough for the refresh to end within the bound: at half of it, or sooner
                 // by as long as the last computation took.

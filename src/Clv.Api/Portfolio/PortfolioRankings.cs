@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Clv.Analytics.Portfolio;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
@@ -24,6 +25,9 @@ public sealed class PortfolioRankings(
     IServiceScopeFactory scopes,
     ILogger<PortfolioRankings> logger)
 {
+    // What this instance last read or stored per scope, and when: customer reads take it for up to
+    // a second instead of a round trip each (only with a staleness bound; at 0 every read reads).
+    private readonly BoundedMemo<string, (StoredRankings Stored, long ReadAtTicks)> _read = new(64, StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
     private long _refreshedAtTicks;
     private string? _connectionString;
@@ -71,12 +75,7 @@ public sealed class PortfolioRankings(
     public async Task<Rankings> ForCustomerAsync(DateOnly? asOf, DateOnly reference, long knownVersion, CancellationToken ct)
     {
         var key = RankingStore.Key(asOf, reference);
-        StoredRankings? stored;
-        await using (var connection = await OpenAsync(ct))
-        {
-            stored = await RankingStore.ReadAsync(connection, key, ct);
-        }
-
+        var stored = await ReadStoredAsync(key, ct);
         if (stored is null)
         {
             return (await RankAsync(asOf, reference, key, ct)).Rankings;
@@ -136,8 +135,36 @@ public sealed class PortfolioRankings(
 
     private async Task SaveAsync(string key, StoredRankings stored, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await RankingStore.SaveAsync(connection, key, stored, time.GetUtcNow(), ct);
+        await using (var connection = await OpenAsync(ct))
+        {
+            await RankingStore.SaveAsync(connection, key, stored, time.GetUtcNow(), ct);
+        }
+
+        _read.Set(key, (stored, time.GetUtcNow().UtcTicks));
+    }
+
+    // The stored rankings of a scope: as this instance read or stored them within the last second
+    // (rankings change once per refresh interval at most), else read now.
+    private async Task<StoredRankings?> ReadStoredAsync(string key, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        if (analytics.Value.MaxStalenessSeconds > 0 && _read.TryGetValue(key, out var kept) && now - kept.ReadAtTicks < TimeSpan.TicksPerSecond)
+        {
+            return kept.Stored;
+        }
+
+        StoredRankings? stored;
+        await using (var connection = await OpenAsync(ct))
+        {
+            stored = await RankingStore.ReadAsync(connection, key, ct);
+        }
+
+        if (stored is not null)
+        {
+            _read.Set(key, (stored, now));
+        }
+
+        return stored;
     }
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)

@@ -7,9 +7,11 @@ namespace Clv.Api.Portfolio;
 
 /// <summary>
 /// Folds the group rollup's rows of deltas into one row per cell (<see cref="PeriodRollups"/>),
-/// in steps of at most <see cref="StepRows"/> rows, whenever they have grown to twice what the
-/// last folding left: readers then sum a few thousand rows, however much was written. One
-/// instance folds at a time; the others skip.
+/// in steps of at most <see cref="StepRows"/> rows, whenever the rows appended since the last
+/// folding outnumber those it left: readers then sum about as many rows as there are cells,
+/// however much was written. The check each second counts only the rows appended since (a range of
+/// the key): counting every row costs a tenth of a core at a million customers. One instance folds
+/// at a time; the others skip.
 /// </summary>
 internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider time, ILogger<RollupCompactor> logger) : BackgroundService
 {
@@ -19,7 +21,9 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
     // Below this many rows, folding is not worth a statement.
     private const int MinRows = 20_000;
 
+    // What the last folding left: how many rows, and the highest id then.
     private long _kept;
+    private long _keptThrough;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,13 +52,14 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
 
     private async Task FoldAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var rows = await PeriodRollups.CountAsync(connection, ct);
-        if (rows <= Math.Max(MinRows, 2 * _kept))
+        var (appended, _) = await PeriodRollups.CountAfterAsync(connection, _keptThrough, ct);
+        if (appended <= Math.Max(MinRows, _kept))
         {
             return;
         }
 
-        // One pass over the rows there were: each step takes the oldest, folded ones included.
+        // One pass over the rows there are: each step takes the oldest, folded ones included.
+        var (rows, _) = await PeriodRollups.CountAfterAsync(connection, 0, ct);
         for (var left = rows; left > 0; left -= StepRows)
         {
             if (await PeriodRollups.CompactAsync(connection, StepRows, ct) < StepRows)
@@ -63,7 +68,7 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
             }
         }
 
-        _kept = await PeriodRollups.CountAsync(connection, ct);
+        (_kept, _keptThrough) = await PeriodRollups.CountAfterAsync(connection, 0, ct);
         logger.LogDebug("Folded the group rollup from {Rows} rows to {Kept}", rows, _kept);
     }
 }

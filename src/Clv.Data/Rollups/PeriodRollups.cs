@@ -316,7 +316,8 @@ public sealed class PeriodRollups
     public static async Task<long> CompactAsync(NpgsqlConnection connection, int maxRows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtext('clv.period_rollups_compaction'))", connection))
+        // A step's sort of its rows per cell (200,000 of them) fits in 64 MB, not in the default 4.
+        await using (var tryLock = new NpgsqlCommand("SET LOCAL work_mem = '64MB'; SELECT pg_try_advisory_xact_lock(hashtext('clv.period_rollups_compaction'))", connection))
         {
             if (await tryLock.ExecuteScalarAsync(ct) is not true)
             {
@@ -343,11 +344,18 @@ public sealed class PeriodRollups
         return moved;
     }
 
-    /// <summary>The rows of <c>period_rollups</c>: the cells, and the deltas not folded yet.</summary>
-    public static async Task<long> CountAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// The rows of <c>period_rollups</c> after the row <paramref name="afterId"/> (0: every row,
+    /// the cells and the deltas not folded yet), and the highest id among them (0 without one).
+    /// A range of the key: counting what was appended since a folding reads only that.
+    /// </summary>
+    public static async Task<(long Rows, long LastId)> CountAfterAsync(NpgsqlConnection connection, long afterId, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM period_rollups", connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        await using var command = new NpgsqlCommand("SELECT count(*), coalesce(max(id), 0) FROM period_rollups WHERE id > @after", connection);
+        command.Parameters.Add(new NpgsqlParameter("after", afterId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>
