@@ -345,17 +345,26 @@ public sealed class PeriodRollups
     }
 
     /// <summary>
-    /// The rows of <c>period_rollups</c> after the row <paramref name="afterId"/> (0: every row,
-    /// the cells and the deltas not folded yet), and the highest id among them (0 without one).
-    /// A range of the key: counting what was appended since a folding reads only that.
+    /// The rows of <c>period_rollups</c> (the cells, and the deltas not folded yet), and the
+    /// highest id among them (0 without one).
     /// </summary>
-    public static async Task<(long Rows, long LastId)> CountAfterAsync(NpgsqlConnection connection, long afterId, CancellationToken ct)
+    public static async Task<(long Rows, long LastId)> CountAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT count(*), coalesce(max(id), 0) FROM period_rollups WHERE id > @after", connection);
-        command.Parameters.Add(new NpgsqlParameter("after", afterId));
+        await using var command = new NpgsqlCommand("SELECT count(*), coalesce(max(id), 0) FROM period_rollups", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// The highest id of <c>period_rollups</c> (0 without a row): one step down its key. Ids are
+    /// only ever given to rows appended, in order, so the rows appended after a row with id
+    /// <c>m</c> are at most this less <c>m</c> (fewer when a writer rolled back, or folding moved them).
+    /// </summary>
+    public static async Task<long> LastIdAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM period_rollups", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>
