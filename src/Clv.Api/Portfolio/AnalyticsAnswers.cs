@@ -70,22 +70,14 @@ public sealed class AnalyticsAnswers(
         var now = time.GetUtcNow();
         if (staleness > TimeSpan.Zero && slot.Current is { } current)
         {
-            // Within the bound, or older while its refresh is queued or runs: a computation longer
-            // than the bound would make every reader wait without making any answer fresher, since
-            // an answer is as of the start of its computation. An answer whose computation takes
-            // longer than half the bound is served up to twice that old: its refresh starts at
-            // once (below), so under repeated reads it is never older than that, and readers do
-            // not wait for it. Past that with no refresh under way, the reader computes it (below).
-            var age = now - current.CheckedAt;
-            if (age < staleness || age < 2 * current.Took || slot.Refreshing || slot.Queued)
+            var (serve, refresh) = KeptAnswerUse(now - current.CheckedAt, current.Took, staleness, slot.Refreshing || slot.Queued);
+            if (refresh)
             {
-                // Early enough for the refresh to end within the bound: at half of it, or sooner
-                // by as long as the last computation took.
-                if (age >= staleness / 2 || age >= staleness - current.Took)
-                {
-                    _ = RefreshInBackgroundAsync(slot, key);
-                }
+                _ = RefreshInBackgroundAsync(slot, key);
+            }
 
+            if (serve)
+            {
                 return Typed<T>(current);
             }
         }
@@ -111,6 +103,26 @@ public sealed class AnalyticsAnswers(
 
     /// <inheritdoc/>
     public void Dispose() => _background.Dispose();
+
+    /// <summary>
+    /// What a read under the staleness <paramref name="bound"/> does with a kept answer checked
+    /// <paramref name="age"/> ago, whose computation took <paramref name="took"/>: whether it is
+    /// served (else the reader computes it), and whether a background refresh starts.
+    /// <list type="bullet">
+    /// <item>Served within the bound, or older while its refresh is queued or runs: a computation
+    /// longer than the bound would make every reader wait without making any answer fresher, since
+    /// an answer is as of the start of its computation. An answer whose computation takes longer
+    /// than half the bound is served up to twice that old: its refresh starts at once, so under
+    /// repeated reads it is never older than that, and readers do not wait for it.</item>
+    /// <item>Refreshed early enough for the refresh to end within the bound: from half of it, or
+    /// sooner by as long as the last computation took.</item>
+    /// </list>
+    /// </summary>
+    internal static (bool Serve, bool Refresh) KeptAnswerUse(TimeSpan age, TimeSpan took, TimeSpan bound, bool refreshUnderWay)
+    {
+        var serve = age < bound || age < 2 * took || refreshUnderWay;
+        return (serve, serve && (age >= bound / 2 || age >= bound - took));
+    }
 
     private static Answer<T> Typed<T>(Kept kept)
         where T : class => new((T)kept.Value, kept.Version, kept.Through);

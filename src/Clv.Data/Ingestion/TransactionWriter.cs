@@ -55,7 +55,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         return await db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
         {
             // A chunk's sorts and hashes (tens of MB at 50,000 rows) then stay in memory instead of spilling.
-            await connection.ExecuteAsync("SET LOCAL work_mem = '64MB'", ct);
+            await connection.ExecuteAsync(NpgsqlConnectionExtensions.LargeWorkMemSql, ct);
             try
             {
                 // An atomic import bumps the data version once, at its end (MarkChangedAsync).

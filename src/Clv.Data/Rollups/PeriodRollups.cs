@@ -1,4 +1,5 @@
 using Clv.Data.Analytics.ReadModel;
+using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -317,7 +318,7 @@ public sealed class PeriodRollups
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // A step's sort of its rows per cell (200,000 of them) fits in 64 MB, not in the default 4.
-        await using (var tryLock = new NpgsqlCommand("SET LOCAL work_mem = '64MB'; SELECT pg_try_advisory_xact_lock(hashtext('clv.period_rollups_compaction'))", connection))
+        await using (var tryLock = new NpgsqlCommand($"{NpgsqlConnectionExtensions.LargeWorkMemSql}; SELECT pg_try_advisory_xact_lock(hashtext('clv.period_rollups_compaction'))", connection))
         {
             if (await tryLock.ExecuteScalarAsync(ct) is not true)
             {

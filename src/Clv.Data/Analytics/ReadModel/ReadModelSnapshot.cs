@@ -1,3 +1,4 @@
+using Clv.Data.Infrastructure;
 using Npgsql;
 
 namespace Clv.Data.Analytics.ReadModel;
@@ -19,7 +20,7 @@ public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset Rea
     public static async Task<ReadModelSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SELECT version, now(), (SELECT id FROM model_runs WHERE is_active) FROM data_version WHERE id = 1", connection);
+            $"SET LOCAL jit = off; {NpgsqlConnectionExtensions.LargeWorkMemSql}; SELECT version, now(), (SELECT id FROM model_runs WHERE is_active) FROM data_version WHERE id = 1", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new ReadModelSnapshot(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));

@@ -175,6 +175,7 @@ public static class SegmentQueries
             {
                 var key = reader.GetString(0);
                 var sums = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new GroupSums();
+                // The current state's third statement: only the middles.
                 if (reader.FieldCount == 3)
                 {
                     (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
