@@ -8,6 +8,7 @@
 #   CDNOW_MASTER      the source file when no argument is given
 #   CLV_BENCH_COPIES  copies of the file (default 40)
 #   CLV_BENCH_RUN     the model-run request body (default: bgnbd + gammagamma as of 1998-06-30, weeks)
+#   CLV_BENCH_HOLD    1 keeps the API and PostgreSQL up after the runs, for profiling
 # Everything it starts listens on 127.0.0.1 and is stopped on exit; output goes to bench/out/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -81,3 +82,9 @@ model_run() {
 
 model_run "First (cold JIT)"
 model_run "Second (warm)"
+
+# CLV_BENCH_HOLD=1: keep the API and PostgreSQL up after the runs for profiling, until interrupted.
+if [ -n "${CLV_BENCH_HOLD:-}" ]; then
+    clv_log "holding: API $CLV_API_URL (X-Api-Key: $CLV_API_KEY), PostgreSQL 127.0.0.1:$CLV_PG_TMP_PORT database clv_bench_model; interrupt to stop"
+    while :; do sleep 3600 & wait $!; done
+fi

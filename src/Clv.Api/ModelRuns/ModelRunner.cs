@@ -41,6 +41,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         {
             var unit = options.TimeUnit == "days" ? TimeUnit.Days : TimeUnit.Weeks;
             var clock = Stopwatch.StartNew();
+            var erasuresBeforeRead = await predictions.ErasuresAsync(cancellationToken);
             var portfolio = await ReadPortfolioAsync(options, unit, cancellationToken);
             timings["summary"] = Lap(clock);
             run.Customers = portfolio.Count;
@@ -70,7 +71,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             // The new predictions and the run's success become visible together.
             await using (var swap = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                await predictions.ActivateAsync(runId, time.GetUtcNow(), cancellationToken);
+                await predictions.ActivateAsync(runId, erasuresBeforeRead, time.GetUtcNow(), cancellationToken);
                 timings["swap"] = Lap(clock);
                 run.Status = ModelRunStatus.Succeeded;
                 run.Stage = "done";

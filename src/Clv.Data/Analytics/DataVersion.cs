@@ -1,3 +1,4 @@
+using Clv.Data.Infrastructure;
 using Npgsql;
 
 namespace Clv.Data.Analytics;
@@ -43,6 +44,21 @@ public sealed class DataVersion
         command.Parameters.Add(new NpgsqlParameter("now", now));
         command.Parameters.Add(new NpgsqlParameter<DateOnly?>("earliest", earliestDay));
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts an erasure inside its transaction (the row is already locked by <see cref="BumpAsync(NpgsqlConnection, DateTimeOffset, CancellationToken)"/>):
+    /// a reader that read the count before the erasure committed reads a larger one after it.
+    /// </summary>
+    public static Task CountErasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync("UPDATE data_version SET erasures = erasures + 1 WHERE id = 1", cancellationToken);
+
+    /// <summary>How many erasures have committed, in the caller's snapshot (<see cref="CountErasureAsync"/>).</summary>
+    public static async Task<long> ErasuresAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT erasures FROM data_version WHERE id = 1", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>How many of the latest changes <c>data_changes</c> keeps.</summary>

@@ -92,6 +92,7 @@ public static class CustomerErasure
                 "DELETE FROM customer_keys WHERE external_id = @external_id; DELETE FROM customers WHERE id = @id; DELETE FROM analytics_rankings WHERE @id = ANY(tier_ids)", ct,
                 new NpgsqlParameter("external_id", externalId), new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
+            await DataVersion.CountErasureAsync(connection, ct);
             return new ErasedCounts(transactions, days, predictions);
         }, retry, cancellationToken);
 

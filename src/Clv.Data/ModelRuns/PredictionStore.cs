@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Clv.Analytics.ModelRuns;
+using Clv.Data.Analytics;
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -69,19 +70,34 @@ public sealed class PredictionStore(ClvDbContext db)
     }
 
     /// <summary>
+    /// The count of committed erasures (<see cref="DataVersion.CountErasureAsync"/>). A run reads it
+    /// before it reads its inputs and hands it to <see cref="ActivateAsync"/>.
+    /// </summary>
+    public Task<long> ErasuresAsync(CancellationToken cancellationToken) =>
+        db.InTransactionAsync(DataVersion.ErasuresAsync, cancellationToken);
+
+    /// <summary>
     /// Makes the loaded run the one readers see and drops the runs it replaced, in one transaction:
     /// the caller's when it has one, so that it can record the run's success in the same commit.
+    /// <paramref name="erasuresBeforeRead"/> is <see cref="ErasuresAsync"/> read before the run read
+    /// its inputs: while no erasure has committed since, no predicted customer can have been erased.
     /// </summary>
-    public async Task ActivateAsync(Guid runId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task ActivateAsync(Guid runId, long erasuresBeforeRead, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
         var superseded = await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
             // Customers erased while the run computed lose their rows here; the erasure lock orders
-            // this against any erasure still in flight, which then finds the rows attached.
+            // this against any erasure still in flight, which then finds the rows attached. An erasure
+            // that committed after the count was read shows in it: only then is there anything to
+            // look for (the search reads every prediction and every customer, a second at a million).
+            if (await DataVersion.ErasuresAsync(connection, ct) != erasuresBeforeRead)
+            {
+                await connection.ExecuteAsync($"DELETE FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id)", ct);
+            }
+
             await connection.ExecuteAsync($"""
                 ALTER TABLE customer_predictions ATTACH PARTITION {table} FOR VALUES IN ('{runId}');
-                DELETE FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id);
                 UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
                 UPDATE model_runs SET is_active = true WHERE id = @run;
                 """, ct, new NpgsqlParameter("run", runId));

@@ -399,8 +399,9 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
         using var scope = Api.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        var erasures = await store.ErasuresAsync(CancellationToken.None);
         await store.LoadAsync(run, columns, CancellationToken.None);
-        await store.ActivateAsync(run, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.ActivateAsync(run, erasures, DateTimeOffset.UtcNow, CancellationToken.None);
         return run;
     }
 
