@@ -78,7 +78,7 @@ public sealed record BgBbParameters(double Alpha, double Beta, double Gamma, dou
     {
         Validate(frequency, recency, opportunities);
         return Math.Exp(BgBb.LogAliveThrough(this, frequency, opportunities, opportunities + 1)
-            - BgBb.LogLikelihood(this, frequency, recency, opportunities, []));
+            - BgBb.LogLikelihood(this, frequency, recency, opportunities));
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ public sealed record BgBbParameters(double Alpha, double Beta, double Gamma, dou
     public double LogLikelihood(int frequency, int recency, int opportunities)
     {
         Validate(frequency, recency, opportunities);
-        return BgBb.LogLikelihood(this, frequency, recency, opportunities, []);
+        return BgBb.LogLikelihood(this, frequency, recency, opportunities);
     }
 
     private static void Validate(int x, int tx, int n)
@@ -141,34 +141,25 @@ public static class BgBb
     public static FitResult<BgBbParameters> Fit(IReadOnlyList<BgBbPattern> patterns, double penalizer = 0)
     {
         ArgumentNullException.ThrowIfNull(patterns);
-        var totalWeight = patterns.Sum(p => p.Weight);
-        var invalid = InvalidReason(patterns);
-        if (invalid is not null)
-        {
-            return new MleOutcome(null, null, double.NaN, 0, invalid)
-                .ToFitResult(Create, double.IsFinite(totalWeight) ? totalWeight : 0);
-        }
-
         var data = patterns.ToArray();
-        var outcome = MaximumLikelihood.Fit(
+        var totalWeight = data.Sum(p => p.Weight);
+        return MaximumLikelihood.FitChecked(
+            InvalidReason(data),
             (theta, gradient) => MeanNegativeLogLikelihood(data, totalWeight, theta, gradient),
-            analyticGradient: true,
             [1.0, 1.0, 1.0, 1.0],
             penalizer,
-            totalWeight);
-        return outcome.ToFitResult(Create, totalWeight);
+            totalWeight,
+            p => new BgBbParameters(p[0], p[1], p[2], p[3]));
     }
 
-    private static BgBbParameters Create(double[] p) => new(p[0], p[1], p[2], p[3]);
-
-    private static string? InvalidReason(IReadOnlyList<BgBbPattern> patterns)
+    private static string? InvalidReason(BgBbPattern[] patterns)
     {
-        if (patterns.Count == 0)
+        if (patterns.Length == 0)
         {
             return "There are no customers to fit.";
         }
 
-        for (var i = 0; i < patterns.Count; i++)
+        for (var i = 0; i < patterns.Length; i++)
         {
             var p = patterns[i];
             if (!BgBbPattern.IsValidHistory(p.Frequency, p.Recency, p.Opportunities) || !(p.Weight > 0) || !double.IsFinite(p.Weight))
@@ -199,7 +190,7 @@ public static class BgBb
         var sum = 0.0;
         foreach (var p in data)
         {
-            sum += p.Weight * LogLikelihood(parameters, p.Frequency, p.Recency, p.Opportunities, patternGradient, digammas);
+            sum += p.Weight * LogLikelihood(parameters, p.Frequency, p.Recency, p.Opportunities, patternGradient, in digammas);
             for (var i = 0; i < patternGradient.Length; i++)
             {
                 gradient[i] -= p.Weight * patternGradient[i] / totalWeight;
@@ -220,6 +211,9 @@ public static class BgBb
     private static double LogTransactions(BgBbParameters q, int x, int n) =>
         NumericMath.LogGammaRatio(q.Alpha, x) + NumericMath.LogGammaRatio(q.Beta, n - x) - NumericMath.LogGammaRatio(q.Alpha + q.Beta, n);
 
+    /// <summary>ln L(α, β, γ, δ | x, t_x, n), without the gradient.</summary>
+    internal static double LogLikelihood(BgBbParameters q, int x, int tx, int n) => LogLikelihood(q, x, tx, n, [], default);
+
     /// <summary>
     /// ln L(α, β, γ, δ | x, t_x, n) (FHS 2010, eq. 5): L = A_n + Σ_{m=t_x}^{n−1} D_m with
     /// A_n = B(α+x, β+n−x)/B(α, β) · B(γ, δ+n)/B(γ, δ) (alive through n) and
@@ -227,7 +221,7 @@ public static class BgBb
     /// by the ratios (β+m−x)/(α+β+m) and (δ+m)/(γ+δ+m+1), and are summed in logs. The gradient, when asked, is the
     /// terms' weighted average of ∂ln(term)/∂θ, in digammas carried along by ψ(y+1) = ψ(y) + 1/y.
     /// </summary>
-    internal static double LogLikelihood(BgBbParameters q, int x, int tx, int n, Span<double> gradient, Digammas psi = default)
+    internal static double LogLikelihood(BgBbParameters q, int x, int tx, int n, Span<double> gradient, in Digammas psi)
     {
         double alpha = q.Alpha, beta = q.Beta, gamma = q.Gamma, delta = q.Delta;
         var withGradient = gradient.Length > 0;

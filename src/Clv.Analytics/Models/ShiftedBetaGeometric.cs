@@ -177,34 +177,25 @@ public static class ShiftedBetaGeometric
     public static FitResult<SbgParameters> Fit(IReadOnlyList<SbgObservation> observations, double penalizer = 0)
     {
         ArgumentNullException.ThrowIfNull(observations);
-        var totalWeight = observations.Sum(o => o.Weight);
-        var invalid = InvalidReason(observations);
-        if (invalid is not null)
-        {
-            return Failed(invalid, double.IsFinite(totalWeight) ? totalWeight : 0);
-        }
-
         var data = observations.ToArray();
-        var outcome = MaximumLikelihood.Fit(
+        var totalWeight = data.Sum(o => o.Weight);
+        return MaximumLikelihood.FitChecked(
+            InvalidReason(data),
             (theta, gradient) => MeanNegativeLogLikelihood(data, totalWeight, theta, gradient),
-            analyticGradient: true,
             [1.0, 1.0],
             penalizer,
-            totalWeight);
-        return outcome.ToFitResult(p => new SbgParameters(p[0], p[1]), totalWeight);
+            totalWeight,
+            p => new SbgParameters(p[0], p[1]));
     }
 
-    private static FitResult<SbgParameters> Failed(string reason, double observations) =>
-        new MleOutcome(null, null, double.NaN, 0, reason).ToFitResult(p => new SbgParameters(p[0], p[1]), observations);
-
-    private static string? InvalidReason(IReadOnlyList<SbgObservation> observations)
+    private static string? InvalidReason(SbgObservation[] observations)
     {
-        if (observations.Count == 0)
+        if (observations.Length == 0)
         {
             return "There are no subscribers to fit.";
         }
 
-        for (var i = 0; i < observations.Count; i++)
+        for (var i = 0; i < observations.Length; i++)
         {
             if (!IsValid(observations[i]) || !(observations[i].Weight > 0) || !double.IsFinite(observations[i].Weight))
             {

@@ -157,15 +157,9 @@ public class BgBbTests
     {
         var data = Donations.Append(new BgBbPattern(2, 9, 40, 3)).Append(new BgBbPattern(0, 0, 0, 5)).ToArray();
         var total = data.Sum(p => p.Weight);
-        double[] theta = [1.3, 0.8, 0.6, 2.5];
-        var analytic = new double[4];
-        BgBb.MeanNegativeLogLikelihood(data, total, theta, analytic);
 
-        for (var i = 0; i < 4; i++)
-        {
-            var numeric = BgNbdTests.CentralDifference(t => BgBb.MeanNegativeLogLikelihood(data, total, t, []), theta, i);
-            Assert.Equal(numeric, analytic[i], 1e-8);
-        }
+        BgNbdTests.AssertGradientMatchesCentralDifferences(
+            (theta, gradient) => BgBb.MeanNegativeLogLikelihood(data, total, theta, gradient), [1.3, 0.8, 0.6, 2.5], 1e-8);
     }
 
     [Fact]
