@@ -116,6 +116,32 @@ internal static class MaximumLikelihood
         return new MleOutcome(theta, standardErrors, -meanValue * totalWeight, iterations, null);
     }
 
+    /// <summary>
+    /// <see cref="Fit"/> with analytic gradient on data the model has checked: when <paramref name="invalidReason"/> is
+    /// not null the optimizer is not run and the result fails with that reason; otherwise the estimates are named by
+    /// <paramref name="create"/>.
+    /// </summary>
+    /// <param name="invalidReason">Why the data cannot be fitted, or null.</param>
+    /// <param name="meanNll">The model's mean negative log-likelihood, with its gradient.</param>
+    /// <param name="initialTheta">Starting parameters (natural scale, positive).</param>
+    /// <param name="penalizer">L2 penalty coefficient, ≥ 0.</param>
+    /// <param name="totalWeight">Total weight of the observations.</param>
+    /// <param name="create">Names the parameters.</param>
+    public static FitResult<TParameters> FitChecked<TParameters>(
+        string? invalidReason,
+        MeanNegativeLogLikelihood meanNll,
+        double[] initialTheta,
+        double penalizer,
+        double totalWeight,
+        Func<double[], TParameters> create)
+        where TParameters : class
+    {
+        var outcome = invalidReason is null
+            ? Fit(meanNll, analyticGradient: true, initialTheta, penalizer, totalWeight)
+            : new MleOutcome(null, null, double.NaN, 0, invalidReason);
+        return outcome.ToFitResult(create, double.IsFinite(totalWeight) ? totalWeight : 0);
+    }
+
     private static MleOutcome Failed(string reason, int iterations) => new(null, null, double.NaN, iterations, reason);
 
     private static (double[] Phi, int Iterations, string? Failure) RunBfgs(PenalizedObjective objective, double[] start)

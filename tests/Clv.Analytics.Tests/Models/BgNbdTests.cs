@@ -159,6 +159,19 @@ public class BgNbdTests
         Assert.Null(fit.Parameters);
     }
 
+    /// <summary>Each component of a likelihood's analytic gradient equals the central difference of its value.</summary>
+    internal static void AssertGradientMatchesCentralDifferences(MeanNegativeLogLikelihood meanNll, double[] theta, double precision)
+    {
+        var analytic = new double[theta.Length];
+        meanNll(theta, analytic);
+
+        for (var i = 0; i < theta.Length; i++)
+        {
+            var numeric = CentralDifference(t => meanNll(t, []), theta, i);
+            Assert.Equal(numeric, analytic[i], precision);
+        }
+    }
+
     internal static double CentralDifference(Func<double[], double> f, double[] theta, int i)
     {
         const double H = 1e-6;

@@ -8,7 +8,7 @@ namespace Clv.Analytics.Tests.Models;
 /// </summary>
 public class CdnowPublishedResultsTests
 {
-    private static void AssertWithinRelative(double expected, double actual, double relative)
+    internal static void AssertWithinRelative(double expected, double actual, double relative)
     {
         Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected} ± {relative:P1}, got {actual}");
     }
