@@ -10,13 +10,21 @@ namespace Clv.Analytics.ModelRuns;
 /// <param name="Iterations">Optimizer iterations.</param>
 /// <param name="Customers">Customers the model was fitted on.</param>
 public sealed record ModelFit(
-    Dictionary<string, double> Parameters, Dictionary<string, double>? StandardErrors, double LogLikelihood, bool Converged, int Iterations, double Customers);
+    Dictionary<string, double> Parameters, Dictionary<string, double>? StandardErrors, double LogLikelihood, bool Converged, int Iterations, double Customers)
+{
+    /// <summary>Akaike's information criterion, 2k − 2 ln L with k parameters; null when the fit failed.</summary>
+    public double? Aic => Converged ? (2.0 * Parameters.Count) - (2.0 * LogLikelihood) : null;
+
+    /// <summary>The Bayesian information criterion, k ln n − 2 ln L with n the customers fitted on; null when the fit failed.</summary>
+    public double? Bic => Converged ? (Parameters.Count * Math.Log(Customers)) - (2.0 * LogLikelihood) : null;
+}
 
 /// <summary>The models of one run, fitted on its portfolio's patterns.</summary>
 /// <param name="Primary">The purchase model the per-customer figures come from.</param>
 /// <param name="Spend">The Gamma-Gamma spend model.</param>
 /// <param name="Models">Every model fitted, converged or not, by name: the purchase models in the order asked, then Gamma-Gamma.</param>
-public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters Spend, IReadOnlyDictionary<string, ModelFit> Models)
+/// <param name="PurchaseModels">The purchase models that converged, in the order asked.</param>
+public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters Spend, IReadOnlyDictionary<string, ModelFit> Models, IReadOnlyList<KeyValuePair<string, IPurchaseModel>> PurchaseModels)
 {
     /// <summary>
     /// Fits the purchase models of <paramref name="models"/> (other names are left to the caller to
@@ -66,7 +74,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
             throw new ModelRunFailedException($"The {ModelNames.GammaGamma} fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
         }
 
-        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model));
+        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model), [.. purchaseModels]);
     }
 
     private static void AddIfConverged<T>(Dictionary<string, IPurchaseModel> models, string name, FitResult<T> fit)

@@ -128,8 +128,15 @@ public sealed class ModelRunResponse
     /// <summary>The fitted models by name.</summary>
     public Dictionary<string, FittedModel>? Models { get; init; }
 
-    /// <summary>Holdout diagnostics, for runs with a calibration end.</summary>
+    /// <summary>Holdout diagnostics of the primary model, for runs with a calibration end (each model's are in <see cref="Models"/>).</summary>
     public HoldoutDiagnostics? Holdout { get; init; }
+
+    /// <summary>
+    /// For runs with a calibration end, the purchase model whose holdout predictions have the lowest
+    /// mean absolute error per customer (the first asked on a tie); null otherwise.
+    /// </summary>
+    /// <example>bgnbd</example>
+    public string? BestModel { get; init; }
 
     /// <summary>When the run was requested.</summary>
     public DateTimeOffset CreatedAt { get; init; }
@@ -162,8 +169,17 @@ public sealed class FittedModel
     /// <summary>Customers the model was fitted on.</summary>
     public double Customers { get; init; }
 
-    /// <summary>Maps the computed fit.</summary>
-    public static FittedModel From(ModelFit fit)
+    /// <summary>Akaike's information criterion, 2k − 2 ln L (k parameters); null when the fit failed. Lower is better among models fitted on the same customers.</summary>
+    public double? Aic { get; init; }
+
+    /// <summary>The Bayesian information criterion, k ln n − 2 ln L (n the customers fitted on); null when the fit failed.</summary>
+    public double? Bic { get; init; }
+
+    /// <summary>This purchase model's predictions against the holdout, for runs with a calibration end; null for Gamma-Gamma and for a model that did not converge.</summary>
+    public HoldoutDiagnostics? Holdout { get; init; }
+
+    /// <summary>Maps the computed fit and, for a run with a calibration end, the model's holdout comparison.</summary>
+    public static FittedModel From(ModelFit fit, HoldoutComparison? holdout)
     {
         ArgumentNullException.ThrowIfNull(fit);
         return new FittedModel
@@ -174,6 +190,9 @@ public sealed class FittedModel
             Converged = fit.Converged,
             Iterations = fit.Iterations,
             Customers = fit.Customers,
+            Aic = fit.Aic,
+            Bic = fit.Bic,
+            Holdout = holdout is null ? null : HoldoutDiagnostics.From(holdout),
         };
     }
 }

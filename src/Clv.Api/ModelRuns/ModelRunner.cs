@@ -49,10 +49,11 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
 
             var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
             timings["fit"] = Lap(clock);
-            run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value)), Json);
+            run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, holdout: null)), Json);
             await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
 
-            var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, new ClvProjection(options.HorizonMonths, options.DiscountRateMonthly, unit));
+            var projection = new ClvProjection(options.HorizonMonths, options.DiscountRateMonthly, unit);
+            var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, projection);
             var rows = portfolio.Predict(predictor);
             timings["predict"] = Lap(clock);
             await SaveAsync(run, "write", 0.6, timings, cancellationToken);
@@ -64,7 +65,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             if (options.CalibrationEnd is { } calibrationEnd)
             {
                 var actual = await db.PurchaseDaysBetweenAsync(calibrationEnd, options.AsOf, cancellationToken);
-                run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(portfolio.Holdout(predictor, actual, calibrationEnd, options.AsOf)), Json);
+                var comparison = ModelComparison.Holdout(portfolio, fits, projection, actual, calibrationEnd, options.AsOf);
+                run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(comparison.Of(options.PrimaryModel)!), Json);
+                run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, comparison.Of(m.Key))), Json);
                 timings["holdout"] = Lap(clock);
             }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clv.Analytics.ModelRuns;
 using Clv.Api.Authentication;
 using Clv.Data;
 using Clv.Data.ModelRuns;
@@ -75,22 +76,28 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
         return runs.ConvertAll(ToResponse);
     }
 
-    private static ModelRunResponse ToResponse(ModelRun run) => new()
+    private static ModelRunResponse ToResponse(ModelRun run)
     {
-        Id = run.Id,
-        Status = run.Status.ToString().ToLowerInvariant(),
-        Stage = run.Stage,
-        Progress = run.Progress,
-        Error = run.Error,
-        Active = run.IsActive,
-        Options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!,
-        Timings = run.Timings is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.Timings, Json),
-        DurationSeconds = run.DurationSeconds,
-        Customers = run.Customers,
-        Models = run.Models is null ? null : JsonSerializer.Deserialize<Dictionary<string, FittedModel>>(run.Models, Json),
-        Holdout = run.Holdout is null ? null : JsonSerializer.Deserialize<HoldoutDiagnostics>(run.Holdout, Json),
-        CreatedAt = run.CreatedAt,
-        StartedAt = run.StartedAt,
-        FinishedAt = run.FinishedAt,
-    };
+        var models = run.Models is null ? null : JsonSerializer.Deserialize<Dictionary<string, FittedModel>>(run.Models, Json);
+        return new()
+        {
+            Id = run.Id,
+            Status = run.Status.ToString().ToLowerInvariant(),
+            Stage = run.Stage,
+            Progress = run.Progress,
+            Error = run.Error,
+            Active = run.IsActive,
+            Options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!,
+            Timings = run.Timings is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.Timings, Json),
+            DurationSeconds = run.DurationSeconds,
+            Customers = run.Customers,
+            Models = models,
+            Holdout = run.Holdout is null ? null : JsonSerializer.Deserialize<HoldoutDiagnostics>(run.Holdout, Json),
+            BestModel = models is null ? null : ModelComparison.Best(
+                models.Where(m => m.Value.Holdout is not null).Select(m => KeyValuePair.Create(m.Key, m.Value.Holdout!.MeanAbsoluteError))),
+            CreatedAt = run.CreatedAt,
+            StartedAt = run.StartedAt,
+            FinishedAt = run.FinishedAt,
+        };
+    }
 }

@@ -107,6 +107,44 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
         Assert.Equal(2_357, holdout.GetProperty("byFrequency").EnumerateArray().Sum(b => b.GetProperty("customers").GetInt32()));
     }
 
+    [Theory]
+    // Log-likelihoods as published for the CDNOW sample (Fader, Hardie & Lee 2005, to 0.1), 4 parameters each, 2,357 customers.
+    [InlineData("bgnbd", -9582.4)]
+    [InlineData("paretonbd", -9595.0)]
+    public void Each_purchase_model_reports_aic_and_bic_from_its_log_likelihood(string model, double publishedLogLikelihood)
+    {
+        var fit = cdnow.Run.GetProperty("models").GetProperty(model);
+
+        // AIC = 2k − 2 ln L and BIC = k ln n − 2 ln L, by hand; ±0.1 in ln L moves both by 0.2.
+        Assert.InRange(fit.GetProperty("aic").GetDouble(), (2 * 4) - (2 * publishedLogLikelihood) - 0.21, (2 * 4) - (2 * publishedLogLikelihood) + 0.21);
+        var bic = (4 * Math.Log(2_357)) - (2 * publishedLogLikelihood);
+        Assert.InRange(fit.GetProperty("bic").GetDouble(), bic - 0.21, bic + 0.21);
+    }
+
+    [Fact]
+    public void Every_purchase_model_is_compared_on_the_holdout_and_the_best_has_the_lowest_error()
+    {
+        var actual = CdnowSample.Purchases
+            .Where(p => p.Day > new DateOnly(1997, 9, 30) && p.Day <= new DateOnly(1998, 6, 30))
+            .Select(p => (p.Customer, p.Day)).Distinct().Count();
+        var models = cdnow.Run.GetProperty("models");
+        var errors = new Dictionary<string, double>();
+        foreach (var model in new[] { "bgnbd", "paretonbd" })
+        {
+            var holdout = models.GetProperty(model).GetProperty("holdout");
+            Assert.Equal(actual, holdout.GetProperty("actual").GetInt64());
+            Assert.Equal(2_357, holdout.GetProperty("customers").GetInt32());
+            Near(actual, holdout.GetProperty("predicted").GetDouble(), 0.15);
+            errors[model] = holdout.GetProperty("meanAbsoluteError").GetDouble();
+        }
+
+        // The run's own holdout is its primary model's; Gamma-Gamma predicts no purchases.
+        Assert.Equal(cdnow.Run.GetProperty("holdout").GetProperty("meanAbsoluteError").GetDouble(), errors["bgnbd"]);
+        Assert.Equal(JsonValueKind.Null, models.GetProperty("gammagamma").GetProperty("holdout").ValueKind);
+        Assert.NotEqual(errors["bgnbd"], errors["paretonbd"]);
+        Assert.Equal(errors.MinBy(e => e.Value).Key, cdnow.Run.GetProperty("bestModel").GetString());
+    }
+
     [Fact]
     public async Task Customer_shows_the_frequency_recency_and_age_of_the_file_and_the_run()
     {
