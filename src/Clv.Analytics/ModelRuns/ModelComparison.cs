@@ -12,21 +12,20 @@ namespace Clv.Analytics.ModelRuns;
 /// <param name="BestModel">The model with the lowest holdout mean absolute error; the first asked on a tie.</param>
 public sealed record ModelComparison(IReadOnlyList<KeyValuePair<string, HoldoutComparison>> Holdouts, string BestModel)
 {
-    /// <summary>Compares the purchase models of <paramref name="fits"/> over the holdout (<paramref name="calibrationEnd"/>, <paramref name="asOf"/>].</summary>
+    /// <summary>Compares the purchase models of <paramref name="fits"/> over a holdout of <paramref name="length"/>.</summary>
     /// <param name="portfolio">The calibration portfolio the models were fitted on.</param>
     /// <param name="fits">The run's fits; at least its primary model converged.</param>
-    /// <param name="projection">The run's projection (its time unit sets the holdout's length).</param>
-    /// <param name="actual">Purchase days per customer in the holdout.</param>
-    /// <param name="calibrationEnd">The end of calibration.</param>
-    /// <param name="asOf">The end of the holdout.</param>
+    /// <param name="projection">The run's projection.</param>
+    /// <param name="actual">Purchases per customer in the holdout, counted as the models count them.</param>
+    /// <param name="length">The holdout's length in the run's unit.</param>
     public static ModelComparison Holdout(
-        ModelRunPortfolio portfolio, ModelRunFits fits, ClvProjection projection, IReadOnlyDictionary<long, int> actual, DateOnly calibrationEnd, DateOnly asOf)
+        ModelRunPortfolio portfolio, ModelRunFits fits, ClvProjection projection, IReadOnlyDictionary<long, int> actual, double length)
     {
         ArgumentNullException.ThrowIfNull(portfolio);
         ArgumentNullException.ThrowIfNull(fits);
         List<KeyValuePair<string, HoldoutComparison>> holdouts = [.. fits.PurchaseModels.Select(model => KeyValuePair.Create(
             model.Key,
-            portfolio.Holdout(new PortfolioPredictor(model.Value, fits.Spend, projection), actual, calibrationEnd, asOf)))];
+            portfolio.Holdout(new PortfolioPredictor(model.Value, fits.Spend, projection), actual, length)))];
         return new ModelComparison(holdouts, Best(holdouts.Select(h => KeyValuePair.Create(h.Key, h.Value.MeanAbsoluteError)))!);
     }
 

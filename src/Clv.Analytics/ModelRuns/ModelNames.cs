@@ -12,9 +12,12 @@ public static class ModelNames
     /// <summary>MBG/NBD: <see cref="Models.ModifiedBgNbd"/>.</summary>
     public const string ModifiedBgNbd = "mbgnbd";
 
+    /// <summary>BG/BB over discrete opportunities (calendar periods): <see cref="Models.BgBb"/>.</summary>
+    public const string BgBb = "bgbb";
+
     /// <summary>The Gamma-Gamma spend model: <see cref="Models.GammaGamma"/>; every run fits it, as CLV needs it.</summary>
     public const string GammaGamma = "gammagamma";
 
     /// <summary>The purchase models, any of which can give the per-customer figures.</summary>
-    public static IReadOnlyList<string> PurchaseModels { get; } = [BgNbd, ParetoNbd, ModifiedBgNbd];
+    public static IReadOnlyList<string> PurchaseModels { get; } = [BgNbd, ParetoNbd, ModifiedBgNbd, BgBb];
 }

@@ -3,7 +3,7 @@ using Clv.Analytics.Models;
 namespace Clv.Analytics.ModelRuns;
 
 /// <summary>One model as a run fitted it, its parameters named as the literature names them.</summary>
-/// <param name="Parameters">Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; p, q, gamma); empty when the fit failed.</param>
+/// <param name="Parameters">Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; alpha, beta, gamma, delta; p, q, gamma); empty when the fit failed.</param>
 /// <param name="StandardErrors">Standard errors from the inverse Hessian, by parameter; null when the fit failed.</param>
 /// <param name="LogLikelihood">The maximized log-likelihood.</param>
 /// <param name="Converged">Whether the optimizer converged to a finite optimum.</param>
@@ -56,6 +56,11 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
                     var pareto = ParetoNbd.Fit(patterns, penalizer);
                     described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
                     AddIfConverged(purchaseModels, model, pareto);
+                    break;
+                case ModelNames.BgBb:
+                    var bgbb = BgBb.Fit(patterns.ConvertAll(BgBbPattern.From), penalizer);
+                    described[model] = Describe(bgbb, p => new() { ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["delta"] = p.Delta });
+                    AddIfConverged(purchaseModels, model, bgbb);
                     break;
                 default:
                     break;

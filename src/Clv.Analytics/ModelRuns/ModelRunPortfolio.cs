@@ -31,14 +31,21 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
     public int Count => _ids.Count;
 
     /// <summary>Adds a customer: x = purchase days − 1, t_x and T from the first purchase day, in the run's unit.</summary>
-    public void Add(ModelInput input)
+    public void Add(ModelInput input) =>
+        Add(input.CustomerId, input.PurchaseDays - 1, input.RecencyDays / _daysPerUnit, input.AgeDays / _daysPerUnit, input.MonetaryValue, input.Margin);
+
+    /// <summary>Adds a customer whose history is counted in whole periods, for a discrete-opportunity model.</summary>
+    public void Add(PeriodInput input) =>
+        Add(input.CustomerId, input.Transactions, input.LastTransaction, input.Opportunities, input.MonetaryValue, input.Margin);
+
+    private void Add(long customerId, double frequency, double recency, double age, double monetaryValue, double margin)
     {
-        _ids.Add(input.CustomerId);
-        _frequency.Add(input.PurchaseDays - 1);
-        _recency.Add(input.RecencyDays / _daysPerUnit);
-        _age.Add(input.AgeDays / _daysPerUnit);
-        _monetary.Add(input.MonetaryValue);
-        _margin.Add(input.Margin);
+        _ids.Add(customerId);
+        _frequency.Add(frequency);
+        _recency.Add(recency);
+        _age.Add(age);
+        _monetary.Add(monetaryValue);
+        _margin.Add(margin);
     }
 
     /// <summary>Identical (x, t_x, T) collapsed into one pattern weighted by its customers.</summary>
@@ -102,14 +109,16 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
     }
 
     /// <summary>
-    /// Predicted against actual holdout purchase days, in total and by calibration frequency; the
-    /// holdout is (<paramref name="calibrationEnd"/>, <paramref name="asOf"/>].
+    /// Predicted against actual holdout purchases, in total and by calibration frequency, over a
+    /// holdout of <paramref name="length"/> in the run's unit.
     /// </summary>
-    public HoldoutComparison Holdout(PortfolioPredictor predictor, IReadOnlyDictionary<long, int> actual, DateOnly calibrationEnd, DateOnly asOf)
+    /// <param name="predictor">The predictor of the model compared.</param>
+    /// <param name="actual">Purchases per customer in the holdout: purchase days, or purchase periods for a discrete model.</param>
+    /// <param name="length">The holdout's length in the run's unit.</param>
+    public HoldoutComparison Holdout(PortfolioPredictor predictor, IReadOnlyDictionary<long, int> actual, double length)
     {
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(actual);
-        var length = (asOf.DayNumber - calibrationEnd.DayNumber) / _daysPerUnit;
         var buckets = Enumerable.Range(0, 8).Select(_ => (Customers: 0, Predicted: 0.0, Actual: 0L)).ToArray();
         double absoluteError = 0;
         var cache = new Dictionary<(double, double, double), double>();

@@ -51,6 +51,26 @@ public readonly record struct BgBbPattern(int Frequency, int Recency, int Opport
             .ToList();
     }
 
+    /// <summary>
+    /// The history of a run's portfolio pattern, whose (x, t_x, T) count whole opportunities (a portfolio read in
+    /// periods, see <see cref="TimeUnit"/>).
+    /// </summary>
+    /// <param name="pattern">The pattern, in opportunities.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count is not a whole number, or the history is not possible.</exception>
+    public static BgBbPattern From(RfmPattern pattern) =>
+        new(Whole(pattern.Frequency), Whole(pattern.Recency), Whole(pattern.Age), pattern.Weight);
+
+    internal static int Whole(double count)
+    {
+        var whole = Math.Round(count);
+        if (!(Math.Abs(count - whole) < 1e-9 && whole is >= 0 and <= int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "BG/BB counts whole opportunities.");
+        }
+
+        return (int)whole;
+    }
+
     internal static bool IsValidHistory(int x, int tx, int n) =>
         n >= 0 && x >= 0 && tx <= n && x <= tx && (x == 0) == (tx == 0);
 }
@@ -64,7 +84,11 @@ public readonly record struct BgBbPattern(int Frequency, int Recency, int Opport
 /// <param name="Beta">β of the transaction-probability beta.</param>
 /// <param name="Gamma">γ of the dropout-probability beta.</param>
 /// <param name="Delta">δ of the dropout-probability beta.</param>
-public sealed record BgBbParameters(double Alpha, double Beta, double Gamma, double Delta)
+/// <remarks>
+/// As an <see cref="IPurchaseModel"/>, x, t_x and T are whole opportunities, and the expected purchases by time t are
+/// those of the ⌊t⌋ opportunities that have come by then: opportunity n + k comes k periods after the last one observed.
+/// </remarks>
+public sealed record BgBbParameters(double Alpha, double Beta, double Gamma, double Delta) : IPurchaseModel
 {
     /// <summary>
     /// P(alive at opportunity n+1 | x, t_x, n) = B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+1)/B(γ, δ) / L(α, β, γ, δ | x, t_x, n)
@@ -96,16 +120,57 @@ public sealed record BgBbParameters(double Alpha, double Beta, double Gamma, dou
     public double ConditionalExpectedTransactions(int futureOpportunities, int frequency, int recency, int opportunities)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(futureOpportunities);
-        var alive = ProbabilityAlive(frequency, recency, opportunities);
-        var sum = 0.0;
-        for (var k = 1; k <= futureOpportunities; k++)
+        Span<double> expected = stackalloc double[1];
+        Accumulate([futureOpportunities], frequency, recency, opportunities, expected);
+        return expected[0];
+    }
+
+    /// <inheritdoc/>
+    double IPurchaseModel.ConditionalExpectedPurchases(double t, double frequency, double recency, double age) =>
+        ConditionalExpectedTransactions(OpportunitiesBy(t), BgBbPattern.Whole(frequency), BgBbPattern.Whole(recency), BgBbPattern.Whole(age));
+
+    /// <inheritdoc/>
+    double IPurchaseModel.ProbabilityAlive(double frequency, double recency, double age) =>
+        ProbabilityAlive(BgBbPattern.Whole(frequency), BgBbPattern.Whole(recency), BgBbPattern.Whole(age));
+
+    /// <summary>The expectations at every time in one pass over the opportunities up to the last, O(n* + times).</summary>
+    void IPurchaseModel.CumulativeExpectedPurchases(ReadOnlySpan<double> times, double frequency, double recency, double age, Span<double> destination)
+    {
+        Span<int> opportunities = times.Length <= 256 ? stackalloc int[times.Length] : new int[times.Length];
+        for (var i = 0; i < times.Length; i++)
         {
-            sum += alive;
-            var m = opportunities + k;
-            alive *= (Delta + m) / (Gamma + Delta + m);
+            opportunities[i] = OpportunitiesBy(times[i]);
         }
 
-        return (Alpha + frequency) / (Alpha + Beta + opportunities) * sum;
+        Accumulate(opportunities, BgBbPattern.Whole(frequency), BgBbPattern.Whole(recency), BgBbPattern.Whole(age), destination);
+    }
+
+    // The whole opportunities within t periods; the tolerance keeps 12 · (1/12) a whole year.
+    private static int OpportunitiesBy(double t) => t >= 0 ? (int)Math.Min(Math.Floor(t + 1e-9), int.MaxValue) : throw new ArgumentOutOfRangeException(nameof(t), t, "Need t ≥ 0.");
+
+    // E[X(n, n+n*_i)] for increasing n*_i: each opportunity's P(alive) is the one before times (δ+m)/(γ+δ+m).
+    private void Accumulate(ReadOnlySpan<int> futureOpportunities, int frequency, int recency, int opportunities, Span<double> destination)
+    {
+        var alive = ProbabilityAlive(frequency, recency, opportunities);
+        var transact = (Alpha + frequency) / (Alpha + Beta + opportunities);
+        var sum = 0.0;
+        var k = 0;
+        for (var i = 0; i < futureOpportunities.Length; i++)
+        {
+            if (i > 0 && futureOpportunities[i] < futureOpportunities[i - 1])
+            {
+                throw new ArgumentException("The forecast lengths must increase.", nameof(futureOpportunities));
+            }
+
+            for (; k < futureOpportunities[i]; k++)
+            {
+                sum += alive;
+                var m = opportunities + k + 1;
+                alive *= (Delta + m) / (Gamma + Delta + m);
+            }
+
+            destination[i] = transact * sum;
+        }
     }
 
     /// <summary>The log-likelihood of one customer's (x, t_x, n).</summary>

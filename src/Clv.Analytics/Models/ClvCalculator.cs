@@ -43,16 +43,23 @@ public static class ClvCalculator
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         var month = DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
+        Span<double> times = options.HorizonMonths <= 256 ? stackalloc double[options.HorizonMonths] : new double[options.HorizonMonths];
+        Span<double> cumulative = options.HorizonMonths <= 256 ? stackalloc double[options.HorizonMonths] : new double[options.HorizonMonths];
+        for (var k = 1; k <= options.HorizonMonths; k++)
+        {
+            times[k - 1] = k * month;
+        }
+
+        purchases.CumulativeExpectedPurchases(times, frequency, recency, age, cumulative);
         var growth = 1.0 + options.MonthlyDiscountRate;
         var discount = 1.0;
         var previous = 0.0;
         var sum = 0.0;
-        for (var k = 1; k <= options.HorizonMonths; k++)
+        foreach (var expected in cumulative)
         {
-            var cumulative = purchases.ConditionalExpectedPurchases(k * month, frequency, recency, age);
             discount /= growth;
-            sum += (cumulative - previous) * discount;
-            previous = cumulative;
+            sum += (expected - previous) * discount;
+            previous = expected;
         }
 
         return expectedSpend * sum;

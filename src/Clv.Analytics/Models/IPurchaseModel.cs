@@ -15,6 +15,23 @@ public interface IPurchaseModel
     /// <param name="recency">t_x, time of the last purchase since the first.</param>
     /// <param name="age">T, time since the first purchase.</param>
     double ProbabilityAlive(double frequency, double recency, double age);
+
+    /// <summary>
+    /// E[X(t) | x, t_x, T] at each of the increasing <paramref name="times"/>, written into <paramref name="destination"/>:
+    /// what a CLV sums month by month. Each is evaluated on its own unless the model accumulates them in one pass.
+    /// </summary>
+    /// <param name="times">Forecast lengths in the fit's time unit, in increasing order.</param>
+    /// <param name="frequency">x, repeat purchases in calibration.</param>
+    /// <param name="recency">t_x, time of the last purchase since the first.</param>
+    /// <param name="age">T, time since the first purchase.</param>
+    /// <param name="destination">Receives one expectation per time.</param>
+    void CumulativeExpectedPurchases(ReadOnlySpan<double> times, double frequency, double recency, double age, Span<double> destination)
+    {
+        for (var i = 0; i < times.Length; i++)
+        {
+            destination[i] = ConditionalExpectedPurchases(times[i], frequency, recency, age);
+        }
+    }
 }
 
 /// <summary>Batch predictions over many customers without allocating per customer.</summary>

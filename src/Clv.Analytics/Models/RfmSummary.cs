@@ -8,6 +8,12 @@ public enum TimeUnit
 
     /// <summary>Weeks of 7 days, fractional.</summary>
     Weeks,
+
+    /// <summary>Months of 365.25/12 days; calendar months for a discrete-opportunity model (BG/BB).</summary>
+    Months,
+
+    /// <summary>Years of 365.25 days; calendar years for a discrete-opportunity model (BG/BB).</summary>
+    Years,
 }
 
 /// <summary>One calendar day on which a customer bought, with the day's net value.</summary>
@@ -38,6 +44,8 @@ public static class RfmSummaryBuilder
     {
         TimeUnit.Days => 1.0,
         TimeUnit.Weeks => 7.0,
+        TimeUnit.Months => 365.25 / 12,
+        TimeUnit.Years => 365.25,
         _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, "Unknown time unit."),
     };
 

@@ -152,11 +152,11 @@ public sealed class PredictedResponse
     /// <summary>The date the prediction stands at: the run's calibration end, or its asOf.</summary>
     public DateOnly AsOf { get; init; }
 
-    /// <summary>The purchase model: bgnbd, paretonbd or mbgnbd.</summary>
+    /// <summary>The purchase model: bgnbd, paretonbd, mbgnbd or bgbb.</summary>
     /// <example>bgnbd</example>
     public required string Model { get; init; }
 
-    /// <summary>weeks or days: the unit of frequency, recency, age.</summary>
+    /// <summary>days, weeks, months or years: the unit of frequency, recency, age (whole calendar periods for bgbb).</summary>
     /// <example>weeks</example>
     public required string TimeUnit { get; init; }
 

@@ -17,11 +17,19 @@ public sealed class ModelRunRequest
     /// <example>1997-09-30</example>
     public string? CalibrationEnd { get; set; }
 
-    /// <summary><c>weeks</c> (default) or <c>days</c>: the unit of frequency, recency and age.</summary>
+    /// <summary>
+    /// The unit of frequency, recency and age: <c>weeks</c> (default) or <c>days</c>; a run with
+    /// <c>bgbb</c> also takes <c>months</c> and <c>years</c>, its opportunities being whole calendar
+    /// periods (with days, it can share a run with the continuous-time models).
+    /// </summary>
     /// <example>weeks</example>
     public string? TimeUnit { get; set; }
 
-    /// <summary>Models to fit: <c>bgnbd</c>, <c>paretonbd</c>, <c>mbgnbd</c>, <c>gammagamma</c>. Default bgnbd and gammagamma; gammagamma is always fitted, as CLV needs it.</summary>
+    /// <summary>
+    /// Models to fit: <c>bgnbd</c>, <c>paretonbd</c>, <c>mbgnbd</c>, <c>bgbb</c>, <c>gammagamma</c>.
+    /// Default bgnbd and gammagamma; gammagamma is always fitted, as CLV needs it.
+    /// </summary>
+    /// <example>["bgnbd", "gammagamma"]</example>
     public List<string>? Models { get; set; }
 
     /// <summary>The purchase model the per-customer figures come from; default <c>bgnbd</c>, or the first purchase model listed.</summary>
@@ -50,7 +58,7 @@ public sealed record ModelRunOptions
     /// <summary>End of the calibration window; the predictions stand at it, and (calibrationEnd, asOf] is the holdout.</summary>
     public DateOnly? CalibrationEnd { get; init; }
 
-    /// <summary>weeks or days.</summary>
+    /// <summary>days, weeks, months or years.</summary>
     /// <example>weeks</example>
     public required string TimeUnit { get; init; }
 
@@ -76,6 +84,19 @@ public sealed record ModelRunOptions
     /// <summary>The date the predictions are made as of: the calibration end when there is one.</summary>
     [JsonIgnore]
     public DateOnly PredictionDate => CalibrationEnd ?? AsOf;
+
+    /// <summary>Whether the run counts histories in whole calendar periods, as BG/BB does.</summary>
+    [JsonIgnore]
+    public bool Discrete => Models.Contains(ModelNames.BgBb);
+
+    /// <summary>The time unit named <paramref name="name"/>: days, weeks, months or years.</summary>
+    public static Analytics.Models.TimeUnit ParseTimeUnit(string name) => name switch
+    {
+        "days" => Analytics.Models.TimeUnit.Days,
+        "months" => Analytics.Models.TimeUnit.Months,
+        "years" => Analytics.Models.TimeUnit.Years,
+        _ => Analytics.Models.TimeUnit.Weeks,
+    };
 }
 
 /// <summary>A run just accepted.</summary>
@@ -151,7 +172,7 @@ public sealed class ModelRunResponse
 /// <summary>One fitted model.</summary>
 public sealed class FittedModel
 {
-    /// <summary>Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; p, q, gamma).</summary>
+    /// <summary>Maximum-likelihood estimates by name (r, alpha, a, b; r, alpha, s, beta; alpha, beta, gamma, delta; p, q, gamma).</summary>
     public required Dictionary<string, double> Parameters { get; init; }
 
     /// <summary>Standard errors from the inverse Hessian, by parameter.</summary>
@@ -200,7 +221,7 @@ public sealed class FittedModel
 /// <summary>Predicted against actual purchases in the holdout period (calibrationEnd, asOf].</summary>
 public sealed class HoldoutDiagnostics
 {
-    /// <summary>Length of the holdout in the run's time unit.</summary>
+    /// <summary>Length of the holdout in the run's time unit; for bgbb, the whole periods in it.</summary>
     public double Length { get; init; }
 
     /// <summary>Customers compared: those with a purchase by the calibration end.</summary>
@@ -209,7 +230,7 @@ public sealed class HoldoutDiagnostics
     /// <summary>Σ predicted repeat purchases in the holdout.</summary>
     public double Predicted { get; init; }
 
-    /// <summary>Σ actual purchase days in the holdout.</summary>
+    /// <summary>Σ actual purchase days in the holdout; for bgbb, periods with a purchase.</summary>
     public long Actual { get; init; }
 
     /// <summary>Mean over customers of |predicted − actual|.</summary>

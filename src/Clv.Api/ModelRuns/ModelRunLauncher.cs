@@ -78,17 +78,11 @@ public sealed class ModelRunLauncher(
             calibrationEnd = end;
         }
 
-        var unit = request.TimeUnit ?? "weeks";
-        if (unit is not ("weeks" or "days"))
-        {
-            errors["timeUnit"] = ["weeks or days."];
-        }
-
         var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
         var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
         if (unknown.Count > 0)
         {
-            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, gammagamma."];
+            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, bgbb, gammagamma."];
         }
 
         if (!models.Contains(ModelNames.GammaGamma))
@@ -99,11 +93,26 @@ public sealed class ModelRunLauncher(
         var primary = request.PrimaryModel ?? (models.Contains(ModelNames.BgNbd) ? ModelNames.BgNbd : models.FirstOrDefault(ModelNames.PurchaseModels.Contains) ?? ModelNames.BgNbd);
         if (!ModelNames.PurchaseModels.Contains(primary))
         {
-            errors["primaryModel"] = ["bgnbd, paretonbd or mbgnbd."];
+            errors["primaryModel"] = ["bgnbd, paretonbd, mbgnbd or bgbb."];
         }
         else if (!models.Contains(primary))
         {
             models.Insert(0, primary);
+        }
+
+        var unit = request.TimeUnit ?? "weeks";
+        var discrete = models.Contains(ModelNames.BgBb);
+        if (unit is not ("weeks" or "days" or "months" or "years"))
+        {
+            errors["timeUnit"] = ["days, weeks, months or years."];
+        }
+        else if (!discrete && unit is ("months" or "years"))
+        {
+            errors["timeUnit"] = ["months and years are for bgbb, whose opportunities are calendar periods; the other models take days or weeks."];
+        }
+        else if (discrete && unit != "days" && models.Any(m => m is not (ModelNames.BgBb or ModelNames.GammaGamma)))
+        {
+            errors["timeUnit"] = ["bgbb counts purchase periods and the other purchase models purchase days: run them together with days, or bgbb on its own."];
         }
 
         var horizon = request.HorizonMonths ?? 12;

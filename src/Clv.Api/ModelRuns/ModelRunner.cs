@@ -39,7 +39,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         await SaveAsync(run, "summary", 0.05, timings, cancellationToken);
         try
         {
-            var unit = options.TimeUnit == "days" ? TimeUnit.Days : TimeUnit.Weeks;
+            var unit = ModelRunOptions.ParseTimeUnit(options.TimeUnit);
             var clock = Stopwatch.StartNew();
             var erasuresBeforeRead = await predictions.ErasuresAsync(cancellationToken);
             var portfolio = await ReadPortfolioAsync(options, unit, cancellationToken);
@@ -64,8 +64,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
 
             if (options.CalibrationEnd is { } calibrationEnd)
             {
-                var actual = await db.PurchaseDaysBetweenAsync(calibrationEnd, options.AsOf, cancellationToken);
-                var comparison = ModelComparison.Holdout(portfolio, fits, projection, actual, calibrationEnd, options.AsOf);
+                var comparison = await HoldoutAsync(options, calibrationEnd, unit, portfolio, fits, projection, cancellationToken);
                 run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(comparison.Of(options.PrimaryModel)!), Json);
                 run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, comparison.Of(m.Key))), Json);
                 timings["holdout"] = Lap(clock);
@@ -111,18 +110,46 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         }
     }
 
+    // Continuous-time models are compared over the holdout's days as purchase days; a discrete model
+    // over its whole periods, as periods with a purchase (the same when the periods are days).
+    private async Task<ModelComparison> HoldoutAsync(
+        ModelRunOptions options, DateOnly calibrationEnd, TimeUnit unit, ModelRunPortfolio portfolio, ModelRunFits fits, ClvProjection projection, CancellationToken cancellationToken)
+    {
+        if (!options.Discrete)
+        {
+            var days = await db.PurchasesBetweenAsync(calibrationEnd, options.AsOf, periods: null, cancellationToken);
+            return ModelComparison.Holdout(portfolio, fits, projection, days, (options.AsOf.DayNumber - calibrationEnd.DayNumber) / RfmSummaryBuilder.DaysPer(unit));
+        }
+
+        var (first, last) = (Opportunities.LastWhole(calibrationEnd, unit), Opportunities.LastWhole(options.AsOf, unit));
+        var periods = await db.PurchasesBetweenAsync(Opportunities.LastDay(first, unit), Opportunities.LastDay(last, unit), unit, cancellationToken);
+        return ModelComparison.Holdout(portfolio, fits, projection, periods, last - first);
+    }
+
     private async Task<ModelRunPortfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
     {
         var end = options.PredictionDate;
+        if (options.Discrete)
+        {
+            var periods = await Task.Run(
+                () =>
+                {
+                    var read = new ModelRunPortfolio(unit);
+                    foreach (var input in db.PeriodInputs(end, unit))
+                    {
+                        read.Add(input);
+                    }
+
+                    return read;
+                },
+                cancellationToken);
+            return periods.Count > 0 ? periods : throw NothingToFit(end);
+        }
+
         // The summary kept current at ingest serves when none of its purchase days lies after the
         // end (the usual run as of today); otherwise the day rollup is aggregated up to the end.
         var portfolio = await Task.Run(() => Read(fromSummary: true) ?? Read(fromSummary: false), cancellationToken);
-        if (portfolio!.Count == 0)
-        {
-            throw new ModelRunFailedException($"No customer has a purchase on or before {end:yyyy-MM-dd}; there is nothing to fit.");
-        }
-
-        return portfolio;
+        return portfolio!.Count > 0 ? portfolio : throw NothingToFit(end);
 
         ModelRunPortfolio? Read(bool fromSummary)
         {
@@ -140,6 +167,9 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             return read;
         }
     }
+
+    private static ModelRunFailedException NothingToFit(DateOnly end) =>
+        new($"No customer has a purchase on or before {end:yyyy-MM-dd}; there is nothing to fit.");
 
     private async Task SaveAsync(ModelRun run, string stage, double progress, Dictionary<string, double> timings, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Clv.Analytics.ModelRuns;
+using Clv.Analytics.Models;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -61,12 +62,67 @@ public static class ModelInputQueries
         }
     }
 
-    /// <summary>Purchase days per customer in (<paramref name="after"/>, <paramref name="through"/>]: the holdout actuals.</summary>
-    public static Task<Dictionary<long, int>> PurchaseDaysBetweenAsync(this ClvDbContext db, DateOnly after, DateOnly through, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Each customer's history in whole periods of <paramref name="unit"/> up to <paramref name="end"/>
+    /// (<see cref="PeriodInput"/>), from the day rollup: a period with a purchase day is one
+    /// transaction, and the periods after the last whole one before the end are left out.
+    /// </summary>
+    public static IEnumerable<PeriodInput> PeriodInputs(this ClvDbContext db, DateOnly end, TimeUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var sql = $"""
+            SELECT customer_id,
+                   count(*) FILTER (WHERE repeat)::int,
+                   coalesce(max(period) FILTER (WHERE repeat) - first_period, 0)::int,
+                   greatest(@last - first_period, 0)::int,
+                   coalesce((sum(value) FILTER (WHERE repeat) / count(*) FILTER (WHERE repeat))::float8, 0),
+                   CASE WHEN sum(cost_count) > 0 AND sum(net) > 0 THEN ((sum(net) - sum(cost)) / sum(net))::float8 ELSE 'NaN'::float8 END
+            FROM (
+                SELECT *, bought AND period > first_period AND period <= @last AS repeat
+                FROM (
+                    SELECT *, min(period) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS first_period
+                    FROM (
+                        SELECT customer_id, {PeriodSql(unit)} AS period,
+                               bool_or(purchase_count > 0) AS bought,
+                               sum(gross_revenue - refunds) FILTER (WHERE purchase_count > 0) AS value,
+                               sum(gross_revenue - refunds) AS net, sum(cost) AS cost, sum(cost_count) AS cost_count
+                        FROM customer_days
+                        WHERE day <= @end
+                        GROUP BY 1, 2
+                    ) per_period
+                ) with_first
+            ) marked
+            WHERE first_period IS NOT NULL
+            GROUP BY customer_id, first_period
+            """;
+        db.Database.OpenConnection();
+        try
+        {
+            using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            command.Parameters.Add(new NpgsqlParameter("end", end));
+            command.Parameters.Add(new NpgsqlParameter("last", Opportunities.LastWhole(end, unit)));
+            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+            while (reader.Read())
+            {
+                yield return new PeriodInput(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetDouble(5));
+            }
+        }
+        finally
+        {
+            db.Database.CloseConnection();
+        }
+    }
+
+    /// <summary>
+    /// The holdout actuals: purchases per customer in (<paramref name="after"/>, <paramref name="through"/>],
+    /// counted as purchase days, or with <paramref name="periods"/> as periods with a purchase day.
+    /// </summary>
+    public static Task<Dictionary<long, int>> PurchasesBetweenAsync(this ClvDbContext db, DateOnly after, DateOnly through, TimeUnit? periods, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
-            await using var command = new NpgsqlCommand("""
-                SELECT customer_id, count(*)::int FROM customer_days
+            var count = periods is { } unit ? $"count(DISTINCT {PeriodSql(unit)})" : "count(*)";
+            await using var command = new NpgsqlCommand($"""
+                SELECT customer_id, {count}::int FROM customer_days
                 WHERE day > @after AND day <= @through AND purchase_count > 0
                 GROUP BY customer_id
                 """, connection);
@@ -81,4 +137,14 @@ public static class ModelInputQueries
 
             return counts;
         }, cancellationToken);
+
+    // Opportunities.Period as SQL over the date column day: 0001-01-01 is day 0 in both.
+    private static string PeriodSql(TimeUnit unit) => unit switch
+    {
+        TimeUnit.Days => "(day - date '0001-01-01')",
+        TimeUnit.Weeks => "((day - date '0001-01-01') / 7)",
+        TimeUnit.Months => "(extract(year from day)::int * 12 + extract(month from day)::int - 1)",
+        TimeUnit.Years => "extract(year from day)::int",
+        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, "Unknown time unit."),
+    };
 }

@@ -208,6 +208,50 @@ public class BgBbTests
         }
     }
 
+    /// <summary>
+    /// As a purchase model in years, opportunity n + k is the k-th year after the last observed one: a 60-month CLV sums
+    /// the five yearly expectations, each discounted over its 12k months.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 4, 6)]
+    [InlineData(0, 0, 6)]
+    [InlineData(6, 6, 6)]
+    public void A_yearly_clv_discounts_each_opportunity_by_the_months_to_it(int x, int tx, int n)
+    {
+        var clv = ClvCalculator.PredictedRevenue(Published, 50.0, x, tx, n, new ClvProjection(60, 0.01, TimeUnit.Years));
+
+        var byHand = 0.0;
+        for (var k = 1; k <= 5; k++)
+        {
+            var atK = Published.ConditionalExpectedTransactions(k, x, tx, n) - Published.ConditionalExpectedTransactions(k - 1, x, tx, n);
+            byHand += 50.0 * atK / Math.Pow(1.01, 12 * k);
+        }
+
+        Assert.Equal(byHand, clv, byHand * 1e-12);
+    }
+
+    /// <summary>In weeks, the first month (365.25/12 = 30.44 days) holds four whole weekly opportunities.</summary>
+    [Fact]
+    public void A_weekly_month_holds_four_opportunities()
+    {
+        IPurchaseModel model = Published;
+
+        Assert.Equal(Published.ConditionalExpectedTransactions(4, 2, 4, 6), model.ConditionalExpectedPurchases(30.4375 / 7, 2, 4, 6), 1e-15);
+        Assert.Equal(
+            Published.ConditionalExpectedTransactions(4, 2, 4, 6) * 10 / 1.01,
+            ClvCalculator.PredictedRevenue(Published, 10.0, 2, 4, 6, new ClvProjection(1, 0.01, TimeUnit.Weeks)),
+            1e-12);
+    }
+
+    [Fact]
+    public void A_history_that_is_not_whole_opportunities_is_refused()
+    {
+        IPurchaseModel model = Published;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ProbabilityAlive(1.5, 2, 6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgBbPattern.From(new RfmPattern(1, 2, 6.2, 1)));
+    }
+
     private static List<BgBbPattern> LoadDonations()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestData", "donations.csv");

@@ -55,7 +55,7 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
         }
     }
 
-    private static void Near(double expected, double actual, double relative) =>
+    internal static void Near(double expected, double actual, double relative) =>
         Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected} ± {relative:P1}, got {actual}");
 
     [Fact]
