@@ -47,6 +47,15 @@ public sealed class ModelRunRequest
     /// <summary>L2 penalizer on the log-parameters, 0 or more; default 0.</summary>
     /// <example>0</example>
     public double? Penalizer { get; set; }
+
+    /// <summary>
+    /// Whether the run's predictions replace the ones served when it succeeds. Default true, and
+    /// false for a validation run (one with <c>calibrationEnd</c>), which then reports its fits and
+    /// holdout only. <c>true</c>, given explicitly, also pins the run: scheduled runs do not
+    /// replace it (a run a user starts always does).
+    /// </summary>
+    /// <example>true</example>
+    public bool? Activate { get; set; }
 }
 
 /// <summary>The options a run was started with, defaults filled in.</summary>
@@ -81,6 +90,18 @@ public sealed record ModelRunOptions
     /// <example>0</example>
     public required double Penalizer { get; init; }
 
+    /// <summary>Whether the run's predictions are to replace the ones served (true for runs stored before the option).</summary>
+    /// <example>true</example>
+    public bool Activate { get; init; } = true;
+
+    /// <summary>Whether a user asked for activation explicitly, so that scheduled runs do not replace this run while it is active.</summary>
+    /// <example>false</example>
+    public bool Pinned { get; init; }
+
+    /// <summary><c>user</c> (started through the API) or <c>schedule</c> (<c>Clv:ModelRuns:Schedule</c>).</summary>
+    /// <example>user</example>
+    public string Trigger { get; init; } = ModelRunTriggers.User;
+
     /// <summary>The date the predictions are made as of: the calibration end when there is one.</summary>
     [JsonIgnore]
     public DateOnly PredictionDate => CalibrationEnd ?? AsOf;
@@ -97,6 +118,32 @@ public sealed record ModelRunOptions
         "years" => Analytics.Models.TimeUnit.Years,
         _ => Analytics.Models.TimeUnit.Weeks,
     };
+}
+
+/// <summary>Who started a run.</summary>
+public static class ModelRunTriggers
+{
+    /// <summary>A request to the API.</summary>
+    public const string User = "user";
+
+    /// <summary>The daily schedule.</summary>
+    public const string Schedule = "schedule";
+}
+
+/// <summary>What became of a succeeded run's predictions (<see cref="ModelRunResponse.Activation"/>).</summary>
+public static class ModelRunActivations
+{
+    /// <summary>They are the ones served.</summary>
+    public const string Active = "active";
+
+    /// <summary>They were served until a later run replaced them.</summary>
+    public const string Superseded = "superseded";
+
+    /// <summary>The run did not ask to be activated (a validation run, or <c>"activate": false</c>); it wrote none.</summary>
+    public const string NotRequested = "notRequested";
+
+    /// <summary>A scheduled run left a pinned run active (<see cref="ModelRunOptions.Pinned"/>) and dropped its own.</summary>
+    public const string YieldedToPinned = "yieldedToPinned";
 }
 
 /// <summary>A run just accepted.</summary>
@@ -120,7 +167,7 @@ public sealed class ModelRunResponse
     /// <example>succeeded</example>
     public required string Status { get; init; }
 
-    /// <summary>The stage being run, or the last one: summary, fit, predict, write, swap, holdout, done.</summary>
+    /// <summary>The stage being run, or the last one: summary, fit, holdout, predict, write, swap, done.</summary>
     /// <example>done</example>
     public string? Stage { get; init; }
 
@@ -133,6 +180,14 @@ public sealed class ModelRunResponse
 
     /// <summary>Whether this run's predictions are the ones served.</summary>
     public bool Active { get; init; }
+
+    /// <summary>
+    /// For a succeeded run, what became of its predictions: <c>active</c>, <c>superseded</c>,
+    /// <c>notRequested</c> (a validation run, or <c>"activate": false</c>) or <c>yieldedToPinned</c>
+    /// (a scheduled run that left a pinned run active); null otherwise.
+    /// </summary>
+    /// <example>active</example>
+    public string? Activation { get; init; }
 
     /// <summary>The options, defaults filled in.</summary>
     public required ModelRunOptions Options { get; init; }

@@ -143,6 +143,8 @@ public sealed class ModelRunLauncher(
             HorizonMonths = horizon,
             DiscountRateMonthly = discount,
             Penalizer = penalizer,
+            Activate = request.Activate ?? calibrationEnd is null,
+            Pinned = request.Activate == true,
         };
         return (resolved, errors);
     }

@@ -75,7 +75,7 @@ internal sealed class ModelRunScheduler(
         var (options, errors) = launcher.Resolve(new ModelRunRequest());
         if (errors.Count == 0)
         {
-            var id = await launcher.StartAsync(options, stoppingToken);
+            var id = await launcher.StartAsync(options with { Trigger = ModelRunTriggers.Schedule }, stoppingToken);
             logger.LogInformation("Scheduled model run {RunId} queued", id);
         }
     }

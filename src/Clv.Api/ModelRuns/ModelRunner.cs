@@ -12,8 +12,9 @@ namespace Clv.Api.ModelRuns;
 
 /// <summary>
 /// Executes one model run: reads each customer's summary, fits the models on the distinct
-/// (x, t_x, T) patterns, predicts every customer, loads the predictions with binary COPY and swaps
-/// them in. A run that fails at any stage is recorded as failed and leaves the previous one active.
+/// (x, t_x, T) patterns, compares them over the holdout when there is one and, when the run is to
+/// be served, predicts every customer, loads the predictions with binary COPY and swaps them in. A
+/// run that fails at any stage is recorded as failed and leaves the previous one active.
 /// </summary>
 public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger, ClvMetrics metrics)
 {
@@ -50,40 +51,59 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
             timings["fit"] = Lap(clock);
             run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, holdout: null)), Json);
-            await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
-
             var projection = new ClvProjection(options.HorizonMonths, options.DiscountRateMonthly, unit);
-            var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, projection);
-            var rows = portfolio.Predict(predictor);
-            timings["predict"] = Lap(clock);
-            await SaveAsync(run, "write", 0.6, timings, cancellationToken);
-
-            await predictions.LoadAsync(runId, rows, cancellationToken);
-            timings["write"] = Lap(clock);
-            await SaveAsync(run, "swap", 0.85, timings, cancellationToken);
-
             if (options.CalibrationEnd is { } calibrationEnd)
             {
+                await SaveAsync(run, "holdout", 0.3, timings, cancellationToken);
                 var comparison = await HoldoutAsync(options, calibrationEnd, unit, portfolio, fits, projection, cancellationToken);
                 run.Holdout = JsonSerializer.Serialize(HoldoutDiagnostics.From(comparison.Of(options.PrimaryModel)!), Json);
                 run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, comparison.Of(m.Key))), Json);
                 timings["holdout"] = Lap(clock);
             }
 
+            // A run that is not to be served writes no predictions; nor does a scheduled run while a
+            // pinned run is active (checked again at the swap, where it counts).
+            var scheduled = options.Trigger == ModelRunTriggers.Schedule;
+            var activated = options.Activate && !(scheduled && await predictions.PinnedActiveAsync(cancellationToken));
+            if (activated)
+            {
+                await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
+                var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, projection);
+                var rows = portfolio.Predict(predictor);
+                timings["predict"] = Lap(clock);
+                await SaveAsync(run, "write", 0.6, timings, cancellationToken);
+
+                await predictions.LoadAsync(runId, rows, cancellationToken);
+                timings["write"] = Lap(clock);
+                await SaveAsync(run, "swap", 0.85, timings, cancellationToken);
+            }
+
             // The new predictions and the run's success become visible together.
             await using (var swap = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                await predictions.ActivateAsync(runId, erasuresBeforeRead, time.GetUtcNow(), cancellationToken);
-                timings["swap"] = Lap(clock);
+                if (activated)
+                {
+                    activated = await predictions.ActivateAsync(runId, erasuresBeforeRead, yieldToPinned: scheduled, time.GetUtcNow(), cancellationToken);
+                    if (activated)
+                    {
+                        timings["swap"] = Lap(clock);
+                    }
+                }
+
                 run.Status = ModelRunStatus.Succeeded;
                 run.Stage = "done";
                 run.Progress = 1;
-                run.IsActive = true;
+                run.IsActive = activated;
                 run.FinishedAt = time.GetUtcNow();
                 run.DurationSeconds = total.Elapsed.TotalSeconds;
                 run.Timings = JsonSerializer.Serialize(timings, Json);
                 await db.SaveChangesAsync(cancellationToken);
                 await swap.CommitAsync(cancellationToken);
+            }
+
+            if (!run.IsActive)
+            {
+                await predictions.DiscardAsync(runId, cancellationToken);
             }
 
             metrics.ModelRunStages(timings, succeeded: true);

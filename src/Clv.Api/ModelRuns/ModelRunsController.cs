@@ -79,6 +79,8 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
     private static ModelRunResponse ToResponse(ModelRun run)
     {
         var models = run.Models is null ? null : JsonSerializer.Deserialize<Dictionary<string, FittedModel>>(run.Models, Json);
+        var options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!;
+        var timings = run.Timings is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.Timings, Json);
         return new()
         {
             Id = run.Id,
@@ -87,8 +89,9 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
             Progress = run.Progress,
             Error = run.Error,
             Active = run.IsActive,
-            Options = JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!,
-            Timings = run.Timings is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.Timings, Json),
+            Activation = Activation(run, options, timings),
+            Options = options,
+            Timings = timings,
             DurationSeconds = run.DurationSeconds,
             Customers = run.Customers,
             Models = models,
@@ -100,4 +103,12 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
             FinishedAt = run.FinishedAt,
         };
     }
+
+    // A run times its swap only when it activates.
+    private static string? Activation(ModelRun run, ModelRunOptions options, Dictionary<string, double>? timings) =>
+        run.Status != ModelRunStatus.Succeeded ? null
+        : run.IsActive ? ModelRunActivations.Active
+        : timings?.ContainsKey("swap") == true ? ModelRunActivations.Superseded
+        : !options.Activate ? ModelRunActivations.NotRequested
+        : ModelRunActivations.YieldedToPinned;
 }

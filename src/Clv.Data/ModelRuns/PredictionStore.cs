@@ -81,12 +81,22 @@ public sealed class PredictionStore(ClvDbContext db)
     /// the caller's when it has one, so that it can record the run's success in the same commit.
     /// <paramref name="erasuresBeforeRead"/> is <see cref="ErasuresAsync"/> read before the run read
     /// its inputs: while no erasure has committed since, no predicted customer can have been erased.
+    /// With <paramref name="yieldToPinned"/> (a scheduled run) nothing changes while the active run
+    /// is pinned (<see cref="PinnedActiveAsync(CancellationToken)"/>), and the answer is false; the caller then discards
+    /// the loaded table.
     /// </summary>
-    public async Task ActivateAsync(Guid runId, long erasuresBeforeRead, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ActivateAsync(Guid runId, long erasuresBeforeRead, bool yieldToPinned, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = TableName(runId);
         var superseded = await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
+            // The active row stays locked to the commit: a run activated meanwhile waits for it,
+            // and one activated before it is seen here.
+            if (yieldToPinned && await PinnedActiveAsync(connection, ct))
+            {
+                return ((List<string>?)null, false);
+            }
+
             // Customers erased while the run computed lose their rows here; the erasure lock orders
             // this against any erasure still in flight, which then finds the rows attached. An erasure
             // that committed after the count was read shows in it: only then is there anything to
@@ -110,6 +120,10 @@ public sealed class PredictionStore(ClvDbContext db)
             command.Parameters.Add(new NpgsqlParameter("table", table));
             return (await ReadNamesAsync(command, ct), true);
         }, TransientRetry.None, cancellationToken);
+        if (superseded is null)
+        {
+            return false;
+        }
 
         await db.InTransactionAsync(async (connection, ct) =>
         {
@@ -120,6 +134,22 @@ public sealed class PredictionStore(ClvDbContext db)
 
             return superseded.Count;
         }, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the active run is pinned: a user asked for it with <c>"activate": true</c>, and a
+    /// scheduled run does not replace it (the option <c>pinned</c> of its stored options).
+    /// </summary>
+    public Task<bool> PinnedActiveAsync(CancellationToken cancellationToken) =>
+        db.InTransactionAsync(PinnedActiveAsync, cancellationToken);
+
+    private static async Task<bool> PinnedActiveAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT id FROM model_runs WHERE is_active AND coalesce((options ->> 'pinned')::boolean, false) FOR UPDATE",
+            connection);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     /// <summary>Drops a run's table that was loaded but never activated.</summary>

@@ -66,4 +66,13 @@ internal static class CdnowSample
 
         return csv.ToString();
     }
+
+    /// <summary>Imports the sample into the fixture's database unless a test of the class did already.</summary>
+    public static async Task ImportOnceAsync(ClvApiFactory api, HttpClient client)
+    {
+        if (await api.ScalarAsync<long>("SELECT count(*) FROM transactions") == 0)
+        {
+            (await client.PostCsvAsync(Csv())).EnsureSuccessStatusCode();
+        }
+    }
 }

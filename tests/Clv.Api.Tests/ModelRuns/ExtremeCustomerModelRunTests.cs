@@ -18,7 +18,7 @@ public sealed class ExtremeCustomerModelRunTests(ExtremeCustomerModelRunTests.Bo
     /// <summary>The sample, the two customers, and each run with the predictions read right after it.</summary>
     public sealed class Book : IAsyncLifetime
     {
-        private static readonly object Options = new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" } };
+        private static readonly object Options = new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" }, activate = true };
 
         public ClvApiFactory Factory { get; } = new();
 

@@ -9,20 +9,14 @@ public sealed class ModelRunOptionsTests(ClvApiFactory api) : IClassFixture<ClvA
 {
     private readonly HttpClient _client = api.Client();
 
-    public async Task InitializeAsync()
-    {
-        if (await api.ScalarAsync<long>("SELECT count(*) FROM transactions") == 0)
-        {
-            (await _client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
-        }
-    }
+    public Task InitializeAsync() => CdnowSample.ImportOnceAsync(api, _client);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_run_in_days_measures_recency_and_age_in_days()
     {
-        var run = await ModelRunTests.StartAndWaitAsync(_client, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "days" });
+        var run = await ModelRunTests.StartAndWaitAsync(_client, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "days", activate = true });
         var customer = await (await _client.GetAsync("/api/v1/customers/cdnow-0001")).JsonAsync();
         var firstDay = CdnowSample.Purchases.Where(p => p.Customer == "cdnow-0001").Min(p => p.Day);
 

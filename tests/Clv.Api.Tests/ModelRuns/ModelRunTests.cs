@@ -28,6 +28,7 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
             Run = await StartAndWaitAsync(client, new
             {
                 calibrationEnd = "1997-09-30",
+                activate = true,
                 asOf = "1998-06-30",
                 timeUnit = "weeks",
                 models = new[] { "bgnbd", "paretonbd", "gammagamma" },
@@ -41,7 +42,12 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
     {
         var accepted = await client.PostAsJsonAsync("/api/v1/model-runs", options);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var location = accepted.Headers.Location!.ToString();
+        return await WaitAsync(client, accepted.Headers.Location!.ToString());
+    }
+
+    /// <summary>Polls the run at <paramref name="location"/> until it succeeds or fails, for two minutes at most.</summary>
+    internal static async Task<JsonElement> WaitAsync(HttpClient client, string location)
+    {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {

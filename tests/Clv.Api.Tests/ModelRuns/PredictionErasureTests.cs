@@ -46,7 +46,7 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
 
         // When e is erased after its row is in the run's table, before the swap.
         (await _api.Client().DeleteAsync("/api/v1/customers/e")).EnsureSuccessStatusCode();
-        await store.ActivateAsync(run, erasures, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
 
         Assert.Equal([ids["d"]], await PredictedAsync(run));
     }
@@ -84,7 +84,7 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
     {
         var run = await InsertRunAsync();
         await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
-        await store.ActivateAsync(run, erasures, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
         return run;
     }
 

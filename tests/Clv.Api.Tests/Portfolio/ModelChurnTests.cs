@@ -24,7 +24,7 @@ public sealed class ModelChurnTests(ModelChurnTests.CdnowApi cdnow) : IClassFixt
             await Factory.InitializeAsync();
             var client = Factory.Client();
             (await client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
-            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" } });
+            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", timeUnit = "weeks", models = new[] { "bgnbd", "gammagamma" }, activate = true });
             Assert.Equal("succeeded", run.GetProperty("status").GetString());
         }
 

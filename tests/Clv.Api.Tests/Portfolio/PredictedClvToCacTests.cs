@@ -34,7 +34,7 @@ public sealed class PredictedClvToCacTests(PredictedClvToCacTests.CdnowWithAds c
             {
                 spend = new[] { new { channel = "ads", periodStart = "1997-01-01", periodEnd = "1997-03-31", amount = 1_000m, currency = "USD" } },
             })).EnsureSuccessStatusCode();
-            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = AsOf, timeUnit = "weeks" });
+            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = AsOf, timeUnit = "weeks", activate = true });
             Assert.Equal("succeeded", run.GetProperty("status").GetString());
         }
 

@@ -401,7 +401,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
         var erasures = await store.ErasuresAsync(CancellationToken.None);
         await store.LoadAsync(run, columns, CancellationToken.None);
-        await store.ActivateAsync(run, erasures, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
         return run;
     }
 
