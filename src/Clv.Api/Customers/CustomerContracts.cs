@@ -349,4 +349,8 @@ public sealed class ErasureResponse
     /// <summary>Predictions removed, over every stored model run.</summary>
     /// <example>1</example>
     public long Predictions { get; init; }
+
+    /// <summary>NPS and CSAT answers removed, their comments with them.</summary>
+    /// <example>2</example>
+    public long Feedback { get; init; }
 }
