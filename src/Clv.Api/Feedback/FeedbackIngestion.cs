@@ -1,5 +1,4 @@
 using System.Globalization;
-using Clv.Api.Errors;
 using Clv.Api.Ingestion;
 using Clv.Api.Observability;
 using Clv.Api.Requests;
@@ -58,7 +57,7 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
         {
             using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
             var fields = new List<string>();
-            var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
+            var columns = await csv.ReadHeaderAsync(CsvRequired, "[,comment]", cancellationToken);
             var chunk = new List<FeedbackRow>(CsvChunkRows);
             async Task FlushAsync()
             {
@@ -163,29 +162,4 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
         item.Kind == "csat" ? FeedbackKind.Csat : FeedbackKind.Nps,
         (short)item.Score!.Value,
         item.Comment);
-
-    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvRecords csv, List<string> fields, CancellationToken cancellationToken)
-    {
-        if (!await csv.ReadAsync(cancellationToken))
-        {
-            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Empty CSV",
-                "The body is empty; the first line must be the header " + string.Join(',', CsvRequired) + "[,comment].");
-        }
-
-        csv.CopyFieldsTo(fields);
-        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < fields.Count; i++)
-        {
-            columns.TryAdd(fields[i].Trim(), i);
-        }
-
-        var missing = CsvRequired.Where(c => !columns.ContainsKey(c)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Invalid CSV header",
-                $"Line 1: the header lacks {string.Join(", ", missing)}. Expected: {string.Join(',', CsvRequired)}[,comment].");
-        }
-
-        return columns;
-    }
 }
