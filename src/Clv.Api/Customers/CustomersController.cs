@@ -76,7 +76,9 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         // is the one last ranked, which nothing here waits for (docs/read-model.md, "Rankings").
         var ranking = await rankings.ForCustomerAsync(asOf, reference, row.DataVersion, cancellationToken);
         var standing = CustomerRanking.Standing(Fact(customer, timeZone), days, asOf, reference, Settings, ranking);
-        var (nps, csat) = await db.LatestAnswersAsync(customer.Id, asOf is { } day ? HistoricalClvCalculator.EndOfDay(day, timeZone) : null, cancellationToken);
+        var (nps, csat) = asOf is { } day
+            ? await db.LatestAnswersAsync(customer.Id, HistoricalClvCalculator.EndOfDay(day, timeZone), cancellationToken)
+            : (row.LatestNps, row.LatestCsat);
         var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row), CustomerFeedbackResponse.From(nps, csat));
         return CsvColumns.Wanted(Request)
             ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")
