@@ -131,6 +131,17 @@ public sealed class CompareTests(ClvApiFactory api) : IClassFixture<ClvApiFactor
     }
 
     [Fact]
+    public async Task A_rate_s_group_mean_is_the_segment_s_figure_for_the_same_customers()
+    {
+        var compare = await CompareAsync("a=old&b=new&metric=retained&asOf=2024-03-31");
+        var segments = (await (await _client.GetAsync("/api/v1/segments?by=attribute:arm&asOf=2024-03-31")).JsonAsync()).GetProperty("segments").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("key").GetString()!);
+
+        Assert.Equal((double)segments["old"].Dec("retentionRate"), compare.GetProperty("a").GetProperty("mean").GetDouble(), 4);
+        Assert.Equal((double)segments["new"].Dec("retentionRate"), compare.GetProperty("b").GetProperty("mean").GetDouble(), 4);
+    }
+
+    [Fact]
     public async Task A_key_that_is_no_group_of_the_grouping_is_404_problem_naming_it()
     {
         var problem = await (await _client.GetAsync("/api/v1/compare?by=attribute:arm&a=control&b=placebo&metric=historicalClv")).ProblemAsync(HttpStatusCode.NotFound);

@@ -101,6 +101,17 @@ public sealed class FeedbackIngestionTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Atomic_csv_import_with_an_invalid_row_is_422_and_stores_nothing()
+    {
+        var csv = "external_id,customer_external_id,answered_at,kind,score\nac-1,ac-cust,2024-03-01T10:00:00Z,nps,9\nac-2,ac-cust,2024-03-01T10:00:00Z,csat,0\n";
+
+        await (await PostCsvAsync(csv, "?atomic=true")).ProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM feedback WHERE external_id LIKE 'ac-%'"));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM customer_keys WHERE external_id = 'ac-cust'"));
+    }
+
+    [Fact]
     public async Task Csv_header_without_a_required_column_is_400_problem_naming_it()
     {
         var problem = await (await PostCsvAsync("external_id,customer_external_id,answered_at,score\nh-1,h,2024-01-01T00:00:00Z,9\n")).ProblemAsync(HttpStatusCode.BadRequest);
