@@ -2,6 +2,7 @@ using Clv.Data.ApiKeys;
 using Clv.Data.Currency;
 using Clv.Data.Idempotency;
 using Clv.Data.Customers;
+using Clv.Data.Feedback;
 using Clv.Data.Rollups;
 using Clv.Data.ModelRuns;
 using Clv.Data.Spend;
@@ -27,6 +28,12 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
 
     /// <summary>External transaction id → customer id: keeps transaction ids unique across customers.</summary>
     public DbSet<TransactionKey> TransactionKeys => Set<TransactionKey>();
+
+    /// <summary>NPS and CSAT answers, keyed by customer.</summary>
+    public DbSet<FeedbackAnswer> Feedback => Set<FeedbackAnswer>();
+
+    /// <summary>External answer id → customer id: keeps answer ids unique across customers.</summary>
+    public DbSet<FeedbackKey> FeedbackKeys => Set<FeedbackKey>();
 
     public DbSet<AcquisitionSpend> AcquisitionSpend => Set<AcquisitionSpend>();
 

@@ -31,6 +31,12 @@ public enum TimeSeriesMetric
 
     /// <summary>spend ÷ newCustomers.</summary>
     Cac,
+
+    /// <summary>The NPS of the NPS answers given in the period: 100 × (promoters − detractors) ÷ answers.</summary>
+    Nps,
+
+    /// <summary>The CSAT of the CSAT answers given in the period: answers of 4 or 5 ÷ answers.</summary>
+    Csat,
 }
 
 /// <summary>One point of a series: a period and the metric's value in it (null where undefined).</summary>
@@ -54,6 +60,11 @@ public static class TimeSeriesReport
         ArgumentNullException.ThrowIfNull(states);
         ArgumentNullException.ThrowIfNull(grouping);
         ArgumentNullException.ThrowIfNull(settings);
+        if (IsFeedback(metric))
+        {
+            throw new ArgumentException("The facts hold no survey answers: NPS and CSAT series are computed in PostgreSQL only.", nameof(metric));
+        }
+
         var facts = states.Facts;
         var lastDay = Math.Min(states.Cutoff, states.Reference);
         // Index 0 is the period before the first shown: retention needs its actives.
@@ -132,7 +143,7 @@ public static class TimeSeriesReport
 
     /// <summary>
     /// A point's value from its numerator and denominator: a rate (churn, retention, average order
-    /// value, CAC) is numerator ÷ denominator to 4 decimals, null without a denominator; spend is
+    /// value, CAC, NPS, CSAT) is numerator ÷ denominator to 4 decimals, null without a denominator; spend is
     /// the numerator to 4 decimals; a count or sum is the numerator. CAC's denominator is new
     /// customers, its numerator spend. Unknown (null): a period after asOf, or CAC without spend
     /// recorded.
@@ -140,11 +151,15 @@ public static class TimeSeriesReport
     public static decimal? Value(TimeSeriesMetric metric, decimal top, decimal bottom, bool unknown) => metric switch
     {
         _ when unknown => null,
-        TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac =>
+        TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac
+            or TimeSeriesMetric.Nps or TimeSeriesMetric.Csat =>
             bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
         TimeSeriesMetric.Spend => Math.Round(top, 4, MidpointRounding.AwayFromZero),
         _ => top,
     };
+
+    /// <summary>Whether the metric is one of survey answers (NPS, CSAT), which only the database holds.</summary>
+    public static bool IsFeedback(TimeSeriesMetric metric) => metric is TimeSeriesMetric.Nps or TimeSeriesMetric.Csat;
 
     // Active customers, retention (active in k − 1 and in k, over active in k − 1), net revenue
     // and average order value, from the customer's days.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clv.Api.Customers;
+using Clv.Api.Feedback;
 using Clv.Api.Ingestion;
 using Clv.Api.Requests;
 using Clv.Api.Spend;
@@ -29,15 +30,18 @@ internal static class IngestionConfigs
         services.AddSingleton<IValidator<TransactionItem>, TransactionItemValidator>();
         services.AddSingleton<IValidator<CustomerItem>, CustomerItemValidator>();
         services.AddSingleton<IValidator<SpendItem>, SpendItemValidator>();
+        services.AddSingleton<IValidator<FeedbackItem>, FeedbackItemValidator>();
         services.AddScoped<TransactionWriter>();
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
+        services.AddScoped<FeedbackWriter>();
         services.AddScoped<RollupRebuilder>();
         services.AddScoped<FxRateStore>();
         services.AddScoped<CurrencyConverter>();
         services.AddScoped<TransactionIngestion>();
         services.AddScoped<CustomerIngestion>();
         services.AddScoped<SpendIngestion>();
+        services.AddScoped<FeedbackIngestion>();
         return services;
     }
 }

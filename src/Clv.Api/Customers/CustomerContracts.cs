@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
+using Clv.Analytics.Statistics;
 using Clv.Data.Customers;
+using Clv.Data.Feedback;
 
 namespace Clv.Api.Customers;
 
@@ -50,11 +52,15 @@ public sealed class CustomerResponse
     /// <summary>Net revenue of the last 12 months against the 12 before. Only on the single-customer read.</summary>
     public TrendResponse? Trend { get; init; }
 
-    /// <summary>Maps a profile and its figures.</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null);
+    /// <summary>The latest NPS and CSAT answers as of <c>asOf</c> (or now). Only on the single-customer read.</summary>
+    public CustomerFeedbackResponse? Feedback { get; init; }
 
-    /// <summary>Maps a profile, its figures, its standing among all customers, and whether the active model run counts it churned.</summary>
-    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned)
+    /// <summary>Maps a profile and its figures.</summary>
+    public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null, null);
+
+    /// <summary>Maps a profile, its figures, its standing among all customers, whether the active model run counts it churned, and its latest answers.</summary>
+    public static CustomerResponse From(
+        Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned, CustomerFeedbackResponse? feedback)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -72,8 +78,50 @@ public sealed class CustomerResponse
             Churned = standing?.Churned,
             ModelChurned = modelChurned,
             Trend = standing is { } trend ? TrendResponse.From(trend) : null,
+            Feedback = feedback,
         };
     }
+}
+
+/// <summary>A customer's latest survey answers.</summary>
+public sealed class CustomerFeedbackResponse
+{
+    /// <summary>The latest NPS answer (0..10) and its class; null without one.</summary>
+    public NpsAnswerResponse? Nps { get; init; }
+
+    /// <summary>The latest CSAT answer (1..5); null without one.</summary>
+    public AnswerResponse? Csat { get; init; }
+
+    /// <summary>Maps the latest answers.</summary>
+    public static CustomerFeedbackResponse From(LatestAnswer? nps, LatestAnswer? csat) => new()
+    {
+        Nps = nps is null ? null : new NpsAnswerResponse
+        {
+            Score = nps.Score,
+            AnsweredAt = nps.AnsweredAt,
+            Class = NetPromoterScore.Classify(nps.Score).ToString().ToLowerInvariant(),
+        },
+        Csat = csat is null ? null : new AnswerResponse { Score = csat.Score, AnsweredAt = csat.AnsweredAt },
+    };
+}
+
+/// <summary>One survey answer.</summary>
+public class AnswerResponse
+{
+    /// <summary>The score.</summary>
+    /// <example>4</example>
+    public int Score { get; init; }
+
+    /// <summary>When it was given.</summary>
+    public DateTimeOffset AnsweredAt { get; init; }
+}
+
+/// <summary>An NPS answer with its class.</summary>
+public sealed class NpsAnswerResponse : AnswerResponse
+{
+    /// <summary><c>promoter</c> (9–10), <c>passive</c> (7–8) or <c>detractor</c> (0–6).</summary>
+    /// <example>promoter</example>
+    public required string Class { get; init; }
 }
 
 /// <summary>RFM scores, 1..5 by quintile among the customers with a purchase, and the named segment.</summary>
@@ -349,4 +397,8 @@ public sealed class ErasureResponse
     /// <summary>Predictions removed, over every stored model run.</summary>
     /// <example>1</example>
     public long Predictions { get; init; }
+
+    /// <summary>NPS and CSAT answers removed, their comments with them.</summary>
+    /// <example>2</example>
+    public long Feedback { get; init; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Clv.Api.Infrastructure;
 
 /// <summary>
-/// Caps request bodies: <see cref="HttpOptions.MaxJsonBodyBytes"/> for everything but the CSV import,
+/// Caps request bodies: <see cref="HttpOptions.MaxJsonBodyBytes"/> for everything but the CSV imports,
 /// which has <see cref="HttpOptions.MaxCsvBodyBytes"/>. A larger body is answered 413 before the
 /// endpoint runs when its length is declared, and stops the read when it is streamed.
 /// </summary>
@@ -13,7 +13,8 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOpt
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var csv = context.Request.Path.StartsWithSegments("/api/v1/transactions/import", StringComparison.OrdinalIgnoreCase);
+        var csv = context.Request.Path.StartsWithSegments("/api/v1/transactions/import", StringComparison.OrdinalIgnoreCase)
+            || context.Request.Path.StartsWithSegments("/api/v1/feedback/import", StringComparison.OrdinalIgnoreCase);
         var limit = csv ? options.Value.MaxCsvBodyBytes : options.Value.MaxJsonBodyBytes;
         if (context.Request.ContentLength > limit)
         {

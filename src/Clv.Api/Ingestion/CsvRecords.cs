@@ -95,6 +95,37 @@ internal sealed class CsvRecords : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the header, the first record: each column's index by its trimmed name, case-insensitive,
+    /// the first of a repeated name winning. An empty body, or a header without one of
+    /// <paramref name="required"/>, stops the import with a 400 that names what is missing and
+    /// shows the expected header (the required columns, then <paramref name="optional"/>, such as <c>[,cost]</c>).
+    /// </summary>
+    public async Task<Dictionary<string, int>> ReadHeaderAsync(IReadOnlyList<string> required, string optional, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(required);
+        var expected = string.Join(',', required) + optional;
+        if (!await ReadAsync(cancellationToken))
+        {
+            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Empty CSV", "The body is empty; the first line must be the header " + expected + ".");
+        }
+
+        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < FieldCount; i++)
+        {
+            columns.TryAdd(Field(i).ToString().Trim(), i);
+        }
+
+        var missing = required.Where(c => !columns.ContainsKey(c)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Invalid CSV header",
+                $"Line 1: the header lacks {string.Join(", ", missing)}. Expected: {expected}.");
+        }
+
+        return columns;
+    }
+
     /// <inheritdoc />
     public void Dispose() => _sep.Dispose();
 

@@ -20,6 +20,9 @@ public sealed class ClvMetrics
         /// <summary>Purchases and refunds, JSON or CSV.</summary>
         public const string Transactions = "transactions";
 
+        /// <summary>NPS and CSAT answers, JSON or CSV.</summary>
+        public const string Feedback = "feedback";
+
         /// <summary>Acquisition spend per channel and period.</summary>
         public const string AcquisitionSpend = "acquisition_spend";
 

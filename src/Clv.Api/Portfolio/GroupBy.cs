@@ -12,7 +12,7 @@ namespace Clv.Api.Portfolio;
 public sealed class GroupBy
 {
     /// <summary>What <c>by</c> may name, for the answer to one that names nothing.</summary>
-    public const string Choices = "acquisitionChannel, country, cohort, rfmSegment, clvTier, or attribute:{key} with a key of 1 to 128 characters.";
+    public const string Choices = "acquisitionChannel, country, cohort, rfmSegment, clvTier, npsClass, or attribute:{key} with a key of 1 to 128 characters.";
 
     private const string AttributePrefix = "attribute:";
 
@@ -42,12 +42,12 @@ public sealed class GroupBy
 
     /// <summary>Whether <paramref name="by"/> names a grouping (see <see cref="Choices"/>).</summary>
     public static bool IsKnown(string by) =>
-        AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier";
+        AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" or GroupSpec.NpsClass;
 
     /// <summary>
     /// Counts the values of <paramref name="by"/> where they are free text: channels and attribute
     /// values. The other groupings are bounded by definition: ISO country codes, calendar periods
-    /// from 1970 to a day ahead, the RFM segments and the tiers.
+    /// from 1970 to a day ahead, the RFM segments, the tiers and the NPS classes.
     /// </summary>
     public static async Task<GroupBy> CountAsync(AnswerContext context, string? by, int maxGroups, CancellationToken ct)
     {

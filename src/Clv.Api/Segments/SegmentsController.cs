@@ -3,7 +3,6 @@ using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.Portfolio;
-using Clv.Api.Requests;
 using Clv.Data.Analytics.ReadModel;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -27,7 +26,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
     /// payback cover the customers acquired in [from, to]. Spend is attributed by acquisition
     /// channel, so it is null for other groupings. With <c>Accept: text/csv</c>, one row per segment.
     /// </remarks>
-    /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, or attribute:{key}.</param>
+    /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, npsClass (promoter, passive, detractor, none: the latest NPS answer as of asOf), or attribute:{key}.</param>
     /// <param name="asOf">Figures as they stood at the end of this day (YYYY-MM-DD); default now.</param>
     /// <param name="from">First acquisition day of the new customers and spend; default all time.</param>
     /// <param name="to">Last acquisition day of the new customers and spend; default asOf.</param>
@@ -51,25 +50,13 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
             errors["period"] = ["month, quarter or year."];
         }
 
-        if (!GroupBy.IsKnown(by))
-        {
-            errors["by"] = [GroupBy.Choices];
-        }
-
-        QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
-        QueryDates.Check(errors, "from", from, QueryDates.Latest);
-        QueryDates.Check(errors, "to", to, QueryDates.Latest);
-        var day = asOf ?? answers.Today;
-        var last = to ?? day;
-        if (from > last)
-        {
-            errors["from"] = ["from must not be after to."];
-        }
-
-        if (errors.Count > 0)
+        var query = GroupedQuery.Check(errors, by, asOf, from, to, answers.Today);
+        if (query is null || unit is null)
         {
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
+
+        var (day, last) = (query.Day, query.To);
 
         var answer = await answers.GroupedAsync(
             $"segments|{by}|{from}|{last}|{unit}",

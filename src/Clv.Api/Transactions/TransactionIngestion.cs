@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
-using Clv.Api.Errors;
 using Clv.Api.Ingestion;
 using Clv.Api.Observability;
 using Clv.Api.Requests;
@@ -135,7 +134,7 @@ public sealed class TransactionIngestion(
     {
         using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
         var fields = new List<string>();
-        var columns = await ReadHeaderAsync(csv, fields, cancellationToken);
+        var columns = await csv.ReadHeaderAsync(CsvRequired, "[,cost]", cancellationToken);
         var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
         var chunks = new List<TransactionRow>[CsvWriters];
         for (var w = 0; w < CsvWriters; w++)
@@ -325,36 +324,6 @@ public sealed class TransactionIngestion(
         item.Amount!.Value,
         item.Currency!.ToUpperInvariant(),
         item.Cost);
-
-    private static async Task<Dictionary<string, int>> ReadHeaderAsync(CsvRecords csv, List<string> fields, CancellationToken cancellationToken)
-    {
-        var read = await csv.ReadAsync(cancellationToken);
-        if (read)
-        {
-            csv.CopyFieldsTo(fields);
-        }
-
-        if (!read)
-        {
-            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Empty CSV",
-                "The body is empty; the first line must be the header " + string.Join(',', CsvRequired) + "[,cost].");
-        }
-
-        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < fields.Count; i++)
-        {
-            columns.TryAdd(fields[i].Trim(), i);
-        }
-
-        var missing = CsvRequired.Where(c => !columns.ContainsKey(c)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ClvProblemException(StatusCodes.Status400BadRequest, "Invalid CSV header",
-                $"Line 1: the header lacks {string.Join(", ", missing)}. Expected: {string.Join(',', CsvRequired)}[,cost].");
-        }
-
-        return columns;
-    }
 
     /// <summary>The item of a CSV record's fields; numbers that do not parse are reported in <paramref name="errors"/>.</summary>
     internal static TransactionItem ToItem(List<string> fields, Dictionary<string, int> columns, out List<(string Field, string Message)> errors)

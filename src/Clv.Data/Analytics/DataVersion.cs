@@ -4,7 +4,7 @@ using Npgsql;
 namespace Clv.Data.Analytics;
 
 /// <summary>
-/// A counter every write that changes what the analytics see (customers, transactions, spend,
+/// A counter every write that changes what the analytics see (customers, transactions, feedback, spend,
 /// erasure, a model run's swap, a rollup rebuild) bumps in its own database transaction, so a
 /// reader can tell whether the facts it holds are current. One row.
 /// </summary>

@@ -10,7 +10,8 @@ namespace Clv.Data.Customers;
 /// <param name="Transactions">Their purchases and refunds.</param>
 /// <param name="PurchaseDays">Their rows of the day rollup.</param>
 /// <param name="Predictions">Their predictions, over every model run's table, attached or not.</param>
-public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions);
+/// <param name="Feedback">Their NPS and CSAT answers, comments included.</param>
+public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions, long Feedback);
 
 /// <summary>
 /// The right to erasure: a customer and everything derived from them, removed in one database
@@ -44,7 +45,7 @@ public static class CustomerErasure
         connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
 
     /// <summary>
-    /// Removes the customer with <paramref name="externalId"/>, their transactions, day rollup,
+    /// Removes the customer with <paramref name="externalId"/>, their transactions, feedback answers, day rollup,
     /// summary and predictions (every run's table, attached or still loading) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
     /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
@@ -69,22 +70,9 @@ public static class CustomerErasure
             var predictions = await DeleteAsync(connection, "customer_predictions", id, ct)
                 + await PredictionStore.EraseFromUnattachedAsync(connection, id, ct);
             var days = await DeleteAsync(connection, "customer_days", id, ct);
-            // Two statements, not a join: the keys are keyed by external id, the rows by customer,
-            // and on Citus the two live on different shards (docs/scale-out.md).
-            var erasedIds = new List<string>();
-            await using (var erase = new NpgsqlCommand("DELETE FROM transactions WHERE customer_id = @id RETURNING external_id", connection))
-            {
-                erase.Parameters.Add(new NpgsqlParameter("id", id));
-                await using var reader = await erase.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    erasedIds.Add(reader.GetString(0));
-                }
-            }
-
-            await connection.ExecuteAsync(
-                "DELETE FROM transaction_keys WHERE external_id = ANY(@ids)", ct, new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = erasedIds.ToArray() });
-            long transactions = erasedIds.Count;
+            var transactions = await DeleteWithKeysAsync(connection, "transactions", "transaction_keys", id, ct);
+            // Answers with their comments, and their keys: a resent answer id is new data afterwards.
+            var feedback = await DeleteWithKeysAsync(connection, "feedback", "feedback_keys", id, ct);
             await DeleteAsync(connection, "customer_summaries", id, ct);
             // The stored rankings name a customer where one bounds a CLV tier: they go too, and are
             // ranked again when next asked (docs/read-model.md).
@@ -93,8 +81,29 @@ public static class CustomerErasure
                 new NpgsqlParameter("external_id", externalId), new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             await DataVersion.CountErasureAsync(connection, ct);
-            return new ErasedCounts(transactions, days, predictions);
+            return new ErasedCounts(transactions, days, predictions, feedback);
         }, retry, cancellationToken);
+
+    // Deletes the customer's rows of a table and the keys of their external ids. Two statements,
+    // not a join: the keys are keyed by external id, the rows by customer, and on Citus the two live
+    // on different shards (docs/scale-out.md). The table names are constants, never input.
+    private static async Task<long> DeleteWithKeysAsync(NpgsqlConnection connection, string table, string keys, long customerId, CancellationToken ct)
+    {
+        var erasedIds = new List<string>();
+        await using (var erase = new NpgsqlCommand($"DELETE FROM {table} WHERE customer_id = @id RETURNING external_id", connection))
+        {
+            erase.Parameters.Add(new NpgsqlParameter("id", customerId));
+            await using var reader = await erase.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                erasedIds.Add(reader.GetString(0));
+            }
+        }
+
+        await connection.ExecuteAsync(
+            $"DELETE FROM {keys} WHERE external_id = ANY(@ids)", ct, new NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = erasedIds.ToArray() });
+        return erasedIds.Count;
+    }
 
     // The table names are the constants above, never input.
     private static async Task<long> DeleteAsync(NpgsqlConnection connection, string table, long customerId, CancellationToken ct)

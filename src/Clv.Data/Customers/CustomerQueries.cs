@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
+using Clv.Data.Feedback;
 using Clv.Data.ModelRuns;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
@@ -90,7 +91,14 @@ public sealed record AtRiskFilter(bool AtRisk, DateOnly Reference, decimal Decli
 /// <param name="DataVersion">The data version the row was read at, so a reader can tell whether the rankings it scores against are current without another query.</param>
 /// <param name="Days">The customer's day rollup in day order, where the read asked for it.</param>
 public sealed record CustomerWithTotals(
-    Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion, IReadOnlyList<DayFact>? Days = null);
+    Customer Customer, HistoricalTotals Totals, CustomerPrediction? Prediction, string? RunOptions, CustomerCursor Position, long DataVersion, IReadOnlyList<DayFact>? Days = null)
+{
+    /// <summary>The latest NPS answer of all; read by <see cref="CustomerQueries.FindCustomerAsync"/> only.</summary>
+    public LatestAnswer? LatestNps { get; init; }
+
+    /// <summary>The latest CSAT answer of all; read by <see cref="CustomerQueries.FindCustomerAsync"/> only.</summary>
+    public LatestAnswer? LatestCsat { get; init; }
+}
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
 public static class CustomerQueries
@@ -129,37 +137,44 @@ public static class CustomerQueries
     private const string PredictionColumns =
         "p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive, p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv";
 
+    // The customer, summary, active prediction, days and latest answers of one external id.
+    private static readonly string FindSql = $"""
+        SELECT {CustomerColumns},
+               coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
+               s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
+               {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
+               d.days, d.purchase_counts, d.gross_revenues, d.net_revenues, d.costs, d.has_costs,
+               n.score, n.answered_at, q.score, q.answered_at
+        FROM customer_keys k
+        JOIN customers c ON c.id = k.customer_id
+        LEFT JOIN customer_summaries s ON s.customer_id = c.id
+        LEFT JOIN model_runs r ON r.is_active
+        LEFT JOIN customer_predictions p ON p.run_id = r.id AND p.customer_id = c.id
+        CROSS JOIN LATERAL (
+            SELECT array_agg(day ORDER BY day) AS days, array_agg(purchase_count ORDER BY day) AS purchase_counts,
+                   array_agg(gross_revenue ORDER BY day) AS gross_revenues, array_agg(gross_revenue - refunds ORDER BY day) AS net_revenues,
+                   array_agg(cost ORDER BY day) AS costs, array_agg(cost_count > 0 ORDER BY day) AS has_costs
+            FROM customer_days WHERE customer_id = c.id) d
+        LEFT JOIN LATERAL ({LatestAnswerSql(FeedbackKind.Nps)}) n ON true
+        LEFT JOIN LATERAL ({LatestAnswerSql(FeedbackKind.Csat)}) q ON true
+        WHERE k.external_id = @external_id
+        """;
+
     /// <summary>
-    /// One customer with their summary totals, active prediction and days (what their churn,
-    /// trend and RFM are computed from), in one round trip; null when no customer has the id.
+    /// One customer with their summary totals, active prediction, days (what their churn,
+    /// trend and RFM are computed from) and latest answers, in one round trip; null when no customer has the id.
     /// </summary>
     public static async Task<CustomerWithTotals?> FindCustomerAsync(this ClvDbContext db, string externalId, CancellationToken cancellationToken)
     {
-        const string Sql = $"""
-            SELECT {CustomerColumns},
-                   coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), coalesce(s.gross_revenue, 0), coalesce(s.refunds, 0),
-                   s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
-                   {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
-                   d.days, d.purchase_counts, d.gross_revenues, d.net_revenues, d.costs, d.has_costs
-            FROM customer_keys k
-            JOIN customers c ON c.id = k.customer_id
-            LEFT JOIN customer_summaries s ON s.customer_id = c.id
-            LEFT JOIN model_runs r ON r.is_active
-            LEFT JOIN customer_predictions p ON p.run_id = r.id AND p.customer_id = c.id
-            CROSS JOIN LATERAL (
-                SELECT array_agg(day ORDER BY day) AS days, array_agg(purchase_count ORDER BY day) AS purchase_counts,
-                       array_agg(gross_revenue ORDER BY day) AS gross_revenues, array_agg(gross_revenue - refunds ORDER BY day) AS net_revenues,
-                       array_agg(cost ORDER BY day) AS costs, array_agg(cost_count > 0 ORDER BY day) AS has_costs
-                FROM customer_days WHERE customer_id = c.id) d
-            WHERE k.external_id = @external_id
-            """;
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var command = new NpgsqlCommand(Sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            await using var command = new NpgsqlCommand(FindSql, (NpgsqlConnection)db.Database.GetDbConnection());
             command.Parameters.Add(new NpgsqlParameter("external_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = externalId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? Read(reader) with { Days = ReadDays(reader, 28) } : null;
+            return await reader.ReadAsync(cancellationToken)
+                ? Read(reader) with { Days = ReadDays(reader, 28), LatestNps = ReadAnswer(reader, 34), LatestCsat = ReadAnswer(reader, 36) }
+                : null;
         }
         finally
         {
@@ -295,6 +310,14 @@ public static class CustomerQueries
     }
 
     // The day rollup's arrays from ordinal `first` on, one element per day in day order.
+    // A customer c's latest answer of a kind: the one answered last, the greater external id on a tie
+    // (FeedbackSql.LatestSql), one read of the (customer, kind, answered_at) index.
+    private static string LatestAnswerSql(FeedbackKind kind) =>
+        $"SELECT f.score, f.answered_at FROM feedback f WHERE f.customer_id = c.id AND f.kind = {(short)kind} ORDER BY f.answered_at DESC, f.external_id DESC LIMIT 1";
+
+    private static LatestAnswer? ReadAnswer(DbDataReader r, int first) =>
+        r.IsDBNull(first) ? null : new LatestAnswer(r.GetInt16(first), r.GetFieldValue<DateTimeOffset>(first + 1));
+
     private static List<DayFact> ReadDays(DbDataReader r, int first)
     {
         if (r.IsDBNull(first))

@@ -7,6 +7,9 @@ public static class ColumnLimits
     public const int Channel = 64;
     public const int Name = 128;
     public const int IdempotencyKey = 255;
+
+    /// <summary>A feedback comment, in characters.</summary>
+    public const int FeedbackComment = 4000;
     public const int MoneyPrecision = 19;
     public const int MoneyScale = 4;
 

@@ -24,6 +24,7 @@ public static class CustomerPartitioning
         ("transactions", "customer_id"),
         ("customer_days", "customer_id"),
         ("customer_summaries", "customer_id"),
+        ("feedback", "customer_id"),
     ];
 
     /// <summary>Partitions every customer-keyed table not partitioned yet into <paramref name="partitions"/> hash partitions.</summary>

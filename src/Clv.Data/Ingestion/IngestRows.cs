@@ -41,3 +41,12 @@ public sealed record SpendRow(
 
 /// <summary>How many rows a write created and how many it found already stored.</summary>
 public readonly record struct WriteCounts(long Created, long Existing);
+
+/// <summary>A validated NPS or CSAT answer, ready to store.</summary>
+public sealed record FeedbackRow(
+    string ExternalId,
+    string CustomerExternalId,
+    DateTimeOffset AnsweredAt,
+    Feedback.FeedbackKind Kind,
+    short Score,
+    string? Comment);

@@ -314,6 +314,69 @@ namespace Clv.Data.Migrations
                     b.ToTable("customer_summaries", (string)null);
                 });
 
+            modelBuilder.Entity("Clv.Data.Feedback.FeedbackAnswer", b =>
+                {
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<DateTimeOffset>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answered_at");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("comment");
+
+                    b.Property<DateTimeOffset>("IngestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ingested_at");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<short>("Score")
+                        .HasColumnType("smallint")
+                        .HasColumnName("score");
+
+                    b.HasKey("CustomerId", "ExternalId")
+                        .HasName("pk_feedback");
+
+                    b.HasIndex("CustomerId", "Kind", "AnsweredAt")
+                        .HasDatabaseName("ix_feedback_customer_id_kind_answered_at");
+
+                    b.ToTable("feedback", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_feedback_kind", "kind IN (1, 2)");
+
+                            t.HasCheckConstraint("ck_feedback_score", "(kind = 1 AND score BETWEEN 0 AND 10) OR (kind = 2 AND score BETWEEN 1 AND 5)");
+                        });
+                });
+
+            modelBuilder.Entity("Clv.Data.Feedback.FeedbackKey", b =>
+                {
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("ExternalId")
+                        .HasName("pk_feedback_keys");
+
+                    b.ToTable("feedback_keys", (string)null);
+                });
+
             modelBuilder.Entity("Clv.Data.Idempotency.IdempotencyRecord", b =>
                 {
                     b.Property<Guid>("ApiKeyId")

@@ -213,7 +213,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             var lastDay = cutoff ?? today;
             foreach (var by in Groupings)
             {
-                foreach (var metric in Enum.GetValues<TimeSeriesMetric>())
+                // The in-memory reference holds no survey answers: NPS and CSAT series are checked by hand (FeedbackReadTests).
+                foreach (var metric in Enum.GetValues<TimeSeriesMetric>().Where(m => !TimeSeriesReport.IsFeedback(m)))
                 {
                     var period = (CalendarPeriod)random.Next(3);
                     var from = origin.AddDays(random.Next(-60, Span + 30));

@@ -1,4 +1,5 @@
 using Clv.Analytics.Cohorts;
+using Clv.Data.Feedback;
 using Npgsql;
 
 namespace Clv.Data.Analytics.ReadModel;
@@ -53,6 +54,14 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
         }
 
         group.AddParameters(command);
+        // By NPS class: each customer's latest NPS answer as of the cutoff.
+        var npsJoin = "";
+        if (group.By == GroupSpec.NpsClass)
+        {
+            FeedbackSql.AddParameters(command, null, Cutoff);
+            npsJoin = $"LEFT JOIN ({FeedbackSql.LatestSql(FeedbackKind.Nps)}) {GroupSpec.LatestNps} ON {GroupSpec.LatestNps}.customer_id = t.customer_id";
+        }
+
         return $"""
             WITH customer_totals AS (
                 {(Cutoff is null ? CurrentTotals : TotalsAtCutoff)}
@@ -60,6 +69,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
             grouped AS (
                 SELECT t.*, {group.KeySql("t")} AS group_key
                 FROM customer_totals t
+                {npsJoin}
             )
 
             """;
@@ -110,7 +120,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
 
 /// <summary>
 /// How an answer groups the customers, as the API's <c>by</c> names it: <c>all</c> (one group),
-/// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c> or
+/// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c>, <c>npsClass</c> or
 /// <c>attribute:{key}</c>.
 /// </summary>
 /// <param name="By">The grouping.</param>
@@ -119,6 +129,12 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
 public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = CalendarPeriod.Month, Rankings? Rankings = null)
 {
     private const string AttributePrefix = "attribute:";
+
+    /// <summary>The grouping by the class of each customer's latest NPS answer (<see cref="FeedbackSql.Classes"/>).</summary>
+    public const string NpsClass = "npsClass";
+
+    /// <summary>The alias, in <see cref="AnalyticsScope.With"/>, of each customer's latest NPS answer.</summary>
+    internal const string LatestNps = "latest_nps";
 
     /// <summary>Everyone in one group, <c>all</c>.</summary>
     public static GroupSpec All { get; } = new("all");
@@ -135,6 +151,7 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
         "cohort" => $"coalesce({CohortLabelSql($"{t}.acquired_day", CohortPeriod)}, '{AnalyticsScope.Unknown}')",
         "rfmSegment" => (Rankings ?? throw new InvalidOperationException("rfmSegment needs rankings.")).SegmentSql(t),
         "clvTier" => (Rankings ?? throw new InvalidOperationException("clvTier needs rankings.")).TierSql(t),
+        NpsClass => FeedbackSql.ClassSql($"{LatestNps}.score"),
         _ when AttributeKey is not null => $"coalesce({t}.attributes ->> @attribute, '{AnalyticsScope.Unknown}')",
         _ => throw new ArgumentException($"Unknown grouping {By}."),
     };

@@ -1,5 +1,7 @@
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
+using Clv.Analytics.Statistics;
+using Clv.Data.Feedback;
 using Clv.Data.Rollups;
 using Npgsql;
 using NpgsqlTypes;
@@ -141,9 +143,6 @@ public static class SegmentQueries
     private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
     {
-        var (first, last) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
-        var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
-        var window = settings.ChurnWindowDays;
         await using var command = new NpgsqlCommand { Connection = connection };
         var with = scope.With(group, command);
         const string Middles = """
@@ -156,17 +155,7 @@ public static class SegmentQueries
             : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles) + ";\n"
                 + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles) + ";\n"
                 + with + $"SELECT c.group_key, {Middles} FROM grouped c GROUP BY c.group_key";
-        command.Parameters.Add(new NpgsqlParameter("alive_threshold", NpgsqlDbType.Double) { Value = settings.AliveThreshold });
-        command.Parameters.Add(new NpgsqlParameter("window", window));
-        command.Parameters.Add(new NpgsqlParameter("period_first", DateOnly.FromDayNumber(first)));
-        command.Parameters.Add(new NpgsqlParameter("period_last", DateOnly.FromDayNumber(last)));
-        command.Parameters.Add(new NpgsqlParameter("eve", DateOnly.FromDayNumber(first - 1)));
-        command.Parameters.Add(new NpgsqlParameter("previous_first", DateOnly.FromDayNumber(previousFirst)));
-        command.Parameters.Add(new NpgsqlParameter("previous_last", DateOnly.FromDayNumber(previousLast)));
-        // A customer is at risk at the eve only if active within the window before it: earlier
-        // purchases cannot change the churn outcome, so days before this are not read.
-        command.Parameters.Add(new NpgsqlParameter("days_from", DateOnly.FromDayNumber(Math.Min(previousFirst, first - window))));
-        AddNewParameters(command, query);
+        AddCustomerRowParameters(command, scope, query, settings);
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         do
@@ -206,6 +195,103 @@ public static class SegmentQueries
         while (await reader.NextResultAsync(ct));
 
         return groups;
+    }
+
+    /// <summary>
+    /// Each of the groups <paramref name="keys"/>, with the size, mean and sample standard
+    /// deviation of a per-customer <paramref name="figure"/> over its customers, from the very
+    /// per-customer rows that segments sum (<see cref="ComputeAsync"/>): so a comparison's groups
+    /// are the segments' customers, figure for figure. Only customers acquired in the query's
+    /// range count when <paramref name="acquiredInRange"/>; <see cref="FigureSample.Members"/>
+    /// counts every customer of the group all the same. Groups without a customer are absent.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="scope">The customers counted, as of when.</param>
+    /// <param name="group">How they are grouped.</param>
+    /// <param name="query">The acquisition range and the period of retention and churn.</param>
+    /// <param name="settings">The definitions' parameters.</param>
+    /// <param name="figure">The figure compared.</param>
+    /// <param name="acquiredInRange">Whether only the customers acquired in the query's range count.</param>
+    /// <param name="keys">The groups wanted.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public static async Task<Dictionary<string, FigureSample>> SamplesAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings,
+        CustomerFigure figure, bool acquiredInRange, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(keys);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var with = scope.With(group, command);
+        var latestNps = "";
+        if (figure == CustomerFigure.Nps)
+        {
+            FeedbackSql.AddParameters(command, null, scope.Cutoff);
+            latestNps = $"LEFT JOIN ({FeedbackSql.LatestSql(FeedbackKind.Nps)}) n ON n.customer_id = c.customer_id";
+        }
+
+        var value = figure switch
+        {
+            CustomerFigure.HistoricalClv or CustomerFigure.NetRevenue => "c.net_revenue",
+            CustomerFigure.PredictedClv => "c.predicted_clv",
+            CustomerFigure.PurchaseCount => "c.purchase_count::numeric",
+            CustomerFigure.AverageOrderValue => "CASE WHEN c.purchase_count > 0 THEN c.gross_revenue / c.purchase_count END",
+            CustomerFigure.Retained => "CASE WHEN c.active_before THEN c.active::int END",
+            CustomerFigure.RepeatPurchase => "(c.purchase_days >= 2)::int",
+            CustomerFigure.Churned => "c.churned::int",
+            _ => "n.score::int",
+        };
+        var counted = acquiredInRange ? "c.new" : "true";
+        command.CommandText = with + RecentSql + $"""
+            SELECT c.group_key, count(*),
+                   count(v.value) FILTER (WHERE {counted}), avg(v.value) FILTER (WHERE {counted})::float8,
+                   stddev_samp(v.value) FILTER (WHERE {counted})::float8, count(*) FILTER (WHERE {counted} AND v.value = 1),
+                   count(*) FILTER (WHERE {counted} AND v.value >= 9), count(*) FILTER (WHERE {counted} AND v.value BETWEEN 7 AND 8),
+                   count(*) FILTER (WHERE {counted} AND v.value <= 6)
+            FROM (
+                {CustomerRowsSql(query, "grouped g WHERE g.group_key = ANY(@keys)")}
+            ) c
+            {latestNps}
+            CROSS JOIN LATERAL (SELECT {value} AS value) v
+            GROUP BY c.group_key
+            """;
+        AddCustomerRowParameters(command, scope, query, settings);
+        command.Parameters.Add(new NpgsqlParameter("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.ToArray() });
+        var samples = new Dictionary<string, FigureSample>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            samples[reader.GetString(0)] = new FigureSample(
+                reader.GetInt64(1),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3),
+                reader.IsDBNull(4) ? null : reader.GetDouble(4),
+                reader.GetInt64(5),
+                new NpsCounts(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8)));
+        }
+
+        return samples;
+    }
+
+    // The parameters of the per-customer rows (CustomerRowsSql) and their recent CTE.
+    private static void AddCustomerRowParameters(NpgsqlCommand command, AnalyticsScope scope, SegmentQuery query, PortfolioSettings settings)
+    {
+        var (first, last) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
+        var (previousFirst, previousLast) = CustomerActivity.PreviousPeriod(first, query.Period);
+        var window = settings.ChurnWindowDays;
+        command.Parameters.Add(new NpgsqlParameter("alive_threshold", NpgsqlDbType.Double) { Value = settings.AliveThreshold });
+        command.Parameters.Add(new NpgsqlParameter("window", window));
+        command.Parameters.Add(new NpgsqlParameter("period_first", DateOnly.FromDayNumber(first)));
+        command.Parameters.Add(new NpgsqlParameter("period_last", DateOnly.FromDayNumber(last)));
+        command.Parameters.Add(new NpgsqlParameter("eve", DateOnly.FromDayNumber(first - 1)));
+        command.Parameters.Add(new NpgsqlParameter("previous_first", DateOnly.FromDayNumber(previousFirst)));
+        command.Parameters.Add(new NpgsqlParameter("previous_last", DateOnly.FromDayNumber(previousLast)));
+        // A customer is at risk at the eve only if active within the window before it: earlier
+        // purchases cannot change the churn outcome, so days before this are not read.
+        command.Parameters.Add(new NpgsqlParameter("days_from", DateOnly.FromDayNumber(Math.Min(previousFirst, first - window))));
+        AddNewParameters(command, query);
     }
 
     // Per customer whose last purchase (ever, as the summary has it) is on or after the start of
@@ -263,7 +349,16 @@ public static class SegmentQueries
                coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
                {middles}
         FROM (
-            SELECT g.group_key, g.purchase_days, g.net_revenue, g.known_cost, g.predicted_clv,
+            {CustomerRowsSql(query, customers)}
+        ) c
+        GROUP BY c.group_key
+        """;
+
+    // One row per customer g of customers (grouped g, restricted or joined), after the recent CTE:
+    // their key, totals and prediction, and what the last complete period's days say of them.
+    // Segments sum these rows per group; a comparison reads them one by one (CompareAsync).
+    private static string CustomerRowsSql(SegmentQuery query, string customers) => $"""
+            SELECT g.customer_id, g.group_key, g.purchase_days, g.purchase_count, g.gross_revenue, g.net_revenue, g.known_cost, g.predicted_clv,
                    CASE WHEN g.predicted_clv IS NOT NULL THEN g.probability_alive END AS probability_alive,
                    coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
                    coalesce(r.active, false) AS active,
@@ -283,8 +378,6 @@ public static class SegmentQueries
             CROSS JOIN LATERAL (
                 SELECT greatest(g.acquired_day, CASE WHEN g.last_purchase_day >= @previous_first THEN r.last_by_eve ELSE g.last_purchase_day END) AS last_activity
             ) e
-        ) c
-        GROUP BY c.group_key
         """;
 
     // The new customers' gross profit by month since acquisition (0 = the acquisition month, days
@@ -592,3 +685,43 @@ public static class SegmentQueries
         public (int? Months, int Observed) Payback(decimal cac) => Clv.Analytics.Portfolio.Payback.Months(monthProfit, observedFor, cac);
     }
 }
+
+/// <summary>A per-customer figure two groups are compared on (<see cref="SegmentQueries.SamplesAsync"/>).</summary>
+public enum CustomerFigure
+{
+    /// <summary>Historical CLV: net revenue to the as-of day.</summary>
+    HistoricalClv,
+
+    /// <summary>The active model run's predicted CLV; customers without a prediction are left out.</summary>
+    PredictedClv,
+
+    /// <summary>Net revenue (purchases − refunds) to the as-of day: historical CLV by its other name.</summary>
+    NetRevenue,
+
+    /// <summary>Purchases to the as-of day.</summary>
+    PurchaseCount,
+
+    /// <summary>The customer's gross revenue ÷ purchases; customers without a purchase are left out.</summary>
+    AverageOrderValue,
+
+    /// <summary>1 when active in the last complete period, of the customers active in the one before; others are left out.</summary>
+    Retained,
+
+    /// <summary>1 with at least two purchase days, else 0.</summary>
+    RepeatPurchase,
+
+    /// <summary>1 when churned at the as-of day (no purchase or acquisition for the churn window), else 0.</summary>
+    Churned,
+
+    /// <summary>The customer's latest NPS answer (0..10) as of the as-of day; customers without one are left out.</summary>
+    Nps,
+}
+
+/// <summary>One group's customers and the sample of a per-customer figure over them.</summary>
+/// <param name="Members">Customers of the group, counted or not.</param>
+/// <param name="N">Customers with the figure, among those counted.</param>
+/// <param name="Mean">The figure's mean; null without any.</param>
+/// <param name="StandardDeviation">Its sample standard deviation (over n − 1); null below 2.</param>
+/// <param name="Successes">Customers whose figure is 1: a rate's successes.</param>
+/// <param name="Nps">For NPS, the latest answers by class.</param>
+public sealed record FigureSample(long Members, long N, double? Mean, double? StandardDeviation, long Successes, NpsCounts Nps);

@@ -1,5 +1,6 @@
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
+using Clv.Data.Feedback;
 using Npgsql;
 
 namespace Clv.Data.Analytics.ReadModel;
@@ -54,7 +55,7 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
+        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.IsFeedback(metric) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
             ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
@@ -226,6 +227,7 @@ public static class TimeSeriesQueries
             "cohort" => [.. present.OrderBy(key => key == AnalyticsScope.Unknown).ThenBy(key => key, StringComparer.Ordinal)],
             "rfmSegment" => [.. present.OrderBy(segments.IndexOf)],
             "clvTier" => [.. present.OrderBy(tiers.IndexOf)],
+            GroupSpec.NpsClass => [.. present.OrderBy(FeedbackSql.Classes.ToList().IndexOf)],
             _ => [.. present
                 .OrderBy(key => firstSeen.GetValueOrDefault(key) ?? long.MaxValue)
                 .ThenBy(key => firstSpend.GetValueOrDefault(key, int.MaxValue))],
@@ -318,6 +320,21 @@ public static class TimeSeriesQueries
                     FROM active_periods
                     UNION ALL
                     SELECT customer_id, group_key, {Shift("period", 1, period)}, 0, 1 FROM active_periods
+                )
+                """,
+            // Each answer of the period: NPS values a promoter +100, a passive 0 and a detractor −100.
+            TimeSeriesMetric.Nps or TimeSeriesMetric.Csat => $"""
+                contributions AS (
+                    SELECT g.customer_id, g.group_key, {GroupSpec.PeriodStartSql("(f.answered_at AT TIME ZONE @zone)::date", period)} AS period,
+                           {(metric == TimeSeriesMetric.Nps
+                               ? "sum(CASE WHEN f.score >= 9 THEN 100 WHEN f.score <= 6 THEN -100 ELSE 0 END)"
+                               : "count(*) FILTER (WHERE f.score >= 4)")} AS numerator,
+                           count(*) AS denominator
+                    FROM grouped g
+                    JOIN feedback f ON f.customer_id = g.customer_id AND f.kind = {(short)(metric == TimeSeriesMetric.Nps ? FeedbackKind.Nps : FeedbackKind.Csat)}
+                    WHERE (f.answered_at AT TIME ZONE @zone)::date >= @first AND (f.answered_at AT TIME ZONE @zone)::date < @end
+                      AND (f.answered_at AT TIME ZONE @zone)::date <= @last_day
+                    GROUP BY g.customer_id, g.group_key, 3
                 )
                 """,
             _ => Churn(period),
