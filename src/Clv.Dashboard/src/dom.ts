@@ -30,7 +30,7 @@ export function table<T>(
   download: () => Promise<void> | void, open?: (row: T) => void,
 ): HTMLTableElement {
   const button = el("button", { type: "button", class: "csv" }, "Download CSV");
-  button.setAttribute("aria-label", `Download ${caption} as CSV`);
+  button.setAttribute("aria-label", `Download CSV of ${caption}`);
   button.addEventListener("click", () => {
     Promise.resolve(download()).catch((e: unknown) => showStatus(String(e), true));
   });

@@ -1,5 +1,5 @@
 // The dashboard: reads the key and the controls, asks the REST API for every figure, and draws
-// the widgets. body[data-ready] holds the number of the last load whose widgets are all drawn.
+// the widgets. body[data-ready] counts the loads whose widgets were all drawn (1 after the first).
 import { api, ApiError, apiKey, ok, type Summary } from "./api";
 import { byId, failed, showStatus } from "./dom";
 import type { Query } from "./query";
@@ -16,6 +16,7 @@ const asOfInput = byId("as-of") as HTMLInputElement;
 const periodInput = byId("period") as HTMLSelectElement;
 const perChannelInput = byId("per-channel") as HTMLInputElement;
 let loads = 0;
+let drawn = 0;
 
 function query(): Query {
   return { asOf: asOfInput.value, period: periodInput.value === "quarter" ? "quarter" : "month", perChannel: perChannelInput.checked };
@@ -72,11 +73,13 @@ async function load(): Promise<void> {
   );
   const results = await Promise.allSettled(widgets);
   if (load !== loads) return; // a newer load has started; it will finish the page
-  const oldest = stamps.filter(Boolean).sort()[0];
-  byId("data-through").textContent = oldest ? `Data through ${oldest.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC")}` : "";
+  // The least current of the answers: every figure on the page includes the writes before it.
+  const oldest = Math.min(...stamps.map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t)));
+  byId("data-through").textContent = Number.isFinite(oldest)
+    ? `Data through ${new Date(oldest).toISOString().slice(0, 19).replace("T", " ")} UTC` : "";
   const failures = results.filter((r) => r.status === "rejected").length;
   if (failures === 0) showStatus("");
-  document.body.dataset.ready = String(load);
+  document.body.dataset.ready = String(++drawn);
 
   async function widget<T>(host: string, data: Promise<T>, render: (value: T) => void): Promise<void> {
     try {

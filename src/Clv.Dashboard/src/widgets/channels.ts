@@ -14,7 +14,7 @@ export function renderChannels(segments: Segment[], query: Query, currency: stri
   draw("channels-chart", {
     tooltip: { trigger: "axis" },
     legend: { bottom: 0 },
-    grid: { left: 50, right: 10, top: 20, bottom: 60 },
+    grid: { left: 50, right: 10, top: 35, bottom: 60 },
     xAxis: { type: "category", data: segments.map((s) => s.key), axisLabel: { interval: 0, rotate: segments.length > 4 ? 30 : 0 } },
     yAxis: { type: "value", name: "CLV:CAC" },
     series: [

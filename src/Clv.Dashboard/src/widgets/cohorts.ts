@@ -20,13 +20,14 @@ export function renderCohorts(cohorts: Cohorts, query: Query, currency: string):
     visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["100%", "0%"], inRange: { color: ["#f4f8fd", "#1d5fbf"] } },
     series: [{
       type: "heatmap", data: cells,
-      label: { show: columns <= 24 && rows.length <= 30, formatter: (p: { value: [number, number, number] }) => `${p.value[2].toFixed(0)}%`, fontSize: 10 },
+      // Percentages only where a cell is wide and tall enough to hold one (not on a phone with many columns).
+      label: { show: (document.getElementById("heatmap")?.clientWidth ?? 0) / (columns + 2) >= 26 && rows.length <= 30, formatter: (p: { value: [number, number, number] }) => `${p.value[2].toFixed(0)}%`, fontSize: 10 },
     }],
   });
   draw("clv-curves", {
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", bottom: 0 },
-    grid: { left: 60, right: 10, top: 10, bottom: 60 },
+    grid: { left: 60, right: 10, top: 35, bottom: 60 },
     xAxis: { type: "category", data: periods, name: label, nameLocation: "middle", nameGap: 26 },
     yAxis: { type: "value", name: `Cumulative net revenue per customer (${currency})`, nameTextStyle: { align: "left" } },
     series: rows.map((c) => ({ type: "line", name: c.cohort, showSymbol: false, data: c.cumulativeNetRevenuePerCustomer })),

@@ -52,7 +52,7 @@ export function renderModelRun(run: ModelRun | undefined): void {
   draw("holdout-chart", {
     tooltip: { trigger: "axis" },
     legend: { bottom: 0 },
-    grid: { left: 60, right: 10, top: 25, bottom: 60 },
+    grid: { left: 60, right: 10, top: 35, bottom: 60 },
     xAxis: { type: "category", data: buckets.map((b) => b.frequency), name: "Purchases in calibration (repeat)", nameLocation: "middle", nameGap: 26 },
     yAxis: { type: "value", name: "Purchases in holdout" },
     series: [

@@ -12,7 +12,7 @@ export function renderSegments(tiers: Segment[], rfm: Segment[], query: Query, c
   draw("tier-chart", {
     tooltip: { trigger: "axis" },
     legend: { bottom: 0 },
-    grid: { left: 70, right: 10, top: 20, bottom: 50 },
+    grid: { left: 70, right: 10, top: 35, bottom: 50 },
     xAxis: { type: "category", data: sortedTiers.map((s) => s.key) },
     yAxis: { type: "value", name: currency },
     series: [
@@ -22,9 +22,9 @@ export function renderSegments(tiers: Segment[], rfm: Segment[], query: Query, c
   });
   draw("rfm-chart", {
     tooltip: { trigger: "axis" },
-    grid: { left: 120, right: 10, top: 10, bottom: 30 },
+    grid: { left: 120, right: 20, top: 10, bottom: 45 },
     yAxis: { type: "category", data: rfm.map((s) => s.key), inverse: true },
-    xAxis: { type: "value", name: "Customers" },
+    xAxis: { type: "value", name: "Customers", nameLocation: "middle", nameGap: 25 },
     series: [{ type: "bar", name: "Customers", data: rfm.map((s) => s.customers) }],
   });
   const columns = (first: string) => [

@@ -17,7 +17,7 @@ export function renderSeries(all: TimeSeries[], query: Query): void {
   const host = byId("series");
   if (host.childElementCount !== seriesMetrics.length) {
     host.replaceChildren(...seriesMetrics.map((m) => {
-      const button = el("button", { type: "button", class: "csv", "aria-label": `Download ${m.title} as CSV` }, "CSV");
+      const button = el("button", { type: "button", class: "csv", "aria-label": `Download CSV of ${m.title}` }, "CSV");
       button.addEventListener("click", () => {
         void downloadCsv("/api/v1/metrics/timeseries", {
           metric: m.metric, period: query.period, asOf: query.asOf, by: query.perChannel ? "acquisitionChannel" : undefined,
