@@ -14,7 +14,7 @@ export function renderCohorts(cohorts: Cohorts, query: Query, currency: string):
   const label = query.period === "quarter" ? "Quarters since acquisition" : "Months since acquisition";
   draw("heatmap", {
     tooltip: { formatter: (p: { value: [number, number, number] }) => `${rows[p.value[1]]?.cohort ?? ""}, ${label.toLowerCase().split(" ")[0]} ${p.value[0]}: ${p.value[2]}%` },
-    grid: { left: 70, right: 10, top: 10, bottom: 70 },
+    grid: { left: 70, right: 10, top: 10, bottom: 80 },
     xAxis: { type: "category", data: periods, name: label, nameLocation: "middle", nameGap: 26, splitArea: { show: true } },
     yAxis: { type: "category", data: rows.map((c) => c.cohort), inverse: true, splitArea: { show: true } },
     visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, text: ["100%", "0%"], inRange: { color: ["#f4f8fd", "#1d5fbf"] } },
