@@ -3,7 +3,7 @@
 import { api, ApiError, apiKey, ok, type Summary } from "./api";
 import { byId, failed, showStatus } from "./dom";
 import type { Query } from "./query";
-import { loadAtRisk, renderAtRisk } from "./widgets/atrisk";
+import { atRiskList, details, renderAtRisk } from "./widgets/atrisk";
 import { renderChannels } from "./widgets/channels";
 import { renderCohorts } from "./widgets/cohorts";
 import { renderKpis } from "./widgets/kpis";
@@ -54,8 +54,12 @@ async function load(): Promise<void> {
   }))));
   const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
   const run = runs.then(latestRun);
+  // Asked at once by predicted CLV (what a portfolio with an active run is ranked by); by
+  // historical CLV instead when the runs show that none is active.
+  const byPredicted = atRiskList(q, "predictedClv");
+  byPredicted.catch(() => undefined); // reported through atRisk when used
   const sort = run.then((r) => (r?.active ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
-  const atRisk = sort.then((s) => loadAtRisk(q, s));
+  const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : atRiskList(q, s))).then((list) => details(list, q.asOf));
 
   let currency = "USD";
   const stamps: string[] = [];

@@ -7,11 +7,17 @@ import type { Query } from "../query";
 
 export const atRiskRows = 10;
 
-export async function loadAtRisk(query: Query, sort: "predictedClv" | "historicalClv"): Promise<Customer[]> {
+/** The first customers at risk by SORT, as the list gives them (no RFM or trend). */
+export async function atRiskList(query: Query, sort: "predictedClv" | "historicalClv"): Promise<Customer[]> {
   const page = await ok(api.GET("/api/v1/customers", {
     params: { query: { atRisk: true, asOf: query.asOf, sort, direction: "desc", pageSize: atRiskRows } },
   }));
-  return Promise.all(page.items.map((c) => customer(c.externalId, query.asOf)));
+  return page.items;
+}
+
+/** Each listed customer's detail as of the day, which carries RFM and trend. */
+export function details(list: Customer[], asOf: string): Promise<Customer[]> {
+  return Promise.all(list.map((c) => customer(c.externalId, asOf)));
 }
 
 export function customer(externalId: string, asOf: string): Promise<Customer> {

@@ -37,15 +37,15 @@ export function renderSeries(all: TimeSeries[], query: Query): void {
       legend: data.series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
       grid: { left: 60, right: 10, top: 15, bottom: data.series.length > 1 ? 55 : 30 },
       xAxis: { type: "category", data: periods },
-      yAxis: {
-        type: "value",
-        axisLabel: m.kind === "rate" ? { formatter: (v: number) => `${Math.round(v * 100)}%` } : undefined,
-      },
-      series: data.series.map((s) => ({
-        type: m.kind === "money" || m.metric === "newCustomers" ? "bar" : "line",
-        stack: m.kind !== "rate" && data.series.length > 1 ? "total" : undefined,
-        name: s.key, showSymbol: false, data: s.points.map((p) => p.value ?? null),
-      })),
+      yAxis: m.kind === "rate"
+        ? { type: "value", axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } }
+        : { type: "value" },
+      // Flows (money, new customers) as bars, stacked per channel to their total; stocks and
+      // rates as lines, one per channel, never stacked.
+      series: data.series.map((s) => {
+        const bar = m.kind === "money" || m.metric === "newCustomers";
+        return { type: bar ? "bar" : "line", stack: bar ? "total" : undefined, name: s.key, showSymbol: false, data: s.points.map((p) => p.value ?? null) };
+      }),
     });
   });
 }
