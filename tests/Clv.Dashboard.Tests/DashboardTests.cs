@@ -9,7 +9,7 @@ namespace Clv.Dashboard.Tests;
 
 /// <summary>
 /// The dashboard in Chromium against the real API and PostgreSQL (the CDNOW sample, three
-/// channels with spend, one model run with a holdout). Every expected figure is the API's own
+/// channels with spend, a model run and a newer one with a holdout). Every expected figure is the API's own
 /// answer, fetched by the test with the same key.
 /// </summary>
 [Collection(SharedDashboardSite.Name)]

@@ -58,7 +58,7 @@ async function load(): Promise<void> {
   // historical CLV instead when the runs show that none is active.
   const byPredicted = atRiskList(q, "predictedClv");
   byPredicted.catch(() => undefined); // reported through atRisk when used
-  const sort = run.then((r) => (r?.active ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
+  const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
   const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : atRiskList(q, s))).then((list) => details(list, q.asOf));
 
   let currency = "USD";

@@ -12,7 +12,7 @@ namespace Clv.Dashboard.Tests.Infrastructure;
 
 /// <summary>
 /// The API on a loopback port (Kestrel, in process) over a database of its own on the test
-/// PostgreSQL, loaded with the CDNOW sample, acquisition channels, spend and one model run; a
+/// PostgreSQL, loaded with the CDNOW sample, acquisition channels, spend and two model runs; a
 /// read key for the page; and Debian's Chromium driven by Playwright. Shared by a test class.
 /// </summary>
 public sealed class DashboardSite : IAsyncLifetime
@@ -108,7 +108,10 @@ public sealed class DashboardSite : IAsyncLifetime
             currency = "USD",
         })).ToArray();
         (await admin.PostSpendAsync(spend)).EnsureSuccessStatusCode();
-        await RunModelAsync(admin);
+        // A run that predicts, then a validation run with a holdout, the newest: the page shows the
+        // newest run's holdout and ranks by the active run's predictions, whichever of the two is active.
+        await RunModelAsync(admin, new { asOf = "1998-06-30", models = new[] { "bgnbd", "gammagamma" } });
+        await RunModelAsync(admin, new { calibrationEnd = "1997-09-30", asOf = "1998-06-30", models = new[] { "bgnbd", "gammagamma" } });
 
         var created = await (await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "dashboard", scopes = new[] { "read" } })).JsonAsync(HttpStatusCode.Created);
         ReadKey = created.GetProperty("key").GetString()!;
@@ -116,14 +119,9 @@ public sealed class DashboardSite : IAsyncLifetime
         Api.DefaultRequestHeaders.Add("X-Api-Key", ReadKey);
     }
 
-    private static async Task RunModelAsync(HttpClient admin)
+    private static async Task RunModelAsync(HttpClient admin, object options)
     {
-        var accepted = await admin.PostAsJsonAsync("/api/v1/model-runs", new
-        {
-            calibrationEnd = "1997-09-30",
-            asOf = "1998-06-30",
-            models = new[] { "bgnbd", "gammagamma" },
-        });
+        var accepted = await admin.PostAsJsonAsync("/api/v1/model-runs", options);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
@@ -144,7 +142,7 @@ public sealed class DashboardSite : IAsyncLifetime
     }
 }
 
-/// <summary>One site (one data load, one model run, one browser) for every dashboard test class.</summary>
+/// <summary>One site (one data load, two model runs, one browser) for every dashboard test class.</summary>
 [CollectionDefinition(Name)]
 public sealed class SharedDashboardSite : ICollectionFixture<DashboardSite>
 {

@@ -4,9 +4,12 @@ import { draw } from "../charts";
 import { byId, el, table } from "../dom";
 import { fmt } from "../format";
 
-/** The active run (whose predictions the figures use), else the newest. */
+/**
+ * The newest run that succeeded (the list is newest first), else the newest: a validation run
+ * with a holdout may be newer than the active run whose predictions the figures use.
+ */
 export function latestRun(runs: ModelRun[]): ModelRun | undefined {
-  return runs.find((r) => r.active) ?? runs[0];
+  return runs.find((r) => r.status === "succeeded") ?? runs[0];
 }
 
 export function renderModelRun(run: ModelRun | undefined): void {
