@@ -13,6 +13,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/lib/common.sh"
 # shellcheck source=lib/pg.sh
 . "$root/scripts/lib/pg.sh"
+# shellcheck source=lib/dashboard.sh
+. "$root/scripts/lib/dashboard.sh"
 
 data_dir=${CLV_DATA_DIR:-$root/.data}
 pg_port=${CLV_PG_PORT:-55433}
@@ -138,6 +140,7 @@ listen_url() {
     printf '%s\n' "$urls" | sed -E 's#://(\*|\+|0\.0\.0\.0|\[::\])#://localhost#; s#/$##'
 }
 
+clv_dashboard_build "$root"
 clv_log "Building src/Clv.Api (Release)"
 dotnet build "$root/src/Clv.Api" -c Release -nologo -v quiet
 
@@ -159,6 +162,7 @@ export ASPNETCORE_CONTENTROOT=${ASPNETCORE_CONTENTROOT:-$root/src/Clv.Api}
 url=$(listen_url "$@")
 cat >&2 <<MSG
 
+  Dashboard:        $url/dashboard
   Swagger UI:       $url/swagger
   Health:           $url/health/ready
   Admin API key:    $Auth__BootstrapAdminKey   (header X-Api-Key)

@@ -16,6 +16,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/lib/common.sh"
 # shellcheck source=lib/pg.sh
 . "$root/scripts/lib/pg.sh"
+# shellcheck source=lib/dashboard.sh
+. "$root/scripts/lib/dashboard.sh"
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/clv-test-results.XXXXXX")
 cleanup() {
@@ -38,6 +40,14 @@ trx_counts() {
     }'
 }
 
+# The dashboard's tests (tests/Clv.Dashboard.Tests) drive Debian's Chromium; Playwright never
+# downloads a browser here. No browser is a failure, not a skip.
+export CLV_CHROMIUM=${CLV_CHROMIUM:-/usr/bin/chromium}
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+[ -x "$CLV_CHROMIUM" ] ||
+    clv_die "no browser at $CLV_CHROMIUM: the dashboard tests need Chromium (apt-get install chromium, or set CLV_CHROMIUM to its executable; .ci/run installs it)"
+
+clv_dashboard_build "$root"
 clv_log "Building Clv.sln (Release)"
 dotnet build "$root/Clv.sln" -c Release -nologo -v minimal
 

@@ -14,6 +14,8 @@ BEGIN
         ['customer_predictions', 'customer_id', 'customers'],
         ['customer_keys', 'external_id', 'default'],
         ['transaction_keys', 'external_id', 'customer_keys'],
+        ['feedback', 'customer_id', 'customers'],
+        ['feedback_keys', 'external_id', 'customer_keys'],
         ['idempotency_keys', 'api_key_id', 'default']]
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = spec[1]::regclass) THEN
@@ -21,7 +23,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    FOREACH spec SLICE 1 IN ARRAY ARRAY[['acquisition_spend'], ['fx_rates'], ['api_keys'], ['model_runs'], ['rollup_state'], ['data_version'], ['analytics_rankings']]
+    FOREACH spec SLICE 1 IN ARRAY ARRAY[['acquisition_spend'], ['fx_rates'], ['api_keys'], ['model_runs'], ['rollup_state'], ['data_version'], ['data_changes'], ['analytics_rankings']]
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = spec[1]::regclass) THEN
             PERFORM create_reference_table(spec[1]);

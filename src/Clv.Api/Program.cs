@@ -26,10 +26,12 @@ app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
 app.UseAuthentication();
 app.UseRateLimiter(); // after authentication: buckets are per key id, per address without a valid key
 app.UseClvSwagger();
+app.UseClvDashboard(); // static and anonymous, like Swagger: before authorization
 app.UseAuthorization();
 app.UseClvIdempotency();
 app.MapClvHealthChecks();
 app.MapClvMetrics();
+app.MapClvDashboard();
 app.MapControllers();
 
 await app.MigrateIfConfiguredAsync();

@@ -109,7 +109,11 @@ internal static class HardeningConfigs
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        if (!context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal))
+        if (context.Request.Path.StartsWithSegments(DashboardConfigs.Path, StringComparison.Ordinal))
+        {
+            headers.ContentSecurityPolicy = DashboardConfigs.ContentSecurityPolicy;
+        }
+        else if (!context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal))
         {
             // JSON and CSV only: nothing of the API's own may run scripts or be framed.
             headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";

@@ -44,6 +44,7 @@ public sealed class AuthorizationMatrixTests(ClvApiFactory api) : IClassFixture<
         ["DELETE api/v1/api-keys/{id:guid}"] = "admin",
         ["GET health/live"] = Anonymous,
         ["GET health/ready"] = Anonymous,
+        ["GET "] = Anonymous, // the redirect to the dashboard (docs/dashboard.md)
     };
 
     public static TheoryData<string> Credentials => ["none", "invalid", "revoked", "read", "ingest", "admin"];
