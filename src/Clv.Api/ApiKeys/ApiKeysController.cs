@@ -1,4 +1,5 @@
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
 using Clv.Data;
 using Clv.Data.ApiKeys;
 using Clv.Data.Infrastructure;
@@ -65,14 +66,18 @@ public sealed class ApiKeysController(ClvDbContext db, ApiKeyStore store, TimePr
     }
 
     /// <summary>Lists keys, newest first, without their secrets.</summary>
+    /// <remarks>With <c>Accept: text/csv</c>, one row per key, its scopes as a JSON array.</remarks>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet]
-    [ProducesResponseType<List<ApiKeyResponse>>(StatusCodes.Status200OK)]
-    public async Task<List<ApiKeyResponse>> ListAsync(CancellationToken cancellationToken) =>
-        await db.ApiKeys.AsNoTracking()
+    [ProducesResponseType<List<ApiKeyResponse>>(StatusCodes.Status200OK, "application/json", "text/csv")]
+    public async Task<IActionResult> ListAsync(CancellationToken cancellationToken)
+    {
+        var keys = await db.ApiKeys.AsNoTracking()
             .OrderByDescending(k => k.CreatedAt)
             .Select(k => new ApiKeyResponse { Id = k.Id, Name = k.Name, Scopes = k.Scopes, CreatedAt = k.CreatedAt, RevokedAt = k.RevokedAt })
             .ToListAsync(cancellationToken);
+        return CsvColumns.Wanted(Request) ? new CsvResult<ApiKeyResponse>(keys.ToAsyncEnumerable(), "api-keys.csv") : Ok(keys);
+    }
 
     /// <summary>Revokes a key: every request that starts after this answers is refused, on every instance.</summary>
     /// <remarks>Answers after <c>Auth:CacheSeconds</c> (default 2), when no instance remembers the key any longer.</remarks>

@@ -1,5 +1,6 @@
-using System.Diagnostics;
 using Clv.Api.Errors;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Clv.Api.Configurations;
 
@@ -7,12 +8,27 @@ internal static class ErrorConfigs
 {
     public static IServiceCollection AddClvErrors(this IServiceCollection services)
     {
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
-            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
-        });
+        // Ahead of AddProblemDetails' own writer, which it replaces: the writers are asked in order.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
+        services.AddProblemDetails();
         services.AddExceptionHandler<ClvExceptionHandler>();
+        services.Configure<MvcOptions>(options =>
+        {
+            options.Filters.Add<ProblemResultFilter>();
+            // An Accept that no formatter of an endpoint serves (text/csv where there is no CSV,
+            // application/xml) is 406, never JSON the client did not ask for.
+            options.ReturnHttpNotAcceptable = true;
+            options.ModelBinderProviders.Insert(0, new IsoDateModelBinder.Provider());
+        });
+        services.PostConfigure<ApiBehaviorOptions>(options =>
+        {
+            var respond = options.InvalidModelStateResponseFactory;
+            options.InvalidModelStateResponseFactory = context =>
+            {
+                OneErrorPerJsonFault(context);
+                return respond(context);
+            };
+        });
         return services;
     }
 
@@ -21,5 +37,20 @@ internal static class ErrorConfigs
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+    }
+
+    // A body that is not the JSON its type needs fails to bind twice: at the JSON path ("$.items[0].amount")
+    // and, the body then being null, as a missing body ("The batch field is required."). The first says it all.
+    private static void OneErrorPerJsonFault(ActionContext context)
+    {
+        if (!context.ModelState.Keys.Any(key => key.StartsWith('$')))
+        {
+            return;
+        }
+
+        foreach (var body in context.ActionDescriptor.Parameters.Where(p => p.BindingInfo?.BindingSource == BindingSource.Body))
+        {
+            context.ModelState.Remove(body.Name);
+        }
     }
 }

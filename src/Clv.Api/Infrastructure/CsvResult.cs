@@ -46,6 +46,9 @@ internal static class CsvColumns
 {
     private static readonly ConcurrentDictionary<Type, IReadOnlyList<Column>> Cache = new();
 
+    // Lists and maps in one cell, named as the JSON answers name them.
+    private static readonly System.Text.Json.JsonSerializerOptions JsonCells = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public sealed record Column(string Name, Func<object?, object?> Read);
 
     public static IReadOnlyList<Column> For(Type type) => Cache.GetOrAdd(type, t => Flatten(t, "", x => x).ToList());
@@ -66,7 +69,7 @@ internal static class CsvColumns
             DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             bool b => b ? "true" : "false",
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            System.Collections.IEnumerable => System.Text.Json.JsonSerializer.Serialize(value),
+            System.Collections.IEnumerable => System.Text.Json.JsonSerializer.Serialize(value, JsonCells),
             _ => value.ToString() ?? "",
         };
         if (text.AsSpan().IndexOfAny(",\"\r\n") < 0)

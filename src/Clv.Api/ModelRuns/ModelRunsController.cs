@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Clv.Analytics.ModelRuns;
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
 using Clv.Data;
 using Clv.Data.ModelRuns;
 using Microsoft.AspNetCore.Authorization;
@@ -64,16 +65,21 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
     }
 
     /// <summary>Model runs, newest first.</summary>
+    /// <remarks>
+    /// With <c>Accept: text/csv</c>, one row per run: its fields, the options as <c>options.*</c>,
+    /// the primary model's holdout as <c>holdout.*</c>, and the fitted models and timings as JSON cells.
+    /// </remarks>
     /// <param name="limit">How many, 1 to 100 (default 20).</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet]
     [Authorize(Policy = Policies.Read)]
-    [ProducesResponseType<List<ModelRunResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<List<ModelRunResponse>>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public async Task<List<ModelRunResponse>> ListAsync([FromQuery, System.ComponentModel.DataAnnotations.Range(1, 100)] int limit = 20, CancellationToken cancellationToken = default)
+    public async Task<IActionResult> ListAsync([FromQuery, System.ComponentModel.DataAnnotations.Range(1, 100)] int limit = 20, CancellationToken cancellationToken = default)
     {
-        var runs = await db.ModelRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken);
-        return runs.ConvertAll(ToResponse);
+        var runs = (await db.ModelRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken))
+            .ConvertAll(ToResponse);
+        return CsvColumns.Wanted(Request) ? new CsvResult<ModelRunResponse>(runs.ToAsyncEnumerable(), "model-runs.csv") : Ok(runs);
     }
 
     private static ModelRunResponse ToResponse(ModelRun run)

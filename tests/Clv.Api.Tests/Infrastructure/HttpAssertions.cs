@@ -37,7 +37,14 @@ internal static class HttpAssertions
         var problem = await response.JsonAsync(expected);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        // Every problem reads alike (issue 13): RFC 9457's members and the trace id, none empty.
+        foreach (var member in new[] { "type", "title", "detail", "instance", "traceId" })
+        {
+            Assert.True(
+                problem.TryGetProperty(member, out var value) && !string.IsNullOrEmpty(value.GetString()),
+                $"The problem has no {member}: {problem}");
+        }
+
         return problem;
     }
 

@@ -171,4 +171,16 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
 
         await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
     }
+
+    /// <summary>The README's sample file (docs/sample-transactions.csv) imports as it stands: ten lines, none refused.</summary>
+    [Fact]
+    public async Task The_readmes_sample_file_imports_whole()
+    {
+        var csv = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "sample-transactions.csv"));
+
+        var body = await (await _client.PostCsvAsync(csv)).JsonAsync();
+
+        Assert.Equal(10, body.Long("inserted") + body.Long("duplicates"));
+        Assert.Equal(0, body.Long("rejected"));
+    }
 }

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.ModelRuns;
+
+namespace Clv.Api.Tests.Security;
+
+/// <summary>
+/// Errors read alike (issue 13, "the first hour"): every problem carries type, title, status, detail, instance and
+/// traceId (checked by <see cref="HttpAssertions.ProblemAsync"/> on every problem the suite meets), a bad date says the
+/// format it expects, a 415 names the media types accepted, a JSON type error is one error, and an Accept an endpoint
+/// cannot serve is a 406 problem rather than JSON nobody asked for.
+/// </summary>
+public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    [Theory]
+    [InlineData("/api/v1/segments?by=favouriteColour", "by")]
+    [InlineData("/api/v1/customers?sort=shoeSize", "sort")]
+    [InlineData("/api/v1/metrics/timeseries?metric=happiness", "metric")]
+    public async Task Hand_built_400s_carry_every_field_and_name_the_parameter(string path, string parameter)
+    {
+        var problem = await (await _client.GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
+        Assert.Contains(parameter, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new Uri(path, UriKind.Relative).OriginalString.Split('?')[0], problem.GetProperty("instance").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_model_names_the_models_in_its_detail()
+    {
+        var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "crystalball" } })).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("crystalball", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2024-13-01")]
+    [InlineData("01/02/2024")] // read as 1 February or 2 January depending on the reader: refused
+    [InlineData("yesterday")]
+    public async Task A_bad_date_says_the_format_it_expects(string asOf)
+    {
+        var problem = await (await _client.GetAsync($"/api/v1/metrics/summary?asOf={Uri.EscapeDataString(asOf)}")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var message = Assert.Single(problem.GetProperty("errors").GetProperty("asOf").EnumerateArray()).GetString();
+        Assert.Contains("YYYY-MM-DD", message, StringComparison.Ordinal);
+        Assert.Contains(asOf, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_415_names_the_accepted_media_types()
+    {
+        using var body = new StringContent("{}", Encoding.UTF8, "text/plain");
+
+        var problem = await (await _client.PostAsync("/api/v1/model-runs", body)).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_json_type_error_is_one_error()
+    {
+        using var body = new StringContent("""{"transactions": "not a list"}""", Encoding.UTF8, "application/json");
+
+        var problem = await (await _client.PostAsync("/api/v1/transactions", body)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
+        Assert.StartsWith("$", error.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_paths_and_missing_keys_answer_complete_problems()
+    {
+        await (await _client.GetAsync("/api/v1/nowhere")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await api.Client(apiKey: null).GetAsync("/api/v1/metrics/summary")).ProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("application/xml")]
+    [InlineData("text/csv")]
+    public async Task An_accept_the_endpoint_cannot_serve_is_406(string accept)
+    {
+        var run = await ModelRunTests.StartAndWaitAsync(_client, new { asOf = "2024-01-31" });
+
+        var problem = await (await Get($"/api/v1/model-runs/{run.GetProperty("id").GetGuid()}", accept)).ProblemAsync(HttpStatusCode.NotAcceptable);
+
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(accept, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_parameter_asked_for_as_csv_is_still_a_400_problem()
+    {
+        await (await Get("/api/v1/segments?by=favouriteColour", "text/csv")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/model-runs", "id,status,")]
+    [InlineData("/api/v1/api-keys", "id,name,scopes,")]
+    public async Task Model_runs_and_api_keys_answer_csv(string path, string header)
+    {
+        // Something to list: a run (failed for want of data) or a key.
+        _ = path.Contains("model-runs", StringComparison.Ordinal)
+            ? await ModelRunTests.StartAndWaitAsync(_client, new { asOf = "2024-01-31" })
+            : await (await _client.PostAsJsonAsync(path, new { name = "csv reader", scopes = new[] { "read" } })).JsonAsync(HttpStatusCode.Created);
+
+        var response = await Get(path, "text/csv");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith(header, lines[0], StringComparison.Ordinal);
+        Assert.True(lines.Length >= 2, string.Join('\n', lines));
+    }
+
+    private Task<HttpResponseMessage> Get(string path, string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        return _client.SendAsync(request);
+    }
+}
