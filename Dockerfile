@@ -1,6 +1,14 @@
 # The API as a container: build with the SDK image, run on the ASP.NET Core runtime image.
 # Used by docker-compose.yml; build context is the repository root (see .dockerignore).
 
+# The dashboard (docs/dashboard.md): its TypeScript is built here and copied beside the API.
+FROM node:20-bookworm-slim AS dashboard
+WORKDIR /src/src/Clv.Dashboard
+COPY src/Clv.Dashboard/package.json src/Clv.Dashboard/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY src/Clv.Dashboard/ ./
+RUN npm run build
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # global.json is left out on purpose: it pins the SDK feature band of our machines, and the
@@ -12,6 +20,7 @@ COPY src/Clv.Api/Clv.Api.csproj src/Clv.Api/
 # Restore in its own layer so that a code change does not download the packages again.
 RUN dotnet restore src/Clv.Api/Clv.Api.csproj
 COPY src/ src/
+COPY --from=dashboard /src/src/Clv.Dashboard/dist src/Clv.Dashboard/dist
 RUN dotnet publish src/Clv.Api/Clv.Api.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

@@ -149,6 +149,7 @@ public static class SegmentReport
                 a.New++;
                 a.NewGrossProfit += states.GrossProfit(i);
                 a.NewPredicted += facts.PredictedClv?[i] ?? 0m;
+                a.NewPredictedCount += facts.PredictedClv?[i] is null ? 0 : 1;
                 if (months is not null)
                 {
                     a.AddProfitCurve(facts, i, states.Cutoff, months);
@@ -195,7 +196,8 @@ public static class SegmentReport
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(settings);
         var clvToCac = cac > 0 ? a.NewGrossProfit / a.New / cac : null;
-        var predictedClvToCac = cac > 0 && hasPredictions ? a.NewPredicted / a.New / cac : null;
+        // Customers the run did not predict count 0 in the mean; without any prediction it is unknown, not 0.
+        var predictedClvToCac = cac > 0 && hasPredictions && a.NewPredictedCount > 0 ? a.NewPredicted / a.New / cac : null;
         return new SegmentFigures
         {
             Key = key,
@@ -211,7 +213,7 @@ public static class SegmentReport
             ChurnRate = Rate(a.BecameChurned, a.AtRisk),
             AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
             MedianHistoricalClv = Money(median),
-            AvgPredictedClv = hasPredictions ? a.PredictedCount == 0 ? 0 : Money(a.Predicted / a.PredictedCount) : null,
+            AvgPredictedClv = hasPredictions && a.PredictedCount > 0 ? Money(a.Predicted / a.PredictedCount) : null,
             CustomerEquity = a.Net,
             PredictedCustomerEquity = hasPredictions ? Money(a.Predicted) : null,
             RevenueShare = totalNet == 0 ? null : Math.Round(a.Net / totalNet, 6, MidpointRounding.AwayFromZero),

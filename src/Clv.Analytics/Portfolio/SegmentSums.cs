@@ -47,4 +47,7 @@ public class SegmentSums
 
     /// <summary>Their Σ predicted CLV.</summary>
     public decimal NewPredicted { get; set; }
+
+    /// <summary>Those of them the active model run predicted.</summary>
+    public int NewPredictedCount { get; set; }
 }

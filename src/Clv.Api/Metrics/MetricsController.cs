@@ -75,6 +75,7 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
             ChurnedCustomers = all.ChurnedCustomers,
             ModelChurnedCustomers = all.ModelChurnedCustomers,
             AveragePredictedClv = all.AvgPredictedClv,
+            Predictions = PredictionsUsedResponse.Of(answer, Response),
             NewCustomers = all.NewCustomers,
             Spend = all.Spend,
             BlendedCac = all.Cac,

@@ -59,8 +59,14 @@ public sealed class SummaryResponse
     /// <summary>Customers with P(alive) below <c>Clv:AliveThreshold</c> in the active model run; null without a run.</summary>
     public int? ModelChurnedCustomers { get; init; }
 
-    /// <summary>Mean predicted CLV of the active model run; null without a run.</summary>
+    /// <summary>Mean predicted CLV of the customers the active model run predicted (docs/metrics.md); null without a run or without a predicted customer.</summary>
     public decimal? AveragePredictedClv { get; init; }
+
+    /// <summary>
+    /// The model run whose predictions the predicted figures come from; null when no run is active.
+    /// Also the headers <c>Clv-Prediction-Run</c> and <c>Clv-Prediction-As-Of</c>.
+    /// </summary>
+    public PredictionsUsedResponse? Predictions { get; init; }
 
     /// <summary>Customers acquired in [from, to].</summary>
     /// <example>23570</example>
@@ -78,7 +84,7 @@ public sealed class SummaryResponse
     /// <example>4.17</example>
     public decimal? ClvToCac { get; init; }
 
-    /// <summary>CLV:CAC with the active run's predicted CLV; null without a run.</summary>
+    /// <summary>The new customers' mean predicted CLV ÷ blended CAC (docs/metrics.md); null without a run, without CAC, or when the run predicted none of them.</summary>
     public decimal? PredictedClvToCac { get; init; }
 
     /// <summary>CAC payback in months (1 = the acquisition month); null when not reached or CAC is null.</summary>

@@ -125,7 +125,7 @@ public sealed class AnalyticsAnswers(
     }
 
     private static Answer<T> Typed<T>(Kept kept)
-        where T : class => new((T)kept.Value, kept.Version, kept.Through);
+        where T : class => new((T)kept.Value, kept.Version, kept.Through, kept.Predictions);
 
     private async Task RefreshInBackgroundAsync(Slot slot, string key)
     {
@@ -163,7 +163,7 @@ public sealed class AnalyticsAnswers(
         var context = new AnswerContext(connection, scope, snapshot.Version, rankings);
         var value = await compute(context, ct);
         await transaction.CommitAsync(ct);
-        return new Computed(value, snapshot.Version, snapshot.ReadAt, context.RankedEarlier);
+        return new Computed(value, snapshot.Version, snapshot.ReadAt, context.RankedEarlier, snapshot.Predictions);
     }
 
     private async ValueTask<string> ConnectionStringAsync()
@@ -248,14 +248,14 @@ public sealed class AnalyticsAnswers(
             }
 
             var computed = await compute(CancellationToken.None);
-            return Current = new Kept(computed.Value, computed.Version, computed.Through, checkedAt, time.GetUtcNow() - checkedAt, computed.RankedEarlier);
+            return Current = new Kept(computed.Value, computed.Version, computed.Through, checkedAt, time.GetUtcNow() - checkedAt, computed.RankedEarlier, computed.Predictions);
         }
     }
 
-    private sealed record Computed(object Value, long Version, DateTimeOffset Through, bool RankedEarlier);
+    private sealed record Computed(object Value, long Version, DateTimeOffset Through, bool RankedEarlier, PredictionSource? Predictions);
 
     // Took: how long the computation of Value took.
-    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt, TimeSpan Took, bool RankedEarlier);
+    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt, TimeSpan Took, bool RankedEarlier, PredictionSource? Predictions);
 }
 
 /// <summary>An answer per group, or, when the grouping has too many values, only the count of them.</summary>
@@ -268,7 +268,8 @@ public sealed record Grouped<T>(GroupBy Groups, T? Value)
 /// <param name="Value">The answer.</param>
 /// <param name="Version">The data version it was computed at.</param>
 /// <param name="DataThrough">The time up to which every acknowledged write is in it.</param>
-public sealed record Answer<T>(T Value, long Version, DateTimeOffset DataThrough);
+/// <param name="Predictions">The model run whose predictions it uses; null when no run was active.</param>
+public sealed record Answer<T>(T Value, long Version, DateTimeOffset DataThrough, PredictionSource? Predictions);
 
 /// <summary>What an answer is computed in: one snapshot of the read model, and the scope asked.</summary>
 /// <param name="connection">The connection, in a repeatable-read transaction.</param>

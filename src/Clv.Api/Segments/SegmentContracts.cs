@@ -30,6 +30,12 @@ public sealed class SegmentsResponse
     /// <example>USD</example>
     public required string Currency { get; init; }
 
+    /// <summary>
+    /// The model run whose predictions the predicted figures come from; null when no run is active
+    /// (those figures are then null). Also the headers <c>Clv-Prediction-Run</c> and <c>Clv-Prediction-As-Of</c>.
+    /// </summary>
+    public PredictionsUsedResponse? Predictions { get; init; }
+
     /// <summary>The segments, largest first.</summary>
     public required List<SegmentResponse> Segments { get; init; }
 }
@@ -84,7 +90,7 @@ public sealed class SegmentResponse
     /// <example>43.97</example>
     public decimal MedianHistoricalClv { get; init; }
 
-    /// <summary>Mean predicted CLV of the active model run; null without a run.</summary>
+    /// <summary>Mean predicted CLV of the segment's customers the active model run predicted (docs/metrics.md); null without a run or without a predicted customer.</summary>
     public decimal? AvgPredictedClv { get; init; }
 
     /// <summary>Customer equity: Σ historical CLV over the segment.</summary>
@@ -110,7 +116,7 @@ public sealed class SegmentResponse
     /// <example>3.62</example>
     public decimal? ClvToCac { get; init; }
 
-    /// <summary>CLV:CAC with predicted CLV: the new customers' mean predicted CLV ÷ CAC; null without a run.</summary>
+    /// <summary>CLV:CAC with predicted CLV: the new customers' mean predicted CLV ÷ CAC (docs/metrics.md); null without a run, without CAC, or when the run predicted none of them.</summary>
     public decimal? PredictedClvToCac { get; init; }
 
     /// <summary>CAC payback: the first month (1 = the acquisition month) at which the new customers' cumulative gross profit per customer reaches CAC; null when not reached or CAC is null.</summary>

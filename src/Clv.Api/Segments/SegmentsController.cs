@@ -79,6 +79,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
             To = last,
             Period = period,
             Currency = options.Value.ReportingCurrency,
+            Predictions = PredictionsUsedResponse.Of(answer, Response),
             Segments = answer.Value.Value!.ConvertAll(SegmentResponse.From),
         };
         return CsvColumns.Wanted(Request)

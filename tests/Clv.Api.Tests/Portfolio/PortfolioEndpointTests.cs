@@ -104,6 +104,7 @@ public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal("good", ads.GetProperty("health").GetProperty("payback").GetString());
         Assert.True(ads.GetProperty("smallSample").GetBoolean()); // 3 < 100
         Assert.Equal(JsonValueKind.Null, ads.GetProperty("avgPredictedClv").ValueKind); // no model run
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("predictions").ValueKind); // so no run to name
         // Shares of 1,800 + 110 = 1,910 of net revenue, to 6 decimals.
         Assert.Equal(0.942408m, ads.Dec("revenueShare"));
         Assert.Equal(0.057592m, web.Dec("revenueShare"));

@@ -9,7 +9,9 @@ namespace Clv.Api.Tests.Portfolio;
 /// CLV:CAC from predicted CLV, on the CDNOW sample with a model run calibrated to 1997-09-30 (as of
 /// 1998-06-30): six customers are given the channel ads, which spent 1,000 over the first quarter of
 /// 1997, when every CDNOW customer was acquired. The oracles are the 12-month CLV that lifetimes
-/// 0.11.3 computes for those six, and each one's stored prediction, read one by one.
+/// 0.11.3 computes for those six, and each one's stored prediction, read one by one. The channel
+/// radio spent 500 in May 1998 on one customer who first bought then, after the run's calibration
+/// end: the run did not predict them.
 /// </summary>
 public sealed class PredictedClvToCacTests(PredictedClvToCacTests.CdnowWithAds cdnow) : IClassFixture<PredictedClvToCacTests.CdnowWithAds>
 {
@@ -23,19 +25,27 @@ public sealed class PredictedClvToCacTests(PredictedClvToCacTests.CdnowWithAds c
     {
         public ClvApiFactory Factory { get; } = new();
 
+        public System.Text.Json.JsonElement Run { get; private set; }
+
         public async Task InitializeAsync()
         {
             await Factory.InitializeAsync();
             var client = Factory.Client();
             (await client.PostAsJsonAsync("/api/v1/customers", new { customers = Ads.Select(id => new { externalId = id, acquisitionChannel = "ads" }) }))
                 .EnsureSuccessStatusCode();
-            (await client.PostCsvAsync(CdnowSample.Csv())).EnsureSuccessStatusCode();
+            (await client.PostAsJsonAsync("/api/v1/customers", new { customers = new[] { new { externalId = "radio-1", acquisitionChannel = "radio", acquiredAt = "1998-05-02T12:00:00Z" } } }))
+                .EnsureSuccessStatusCode();
+            (await client.PostCsvAsync(CdnowSample.Csv() + "radio-tx-1,radio-1,1998-05-02T12:00:00Z,purchase,40,USD\r\n")).EnsureSuccessStatusCode();
             (await client.PostAsJsonAsync("/api/v1/acquisition-spend", new
             {
-                spend = new[] { new { channel = "ads", periodStart = "1997-01-01", periodEnd = "1997-03-31", amount = 1_000m, currency = "USD" } },
+                spend = new[]
+                {
+                    new { channel = "ads", periodStart = "1997-01-01", periodEnd = "1997-03-31", amount = 1_000m, currency = "USD" },
+                    new { channel = "radio", periodStart = "1998-05-01", periodEnd = "1998-05-31", amount = 500m, currency = "USD" },
+                },
             })).EnsureSuccessStatusCode();
-            var run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = AsOf, timeUnit = "weeks", activate = true });
-            Assert.Equal("succeeded", run.GetProperty("status").GetString());
+            Run = await ModelRunTests.StartAndWaitAsync(client, new { calibrationEnd = "1997-09-30", asOf = AsOf, timeUnit = "weeks", activate = true });
+            Assert.Equal("succeeded", Run.GetProperty("status").GetString());
         }
 
         public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
@@ -70,5 +80,39 @@ public sealed class PredictedClvToCacTests(PredictedClvToCacTests.CdnowWithAds c
         var expected = CdnowSample.Lifetimes.Sum(c => c.PredictedClv) / 1_000;
         Assert.Equal(expected, (double)ads.Dec("predictedClvToCac"), 0.0008 * expected);
         Assert.Equal(1_000.0 / 6, (double)ads.Dec("cac"), 0.0001);
+    }
+
+    [Theory]
+    [InlineData("&asOf=" + AsOf)] // as of a past day
+    [InlineData("")] // the current state, from the rollups
+    public async Task A_segment_whose_new_customers_the_run_did_not_predict_has_no_predicted_figures_rather_than_zero(string asOf)
+    {
+        var body = await (await cdnow.Factory.Client().GetAsync($"/api/v1/segments?by=acquisitionChannel{asOf}")).JsonAsync();
+        var radio = body.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "radio");
+
+        Assert.Equal(500m, radio.Dec("cac")); // one new customer
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, radio.GetProperty("predictedClvToCac").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, radio.GetProperty("avgPredictedClv").ValueKind);
+        Assert.Equal(0m, radio.Dec("predictedCustomerEquity"));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/metrics/summary")]
+    [InlineData("/api/v1/segments?by=acquisitionChannel")]
+    public async Task Predicted_figures_name_the_run_and_the_date_they_stand_at(string path)
+    {
+        var client = cdnow.Factory.Client();
+
+        var predictions = (await (await client.GetAsync(path)).JsonAsync()).GetProperty("predictions");
+        using var csv = new HttpRequestMessage(HttpMethod.Get, path);
+        csv.Headers.Accept.ParseAdd("text/csv");
+        var response = await client.SendAsync(csv);
+
+        var run = cdnow.Run.GetProperty("id").GetGuid();
+        Assert.Equal(run, predictions.GetProperty("runId").GetGuid());
+        Assert.Equal("1997-09-30", predictions.GetProperty("asOf").GetString());
+        Assert.Equal("bgnbd", predictions.GetProperty("model").GetString());
+        Assert.Equal(run.ToString(), Assert.Single(response.Headers.GetValues("Clv-Prediction-Run")));
+        Assert.Equal("1997-09-30", Assert.Single(response.Headers.GetValues("Clv-Prediction-As-Of")));
     }
 }

@@ -3,12 +3,21 @@ using Npgsql;
 
 namespace Clv.Data.Analytics.ReadModel;
 
+/// <summary>The model run whose predictions an answer uses.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="AsOf">The date its predictions stand at: its calibration end, or its asOf.</param>
+/// <param name="Model">Its primary purchase model.</param>
+public sealed record PredictionSource(Guid RunId, DateOnly AsOf, string Model);
+
 /// <summary>What a snapshot of the read model is: its data version, its time and the active model run.</summary>
 /// <param name="Version">The data version: every committed write has bumped it.</param>
 /// <param name="ReadAt">The start of the reading transaction: every write acknowledged before it is in the snapshot.</param>
-/// <param name="ActiveRun">The active model run, whose predictions answers show; null without one.</param>
-public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset ReadAt, Guid? ActiveRun)
+/// <param name="Predictions">The active model run, whose predictions answers show; null without one.</param>
+public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset ReadAt, PredictionSource? Predictions)
 {
+    /// <summary>The active model run's id; null without one.</summary>
+    public Guid? ActiveRun => Predictions?.RunId;
+
     /// <summary>
     /// Reads the snapshot's stamp as the first statement of a repeatable-read transaction on
     /// <paramref name="connection"/>, so that it describes every later read in that transaction.
@@ -20,10 +29,18 @@ public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset Rea
     public static async Task<ReadModelSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            $"SET LOCAL jit = off; {NpgsqlConnectionExtensions.LargeWorkMemSql}; SELECT version, now(), (SELECT id FROM model_runs WHERE is_active) FROM data_version WHERE id = 1", connection);
+            $"""
+            SET LOCAL jit = off; {NpgsqlConnectionExtensions.LargeWorkMemSql};
+            SELECT v.version, now(), r.id, coalesce(r.options ->> 'calibrationEnd', r.options ->> 'asOf')::date, r.options ->> 'primaryModel'
+            FROM data_version v LEFT JOIN model_runs r ON r.is_active
+            WHERE v.id = 1
+            """, connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new ReadModelSnapshot(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));
+        var predictions = reader.IsDBNull(2)
+            ? null
+            : new PredictionSource(reader.GetGuid(2), reader.GetFieldValue<DateOnly>(3), reader.GetString(4));
+        return new ReadModelSnapshot(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), predictions);
     }
 
     /// <summary>

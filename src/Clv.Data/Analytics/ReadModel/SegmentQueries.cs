@@ -190,6 +190,8 @@ public static class SegmentQueries
                 {
                     (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(16), reader.GetDecimal(17));
                 }
+
+                sums.NewPredictedCount += reader.GetInt32(18);
             }
         }
         while (await reader.NextResultAsync(ct));
@@ -347,7 +349,8 @@ public static class SegmentQueries
                count(*) FILTER (WHERE c.new)::int,
                coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
                coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
-               {middles}
+               {middles},
+               count(c.predicted_clv) FILTER (WHERE c.new)::int
         FROM (
             {CustomerRowsSql(query, customers)}
         ) c
@@ -479,7 +482,8 @@ public static class SegmentQueries
             SELECT {(group.By == "all" ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")},
                    count(p.predicted_clv)::int, coalesce(sum(p.predicted_clv), 0),
                    count(*) FILTER (WHERE p.predicted_clv IS NOT NULL AND p.probability_alive < @alive_threshold)::int,
-                   coalesce(sum(p.predicted_clv) FILTER (WHERE {newDay}), 0)
+                   coalesce(sum(p.predicted_clv) FILTER (WHERE {newDay}), 0),
+                   count(p.predicted_clv) FILTER (WHERE {newDay})::int
             FROM customer_predictions p JOIN customers c ON c.id = p.customer_id
             WHERE p.run_id = @run
             GROUP BY 1
@@ -526,8 +530,8 @@ public static class SegmentQueries
             {
                 if (groups.TryGetValue(reader.GetString(0), out var sums))
                 {
-                    (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted) =
-                        (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4));
+                    (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted, sums.NewPredictedCount) =
+                        (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4), reader.GetInt32(5));
                 }
             }
         }
