@@ -54,6 +54,9 @@ internal static class SwaggerConfigs
                 [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
             });
             options.SupportNonNullableReferenceTypes();
+            // A nullable reference to a component (a customer's "predicted", a run's "holdout") is
+            // written as allOf [$ref] with nullable: true; a bare $ref could carry no nullable in OpenAPI 3.0.
+            options.UseAllOfToExtendReferenceSchemas();
             options.SchemaFilter<ContractLimitsSchemaFilter>();
             options.OperationFilter<IdempotencyKeyOperationFilter>();
             options.OperationFilter<StreamedBodyOperationFilter>();

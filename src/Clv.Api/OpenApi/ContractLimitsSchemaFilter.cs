@@ -31,12 +31,12 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
     /// <summary>Limits by the member's JSON name (a property or a query or route parameter).</summary>
     private static readonly Dictionary<string, Action<OpenApiSchema>> ByName = new(StringComparer.Ordinal)
     {
-        ["externalId"] = s => s.MaxLength ??= ColumnLimits.ExternalId,
-        ["customerExternalId"] = s => s.MaxLength ??= ColumnLimits.ExternalId,
-        ["acquisitionChannel"] = s => s.MaxLength ??= ColumnLimits.Channel,
-        ["channel"] = s => s.MaxLength ??= ColumnLimits.Channel,
-        ["name"] = s => s.MaxLength ??= ColumnLimits.Name,
-        ["comment"] = s => s.MaxLength ??= ColumnLimits.FeedbackComment,
+        ["externalId"] = Text(ColumnLimits.ExternalId),
+        ["customerExternalId"] = Text(ColumnLimits.ExternalId),
+        ["acquisitionChannel"] = Text(ColumnLimits.Channel),
+        ["channel"] = Text(ColumnLimits.Channel),
+        ["name"] = Text(ColumnLimits.Name),
+        ["comment"] = Text(ColumnLimits.FeedbackComment),
         ["country"] = s => Code(s, 2),
         ["currency"] = s => Code(s, 3),
         // Dates sent as text (YYYY-MM-DD), in bodies and queries alike.
@@ -51,9 +51,22 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         ["occurredAt"] = DateTime,
         ["acquiredAt"] = DateTime,
         ["answeredAt"] = DateTime,
+        // Lists: a JSON batch (ItemErrors.ThrowIfTooMany answers 413 beyond), its item errors, a page.
+        ["transactions"] = Items(ItemErrors.MaxBatchItems),
+        ["customers"] = Items(ItemErrors.MaxBatchItems),
+        ["spend"] = Items(ItemErrors.MaxBatchItems),
+        ["feedback"] = Items(ItemErrors.MaxBatchItems),
+        ["rates"] = Items(ItemErrors.MaxBatchItems),
+        ["errors"] = Items(ItemErrors.Max),
+        ["items"] = Items(CustomersController.MaxPageSize),
         // Free segment tags: CustomerItemValidator's limits, and an example a person would send.
         ["attributes"] = s =>
         {
+            if (s.Type?.HasFlag(JsonSchemaType.Object) != true)
+            {
+                return;
+            }
+
             s.MaxProperties ??= CustomerItemValidator.MaxAttributes;
             if (s.AdditionalProperties is OpenApiSchema value)
             {
@@ -78,7 +91,7 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         }
 
         var name = member is not null ? CamelCase(member.Name) : context.ParameterInfo?.Name;
-        if (name is not null && ByName.TryGetValue(name, out var limits) && (IsString(target) || target.Type?.HasFlag(JsonSchemaType.Object) == true))
+        if (name is not null && ByName.TryGetValue(name, out var limits))
         {
             limits(target);
         }
@@ -158,8 +171,29 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         };
     }
 
+    private static Action<OpenApiSchema> Text(int max) => schema =>
+    {
+        if (IsString(schema))
+        {
+            schema.MaxLength ??= max;
+        }
+    };
+
+    private static Action<OpenApiSchema> Items(int max) => schema =>
+    {
+        if (schema.Type?.HasFlag(JsonSchemaType.Array) == true)
+        {
+            schema.MaxItems ??= max;
+        }
+    };
+
     private static void Code(OpenApiSchema schema, int length)
     {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
         // The validators accept either case (IsoCodes compares upper case); the API writes upper case.
         schema.MinLength ??= length;
         schema.MaxLength ??= length;
@@ -168,6 +202,11 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
 
     private static void Date(OpenApiSchema schema)
     {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
         schema.Format ??= "date";
         schema.MaxLength ??= 10;
         schema.Pattern ??= schema.Format == "date" ? DatePattern : null;
@@ -175,6 +214,11 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
 
     private static void DateTime(OpenApiSchema schema)
     {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
         schema.Format ??= "date-time";
         schema.MaxLength ??= DateTimeLength;
         schema.Pattern ??= IsoDateTime.Pattern;
