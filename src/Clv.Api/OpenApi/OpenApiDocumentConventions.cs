@@ -52,6 +52,7 @@ internal sealed class OpenApiDocumentConventions : IDocumentFilter
 
         foreach (var schema in Schemas(swaggerDoc))
         {
+            TypeNullableReference(schema, swaggerDoc);
             Bound(schema);
         }
     }
@@ -73,6 +74,17 @@ internal sealed class OpenApiDocumentConventions : IDocumentFilter
             Description = "Only when the request's `Origin` is one of `Clv:Http:CorsOrigins` (none by default): that origin.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", MaxLength = Unbounded },
         });
+    }
+
+    // A nullable reference (allOf [$ref] + nullable) states its type, as OpenAPI 3.0 wants beside nullable.
+    private static void TypeNullableReference(OpenApiSchema schema, OpenApiDocument document)
+    {
+        if (schema.AllOf is [OpenApiSchemaReference { Reference.Id: { } id }]
+            && (schema.Type is null || schema.Type == JsonSchemaType.Null)
+            && document.Components?.Schemas?.TryGetValue(id, out var target) == true && target.Type is { } type)
+        {
+            schema.Type = type | (schema.Type ?? 0);
+        }
     }
 
     // Gives what is still unbounded the representation's bound, so every limit is explicit.
