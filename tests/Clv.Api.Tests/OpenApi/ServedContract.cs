@@ -61,10 +61,17 @@ public sealed class ServedContract(JsonNode document)
         var built = JsonSchema.Build(JsonSerializer.SerializeToElement(schema), new BuildOptions(), new Uri($"https://clv.invalid/{Guid.NewGuid():N}"));
         using var instance = JsonDocument.Parse(body);
         var result = built.Evaluate(instance.RootElement, Strict);
-        return result.IsValid
-            ? []
-            : [.. (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e =>
-                $"{method} {path} {status}: {d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"))];
+        if (result.IsValid)
+        {
+            return [];
+        }
+
+        var errors = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e =>
+            (Branch: d.EvaluationPath.ToString().Contains("/anyOf/", StringComparison.Ordinal),
+             Text: $"{method} {path} {status}: {d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"))).ToList();
+        // The branches of a nullable's anyOf fail in turn even where the anyOf holds: show them only when nothing else failed.
+        var outside = errors.Where(e => !e.Branch).Select(e => e.Text).ToList();
+        return outside.Count > 0 ? outside : [.. errors.Select(e => e.Text)];
     }
 
     // OpenAPI 3.0 to JSON Schema: nullable to anyOf with null, exclusive flags to bounds, #/components/schemas/X to #/$defs/X.
