@@ -18,6 +18,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/lib/pg.sh"
 # shellcheck source=lib/dashboard.sh
 . "$root/scripts/lib/dashboard.sh"
+# shellcheck source=lib/openapi-lint.sh
+. "$root/scripts/lib/openapi-lint.sh"
 
 results=$(mktemp -d "${TMPDIR:-/tmp}/clv-test-results.XXXXXX")
 cleanup() {
@@ -48,6 +50,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     clv_die "no browser at $CLV_CHROMIUM: the dashboard tests need Chromium (apt-get install chromium, or set CLV_CHROMIUM to its executable; .ci/run installs it)"
 
 clv_dashboard_build "$root"
+clv_openapi_lint_install "$root"
 clv_log "Building Clv.sln (Release)"
 dotnet build "$root/Clv.sln" -c Release -nologo -v minimal
 

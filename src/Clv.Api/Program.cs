@@ -22,6 +22,7 @@ var app = builder.Build();
 app.UseClvHardening();
 app.UseClvRequestLogging(); // outside the error handling: it logs the status the client got
 app.UseClvErrors();
+app.UseClvRateLimitHeaders(); // registered early so error answers carry them too
 app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();
 app.UseAuthentication();
 app.UseRateLimiter(); // after authentication: buckets are per key id, per address without a valid key

@@ -66,7 +66,8 @@ internal static class HardeningConfigs
         {
             if (http.CorsOrigins.Length > 0)
             {
-                policy.WithOrigins(http.CorsOrigins).AllowAnyMethod().WithHeaders("X-Api-Key", "Content-Type", "Accept", "Idempotency-Key");
+                policy.WithOrigins(http.CorsOrigins).AllowAnyMethod().WithHeaders("X-Api-Key", "Content-Type", "Accept", "Idempotency-Key")
+                    .WithExposedHeaders([.. RateLimitConfigs.Headers, RateLimitConfigs.RetryAfterHeader]);
             }
         }));
         services.Configure<ForwardedHeadersOptions>(options =>

@@ -35,21 +35,41 @@ public sealed class RateLimitOptions
 
 internal static class RateLimitConfigs
 {
+    /// <summary>The burst a key (or address) may make: <see cref="RateLimitOptions.BurstLimit"/>. Header names of draft-ietf-httpapi-ratelimit-headers.</summary>
+    public const string LimitHeader = "RateLimit-Limit";
+
+    /// <summary>Requests left in the burst.</summary>
+    public const string RemainingHeader = "RateLimit-Remaining";
+
+    /// <summary>Seconds until the burst is whole again.</summary>
+    public const string ResetHeader = "RateLimit-Reset";
+
+    /// <summary>On a 429: seconds to wait.</summary>
+    public const string RetryAfterHeader = "Retry-After";
+
+    /// <summary><c>Retry-After</c> of a 429 whose cause set none (a full model-run queue).</summary>
+    public const int QueueRetryAfterSeconds = 30;
+
+    /// <summary>The headers every answer carries (docs/api.md, "Rate limits").</summary>
+    public static readonly string[] Headers = [LimitHeader, RemainingHeader, ResetHeader];
+
     public static IServiceCollection AddClvRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddSingleton(new KeyLookupLimiter(limits.KeyLookupBurstLimit, limits.KeyLookupsPerSecond));
+        var limiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.BurstLimit,
+                TokensPerPeriod = limits.RequestsPerSecond >= 1 ? (int)limits.RequestsPerSecond : 1,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(limits.RequestsPerSecond >= 1 ? 1 : 1 / limits.RequestsPerSecond),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        services.AddSingleton(new RequestRateLimit(limiter, limits));
         services.AddRateLimiter(options =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.BurstLimit,
-                    TokensPerPeriod = limits.RequestsPerSecond >= 1 ? (int)limits.RequestsPerSecond : 1,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(limits.RequestsPerSecond >= 1 ? 1 : 1 / limits.RequestsPerSecond),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
+            options.GlobalLimiter = limiter;
 
             // ASP.NET Core answers 503 by default; a client over its rate gets 429 and when to retry.
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -73,6 +93,36 @@ internal static class RateLimitConfigs
         });
         return services;
     }
+
+    /// <summary>
+    /// Sends <see cref="Headers"/> on every answer, errors and 429s included: the state of the
+    /// caller's bucket when the answer starts (after authentication, so a valid key's own bucket).
+    /// </summary>
+    public static void UseClvRateLimitHeaders(this WebApplication app) => app.Use((context, next) =>
+    {
+        context.Response.OnStarting(() =>
+        {
+            var rate = context.RequestServices.GetRequiredService<RequestRateLimit>();
+            var available = rate.Limiter.GetStatistics(context)?.CurrentAvailablePermits ?? rate.Options.BurstLimit;
+            var missing = Math.Max(0, rate.Options.BurstLimit - available);
+            var headers = context.Response.Headers;
+            headers[LimitHeader] = rate.Options.BurstLimit.ToString(CultureInfo.InvariantCulture);
+            headers[RemainingHeader] = available.ToString(CultureInfo.InvariantCulture);
+            headers[ResetHeader] = ((long)Math.Ceiling(missing / rate.Options.RequestsPerSecond)).ToString(CultureInfo.InvariantCulture);
+            if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests && !headers.ContainsKey(RetryAfterHeader))
+            {
+                // A 429 for another reason than the request rate (a full model-run queue) waits for work
+                // to finish, not for tokens: a client polls again after this long.
+                headers[RetryAfterHeader] = QueueRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return Task.CompletedTask;
+        });
+        return next(context);
+    });
+
+    /// <summary>The global limiter and its settings, for the headers.</summary>
+    private sealed record RequestRateLimit(PartitionedRateLimiter<HttpContext> Limiter, RateLimitOptions Options);
 
     // Runs after authentication: a valid key is limited by its id, anything else (no key, an
     // invalid or revoked one) by the client's address. Keying on the raw header would give every

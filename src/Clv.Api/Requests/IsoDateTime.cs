@@ -25,6 +25,9 @@ public static partial class IsoDateTime
         return text is not null && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant, 100)]
+    /// <summary>The form <see cref="TryParse"/> accepts, also declared in the OpenAPI document.</summary>
+    public const string Pattern = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$";
+
+    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant, 100)]
     private static partial Regex DateTimeWithOffset();
 }

@@ -49,14 +49,5 @@ public sealed class OpenApiSnapshotTests(ClvApiFactory factory) : IClassFixture<
     private static JsonObject Section(JsonNode document, string path) =>
         path.Split('/').Aggregate((JsonNode?)document, (node, name) => node?[name]) as JsonObject ?? [];
 
-    private static string SnapshotPath()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Clv.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Clv.sln not found"), "src", "Clv.Dashboard", "openapi.json");
-    }
+    private static string SnapshotPath() => Path.Combine(RepositoryRoot.Path, "src", "Clv.Dashboard", "openapi.json");
 }

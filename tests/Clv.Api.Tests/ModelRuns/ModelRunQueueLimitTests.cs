@@ -42,7 +42,10 @@ public sealed class ModelRunQueueLimitTests(ClvApiFactory api) : IClassFixture<C
             Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/model-runs", new { })).StatusCode);
         }
 
-        await (await client.PostAsJsonAsync("/api/v1/model-runs", new { })).ProblemAsync(HttpStatusCode.TooManyRequests);
+        var full = await client.PostAsJsonAsync("/api/v1/model-runs", new { });
+        await full.ProblemAsync(HttpStatusCode.TooManyRequests);
+        // Declared on every 429 of the OpenAPI document: a full queue says when to poll again.
+        Assert.Equal(TimeSpan.FromSeconds(30), full.Headers.RetryAfter?.Delta);
 
         // One queued run starts running (as a claim would): the queue has room for one more.
         await ExecuteAsync("""

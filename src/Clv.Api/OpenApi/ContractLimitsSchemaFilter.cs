@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Reflection;
+using Clv.Api.Customers;
+using Clv.Api.Requests;
+using Clv.Data.Infrastructure;
+using FluentValidation;
+using FluentValidation.Validators;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Clv.Api.OpenApi;
+
+/// <summary>
+/// Declares on each property and parameter schema the limits the API enforces, so no contract
+/// repeats them by hand (docs/api.md, "OpenAPI document"). In order, the first that says something wins:
+/// <list type="number">
+/// <item>data annotations on the member (<c>[MaxLength]</c>, <c>[Range]</c>, <c>[RegularExpression]</c>), which Swashbuckle reads itself;</item>
+/// <item>the FluentValidation validator registered for the declaring type: <c>MaximumLength</c>, <c>Length</c>, <c>InclusiveBetween</c>, comparisons, <c>Matches</c>;</item>
+/// <item><see cref="ByName"/>: members whose name has one meaning everywhere (<c>externalId</c>, <c>currency</c>, ...), bounded by the constants their validators use;</item>
+/// <item>the schema's format: a date-time, date or uuid the API writes has a fixed length.</item>
+/// </list>
+/// What is still unbounded after this gets <see cref="OpenApiDocumentConventions"/>'s fallback.
+/// </summary>
+internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : ISchemaFilter
+{
+    /// <summary>Longest ISO 8601 date-time the API reads or writes: <c>2024-03-15T14:30:00.1234567+01:00</c>.</summary>
+    public const int DateTimeLength = 33;
+
+    private const string DatePattern = @"^\d{4}-\d{2}-\d{2}$";
+
+    /// <summary>Limits by the member's JSON name (a property or a query or route parameter).</summary>
+    private static readonly Dictionary<string, Action<OpenApiSchema>> ByName = new(StringComparer.Ordinal)
+    {
+        ["externalId"] = Text(ColumnLimits.ExternalId),
+        ["customerExternalId"] = Text(ColumnLimits.ExternalId),
+        ["acquisitionChannel"] = Text(ColumnLimits.Channel),
+        ["channel"] = Text(ColumnLimits.Channel),
+        ["name"] = Text(ColumnLimits.Name),
+        ["comment"] = Text(ColumnLimits.FeedbackComment),
+        ["country"] = s => Code(s, 2),
+        ["currency"] = s => Code(s, 3),
+        // Dates sent as text (YYYY-MM-DD), in bodies and queries alike.
+        ["asOf"] = Date,
+        ["from"] = Date,
+        ["to"] = Date,
+        ["date"] = Date,
+        ["periodStart"] = Date,
+        ["periodEnd"] = Date,
+        ["calibrationEnd"] = Date,
+        // Timestamps sent as text: IsoDateTime's pattern, at most DateTimeLength characters.
+        ["occurredAt"] = DateTime,
+        ["acquiredAt"] = DateTime,
+        ["answeredAt"] = DateTime,
+        // Lists: a JSON batch (ItemErrors.ThrowIfTooMany answers 413 beyond), its item errors, a page.
+        ["transactions"] = Items(ItemErrors.MaxBatchItems),
+        ["customers"] = Items(ItemErrors.MaxBatchItems),
+        ["spend"] = Items(ItemErrors.MaxBatchItems),
+        ["feedback"] = Items(ItemErrors.MaxBatchItems),
+        ["rates"] = Items(ItemErrors.MaxBatchItems),
+        ["errors"] = Items(ItemErrors.Max),
+        ["items"] = Items(CustomersController.MaxPageSize),
+        // Free segment tags: CustomerItemValidator's limits, and an example a person would send.
+        ["attributes"] = s =>
+        {
+            if (s.Type?.HasFlag(JsonSchemaType.Object) != true)
+            {
+                return;
+            }
+
+            s.MaxProperties ??= CustomerItemValidator.MaxAttributes;
+            if (s.AdditionalProperties is OpenApiSchema value)
+            {
+                value.MaxLength ??= CustomerItemValidator.MaxAttributeValue;
+            }
+
+            s.Examples ??= [new System.Text.Json.Nodes.JsonObject { ["plan"] = "pro", ["region"] = "emea" }];
+        },
+    };
+
+    public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+    {
+        if (schema is not OpenApiSchema target)
+        {
+            return;
+        }
+
+        var member = context.MemberInfo as PropertyInfo;
+        if (member is not null)
+        {
+            FromValidator(target, member);
+        }
+
+        var name = member is not null ? CamelCase(member.Name) : context.ParameterInfo?.Name;
+        if (name is not null && ByName.TryGetValue(name, out var limits))
+        {
+            limits(target);
+        }
+
+        FromFormat(target);
+    }
+
+    // What the declaring type's validator (one registered as IValidator<T>) enforces on the property.
+    private void FromValidator(OpenApiSchema schema, PropertyInfo member)
+    {
+        var validatorType = typeof(IValidator<>).MakeGenericType(member.DeclaringType!);
+        if (services.GetService(validatorType) is not IValidator validator)
+        {
+            return;
+        }
+
+        var components = validator.CreateDescriptor().Rules
+            .Where(rule => rule.Member == member || rule.Member?.Name == member.Name)
+            .SelectMany(rule => rule.Components)
+            .Select(component => component.Validator);
+        foreach (var check in components)
+        {
+            switch (check)
+            {
+                case ILengthValidator length:
+                    schema.MaxLength ??= length.Max > 0 ? length.Max : null;
+                    schema.MinLength ??= length.Min > 0 ? length.Min : null;
+                    break;
+                case IBetweenValidator between:
+                    schema.Minimum ??= Number(between.From);
+                    schema.Maximum ??= Number(between.To);
+                    break;
+                case IComparisonValidator { ValueToCompare: not null } comparison:
+                    Compare(schema, comparison);
+                    break;
+                case IRegularExpressionValidator regex:
+                    schema.Pattern ??= regex.Expression;
+                    break;
+            }
+        }
+    }
+
+    private static void Compare(OpenApiSchema schema, IComparisonValidator comparison)
+    {
+        var value = Number(comparison.ValueToCompare);
+        switch (comparison.Comparison)
+        {
+            case Comparison.GreaterThanOrEqual:
+                schema.Minimum ??= value;
+                break;
+            case Comparison.GreaterThan:
+                schema.ExclusiveMinimum ??= value;
+                break;
+            case Comparison.LessThanOrEqual:
+                schema.Maximum ??= value;
+                break;
+            case Comparison.LessThan:
+                schema.ExclusiveMaximum ??= value;
+                break;
+        }
+    }
+
+    // A date-time, date or uuid has a fixed longest form, in requests and responses.
+    private static void FromFormat(OpenApiSchema schema)
+    {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
+        schema.MaxLength ??= schema.Format switch
+        {
+            "date-time" => DateTimeLength,
+            "date" => 10,
+            "uuid" => 36,
+            _ => null,
+        };
+    }
+
+    private static Action<OpenApiSchema> Text(int max) => schema =>
+    {
+        if (IsString(schema))
+        {
+            schema.MaxLength ??= max;
+        }
+    };
+
+    private static Action<OpenApiSchema> Items(int max) => schema =>
+    {
+        if (schema.Type?.HasFlag(JsonSchemaType.Array) == true)
+        {
+            schema.MaxItems ??= max;
+        }
+    };
+
+    private static void Code(OpenApiSchema schema, int length)
+    {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
+        // The validators accept either case (IsoCodes compares upper case); the API writes upper case.
+        schema.MinLength ??= length;
+        schema.MaxLength ??= length;
+        schema.Pattern ??= $"^[A-Za-z]{{{length}}}$";
+    }
+
+    private static void Date(OpenApiSchema schema)
+    {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
+        schema.Format ??= "date";
+        schema.MaxLength ??= 10;
+        schema.Pattern ??= schema.Format == "date" ? DatePattern : null;
+    }
+
+    private static void DateTime(OpenApiSchema schema)
+    {
+        if (!IsString(schema))
+        {
+            return;
+        }
+
+        schema.Format ??= "date-time";
+        schema.MaxLength ??= DateTimeLength;
+        schema.Pattern ??= IsoDateTime.Pattern;
+    }
+
+    private static bool IsString(OpenApiSchema schema) => schema.Type?.HasFlag(JsonSchemaType.String) == true;
+
+    private static string? Number(object? value) =>
+        value is IConvertible number ? Convert.ToDecimal(number, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) : null;
+
+    private static string CamelCase(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+}
