@@ -401,4 +401,8 @@ public sealed class ErasureResponse
     /// <summary>NPS and CSAT answers removed, their comments with them.</summary>
     /// <example>2</example>
     public long Feedback { get; init; }
+
+    /// <summary>Subscriptions removed, with their keys.</summary>
+    /// <example>1</example>
+    public long Subscriptions { get; init; }
 }

@@ -88,7 +88,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <summary>Erases a customer (right to erasure): the profile, their transactions and every figure derived from them.</summary>
     /// <remarks>
     /// Admin only. One database transaction removes the customer, their purchases and refunds, their
-    /// NPS and CSAT answers (comments included), their
+    /// NPS and CSAT answers (comments included), their subscriptions, their
     /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
     /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
     /// same customer or transaction ids again later, with a new Idempotency-Key or none, stores them
@@ -118,6 +118,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             PurchaseDays = erased.PurchaseDays,
             Predictions = erased.Predictions,
             Feedback = erased.Feedback,
+            Subscriptions = erased.Subscriptions,
         };
     }
 
