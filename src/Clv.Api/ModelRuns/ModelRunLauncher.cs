@@ -78,11 +78,28 @@ public sealed class ModelRunLauncher(
             calibrationEnd = end;
         }
 
+        if (request.Models?.Contains(ModelNames.Sbg) == true)
+        {
+            return (ResolveContractual(request, asOf, errors), errors);
+        }
+
+        foreach (var (field, given) in new (string, bool)[]
+        {
+            ("cohortBy", request.CohortBy is not null), ("periodUnit", request.PeriodUnit is not null), ("discountRate", request.DiscountRate is not null),
+            ("horizonPeriods", request.HorizonPeriods is not null), ("grossMargin", request.GrossMargin is not null),
+        })
+        {
+            if (given)
+            {
+                errors[field] = ["Only for an sbg run (\"models\": [\"sbg\"])."];
+            }
+        }
+
         var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
         var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
         if (unknown.Count > 0)
         {
-            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, bgbb, gammagamma."];
+            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, bgbb, gammagamma, or sbg on its own."];
         }
 
         if (!models.Contains(ModelNames.GammaGamma))
@@ -147,5 +164,80 @@ public sealed class ModelRunLauncher(
             Pinned = request.Activate == true,
         };
         return (resolved, errors);
+    }
+
+    // An sbg run fits subscriptions, not purchases: it shares a run with no purchase model and has no
+    // holdout; it writes no predictions (the purchase models' stay served), so it is never activated.
+    private static ModelRunOptions ResolveContractual(ModelRunRequest request, DateOnly asOf, Dictionary<string, string[]> errors)
+    {
+        if (request.Models!.Any(m => m != ModelNames.Sbg))
+        {
+            errors["models"] = ["sbg fits subscriptions (contractual) and does not share a run with the purchase models (bgnbd, paretonbd, mbgnbd, bgbb, gammagamma): run it on its own, as [\"sbg\"]."];
+        }
+
+        foreach (var (field, given) in new (string, bool)[]
+        {
+            ("calibrationEnd", request.CalibrationEnd is not null), ("primaryModel", request.PrimaryModel is not null), ("timeUnit", request.TimeUnit is not null),
+            ("horizonMonths", request.HorizonMonths is not null), ("discountRateMonthly", request.DiscountRateMonthly is not null), ("activate", request.Activate is not null),
+        })
+        {
+            if (given)
+            {
+                errors[field] = ["Not for an sbg run: it takes cohortBy, periodUnit, discountRate, horizonPeriods and grossMargin, has no holdout and writes no predictions."];
+            }
+        }
+
+        var cohortBy = request.CohortBy ?? "plan";
+        if (cohortBy is not ("plan" or "startMonth" or "startYear"))
+        {
+            errors["cohortBy"] = ["plan, startMonth or startYear."];
+        }
+
+        var unit = request.PeriodUnit ?? "month";
+        if (unit is not ("month" or "year"))
+        {
+            errors["periodUnit"] = ["month or year."];
+        }
+
+        var discount = request.DiscountRate ?? (unit == "year" ? 0.10 : 0.01);
+        if (!(discount is >= 0 and <= 1))
+        {
+            errors["discountRate"] = ["0 to 1, per period."];
+        }
+
+        var horizon = request.HorizonPeriods ?? 5;
+        if (horizon is < 1 or > 120)
+        {
+            errors["horizonPeriods"] = ["1 to 120."];
+        }
+
+        var margin = request.GrossMargin ?? 1;
+        if (!(margin is > 0 and <= 1))
+        {
+            errors["grossMargin"] = ["Above 0 and at most 1."];
+        }
+
+        var penalizer = request.Penalizer ?? 0;
+        if (penalizer != 0)
+        {
+            errors["penalizer"] = ["An sbg run fits by plain maximum likelihood: 0 or absent."];
+        }
+
+        return new ModelRunOptions
+        {
+            AsOf = asOf,
+            TimeUnit = unit == "year" ? "years" : "months",
+            Models = [ModelNames.Sbg],
+            PrimaryModel = ModelNames.Sbg,
+            HorizonMonths = 12,
+            DiscountRateMonthly = 0.01,
+            Penalizer = 0,
+            Activate = false,
+            CohortBy = cohortBy,
+            PeriodUnit = unit,
+            DiscountRate = discount,
+            HorizonPeriods = horizon,
+            GrossMargin = margin,
+        };
     }
 }
