@@ -122,6 +122,32 @@ public sealed class SbgModelRunTests(SbgModelRunTests.CohortsApi cohorts) : ICla
     }
 
     [Fact]
+    public async Task The_customer_detail_gives_an_active_subscriber_derl_and_residual_clv_from_the_run()
+    {
+        var cohort = Cohort("regular");
+        var (alpha, beta) = (cohort.GetProperty("alpha").GetDouble(), cohort.GetProperty("beta").GetDouble());
+
+        var customer = await (await _client.GetAsync("/api/v1/customers/regular-cust-0999?asOf=2022-06-30")).JsonAsync();
+
+        var subscription = customer.GetProperty("subscriptions").EnumerateArray().Single();
+        Assert.Equal(("regular", "active", 7), (subscription.GetProperty("plan").GetString(), subscription.GetProperty("status").GetString(), subscription.GetProperty("renewals").GetInt32()));
+        var derl = DerlBySum(alpha, beta, 0.10, renewals: 7);
+        ModelRunTests.Near(derl, subscription.GetProperty("derl").GetDouble(), 1e-9);
+        ModelRunTests.Near((double)YearlyAmount * derl, subscription.GetProperty("residualClv").GetDouble(), 1e-9);
+    }
+
+    [Fact]
+    public async Task An_ended_subscription_has_its_renewals_and_no_derl()
+    {
+        // Index 400 of the regular plan ended in year 2 (1 July 2016): one renewal, on 1 January 2016.
+        var customer = await (await _client.GetAsync("/api/v1/customers/regular-cust-0400?asOf=2022-06-30")).JsonAsync();
+
+        var subscription = customer.GetProperty("subscriptions").EnumerateArray().Single();
+        Assert.Equal(("ended", 1), (subscription.GetProperty("status").GetString(), subscription.GetProperty("renewals").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, subscription.GetProperty("derl").ValueKind);
+    }
+
+    [Fact]
     public async Task Sbg_beside_a_purchase_model_is_400_naming_models()
     {
         var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "sbg", "bgnbd" } })).ProblemAsync(HttpStatusCode.BadRequest);
