@@ -70,4 +70,36 @@ public sealed class SubscriptionMetricsTests(ClvApiFactory api) : IClassFixture<
         Assert.Equal(["pro", "none"], active.Keys);
         Assert.Equal(2m, active["pro"][0]);
     }
+
+    private async Task<Dictionary<string, JsonElement>> SegmentsAsync(string query) =>
+        (await (await _client.GetAsync("/api/v1/segments?asOf=2024-03-31" + query)).JsonAsync())
+            .GetProperty("segments").EnumerateArray().ToDictionary(s => s.GetProperty("key").GetString()!, s => s);
+
+    private static (decimal Mrr, long Active, long New, long Cancelled, decimal? ChurnRate) Figures(JsonElement segment) => (
+        segment.Dec("mrr"),
+        segment.Long("activeSubscriptions"),
+        segment.Long("newSubscriptions"),
+        segment.Long("cancelledSubscriptions"),
+        segment.GetProperty("subscriptionChurnRate").ValueKind == JsonValueKind.Null ? null : segment.Dec("subscriptionChurnRate"));
+
+    [Fact]
+    public async Task Segments_by_plan_give_mrr_and_active_at_asOf_new_and_cancelled_in_range_and_churn_of_the_last_complete_month()
+    {
+        var segments = await SegmentsAsync("&by=plan");
+
+        // team (A): s1 active, s2 started and ended; in March s1 and s2 active on the 1st, s2 ended. pro (B): s3
+        // started and ended, none active on 1 March. basic (C): s4 active, started on 1 March itself.
+        Assert.Equal((30m, 1L, 2L, 1L, 0.5m), Figures(segments["team"]));
+        Assert.Equal((0m, 0L, 1L, 1L, (decimal?)null), Figures(segments["pro"]));
+        Assert.Equal((10m, 1L, 1L, 0L, (decimal?)null), Figures(segments["basic"]));
+    }
+
+    [Fact]
+    public async Task Segments_by_an_existing_grouping_count_new_and_cancelled_subscriptions_from_from()
+    {
+        // Everyone is unattributed. From 1 February: s2 and s4 started, s3 (5 Feb) and s2 (20 Mar) ended.
+        var segments = await SegmentsAsync("&by=acquisitionChannel&from=2024-02-01");
+
+        Assert.Equal((40m, 2L, 2L, 2L, 0.5m), Figures(segments["unattributed"]));
+    }
 }
