@@ -83,17 +83,9 @@ public sealed class ModelRunLauncher(
             return (ResolveContractual(request, asOf, errors), errors);
         }
 
-        foreach (var (field, given) in new (string, bool)[]
-        {
-            ("cohortBy", request.CohortBy is not null), ("periodUnit", request.PeriodUnit is not null), ("discountRate", request.DiscountRate is not null),
-            ("horizonPeriods", request.HorizonPeriods is not null), ("grossMargin", request.GrossMargin is not null),
-        })
-        {
-            if (given)
-            {
-                errors[field] = ["Only for an sbg run (\"models\": [\"sbg\"])."];
-            }
-        }
+        RejectGiven(errors, "Only for an sbg run (\"models\": [\"sbg\"]).",
+            ("cohortBy", request.CohortBy), ("periodUnit", request.PeriodUnit), ("discountRate", request.DiscountRate),
+            ("horizonPeriods", request.HorizonPeriods), ("grossMargin", request.GrossMargin));
 
         var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
         var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
@@ -175,17 +167,9 @@ public sealed class ModelRunLauncher(
             errors["models"] = ["sbg fits subscriptions (contractual) and does not share a run with the purchase models (bgnbd, paretonbd, mbgnbd, bgbb, gammagamma): run it on its own, as [\"sbg\"]."];
         }
 
-        foreach (var (field, given) in new (string, bool)[]
-        {
-            ("calibrationEnd", request.CalibrationEnd is not null), ("primaryModel", request.PrimaryModel is not null), ("timeUnit", request.TimeUnit is not null),
-            ("horizonMonths", request.HorizonMonths is not null), ("discountRateMonthly", request.DiscountRateMonthly is not null), ("activate", request.Activate is not null),
-        })
-        {
-            if (given)
-            {
-                errors[field] = ["Not for an sbg run: it takes cohortBy, periodUnit, discountRate, horizonPeriods and grossMargin, has no holdout and writes no predictions."];
-            }
-        }
+        RejectGiven(errors, "Not for an sbg run: it takes cohortBy, periodUnit, discountRate, horizonPeriods and grossMargin, has no holdout and writes no predictions.",
+            ("calibrationEnd", request.CalibrationEnd), ("primaryModel", request.PrimaryModel), ("timeUnit", request.TimeUnit),
+            ("horizonMonths", request.HorizonMonths), ("discountRateMonthly", request.DiscountRateMonthly), ("activate", request.Activate));
 
         var cohortBy = request.CohortBy ?? "plan";
         if (cohortBy is not ("plan" or "startMonth" or "startYear"))
@@ -239,5 +223,17 @@ public sealed class ModelRunLauncher(
             HorizonPeriods = horizon,
             GrossMargin = margin,
         };
+    }
+
+    // Each field given a value is an error with the message.
+    private static void RejectGiven(Dictionary<string, string[]> errors, string message, params (string Field, object? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+        {
+            if (value is not null)
+            {
+                errors[field] = [message];
+            }
+        }
     }
 }

@@ -156,6 +156,16 @@ public sealed class SbgModelRunTests(SbgModelRunTests.CohortsApi cohorts) : ICla
     }
 
     [Fact]
+    public async Task A_purchase_run_with_an_sbg_option_and_an_sbg_run_with_a_purchase_option_are_400_naming_them()
+    {
+        var purchase = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "bgnbd" }, cohortBy = "plan" })).ProblemAsync(HttpStatusCode.BadRequest);
+        var contractual = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "sbg" }, calibrationEnd = "2020-01-01" })).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(purchase.GetProperty("errors").TryGetProperty("cohortBy", out _));
+        Assert.True(contractual.GetProperty("errors").TryGetProperty("calibrationEnd", out _));
+    }
+
+    [Fact]
     public async Task An_unknown_cohortBy_is_400_naming_it()
     {
         var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "sbg" }, cohortBy = "country" })).ProblemAsync(HttpStatusCode.BadRequest);
