@@ -144,11 +144,17 @@ public sealed class SegmentResponse
     /// <example>0.04</example>
     public decimal? SubscriptionChurnRate { get; init; }
 
+    /// <summary>
+    /// Residual value: Σ over the segment's subscriptions active at asOf of amount × gross margin × DERL, with the
+    /// latest succeeded sbg run (its cohorts, discount rate and margin); null without such a run.
+    /// </summary>
+    public double? ResidualValue { get; init; }
+
     /// <summary>Maps the computed figures.</summary>
-    public static SegmentResponse From(SegmentFigures f) => From(f, SubscriptionFigures.None);
+    public static SegmentResponse From(SegmentFigures f) => From(f, SubscriptionFigures.None, null);
 
     /// <summary>Maps the computed figures and the segment's subscription figures.</summary>
-    public static SegmentResponse From(SegmentFigures f, SubscriptionFigures subscriptions)
+    public static SegmentResponse From(SegmentFigures f, SubscriptionFigures subscriptions, double? residualValue)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(subscriptions);
@@ -182,6 +188,7 @@ public sealed class SegmentResponse
             NewSubscriptions = subscriptions.NewSubscriptions,
             CancelledSubscriptions = subscriptions.CancelledSubscriptions,
             SubscriptionChurnRate = subscriptions.SubscriptionChurnRate,
+            ResidualValue = residualValue,
         };
     }
 }

@@ -1,3 +1,5 @@
+using Clv.Data;
+using Clv.Api.Subscriptions;
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
@@ -17,7 +19,7 @@ namespace Clv.Api.Segments;
 [Tags("Segments")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options) : ControllerBase
+public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options, ClvDbContext db) : ControllerBase
 {
     /// <summary>Every segment's customers, activity, retention, churn, CLV, equity, spend, CAC, CLV:CAC, payback, health and subscriptions.</summary>
     /// <remarks>
@@ -60,8 +62,10 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
 
         var (day, last) = (query.Day, query.To);
 
+        // Residual value comes from the latest sbg run, which no data version marks: it is part of the question.
+        var valuation = await SbgValuation.LatestAsync(db, cancellationToken);
         var answer = await answers.GroupedAsync(
-            $"segments|{by}|{from}|{last}|{unit}",
+            $"segments|{by}|{from}|{last}|{unit}|{valuation?.RunId}",
             asOf,
             by,
             unit!.Value,
@@ -70,7 +74,10 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
                 var segmentQuery = new SegmentQuery(from, last, unit.Value);
                 var figures = await SegmentQueries.ComputeAsync(context.Connection, context.Scope, group, segmentQuery, answers.Settings, ct);
                 var subscriptions = await SubscriptionSegmentQueries.ComputeAsync(context.Connection, context.Scope, group, segmentQuery, ct);
-                return figures.ConvertAll(f => SegmentResponse.From(f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None)));
+                var residual = valuation is null ? null
+                    : SegmentResidualValues.Of(await SubscriptionSegmentQueries.ActiveAsync(context.Connection, context.Scope, group, ct), valuation, SubscriptionSegmentQueries.LastDay(context.Scope));
+                return figures.ConvertAll(f => SegmentResponse.From(
+                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key)));
             },
             cancellationToken);
         if (answer.Value.Groups.TooMany() is { } tooMany)

@@ -4,6 +4,7 @@ using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Models;
 using Clv.Api.ModelRuns;
 using Clv.Data;
+using Clv.Data.Analytics.ReadModel;
 using Clv.Data.ModelRuns;
 using Clv.Data.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -59,8 +60,6 @@ public sealed class CustomerSubscriptionResponse
 /// </summary>
 public static class CustomerSubscriptions
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>The customer's subscriptions started on or before <paramref name="day"/>, the latest started first, as they stood at its end.</summary>
     public static async Task<List<CustomerSubscriptionResponse>> ReadAsync(ClvDbContext db, long customerId, DateOnly day, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
@@ -71,15 +70,7 @@ public static class CustomerSubscriptions
             return [];
         }
 
-        var run = await db.ModelRuns.AsNoTracking()
-            .Where(r => r.Status == ModelRunStatus.Succeeded && r.Cohorts != null)
-            .OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
-            .Select(r => new { r.Options, r.Cohorts })
-            .FirstOrDefaultAsync(cancellationToken);
-        var options = run is null ? null : JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json);
-        var cohorts = run is null ? [] : JsonSerializer.Deserialize<List<SbgCohortResponse>>(run.Cohorts!, Json)!
-            .Where(c => c is { Alpha: not null, Beta: not null })
-            .ToDictionary(c => c.Cohort, c => new SbgParameters(c.Alpha!.Value, c.Beta!.Value), StringComparer.Ordinal);
+        var valuation = await SbgValuation.LatestAsync(db, cancellationToken);
         var list = new List<CustomerSubscriptionResponse>(stored.Count);
         foreach (var s in stored)
         {
@@ -93,13 +84,7 @@ public static class CustomerSubscriptions
             var span = new SubscriptionSpan(s.Plan, started, s.EndedAt is { } end ? HistoricalClvCalculator.LocalDate(end, zone) : null, s.Amount);
             var active = span.EndedOn is not { } endedOn || endedOn > day;
             var renewals = SubscriptionRenewals.RenewalsMade(span, day, yearly);
-            double? derl = null;
-            if (active && options is { CohortBy: { } cohortBy, DiscountRate: { } discount }
-                && options.PeriodUnit == (yearly ? "year" : "month")
-                && cohorts.TryGetValue(SubscriptionCohorts.CohortOf(cohortBy, s.Plan, started), out var parameters))
-            {
-                derl = parameters.DiscountedExpectedResidualLifetime(discount, renewals);
-            }
+            var derl = active ? valuation?.Derl(s.Plan, started, yearly, renewals) : null;
 
             list.Add(new CustomerSubscriptionResponse
             {
@@ -112,10 +97,87 @@ public static class CustomerSubscriptions
                 Amount = s.Amount,
                 Renewals = renewals,
                 Derl = derl,
-                ResidualClv = derl * (double)s.Amount * options?.GrossMargin,
+                ResidualClv = derl * (double)s.Amount * valuation?.GrossMargin,
             });
         }
 
         return list;
+    }
+}
+
+/// <summary>
+/// The latest succeeded sbg run, as the customer detail and segments value active subscriptions with it: its
+/// cohorts' α and β, its cohorting, period, discount rate and gross margin.
+/// </summary>
+public sealed class SbgValuation
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ModelRunOptions _options;
+    private readonly Dictionary<string, SbgParameters> _cohorts;
+
+    private SbgValuation(Guid runId, ModelRunOptions options, Dictionary<string, SbgParameters> cohorts) => (RunId, _options, _cohorts) = (runId, options, cohorts);
+
+    /// <summary>The run's id.</summary>
+    public Guid RunId { get; }
+
+    /// <summary>The run's gross margin.</summary>
+    public double GrossMargin => _options.GrossMargin ?? 1;
+
+    /// <summary>The latest succeeded sbg run's valuation; null without one.</summary>
+    public static async Task<SbgValuation?> LatestAsync(ClvDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var run = await db.ModelRuns.AsNoTracking()
+            .Where(r => r.Status == ModelRunStatus.Succeeded && r.Cohorts != null)
+            .OrderByDescending(r => r.FinishedAt).ThenByDescending(r => r.Id)
+            .Select(r => new { r.Id, r.Options, r.Cohorts })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (run is null)
+        {
+            return null;
+        }
+
+        var cohorts = JsonSerializer.Deserialize<List<SbgCohortResponse>>(run.Cohorts!, Json)!
+            .Where(c => c is { Alpha: not null, Beta: not null })
+            .ToDictionary(c => c.Cohort, c => new SbgParameters(c.Alpha!.Value, c.Beta!.Value), StringComparer.Ordinal);
+        return new SbgValuation(run.Id, JsonSerializer.Deserialize<ModelRunOptions>(run.Options, Json)!, cohorts);
+    }
+
+    /// <summary>
+    /// DERL at the run's discount rate of an active subscription that has made <paramref name="renewals"/> renewals;
+    /// null when it is billed per another period than the run's or its cohort has no fit.
+    /// </summary>
+    public double? Derl(string plan, DateOnly startedOn, bool yearly, int renewals) =>
+        _options is { CohortBy: { } cohortBy, DiscountRate: { } discount } && _options.PeriodUnit == (yearly ? "year" : "month")
+        && _cohorts.TryGetValue(SubscriptionCohorts.CohortOf(cohortBy, plan, startedOn), out var parameters)
+            ? parameters.DiscountedExpectedResidualLifetime(discount, renewals)
+            : null;
+}
+
+/// <summary>The residual value of segments: Σ over each group's active subscriptions of amount × margin × DERL.</summary>
+public static class SegmentResidualValues
+{
+    /// <summary>By group key; empty without an sbg run.</summary>
+    public static Dictionary<string, double> Of(IEnumerable<ActiveSubscription> active, SbgValuation? valuation, DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(active);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (valuation is null)
+        {
+            return values;
+        }
+
+        foreach (var s in active)
+        {
+            var yearly = s.BillingPeriod == BillingPeriod.Year;
+            var renewals = SubscriptionRenewals.RenewalsMade(new SubscriptionSpan(s.Plan, s.StartedOn, s.EndedOn, s.Amount), day, yearly);
+            if (valuation.Derl(s.Plan, s.StartedOn, yearly, renewals) is { } derl)
+            {
+                values[s.GroupKey] = values.GetValueOrDefault(s.GroupKey) + ((double)s.Amount * valuation.GrossMargin * derl);
+            }
+        }
+
+        return values;
     }
 }

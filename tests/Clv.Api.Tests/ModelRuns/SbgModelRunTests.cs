@@ -148,6 +148,18 @@ public sealed class SbgModelRunTests(SbgModelRunTests.CohortsApi cohorts) : ICla
     }
 
     [Fact]
+    public async Task A_plan_segment_s_residual_value_is_the_sum_over_its_active_subscribers()
+    {
+        var cohort = Cohort("highend");
+        var (alpha, beta) = (cohort.GetProperty("alpha").GetDouble(), cohort.GetProperty("beta").GetDouble());
+
+        var segments = await (await _client.GetAsync("/api/v1/segments?by=plan&asOf=2022-06-30")).JsonAsync();
+
+        var highEnd = segments.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "highend");
+        ModelRunTests.Near(491 * (double)YearlyAmount * DerlBySum(alpha, beta, 0.10, renewals: 7), highEnd.GetProperty("residualValue").GetDouble(), 1e-9);
+    }
+
+    [Fact]
     public async Task Sbg_beside_a_purchase_model_is_400_naming_models()
     {
         var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "sbg", "bgnbd" } })).ProblemAsync(HttpStatusCode.BadRequest);

@@ -19,6 +19,9 @@ public sealed record SubscriptionFigures(decimal Mrr, long ActiveSubscriptions, 
     public static SubscriptionFigures None { get; } = new(0, 0, 0, 0, 0, 0);
 }
 
+/// <summary>A subscription active at the end of a segment answer's day, with its customer's group.</summary>
+public sealed record ActiveSubscription(string GroupKey, string Plan, DateOnly StartedOn, DateOnly? EndedOn, Subscriptions.BillingPeriod BillingPeriod, decimal Amount);
+
 /// <summary>
 /// The subscription figures of segments, set-based over <c>subscriptions</c> joined to the scope's
 /// grouped customers: one pass, grouped by customer's group (the table is small beside transactions).
@@ -55,7 +58,7 @@ public static class SubscriptionSegmentQueries
             FROM subs
             GROUP BY group_key
             """;
-        command.Parameters.Add(new NpgsqlParameter("day", scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference));
+        command.Parameters.Add(new NpgsqlParameter("day", LastDay(scope)));
         command.Parameters.Add(new NpgsqlParameter<DateOnly?>("from", query.From));
         command.Parameters.Add(new NpgsqlParameter("to", query.To));
         command.Parameters.Add(new NpgsqlParameter("period_first", DateOnly.FromDayNumber(first)));
@@ -69,5 +72,36 @@ public static class SubscriptionSegmentQueries
         }
 
         return figures;
+    }
+
+    /// <summary>The subscriptions active at the end of the scope's last day, with their customer's group (residual value is summed over them).</summary>
+    public static async Task<List<ActiveSubscription>> ActiveAsync(NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = scope.With(group, command) + """
+            SELECT g.group_key, s.plan, (s.started_at AT TIME ZONE @zone)::date, (s.ended_at AT TIME ZONE @zone)::date, s.billing_period, s.amount
+            FROM grouped g
+            JOIN subscriptions s ON s.customer_id = g.customer_id
+            WHERE (s.started_at AT TIME ZONE @zone)::date <= @day AND (s.ended_at IS NULL OR (s.ended_at AT TIME ZONE @zone)::date > @day)
+            """;
+        command.Parameters.Add(new NpgsqlParameter("day", LastDay(scope)));
+        var active = new List<ActiveSubscription>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            active.Add(new ActiveSubscription(
+                reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateOnly>(3),
+                (Subscriptions.BillingPeriod)reader.GetInt16(4), reader.GetDecimal(5)));
+        }
+
+        return active;
+    }
+
+    /// <summary>The last day an answer counts: the earlier of its cutoff and reference day.</summary>
+    public static DateOnly LastDay(AnalyticsScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
     }
 }
