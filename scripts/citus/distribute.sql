@@ -12,10 +12,12 @@ BEGIN
         ['customer_days', 'customer_id', 'customers'],
         ['customer_summaries', 'customer_id', 'customers'],
         ['customer_predictions', 'customer_id', 'customers'],
+        ['subscriptions', 'customer_id', 'customers'],
         ['customer_keys', 'external_id', 'default'],
         ['transaction_keys', 'external_id', 'customer_keys'],
         ['feedback', 'customer_id', 'customers'],
         ['feedback_keys', 'external_id', 'customer_keys'],
+        ['subscription_keys', 'external_id', 'customer_keys'],
         ['idempotency_keys', 'api_key_id', 'default']]
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = spec[1]::regclass) THEN

@@ -6,6 +6,7 @@ using Clv.Data.Feedback;
 using Clv.Data.Rollups;
 using Clv.Data.ModelRuns;
 using Clv.Data.Spend;
+using Clv.Data.Subscriptions;
 using Clv.Data.Transactions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -34,6 +35,12 @@ public sealed class ClvDbContext(DbContextOptions<ClvDbContext> options) : DbCon
 
     /// <summary>External answer id → customer id: keeps answer ids unique across customers.</summary>
     public DbSet<FeedbackKey> FeedbackKeys => Set<FeedbackKey>();
+
+    /// <summary>Subscriptions (contractual customers), keyed by customer.</summary>
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+
+    /// <summary>External subscription id → customer id: keeps subscription ids unique across customers.</summary>
+    public DbSet<SubscriptionKey> SubscriptionKeys => Set<SubscriptionKey>();
 
     public DbSet<AcquisitionSpend> AcquisitionSpend => Set<AcquisitionSpend>();
 

@@ -18,6 +18,12 @@ public static class ModelNames
     /// <summary>The Gamma-Gamma spend model: <see cref="Models.GammaGamma"/>; every run fits it, as CLV needs it.</summary>
     public const string GammaGamma = "gammagamma";
 
+    /// <summary>
+    /// The shifted-beta-geometric model of subscriptions (<see cref="Models.ShiftedBetaGeometric"/>), one per cohort:
+    /// contractual, so it runs on its own, never beside the purchase models.
+    /// </summary>
+    public const string Sbg = "sbg";
+
     /// <summary>The purchase models, any of which can give the per-customer figures.</summary>
     public static IReadOnlyList<string> PurchaseModels { get; } = [BgNbd, ParetoNbd, ModifiedBgNbd, BgBb];
 }

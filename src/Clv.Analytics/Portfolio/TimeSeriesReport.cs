@@ -37,6 +37,21 @@ public enum TimeSeriesMetric
 
     /// <summary>The CSAT of the CSAT answers given in the period: answers of 4 or 5 ÷ answers.</summary>
     Csat,
+
+    /// <summary>Monthly recurring revenue: the monthly-equivalent amount (a yearly amount ÷ 12) of the subscriptions active at the period's end.</summary>
+    Mrr,
+
+    /// <summary>Subscriptions active at the period's end: started on or before its last day, not ended on or before it.</summary>
+    ActiveSubscriptions,
+
+    /// <summary>Subscriptions started in the period.</summary>
+    NewSubscriptions,
+
+    /// <summary>Subscriptions ended in the period.</summary>
+    CancelledSubscriptions,
+
+    /// <summary>cancelledSubscriptions ÷ subscriptions active at the period's start (started before its first day, not ended before it).</summary>
+    SubscriptionChurnRate,
 }
 
 /// <summary>One point of a series: a period and the metric's value in it (null where undefined).</summary>
@@ -60,9 +75,9 @@ public static class TimeSeriesReport
         ArgumentNullException.ThrowIfNull(states);
         ArgumentNullException.ThrowIfNull(grouping);
         ArgumentNullException.ThrowIfNull(settings);
-        if (IsFeedback(metric))
+        if (OnlyInDatabase(metric))
         {
-            throw new ArgumentException("The facts hold no survey answers: NPS and CSAT series are computed in PostgreSQL only.", nameof(metric));
+            throw new ArgumentException("The facts hold no survey answers or subscriptions: their series are computed in PostgreSQL only.", nameof(metric));
         }
 
         var facts = states.Facts;
@@ -143,8 +158,8 @@ public static class TimeSeriesReport
 
     /// <summary>
     /// A point's value from its numerator and denominator: a rate (churn, retention, average order
-    /// value, CAC, NPS, CSAT) is numerator ÷ denominator to 4 decimals, null without a denominator; spend is
-    /// the numerator to 4 decimals; a count or sum is the numerator. CAC's denominator is new
+    /// value, CAC, NPS, CSAT, subscription churn) is numerator ÷ denominator to 4 decimals, null without a denominator; spend
+    /// and MRR are the numerator to 4 decimals; a count or sum is the numerator. CAC's denominator is new
     /// customers, its numerator spend. Unknown (null): a period after asOf, or CAC without spend
     /// recorded.
     /// </summary>
@@ -152,14 +167,21 @@ public static class TimeSeriesReport
     {
         _ when unknown => null,
         TimeSeriesMetric.ChurnRate or TimeSeriesMetric.RetentionRate or TimeSeriesMetric.AverageOrderValue or TimeSeriesMetric.Cac
-            or TimeSeriesMetric.Nps or TimeSeriesMetric.Csat =>
+            or TimeSeriesMetric.Nps or TimeSeriesMetric.Csat or TimeSeriesMetric.SubscriptionChurnRate =>
             bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
-        TimeSeriesMetric.Spend => Math.Round(top, 4, MidpointRounding.AwayFromZero),
+        TimeSeriesMetric.Spend or TimeSeriesMetric.Mrr => Math.Round(top, 4, MidpointRounding.AwayFromZero),
         _ => top,
     };
 
     /// <summary>Whether the metric is one of survey answers (NPS, CSAT), which only the database holds.</summary>
     public static bool IsFeedback(TimeSeriesMetric metric) => metric is TimeSeriesMetric.Nps or TimeSeriesMetric.Csat;
+
+    /// <summary>Whether the metric is one of subscriptions (MRR, active, new and cancelled subscriptions, their churn rate).</summary>
+    public static bool IsSubscription(TimeSeriesMetric metric) => metric is TimeSeriesMetric.Mrr or TimeSeriesMetric.ActiveSubscriptions
+        or TimeSeriesMetric.NewSubscriptions or TimeSeriesMetric.CancelledSubscriptions or TimeSeriesMetric.SubscriptionChurnRate;
+
+    /// <summary>Whether only the database holds the metric's facts (survey answers, subscriptions): neither the facts in memory nor the group rollup answer it.</summary>
+    public static bool OnlyInDatabase(TimeSeriesMetric metric) => IsFeedback(metric) || IsSubscription(metric);
 
     // Active customers, retention (active in k − 1 and in k, over active in k − 1), net revenue
     // and average order value, from the customer's days.

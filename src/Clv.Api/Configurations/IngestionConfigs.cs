@@ -4,6 +4,7 @@ using Clv.Api.Feedback;
 using Clv.Api.Ingestion;
 using Clv.Api.Requests;
 using Clv.Api.Spend;
+using Clv.Api.Subscriptions;
 using Clv.Api.Transactions;
 using Clv.Data.Currency;
 using Clv.Data.Ingestion;
@@ -31,10 +32,12 @@ internal static class IngestionConfigs
         services.AddSingleton<IValidator<CustomerItem>, CustomerItemValidator>();
         services.AddSingleton<IValidator<SpendItem>, SpendItemValidator>();
         services.AddSingleton<IValidator<FeedbackItem>, FeedbackItemValidator>();
+        services.AddSingleton<IValidator<SubscriptionItem>, SubscriptionItemValidator>();
         services.AddScoped<TransactionWriter>();
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
         services.AddScoped<FeedbackWriter>();
+        services.AddScoped<SubscriptionWriter>();
         services.AddScoped<RollupRebuilder>();
         services.AddScoped<FxRateStore>();
         services.AddScoped<CurrencyConverter>();
@@ -42,6 +45,7 @@ internal static class IngestionConfigs
         services.AddScoped<CustomerIngestion>();
         services.AddScoped<SpendIngestion>();
         services.AddScoped<FeedbackIngestion>();
+        services.AddScoped<SubscriptionIngestion>();
         return services;
     }
 }

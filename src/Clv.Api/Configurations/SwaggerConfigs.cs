@@ -58,6 +58,7 @@ internal static class SwaggerConfigs
             // written as allOf [$ref] with nullable: true; a bare $ref could carry no nullable in OpenAPI 3.0.
             options.UseAllOfToExtendReferenceSchemas();
             options.SchemaFilter<ContractLimitsSchemaFilter>();
+            options.SchemaFilter<RequestExampleSchemaFilter>();
             options.OperationFilter<IdempotencyKeyOperationFilter>();
             options.OperationFilter<StreamedBodyOperationFilter>();
             options.OperationFilter<StandardResponsesOperationFilter>();

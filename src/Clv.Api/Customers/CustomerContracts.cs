@@ -55,12 +55,19 @@ public sealed class CustomerResponse
     /// <summary>The latest NPS and CSAT answers as of <c>asOf</c> (or now). Only on the single-customer read.</summary>
     public CustomerFeedbackResponse? Feedback { get; init; }
 
+    /// <summary>
+    /// The customer's subscriptions started by the day of the figures, the latest started first, each with its
+    /// plan, status and renewals, and, once an sbg model run has fitted its cohort, <c>derl</c> and <c>residualClv</c>.
+    /// </summary>
+    public List<Subscriptions.CustomerSubscriptionResponse>? Subscriptions { get; init; }
+
     /// <summary>Maps a profile and its figures.</summary>
     public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null, null);
 
     /// <summary>Maps a profile, its figures, its standing among all customers, whether the active model run counts it churned, and its latest answers.</summary>
     public static CustomerResponse From(
-        Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned, CustomerFeedbackResponse? feedback)
+        Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned, CustomerFeedbackResponse? feedback,
+        List<Subscriptions.CustomerSubscriptionResponse>? subscriptions = null)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -79,6 +86,7 @@ public sealed class CustomerResponse
             ModelChurned = modelChurned,
             Trend = standing is { } trend ? TrendResponse.From(trend) : null,
             Feedback = feedback,
+            Subscriptions = subscriptions,
         };
     }
 }
@@ -401,4 +409,8 @@ public sealed class ErasureResponse
     /// <summary>NPS and CSAT answers removed, their comments with them.</summary>
     /// <example>2</example>
     public long Feedback { get; init; }
+
+    /// <summary>Subscriptions removed, with their keys.</summary>
+    /// <example>1</example>
+    public long Subscriptions { get; init; }
 }

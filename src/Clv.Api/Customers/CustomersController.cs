@@ -7,6 +7,7 @@ using Clv.Api.Infrastructure;
 using Clv.Api.ModelRuns;
 using Clv.Api.Portfolio;
 using Clv.Api.Requests;
+using Clv.Api.Subscriptions;
 using Clv.Data;
 using Clv.Data.Customers;
 using Clv.Data.Feedback;
@@ -29,7 +30,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <summary>The largest page.</summary>
     public const int MaxPageSize = 1_000;
 
-    /// <summary>One customer's profile, historical CLV, predicted CLV, RFM, churn, spend trend and latest NPS and CSAT answers.</summary>
+    /// <summary>One customer's profile, historical CLV, predicted CLV, RFM, churn, spend trend, latest NPS and CSAT answers, and subscriptions.</summary>
     /// <remarks>With <c>Accept: text/csv</c>, one row of the same fields, nested ones as <c>historical.netRevenue</c>.</remarks>
     /// <param name="externalId">The CRM's customer id.</param>
     /// <param name="asOf">The figures as they stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
@@ -79,7 +80,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         var (nps, csat) = asOf is { } day
             ? await db.LatestAnswersAsync(customer.Id, HistoricalClvCalculator.EndOfDay(day, timeZone), cancellationToken)
             : (row.LatestNps, row.LatestCsat);
-        var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row), CustomerFeedbackResponse.From(nps, csat));
+        var subscriptions = await CustomerSubscriptions.ReadAsync(db, customer.Id, reference, timeZone, cancellationToken);
+        var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row), CustomerFeedbackResponse.From(nps, csat), subscriptions);
         return CsvColumns.Wanted(Request)
             ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")
             : Ok(response);
@@ -88,7 +90,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <summary>Erases a customer (right to erasure): the profile, their transactions and every figure derived from them.</summary>
     /// <remarks>
     /// Admin only. One database transaction removes the customer, their purchases and refunds, their
-    /// NPS and CSAT answers (comments included), their
+    /// NPS and CSAT answers (comments included), their subscriptions, their
     /// day rollup and summary, and their predictions in every model run; portfolio figures, cohorts,
     /// lists and later model runs no longer count them. Clv keeps no trace of the ids: sending the
     /// same customer or transaction ids again later, with a new Idempotency-Key or none, stores them
@@ -118,6 +120,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             PurchaseDays = erased.PurchaseDays,
             Predictions = erased.Predictions,
             Feedback = erased.Feedback,
+            Subscriptions = erased.Subscriptions,
         };
     }
 

@@ -14,7 +14,8 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOpt
     public Task InvokeAsync(HttpContext context)
     {
         var csv = context.Request.Path.StartsWithSegments("/api/v1/transactions/import", StringComparison.OrdinalIgnoreCase)
-            || context.Request.Path.StartsWithSegments("/api/v1/feedback/import", StringComparison.OrdinalIgnoreCase);
+            || context.Request.Path.StartsWithSegments("/api/v1/feedback/import", StringComparison.OrdinalIgnoreCase)
+            || context.Request.Path.StartsWithSegments("/api/v1/subscriptions/import", StringComparison.OrdinalIgnoreCase);
         var limit = csv ? options.Value.MaxCsvBodyBytes : options.Value.MaxJsonBodyBytes;
         if (context.Request.ContentLength > limit)
         {

@@ -97,7 +97,10 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
     /// active), netRevenue, averageOrderValue (purchases ÷ their count), spend and cac (spend ÷ new
     /// customers; these two only overall or by acquisitionChannel), nps (of the NPS answers given in
     /// the period: 100 × (promoters − detractors) ÷ answers) and csat (of the CSAT answers given in the
-    /// period: the share of 4s and 5s); null in a period without answers. The period holding asOf is
+    /// period: the share of 4s and 5s; null in a period without answers); and of subscriptions: mrr
+    /// (the monthly-equivalent amount, a yearly one ÷ 12, of the subscriptions active at the period's
+    /// end), activeSubscriptions (at the period's end), newSubscriptions, cancelledSubscriptions and
+    /// subscriptionChurnRate (cancelled in the period ÷ active at its start). The period holding asOf is
     /// counted up to asOf. Definitions are in docs/metrics.md. With <c>Accept: text/csv</c>, one
     /// row per group and period.
     /// </remarks>
@@ -105,7 +108,7 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
     /// <param name="period">month (default), quarter or year.</param>
     /// <param name="from">A day of the first period; default the period of the earliest activity.</param>
     /// <param name="to">A day of the last period; default asOf.</param>
-    /// <param name="by">Optional grouping: acquisitionChannel, country, cohort, rfmSegment, clvTier, npsClass or attribute:{key}.</param>
+    /// <param name="by">Optional grouping: acquisitionChannel, country, cohort, rfmSegment, clvTier, npsClass, plan (of the latest-started subscription as of asOf) or attribute:{key}.</param>
     /// <param name="asOf">Figures as they stood at the end of this day; default now.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("timeseries")]

@@ -26,8 +26,9 @@ public sealed class ModelRunRequest
     public string? TimeUnit { get; set; }
 
     /// <summary>
-    /// Models to fit: <c>bgnbd</c>, <c>paretonbd</c>, <c>mbgnbd</c>, <c>bgbb</c>, <c>gammagamma</c>.
-    /// Default bgnbd and gammagamma; gammagamma is always fitted, as CLV needs it.
+    /// Models to fit: <c>bgnbd</c>, <c>paretonbd</c>, <c>mbgnbd</c>, <c>bgbb</c>, <c>gammagamma</c>;
+    /// or <c>sbg</c> on its own, the contractual model of subscriptions (one fit per cohort).
+    /// Default bgnbd and gammagamma; gammagamma is always fitted with a purchase model, as CLV needs it.
     /// </summary>
     /// <example>["bgnbd", "gammagamma"]</example>
     public List<string>? Models { get; set; }
@@ -56,6 +57,26 @@ public sealed class ModelRunRequest
     /// </summary>
     /// <example>true</example>
     public bool? Activate { get; set; }
+
+    /// <summary>For <c>sbg</c>: the cohorts, one fit each: <c>plan</c> (default), <c>startMonth</c> or <c>startYear</c>.</summary>
+    /// <example>plan</example>
+    public string? CohortBy { get; set; }
+
+    /// <summary>For <c>sbg</c>: <c>month</c> (default) or <c>year</c>; the run fits the subscriptions billed per that period.</summary>
+    /// <example>year</example>
+    public string? PeriodUnit { get; set; }
+
+    /// <summary>For <c>sbg</c>: the discount rate per period, 0 to 1; default 0.01 per month, 0.10 per year.</summary>
+    /// <example>0.1</example>
+    public double? DiscountRate { get; set; }
+
+    /// <summary>For <c>sbg</c>: the periods projected after the last observed one, 1 to 120; default 5.</summary>
+    /// <example>5</example>
+    public int? HorizonPeriods { get; set; }
+
+    /// <summary>For <c>sbg</c>: the gross margin of a subscription's amount, above 0 and at most 1; default 1 (residual revenue).</summary>
+    /// <example>1</example>
+    public double? GrossMargin { get; set; }
 }
 
 /// <summary>The options a run was started with, defaults filled in.</summary>
@@ -101,6 +122,30 @@ public sealed record ModelRunOptions
     /// <summary><c>user</c> (started through the API) or <c>schedule</c> (<c>Clv:ModelRuns:Schedule</c>).</summary>
     /// <example>user</example>
     public string Trigger { get; init; } = ModelRunTriggers.User;
+
+    /// <summary>For an sbg run: plan, startMonth or startYear.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CohortBy { get; init; }
+
+    /// <summary>For an sbg run: month or year.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PeriodUnit { get; init; }
+
+    /// <summary>For an sbg run: the discount rate per period.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? DiscountRate { get; init; }
+
+    /// <summary>For an sbg run: the periods projected.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? HorizonPeriods { get; init; }
+
+    /// <summary>For an sbg run: the gross margin of the amounts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? GrossMargin { get; init; }
+
+    /// <summary>Whether the run fits the contractual sBG model of subscriptions rather than purchase models.</summary>
+    [JsonIgnore]
+    public bool Contractual => Models.Contains(ModelNames.Sbg);
 
     /// <summary>The date the predictions are made as of: the calibration end when there is one.</summary>
     [JsonIgnore]
@@ -214,6 +259,10 @@ public sealed class ModelRunResponse
     /// <example>bgnbd</example>
     public string? BestModel { get; init; }
 
+    /// <summary>For an sbg run, one fitted model per cohort; null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<SbgCohortResponse>? Cohorts { get; init; }
+
     /// <summary>When the run was requested.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -325,4 +374,94 @@ public sealed class HoldoutBucket
 
     /// <summary>Σ actual holdout purchase days.</summary>
     public long Actual { get; init; }
+}
+
+/// <summary>One cohort's shifted-beta-geometric fit (Fader &amp; Hardie 2007) and the value of its active subscriptions.</summary>
+public sealed class SbgCohortResponse
+{
+    /// <summary>The cohort: a plan, a start month (YYYY-MM) or a start year (YYYY).</summary>
+    /// <example>pro</example>
+    public required string Cohort { get; init; }
+
+    /// <summary>Subscriptions fitted: those of the cohort billed per the run's period that started on or before asOf.</summary>
+    public int Subscriptions { get; init; }
+
+    /// <summary>Whether the fit converged to a proper maximum; when not, <c>error</c> says why and the figures that need α and β are null.</summary>
+    public bool Converged { get; init; }
+
+    /// <summary>Why the fit failed (nobody churned, no renewal observed yet, …).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    /// <summary>α of the churn-probability beta.</summary>
+    public double? Alpha { get; init; }
+
+    /// <summary>β of the churn-probability beta.</summary>
+    public double? Beta { get; init; }
+
+    /// <summary>Standard errors of α and β from the inverse Hessian.</summary>
+    public Dictionary<string, double>? StandardErrors { get; init; }
+
+    /// <summary>The maximized log-likelihood.</summary>
+    public double? LogLikelihood { get; init; }
+
+    /// <summary>Observed survival: at each renewal date k = 0..K, the subscriptions observed (k-th renewal date on or before asOf) and those alive at it.</summary>
+    public required List<SbgSurvivalPoint> ObservedSurvival { get; init; }
+
+    /// <summary>Projected survival S(t) and retention rate r(t) for the next horizonPeriods periods after K.</summary>
+    public required List<SbgProjectionPoint> Projection { get; init; }
+
+    /// <summary>Subscriptions of the cohort active on asOf.</summary>
+    public int ActiveSubscriptions { get; init; }
+
+    /// <summary>Σ over the active subscriptions of amount per period × gross margin × DERL, in the reporting currency.</summary>
+    public double? ResidualValue { get; init; }
+
+    /// <summary>Maps a computed cohort.</summary>
+    public static SbgCohortResponse From(SbgCohort cohort)
+    {
+        ArgumentNullException.ThrowIfNull(cohort);
+        var fit = cohort.Fit;
+        return new SbgCohortResponse
+        {
+            Cohort = cohort.Cohort,
+            Subscriptions = cohort.Subscriptions,
+            Converged = fit.Converged,
+            Error = fit.FailureReason,
+            Alpha = fit.Parameters?.Alpha,
+            Beta = fit.Parameters?.Beta,
+            StandardErrors = fit.StandardErrors is { } se ? new Dictionary<string, double> { ["alpha"] = se.Alpha, ["beta"] = se.Beta } : null,
+            LogLikelihood = fit.Converged ? fit.LogLikelihood : null,
+            ObservedSurvival = cohort.Survival.Select(s => new SbgSurvivalPoint { Period = s.Period, Observed = s.Observed, Alive = s.Alive }).ToList(),
+            Projection = cohort.Projection.Select(p => new SbgProjectionPoint { Period = p.Period, Survival = p.Survival, RetentionRate = p.RetentionRate }).ToList(),
+            ActiveSubscriptions = cohort.ActiveSubscriptions,
+            ResidualValue = cohort.ResidualValue,
+        };
+    }
+}
+
+/// <summary>A cohort's survival at its k-th renewal date.</summary>
+public sealed class SbgSurvivalPoint
+{
+    /// <summary>k (0 at the start).</summary>
+    public int Period { get; init; }
+
+    /// <summary>Subscriptions whose k-th renewal date is on or before asOf.</summary>
+    public int Observed { get; init; }
+
+    /// <summary>Of those, the ones alive at it.</summary>
+    public int Alive { get; init; }
+}
+
+/// <summary>A projected period of a cohort.</summary>
+public sealed class SbgProjectionPoint
+{
+    /// <summary>t, counted from the start (period 0).</summary>
+    public int Period { get; init; }
+
+    /// <summary>S(t): the share of a new cohort alive at the start of period t.</summary>
+    public double Survival { get; init; }
+
+    /// <summary>r(t) = S(t)/S(t−1).</summary>
+    public double RetentionRate { get; init; }
 }

@@ -78,11 +78,20 @@ public sealed class ModelRunLauncher(
             calibrationEnd = end;
         }
 
+        if (request.Models?.Contains(ModelNames.Sbg) == true)
+        {
+            return (ResolveContractual(request, asOf, errors), errors);
+        }
+
+        RejectGiven(errors, "Only for an sbg run (\"models\": [\"sbg\"]).",
+            ("cohortBy", request.CohortBy), ("periodUnit", request.PeriodUnit), ("discountRate", request.DiscountRate),
+            ("horizonPeriods", request.HorizonPeriods), ("grossMargin", request.GrossMargin));
+
         var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
         var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
         if (unknown.Count > 0)
         {
-            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, bgbb, gammagamma."];
+            errors["models"] = [$"Unknown model(s) {string.Join(", ", unknown)}; use bgnbd, paretonbd, mbgnbd, bgbb, gammagamma, or sbg on its own."];
         }
 
         if (!models.Contains(ModelNames.GammaGamma))
@@ -147,5 +156,84 @@ public sealed class ModelRunLauncher(
             Pinned = request.Activate == true,
         };
         return (resolved, errors);
+    }
+
+    // An sbg run fits subscriptions, not purchases: it shares a run with no purchase model and has no
+    // holdout; it writes no predictions (the purchase models' stay served), so it is never activated.
+    private static ModelRunOptions ResolveContractual(ModelRunRequest request, DateOnly asOf, Dictionary<string, string[]> errors)
+    {
+        if (request.Models!.Any(m => m != ModelNames.Sbg))
+        {
+            errors["models"] = ["sbg fits subscriptions (contractual) and does not share a run with the purchase models (bgnbd, paretonbd, mbgnbd, bgbb, gammagamma): run it on its own, as [\"sbg\"]."];
+        }
+
+        RejectGiven(errors, "Not for an sbg run: it takes cohortBy, periodUnit, discountRate, horizonPeriods and grossMargin, has no holdout and writes no predictions.",
+            ("calibrationEnd", request.CalibrationEnd), ("primaryModel", request.PrimaryModel), ("timeUnit", request.TimeUnit),
+            ("horizonMonths", request.HorizonMonths), ("discountRateMonthly", request.DiscountRateMonthly), ("activate", request.Activate));
+
+        var cohortBy = request.CohortBy ?? "plan";
+        if (cohortBy is not ("plan" or "startMonth" or "startYear"))
+        {
+            errors["cohortBy"] = ["plan, startMonth or startYear."];
+        }
+
+        var unit = request.PeriodUnit ?? "month";
+        if (unit is not ("month" or "year"))
+        {
+            errors["periodUnit"] = ["month or year."];
+        }
+
+        var discount = request.DiscountRate ?? (unit == "year" ? 0.10 : 0.01);
+        if (!(discount is >= 0 and <= 1))
+        {
+            errors["discountRate"] = ["0 to 1, per period."];
+        }
+
+        var horizon = request.HorizonPeriods ?? 5;
+        if (horizon is < 1 or > 120)
+        {
+            errors["horizonPeriods"] = ["1 to 120."];
+        }
+
+        var margin = request.GrossMargin ?? 1;
+        if (!(margin is > 0 and <= 1))
+        {
+            errors["grossMargin"] = ["Above 0 and at most 1."];
+        }
+
+        var penalizer = request.Penalizer ?? 0;
+        if (penalizer != 0)
+        {
+            errors["penalizer"] = ["An sbg run fits by plain maximum likelihood: 0 or absent."];
+        }
+
+        return new ModelRunOptions
+        {
+            AsOf = asOf,
+            TimeUnit = unit == "year" ? "years" : "months",
+            Models = [ModelNames.Sbg],
+            PrimaryModel = ModelNames.Sbg,
+            HorizonMonths = 12,
+            DiscountRateMonthly = 0.01,
+            Penalizer = 0,
+            Activate = false,
+            CohortBy = cohortBy,
+            PeriodUnit = unit,
+            DiscountRate = discount,
+            HorizonPeriods = horizon,
+            GrossMargin = margin,
+        };
+    }
+
+    // Each field given a value is an error with the message.
+    private static void RejectGiven(Dictionary<string, string[]> errors, string message, params (string Field, object? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+        {
+            if (value is not null)
+            {
+                errors[field] = [message];
+            }
+        }
     }
 }

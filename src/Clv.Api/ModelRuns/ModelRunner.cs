@@ -6,7 +6,10 @@ using Clv.Analytics.Predictions;
 using Clv.Api.Observability;
 using Clv.Data;
 using Clv.Data.ModelRuns;
+using Clv.Data.Subscriptions;
+using Clv.Analytics.Historical;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Clv.Api.ModelRuns;
 
@@ -16,7 +19,8 @@ namespace Clv.Api.ModelRuns;
 /// be served, predicts every customer, loads the predictions with binary COPY and swaps them in. A
 /// run that fails at any stage is recorded as failed and leaves the previous one active.
 /// </summary>
-public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger, ClvMetrics metrics)
+public sealed class ModelRunner(
+    ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger, ClvMetrics metrics, IOptions<ClvOptions> clv)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -40,6 +44,15 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
         await SaveAsync(run, "summary", 0.05, timings, cancellationToken);
         try
         {
+            if (options.Contractual)
+            {
+                await FitCohortsAsync(run, options, timings, cancellationToken);
+                await SucceedAsync(run, activated: false, total, timings, cancellationToken);
+                metrics.ModelRunStages(timings, succeeded: true);
+                logger.LogInformation("Model run {RunId} (sbg) succeeded: {Subscriptions} subscriptions in {Seconds:F2} s", runId, run.Customers, run.DurationSeconds);
+                return;
+            }
+
             var unit = ModelRunOptions.ParseTimeUnit(options.TimeUnit);
             var clock = Stopwatch.StartNew();
             var erasuresBeforeRead = await predictions.ErasuresAsync(cancellationToken);
@@ -90,14 +103,7 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
                     }
                 }
 
-                run.Status = ModelRunStatus.Succeeded;
-                run.Stage = "done";
-                run.Progress = 1;
-                run.IsActive = activated;
-                run.FinishedAt = time.GetUtcNow();
-                run.DurationSeconds = total.Elapsed.TotalSeconds;
-                run.Timings = JsonSerializer.Serialize(timings, Json);
-                await db.SaveChangesAsync(cancellationToken);
+                await SucceedAsync(run, activated, total, timings, cancellationToken);
                 await swap.CommitAsync(cancellationToken);
             }
 
@@ -128,6 +134,49 @@ public sealed class ModelRunner(ClvDbContext db, PredictionStore predictions, Ti
             failed.Timings = JsonSerializer.Serialize(timings, Json);
             await db.SaveChangesAsync(CancellationToken.None);
         }
+    }
+
+    private async Task SucceedAsync(ModelRun run, bool activated, Stopwatch total, Dictionary<string, double> timings, CancellationToken cancellationToken)
+    {
+        run.Status = ModelRunStatus.Succeeded;
+        run.Stage = "done";
+        run.Progress = 1;
+        run.IsActive = activated;
+        run.FinishedAt = time.GetUtcNow();
+        run.DurationSeconds = total.Elapsed.TotalSeconds;
+        run.Timings = JsonSerializer.Serialize(timings, Json);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    // An sbg run: the subscriptions billed per the run's period, as days in the reporting zone, one
+    // fit per cohort (SubscriptionCohorts); the cohorts are the run's result, no predictions are written.
+    private async Task FitCohortsAsync(ModelRun run, ModelRunOptions options, Dictionary<string, double> timings, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var yearly = options.PeriodUnit == "year";
+        var zone = clv.Value.TimeZone;
+        var asOfEnd = new DateTimeOffset(options.AsOf.AddDays(2).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var stored = await db.BilledPerAsync(yearly ? BillingPeriod.Year : BillingPeriod.Month, asOfEnd, cancellationToken);
+        var spans = stored.ConvertAll(s =>
+        {
+            var started = HistoricalClvCalculator.LocalDate(s.StartedAt, zone);
+            return new SubscriptionSpan(
+                SubscriptionCohorts.CohortOf(options.CohortBy!, s.Plan, started),
+                started,
+                s.EndedAt is { } end ? HistoricalClvCalculator.LocalDate(end, zone) : null,
+                s.Amount);
+        });
+        timings["summary"] = Lap(clock);
+        await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
+        var cohorts = SubscriptionCohorts.Fit(spans, options.AsOf, yearly, options.HorizonPeriods!.Value, options.DiscountRate!.Value, options.GrossMargin!.Value);
+        if (cohorts.Count == 0)
+        {
+            throw new ModelRunFailedException($"No subscription billed per {options.PeriodUnit} started on or before {options.AsOf:yyyy-MM-dd}; there is nothing to fit.");
+        }
+
+        timings["fit"] = Lap(clock);
+        run.Customers = cohorts.Sum(c => c.Subscriptions);
+        run.Cohorts = JsonSerializer.Serialize(cohorts.Select(SbgCohortResponse.From).ToList(), Json);
     }
 
     // Continuous-time models are compared over the holdout's days as purchase days; a discrete model

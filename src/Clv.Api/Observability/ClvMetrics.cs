@@ -23,6 +23,9 @@ public sealed class ClvMetrics
         /// <summary>NPS and CSAT answers, JSON or CSV.</summary>
         public const string Feedback = "feedback";
 
+        /// <summary>Subscriptions created or changed, JSON or CSV.</summary>
+        public const string Subscriptions = "subscriptions";
+
         /// <summary>Acquisition spend per channel and period.</summary>
         public const string AcquisitionSpend = "acquisition_spend";
 

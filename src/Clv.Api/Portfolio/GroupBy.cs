@@ -12,7 +12,7 @@ namespace Clv.Api.Portfolio;
 public sealed class GroupBy
 {
     /// <summary>What <c>by</c> may name, for the answer to one that names nothing.</summary>
-    public const string Choices = "acquisitionChannel, country, cohort, rfmSegment, clvTier, npsClass, or attribute:{key} with a key of 1 to 128 characters.";
+    public const string Choices = "acquisitionChannel, country, cohort, rfmSegment, clvTier, npsClass, plan, or attribute:{key} with a key of 1 to 128 characters.";
 
     private const string AttributePrefix = "attribute:";
 
@@ -42,10 +42,10 @@ public sealed class GroupBy
 
     /// <summary>Whether <paramref name="by"/> names a grouping (see <see cref="Choices"/>).</summary>
     public static bool IsKnown(string by) =>
-        AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" or GroupSpec.NpsClass;
+        AttributeKey(by) is { } key ? key.Length is > 0 and <= 128 : by is "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" or GroupSpec.NpsClass or GroupSpec.Plan;
 
     /// <summary>
-    /// Counts the values of <paramref name="by"/> where they are free text: channels and attribute
+    /// Counts the values of <paramref name="by"/> where they are free text: channels, plans and attribute
     /// values. The other groupings are bounded by definition: ISO country codes, calendar periods
     /// from 1970 to a day ahead, the RFM segments, the tiers and the NPS classes.
     /// </summary>
@@ -54,7 +54,8 @@ public sealed class GroupBy
         ArgumentNullException.ThrowIfNull(context);
         int? values = AttributeKey(by) is { } key
             ? await PortfolioExtent.AttributeValueCountAsync(context.Connection, key, ct)
-            : by == "acquisitionChannel" ? await PortfolioExtent.ChannelCountAsync(context.Connection, ct) : null;
+            : by == "acquisitionChannel" ? await PortfolioExtent.ChannelCountAsync(context.Connection, ct)
+            : by == GroupSpec.Plan ? await PortfolioExtent.PlanCountAsync(context.Connection, ct) : null;
         return new GroupBy(by, values, maxGroups);
     }
 

@@ -1,3 +1,4 @@
+using Clv.Data.Analytics.ReadModel;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Portfolio;
 
@@ -129,10 +130,40 @@ public sealed class SegmentResponse
     /// <summary>Fewer customers than <c>Clv:MinSegmentSize</c>: read the rates with care.</summary>
     public bool SmallSample { get; init; }
 
+    /// <summary>Monthly recurring revenue: the monthly-equivalent amount (a yearly one ÷ 12) of the segment's subscriptions active at the end of asOf.</summary>
+    /// <example>4900</example>
+    public decimal Mrr { get; init; }
+
+    /// <summary>Subscriptions active at the end of asOf.</summary>
+    /// <example>100</example>
+    public long ActiveSubscriptions { get; init; }
+
+    /// <summary>Subscriptions started in [from, to].</summary>
+    /// <example>12</example>
+    public long NewSubscriptions { get; init; }
+
+    /// <summary>Subscriptions ended in [from, to].</summary>
+    /// <example>4</example>
+    public long CancelledSubscriptions { get; init; }
+
+    /// <summary>Of the last complete period: subscriptions ended in it ÷ active at its start; null without one active at its start.</summary>
+    /// <example>0.04</example>
+    public decimal? SubscriptionChurnRate { get; init; }
+
+    /// <summary>
+    /// Residual value: Σ over the segment's subscriptions active at asOf of amount × gross margin × DERL, with the
+    /// latest succeeded sbg run (its cohorts, discount rate and margin); null without such a run.
+    /// </summary>
+    public double? ResidualValue { get; init; }
+
     /// <summary>Maps the computed figures.</summary>
-    public static SegmentResponse From(SegmentFigures f)
+    public static SegmentResponse From(SegmentFigures f) => From(f, SubscriptionFigures.None, null);
+
+    /// <summary>Maps the computed figures and the segment's subscription figures.</summary>
+    public static SegmentResponse From(SegmentFigures f, SubscriptionFigures subscriptions, double? residualValue)
     {
         ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(subscriptions);
         return new SegmentResponse
         {
             Key = f.Key,
@@ -158,6 +189,12 @@ public sealed class SegmentResponse
             PaybackMonths = f.PaybackMonths,
             Health = new HealthResponse { ClvToCac = f.ClvToCacHealth, Payback = f.PaybackHealth },
             SmallSample = f.SmallSample,
+            Mrr = subscriptions.Mrr,
+            ActiveSubscriptions = subscriptions.ActiveSubscriptions,
+            NewSubscriptions = subscriptions.NewSubscriptions,
+            CancelledSubscriptions = subscriptions.CancelledSubscriptions,
+            SubscriptionChurnRate = subscriptions.SubscriptionChurnRate,
+            ResidualValue = residualValue,
         };
     }
 }

@@ -1,3 +1,5 @@
+using Clv.Data;
+using Clv.Api.Subscriptions;
 using Clv.Analytics.Cohorts;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Authentication;
@@ -17,16 +19,18 @@ namespace Clv.Api.Segments;
 [Tags("Segments")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
-public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options) : ControllerBase
+public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOptions> options, ClvDbContext db) : ControllerBase
 {
-    /// <summary>Every segment's customers, activity, retention, churn, CLV, equity, spend, CAC, CLV:CAC, payback and health.</summary>
+    /// <summary>Every segment's customers, activity, retention, churn, CLV, equity, spend, CAC, CLV:CAC, payback, health and subscriptions.</summary>
     /// <remarks>
     /// Definitions and formulas are in docs/metrics.md. Retention and churn are for the last
     /// complete <c>period</c> on or before <c>asOf</c>. New customers, spend, CAC, CLV:CAC and
     /// payback cover the customers acquired in [from, to]. Spend is attributed by acquisition
-    /// channel, so it is null for other groupings. With <c>Accept: text/csv</c>, one row per segment.
+    /// channel, so it is null for other groupings. Subscriptions: MRR and active subscriptions at the
+    /// end of asOf, new and cancelled subscriptions in [from, to], and the subscription churn rate of
+    /// the last complete period. With <c>Accept: text/csv</c>, one row per segment.
     /// </remarks>
-    /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, npsClass (promoter, passive, detractor, none: the latest NPS answer as of asOf), or attribute:{key}.</param>
+    /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, npsClass (promoter, passive, detractor, none: the latest NPS answer as of asOf), plan (of the latest-started subscription as of asOf; none without one), or attribute:{key}.</param>
     /// <param name="asOf">Figures as they stood at the end of this day (YYYY-MM-DD); default now.</param>
     /// <param name="from">First acquisition day of the new customers and spend; default all time.</param>
     /// <param name="to">Last acquisition day of the new customers and spend; default asOf.</param>
@@ -58,12 +62,23 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
 
         var (day, last) = (query.Day, query.To);
 
+        // Residual value comes from the latest sbg run, which no data version marks: it is part of the question.
+        var valuation = await SbgValuation.LatestAsync(db, cancellationToken);
         var answer = await answers.GroupedAsync(
-            $"segments|{by}|{from}|{last}|{unit}",
+            $"segments|{by}|{from}|{last}|{unit}|{valuation?.RunId}",
             asOf,
             by,
             unit!.Value,
-            (context, group, ct) => SegmentQueries.ComputeAsync(context.Connection, context.Scope, group, new SegmentQuery(from, last, unit.Value), answers.Settings, ct),
+            async (context, group, ct) =>
+            {
+                var segmentQuery = new SegmentQuery(from, last, unit.Value);
+                var figures = await SegmentQueries.ComputeAsync(context.Connection, context.Scope, group, segmentQuery, answers.Settings, ct);
+                var subscriptions = await SubscriptionSegmentQueries.ComputeAsync(context.Connection, context.Scope, group, segmentQuery, ct);
+                var residual = valuation is null ? null
+                    : SegmentResidualValues.Of(await SubscriptionSegmentQueries.ActiveAsync(context.Connection, context.Scope, group, ct), valuation, SubscriptionSegmentQueries.LastDay(context.Scope));
+                return figures.ConvertAll(f => SegmentResponse.From(
+                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key)));
+            },
             cancellationToken);
         if (answer.Value.Groups.TooMany() is { } tooMany)
         {
@@ -80,7 +95,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
             Period = period,
             Currency = options.Value.ReportingCurrency,
             Predictions = PredictionsUsedResponse.Of(answer, Response),
-            Segments = answer.Value.Value!.ConvertAll(SegmentResponse.From),
+            Segments = answer.Value.Value!,
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SegmentResponse>(response.Segments.ToAsyncEnumerable(), "segments.csv")

@@ -11,7 +11,8 @@ namespace Clv.Data.Customers;
 /// <param name="PurchaseDays">Their rows of the day rollup.</param>
 /// <param name="Predictions">Their predictions, over every model run's table, attached or not.</param>
 /// <param name="Feedback">Their NPS and CSAT answers, comments included.</param>
-public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions, long Feedback);
+/// <param name="Subscriptions">Their subscriptions.</param>
+public sealed record ErasedCounts(long Transactions, long PurchaseDays, long Predictions, long Feedback, long Subscriptions);
 
 /// <summary>
 /// The right to erasure: a customer and everything derived from them, removed in one database
@@ -45,7 +46,7 @@ public static class CustomerErasure
         connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
 
     /// <summary>
-    /// Removes the customer with <paramref name="externalId"/>, their transactions, feedback answers, day rollup,
+    /// Removes the customer with <paramref name="externalId"/>, their transactions, feedback answers, subscriptions, day rollup,
     /// summary and predictions (every run's table, attached or still loading) in one database transaction; null when no
     /// customer has that id. This is the one place a customer's data is deleted: anything that must
     /// happen with every erasure belongs inside this transaction: it bumps the data version, so the
@@ -73,6 +74,7 @@ public static class CustomerErasure
             var transactions = await DeleteWithKeysAsync(connection, "transactions", "transaction_keys", id, ct);
             // Answers with their comments, and their keys: a resent answer id is new data afterwards.
             var feedback = await DeleteWithKeysAsync(connection, "feedback", "feedback_keys", id, ct);
+            var subscriptions = await DeleteWithKeysAsync(connection, "subscriptions", "subscription_keys", id, ct);
             await DeleteAsync(connection, "customer_summaries", id, ct);
             // The stored rankings name a customer where one bounds a CLV tier: they go too, and are
             // ranked again when next asked (docs/read-model.md).
@@ -81,7 +83,7 @@ public static class CustomerErasure
                 new NpgsqlParameter("external_id", externalId), new NpgsqlParameter("id", id));
             await DataVersion.BumpAsync(connection, now, ct);
             await DataVersion.CountErasureAsync(connection, ct);
-            return new ErasedCounts(transactions, days, predictions, feedback);
+            return new ErasedCounts(transactions, days, predictions, feedback, subscriptions);
         }, retry, cancellationToken);
 
     // Deletes the customer's rows of a table and the keys of their external ids. Two statements,

@@ -25,6 +25,7 @@ public static class CustomerPartitioning
         ("customer_days", "customer_id"),
         ("customer_summaries", "customer_id"),
         ("feedback", "customer_id"),
+        ("subscriptions", "customer_id"),
     ];
 
     /// <summary>Partitions every customer-keyed table not partitioned yet into <paramref name="partitions"/> hash partitions.</summary>

@@ -143,6 +143,28 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         SELECT external_id, customer_id FROM created
         """;
 
+    /// <summary>
+    /// The ids of the customers with <paramref name="externalIds"/>, creating the unknown ones as a
+    /// profile without fields would create them, inside the caller's database transaction (the
+    /// context's current one): the first step of every writer of customer-keyed rows other than
+    /// transactions. Also answers whether it created any.
+    /// </summary>
+    internal async Task<(Dictionary<string, long> Ids, bool Created)> ResolveAsync(
+        NpgsqlConnection connection, IEnumerable<string> externalIds, DateTimeOffset now, CancellationToken ct)
+    {
+        var sorted = externalIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var ids = new Dictionary<string, long>(sorted.Length, StringComparer.Ordinal);
+        await TransactionWriter.FindIdsAsync(connection, sorted, ids, ct);
+        var missing = sorted.Where(c => !ids.ContainsKey(c)).ToArray();
+        if (missing.Length > 0)
+        {
+            await UpsertAsync(System.Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
+            await TransactionWriter.FindIdsAsync(connection, missing, ids, ct);
+        }
+
+        return (ids, missing.Length > 0);
+    }
+
     internal static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
         new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
 

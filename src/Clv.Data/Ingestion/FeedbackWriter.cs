@@ -35,16 +35,7 @@ public sealed class FeedbackWriter(ClvDbContext db, CustomerWriter customers, Tr
         var earliestDay = DateOnly.FromDateTime(unique.Min(r => r.AnsweredAt).UtcDateTime).AddDays(-1);
         return await db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
         {
-            var externalIds = unique.Select(r => r.CustomerExternalId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            var ids = new Dictionary<string, long>(externalIds.Length, StringComparer.Ordinal);
-            await TransactionWriter.FindIdsAsync(connection, externalIds, ids, ct);
-            var missing = externalIds.Where(c => !ids.ContainsKey(c)).ToArray();
-            if (missing.Length > 0)
-            {
-                // Runs inside this transaction (the context's current one).
-                await customers.UpsertAsync(Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
-                await TransactionWriter.FindIdsAsync(connection, missing, ids, ct);
-            }
+            var (ids, created) = await customers.ResolveAsync(connection, unique.Select(r => r.CustomerExternalId), now, ct);
 
             // Two statements, as for transactions: the keys are distributed by external id, the
             // answers by customer (docs/scale-out.md). A key a concurrent writer is inserting is waited for.
@@ -83,7 +74,7 @@ public sealed class FeedbackWriter(ClvDbContext db, CustomerWriter customers, Tr
                 await insert.ExecuteNonQueryAsync(ct);
             }
 
-            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || missing.Length > 0);
+            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || created);
         }, retry, cancellationToken);
     }
 }

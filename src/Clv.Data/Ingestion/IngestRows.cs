@@ -50,3 +50,27 @@ public sealed record FeedbackRow(
     Feedback.FeedbackKind Kind,
     short Score,
     string? Comment);
+
+/// <summary>
+/// A validated subscription, ready to upsert; <see cref="Amount"/> and <see cref="Currency"/> are in
+/// the reporting currency, the original figures kept when it was sent in another currency.
+/// </summary>
+public sealed record SubscriptionRow(
+    string ExternalId,
+    string CustomerExternalId,
+    string Plan,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    Subscriptions.BillingPeriod BillingPeriod,
+    decimal Amount,
+    string Currency,
+    decimal? OriginalAmount = null,
+    string? OriginalCurrency = null,
+    decimal? FxRate = null);
+
+/// <summary>What an upsert of subscriptions did.</summary>
+/// <param name="Created">Subscriptions stored for the first time.</param>
+/// <param name="Updated">Stored subscriptions a row changed.</param>
+/// <param name="Unchanged">Stored subscriptions a row repeated as they were.</param>
+/// <param name="OtherCustomer">External ids stored under another customer than the row's: not written.</param>
+public sealed record SubscriptionWriteCounts(long Created, long Updated, long Unchanged, IReadOnlySet<string> OtherCustomer);

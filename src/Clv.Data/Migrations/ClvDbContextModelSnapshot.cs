@@ -498,6 +498,10 @@ namespace Clv.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("Cohorts")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("cohorts");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -699,6 +703,101 @@ namespace Clv.Data.Migrations
 
                             t.HasCheckConstraint("ck_acquisition_spend_period", "period_end >= period_start");
                         });
+                });
+
+            modelBuilder.Entity("Clv.Data.Subscriptions.Subscription", b =>
+                {
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("amount");
+
+                    b.Property<short>("BillingPeriod")
+                        .HasColumnType("smallint")
+                        .HasColumnName("billing_period");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("currency")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<decimal?>("FxRate")
+                        .HasPrecision(19, 10)
+                        .HasColumnType("numeric(19,10)")
+                        .HasColumnName("fx_rate");
+
+                    b.Property<DateTimeOffset>("IngestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ingested_at");
+
+                    b.Property<decimal?>("OriginalAmount")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("original_amount");
+
+                    b.Property<string>("OriginalCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("original_currency")
+                        .IsFixedLength();
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("plan");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("CustomerId", "ExternalId")
+                        .HasName("pk_subscriptions");
+
+                    b.ToTable("subscriptions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_subscriptions_amount", "amount >= 0");
+
+                            t.HasCheckConstraint("ck_subscriptions_billing_period", "billing_period IN (1, 2)");
+
+                            t.HasCheckConstraint("ck_subscriptions_ended_at", "ended_at IS NULL OR ended_at >= started_at");
+                        });
+                });
+
+            modelBuilder.Entity("Clv.Data.Subscriptions.SubscriptionKey", b =>
+                {
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("CustomerId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("ExternalId")
+                        .HasName("pk_subscription_keys");
+
+                    b.ToTable("subscription_keys", (string)null);
                 });
 
             modelBuilder.Entity("Clv.Data.Transactions.Transaction", b =>

@@ -48,6 +48,12 @@ public sealed class ModelRun
     /// <summary>Holdout diagnostics as JSON, when the run had a calibration end.</summary>
     public string? Holdout { get; set; }
 
+    /// <summary>
+    /// A contractual (sBG) run's fitted cohorts as JSON: what the customer detail computes DERL and
+    /// residual CLV from; null for purchase-model runs.
+    /// </summary>
+    public string? Cohorts { get; set; }
+
     /// <summary>True for the one run whose predictions readers see.</summary>
     public bool IsActive { get; set; }
 

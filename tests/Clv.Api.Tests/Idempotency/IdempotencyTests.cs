@@ -289,7 +289,7 @@ public sealed class IdempotencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
             .Select(p => (Path: p.Name, Post: p.Value.GetProperty("post")))
             .ToList();
 
-        Assert.Equal(9, posts.Count);
+        Assert.Equal(11, posts.Count);
         Assert.All(posts, p =>
         {
             var header = p.Post.GetProperty("parameters").EnumerateArray().Single(h => h.GetProperty("name").GetString() == "Idempotency-Key");

@@ -120,6 +120,16 @@ public sealed class LiveResponseConformanceTests(LiveResponseConformanceTests.Ap
         }));
         yield return new(post, "/api/v1/feedback/import", HttpStatusCode.OK,
             Csv("external_id,customer_external_id,answered_at,kind,score\r\nnps-2,conf-us,1997-06-02T09:00:00Z,nps,3\r\n"));
+        yield return new(post, "/api/v1/subscriptions", HttpStatusCode.OK, Json(new
+        {
+            subscriptions = new object[]
+            {
+                new { externalId = "conf-sub-1", customerExternalId = "conf-de", plan = "pro", startedAt = "1997-01-15T00:00:00Z", billingPeriod = "month", amount = 30m, currency = "USD" },
+                new { externalId = "conf-sub-bad", customerExternalId = "conf-de", plan = "pro", startedAt = "1997-01-15T00:00:00Z", billingPeriod = "week", amount = 30m, currency = "USD" },
+            },
+        }));
+        yield return new(post, "/api/v1/subscriptions/import", HttpStatusCode.OK,
+            Csv("external_id,customer_external_id,plan,started_at,ended_at,billing_period,amount,currency\r\nconf-sub-2,conf-us,basic,1997-02-01T00:00:00Z,1997-05-01T00:00:00Z,month,10,USD\r\n"));
         yield return new(post, "/api/v1/fx-rates", HttpStatusCode.OK, Json(new { rates = new[] { new { date = "1997-01-01", currency = "EUR", rateToReporting = 1.1m } } }));
         yield return new(post, "/api/v1/model-runs", HttpStatusCode.BadRequest, Json(new { models = new[] { "nope" } }));
         yield return new(post, "/api/v1/api-keys", HttpStatusCode.Created, Json(new { name = "conformance", scopes = new[] { "read" } }));
@@ -141,6 +151,8 @@ public sealed class LiveResponseConformanceTests(LiveResponseConformanceTests.Ap
         yield return new(get, "/api/v1/metrics/timeseries?metric=height", HttpStatusCode.BadRequest);
         yield return new(get, "/api/v1/segments?by=acquisitionChannel", HttpStatusCode.OK);
         yield return new(get, "/api/v1/segments?by=rfmSegment", HttpStatusCode.OK);
+        yield return new(get, "/api/v1/segments?by=plan", HttpStatusCode.OK);
+        yield return new(get, "/api/v1/metrics/timeseries?metric=mrr&period=month&from=1997-01-01&to=1997-06-30", HttpStatusCode.OK);
         yield return new(get, "/api/v1/segments?by=bogus", HttpStatusCode.BadRequest);
         yield return new(get, "/api/v1/cohorts", HttpStatusCode.OK);
         yield return new(get, "/api/v1/cohorts?period=decade", HttpStatusCode.BadRequest);

@@ -33,7 +33,7 @@ public sealed class CustomerPartitioningTests : IClassFixture<CustomerPartitioni
     public async Task Every_customer_keyed_table_is_split_into_four_hash_partitions_by_customer()
     {
         // The fixture's first client started the service, which partitioned the tables.
-        foreach (var (table, key) in new[] { ("customers", "id"), ("transactions", "customer_id"), ("customer_days", "customer_id"), ("customer_summaries", "customer_id"), ("feedback", "customer_id") })
+        foreach (var (table, key) in new[] { ("customers", "id"), ("transactions", "customer_id"), ("customer_days", "customer_id"), ("customer_summaries", "customer_id"), ("feedback", "customer_id"), ("subscriptions", "customer_id") })
         {
             Assert.Equal($"HASH ({key})", await _api.Factory.ScalarAsync<string>($"SELECT pg_get_partkeydef('{table}'::regclass)"));
             Assert.Equal(4L, await _api.Factory.ScalarAsync<long>($"SELECT count(*) FROM pg_inherits WHERE inhparent = '{table}'::regclass"));
@@ -52,11 +52,18 @@ public sealed class CustomerPartitioningTests : IClassFixture<CustomerPartitioni
         (await _client.PostCustomersAsync(new { externalId = "pc-1", acquisitionChannel = "search" })).EnsureSuccessStatusCode();
         (await _client.PostAsJsonAsync("/api/v1/feedback", new { feedback = new[] { new { externalId = "pf-2", customerExternalId = "pc-2", answeredAt = "2024-01-10T12:00:00Z", kind = "nps", score = 9 } } }))
             .EnsureSuccessStatusCode();
+        // A subscription upserts on the partitioned table: the same post again changes nothing.
+        var subscription = new { externalId = "ps-2", customerExternalId = "pc-2", plan = "pro", startedAt = "2024-01-01T00:00:00Z", billingPeriod = "month", amount = 10m, currency = "USD" };
+        (await _client.PostAsJsonAsync("/api/v1/subscriptions", new { subscriptions = new[] { subscription } })).EnsureSuccessStatusCode();
+        var again = await (await _client.PostAsJsonAsync("/api/v1/subscriptions", new { subscriptions = new[] { subscription } })).JsonAsync();
+        Assert.Equal(1L, again.Long("unchanged"));
         (await _client.DeleteAsync("/api/v1/customers/pc-2")).EnsureSuccessStatusCode();
 
         Assert.Equal(39L, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'pt-%'"));
         Assert.Equal(39L, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM transaction_keys WHERE external_id LIKE 'pt-%'"));
         Assert.Equal(0L, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM feedback WHERE external_id = 'pf-2'"));
+        Assert.Equal(0L, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE external_id = 'ps-2'"));
+        Assert.Equal(0L, await _api.Factory.ScalarAsync<long>("SELECT count(*) FROM subscription_keys WHERE external_id = 'ps-2'"));
         Assert.Equal(4L, await _api.Factory.ScalarAsync<long>(
             "SELECT count(DISTINCT s.tableoid) FROM customer_summaries s JOIN customer_keys k ON k.customer_id = s.customer_id WHERE k.external_id LIKE 'pc-%'"));
         var customer = await (await _client.GetAsync("/api/v1/customers/pc-1")).JsonAsync();

@@ -27,6 +27,8 @@ public sealed class AuthorizationMatrixTests(ClvApiFactory api) : IClassFixture<
         ["POST api/v1/fx-rates"] = "ingest",
         ["POST api/v1/feedback"] = "ingest",
         ["POST api/v1/feedback/import"] = "ingest",
+        ["POST api/v1/subscriptions"] = "ingest",
+        ["POST api/v1/subscriptions/import"] = "ingest",
         ["POST api/v1/model-runs"] = "ingest",
         ["GET api/v1/customers"] = "read",
         ["GET api/v1/customers/{externalId}"] = "read",

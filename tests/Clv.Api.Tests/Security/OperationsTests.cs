@@ -21,7 +21,7 @@ public sealed class OperationsTests(ClvApiFactory api) : IClassFixture<ClvApiFac
         var doc = await (await api.Client(apiKey: null).GetAsync("/swagger/v1/swagger.json")).JsonAsync();
 
         var paths = doc.GetProperty("paths");
-        foreach (var path in new[] { "/api/v1/transactions", "/api/v1/transactions/import", "/api/v1/customers", "/api/v1/customers/{externalId}", "/api/v1/acquisition-spend", "/api/v1/metrics/summary", "/api/v1/api-keys", "/api/v1/api-keys/{id}", "/api/v1/model-runs", "/api/v1/model-runs/{id}", "/api/v1/cohorts", "/api/v1/feedback", "/api/v1/feedback/import", "/api/v1/feedback/summary", "/api/v1/compare" })
+        foreach (var path in new[] { "/api/v1/transactions", "/api/v1/transactions/import", "/api/v1/customers", "/api/v1/customers/{externalId}", "/api/v1/acquisition-spend", "/api/v1/metrics/summary", "/api/v1/api-keys", "/api/v1/api-keys/{id}", "/api/v1/model-runs", "/api/v1/model-runs/{id}", "/api/v1/cohorts", "/api/v1/feedback", "/api/v1/feedback/import", "/api/v1/feedback/summary", "/api/v1/compare", "/api/v1/subscriptions", "/api/v1/subscriptions/import" })
         {
             Assert.True(paths.TryGetProperty(path, out var item), path);
             foreach (var operation in item.EnumerateObject())

@@ -61,6 +61,11 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
             FeedbackSql.AddParameters(command, null, Cutoff);
             npsJoin = $"LEFT JOIN ({FeedbackSql.LatestSql(FeedbackKind.Nps)}) {GroupSpec.LatestNps} ON {GroupSpec.LatestNps}.customer_id = t.customer_id";
         }
+        else if (group.By == GroupSpec.Plan)
+        {
+            // By plan: the plan of each customer's latest-started subscription as of the reference day.
+            npsJoin = $"LEFT JOIN ({GroupSpec.LatestPlanSql}) {GroupSpec.LatestPlan} ON {GroupSpec.LatestPlan}.customer_id = t.customer_id";
+        }
 
         return $"""
             WITH customer_totals AS (
@@ -120,7 +125,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
 
 /// <summary>
 /// How an answer groups the customers, as the API's <c>by</c> names it: <c>all</c> (one group),
-/// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c>, <c>npsClass</c> or
+/// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c>, <c>npsClass</c>, <c>plan</c> or
 /// <c>attribute:{key}</c>.
 /// </summary>
 /// <param name="By">The grouping.</param>
@@ -135,6 +140,27 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
 
     /// <summary>The alias, in <see cref="AnalyticsScope.With"/>, of each customer's latest NPS answer.</summary>
     internal const string LatestNps = "latest_nps";
+
+    /// <summary>The grouping by the plan of each customer's latest-started subscription as of the reference day (<see cref="NoPlan"/> without one).</summary>
+    public const string Plan = "plan";
+
+    /// <summary>The plan group of customers without a subscription started by the reference day.</summary>
+    public const string NoPlan = "none";
+
+    /// <summary>The alias, in <see cref="AnalyticsScope.With"/>, of each customer's latest-started subscription.</summary>
+    internal const string LatestPlan = "latest_plan";
+
+    /// <summary>
+    /// Each customer's latest-started subscription (<c>customer_id</c>, <c>plan</c>) among those started on or before
+    /// <c>@reference</c> (in the reporting zone <c>@zone</c>); the greater external id on a tie. Grouped by customer,
+    /// as the table is distributed.
+    /// </summary>
+    internal const string LatestPlanSql = """
+        SELECT DISTINCT ON (s.customer_id) s.customer_id, s.plan
+        FROM subscriptions s
+        WHERE (s.started_at AT TIME ZONE @zone)::date <= @reference
+        ORDER BY s.customer_id, s.started_at DESC, s.external_id DESC
+        """;
 
     /// <summary>Everyone in one group, <c>all</c>.</summary>
     public static GroupSpec All { get; } = new("all");
@@ -152,6 +178,7 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
         "rfmSegment" => (Rankings ?? throw new InvalidOperationException("rfmSegment needs rankings.")).SegmentSql(t),
         "clvTier" => (Rankings ?? throw new InvalidOperationException("clvTier needs rankings.")).TierSql(t),
         NpsClass => FeedbackSql.ClassSql($"{LatestNps}.score"),
+        Plan => $"coalesce({LatestPlan}.plan, '{NoPlan}')",
         _ when AttributeKey is not null => $"coalesce({t}.attributes ->> @attribute, '{AnalyticsScope.Unknown}')",
         _ => throw new ArgumentException($"Unknown grouping {By}."),
     };

@@ -46,4 +46,11 @@ public static class PortfolioExtent
         command.Parameters.Add(new NpgsqlParameter("zone", timeZone));
         return await command.ExecuteScalarAsync(ct) is DateOnly day ? day : null;
     }
+
+    /// <summary>The distinct plans of all subscriptions, plus one for customers without a plan: the most groups <c>by=plan</c> can show.</summary>
+    public static async Task<int> PlanCountAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(DISTINCT plan) + 1 FROM subscriptions", connection);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

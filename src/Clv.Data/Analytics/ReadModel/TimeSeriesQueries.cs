@@ -55,7 +55,7 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.IsFeedback(metric) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
+        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.OnlyInDatabase(metric) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
             ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
@@ -228,6 +228,7 @@ public static class TimeSeriesQueries
             "rfmSegment" => [.. present.OrderBy(segments.IndexOf)],
             "clvTier" => [.. present.OrderBy(tiers.IndexOf)],
             GroupSpec.NpsClass => [.. present.OrderBy(FeedbackSql.Classes.ToList().IndexOf)],
+            GroupSpec.Plan => [.. present.OrderBy(key => key == GroupSpec.NoPlan).ThenBy(key => key, StringComparer.Ordinal)],
             _ => [.. present
                 .OrderBy(key => firstSeen.GetValueOrDefault(key) ?? long.MaxValue)
                 .ThenBy(key => firstSpend.GetValueOrDefault(key, int.MaxValue))],
@@ -337,7 +338,53 @@ public static class TimeSeriesQueries
                     GROUP BY g.customer_id, g.group_key, 3
                 )
                 """,
+            _ when TimeSeriesReport.IsSubscription(metric) => Subscriptions(metric, period),
             _ => Churn(period),
+        };
+    }
+
+    // Each subscription of a grouped customer, its days in the reporting zone: active at a period's
+    // end (its last day, or the last day counted when earlier) when started by then and not ended on
+    // or before it; active at a period's start when started before its first day and not ended
+    // before it; new and cancelled in the period of its start and end day.
+    private static string Subscriptions(TimeSeriesMetric metric, CalendarPeriod period)
+    {
+        const string subs = """
+            subs AS (
+                SELECT g.customer_id, g.group_key, (s.started_at AT TIME ZONE @zone)::date AS started_on, (s.ended_at AT TIME ZONE @zone)::date AS ended_on,
+                       CASE WHEN s.billing_period = 2 THEN s.amount / 12 ELSE s.amount END AS monthly
+                FROM grouped g
+                JOIN subscriptions s ON s.customer_id = g.customer_id
+            )
+            """;
+        var periods = $"(SELECT start, least({Shift("start", 1, period)} - 1, @last_day) AS last FROM unnest(@starts::date[]) AS u(start) WHERE start <= @last_day) p";
+        string InPeriod(string day) => $"""
+            SELECT customer_id, group_key, {GroupSpec.PeriodStartSql(day, period)} AS period, 1 AS numerator, 0 AS denominator
+            FROM subs
+            WHERE {day} >= @first AND {day} < @end AND {day} <= @last_day
+            """;
+        return metric switch
+        {
+            TimeSeriesMetric.Mrr or TimeSeriesMetric.ActiveSubscriptions => $"""
+                {subs},
+                contributions AS (
+                    SELECT customer_id, group_key, p.start AS period, {(metric == TimeSeriesMetric.Mrr ? "monthly" : "1")} AS numerator, 0 AS denominator
+                    FROM subs
+                    JOIN {periods} ON subs.started_on <= p.last AND (subs.ended_on IS NULL OR subs.ended_on > p.last)
+                )
+                """,
+            TimeSeriesMetric.NewSubscriptions => $"{subs},\ncontributions AS ({InPeriod("started_on")})",
+            TimeSeriesMetric.CancelledSubscriptions => $"{subs},\ncontributions AS ({InPeriod("ended_on")})",
+            _ => $"""
+                {subs},
+                contributions AS (
+                    {InPeriod("ended_on")}
+                    UNION ALL
+                    SELECT customer_id, group_key, p.start, 0, 1
+                    FROM subs
+                    JOIN {periods} ON subs.started_on < p.start AND (subs.ended_on IS NULL OR subs.ended_on >= p.start)
+                )
+                """,
         };
     }
 

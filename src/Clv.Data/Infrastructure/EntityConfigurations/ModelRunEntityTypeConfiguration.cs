@@ -15,6 +15,7 @@ internal sealed class ModelRunEntityTypeConfiguration : IEntityTypeConfiguration
         builder.Property(r => r.Timings).HasColumnType("jsonb");
         builder.Property(r => r.Models).HasColumnType("jsonb");
         builder.Property(r => r.Holdout).HasColumnType("jsonb");
+        builder.Property(r => r.Cohorts).HasColumnType("jsonb");
         builder.HasIndex(r => r.CreatedAt);
 
         // At most one active run: the swap flips this flag in one transaction.

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Clv.Api.Tests.Infrastructure;
+
+namespace Clv.Api.Tests.Subscriptions;
+
+/// <summary>POST /api/v1/subscriptions and its CSV import: validation per item, upserts, cancellations, customers, currency, erasure.</summary>
+public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    internal static object Sub(
+        string id, string customer, string plan = "pro", string startedAt = "2024-01-15T00:00:00Z", string? endedAt = null,
+        string billingPeriod = "month", decimal amount = 49m, string currency = "USD") =>
+        new { externalId = id, customerExternalId = customer, plan, startedAt, endedAt, billingPeriod, amount, currency };
+
+    internal static Task<HttpResponseMessage> PostSubscriptionsAsync(HttpClient client, params object[] items) =>
+        client.PostAsJsonAsync("/api/v1/subscriptions", new { subscriptions = items });
+
+    private Task<HttpResponseMessage> PostCsvAsync(string csv, string query = "") =>
+        _client.PostAsync("/api/v1/subscriptions/import" + query, new StringContent(csv, new UTF8Encoding(false), "text/csv"));
+
+    [Fact]
+    public async Task Invalid_items_are_rejected_per_item_naming_the_index_and_field()
+    {
+        var body = await (await PostSubscriptionsAsync(_client,
+            Sub("v-ok", "v-cust"),
+            Sub("v-period", "v-cust", billingPeriod: "week"),
+            Sub("v-ends-first", "v-cust", endedAt: "2024-01-14T00:00:00Z"),
+            Sub("v-amount", "v-cust", amount: -1m),
+            Sub("v-currency", "v-cust", currency: "XXY"),
+            Sub("v-plan", "v-cust", plan: ""),
+            Sub("v-start", "v-cust", startedAt: "2999-01-01T00:00:00Z"),
+            Sub("v-ok", "v-cust", plan: "basic"))).JsonAsync();
+
+        Assert.Equal(1, body.Long("created"));
+        Assert.Equal(7, body.Long("rejected"));
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(1, "billingPeriod"), (2, "endedAt"), (3, "amount"), (4, "currency"), (5, "plan"), (6, "startedAt"), (7, "externalId")], errors);
+        Assert.Equal("pro", await api.ScalarAsync<string>("SELECT plan FROM subscriptions WHERE external_id = 'v-ok'"));
+    }
+
+    [Fact]
+    public async Task A_later_post_with_endedAt_records_the_cancellation_and_a_resend_is_unchanged()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("c-1", "c-cust"), Sub("c-2", "c-cust"))).EnsureSuccessStatusCode();
+
+        var cancelled = await (await PostSubscriptionsAsync(_client, Sub("c-1", "c-cust", endedAt: "2024-04-15T00:00:00Z"), Sub("c-2", "c-cust"), Sub("c-3", "c-cust"))).JsonAsync();
+
+        Assert.Equal((1L, 1L, 1L), (cancelled.Long("created"), cancelled.Long("updated"), cancelled.Long("unchanged")));
+        Assert.Equal("2024-04-15", await api.ScalarAsync<string>("SELECT to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM subscriptions WHERE external_id = 'c-1'"));
+        Assert.Equal(3L, await api.ScalarAsync<long>("SELECT count(*) FROM subscription_keys WHERE external_id LIKE 'c-%'"));
+    }
+
+    [Fact]
+    public async Task A_subscription_cannot_move_to_another_customer()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("m-1", "m-owner"))).EnsureSuccessStatusCode();
+
+        var body = await (await PostSubscriptionsAsync(_client, Sub("m-2", "m-owner"), Sub("m-1", "m-thief", amount: 1m))).JsonAsync();
+
+        Assert.Equal(1, body.Long("created"));
+        Assert.Equal(1, body.Long("rejected"));
+        var error = body.GetProperty("errors")[0];
+        Assert.Equal((1, "customerExternalId"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.Equal(49m, await api.ScalarAsync<decimal>("SELECT amount FROM subscriptions WHERE external_id = 'm-1'"));
+    }
+
+    [Fact]
+    public async Task An_unknown_customer_is_created()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("u-1", "u-new"))).EnsureSuccessStatusCode();
+
+        var customer = await (await _client.GetAsync("/api/v1/customers/u-new")).JsonAsync();
+
+        Assert.Equal("u-new", customer.GetProperty("externalId").GetString());
+    }
+
+    [Fact]
+    public async Task An_amount_in_another_currency_is_converted_at_the_start_s_day_keeping_the_original()
+    {
+        (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { date = "2024-03-01", currency = "EUR", rateToReporting = 1.10m } } })).EnsureSuccessStatusCode();
+
+        var body = await (await PostSubscriptionsAsync(_client,
+            Sub("fx-1", "fx-cust", startedAt: "2024-03-05T00:00:00Z", amount: 20m, currency: "EUR"),
+            Sub("fx-2", "fx-cust", startedAt: "2023-01-05T00:00:00Z", amount: 20m, currency: "EUR"))).JsonAsync();
+
+        // 20 EUR × 1.10 = 22 in the reporting currency; no rate in the 7 days (the default) before 2023-01-05.
+        Assert.Equal("22.0000 USD 20.0000 EUR", await api.ScalarAsync<string>("SELECT amount || ' ' || currency || ' ' || original_amount || ' ' || original_currency FROM subscriptions WHERE external_id = 'fx-1'"));
+        Assert.Equal("currency", body.GetProperty("errors")[0].GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Atomic_batch_with_an_invalid_item_is_422_and_stores_nothing()
+    {
+        await (await _client.PostAsJsonAsync("/api/v1/subscriptions?atomic=true", new { subscriptions = new[] { Sub("a-1", "a-cust"), Sub("a-2", "a-cust", billingPeriod: "day") } }))
+            .ProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE external_id LIKE 'a-%'"));
+    }
+
+    [Fact]
+    public async Task A_body_without_the_subscriptions_array_is_400_problem()
+    {
+        var problem = await (await _client.PostAsJsonAsync("/api/v1/subscriptions", new { items = Array.Empty<object>() })).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("subscriptions", out _));
+    }
+
+    [Fact]
+    public async Task Csv_import_upserts_valid_rows_and_names_the_line_and_column_of_invalid_ones()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("csv-1", "csv-cust"))).EnsureSuccessStatusCode();
+        var csv = "external_id,customer_external_id,plan,started_at,ended_at,billing_period,amount,currency\n"
+            + "csv-1,csv-cust,pro,2024-01-15T00:00:00Z,2024-02-15T00:00:00Z,month,49,USD\n"
+            + "csv-2,csv-cust,team,2024-01-20T00:00:00Z,,year,480.50,USD\n"
+            + "csv-3,csv-cust,team,2024-01-20T00:00:00Z,,year,lots,USD\n"
+            + "csv-2,csv-cust,team,2024-01-20T00:00:00Z,,year,1,USD\n";
+
+        var body = await (await PostCsvAsync(csv)).JsonAsync();
+
+        Assert.Equal((4L, 1L, 1L, 2L), (body.Long("received"), body.Long("created"), body.Long("updated"), body.Long("rejected")));
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(4L, "amount"), (5L, "external_id")], errors);
+        Assert.Equal(480.5m, await api.ScalarAsync<decimal>("SELECT amount FROM subscriptions WHERE external_id = 'csv-2'"));
+    }
+
+    [Fact]
+    public async Task Csv_header_without_a_required_column_is_400_problem_naming_it()
+    {
+        var problem = await (await PostCsvAsync("external_id,customer_external_id,plan,started_at,amount,currency\nh-1,h,pro,2024-01-01T00:00:00Z,9,USD\n")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("billing_period", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Erasing_a_customer_removes_their_subscriptions_and_frees_the_ids()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("e-1", "e-cust"), Sub("e-2", "e-cust", plan: "team"), Sub("e-3", "e-keep"))).EnsureSuccessStatusCode();
+
+        var erased = await (await _client.DeleteAsync("/api/v1/customers/e-cust")).JsonAsync();
+
+        Assert.Equal(2, erased.Long("subscriptions"));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM subscription_keys WHERE external_id IN ('e-1', 'e-2')"));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE external_id LIKE 'e-%'"));
+        (await PostSubscriptionsAsync(_client, Sub("e-1", "e-new"))).EnsureSuccessStatusCode();
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE external_id = 'e-1'"));
+    }
+}
