@@ -80,7 +80,9 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         var (nps, csat) = asOf is { } day
             ? await db.LatestAnswersAsync(customer.Id, HistoricalClvCalculator.EndOfDay(day, timeZone), cancellationToken)
             : (row.LatestNps, row.LatestCsat);
-        var subscriptions = await CustomerSubscriptions.ReadAsync(db, customer.Id, reference, timeZone, cancellationToken);
+        var subscriptions = row.HasSubscriptions
+            ? await CustomerSubscriptions.ReadAsync(db, customer.Id, reference, timeZone, cancellationToken)
+            : [];
         var response = CustomerResponse.From(customer, metrics, Predicted(row), standing, ModelChurned(row), CustomerFeedbackResponse.From(nps, csat), subscriptions);
         return CsvColumns.Wanted(Request)
             ? new CsvResult<CustomerResponse>(new[] { response }.ToAsyncEnumerable(), "customer.csv")

@@ -98,6 +98,9 @@ public sealed record CustomerWithTotals(
 
     /// <summary>The latest CSAT answer of all; read by <see cref="CustomerQueries.FindCustomerAsync"/> only.</summary>
     public LatestAnswer? LatestCsat { get; init; }
+
+    /// <summary>Whether the customer has any subscription; read by <see cref="CustomerQueries.FindCustomerAsync"/> only, so the detail asks for them only then.</summary>
+    public bool HasSubscriptions { get; init; }
 }
 
 /// <summary>Read queries over customers: a sorted, filtered list (or one customer of it), and one customer's transactions.</summary>
@@ -144,7 +147,8 @@ public static class CustomerQueries
                s.known_cost, s.first_purchase_at, s.last_purchase_at, coalesce(s.net_revenue, 0),
                {PredictionColumns}, r.options, (SELECT version FROM data_version WHERE id = 1),
                d.days, d.purchase_counts, d.gross_revenues, d.net_revenues, d.costs, d.has_costs,
-               n.score, n.answered_at, q.score, q.answered_at
+               n.score, n.answered_at, q.score, q.answered_at,
+               EXISTS (SELECT 1 FROM subscriptions b WHERE b.customer_id = c.id)
         FROM customer_keys k
         JOIN customers c ON c.id = k.customer_id
         LEFT JOIN customer_summaries s ON s.customer_id = c.id
@@ -173,7 +177,7 @@ public static class CustomerQueries
             command.Parameters.Add(new NpgsqlParameter("external_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = externalId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
-                ? Read(reader) with { Days = ReadDays(reader, 28), LatestNps = ReadAnswer(reader, 34), LatestCsat = ReadAnswer(reader, 36) }
+                ? Read(reader) with { Days = ReadDays(reader, 28), LatestNps = ReadAnswer(reader, 34), LatestCsat = ReadAnswer(reader, 36), HasSubscriptions = reader.GetBoolean(38) }
                 : null;
         }
         finally
