@@ -180,12 +180,15 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         var summary = await CsvAsync("/api/v1/metrics/summary?grossMargin=0.5");
         var segments = await CsvAsync("/api/v1/segments?by=acquisitionChannel");
 
-        Assert.Equal(("61.5385", "0.5", "400.0000"), (summary[0]["arpuMonthly"], summary[0]["grossMargin"], summary[0]["formulaClv"]));
-        Assert.Equal(2d / 26, double.Parse(summary[0]["monthlyChurnRate"], System.Globalization.CultureInfo.InvariantCulture), 1e-12);
+        // 1,600 ÷ 26 = 61.5385; 1,600 × 0.5 ÷ 2 = 400; referral 210 ÷ 6 = 35 and nobody churned.
+        Assert.Equal((61.5385m, 0.5m, 400m), (Number(summary[0]["arpuMonthly"]), Number(summary[0]["grossMargin"]), Number(summary[0]["formulaClv"])));
+        Assert.Equal(2d / 26, (double)Number(summary[0]["monthlyChurnRate"]), 1e-12);
         var referral = segments.Single(r => r["key"] == "referral");
-        Assert.Equal(("35.0000", "0", ""), (referral["arpuMonthly"], referral["monthlyChurnRate"], referral["formulaClv"]));
-        Assert.Equal("1310.0000", segments.Single(r => r["key"] == "ads")["formulaClv"]);
+        Assert.Equal((35m, 0m, ""), (Number(referral["arpuMonthly"]), Number(referral["monthlyChurnRate"]), referral["formulaClv"]));
+        Assert.Equal(1_310m, Number(segments.Single(r => r["key"] == "ads")["formulaClv"]));
     }
+
+    private static decimal Number(string text) => decimal.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     // ARPU = net ÷ customer-months to 4 decimals, churn = churned ÷ customer-months, formula CLV =
     // ARPU × margin ÷ churn = net × margin ÷ churned, to 4 decimals; nulls without months or churn.
