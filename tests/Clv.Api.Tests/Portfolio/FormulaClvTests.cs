@@ -16,6 +16,8 @@ namespace Clv.Api.Tests.Portfolio;
 /// 2024-01-15 (US), buys 60 on 01-15 and 02-10 and gets 10 refunded on 08-01 (a refund alone).</item>
 /// <item>organic: C, acquired 2023-06-01 (DE), buys 200 then, and 40 on 2024-03-15 and 2024-10-20.</item>
 /// <item>referral: D, acquired 2024-06-01 (DE), buys 30 on the 1st of June to December 2024.</item>
+/// <item>partner: E, acquired 2023-01-10 (FR), buys 50 then and gets 20 refunded on 2024-05-05, long
+/// after the churn window: a refund on a day without a purchase, of a customer churned all along.</item>
 /// </list>
 /// A customer counts in a month when not churned at its start: acquired before it, with a purchase
 /// (or the acquisition) less than 90 days before its eve. The expected values below are worked out
@@ -39,7 +41,8 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
                 new { externalId = "A", acquiredAt = "2024-01-01T12:00:00Z", acquisitionChannel = "ads", country = "US" },
                 new { externalId = "B", acquiredAt = "2024-01-15T12:00:00Z", acquisitionChannel = "ads", country = "US" },
                 new { externalId = "C", acquiredAt = "2023-06-01T12:00:00Z", acquisitionChannel = "organic", country = "DE" },
-                new { externalId = "D", acquiredAt = "2024-06-01T12:00:00Z", acquisitionChannel = "referral", country = "DE" }));
+                new { externalId = "D", acquiredAt = "2024-06-01T12:00:00Z", acquisitionChannel = "referral", country = "DE" },
+                new { externalId = "E", acquiredAt = "2023-01-10T12:00:00Z", acquisitionChannel = "partner", country = "FR" }));
             var transactions = new List<object>();
             for (var month = 1; month <= 12; month++)
             {
@@ -57,6 +60,8 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
             transactions.Add(Tx("c1", "C", "2023-06-01T12:00:00Z", amount: 200m));
             transactions.Add(Tx("c2", "C", "2024-03-15T12:00:00Z", amount: 40m));
             transactions.Add(Tx("c3", "C", "2024-10-20T12:00:00Z", amount: 40m));
+            transactions.Add(Tx("e1", "E", "2023-01-10T12:00:00Z", amount: 50m));
+            transactions.Add(Tx("e2", "E", "2024-05-05T12:00:00Z", type: "refund", amount: 20m));
             await OkAsync(client.PostTransactionsAsync([.. transactions]));
         }
 
@@ -76,21 +81,23 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
     //    November and December (eve 11-30, 41 days), still alive on 12-31. 5 months, 1 churned.
     //    Net revenue 40 + 40 (the 2023 purchase is before the window).
     // D: acquired 06-01, buys monthly: July to December, 6 months, 0 churned; 7 × 30.
+    // E: churned since 2023-04-10, never counted; the refund of 20 is net revenue of the window.
     private static readonly Expected Ads2024 = new(12 * 100m + (60m + 60m - 10m), 11 + 4, 0 + 1);
     private static readonly Expected Organic2024 = new(40m + 40m, 5, 1);
     private static readonly Expected Referral2024 = new(7 * 30m, 6, 0);
-    private static readonly Expected All2024 = Ads2024 + Organic2024 + Referral2024;
+    private static readonly Expected Partner2024 = new(-20m, 0, 0);
+    private static readonly Expected All2024 = Ads2024 + Organic2024 + Referral2024 + Partner2024;
 
     [Fact]
     public async Task The_summary_gives_arpu_per_month_monthly_churn_and_their_formula_clv()
     {
         var summary = await (await _client.GetAsync("/api/v1/metrics/summary")).JsonAsync();
 
-        // 1,600 of net revenue over 26 customer-months, 2 churned: ARPU 61.5385, churn 2/26,
-        // formula CLV 61.538… × 1 ÷ 0.0769… = 1,600 ÷ 2 = 800.
-        Assert.Equal((1_600m, 26, 2), (All2024.Net, All2024.Months, All2024.Churned));
+        // 1,580 of net revenue over 26 customer-months, 2 churned: ARPU 60.7692, churn 2/26,
+        // formula CLV 60.769… × 1 ÷ 0.0769… = 1,580 ÷ 2 = 790.
+        Assert.Equal((1_580m, 26, 2), (All2024.Net, All2024.Months, All2024.Churned));
         AssertFormula(All2024, margin: 1m, summary);
-        Assert.Equal(800m, summary.Dec("formulaClv"));
+        Assert.Equal((60.7692m, 790m), (summary.Dec("arpuMonthly"), summary.Dec("formulaClv")));
     }
 
     [Fact]
@@ -103,6 +110,7 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         AssertFormula(Organic2024, 1m, segments["organic"]);
         // Nobody of referral churned: ARPU 210 ÷ 6 = 35, a churn rate of 0 and no formula CLV.
         AssertFormula(Referral2024, 1m, segments["referral"]);
+        AssertFormula(Partner2024, 1m, segments["partner"]);
         Assert.Equal((35m, 0d, JsonValueKind.Null), (segments["referral"].Dec("arpuMonthly"), segments["referral"].GetProperty("monthlyChurnRate").GetDouble(), segments["referral"].GetProperty("formulaClv").ValueKind));
     }
 
@@ -116,9 +124,11 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
 
         AssertFormula(Ads2024, 1m, byCountry["US"]);
         AssertFormula(Organic2024 + Referral2024, 1m, byCountry["DE"]);
+        AssertFormula(Partner2024, 1m, byCountry["FR"]);
         AssertFormula(Ads2024, 1m, asOf["ads"]);
         AssertFormula(Organic2024, 1m, asOf["organic"]);
         AssertFormula(Referral2024, 1m, asOf["referral"]);
+        AssertFormula(Partner2024, 1m, asOf["partner"]);
         AssertFormula(All2024, 1m, summary);
     }
 
@@ -131,9 +141,11 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         // C: 2023-06-01 keeps it alive to 08-29: July (eve 06-30) and August (eve 07-31, 60 days),
         //    churned on 08-30; April to June 2024, churned on 06-13: 5 months, 2 churned; 40.
         // D: acquired 06-01, after June's eve: no month, so referral has no ARPU; 30 in June.
+        // E: the refund of 05-05, −20.
         var ads = new Expected((6 * 100m) + (60m + 60m), 5 + 4, 1);
         var organic = new Expected(40m, 5, 2);
         var referral = new Expected(30m, 0, 0);
+        var partner = new Expected(-20m, 0, 0);
 
         var segments = await SegmentsAsync("/api/v1/segments?by=acquisitionChannel&asOf=2024-06-30");
         var summary = await (await _client.GetAsync("/api/v1/metrics/summary?asOf=2024-06-30")).JsonAsync();
@@ -142,9 +154,10 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         AssertFormula(organic, 1m, segments["organic"]);
         AssertFormula(referral, 1m, segments["referral"]);
         Assert.Equal(JsonValueKind.Null, segments["referral"].GetProperty("arpuMonthly").ValueKind);
-        AssertFormula(ads + organic + referral, 1m, summary);
-        // 790 ÷ 14 customer-months, 3 churned: ARPU 56.4286, formula CLV 790 ÷ 3 = 263.3333.
-        Assert.Equal((56.4286m, 263.3333m), (summary.Dec("arpuMonthly"), summary.Dec("formulaClv")));
+        AssertFormula(partner, 1m, segments["partner"]);
+        AssertFormula(ads + organic + referral + partner, 1m, summary);
+        // 770 ÷ 14 customer-months, 3 churned: ARPU 55, formula CLV 770 ÷ 3 = 256.6667.
+        Assert.Equal((55m, 256.6667m), (summary.Dec("arpuMonthly"), summary.Dec("formulaClv")));
     }
 
     [Fact]
@@ -154,7 +167,7 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         var segments = await SegmentsAsync("/api/v1/segments?grossMargin=0.6");
 
         AssertFormula(All2024, 0.6m, summary);
-        Assert.Equal(480m, summary.Dec("formulaClv"));
+        Assert.Equal(474m, summary.Dec("formulaClv"));
         AssertFormula(Ads2024, 0.6m, segments["ads"]);
         AssertFormula(Organic2024, 0.6m, segments["organic"]);
         // The answer kept for the default margin is not reused for another one, nor the other way.
@@ -180,8 +193,8 @@ public sealed class FormulaClvTests(FormulaClvTests.Book book) : IClassFixture<F
         var summary = await CsvAsync("/api/v1/metrics/summary?grossMargin=0.5");
         var segments = await CsvAsync("/api/v1/segments?by=acquisitionChannel");
 
-        // 1,600 ÷ 26 = 61.5385; 1,600 × 0.5 ÷ 2 = 400; referral 210 ÷ 6 = 35 and nobody churned.
-        Assert.Equal((61.5385m, 0.5m, 400m), (Number(summary[0]["arpuMonthly"]), Number(summary[0]["grossMargin"]), Number(summary[0]["formulaClv"])));
+        // 1,580 ÷ 26 = 60.7692; 1,580 × 0.5 ÷ 2 = 395; referral 210 ÷ 6 = 35 and nobody churned.
+        Assert.Equal((60.7692m, 0.5m, 395m), (Number(summary[0]["arpuMonthly"]), Number(summary[0]["grossMargin"]), Number(summary[0]["formulaClv"])));
         Assert.Equal(2d / 26, (double)Number(summary[0]["monthlyChurnRate"]), 1e-12);
         var referral = segments.Single(r => r["key"] == "referral");
         Assert.Equal((35m, 0m, ""), (Number(referral["arpuMonthly"]), Number(referral["monthlyChurnRate"]), referral["formulaClv"]));
