@@ -58,7 +58,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
         }
 
         var query = GroupedQuery.Check(errors, by, asOf, from, to, answers.Today);
-        if (query is null || unit is null || errors.Count > 0)
+        if (query is null || unit is null)
         {
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
