@@ -372,29 +372,30 @@ public static class SegmentQueries
     // alive spells are the churn time series' (TimeSeriesQueries), built from the acquisition and
     // purchase days from @formula_days_from = @formula_first − the churn window on: a spell alive
     // on a month's eve, or ending in the window, has a day there, and no earlier day can join it.
-    // Only customers with such a day are read: bought since then (their summary says so), refunded
-    // ever (a refund can fall on a day without a purchase), or acquired since then.
+    // Only customers with such a day are read: acquired since then, or bought since then or
+    // refunded ever (a refund can fall on a day without a purchase), as their summary says. A
+    // spell counts the month starts m with spell_start < m ≤ spell_end + 1 in the window, by
+    // arithmetic on month numbers rather than a row per month.
     private static readonly string FormulaSql = $"""
-        , formula_days AS (
-            SELECT d.customer_id, d.day, d.purchase_count > 0 AS purchased, d.gross_revenue - d.refunds AS net
-            FROM customer_summaries s
-            JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
-            WHERE s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
-        ),
-        formula_activity AS (
-            SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS day
+        , formula_customers AS (
+            SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS acquired_day
             FROM customers c
-            WHERE {AnalyticsScope.AcquiredDaySql} BETWEEN @formula_days_from AND @formula_last
-            UNION
-            SELECT d.customer_id, d.day
-            FROM formula_days d
-            JOIN customers c ON c.id = d.customer_id
-            WHERE d.purchased AND d.day >= {AnalyticsScope.AcquiredDaySql}
+            LEFT JOIN customer_summaries s ON s.customer_id = c.id
+            WHERE {AnalyticsScope.AcquiredDaySql} >= @formula_days_from OR s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
+        ),
+        formula_days AS (
+            SELECT f.customer_id, f.acquired_day, d.day, d.purchase_count > 0 AS purchased, d.gross_revenue - d.refunds AS net
+            FROM formula_customers f
+            JOIN customer_days d ON d.customer_id = f.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
         ),
         formula_marks AS (
             SELECT customer_id, day,
                    CASE WHEN day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
-            FROM formula_activity
+            FROM (
+                SELECT customer_id, acquired_day AS day FROM formula_customers WHERE acquired_day <= @formula_last
+                UNION ALL
+                SELECT customer_id, day FROM formula_days WHERE purchased AND day >= acquired_day
+            ) a
         ),
         formula_spells AS (
             SELECT customer_id, min(day) AS spell_start, max(day) + @window - 1 AS spell_end
@@ -406,14 +407,12 @@ public static class SegmentQueries
             FROM (
                 SELECT customer_id, net, 0 AS months, 0 AS churned FROM formula_days WHERE day >= @formula_first
                 UNION ALL
-                SELECT s.customer_id, 0, 1, 0
+                SELECT s.customer_id, 0,
+                       greatest(0, {MonthSql("r.hi")} - {MonthSql("r.lo")} - (extract(day FROM r.lo) > 1)::int + 1),
+                       (s.spell_end + 1 BETWEEN @formula_first AND @formula_last
+                        AND date_trunc('month', (s.spell_end + 1)::timestamp)::date - 1 >= s.spell_start)::int
                 FROM formula_spells s
-                JOIN unnest(@formula_starts::date[]) AS m(start) ON m.start - 1 BETWEEN s.spell_start AND s.spell_end
-                UNION ALL
-                SELECT customer_id, 0, 0, 1
-                FROM formula_spells
-                WHERE spell_end + 1 BETWEEN @formula_first AND @formula_last
-                  AND date_trunc('month', (spell_end + 1)::timestamp)::date - 1 >= spell_start
+                CROSS JOIN LATERAL (SELECT greatest(s.spell_start + 1, @formula_first) AS lo, least(s.spell_end + 1, @formula_last_month) AS hi) r
             ) x
             GROUP BY customer_id
         )
@@ -426,8 +425,8 @@ public static class SegmentQueries
         var (starts, last) = FormulaClv.Window(reference);
         command.Parameters.Add(new NpgsqlParameter("formula_first", DateOnly.FromDayNumber(starts[0])));
         command.Parameters.Add(new NpgsqlParameter("formula_last", DateOnly.FromDayNumber(last)));
+        command.Parameters.Add(new NpgsqlParameter("formula_last_month", DateOnly.FromDayNumber(starts[^1])));
         command.Parameters.Add(new NpgsqlParameter("formula_days_from", DateOnly.FromDayNumber(starts[0] - churnWindowDays)));
-        command.Parameters.Add(new NpgsqlParameter("formula_starts", Array.ConvertAll(starts, DateOnly.FromDayNumber)));
     }
 
     private static FormulaClvInputs ReadFormula(NpgsqlDataReader reader, int first) =>
