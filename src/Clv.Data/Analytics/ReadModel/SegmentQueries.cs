@@ -373,26 +373,26 @@ public static class SegmentQueries
     // purchase days from @formula_days_from = @formula_first − the churn window on: a spell alive
     // on a month's eve, or ending in the window, has a day there, and no earlier day can join it.
     // Only customers with such a day are read: acquired since then, or bought since then or
-    // refunded ever (a refund can fall on a day without a purchase), as their summary says. A
+    // refunded ever (a refund can fall on a day without a purchase), as their summary says; so
+    // now, in a book whose recent months are quiet, the days are not read at all. A
     // spell counts the month starts m with spell_start < m ≤ spell_end + 1 in the window, by
     // arithmetic on month numbers rather than a row per month.
     private static readonly string FormulaSql = $"""
-        , formula_customers AS (
-            SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS acquired_day
-            FROM customers c
-            LEFT JOIN customer_summaries s ON s.customer_id = c.id
-            WHERE {AnalyticsScope.AcquiredDaySql} >= @formula_days_from OR s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
-        ),
-        formula_days AS (
-            SELECT f.customer_id, f.acquired_day, d.day, d.purchase_count > 0 AS purchased, d.gross_revenue - d.refunds AS net
-            FROM formula_customers f
-            JOIN customer_days d ON d.customer_id = f.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
+        , formula_days AS (
+            SELECT d.customer_id, {AnalyticsScope.AcquiredDaySql} AS acquired_day, d.day, d.purchase_count > 0 AS purchased,
+                   d.gross_revenue - d.refunds AS net
+            FROM customer_summaries s
+            JOIN customers c ON c.id = s.customer_id
+            JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
+            WHERE s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
         ),
         formula_marks AS (
             SELECT customer_id, day,
                    CASE WHEN day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
             FROM (
-                SELECT customer_id, acquired_day AS day FROM formula_customers WHERE acquired_day <= @formula_last
+                SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS day
+                FROM customers c
+                WHERE {AnalyticsScope.AcquiredDaySql} BETWEEN @formula_days_from AND @formula_last
                 UNION ALL
                 SELECT customer_id, day FROM formula_days WHERE purchased AND day >= acquired_day
             ) a
