@@ -37,6 +37,13 @@ public sealed class ClvOptions
     [Range(0.0, 1.0)]
     public decimal AtRiskDecline { get; set; } = 0.5m;
 
+    /// <summary>
+    /// Gross margin of the formula CLV (<c>formulaClv</c> of the summary and the segments), in (0, 1];
+    /// a request's <c>grossMargin</c> overrides it. Default 1: revenue CLV.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1", MinimumIsExclusive = true)]
+    public decimal GrossMargin { get; set; } = 1m;
+
     /// <summary>The business model whose health bands apply: saas (default), retail or b2b.</summary>
     [RegularExpression("^(saas|retail|b2b)$")]
     public string BusinessModel { get; set; } = "saas";

@@ -88,6 +88,9 @@ public sealed record SegmentFigures
 
     /// <summary>Fewer customers than the minimum segment size.</summary>
     public bool SmallSample { get; init; }
+
+    /// <summary>The inputs of the formula CLV (<see cref="FormulaClv"/>): ARPU per month, the monthly churn rate and their sums.</summary>
+    public FormulaClvInputs Formula { get; init; } = FormulaClvInputs.None;
 }
 
 /// <summary>Segment figures over a grouping of the customers, as of the states' day.</summary>
@@ -117,6 +120,7 @@ public static class SegmentReport
         var (spend, recorded) = SpendByGroup(facts, grouping, newFirst, newLast);
         // Payback needs gross profit by month since acquisition, only where spend is attributed.
         var months = spend is null ? null : new PeriodIndex(facts.FirstDay ?? reference, reference, CalendarPeriod.Month);
+        var formulaWindow = FormulaClv.Window(reference);
         var totalNet = 0m;
         for (var i = 0; i < facts.Count; i++)
         {
@@ -143,6 +147,7 @@ public static class SegmentReport
             a.Retained += activity.Active[i] && activity.ActiveBefore[i] ? 1 : 0;
             a.AtRisk += activity.Churn[i] == ChurnOutcome.NotAtRisk ? 0 : 1;
             a.BecameChurned += activity.Churn[i] == ChurnOutcome.Churned ? 1 : 0;
+            a.Formula += FormulaClv.Of(facts, i, states.Cutoff, formulaWindow, settings.ChurnWindowDays);
             var acquired = facts.AcquiredDay[i];
             if (acquired != PortfolioFacts.NoDay && acquired >= newFirst && acquired <= newLast)
             {
@@ -225,6 +230,7 @@ public static class SegmentReport
             ClvToCacHealth = settings.Health.ClvToCac(clvToCac),
             PaybackHealth = cac is null ? null : settings.Health.Payback(payback.Months, payback.Observed),
             SmallSample = a.Customers < settings.MinSegmentSize,
+            Formula = a.Formula,
         };
     }
 

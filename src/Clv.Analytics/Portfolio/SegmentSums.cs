@@ -50,4 +50,7 @@ public class SegmentSums
 
     /// <summary>Those of them the active model run predicted.</summary>
     public int NewPredictedCount { get; set; }
+
+    /// <summary>The sums behind the formula CLV, over the 12 complete months up to the reference day.</summary>
+    public FormulaClvInputs Formula { get; set; } = FormulaClvInputs.None;
 }

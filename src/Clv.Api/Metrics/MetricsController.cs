@@ -31,13 +31,16 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
     /// <param name="asOf">The portfolio as it stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
     /// <param name="from">First acquisition day for blended CAC, CLV:CAC and payback; default all time.</param>
     /// <param name="to">Last acquisition day for those; default asOf.</param>
+    /// <param name="grossMargin">Gross margin of formulaClv, above 0 and at most 1; default the setting <c>Clv:GrossMargin</c> (1).</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("summary")]
     [ProducesResponseType<SummaryResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
-    public async Task<IActionResult> SummaryAsync([FromQuery] DateOnly? asOf, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, CancellationToken cancellationToken)
+    public async Task<IActionResult> SummaryAsync(
+        [FromQuery] DateOnly? asOf, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] decimal? grossMargin, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        var margin = GrossMarginParameter.Check(errors, grossMargin, options.Value.GrossMargin);
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
         QueryDates.Check(errors, "from", from, QueryDates.Latest);
         QueryDates.Check(errors, "to", to, QueryDates.Latest);
@@ -83,6 +86,10 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
             PredictedClvToCac = all.PredictedClvToCac,
             PaybackMonths = all.PaybackMonths,
             Health = new HealthResponse { ClvToCac = all.ClvToCacHealth, Payback = all.PaybackHealth },
+            ArpuMonthly = all.Formula.ArpuMonthly,
+            GrossMargin = margin,
+            MonthlyChurnRate = all.Formula.MonthlyChurnRate,
+            FormulaClv = all.Formula.Clv(margin),
             DataThrough = answer.DataThrough(Response),
         };
         return CsvColumns.Wanted(Request)

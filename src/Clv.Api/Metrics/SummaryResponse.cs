@@ -95,6 +95,26 @@ public sealed class SummaryResponse
     public required HealthResponse Health { get; init; }
 
     /// <summary>
+    /// ARPU per month: net revenue of the 12 complete months up to asOf ÷ the customer-months in them, a
+    /// customer counting in a month when not churned at its start (churnRate's denominator); 4 decimals;
+    /// null without such a customer-month (docs/metrics.md, "Formula CLV").
+    /// </summary>
+    /// <example>12.5</example>
+    public decimal? ArpuMonthly { get; init; }
+
+    /// <summary>The gross margin of formulaClv: the grossMargin parameter, else the setting <c>Clv:GrossMargin</c> (default 1, revenue CLV).</summary>
+    /// <example>1</example>
+    public decimal GrossMargin { get; init; }
+
+    /// <summary>Monthly churn rate over the same 12 months: customers who became churned in a month ÷ the customer-months; null without a customer-month.</summary>
+    /// <example>0.05</example>
+    public double? MonthlyChurnRate { get; init; }
+
+    /// <summary>Formula CLV: arpuMonthly × grossMargin ÷ monthlyChurnRate, 4 decimals; null when the churn rate is 0 or null.</summary>
+    /// <example>250</example>
+    public decimal? FormulaClv { get; init; }
+
+    /// <summary>
     /// Every write acknowledged before this time (UTC) is included; later ones may not be
     /// (docs/metrics.md, "Freshness"). Last, so that it is the CSV's last column.
     /// </summary>

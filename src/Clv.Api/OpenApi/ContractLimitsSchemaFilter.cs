@@ -51,6 +51,8 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         ["occurredAt"] = DateTime,
         ["acquiredAt"] = DateTime,
         ["answeredAt"] = DateTime,
+        // A gross margin, wherever the API reads or writes one, lies in (0, 1].
+        ["grossMargin"] = Margin,
         // Lists: a JSON batch (ItemErrors.ThrowIfTooMany answers 413 beyond), its item errors, a page.
         ["transactions"] = Items(ItemErrors.MaxBatchItems),
         ["customers"] = Items(ItemErrors.MaxBatchItems),
@@ -198,6 +200,15 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         schema.MinLength ??= length;
         schema.MaxLength ??= length;
         schema.Pattern ??= $"^[A-Za-z]{{{length}}}$";
+    }
+
+    private static void Margin(OpenApiSchema schema)
+    {
+        if (schema.Type?.HasFlag(JsonSchemaType.Number) == true)
+        {
+            schema.ExclusiveMinimum ??= "0";
+            schema.Maximum ??= "1";
+        }
     }
 
     private static void Date(OpenApiSchema schema)

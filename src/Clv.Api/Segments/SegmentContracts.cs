@@ -42,7 +42,7 @@ public sealed class SegmentsResponse
 }
 
 /// <summary>One segment's figures. Rates lie in [0, 1] (revenue share is a share, not a rate); money is in the reporting currency.</summary>
-public sealed class SegmentResponse
+public sealed record SegmentResponse
 {
     /// <summary>The segment key: the channel (<c>unattributed</c> for none), country, cohort, RFM segment, CLV tier or attribute value (<c>unknown</c> for none).</summary>
     /// <example>paid_search</example>
@@ -156,6 +156,33 @@ public sealed class SegmentResponse
     /// </summary>
     public double? ResidualValue { get; init; }
 
+    /// <summary>
+    /// ARPU per month: net revenue of the 12 complete months up to asOf ÷ the customer-months in them, a
+    /// customer counting in a month when not churned at its start (churnRate's denominator); 4 decimals;
+    /// null without such a customer-month (docs/metrics.md, "Formula CLV").
+    /// </summary>
+    /// <example>12.5</example>
+    public decimal? ArpuMonthly { get; init; }
+
+    /// <summary>The gross margin of formulaClv: the grossMargin parameter, else the setting <c>Clv:GrossMargin</c> (default 1, revenue CLV).</summary>
+    /// <example>1</example>
+    public decimal GrossMargin { get; init; }
+
+    /// <summary>Monthly churn rate over the same 12 months: customers who became churned in a month ÷ the customer-months; null without a customer-month.</summary>
+    /// <example>0.05</example>
+    public double? MonthlyChurnRate { get; init; }
+
+    /// <summary>Formula CLV: arpuMonthly × grossMargin ÷ monthlyChurnRate, 4 decimals; null when the churn rate is 0 or null.</summary>
+    /// <example>250</example>
+    public decimal? FormulaClv { get; init; }
+
+    // The sums formulaClv is computed from with the request's gross margin.
+    internal FormulaClvInputs Formula { get; init; } = FormulaClvInputs.None;
+
+    /// <summary>The segment with formulaClv at <paramref name="grossMargin"/>.</summary>
+    /// <param name="grossMargin">The gross margin, in (0, 1].</param>
+    public SegmentResponse WithGrossMargin(decimal grossMargin) => this with { GrossMargin = grossMargin, FormulaClv = Formula.Clv(grossMargin) };
+
     /// <summary>Maps the computed figures.</summary>
     public static SegmentResponse From(SegmentFigures f) => From(f, SubscriptionFigures.None, null);
 
@@ -195,6 +222,9 @@ public sealed class SegmentResponse
             CancelledSubscriptions = subscriptions.CancelledSubscriptions,
             SubscriptionChurnRate = subscriptions.SubscriptionChurnRate,
             ResidualValue = residualValue,
+            ArpuMonthly = f.Formula.ArpuMonthly,
+            MonthlyChurnRate = f.Formula.MonthlyChurnRate,
+            Formula = f.Formula,
         };
     }
 }

@@ -35,6 +35,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
     /// <param name="from">First acquisition day of the new customers and spend; default all time.</param>
     /// <param name="to">Last acquisition day of the new customers and spend; default asOf.</param>
     /// <param name="period">month (default), quarter or year: the period of retention and churn, and of cohorts.</param>
+    /// <param name="grossMargin">Gross margin of formulaClv, above 0 and at most 1; default the setting <c>Clv:GrossMargin</c> (1).</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet]
     [ProducesResponseType<SegmentsResponse>(StatusCodes.Status200OK, "application/json", "text/csv")]
@@ -45,9 +46,11 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
         [FromQuery] DateOnly? from = null,
         [FromQuery] DateOnly? to = null,
         [FromQuery] string period = "month",
+        [FromQuery] decimal? grossMargin = null,
         CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
+        var margin = GrossMarginParameter.Check(errors, grossMargin, options.Value.GrossMargin);
         var unit = CalendarPeriods.Parse(period);
         if (unit is null)
         {
@@ -95,7 +98,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
             Period = period,
             Currency = options.Value.ReportingCurrency,
             Predictions = PredictionsUsedResponse.Of(answer, Response),
-            Segments = answer.Value.Value!,
+            Segments = answer.Value.Value!.ConvertAll(s => s.WithGrossMargin(margin)),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SegmentResponse>(response.Segments.ToAsyncEnumerable(), "segments.csv")

@@ -150,12 +150,14 @@ public static class SegmentQueries
             percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue DESC)
             """;
         const string NoMiddles = "NULL::numeric, NULL::numeric";
+        // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = scope.Cutoff is not null
-            ? with + GroupSumsSql(query, RecentSql, "grouped g", Middles)
-            : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles) + ";\n"
-                + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles) + ";\n"
-                + with + $"SELECT c.group_key, {Middles} FROM grouped c GROUP BY c.group_key";
+            ? with + FormulaSql + GroupSumsSql(query, RecentSql, "grouped g", Middles, formula: true)
+            : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
+                + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
+                + with + FormulaSql + $"SELECT c.group_key, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY c.group_key";
         AddCustomerRowParameters(command, scope, query, settings);
+        AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         do
@@ -164,10 +166,11 @@ public static class SegmentQueries
             {
                 var key = reader.GetString(0);
                 var sums = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new GroupSums();
-                // The current state's third statement: only the middles.
-                if (reader.FieldCount == 3)
+                // The current state's third statement: only the middles and the formula CLV's sums.
+                if (reader.FieldCount == 6)
                 {
                     (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
+                    sums.Formula += ReadFormula(reader, 3);
                     continue;
                 }
 
@@ -192,6 +195,7 @@ public static class SegmentQueries
                 }
 
                 sums.NewPredictedCount += reader.GetInt32(18);
+                sums.Formula += ReadFormula(reader, 19);
             }
         }
         while (await reader.NextResultAsync(ct));
@@ -331,8 +335,8 @@ public static class SegmentQueries
         """;
 
     // The sums per group over the customers g of customers (grouped g, restricted or joined), with
-    // the middles given.
-    private static string GroupSumsSql(SegmentQuery query, string recent, string customers, string middles) => recent + $"""
+    // the middles given, and the formula CLV's sums when the statement has the formula CTE.
+    private static string GroupSumsSql(SegmentQuery query, string recent, string customers, string middles, bool formula) => recent + $"""
         SELECT c.group_key,
                count(*)::int,
                count(*) FILTER (WHERE c.purchase_days >= 2)::int,
@@ -350,12 +354,83 @@ public static class SegmentQueries
                coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
                coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
                {middles},
-               count(c.predicted_clv) FILTER (WHERE c.new)::int
+               count(c.predicted_clv) FILTER (WHERE c.new)::int,
+               {(formula ? FormulaSumsSql : "0::numeric, 0::bigint, 0::bigint")}
         FROM (
             {CustomerRowsSql(query, customers)}
         ) c
+        {(formula ? "LEFT JOIN formula f ON f.customer_id = c.customer_id" : "")}
         GROUP BY c.group_key
         """;
+
+    // The formula CLV's sums of a group, over its customers' rows f of the formula CTE.
+    private const string FormulaSumsSql = "coalesce(sum(f.net), 0), coalesce(sum(f.months), 0)::bigint, coalesce(sum(f.churned), 0)::bigint";
+
+    // Per customer (customer_id, net, months, churned), the parts of the formula CLV over the 12
+    // complete months [@formula_first, @formula_last] (FormulaClv.Of): net revenue on their days,
+    // months at whose start they were not churned, and months in which they became churned. The
+    // alive spells are the churn time series' (TimeSeriesQueries), built from the acquisition and
+    // purchase days from @formula_days_from = @formula_first − the churn window on: a spell alive
+    // on a month's eve, or ending in the window, has a day there, and no earlier day can join it.
+    // Only customers with such a day are read: acquired since then, or bought since then or
+    // refunded ever (a refund can fall on a day without a purchase), as their summary says; so
+    // now, in a book whose recent months are quiet, the days are not read at all. A
+    // spell counts the month starts m with spell_start < m ≤ spell_end + 1 in the window, by
+    // arithmetic on month numbers rather than a row per month.
+    private static readonly string FormulaSql = $"""
+        , formula_days AS (
+            SELECT d.customer_id, {AnalyticsScope.AcquiredDaySql} AS acquired_day, d.day, d.purchase_count > 0 AS purchased,
+                   d.gross_revenue - d.refunds AS net
+            FROM customer_summaries s
+            JOIN customers c ON c.id = s.customer_id
+            JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
+            WHERE s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
+        ),
+        formula_marks AS (
+            SELECT customer_id, day,
+                   CASE WHEN day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
+            FROM (
+                SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS day
+                FROM customers c
+                WHERE {AnalyticsScope.AcquiredDaySql} BETWEEN @formula_days_from AND @formula_last
+                UNION ALL
+                SELECT customer_id, day FROM formula_days WHERE purchased AND day >= acquired_day
+            ) a
+        ),
+        formula_spells AS (
+            SELECT customer_id, min(day) AS spell_start, max(day) + @window - 1 AS spell_end
+            FROM (SELECT customer_id, day, sum(starts_spell) OVER (PARTITION BY customer_id ORDER BY day) AS spell FROM formula_marks) m
+            GROUP BY customer_id, spell
+        ),
+        formula AS (
+            SELECT customer_id, sum(net) AS net, sum(months) AS months, sum(churned) AS churned
+            FROM (
+                SELECT customer_id, net, 0 AS months, 0 AS churned FROM formula_days WHERE day >= @formula_first
+                UNION ALL
+                SELECT s.customer_id, 0,
+                       greatest(0, {MonthSql("r.hi")} - {MonthSql("r.lo")} - (extract(day FROM r.lo) > 1)::int + 1),
+                       (s.spell_end + 1 BETWEEN @formula_first AND @formula_last
+                        AND date_trunc('month', (s.spell_end + 1)::timestamp)::date - 1 >= s.spell_start)::int
+                FROM formula_spells s
+                CROSS JOIN LATERAL (SELECT greatest(s.spell_start + 1, @formula_first) AS lo, least(s.spell_end + 1, @formula_last_month) AS hi) r
+            ) x
+            GROUP BY customer_id
+        )
+
+        """;
+
+    // The window of the formula CLV (FormulaClv.Window) as of the reference day.
+    private static void AddFormulaParameters(NpgsqlCommand command, DateOnly reference, int churnWindowDays)
+    {
+        var (starts, last) = FormulaClv.Window(reference);
+        command.Parameters.Add(new NpgsqlParameter("formula_first", DateOnly.FromDayNumber(starts[0])));
+        command.Parameters.Add(new NpgsqlParameter("formula_last", DateOnly.FromDayNumber(last)));
+        command.Parameters.Add(new NpgsqlParameter("formula_last_month", DateOnly.FromDayNumber(starts[^1])));
+        command.Parameters.Add(new NpgsqlParameter("formula_days_from", DateOnly.FromDayNumber(starts[0] - churnWindowDays)));
+    }
+
+    private static FormulaClvInputs ReadFormula(NpgsqlDataReader reader, int first) =>
+        new(reader.GetDecimal(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2));
 
     // One row per customer g of customers (grouped g, restricted or joined), after the recent CTE:
     // their key, totals and prediction, and what the last complete period's days say of them.
@@ -486,6 +561,11 @@ public static class SegmentQueries
                    count(p.predicted_clv) FILTER (WHERE {newDay})::int
             FROM customer_predictions p JOIN customers c ON c.id = p.customer_id
             WHERE p.run_id = @run
+            GROUP BY 1;
+            SELECT {key}, coalesce(sum(gross_revenue - refunds), 0), coalesce(sum(at_risk), 0)::bigint,
+                   coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint
+            FROM period_rollups
+            WHERE period_kind = {PeriodRollups.Month} AND period BETWEEN @formula_first AND @formula_last
             GROUP BY 1
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("reference", scope.Reference));
@@ -499,6 +579,7 @@ public static class SegmentQueries
         command.Parameters.Add(new NpgsqlParameter<Guid?>("run", scope.ActiveRun));
         command.Parameters.Add(new NpgsqlParameter("zone", scope.TimeZone));
         AddNewParameters(command, query);
+        AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
@@ -532,6 +613,15 @@ public static class SegmentQueries
                 {
                     (sums.PredictedCount, sums.Predicted, sums.ModelChurned, sums.NewPredicted, sums.NewPredictedCount) =
                         (reader.GetInt32(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetDecimal(4), reader.GetInt32(5));
+                }
+            }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (groups.TryGetValue(reader.GetString(0), out var sums))
+                {
+                    sums.Formula = ReadFormula(reader, 1);
                 }
             }
         }
