@@ -296,6 +296,12 @@ public sealed class ModelRunResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<SbgCohortResponse>? Cohorts { get; init; }
 
+    /// <summary>
+    /// Why a run that asked for intervals (<c>intervalDraws</c> above 0) has none: the covariance of the primary
+    /// model's or Gamma-Gamma's estimates is not positive definite; null otherwise.
+    /// </summary>
+    public string? IntervalsWarning { get; init; }
+
     /// <summary>When the run was requested.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Clv.Data.ModelRuns;
 
@@ -31,16 +31,14 @@ public sealed record RunIntervals(double Level, IReadOnlyList<StoredEquityInterv
     public IReadOnlyList<decimal>? Of(string grouping, string key) =>
         Equity.FirstOrDefault(e => e.Grouping == grouping && e.Key == key) is { } e ? [e.Lower, e.Upper] : null;
 
-    /// <summary>The intervals stored by run <paramref name="runId"/>; null for none, or no such run.</summary>
-    public static async Task<RunIntervals?> OfRunAsync(ClvDbContext db, Guid? runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The intervals of the active run, read on <paramref name="connection"/> (in the snapshot of the figures they go
+    /// with); null without an active run or when it has none.
+    /// </summary>
+    public static async Task<RunIntervals?> ActiveAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(db);
-        if (runId is not { } id)
-        {
-            return null;
-        }
-
-        var json = await db.ModelRuns.AsNoTracking().Where(r => r.Id == id).Select(r => r.EquityIntervals).FirstOrDefaultAsync(cancellationToken);
-        return FromJson(json);
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT equity_intervals::text FROM model_runs WHERE is_active", connection);
+        return FromJson(await command.ExecuteScalarAsync(cancellationToken) as string);
     }
 }
