@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Clv.Api.Tests.ModelRuns;
 
@@ -10,7 +11,7 @@ namespace Clv.Api.Tests.ModelRuns;
 /// and the summary and segments intervals of predicted customer equity, the same seed gives the same intervals, CSV
 /// has the _lo and _hi columns, and a run with no draws has none.
 /// </summary>
-public sealed class PredictionIntervalTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>, IAsyncLifetime
+public sealed class PredictionIntervalTests(ClvApiFactory api, ITestOutputHelper output) : IClassFixture<ClvApiFactory>, IAsyncLifetime
 {
     private readonly HttpClient _client = api.Client();
 
@@ -33,6 +34,7 @@ public sealed class PredictionIntervalTests(ClvApiFactory api) : IClassFixture<C
         var run = await StartAsync(seed: 7);
 
         var page = await CustomersAsync();
+        output.WriteLine($"CDNOW sample run, stage timings (s): {run.GetProperty("timings")}");
 
         Assert.Equal(0.9, run.GetProperty("options").GetProperty("intervalLevel").GetDouble());
         Assert.Equal(200, run.GetProperty("options").GetProperty("intervalDraws").GetInt32());
