@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
 
@@ -107,6 +108,7 @@ public sealed partial class ModelRunPortfolio
 
     // One pattern's customers: the purchase model once per draw, then each distinct m_x's CLV interval, and the
     // pattern's share of each segment's equity per draw.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void IntervalsOfPattern(
         PredictionBootstrap bootstrap, double horizon, ReadOnlySpan<int> customers, int[][] slotOf, ThreadState local, PredictionIntervals result)
     {
