@@ -1,4 +1,5 @@
 using Clv.Analytics.Models;
+using Clv.Analytics.Predictions;
 
 namespace Clv.Analytics.ModelRuns;
 
@@ -26,6 +27,19 @@ public sealed record ModelFit(
 /// <param name="PurchaseModels">The purchase models that converged, in the order asked.</param>
 public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters Spend, IReadOnlyDictionary<string, ModelFit> Models, IReadOnlyList<KeyValuePair<string, IPurchaseModel>> PurchaseModels)
 {
+    /// <summary>The primary model's estimates and their covariance, for the run's intervals.</summary>
+    public ParameterUncertainty<IPurchaseModel>? PrimaryUncertainty { get; init; }
+
+    /// <summary>Gamma-Gamma's estimates and their covariance, for the run's intervals.</summary>
+    public ParameterUncertainty<GammaGammaParameters>? SpendUncertainty { get; init; }
+
+    /// <summary>
+    /// The run's parametric bootstrap (<see cref="PredictionBootstrap"/>); null when the primary model or Gamma-Gamma
+    /// has no positive-definite covariance to draw from.
+    /// </summary>
+    public PredictionBootstrap? Bootstrap(ClvProjection projection, IntervalSettings settings) =>
+        PrimaryUncertainty is null || SpendUncertainty is null ? null : PredictionBootstrap.Draw(PrimaryUncertainty, SpendUncertainty, projection, settings);
+
     /// <summary>
     /// Fits the purchase models of <paramref name="models"/> (other names are left to the caller to
     /// reject) and Gamma-Gamma on <paramref name="portfolio"/>.
@@ -38,6 +52,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
         var patterns = portfolio.Patterns();
         var described = new Dictionary<string, (ModelFit Model, string? Failure)>();
         var purchaseModels = new Dictionary<string, IPurchaseModel>();
+        var uncertainties = new Dictionary<string, ParameterUncertainty<IPurchaseModel>>();
         foreach (var model in models)
         {
             switch (model)
@@ -46,21 +61,25 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
                     var bg = BgNbd.Fit(patterns, penalizer);
                     described[model] = Describe(bg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
                     AddIfConverged(purchaseModels, model, bg);
+                    uncertainties[model] = Uncertainty<BgNbdParameters>(bg, p => [p.R, p.Alpha, p.A, p.B], t => new BgNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.ModifiedBgNbd:
                     var mbg = ModifiedBgNbd.Fit(patterns, penalizer);
                     described[model] = Describe(mbg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
                     AddIfConverged(purchaseModels, model, mbg);
+                    uncertainties[model] = Uncertainty<ModifiedBgNbdParameters>(mbg, p => [p.R, p.Alpha, p.A, p.B], t => new ModifiedBgNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.ParetoNbd:
                     var pareto = ParetoNbd.Fit(patterns, penalizer);
                     described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
                     AddIfConverged(purchaseModels, model, pareto);
+                    uncertainties[model] = Uncertainty<ParetoNbdParameters>(pareto, p => [p.R, p.Alpha, p.S, p.Beta], t => new ParetoNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.BgBb:
                     var bgbb = BgBb.Fit(patterns.ConvertAll(BgBbPattern.From), penalizer);
                     described[model] = Describe(bgbb, p => new() { ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["delta"] = p.Delta });
                     AddIfConverged(purchaseModels, model, bgbb);
+                    uncertainties[model] = Uncertainty<BgBbParameters>(bgbb, p => [p.Alpha, p.Beta, p.Gamma, p.Delta], t => new BgBbParameters(t[0], t[1], t[2], t[3]));
                     break;
                 default:
                     break;
@@ -79,8 +98,16 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
             throw new ModelRunFailedException($"The {ModelNames.GammaGamma} fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
         }
 
-        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model), [.. purchaseModels]);
+        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model), [.. purchaseModels])
+        {
+            PrimaryUncertainty = uncertainties[primaryModel],
+            SpendUncertainty = new ParameterUncertainty<GammaGammaParameters>([spend.Parameters.P, spend.Parameters.Q, spend.Parameters.Gamma], spend.LogCovariance, t => new GammaGammaParameters(t[0], t[1], t[2])),
+        };
     }
+
+    private static ParameterUncertainty<IPurchaseModel> Uncertainty<T>(FitResult<T> fit, Func<T, double[]> estimates, Func<double[], IPurchaseModel> create)
+        where T : class =>
+        new(fit.Parameters is null ? [] : estimates(fit.Parameters), fit.LogCovariance, create);
 
     private static void AddIfConverged<T>(Dictionary<string, IPurchaseModel> models, string name, FitResult<T> fit)
         where T : class, IPurchaseModel

@@ -6,7 +6,7 @@ namespace Clv.Analytics.ModelRuns;
 
 /// <summary>Every predicted customer's calibration summary, held as flat arrays for one run.</summary>
 /// <param name="unit">The run's unit of t_x and T.</param>
-public sealed class ModelRunPortfolio(TimeUnit unit)
+public sealed partial class ModelRunPortfolio(TimeUnit unit)
 {
     /// <summary>
     /// The lowest gross margin a gross-profit CLV is predicted from: a customer whose every cost is
@@ -38,7 +38,11 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
     public void Add(PeriodInput input) =>
         Add(input.CustomerId, input.Transactions, input.LastTransaction, input.Opportunities, input.MonetaryValue, input.Margin);
 
-    private void Add(long customerId, double frequency, double recency, double age, double monetaryValue, double margin)
+    /// <summary>
+    /// Adds a customer whose history is already in the run's unit: x, t_x and T (continuous, as the models' generative
+    /// process has them), m_x the mean value of the repeat purchases, and the gross margin (NaN when unknown).
+    /// </summary>
+    public void Add(long customerId, double frequency, double recency, double age, double monetaryValue, double margin)
     {
         _ids.Add(customerId);
         _frequency.Add(frequency);
@@ -100,9 +104,9 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
             columns.Age[i] = _age[i];
             columns.ExpectedPurchases[i] = p.ExpectedPurchases;
             columns.ProbabilityAlive[i] = p.ProbabilityAlive;
-            columns.ExpectedAverageSpend[i] = Money(p.ExpectedAverageSpend);
-            columns.PredictedClv[i] = Money(p.PredictedClv);
-            columns.PredictedGrossProfitClv[i] = _margin[i] is >= MinMargin and <= MaxMargin ? Money(p.PredictedClv * _margin[i]) : null;
+            columns.ExpectedAverageSpend[i] = PredictionColumns.Money(p.ExpectedAverageSpend);
+            columns.PredictedClv[i] = PredictionColumns.Money(p.PredictedClv);
+            columns.PredictedGrossProfitClv[i] = _margin[i] is >= MinMargin and <= MaxMargin ? PredictionColumns.Money(p.PredictedClv * _margin[i]) : null;
         }
 
         return columns;
@@ -150,10 +154,4 @@ public sealed class ModelRunPortfolio(TimeUnit unit)
                 b.Actual)).ToList());
     }
 
-    // To 4 decimals, held within what a prediction stores: one customer whose purchase days are
-    // worth 10^15 each must not fail the run (and every run after it) with an overflow.
-    private static decimal Money(double value) =>
-        Math.Abs(value) >= (double)PredictionColumns.MaxMoney
-            ? (value < 0 ? -PredictionColumns.MaxMoney : PredictionColumns.MaxMoney)
-            : Math.Clamp(Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero), -PredictionColumns.MaxMoney, PredictionColumns.MaxMoney);
 }

@@ -41,4 +41,16 @@ public sealed class PredictionColumns(int count)
 
     /// <summary>Predicted gross-profit CLV, or null.</summary>
     public decimal?[] PredictedGrossProfitClv { get; } = new decimal?[count];
+
+    /// <summary>The customers' intervals (in the same order), or null when the run computed none.</summary>
+    public PredictionIntervals? Intervals { get; set; }
+
+    /// <summary>
+    /// A money figure as a prediction stores it: to 4 decimals, held within <see cref="MaxMoney"/> (one customer
+    /// whose purchase days are worth 10^15 each must not fail the run, and every run after it, with an overflow).
+    /// </summary>
+    public static decimal Money(double value) =>
+        Math.Abs(value) >= (double)MaxMoney
+            ? (value < 0 ? -MaxMoney : MaxMoney)
+            : Math.Clamp(Math.Round((decimal)value, 4, MidpointRounding.AwayFromZero), -MaxMoney, MaxMoney);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics;
 using MathNet.Numerics.Integration;
 
@@ -148,6 +149,8 @@ internal static class BetaGeometricFamily
     /// series, all of whose terms are positive, is summed in logs; within 10⁻³ of a = 1 that form is averaged
     /// over a = 1 ± 10⁻³, an O(10⁻⁶) smoothing, since its cancellation there would cost more digits.
     /// </summary>
+    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ConditionalExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
     {
         if (t <= 0)

@@ -20,6 +20,15 @@ public sealed record FitResult<TParameters>
     /// </summary>
     public TParameters? StandardErrors { get; init; }
 
+    /// <summary>
+    /// The same inverse Hessian on the scale the fit works on, φ = ln θ: Cov(φᵢ, φⱼ) = Cov(θᵢ, θⱼ)/(θᵢθⱼ) (the delta
+    /// method), in the order of the model's parameters; what a parametric bootstrap draws from
+    /// (<see cref="Predictions.ParameterSampler"/>). Null when the fit failed, or for a model fitted otherwise.
+    /// </summary>
+#pragma warning disable CA1814 // a covariance is a square matrix, not a ragged one
+    public double[,]? LogCovariance { get; init; }
+#pragma warning restore CA1814
+
     /// <summary>The total (weighted) log-likelihood at the estimates, without the penalty; NaN when the fit failed.</summary>
     public double LogLikelihood { get; init; } = double.NaN;
 

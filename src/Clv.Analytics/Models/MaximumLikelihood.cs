@@ -15,7 +15,8 @@ internal readonly record struct MleOutcome(
     double[]? StandardErrors,
     double LogLikelihood,
     int Iterations,
-    string? FailureReason)
+    string? FailureReason,
+    double[,]? LogCovariance = null)
 {
     public FitResult<TParameters> ToFitResult<TParameters>(Func<double[], TParameters> create, double observations)
         where TParameters : class => new()
@@ -26,6 +27,7 @@ internal readonly record struct MleOutcome(
             Iterations = Iterations,
             Observations = observations,
             FailureReason = FailureReason,
+            LogCovariance = FailureReason is null ? LogCovariance : null,
         };
 }
 
@@ -107,13 +109,24 @@ internal static class MaximumLikelihood
             return Failed("The log-likelihood is not finite at the estimates.", iterations);
         }
 
-        var standardErrors = StandardErrors(objective, phi, theta, totalWeight);
-        if (standardErrors is null)
+        var covariance = Covariance(objective, phi, theta, totalWeight);
+        if (covariance is null)
         {
             return Failed("The Hessian at the estimates is not positive definite: not a proper maximum.", iterations);
         }
 
-        return new MleOutcome(theta, standardErrors, -meanValue * totalWeight, iterations, null);
+        var n = theta.Length;
+        var standardErrors = Enumerable.Range(0, n).Select(i => Math.Sqrt(covariance[i, i])).ToArray();
+        var logCovariance = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                logCovariance[i, j] = covariance[i, j] / (theta[i] * theta[j]);
+            }
+        }
+
+        return new MleOutcome(theta, standardErrors, -meanValue * totalWeight, iterations, null, logCovariance);
     }
 
     /// <summary>
@@ -192,10 +205,11 @@ internal static class MaximumLikelihood
     }
 
     /// <summary>
-    /// Standard errors on the natural scale. With f(φ) = F(e^φ): ∂²f/∂φᵢ∂φⱼ = θᵢθⱼF_ij + δᵢⱼθᵢFᵢ, so
+    /// The inverse Hessian of the total objective on the natural scale, whose diagonal's square roots are the
+    /// standard errors; null when it is not positive definite. With f(φ) = F(e^φ): ∂²f/∂φᵢ∂φⱼ = θᵢθⱼF_ij + δᵢⱼθᵢFᵢ, so
     /// F_ij = (H_φ,ij − δᵢⱼ g_φ,i)/(θᵢθⱼ); the total objective is the mean objective times the total weight.
     /// </summary>
-    private static double[]? StandardErrors(PenalizedObjective objective, double[] phi, double[] theta, double totalWeight)
+    private static Matrix<double>? Covariance(PenalizedObjective objective, double[] phi, double[] theta, double totalWeight)
     {
         var n = phi.Length;
         var g0 = new double[n];
@@ -235,8 +249,8 @@ internal static class MaximumLikelihood
         try
         {
             var covariance = hessian.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(n));
-            var se = Enumerable.Range(0, n).Select(i => Math.Sqrt(covariance[i, i])).ToArray();
-            return se.All(double.IsFinite) ? se : null;
+            return Enumerable.Range(0, n).All(i => covariance[i, i] > 0 && double.IsFinite(Math.Sqrt(covariance[i, i])))
+                && covariance.Enumerate().All(double.IsFinite) ? covariance : null;
         }
         catch (ArgumentException)
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Clv.Analytics.Models;
 
 /// <summary>Small numerically careful helpers shared by the models: log-space sums and short series.</summary>
@@ -121,6 +123,8 @@ internal static class NumericMath
     /// removes the pole at c = 0 (which the product does not have).
     /// </summary>
     /// <returns>The value, or NaN when the series does not converge within its budget.</returns>
+    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ScaledBetaGeometricBracket(double upperA, double epsilon, double c, double z)
     {
         var logOneMinusZ = Log1P(-z);
@@ -158,6 +162,8 @@ internal static class NumericMath
     /// where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where (c)_k changes sign once) usable.
     /// </summary>
     /// <returns>The logarithm, or NaN when the series does not converge within its budget.</returns>
+    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double LogScaledHypergeometricTail(double a, double b, double c, double z)
     {
         const double Rescale = 1e-250;

@@ -29,7 +29,7 @@ public sealed class PortfolioPredictor
         _purchases = purchases ?? throw new ArgumentNullException(nameof(purchases));
         _spend = spend ?? throw new ArgumentNullException(nameof(spend));
         _options = options;
-        _horizon = options.HorizonMonths * ClvCalculator.DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
+        _horizon = HorizonOf(options);
     }
 
     /// <summary>Distinct (x, t_x, T) patterns evaluated so far.</summary>
@@ -41,15 +41,39 @@ public sealed class PortfolioPredictor
         var key = (frequency, recency, age);
         if (!_byPattern.TryGetValue(key, out var pattern))
         {
-            pattern = (
-                _purchases.ConditionalExpectedPurchases(_horizon, frequency, recency, age),
-                _purchases.ProbabilityAlive(frequency, recency, age),
-                ClvCalculator.PredictedRevenue(_purchases, 1.0, frequency, recency, age, _options));
+            pattern = Forecast(_purchases, _horizon, frequency, recency, age, _options);
             _byPattern[key] = pattern;
         }
 
         var spend = ClvCalculator.ExpectedSpend(_spend, frequency, monetaryValue);
         return new CustomerForecast(pattern.Purchases, pattern.Alive, spend, spend * pattern.DiscountedPurchases);
+    }
+
+    /// <summary>
+    /// What a purchase model predicts of one (x, t_x, T) pattern: E[X(horizon)], P(alive) and the discounted
+    /// expected purchases over the horizon (the CLV of a customer whose every purchase is worth 1).
+    /// </summary>
+    /// <param name="purchases">The purchase model.</param>
+    /// <param name="horizon">The horizon in the model's time unit.</param>
+    /// <param name="frequency">x.</param>
+    /// <param name="recency">t_x.</param>
+    /// <param name="age">T.</param>
+    /// <param name="options">Horizon, discount rate and time unit of the CLV.</param>
+    public static (double Purchases, double Alive, double DiscountedPurchases) Forecast(
+        IPurchaseModel purchases, double horizon, double frequency, double recency, double age, ClvProjection options)
+    {
+        ArgumentNullException.ThrowIfNull(purchases);
+        return (
+            purchases.ConditionalExpectedPurchases(horizon, frequency, recency, age),
+            purchases.ProbabilityAlive(frequency, recency, age),
+            ClvCalculator.PredictedRevenue(purchases, 1.0, frequency, recency, age, options));
+    }
+
+    /// <summary>The horizon of <paramref name="options"/> in the model's time unit.</summary>
+    public static double HorizonOf(ClvProjection options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.HorizonMonths * ClvCalculator.DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
     }
 
     /// <summary>E[X(t) | x, t_x, T] over another length <paramref name="t"/>, such as a holdout period.</summary>

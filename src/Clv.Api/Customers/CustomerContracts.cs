@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Clv.Api.Infrastructure;
 using System.Text.Json;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
@@ -247,6 +249,12 @@ public sealed class PredictedResponse
     /// <summary>Predicted CLV times the customer's historical gross margin; null when their cost is unknown.</summary>
     public decimal? PredictedGrossProfitClv { get; init; }
 
+    /// <summary>
+    /// How sure the figures are: intervals at the run's level from its parametric bootstrap (docs/models.md,
+    /// "Prediction intervals"); null when the run computed none (<c>intervalDraws</c> 0, or no usable covariance).
+    /// </summary>
+    public PredictionIntervalsResponse? Intervals { get; init; }
+
     /// <summary>The horizon in months.</summary>
     /// <example>12</example>
     public int HorizonMonths { get; init; }
@@ -274,9 +282,56 @@ public sealed class PredictedResponse
             ExpectedAverageSpend = p.ExpectedAverageSpend,
             PredictedClv = p.PredictedClv,
             PredictedGrossProfitClv = p.PredictedGrossProfitClv,
+            Intervals = PredictionIntervalsResponse.From(p, run),
             HorizonMonths = run.HorizonMonths,
             DiscountRateMonthly = run.DiscountRateMonthly,
         };
+    }
+}
+
+/// <summary>A customer's prediction intervals: each figure's [lower, upper] at the level.</summary>
+public sealed class PredictionIntervalsResponse
+{
+    /// <summary>The intervals' coverage: the run's <c>intervalLevel</c>.</summary>
+    /// <example>0.9</example>
+    public double Level { get; init; }
+
+    /// <summary>[lower, upper] of predicted CLV.</summary>
+    /// <example>[30.12, 58.4]</example>
+    [MinLength(2)]
+    [MaxLength(2)]
+    [CsvInterval]
+    public required IReadOnlyList<decimal> PredictedClv { get; init; }
+
+    /// <summary>[lower, upper] of expected purchases over the horizon.</summary>
+    /// <example>[1.02, 1.45]</example>
+    [MinLength(2)]
+    [MaxLength(2)]
+    [CsvInterval]
+    public required IReadOnlyList<double> ExpectedPurchases { get; init; }
+
+    /// <summary>[lower, upper] of the probability that the customer is still active.</summary>
+    /// <example>[0.66, 0.77]</example>
+    [MinLength(2)]
+    [MaxLength(2)]
+    [CsvInterval]
+    public required IReadOnlyList<double> ProbabilityAlive { get; init; }
+
+    /// <summary>The stored intervals of a prediction; null when it has none.</summary>
+    public static PredictionIntervalsResponse? From(Clv.Data.ModelRuns.CustomerPrediction p, Clv.Api.ModelRuns.ModelRunOptions run)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(run);
+        return p is { PredictedClvLo: { } clvLo, PredictedClvHi: { } clvHi, ExpectedPurchasesLo: { } purchasesLo, ExpectedPurchasesHi: { } purchasesHi, ProbabilityAliveLo: { } aliveLo, ProbabilityAliveHi: { } aliveHi }
+            && run.IntervalLevel is { } level
+            ? new PredictionIntervalsResponse
+            {
+                Level = level,
+                PredictedClv = [clvLo, clvHi],
+                ExpectedPurchases = [purchasesLo, purchasesHi],
+                ProbabilityAlive = [aliveLo, aliveHi],
+            }
+            : null;
     }
 }
 

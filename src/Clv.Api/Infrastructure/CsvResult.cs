@@ -8,7 +8,7 @@ namespace Clv.Api.Infrastructure;
 
 /// <summary>
 /// Streams rows as RFC 4180 CSV. Columns are the row type's public properties in declaration
-/// order, nested objects flattened as <c>parent.child</c>; nothing is buffered beyond one row.
+/// order, nested objects flattened as <c>parent.child</c>, an interval (<see cref="CsvIntervalAttribute"/>) as <c>figure_lo</c> and <c>figure_hi</c>; nothing is buffered beyond one row.
 /// </summary>
 internal sealed class CsvResult<T>(IAsyncEnumerable<T> rows, string fileName) : IActionResult
 {
@@ -97,6 +97,14 @@ internal static class CsvColumns
 
             var name = prefix + char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
             Func<object?, object?> get = row => read(row) is { } parent ? property.GetValue(parent) : null;
+            if (property.GetCustomAttribute<CsvIntervalAttribute>() is { } interval)
+            {
+                var figure = interval.Figure is null ? name : prefix + interval.Figure;
+                yield return new Column(figure + "_lo", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[0] : null);
+                yield return new Column(figure + "_hi", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[1] : null);
+                continue;
+            }
+
             if (IsScalar(property.PropertyType))
             {
                 yield return new Column(name, get);

@@ -4,7 +4,9 @@ using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.Portfolio;
 using Clv.Api.Requests;
+using Clv.Analytics.ModelRuns;
 using Clv.Data.Analytics.ReadModel;
+using Clv.Data.ModelRuns;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -58,9 +60,11 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
         var answer = await answers.GetAsync(
             $"summary|{from}|{last}",
             asOf,
-            (context, ct) => SegmentQueries.TotalAsync(context.Connection, context.Scope, from, last, answers.Settings, ct),
+            async (context, ct) => new SummaryFigures(
+                await SegmentQueries.TotalAsync(context.Connection, context.Scope, from, last, answers.Settings, ct),
+                asOf < answers.Today ? null : await RunIntervals.ActiveAsync(context.Connection, ct)),
             cancellationToken);
-        var all = answer.Value;
+        var (all, intervals) = answer.Value;
         var response = new SummaryResponse
         {
             AsOf = asOf,
@@ -78,6 +82,8 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
             ChurnedCustomers = all.ChurnedCustomers,
             ModelChurnedCustomers = all.ModelChurnedCustomers,
             AveragePredictedClv = all.AvgPredictedClv,
+            PredictedCustomerEquity = all.PredictedCustomerEquity,
+            PredictedCustomerEquityInterval = all.PredictedCustomerEquity is null ? null : intervals?.Of(EquityInterval.Overall, EquityInterval.Overall),
             Predictions = PredictionsUsedResponse.Of(answer, Response),
             NewCustomers = all.NewCustomers,
             Spend = all.Spend,
@@ -214,4 +220,7 @@ public sealed class MetricsController(AnalyticsAnswers answers, IOptions<ClvOpti
     private sealed record FirstDay(DateOnly? Day);
 
     private static string JsonName(TimeSeriesMetric metric) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(metric.ToString());
+
+    // The portfolio's figures and the active run's intervals, read in one snapshot.
+    private sealed record SummaryFigures(SegmentFigures Figures, RunIntervals? Intervals);
 }

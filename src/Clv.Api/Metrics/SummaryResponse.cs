@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Clv.Api.Infrastructure;
 using Clv.Api.Portfolio;
 
 namespace Clv.Api.Metrics;
@@ -61,6 +63,20 @@ public sealed class SummaryResponse
 
     /// <summary>Mean predicted CLV of the customers the active model run predicted (docs/metrics.md); null without a run or without a predicted customer.</summary>
     public decimal? AveragePredictedClv { get; init; }
+
+    /// <summary>Predicted customer equity: Σ predicted CLV over the customers the active model run predicted; null without a run.</summary>
+    public decimal? PredictedCustomerEquity { get; init; }
+
+    /// <summary>
+    /// [lower, upper] of predicted customer equity at the run's <c>intervalLevel</c>, from its parametric bootstrap
+    /// (docs/metrics.md, "Predicted customer equity interval"); null without a run, when it computed no intervals, or
+    /// with <c>asOf</c> before today (the run's intervals are of its customers, not of the portfolio of that day).
+    /// In CSV, <c>predictedCustomerEquity_lo</c> and <c>predictedCustomerEquity_hi</c>.
+    /// </summary>
+    [MinLength(2)]
+    [MaxLength(2)]
+    [CsvInterval("predictedCustomerEquity")]
+    public IReadOnlyList<decimal>? PredictedCustomerEquityInterval { get; init; }
 
     /// <summary>
     /// The model run whose predictions the predicted figures come from; null when no run is active.

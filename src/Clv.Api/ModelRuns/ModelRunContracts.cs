@@ -62,6 +62,24 @@ public sealed class ModelRunRequest
     /// <example>plan</example>
     public string? CohortBy { get; set; }
 
+    /// <summary>
+    /// The coverage of the prediction intervals, 0.5 to 0.99; default 0.90 (the 5th and 95th percentiles of the
+    /// bootstrap's draws; docs/models.md, "Prediction intervals").
+    /// </summary>
+    /// <example>0.9</example>
+    public double? IntervalLevel { get; set; }
+
+    /// <summary>Parameter draws of the intervals' parametric bootstrap, 0 to 2,000; default 200; 0 computes no intervals.</summary>
+    /// <example>200</example>
+    public int? IntervalDraws { get; set; }
+
+    /// <summary>
+    /// The seed of the draws, 0 to 2,147,483,647: the same seed, data and options give the same intervals. Default: one
+    /// chosen when the run is accepted, reported in the run's options.
+    /// </summary>
+    /// <example>12345</example>
+    public int? IntervalSeed { get; set; }
+
     /// <summary>For <c>sbg</c>: <c>month</c> (default) or <c>year</c>; the run fits the subscriptions billed per that period.</summary>
     /// <example>year</example>
     public string? PeriodUnit { get; set; }
@@ -122,6 +140,21 @@ public sealed record ModelRunOptions
     /// <summary><c>user</c> (started through the API) or <c>schedule</c> (<c>Clv:ModelRuns:Schedule</c>).</summary>
     /// <example>user</example>
     public string Trigger { get; init; } = ModelRunTriggers.User;
+
+    /// <summary>The prediction intervals' level; absent for an sbg run.</summary>
+    /// <example>0.9</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? IntervalLevel { get; init; }
+
+    /// <summary>The bootstrap's parameter draws, 0 when the run computes no intervals (as for runs stored before the option); absent for an sbg run.</summary>
+    /// <example>200</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IntervalDraws { get; init; }
+
+    /// <summary>The seed of the draws; absent for an sbg run.</summary>
+    /// <example>12345</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IntervalSeed { get; init; }
 
     /// <summary>For an sbg run: plan, startMonth or startYear.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -262,6 +295,12 @@ public sealed class ModelRunResponse
     /// <summary>For an sbg run, one fitted model per cohort; null otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<SbgCohortResponse>? Cohorts { get; init; }
+
+    /// <summary>
+    /// Why a run that asked for intervals (<c>intervalDraws</c> above 0) has none: the covariance of the primary
+    /// model's or Gamma-Gamma's estimates is not positive definite; null otherwise.
+    /// </summary>
+    public string? IntervalsWarning { get; init; }
 
     /// <summary>When the run was requested.</summary>
     public DateTimeOffset CreatedAt { get; init; }

@@ -18,6 +18,15 @@ public sealed class ModelRunLauncher(
     TimeProvider time,
     ClvMetrics metrics)
 {
+    /// <summary>The prediction intervals' level unless a request gives one (issue 14: 0.90).</summary>
+    public const double DefaultIntervalLevel = 0.90;
+
+    /// <summary>The bootstrap's draws unless a request gives them (issue 14: 200).</summary>
+    public const int DefaultIntervalDraws = 200;
+
+    /// <summary>The most draws a request may ask for: 2,000 take ten times the default's time.</summary>
+    public const int MaxIntervalDraws = 2000;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -142,6 +151,23 @@ public sealed class ModelRunLauncher(
             errors["penalizer"] = ["0 or more."];
         }
 
+        var level = request.IntervalLevel ?? DefaultIntervalLevel;
+        if (!(level is >= 0.5 and <= 0.99))
+        {
+            errors["intervalLevel"] = ["0.5 to 0.99."];
+        }
+
+        var draws = request.IntervalDraws ?? DefaultIntervalDraws;
+        if (draws is < 0 or > MaxIntervalDraws)
+        {
+            errors["intervalDraws"] = [$"0 (no intervals) to {MaxIntervalDraws}."];
+        }
+
+        if (request.IntervalSeed is < 0)
+        {
+            errors["intervalSeed"] = ["0 to 2147483647."];
+        }
+
         var resolved = new ModelRunOptions
         {
             AsOf = asOf,
@@ -154,6 +180,9 @@ public sealed class ModelRunLauncher(
             Penalizer = penalizer,
             Activate = request.Activate ?? calibrationEnd is null,
             Pinned = request.Activate == true,
+            IntervalLevel = level,
+            IntervalDraws = draws,
+            IntervalSeed = request.IntervalSeed ?? System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
         };
         return (resolved, errors);
     }
@@ -169,7 +198,8 @@ public sealed class ModelRunLauncher(
 
         RejectGiven(errors, "Not for an sbg run: it takes cohortBy, periodUnit, discountRate, horizonPeriods and grossMargin, has no holdout and writes no predictions.",
             ("calibrationEnd", request.CalibrationEnd), ("primaryModel", request.PrimaryModel), ("timeUnit", request.TimeUnit),
-            ("horizonMonths", request.HorizonMonths), ("discountRateMonthly", request.DiscountRateMonthly), ("activate", request.Activate));
+            ("horizonMonths", request.HorizonMonths), ("discountRateMonthly", request.DiscountRateMonthly), ("activate", request.Activate),
+            ("intervalLevel", request.IntervalLevel), ("intervalDraws", request.IntervalDraws), ("intervalSeed", request.IntervalSeed));
 
         var cohortBy = request.CohortBy ?? "plan";
         if (cohortBy is not ("plan" or "startMonth" or "startYear"))

@@ -105,6 +105,7 @@ public sealed class ModelRunsController(ClvDbContext db, ModelRunLauncher launch
             BestModel = models is null ? null : ModelComparison.Best(
                 models.Where(m => m.Value.Holdout is not null).Select(m => KeyValuePair.Create(m.Key, m.Value.Holdout!.MeanAbsoluteError))),
             Cohorts = run.Cohorts is null ? null : JsonSerializer.Deserialize<List<SbgCohortResponse>>(run.Cohorts, Json),
+            IntervalsWarning = RunIntervals.FromJson(run.EquityIntervals)?.Warning,
             CreatedAt = run.CreatedAt,
             StartedAt = run.StartedAt,
             FinishedAt = run.FinishedAt,

@@ -27,6 +27,9 @@ internal sealed class RequestExampleSchemaFilter : ISchemaFilter
         ["discountRateMonthly"] = 0.01,
         ["penalizer"] = 0,
         ["activate"] = true,
+        ["intervalLevel"] = 0.9,
+        ["intervalDraws"] = 200,
+        ["intervalSeed"] = 12345,
     };
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Clv.Api.Infrastructure;
 using Clv.Data.Analytics.ReadModel;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Portfolio;
@@ -101,6 +103,17 @@ public sealed record SegmentResponse
     /// <summary>Σ predicted CLV over the segment; null without a run.</summary>
     public decimal? PredictedCustomerEquity { get; init; }
 
+    /// <summary>
+    /// [lower, upper] of predicted customer equity at the run's <c>intervalLevel</c>, from its parametric bootstrap
+    /// (docs/metrics.md, "Predicted customer equity interval"): for segments by acquisitionChannel and country as they
+    /// stand (no <c>asOf</c> before today); null for the other groupings, without a run, or when it computed no
+    /// intervals. In CSV, <c>predictedCustomerEquity_lo</c> and <c>predictedCustomerEquity_hi</c>.
+    /// </summary>
+    [MinLength(2)]
+    [MaxLength(2)]
+    [CsvInterval("predictedCustomerEquity")]
+    public IReadOnlyList<decimal>? PredictedCustomerEquityInterval { get; init; }
+
     /// <summary>The segment's share of all net revenue; null when there is none. Below 0 (and others above 1) when refunds make a segment's net revenue negative.</summary>
     /// <example>0.217</example>
     public decimal? RevenueShare { get; init; }
@@ -186,8 +199,8 @@ public sealed record SegmentResponse
     /// <summary>Maps the computed figures.</summary>
     public static SegmentResponse From(SegmentFigures f) => From(f, SubscriptionFigures.None, null);
 
-    /// <summary>Maps the computed figures and the segment's subscription figures.</summary>
-    public static SegmentResponse From(SegmentFigures f, SubscriptionFigures subscriptions, double? residualValue)
+    /// <summary>Maps the computed figures, the segment's subscription figures and its interval of predicted customer equity.</summary>
+    public static SegmentResponse From(SegmentFigures f, SubscriptionFigures subscriptions, double? residualValue, IReadOnlyList<decimal>? equityInterval = null)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(subscriptions);
@@ -208,6 +221,7 @@ public sealed record SegmentResponse
             AvgPredictedClv = f.AvgPredictedClv,
             CustomerEquity = f.CustomerEquity,
             PredictedCustomerEquity = f.PredictedCustomerEquity,
+            PredictedCustomerEquityInterval = f.PredictedCustomerEquity is null ? null : equityInterval,
             RevenueShare = f.RevenueShare,
             Spend = f.Spend,
             Cac = f.Cac,

@@ -6,6 +6,7 @@ using Clv.Api.Authentication;
 using Clv.Api.Infrastructure;
 using Clv.Api.Portfolio;
 using Clv.Data.Analytics.ReadModel;
+using Clv.Data.ModelRuns;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -79,8 +80,11 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
                 var subscriptions = await SubscriptionSegmentQueries.ComputeAsync(context.Connection, context.Scope, group, segmentQuery, ct);
                 var residual = valuation is null ? null
                     : SegmentResidualValues.Of(await SubscriptionSegmentQueries.ActiveAsync(context.Connection, context.Scope, group, ct), valuation, SubscriptionSegmentQueries.LastDay(context.Scope));
+                var intervals = by is "acquisitionChannel" or "country" && !(asOf < answers.Today)
+                    ? await RunIntervals.ActiveAsync(context.Connection, ct)
+                    : null;
                 return figures.ConvertAll(f => SegmentResponse.From(
-                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key)));
+                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key), intervals?.Of(by, f.Key)));
             },
             cancellationToken);
         if (answer.Value.Groups.TooMany() is { } tooMany)

@@ -138,7 +138,8 @@ public static class CustomerQueries
         "c.id, c.external_id, c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country, c.attributes, c.created_at, c.updated_at";
 
     private const string PredictionColumns =
-        "p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive, p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv";
+        "p.run_id, p.frequency, p.recency, p.age, p.expected_purchases, p.probability_alive, p.expected_average_spend, p.predicted_clv, p.predicted_gross_profit_clv, " +
+        "p.predicted_clv_lo, p.predicted_clv_hi, p.expected_purchases_lo, p.expected_purchases_hi, p.probability_alive_lo, p.probability_alive_hi";
 
     // The customer, summary, active prediction, days and latest answers of one external id.
     private static readonly string FindSql = $"""
@@ -177,7 +178,7 @@ public static class CustomerQueries
             command.Parameters.Add(new NpgsqlParameter("external_id", NpgsqlTypes.NpgsqlDbType.Text) { Value = externalId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
-                ? Read(reader) with { Days = ReadDays(reader, 28), LatestNps = ReadAnswer(reader, 34), LatestCsat = ReadAnswer(reader, 36), HasSubscriptions = reader.GetBoolean(38) }
+                ? Read(reader) with { Days = ReadDays(reader, 34), LatestNps = ReadAnswer(reader, 40), LatestCsat = ReadAnswer(reader, 42), HasSubscriptions = reader.GetBoolean(44) }
                 : null;
         }
         finally
@@ -308,9 +309,15 @@ public static class CustomerQueries
             ExpectedAverageSpend = r.GetDecimal(23),
             PredictedClv = r.GetDecimal(24),
             PredictedGrossProfitClv = r.IsDBNull(25) ? null : r.GetDecimal(25),
+            PredictedClvLo = r.IsDBNull(26) ? null : r.GetDecimal(26),
+            PredictedClvHi = r.IsDBNull(27) ? null : r.GetDecimal(27),
+            ExpectedPurchasesLo = r.IsDBNull(28) ? null : r.GetDouble(28),
+            ExpectedPurchasesHi = r.IsDBNull(29) ? null : r.GetDouble(29),
+            ProbabilityAliveLo = r.IsDBNull(30) ? null : r.GetDouble(30),
+            ProbabilityAliveHi = r.IsDBNull(31) ? null : r.GetDouble(31),
         };
-        var runOptions = r.IsDBNull(26) ? null : r.GetString(26);
-        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(27));
+        var runOptions = r.IsDBNull(32) ? null : r.GetString(32);
+        return new CustomerWithTotals(customer, totals, prediction, runOptions, new CustomerCursor(r.GetDecimal(16), customer.Id), r.GetInt64(33));
     }
 
     // The day rollup's arrays from ordinal `first` on, one element per day in day order.

@@ -463,6 +463,14 @@ namespace Clv.Data.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("expected_purchases");
 
+                    b.Property<double?>("ExpectedPurchasesHi")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_purchases_hi");
+
+                    b.Property<double?>("ExpectedPurchasesLo")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_purchases_lo");
+
                     b.Property<double>("Frequency")
                         .HasColumnType("double precision")
                         .HasColumnName("frequency");
@@ -472,6 +480,16 @@ namespace Clv.Data.Migrations
                         .HasColumnType("numeric(19,4)")
                         .HasColumnName("predicted_clv");
 
+                    b.Property<decimal?>("PredictedClvHi")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("predicted_clv_hi");
+
+                    b.Property<decimal?>("PredictedClvLo")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("predicted_clv_lo");
+
                     b.Property<decimal?>("PredictedGrossProfitClv")
                         .HasPrecision(19, 4)
                         .HasColumnType("numeric(19,4)")
@@ -480,6 +498,14 @@ namespace Clv.Data.Migrations
                     b.Property<double>("ProbabilityAlive")
                         .HasColumnType("double precision")
                         .HasColumnName("probability_alive");
+
+                    b.Property<double?>("ProbabilityAliveHi")
+                        .HasColumnType("double precision")
+                        .HasColumnName("probability_alive_hi");
+
+                    b.Property<double?>("ProbabilityAliveLo")
+                        .HasColumnType("double precision")
+                        .HasColumnName("probability_alive_lo");
 
                     b.Property<double>("Recency")
                         .HasColumnType("double precision")
@@ -513,6 +539,10 @@ namespace Clv.Data.Migrations
                     b.Property<double?>("DurationSeconds")
                         .HasColumnType("double precision")
                         .HasColumnName("duration_seconds");
+
+                    b.Property<string>("EquityIntervals")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("equity_intervals");
 
                     b.Property<string>("Error")
                         .HasColumnType("text")

@@ -27,6 +27,24 @@ public sealed class CustomerPrediction
     /// <summary>Null when the customer's cost is unknown.</summary>
     public decimal? PredictedGrossProfitClv { get; set; }
 
+    /// <summary>Lower end of predicted CLV's interval at the run's level; null when the run computed no intervals (docs/models.md, "Prediction intervals").</summary>
+    public decimal? PredictedClvLo { get; set; }
+
+    /// <summary>Upper end of predicted CLV's interval; null without intervals.</summary>
+    public decimal? PredictedClvHi { get; set; }
+
+    /// <summary>Lower end of expected purchases' interval; null without intervals.</summary>
+    public double? ExpectedPurchasesLo { get; set; }
+
+    /// <summary>Upper end of expected purchases' interval; null without intervals.</summary>
+    public double? ExpectedPurchasesHi { get; set; }
+
+    /// <summary>Lower end of P(alive)'s interval; null without intervals.</summary>
+    public double? ProbabilityAliveLo { get; set; }
+
+    /// <summary>Upper end of P(alive)'s interval; null without intervals.</summary>
+    public double? ProbabilityAliveHi { get; set; }
+
     /// <summary>The run's other purchase models' figures as JSON, or null.</summary>
     public string? Alternatives { get; set; }
 }

@@ -1,5 +1,6 @@
 using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Models;
+using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -55,6 +56,37 @@ public static class ModelInputQueries
             {
                 yield return new ModelInput(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetDouble(5));
             }
+        }
+        finally
+        {
+            db.Database.CloseConnection();
+        }
+    }
+
+    /// <summary>
+    /// Each customer's acquisition channel and country as the segments name them (<c>unattributed</c> and
+    /// <c>unknown</c> for none): the groupings a run sums its intervals of customer equity by. Read
+    /// synchronously, as <see cref="ModelInputs"/>.
+    /// </summary>
+    public static Dictionary<long, (string Channel, string Country)> SegmentKeys(this ClvDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        const string sql = $"""
+            SELECT id, coalesce(acquisition_channel, '{AnalyticsScope.Unattributed}'), coalesce(country::text, '{AnalyticsScope.Unknown}')
+            FROM customers
+            """;
+        db.Database.OpenConnection();
+        try
+        {
+            using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+            var keys = new Dictionary<long, (string, string)>();
+            while (reader.Read())
+            {
+                keys[reader.GetInt64(0)] = (string.Intern(reader.GetString(1)), string.Intern(reader.GetString(2)));
+            }
+
+            return keys;
         }
         finally
         {

@@ -54,6 +54,13 @@ public sealed class ModelRun
     /// </summary>
     public string? Cohorts { get; set; }
 
+    /// <summary>
+    /// The intervals of predicted customer equity as JSON: overall and per segment of the groupings the run
+    /// knows (docs/metrics.md, "Predicted customer equity interval"); null when the run computed none. Held
+    /// on the run (a reference table under Citus), as they are a few hundred figures per run.
+    /// </summary>
+    public string? EquityIntervals { get; set; }
+
     /// <summary>True for the one run whose predictions readers see.</summary>
     public bool IsActive { get; set; }
 

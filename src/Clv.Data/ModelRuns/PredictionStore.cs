@@ -63,7 +63,7 @@ public sealed class PredictionStore(ClvDbContext db)
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (run_id, customer_id, frequency, recency, age, expected_purchases, probability_alive, expected_average_spend, predicted_clv, predicted_gross_profit_clv, alternatives) FROM STDIN (FORMAT BINARY)",
+            $"COPY {table} (run_id, customer_id, frequency, recency, age, expected_purchases, probability_alive, expected_average_spend, predicted_clv, predicted_gross_profit_clv, alternatives, predicted_clv_lo, predicted_clv_hi, expected_purchases_lo, expected_purchases_hi, probability_alive_lo, probability_alive_hi) FROM STDIN (FORMAT BINARY)",
             cancellationToken);
         WriteRows(importer, runId, predictions, from, to, cancellationToken);
         await importer.CompleteAsync(cancellationToken);
@@ -253,6 +253,38 @@ public sealed class PredictionStore(ClvDbContext db)
     // Derived from a Guid only, so it is safe to put in SQL text.
     private static string TableName(Guid runId) => TablePrefix + runId.ToString("N");
 
+    // A figure whose draws could not be evaluated (NaN) has no interval, as a run without intervals.
+    private static void WriteInterval(NpgsqlBinaryImporter importer, PredictionIntervals? intervals, int i)
+    {
+        if (intervals is null || double.IsNaN(intervals.ClvLower[i]))
+        {
+            importer.WriteNull();
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(PredictionColumns.Money(intervals.ClvLower[i]), NpgsqlDbType.Numeric);
+            importer.Write(PredictionColumns.Money(intervals.ClvUpper[i]), NpgsqlDbType.Numeric);
+        }
+
+        WriteNullable(importer, intervals?.PurchasesLower[i]);
+        WriteNullable(importer, intervals?.PurchasesUpper[i]);
+        WriteNullable(importer, intervals?.AliveLower[i]);
+        WriteNullable(importer, intervals?.AliveUpper[i]);
+    }
+
+    private static void WriteNullable(NpgsqlBinaryImporter importer, double? value)
+    {
+        if (value is { } v && !double.IsNaN(v))
+        {
+            importer.Write(v, NpgsqlDbType.Double);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+    }
+
     // Synchronous and fully optimized from the first call: this runs once per run in a background
     // job, and a million rows of eleven values is several times faster without an async call per
     // value or a first pass through unoptimized (tier-0) code.
@@ -278,6 +310,7 @@ public sealed class PredictionStore(ClvDbContext db)
             importer.Write(p.PredictedClv[i], NpgsqlDbType.Numeric);
             importer.WriteNullable(p.PredictedGrossProfitClv[i], NpgsqlDbType.Numeric);
             importer.WriteNull();
+            WriteInterval(importer, p.Intervals, i);
         }
     }
 }

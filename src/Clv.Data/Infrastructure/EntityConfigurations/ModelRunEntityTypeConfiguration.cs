@@ -16,6 +16,7 @@ internal sealed class ModelRunEntityTypeConfiguration : IEntityTypeConfiguration
         builder.Property(r => r.Models).HasColumnType("jsonb");
         builder.Property(r => r.Holdout).HasColumnType("jsonb");
         builder.Property(r => r.Cohorts).HasColumnType("jsonb");
+        builder.Property(r => r.EquityIntervals).HasColumnType("jsonb");
         builder.HasIndex(r => r.CreatedAt);
 
         // At most one active run: the swap flips this flag in one transaction.
@@ -42,6 +43,8 @@ internal sealed class CustomerPredictionEntityTypeConfiguration : IEntityTypeCon
         builder.Property(p => p.ExpectedAverageSpend).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(p => p.PredictedClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(p => p.PredictedGrossProfitClv).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(p => p.PredictedClvLo).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
+        builder.Property(p => p.PredictedClvHi).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(p => p.Alternatives).HasColumnType("jsonb");
     }
 }

@@ -1,0 +1,120 @@
+using Clv.Analytics.Models;
+
+namespace Clv.Analytics.Predictions;
+
+/// <summary>How a run's intervals are computed.</summary>
+/// <param name="Level">The interval's coverage, in (0, 1): 0.90 gives the 5th and 95th percentiles.</param>
+/// <param name="Draws">Parameter draws, ≥ 1.</param>
+/// <param name="Seed">The seed of the draws: the same seed, fits and data give the same intervals.</param>
+public sealed record IntervalSettings(double Level, int Draws, int Seed);
+
+/// <summary>
+/// A parametric bootstrap of a run's predictions: <see cref="IntervalSettings.Draws"/> draws of the purchase
+/// model's and of the spend model's parameters from their fits' sampling distributions
+/// (<see cref="ParameterSampler"/>, the two models drawn independently as they are fitted independently), each
+/// predicting as the point estimates do; an interval is the percentile interval of a figure over the draws.
+/// </summary>
+public sealed class PredictionBootstrap
+{
+    private PredictionBootstrap(IntervalSettings settings, ClvProjection projection, double[][] purchaseDraws, double[][] spendDraws, Func<double[], IPurchaseModel> purchases, Func<double[], GammaGammaParameters> spend)
+    {
+        Settings = settings;
+        Projection = projection;
+        PurchaseParameters = purchaseDraws;
+        SpendParameters = spendDraws;
+        Purchases = [.. purchaseDraws.Select(purchases)];
+        Spend = [.. spendDraws.Select(spend)];
+    }
+
+    /// <summary>The level, draws and seed.</summary>
+    public IntervalSettings Settings { get; }
+
+    /// <summary>The CLV's horizon, discount rate and time unit.</summary>
+    public ClvProjection Projection { get; }
+
+    /// <summary>The purchase model's parameters of each draw, in the model's order.</summary>
+    public IReadOnlyList<double[]> PurchaseParameters { get; }
+
+    /// <summary>The spend model's (p, q, γ) of each draw.</summary>
+    public IReadOnlyList<double[]> SpendParameters { get; }
+
+    /// <summary>The purchase model of each draw.</summary>
+    public IReadOnlyList<IPurchaseModel> Purchases { get; }
+
+    /// <summary>The spend model of each draw.</summary>
+    public IReadOnlyList<GammaGammaParameters> Spend { get; }
+
+    /// <summary>
+    /// Draws the parameters: one <see cref="Random"/> seeded with <see cref="IntervalSettings.Seed"/>, each draw
+    /// taking the purchase model's normals, then the spend model's. Null when either fit has no usable covariance
+    /// (missing, or not positive definite).
+    /// </summary>
+    public static PredictionBootstrap? Draw(
+        ParameterUncertainty<IPurchaseModel> purchases, ParameterUncertainty<GammaGammaParameters> spend, ClvProjection projection, IntervalSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(purchases);
+        ArgumentNullException.ThrowIfNull(spend);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!(settings.Level > 0 && settings.Level < 1) || settings.Draws < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), settings, "The level lies in (0, 1) and there is at least one draw.");
+        }
+
+        var purchaseSampler = ParameterSampler.Create(purchases.Estimates, purchases.LogCovariance);
+        var spendSampler = ParameterSampler.Create(spend.Estimates, spend.LogCovariance);
+        if (purchaseSampler is null || spendSampler is null)
+        {
+            return null;
+        }
+
+        var random = new Random(settings.Seed);
+        var purchaseDraws = new double[settings.Draws][];
+        var spendDraws = new double[settings.Draws][];
+        for (var d = 0; d < settings.Draws; d++)
+        {
+            purchaseDraws[d] = new double[purchaseSampler.Dimension];
+            purchaseSampler.Draw(random, purchaseDraws[d]);
+            spendDraws[d] = new double[spendSampler.Dimension];
+            spendSampler.Draw(random, spendDraws[d]);
+        }
+
+        return new PredictionBootstrap(settings, projection, purchaseDraws, spendDraws, purchases.Create, spend.Create);
+    }
+
+    /// <summary>
+    /// The percentile interval at the level of <paramref name="values"/> (one per draw; sorted in place): the
+    /// quantiles at (1 − level)/2 and (1 + level)/2 by <see cref="Quantile"/>. Values that are not a number (a draw
+    /// whose prediction cannot be evaluated) are left out; (NaN, NaN) when none is left.
+    /// </summary>
+    public (double Lower, double Upper) Percentiles(Span<double> values)
+    {
+        values.Sort(); // NaN sorts first
+        var first = 0;
+        while (first < values.Length && double.IsNaN(values[first]))
+        {
+            first++;
+        }
+
+        var valid = values[first..];
+        return valid.IsEmpty
+            ? (double.NaN, double.NaN)
+            : (Quantile(valid, (1 - Settings.Level) / 2), Quantile(valid, (1 + Settings.Level) / 2));
+    }
+
+    /// <summary>
+    /// The quantile at <paramref name="probability"/> of sorted values, interpolated linearly between order statistics
+    /// (Hyndman and Fan's type 7, the default of R and NumPy): with h = (n − 1)·probability, v[⌊h⌋] + (h − ⌊h⌋)(v[⌊h⌋+1] − v[⌊h⌋]).
+    /// </summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double probability)
+    {
+        var h = (sorted.Length - 1) * probability;
+        var below = (int)Math.Floor(h);
+        if (below >= sorted.Length - 1)
+        {
+            return sorted[^1];
+        }
+
+        var fraction = h - below;
+        return fraction == 0 || sorted[below] == sorted[below + 1] ? sorted[below] : sorted[below] + (fraction * (sorted[below + 1] - sorted[below]));
+    }
+}
