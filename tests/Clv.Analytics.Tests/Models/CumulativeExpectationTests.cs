@@ -1,0 +1,47 @@
+using Clv.Analytics.Models;
+
+namespace Clv.Analytics.Tests.Models;
+
+/// <summary>
+/// The monthly expectations a CLV sums, taken in one pass over the series, equal the expectation at each time
+/// taken on its own, to the last bit: the one-pass form only shares the terms' ratio between the times.
+/// </summary>
+public class CumulativeExpectationTests
+{
+    // Monthly points of a year in weeks, plus a zero and a very long time (z near 1).
+    private static readonly double[] Times = [.. Enumerable.Range(0, 13).Select(k => k * 30.436875 / 7), 5_000];
+
+    public static TheoryData<double, double, double, double> Parameters => new()
+    {
+        { 0.243, 4.414, 0.793, 2.426 }, // CDNOW, Fader, Hardie & Lee (2005): the scaled-series branch
+        { 0.525, 6.183, 0.891, 1.614 }, // the modified model's CDNOW fit
+        { 2.0, 10.0, 1.4, 0.3 },
+        { 0.1, 1.0, 0.55, 40.0 },
+        { 1.0, 3.0, 1.0, 2.0 }, // a = 1 exactly
+        { 0.3, 5.0, 2.5, 3.0 }, // outside the branch: time by time
+        { 60.0, 2.0, 0.9, 0.05 }, // A = a + b − 1 − r far below zero
+    };
+
+    [Theory]
+    [MemberData(nameof(Parameters))]
+    public void One_pass_equals_each_time_on_its_own(double r, double alpha, double a, double b)
+    {
+        IPurchaseModel[] models = [new BgNbdParameters(r, alpha, a, b), new ModifiedBgNbdParameters(r, alpha, a, b)];
+        var patterns = new (double X, double Tx, double T)[] { (0, 0, 38), (1, 2, 38), (2, 30.43, 38.86), (7, 35, 39), (40, 70, 78) };
+        foreach (var model in models)
+        {
+            foreach (var (x, tx, age) in patterns)
+            {
+                var together = new double[Times.Length];
+                model.CumulativeExpectedPurchases(Times, x, tx, age, together);
+                for (var i = 0; i < Times.Length; i++)
+                {
+                    var alone = model.ConditionalExpectedPurchases(Times[i], x, tx, age);
+                    Assert.True(
+                        BitConverter.DoubleToInt64Bits(alone) == BitConverter.DoubleToInt64Bits(together[i]),
+                        $"{model.GetType().Name} ({r}, {alpha}, {a}, {b}) at x={x}, t_x={tx}, T={age}, t={Times[i]}: {alone:R} alone, {together[i]:R} in one pass");
+                }
+            }
+        }
+    }
+}
