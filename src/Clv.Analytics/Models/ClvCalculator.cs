@@ -37,17 +37,33 @@ public static class ClvCalculator
     /// <param name="recency">t_x.</param>
     /// <param name="age">T.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
-    public static double PredictedRevenue(IPurchaseModel purchases, double expectedSpend, double frequency, double recency, double age, ClvProjection options)
+    public static double PredictedRevenue(IPurchaseModel purchases, double expectedSpend, double frequency, double recency, double age, ClvProjection options) =>
+        expectedSpend * DiscountedPurchases(purchases, frequency, recency, age, options, alsoAt: null).Discounted;
+
+    /// <summary>
+    /// The discounted expected purchases over the horizon (<see cref="PredictedRevenue(IPurchaseModel, double, double, double, double, ClvProjection)"/>
+    /// with every purchase worth 1) and, when <paramref name="alsoAt"/> is given, E[X(t)] at that time, taken in
+    /// the same call of <see cref="IPurchaseModel.CumulativeExpectedPurchases"/> (placed after the monthly points: it is
+    /// meant for the horizon itself, which equals the last of them up to rounding).
+    /// </summary>
+    public static (double Discounted, double AtTime) DiscountedPurchases(
+        IPurchaseModel purchases, double frequency, double recency, double age, ClvProjection options, double? alsoAt)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         var month = DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
-        Span<double> times = options.HorizonMonths <= 256 ? stackalloc double[options.HorizonMonths] : new double[options.HorizonMonths];
-        Span<double> cumulative = options.HorizonMonths <= 256 ? stackalloc double[options.HorizonMonths] : new double[options.HorizonMonths];
+        var count = options.HorizonMonths + (alsoAt is null ? 0 : 1);
+        Span<double> times = count <= 256 ? stackalloc double[count] : new double[count];
+        Span<double> cumulative = count <= 256 ? stackalloc double[count] : new double[count];
         for (var k = 1; k <= options.HorizonMonths; k++)
         {
             times[k - 1] = k * month;
+        }
+
+        if (alsoAt is { } t)
+        {
+            times[^1] = t;
         }
 
         purchases.CumulativeExpectedPurchases(times, frequency, recency, age, cumulative);
@@ -55,14 +71,14 @@ public static class ClvCalculator
         var discount = 1.0;
         var previous = 0.0;
         var sum = 0.0;
-        foreach (var expected in cumulative)
+        foreach (var expected in cumulative[..options.HorizonMonths])
         {
             discount /= growth;
             sum += (expected - previous) * discount;
             previous = expected;
         }
 
-        return expectedSpend * sum;
+        return (sum, alsoAt is null ? double.NaN : cumulative[^1]);
     }
 
     /// <summary>Predicted revenue CLV of one customer, with E[M] from <see cref="ExpectedSpend"/>.</summary>

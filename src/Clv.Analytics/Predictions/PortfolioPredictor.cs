@@ -63,10 +63,8 @@ public sealed class PortfolioPredictor
         IPurchaseModel purchases, double horizon, double frequency, double recency, double age, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(purchases);
-        return (
-            purchases.ConditionalExpectedPurchases(horizon, frequency, recency, age),
-            purchases.ProbabilityAlive(frequency, recency, age),
-            ClvCalculator.PredictedRevenue(purchases, 1.0, frequency, recency, age, options));
+        var (discounted, atHorizon) = ClvCalculator.DiscountedPurchases(purchases, frequency, recency, age, options, alsoAt: horizon);
+        return (atHorizon, purchases.ProbabilityAlive(frequency, recency, age), discounted);
     }
 
     /// <summary>The horizon of <paramref name="options"/> in the model's time unit.</summary>

@@ -1,4 +1,5 @@
 using Clv.Analytics.Models;
+using Clv.Analytics.Predictions;
 
 namespace Clv.Analytics.Tests.Models;
 
@@ -42,6 +43,22 @@ public class CumulativeExpectationTests
                         $"{model.GetType().Name} ({r}, {alpha}, {a}, {b}) at x={x}, t_x={tx}, T={age}, t={Times[i]}: {alone:R} alone, {together[i]:R} in one pass");
                 }
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Parameters))]
+    public void A_forecast_takes_the_horizon_with_the_months_and_gives_what_each_gives_alone(double r, double alpha, double a, double b)
+    {
+        var model = new BgNbdParameters(r, alpha, a, b);
+        var projection = new ClvProjection(12, 0.01, TimeUnit.Weeks);
+        var horizon = PortfolioPredictor.HorizonOf(projection);
+        foreach (var (x, tx, age) in new (double, double, double)[] { (0, 0, 38), (2, 30.43, 38.86), (40, 70, 78) })
+        {
+            var (purchases, alive, discounted) = PortfolioPredictor.Forecast(model, horizon, x, tx, age, projection);
+            Assert.Equal(model.ConditionalExpectedPurchases(horizon, x, tx, age), purchases);
+            Assert.Equal(model.ProbabilityAlive(x, tx, age), alive);
+            Assert.Equal(ClvCalculator.PredictedRevenue(model, 1.0, x, tx, age, projection), discounted);
         }
     }
 }
