@@ -258,6 +258,64 @@ internal static class NumericMath
     }
 
     /// <summary>
+    /// <see cref="LogScaledHypergeometricTail"/> at each of <paramref name="zs"/> in one pass over the series: the
+    /// ratio of consecutive terms is computed once per term for every z, and each z's terms are multiplied, summed and
+    /// rescaled exactly as the single evaluation does, to the same bits.
+    /// </summary>
+    /// <param name="a">a.</param>
+    /// <param name="b">b.</param>
+    /// <param name="c">c.</param>
+    /// <param name="zs">The arguments, each in (0, 1).</param>
+    /// <param name="destination">Receives one logarithm per argument, NaN where the series does not converge within its budget.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LogScaledHypergeometricTails(double a, double b, double c, ReadOnlySpan<double> zs, Span<double> destination)
+    {
+        const double Rescale = 1e-250;
+        var logRescale = -Math.Log(Rescale);
+        var n = zs.Length;
+        Span<double> terms = n <= 64 ? stackalloc double[n] : new double[n];
+        Span<double> sums = n <= 64 ? stackalloc double[n] : new double[n];
+        Span<double> logScales = n <= 64 ? stackalloc double[n] : new double[n];
+        Span<bool> open = n <= 64 ? stackalloc bool[n] : new bool[n];
+        for (var m = 0; m < n; m++)
+        {
+            terms[m] = a * b * zs[m];
+            sums[m] = terms[m];
+            logScales[m] = 0.0;
+            open[m] = true;
+            destination[m] = double.NaN;
+        }
+
+        var remaining = n;
+        for (var k = 1; k < 200_000 && remaining > 0; k++)
+        {
+            var ratio = (a + k) * (b + k) / ((c + k) * (k + 1));
+            for (var m = 0; m < n; m++)
+            {
+                if (!open[m])
+                {
+                    continue;
+                }
+
+                terms[m] *= ratio * zs[m];
+                sums[m] += terms[m];
+                if (terms[m] <= SeriesTolerance * sums[m])
+                {
+                    destination[m] = logScales[m] + Math.Log(sums[m]);
+                    open[m] = false;
+                    remaining--;
+                }
+                else if (sums[m] > 1.0 / Rescale)
+                {
+                    sums[m] *= Rescale;
+                    terms[m] *= Rescale;
+                    logScales[m] += logRescale;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// ₂F₁(1, b; c; z) = Σ_{k≥0} t_k with t_k = (b)_k/(c)_k z^k, for c &gt; b &gt; 0 and 0 ≤ z &lt; 1.
     /// </summary>
     /// <remarks>

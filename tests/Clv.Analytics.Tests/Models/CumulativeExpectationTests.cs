@@ -9,8 +9,11 @@ namespace Clv.Analytics.Tests.Models;
 /// </summary>
 public class CumulativeExpectationTests
 {
-    // Monthly points of a year in weeks, plus a zero and a very long time (z near 1).
-    private static readonly double[] Times = [.. Enumerable.Range(0, 13).Select(k => k * 30.436875 / 7), 5_000];
+    // Monthly points of a year in weeks and a very long time (z near 1); and the same with a zero first, which
+    // is taken time by time.
+    private static readonly double[] Months = [.. Enumerable.Range(1, 12).Select(k => k * 30.436875 / 7), 5_000];
+
+    private static readonly double[][] TimeSets = [Months, [0, .. Months]];
 
     public static TheoryData<double, double, double, double> Parameters => new()
     {
@@ -19,8 +22,10 @@ public class CumulativeExpectationTests
         { 2.0, 10.0, 1.4, 0.3 },
         { 0.1, 1.0, 0.55, 40.0 },
         { 1.0, 3.0, 1.0, 2.0 }, // a = 1 exactly
-        { 0.3, 5.0, 2.5, 3.0 }, // outside the branch: time by time
-        { 60.0, 2.0, 0.9, 0.05 }, // A = a + b − 1 − r far below zero
+        { 0.3, 5.0, 2.5, 3.0 }, // a far from 1: the original bracket's series
+        { 0.9, 4.0, 0.3, 1.2 },
+        { 60.0, 2.0, 0.9, 0.05 }, // A = a + b − 1 − r far below zero: the original bracket
+        { 60.0, 2.0, 1.0002, 0.05 }, // and a within 10⁻³ of 1 there: time by time
     };
 
     [Theory]
@@ -31,16 +36,16 @@ public class CumulativeExpectationTests
         var patterns = new (double X, double Tx, double T)[] { (0, 0, 38), (1, 2, 38), (2, 30.43, 38.86), (7, 35, 39), (40, 70, 78) };
         foreach (var model in models)
         {
-            foreach (var (x, tx, age) in patterns)
+            foreach (var ((x, tx, age), times) in patterns.SelectMany(p => TimeSets.Select(t => (p, t))))
             {
-                var together = new double[Times.Length];
-                model.CumulativeExpectedPurchases(Times, x, tx, age, together);
-                for (var i = 0; i < Times.Length; i++)
+                var together = new double[times.Length];
+                model.CumulativeExpectedPurchases(times, x, tx, age, together);
+                for (var i = 0; i < times.Length; i++)
                 {
-                    var alone = model.ConditionalExpectedPurchases(Times[i], x, tx, age);
+                    var alone = model.ConditionalExpectedPurchases(times[i], x, tx, age);
                     Assert.True(
                         BitConverter.DoubleToInt64Bits(alone) == BitConverter.DoubleToInt64Bits(together[i]),
-                        $"{model.GetType().Name} ({r}, {alpha}, {a}, {b}) at x={x}, t_x={tx}, T={age}, t={Times[i]}: {alone:R} alone, {together[i]:R} in one pass");
+                        $"{model.GetType().Name} ({r}, {alpha}, {a}, {b}) at x={x}, t_x={tx}, T={age}, t={times[i]}: {alone:R} alone, {together[i]:R} in one pass");
                 }
             }
         }
