@@ -179,50 +179,6 @@ internal static class BetaGeometricFamily
     }
 
     /// <summary>
-    /// <see cref="ConditionalExpectedPurchases"/> at each of the <paramref name="times"/>, to the same bits: P(alive)
-    /// once, and where the bracket is the scaled series (a within 0.5 of 1), every time's series in one pass
-    /// (<see cref="NumericMath.ScaledBetaGeometricBrackets"/>); elsewhere time by time.
-    /// </summary>
-    public static void CumulativeExpectedPurchases(
-        double r, double alpha, double a, double b, int shift, ReadOnlySpan<double> times, double x, double tx, double age, Span<double> destination)
-    {
-        var upperA = a + b + shift - 1 - r;
-        var scaled = Math.Abs(a - 1) <= 0.5 && upperA > -50;
-        if ((!scaled && Math.Abs(a - 1) < 1e-3) || times.IndexOfAnyInRange(double.NegativeInfinity, 0.0) >= 0)
-        {
-            for (var i = 0; i < times.Length; i++)
-            {
-                destination[i] = ConditionalExpectedPurchases(r, alpha, a, b, shift, times[i], x, tx, age);
-            }
-
-            return;
-        }
-
-        Span<double> zs = times.Length <= 256 ? stackalloc double[times.Length] : new double[times.Length];
-        for (var i = 0; i < times.Length; i++)
-        {
-            zs[i] = times[i] / (alpha + age + times[i]);
-        }
-
-        if (scaled)
-        {
-            NumericMath.ScaledBetaGeometricBrackets(upperA, a - 1, a + b + x + shift - 1, zs, destination);
-        }
-        else
-        {
-            OriginalScaledBrackets(r, a, b, shift, x, zs, destination);
-        }
-
-        var alive = ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
-        for (var i = 0; i < times.Length; i++)
-        {
-            var expected = destination[i] * alive;
-            destination[i] = double.IsFinite(expected) && expected >= 0 ? expected
-                : MixtureExpectedPurchases(r, alpha, a, b, shift, times[i], x, tx, age);
-        }
-    }
-
-    /// <summary>
     /// The same expectation as an average over the dropout probability, for where the series above does not
     /// converge within its budget (a purchase-rate shape r near 10⁶, or z within about 10⁻⁵ of 1). Alive at T, a
     /// customer with rate λ and dropout probability p buys (1 − e^{−λpt})/p times in t; λ | x, T is
@@ -278,19 +234,6 @@ internal static class BetaGeometricFamily
     /// c/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; c; z)] with c = a+b+x+s−1, using c·₂F₁ = c + G where G is
     /// the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1).
     /// </summary>
-    // OriginalScaledBracket at each of zs, the series of every z in one pass (to the same bits).
-    private static void OriginalScaledBrackets(double r, double a, double b, int shift, double x, ReadOnlySpan<double> zs, Span<double> destination)
-    {
-        var c = a + b + x + shift - 1;
-        NumericMath.LogScaledHypergeometricTails(r + x, b + x + shift, c, zs, destination);
-        for (var m = 0; m < zs.Length; m++)
-        {
-            var logPower = (r + x) * NumericMath.Log1P(-zs[m]);
-            var tail = Math.Exp(logPower + destination[m]);
-            destination[m] = ((c * -NumericMath.ExpM1(logPower)) - tail) / (a - 1);
-        }
-    }
-
     private static double OriginalScaledBracket(double r, double a, double b, int shift, double x, double z)
     {
         var c = a + b + x + shift - 1;

@@ -157,72 +157,6 @@ internal static class NumericMath
     }
 
     /// <summary>
-    /// <see cref="ScaledBetaGeometricBracket"/> at each of <paramref name="zs"/> in one pass over the series: the
-    /// ratio of consecutive terms does not depend on z, so it is computed once per term for every z, and each z's
-    /// terms are multiplied and summed exactly as the single evaluation does, to the same bits. A z whose sum has
-    /// converged stops taking terms; the pass ends when every one has.
-    /// </summary>
-    /// <param name="upperA">A.</param>
-    /// <param name="epsilon">ε.</param>
-    /// <param name="c">c.</param>
-    /// <param name="zs">The arguments, each in [0, 1).</param>
-    /// <param name="destination">Receives one value per argument, NaN where the series does not converge within its budget.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ScaledBetaGeometricBrackets(double upperA, double epsilon, double c, ReadOnlySpan<double> zs, Span<double> destination)
-    {
-        var n = zs.Length;
-        Span<double> terms = n <= 64 ? stackalloc double[n] : new double[n];
-        Span<double> sums = n <= 64 ? stackalloc double[n] : new double[n];
-        Span<bool> open = n <= 64 ? stackalloc bool[n] : new bool[n];
-        var remaining = 0;
-        for (var m = 0; m < n; m++)
-        {
-            var logOneMinusZ = Log1P(-zs[m]);
-            destination[m] = c * OneMinusPowerOverExponent(logOneMinusZ, epsilon);
-            terms[m] = upperA * zs[m];
-            sums[m] = terms[m];
-            open[m] = zs[m] != 0.0;
-            remaining += open[m] ? 1 : 0;
-        }
-
-        var settle = Math.Max(0.0, -upperA) + 2.0;
-        for (var k = 1; k < 200_000 && remaining > 0; k++)
-        {
-            var ratio = (upperA + k) * (epsilon + k) / ((c + k) * (k + 1));
-            for (var m = 0; m < n; m++)
-            {
-                if (!open[m])
-                {
-                    continue;
-                }
-
-                terms[m] *= ratio * zs[m];
-                sums[m] += terms[m];
-                if (k > settle && Math.Abs(terms[m]) <= SeriesTolerance * Math.Abs(sums[m]))
-                {
-                    destination[m] -= Math.Exp(epsilon * Log1P(-zs[m])) * sums[m];
-                    open[m] = false;
-                    remaining--;
-                }
-                else if (!double.IsFinite(sums[m]))
-                {
-                    destination[m] = double.NaN;
-                    open[m] = false;
-                    remaining--;
-                }
-            }
-        }
-
-        for (var m = 0; m < n; m++)
-        {
-            if (open[m])
-            {
-                destination[m] = double.NaN;
-            }
-        }
-    }
-
-    /// <summary>
     /// ln[c·(₂F₁(a, b; c; z) − 1)] = ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1.
     /// All terms are positive; the running sum is rescaled whenever it grows large, so the logarithm is right even
     /// where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where (c)_k changes sign once) usable.
@@ -255,64 +189,6 @@ internal static class NumericMath
         }
 
         return double.NaN;
-    }
-
-    /// <summary>
-    /// <see cref="LogScaledHypergeometricTail"/> at each of <paramref name="zs"/> in one pass over the series: the
-    /// ratio of consecutive terms is computed once per term for every z, and each z's terms are multiplied, summed and
-    /// rescaled exactly as the single evaluation does, to the same bits.
-    /// </summary>
-    /// <param name="a">a.</param>
-    /// <param name="b">b.</param>
-    /// <param name="c">c.</param>
-    /// <param name="zs">The arguments, each in (0, 1).</param>
-    /// <param name="destination">Receives one logarithm per argument, NaN where the series does not converge within its budget.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LogScaledHypergeometricTails(double a, double b, double c, ReadOnlySpan<double> zs, Span<double> destination)
-    {
-        const double Rescale = 1e-250;
-        var logRescale = -Math.Log(Rescale);
-        var n = zs.Length;
-        Span<double> terms = n <= 64 ? stackalloc double[n] : new double[n];
-        Span<double> sums = n <= 64 ? stackalloc double[n] : new double[n];
-        Span<double> logScales = n <= 64 ? stackalloc double[n] : new double[n];
-        Span<bool> open = n <= 64 ? stackalloc bool[n] : new bool[n];
-        for (var m = 0; m < n; m++)
-        {
-            terms[m] = a * b * zs[m];
-            sums[m] = terms[m];
-            logScales[m] = 0.0;
-            open[m] = true;
-            destination[m] = double.NaN;
-        }
-
-        var remaining = n;
-        for (var k = 1; k < 200_000 && remaining > 0; k++)
-        {
-            var ratio = (a + k) * (b + k) / ((c + k) * (k + 1));
-            for (var m = 0; m < n; m++)
-            {
-                if (!open[m])
-                {
-                    continue;
-                }
-
-                terms[m] *= ratio * zs[m];
-                sums[m] += terms[m];
-                if (terms[m] <= SeriesTolerance * sums[m])
-                {
-                    destination[m] = logScales[m] + Math.Log(sums[m]);
-                    open[m] = false;
-                    remaining--;
-                }
-                else if (sums[m] > 1.0 / Rescale)
-                {
-                    sums[m] *= Rescale;
-                    terms[m] *= Rescale;
-                    logScales[m] += logRescale;
-                }
-            }
-        }
     }
 
     /// <summary>
