@@ -29,7 +29,10 @@ public static class CdnowMaster
         return Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "cdnow", "CDNOW_master.txt"));
     }
 
-    public static List<RfmSummary> Load(string path)
+    public static List<RfmSummary> Load(string path) => Load(path, End);
+
+    /// <summary>Every customer summarised from the purchases up to <paramref name="end"/>.</summary>
+    public static List<RfmSummary> Load(string path, DateOnly end)
     {
         var byCustomer = new Dictionary<string, List<PurchaseDay>>();
         foreach (var line in File.ReadLines(path).Skip(1))
@@ -52,7 +55,7 @@ public static class CdnowMaster
         }
 
         return byCustomer.Values
-            .Select(days => RfmSummaryBuilder.Build(days, End, TimeUnit.Weeks))
+            .Select(days => RfmSummaryBuilder.Build(days, end, TimeUnit.Weeks))
             .OfType<RfmSummary>()
             .ToList();
     }

@@ -66,7 +66,6 @@ public sealed partial class ModelRunPortfolio
         ArgumentNullException.ThrowIfNull(bootstrap);
         ArgumentNullException.ThrowIfNull(groupings);
         var draws = bootstrap.Settings.Draws;
-        var horizon = PortfolioPredictor.HorizonOf(bootstrap.Projection);
         var (patternStart, members) = GroupByPattern();
         var (slotOf, slotNames) = Slots(groupings);
         var slots = slotNames.Count;
@@ -82,7 +81,7 @@ public sealed partial class ModelRunPortfolio
             var local = new ThreadState(slots, draws);
             for (var pattern = (int)((long)patterns * chunk / chunks); pattern < (int)((long)patterns * (chunk + 1) / chunks); pattern++)
             {
-                IntervalsOfPattern(bootstrap, horizon, members.AsSpan(patternStart[pattern]..patternStart[pattern + 1]), slotOf, local, result);
+                IntervalsOfPattern(bootstrap, members.AsSpan(patternStart[pattern]..patternStart[pattern + 1]), slotOf, local, result);
             }
 
             partial[chunk] = local;
@@ -110,7 +109,7 @@ public sealed partial class ModelRunPortfolio
     // pattern's share of each segment's equity per draw.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void IntervalsOfPattern(
-        PredictionBootstrap bootstrap, double horizon, ReadOnlySpan<int> customers, int[][] slotOf, ThreadState local, PredictionIntervals result)
+        PredictionBootstrap bootstrap, ReadOnlySpan<int> customers, int[][] slotOf, ThreadState local, PredictionIntervals result)
     {
         var draws = bootstrap.Settings.Draws;
         var (purchases, alive, discounted, scratch) = (local.Purchases, local.Alive, local.Discounted, local.Scratch);
@@ -118,7 +117,7 @@ public sealed partial class ModelRunPortfolio
         var (x, tx, age) = (_frequency[first], _recency[first], _age[first]);
         for (var d = 0; d < draws; d++)
         {
-            (purchases[d], alive[d], discounted[d]) = PortfolioPredictor.Forecast(bootstrap.Purchases[d], horizon, x, tx, age, bootstrap.Projection);
+            (purchases[d], alive[d], discounted[d]) = PortfolioPredictor.Forecast(bootstrap.Purchases[d], x, tx, age, bootstrap.Projection);
         }
 
         var purchaseInterval = bootstrap.Percentiles(purchases);

@@ -149,33 +149,61 @@ internal static class BetaGeometricFamily
     /// series, all of whose terms are positive, is summed in logs; within 10⁻³ of a = 1 that form is averaged
     /// over a = 1 ± 10⁻³, an O(10⁻⁶) smoothing, since its cancellation there would cost more digits.
     /// </summary>
-    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ConditionalExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
     {
-        if (t <= 0)
+        Span<double> expected = stackalloc double[1];
+        CumulativeExpectedPurchases(r, alpha, a, b, shift, [t], x, tx, age, expected);
+        return expected[0];
+    }
+
+    /// <summary>
+    /// <see cref="ConditionalExpectedPurchases"/> at each of <paramref name="times"/>, each to the bit as alone: P(alive)
+    /// is computed once, and the near-a = 1 series of every time are summed side by side.
+    /// </summary>
+    // Optimized from the first call: a run's bootstrap calls it for every pattern and draw in one go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CumulativeExpectedPurchases(
+        double r, double alpha, double a, double b, int shift, ReadOnlySpan<double> times, double x, double tx, double age, Span<double> destination)
+    {
+        var alive = ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        var upperA = a + b + shift - 1 - r;
+        var eulerSeries = Math.Abs(a - 1) <= 0.5 && upperA > -50;
+        Span<double> z = times.Length <= 64 ? stackalloc double[times.Length] : new double[times.Length];
+        for (var i = 0; i < times.Length; i++)
         {
-            return 0.0;
+            z[i] = times[i] <= 0 ? 0.0 : times[i] / (alpha + age + times[i]);
         }
 
-        var z = t / (alpha + age + t);
-        var upperA = a + b + shift - 1 - r;
-        double scaledBracket;
-        if (Math.Abs(a - 1) <= 0.5 && upperA > -50)
+        if (eulerSeries)
         {
-            scaledBracket = NumericMath.ScaledBetaGeometricBracket(upperA, a - 1, a + b + x + shift - 1, z);
+            NumericMath.ScaledBetaGeometricBrackets(upperA, a - 1, a + b + x + shift - 1, z, destination);
         }
         else if (Math.Abs(a - 1) < 1e-3)
         {
-            scaledBracket = 0.5 * (OriginalScaledBracket(r, 1 - 1e-3, b, shift, x, z) + OriginalScaledBracket(r, 1 + 1e-3, b, shift, x, z));
+            Span<double> above = times.Length <= 64 ? stackalloc double[times.Length] : new double[times.Length];
+            OriginalScaledBrackets(r, 1 - 1e-3, b, shift, x, z, destination);
+            OriginalScaledBrackets(r, 1 + 1e-3, b, shift, x, z, above);
+            for (var i = 0; i < times.Length; i++)
+            {
+                destination[i] = 0.5 * (destination[i] + above[i]);
+            }
         }
         else
         {
-            scaledBracket = OriginalScaledBracket(r, a, b, shift, x, z);
+            OriginalScaledBrackets(r, a, b, shift, x, z, destination);
         }
 
-        var expected = scaledBracket * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
-        return double.IsFinite(expected) && expected >= 0 ? expected : MixtureExpectedPurchases(r, alpha, a, b, shift, t, x, tx, age);
+        for (var i = 0; i < times.Length; i++)
+        {
+            if (times[i] <= 0)
+            {
+                destination[i] = 0.0;
+                continue;
+            }
+
+            var expected = destination[i] * alive;
+            destination[i] = double.IsFinite(expected) && expected >= 0 ? expected : MixtureExpectedPurchases(r, alpha, a, b, shift, times[i], x, tx, age);
+        }
     }
 
     /// <summary>
@@ -231,15 +259,19 @@ internal static class BetaGeometricFamily
     }
 
     /// <summary>
-    /// c/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; c; z)] with c = a+b+x+s−1, using c·₂F₁ = c + G where G is
-    /// the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1).
+    /// c/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; c; z)] with c = a+b+x+s−1 at each of <paramref name="z"/>, using
+    /// c·₂F₁ = c + G where G is the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1).
     /// </summary>
-    private static double OriginalScaledBracket(double r, double a, double b, int shift, double x, double z)
+    private static void OriginalScaledBrackets(double r, double a, double b, int shift, double x, ReadOnlySpan<double> z, Span<double> destination)
     {
         var c = a + b + x + shift - 1;
-        var logPower = (r + x) * NumericMath.Log1P(-z);
-        var tail = Math.Exp(logPower + NumericMath.LogScaledHypergeometricTail(r + x, b + x + shift, c, z));
-        return ((c * -NumericMath.ExpM1(logPower)) - tail) / (a - 1);
+        NumericMath.LogScaledHypergeometricTails(r + x, b + x + shift, c, z, destination);
+        for (var i = 0; i < z.Length; i++)
+        {
+            var logPower = (r + x) * NumericMath.Log1P(-z[i]);
+            var tail = Math.Exp(logPower + destination[i]);
+            destination[i] = ((c * -NumericMath.ExpM1(logPower)) - tail) / (a - 1);
+        }
     }
 
     public static double LogLikelihood(double r, double alpha, double a, double b, int shift, double x, double tx, double age)

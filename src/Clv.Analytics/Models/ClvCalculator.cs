@@ -38,32 +38,26 @@ public static class ClvCalculator
     /// <param name="age">T.</param>
     /// <param name="options">Horizon, discount rate and time unit.</param>
     public static double PredictedRevenue(IPurchaseModel purchases, double expectedSpend, double frequency, double recency, double age, ClvProjection options) =>
-        expectedSpend * DiscountedPurchases(purchases, frequency, recency, age, options, alsoAt: null).Discounted;
+        expectedSpend * DiscountedPurchases(purchases, frequency, recency, age, options).Discounted;
 
     /// <summary>
     /// The discounted expected purchases over the horizon (<see cref="PredictedRevenue(IPurchaseModel, double, double, double, double, ClvProjection)"/>
-    /// with every purchase worth 1) and, when <paramref name="alsoAt"/> is given, E[X(t)] at that time, taken in
-    /// the same call of <see cref="IPurchaseModel.CumulativeExpectedPurchases"/> (placed after the monthly points: it is
-    /// meant for the horizon itself, which equals the last of them up to rounding).
+    /// with every purchase worth 1) and E[X] at the horizon, the last of the monthly points (0 with no months), all
+    /// from one call of <see cref="IPurchaseModel.CumulativeExpectedPurchases"/>.
     /// </summary>
-    public static (double Discounted, double AtTime) DiscountedPurchases(
-        IPurchaseModel purchases, double frequency, double recency, double age, ClvProjection options, double? alsoAt)
+    public static (double Discounted, double AtHorizon) DiscountedPurchases(
+        IPurchaseModel purchases, double frequency, double recency, double age, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        var month = DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
-        var count = options.HorizonMonths + (alsoAt is null ? 0 : 1);
+        var month = MonthIn(options.TimeUnit);
+        var count = options.HorizonMonths;
         Span<double> times = count <= 256 ? stackalloc double[count] : new double[count];
         Span<double> cumulative = count <= 256 ? stackalloc double[count] : new double[count];
-        for (var k = 1; k <= options.HorizonMonths; k++)
+        for (var k = 1; k <= count; k++)
         {
             times[k - 1] = k * month;
-        }
-
-        if (alsoAt is { } t)
-        {
-            times[^1] = t;
         }
 
         purchases.CumulativeExpectedPurchases(times, frequency, recency, age, cumulative);
@@ -71,15 +65,18 @@ public static class ClvCalculator
         var discount = 1.0;
         var previous = 0.0;
         var sum = 0.0;
-        foreach (var expected in cumulative[..options.HorizonMonths])
+        foreach (var expected in cumulative)
         {
             discount /= growth;
             sum += (expected - previous) * discount;
             previous = expected;
         }
 
-        return (sum, alsoAt is null ? double.NaN : cumulative[^1]);
+        return (sum, previous);
     }
+
+    /// <summary>A month (<see cref="DaysPerMonth"/>) in <paramref name="unit"/>.</summary>
+    public static double MonthIn(TimeUnit unit) => DaysPerMonth / RfmSummaryBuilder.DaysPer(unit);
 
     /// <summary>Predicted revenue CLV of one customer, with E[M] from <see cref="ExpectedSpend"/>.</summary>
     /// <param name="purchases">The fitted purchase model.</param>

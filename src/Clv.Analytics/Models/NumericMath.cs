@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Clv.Analytics.Models;
 
@@ -43,14 +44,16 @@ internal static class NumericMath
     }
 
     /// <summary>e^x − 1, accurate for small x (Kahan's correction).</summary>
-    public static double ExpM1(double x)
+    public static double ExpM1(double x) => ExpM1(x, Math.Exp(x));
+
+    // e^x − 1 given u = e^x.
+    private static double ExpM1(double x, double u)
     {
         if (Math.Abs(x) >= 0.5)
         {
-            return Math.Exp(x) - 1.0;
+            return u - 1.0;
         }
 
-        var u = Math.Exp(x);
         if (u == 1.0)
         {
             return x;
@@ -117,78 +120,135 @@ internal static class NumericMath
     public static double Logistic(double u) => u > 0 ? Math.Exp(-u) / (1.0 + Math.Exp(-u)) : 1.0 / (1.0 + Math.Exp(u));
 
     /// <summary>
-    /// c · [1 − (1−z)^ε · ₂F₁(A, ε; c; z)] / ε for 0 ≤ z &lt; 1, continuous at ε = 0 and at c = 0.
-    /// Writing ₂F₁(A, ε; c; z) = 1 + ε·S with S = Σ_{k≥1} (A)_k (1+ε)_{k−1} / ((c)_k k!) z^k
-    /// removes the 0/0 at ε = 0; multiplying by c before summing, c·S = Σ (A)_k (1+ε)_{k−1} / ((c+1)_{k−1} k!) z^k,
-    /// removes the pole at c = 0 (which the product does not have).
+    /// c · [1 − (1−z)^ε · ₂F₁(A, ε; c; z)] / ε for 0 ≤ z &lt; 1, continuous at ε = 0 and at c = 0, at each of
+    /// <paramref name="z"/> (a CLV's monthly points). Writing ₂F₁(A, ε; c; z) = 1 + ε·S with
+    /// S = Σ_{k≥1} (A)_k (1+ε)_{k−1} / ((c)_k k!) z^k removes the 0/0 at ε = 0; multiplying by c before summing,
+    /// c·S = Σ (A)_k (1+ε)_{k−1} / ((c+1)_{k−1} k!) z^k, removes the pole at c = 0 (which the product does not have).
+    /// The terms' ratio does not depend on z, so it is computed once per k for a vector of z, and each z's sum is
+    /// taken at the term where its own series stops: each value is the same to the bit as alone.
     /// </summary>
-    /// <returns>The value, or NaN when the series does not converge within its budget.</returns>
-    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
+    /// <returns>Each value, or NaN where the series does not converge within its budget.</returns>
+    // Optimized from the first call: a run's bootstrap calls it for every pattern and draw in one go.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double ScaledBetaGeometricBracket(double upperA, double epsilon, double c, double z)
+    public static void ScaledBetaGeometricBrackets(double upperA, double epsilon, double c, ReadOnlySpan<double> z, Span<double> destination)
+    {
+        for (var start = 0; start < z.Length; start += Vector256<double>.Count)
+        {
+            var sums = BracketSeries(upperA, epsilon, c, VectorAt(z, start));
+            for (var i = start; i < Math.Min(z.Length, start + Vector256<double>.Count); i++)
+            {
+                var (power, first) = BracketFirstTerm(epsilon, c, z[i]);
+                destination[i] = z[i] == 0.0 ? first : first - (power * sums[i - start]);
+            }
+        }
+    }
+
+    // The z from start on, four to a vector; a last part-filled one is padded with z = 0, whose series stops at once.
+    private static Vector256<double> VectorAt(ReadOnlySpan<double> z, int start)
+    {
+        Span<double> lanes = stackalloc double[Vector256<double>.Count];
+        z.Slice(start, Math.Min(lanes.Length, z.Length - start)).CopyTo(lanes);
+        return Vector256.Create<double>(lanes);
+    }
+
+    // (1−z)^ε and c·(1 − (1−z)^ε)/ε, sharing the one exponential.
+    private static (double Power, double First) BracketFirstTerm(double epsilon, double c, double z)
     {
         var logOneMinusZ = Log1P(-z);
-        var first = c * OneMinusPowerOverExponent(logOneMinusZ, epsilon);
-        if (z == 0.0)
-        {
-            return first;
-        }
+        var product = epsilon * logOneMinusZ;
+        var power = Math.Exp(product);
+        var first = c * (product == 0.0 ? -logOneMinusZ : -ExpM1(product, power) / epsilon);
+        return (power, first);
+    }
 
-        var term = upperA * z;
+    // c·S of each lane's z, NaN in a lane whose sum stops being finite or does not settle within the budget. A lane
+    // stops at the first k past the sign changes where the term is below the tolerance; its sum is taken there, while
+    // the running sums go on unmasked (keeping the stop test off their chain of additions).
+    private static Vector256<double> BracketSeries(double upperA, double epsilon, double c, Vector256<double> z)
+    {
+        var term = Vector256.Create(upperA) * z;
         var sum = term;
+        var tolerance = Vector256.Create(SeriesTolerance);
+        var result = Vector256.Create(double.NaN);
+        var stopped = Vector256<double>.Zero; // all bits set in a lane whose series has stopped
         // Terms change sign only while A + k < 0 (ε and c exceed −1); stop no earlier than that.
         var settle = Math.Max(0.0, -upperA) + 2.0;
-        for (var k = 1; k < 200_000; k++)
+        var k = 1.0; // k as a double: the same sums as an int converted at each use, without the conversions
+        for (var step = 1; step < 200_000; step++, k++)
         {
-            term *= (upperA + k) * (epsilon + k) / ((c + k) * (k + 1)) * z;
+            term *= Vector256.Create((upperA + k) * (epsilon + k) / ((c + k) * (k + 1))) * z;
             sum += term;
-            if (k > settle && Math.Abs(term) <= SeriesTolerance * Math.Abs(sum))
+            var converged = k > settle ? Vector256.LessThanOrEqual(Vector256.Abs(term), tolerance * Vector256.Abs(sum)) : Vector256<double>.Zero;
+            var stops = Vector256.AndNot(converged, stopped);
+            result = Vector256.ConditionalSelect(stops, sum, result);
+            stopped |= stops | ~Vector256.Equals(sum - sum, Vector256<double>.Zero); // a sum that is no longer finite stops as NaN
+            if (Vector256.EqualsAll(stopped.AsUInt64(), Vector256<ulong>.AllBitsSet))
             {
-                return first - Math.Exp(epsilon * logOneMinusZ) * sum;
-            }
-
-            if (!double.IsFinite(sum))
-            {
-                return double.NaN;
+                break;
             }
         }
 
-        return double.NaN;
+        return result;
     }
 
     /// <summary>
-    /// ln[c·(₂F₁(a, b; c; z) − 1)] = ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1.
-    /// All terms are positive; the running sum is rescaled whenever it grows large, so the logarithm is right even
-    /// where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where (c)_k changes sign once) usable.
+    /// ln[c·(₂F₁(a, b; c; z) − 1)] = ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1,
+    /// at each of <paramref name="z"/>. All terms are positive; the running sum is rescaled whenever it grows large, so
+    /// the logarithm is right even where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where
+    /// (c)_k changes sign once) usable. As in <see cref="ScaledBetaGeometricBrackets"/>, the terms' ratio is computed
+    /// once per k for a vector of z, and each z's value is the same to the bit as alone.
     /// </summary>
-    /// <returns>The logarithm, or NaN when the series does not converge within its budget.</returns>
-    // Optimized from the first call: a run's bootstrap calls it hundreds of thousands of times in one go.
+    /// <returns>Each logarithm, or NaN where the series does not converge within its budget.</returns>
+    // Optimized from the first call: a run's bootstrap calls it for every pattern and draw in one go.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double LogScaledHypergeometricTail(double a, double b, double c, double z)
+    public static void LogScaledHypergeometricTails(double a, double b, double c, ReadOnlySpan<double> z, Span<double> destination)
+    {
+        for (var start = 0; start < z.Length; start += Vector256<double>.Count)
+        {
+            var (logScale, sum) = HypergeometricTailSeries(a, b, c, VectorAt(z, start));
+            for (var i = start; i < Math.Min(z.Length, start + Vector256<double>.Count); i++)
+            {
+                destination[i] = logScale[i - start] + Math.Log(sum[i - start]);
+            }
+        }
+    }
+
+    // Each lane's sum, taken at the term where the lane stops (the running sums go on unmasked), and the log of the
+    // factor it was scaled down by before; NaN in a lane that does not converge.
+    private static (Vector256<double> LogScale, Vector256<double> Sum) HypergeometricTailSeries(double a, double b, double c, Vector256<double> z)
     {
         const double Rescale = 1e-250;
-        var logRescale = -Math.Log(Rescale);
-        var term = a * b * z;
+        var large = Vector256.Create(1.0 / Rescale);
+        var tolerance = Vector256.Create(SeriesTolerance);
+        var term = Vector256.Create(a * b) * z;
         var sum = term;
-        var logScale = 0.0;
-        for (var k = 1; k < 200_000; k++)
+        var logScale = Vector256<double>.Zero;
+        var result = Vector256.Create(double.NaN);
+        var stopped = Vector256<double>.Zero; // all bits set in a lane whose series has stopped
+        var k = 1.0; // k as a double: the same sums as an int converted at each use, without the conversions
+        for (var step = 1; step < 200_000; step++, k++)
         {
-            term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+            term *= Vector256.Create((a + k) * (b + k) / ((c + k) * (k + 1))) * z;
             sum += term;
-            if (term <= SeriesTolerance * sum)
+            var stops = Vector256.AndNot(Vector256.LessThanOrEqual(term, tolerance * sum), stopped);
+            result = Vector256.ConditionalSelect(stops, sum, result);
+            stopped |= stops;
+            if (Vector256.EqualsAll(stopped.AsUInt64(), Vector256<ulong>.AllBitsSet))
             {
-                return logScale + Math.Log(sum);
+                break;
             }
 
-            if (sum > 1.0 / Rescale)
+            if (Vector256.GreaterThanAny(sum, large))
             {
-                sum *= Rescale;
-                term *= Rescale;
-                logScale += logRescale;
+                // Only the lanes still summing: a stopped lane's scale stays the one its sum was taken at.
+                var rescaled = Vector256.AndNot(Vector256.GreaterThan(sum, large), stopped);
+                sum = Vector256.ConditionalSelect(rescaled, sum * Vector256.Create(Rescale), sum);
+                term = Vector256.ConditionalSelect(rescaled, term * Vector256.Create(Rescale), term);
+                logScale = Vector256.ConditionalSelect(rescaled, logScale + Vector256.Create(-Math.Log(Rescale)), logScale);
             }
         }
 
-        return double.NaN;
+        return (logScale, result);
     }
 
     /// <summary>

@@ -20,7 +20,6 @@ public sealed class PortfolioPredictor
     private readonly IPurchaseModel _purchases;
     private readonly GammaGammaParameters _spend;
     private readonly ClvProjection _options;
-    private readonly double _horizon;
 
     /// <summary>Prepares predictions over <see cref="ClvProjection.HorizonMonths"/> in the model's time unit.</summary>
     public PortfolioPredictor(IPurchaseModel purchases, GammaGammaParameters spend, ClvProjection options)
@@ -29,7 +28,6 @@ public sealed class PortfolioPredictor
         _purchases = purchases ?? throw new ArgumentNullException(nameof(purchases));
         _spend = spend ?? throw new ArgumentNullException(nameof(spend));
         _options = options;
-        _horizon = HorizonOf(options);
     }
 
     /// <summary>Distinct (x, t_x, T) patterns evaluated so far.</summary>
@@ -41,7 +39,7 @@ public sealed class PortfolioPredictor
         var key = (frequency, recency, age);
         if (!_byPattern.TryGetValue(key, out var pattern))
         {
-            pattern = Forecast(_purchases, _horizon, frequency, recency, age, _options);
+            pattern = Forecast(_purchases, frequency, recency, age, _options);
             _byPattern[key] = pattern;
         }
 
@@ -54,16 +52,15 @@ public sealed class PortfolioPredictor
     /// expected purchases over the horizon (the CLV of a customer whose every purchase is worth 1).
     /// </summary>
     /// <param name="purchases">The purchase model.</param>
-    /// <param name="horizon">The horizon in the model's time unit.</param>
     /// <param name="frequency">x.</param>
     /// <param name="recency">t_x.</param>
     /// <param name="age">T.</param>
     /// <param name="options">Horizon, discount rate and time unit of the CLV.</param>
     public static (double Purchases, double Alive, double DiscountedPurchases) Forecast(
-        IPurchaseModel purchases, double horizon, double frequency, double recency, double age, ClvProjection options)
+        IPurchaseModel purchases, double frequency, double recency, double age, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(purchases);
-        var (discounted, atHorizon) = ClvCalculator.DiscountedPurchases(purchases, frequency, recency, age, options, alsoAt: horizon);
+        var (discounted, atHorizon) = ClvCalculator.DiscountedPurchases(purchases, frequency, recency, age, options);
         return (atHorizon, purchases.ProbabilityAlive(frequency, recency, age), discounted);
     }
 
@@ -71,7 +68,7 @@ public sealed class PortfolioPredictor
     public static double HorizonOf(ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.HorizonMonths * ClvCalculator.DaysPerMonth / RfmSummaryBuilder.DaysPer(options.TimeUnit);
+        return options.HorizonMonths * ClvCalculator.MonthIn(options.TimeUnit);
     }
 
     /// <summary>E[X(t) | x, t_x, T] over another length <paramref name="t"/>, such as a holdout period.</summary>

@@ -55,6 +55,11 @@ public sealed class ModelRunner(
 
             var unit = ModelRunOptions.ParseTimeUnit(options.TimeUnit);
             var clock = Stopwatch.StartNew();
+            // The groupings of the equity intervals are read beside the inputs, the fits and the predictions.
+            var segmentKeys = options.Activate && options.IntervalDraws is > 0
+                ? Task.Run(() => ModelInputQueries.SegmentKeysAsync(db.Database.GetConnectionString()!, cancellationToken), cancellationToken)
+                : null;
+            segmentKeys?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // observed when the run fails first
             var erasuresBeforeRead = await predictions.ErasuresAsync(cancellationToken);
             var portfolio = await ReadPortfolioAsync(options, unit, cancellationToken);
             timings["summary"] = Lap(clock);
@@ -84,10 +89,10 @@ public sealed class ModelRunner(
                 var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, projection);
                 var rows = portfolio.Predict(predictor);
                 timings["predict"] = Lap(clock);
-                if (options.IntervalDraws is > 0)
+                if (segmentKeys is not null)
                 {
                     await SaveAsync(run, "intervals", 0.5, timings, cancellationToken);
-                    run.EquityIntervals = Intervals(runId, options, fits, projection, portfolio, rows).ToJson();
+                    run.EquityIntervals = Intervals(runId, options, fits, projection, portfolio, rows, await segmentKeys).ToJson();
                     timings["intervals"] = Lap(clock);
                 }
 
@@ -149,7 +154,9 @@ public sealed class ModelRunner(
     // The parametric bootstrap (docs/models.md, "Prediction intervals"): each customer's intervals go with the
     // predictions; the equity intervals, overall and by the groupings every customer has at the run (acquisition
     // channel and country), are stored on the run.
-    private RunIntervals Intervals(Guid runId, ModelRunOptions options, ModelRunFits fits, ClvProjection projection, ModelRunPortfolio portfolio, PredictionColumns rows)
+    private RunIntervals Intervals(
+        Guid runId, ModelRunOptions options, ModelRunFits fits, ClvProjection projection, ModelRunPortfolio portfolio, PredictionColumns rows,
+        Dictionary<long, (string Channel, string Country)> keys)
     {
         var level = options.IntervalLevel!.Value;
         var bootstrap = fits.Bootstrap(projection, new IntervalSettings(level, options.IntervalDraws!.Value, options.IntervalSeed!.Value));
@@ -160,7 +167,6 @@ public sealed class ModelRunner(
             return new RunIntervals(level, [], warning);
         }
 
-        var keys = db.SegmentKeys();
         CustomerGrouping[] groupings =
         [
             new("acquisitionChannel", id => keys.TryGetValue(id, out var k) ? k.Channel : Data.Analytics.ReadModel.AnalyticsScope.Unattributed),

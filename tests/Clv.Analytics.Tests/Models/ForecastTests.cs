@@ -25,7 +25,7 @@ public class ForecastTests
         var horizon = PortfolioPredictor.HorizonOf(projection);
         foreach (var (x, tx, age) in new (double, double, double)[] { (0, 0, 38), (2, 30.43, 38.86), (40, 70, 78) })
         {
-            var (purchases, alive, discounted) = PortfolioPredictor.Forecast(model, horizon, x, tx, age, projection);
+            var (purchases, alive, discounted) = PortfolioPredictor.Forecast(model, x, tx, age, projection);
             Assert.Equal(model.ConditionalExpectedPurchases(horizon, x, tx, age), purchases);
             Assert.Equal(model.ProbabilityAlive(x, tx, age), alive);
             Assert.Equal(ClvCalculator.PredictedRevenue(model, 1.0, x, tx, age, projection), discounted);
