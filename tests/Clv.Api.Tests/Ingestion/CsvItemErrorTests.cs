@@ -46,21 +46,13 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         var response = await PostCsvAsync("transactions", csv, "?atomic=true");
 
-        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), """
-            {
-              "type": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
-              "title": "Invalid items",
-              "status": 422,
-              "detail": "3 invalid item field(s); nothing was stored.",
-              "instance": "/api/v1/transactions/import",
-              "errors": [
-                { "line": 3, "field": "amount", "message": "'amount' must be a decimal number such as 12.50." },
-                { "line": 3, "field": "cost", "message": "'cost' must be a decimal number such as 12.50." },
-                { "line": 3, "field": "external_id", "message": "'externalId' must not be empty." }
-              ],
-              "errorsTruncated": false
-            }
-            """);
+        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), Rejected("transactions", 3, """
+            [
+              { "line": 3, "field": "amount", "message": "'amount' must be a decimal number such as 12.50." },
+              { "line": 3, "field": "cost", "message": "'cost' must be a decimal number such as 12.50." },
+              { "line": 3, "field": "external_id", "message": "'externalId' must not be empty." }
+            ]
+            """));
         Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'cie-%'"));
     }
 
@@ -72,21 +64,13 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         var response = await PostCsvAsync("feedback", csv, "?atomic=true");
 
-        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), """
-            {
-              "type": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
-              "title": "Invalid items",
-              "status": 422,
-              "detail": "3 invalid item field(s); nothing was stored.",
-              "instance": "/api/v1/feedback/import",
-              "errors": [
-                { "line": 2, "field": "customer_external_id", "message": "'customerExternalId' must not be empty." },
-                { "line": 2, "field": "comment", "message": "The length of 'comment' must be 4000 characters or fewer. You entered 4001 characters." },
-                { "line": 2, "field": "score", "message": "'score' must be an integer." }
-              ],
-              "errorsTruncated": false
-            }
-            """);
+        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), Rejected("feedback", 3, """
+            [
+              { "line": 2, "field": "customer_external_id", "message": "'customerExternalId' must not be empty." },
+              { "line": 2, "field": "comment", "message": "The length of 'comment' must be 4000 characters or fewer. You entered 4001 characters." },
+              { "line": 2, "field": "score", "message": "'score' must be an integer." }
+            ]
+            """));
     }
 
     [Fact]
@@ -97,22 +81,27 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         var response = await PostCsvAsync("subscriptions", csv, "?atomic=true");
 
-        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), """
-            {
-              "type": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
-              "title": "Invalid items",
-              "status": 422,
-              "detail": "3 invalid item field(s); nothing was stored.",
-              "instance": "/api/v1/subscriptions/import",
-              "errors": [
-                { "line": 2, "field": "billing_period", "message": "'billingPeriod' must be 'month' or 'year'." },
-                { "line": 2, "field": "currency", "message": "'XYZ' is not an ISO 4217 currency code." },
-                { "line": 2, "field": "amount", "message": "'amount' must be a decimal number such as 49.90." }
-              ],
-              "errorsTruncated": false
-            }
-            """);
+        AssertProblem(await response.ProblemAsync(HttpStatusCode.UnprocessableEntity), Rejected("subscriptions", 3, """
+            [
+              { "line": 2, "field": "billing_period", "message": "'billingPeriod' must be 'month' or 'year'." },
+              { "line": 2, "field": "currency", "message": "'XYZ' is not an ISO 4217 currency code." },
+              { "line": 2, "field": "amount", "message": "'amount' must be a decimal number such as 49.90." }
+            ]
+            """));
     }
+
+    // The 422 of an atomic import with invalid rows: nothing stored, every error listed.
+    private static string Rejected(string feature, int fields, string errors) => $$"""
+        {
+          "type": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
+          "title": "Invalid items",
+          "status": 422,
+          "detail": "{{fields}} invalid item field(s); nothing was stored.",
+          "instance": "/api/v1/{{feature}}/import",
+          "errors": {{errors}},
+          "errorsTruncated": false
+        }
+        """;
 
     private Task<HttpResponseMessage> PostCsvAsync(string feature, string csv, string query) =>
         _client.PostAsync($"/api/v1/{feature}/import{query}", new StringContent(csv, new UTF8Encoding(false), "text/csv"));
