@@ -99,11 +99,12 @@ internal sealed class CsvItemColumns<TItem>
         return null;
     }
 
+    // Indexed loops: a foreach over the interface would allocate its enumerator.
     private static bool IsNumberError(IReadOnlyList<(string Column, string Message)> numberErrors, string column)
     {
-        foreach (var error in numberErrors)
+        for (var i = 0; i < numberErrors.Count; i++)
         {
-            if (error.Column == column)
+            if (numberErrors[i].Column == column)
             {
                 return true;
             }
@@ -114,9 +115,9 @@ internal sealed class CsvItemColumns<TItem>
 
     private static void AddNumberErrors(List<ItemError> rejected, IReadOnlyList<(string Column, string Message)> numberErrors, long line)
     {
-        foreach (var (column, message) in numberErrors)
+        for (var i = 0; i < numberErrors.Count; i++)
         {
-            rejected.Add(new ItemError { Line = line, Field = column, Message = message });
+            rejected.Add(new ItemError { Line = line, Field = numberErrors[i].Column, Message = numberErrors[i].Message });
         }
     }
 }
