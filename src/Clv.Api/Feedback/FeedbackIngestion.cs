@@ -1,4 +1,3 @@
-using System.Globalization;
 using Clv.Api.Ingestion;
 using Clv.Api.Observability;
 using Clv.Api.Requests;
@@ -19,18 +18,7 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 10_000;
 
-    private static readonly string[] CsvRequired = ["external_id", "customer_external_id", "answered_at", "kind", "score"];
-
-    // CSV errors name the column the user wrote, not the JSON property.
-    private static readonly Dictionary<string, string> CsvColumnOf = new(StringComparer.Ordinal)
-    {
-        ["externalId"] = "external_id",
-        ["customerExternalId"] = "customer_external_id",
-        ["answeredAt"] = "answered_at",
-        ["kind"] = "kind",
-        ["score"] = "score",
-        ["comment"] = "comment",
-    };
+    private static readonly CsvItemColumns<FeedbackItem> Csv = new(["external_id", "customer_external_id", "answered_at", "kind", "score"], optional: ["comment"]);
 
     /// <summary>Ingests a JSON batch.</summary>
     public async Task<FeedbackIngestResponse> IngestAsync(IReadOnlyList<FeedbackItem?> items, bool atomic, CancellationToken cancellationToken)
@@ -57,7 +45,7 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
         {
             using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
             var fields = new List<string>();
-            var columns = await csv.ReadHeaderAsync(CsvRequired, "[,comment]", cancellationToken);
+            var columns = await Csv.ReadHeaderAsync(csv, cancellationToken);
             var chunk = new List<FeedbackRow>(CsvChunkRows);
             async Task FlushAsync()
             {
@@ -80,9 +68,10 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
 
                 received++;
                 csv.CopyFieldsTo(fields);
-                if (Validate(fields, columns, csv.Line, errors) is { } row)
+                var record = new CsvItemFields(fields, columns);
+                if (Csv.Validate(ToItem(record), record.NumberErrors, validator, csv.Line, errors) is { } item)
                 {
-                    chunk.Add(row);
+                    chunk.Add(ToRow(item));
                 }
 
                 if (chunk.Count == CsvChunkRows)
@@ -111,38 +100,16 @@ public sealed class FeedbackIngestion(ClvDbContext db, FeedbackWriter writer, IV
         return Respond(received, new WriteCounts(created, existing), errors);
     }
 
-    // The row of a record; null, with its errors recorded, when invalid.
-    private FeedbackRow? Validate(List<string> fields, Dictionary<string, int> columns, long line, ItemErrors errors)
+    // The item of a CSV record, before validation.
+    private static FeedbackItem ToItem(CsvItemFields record) => new()
     {
-        string? Get(string column) =>
-            columns.TryGetValue(column, out var i) && i < fields.Count && fields[i].Length > 0 ? fields[i] : null;
-
-        var scoreText = Get("score");
-        var scoreParses = decimal.TryParse(scoreText, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var score);
-        var item = new FeedbackItem
-        {
-            ExternalId = Get("external_id"),
-            CustomerExternalId = Get("customer_external_id"),
-            AnsweredAt = Get("answered_at"),
-            Kind = Get("kind"),
-            Score = scoreParses ? score : null,
-            Comment = Get("comment"),
-        };
-        var failures = validator.Validate(item).Errors.Select(f => (Field: f.PropertyName, Message: f.ErrorMessage)).ToList();
-        if (scoreText is not null && !scoreParses)
-        {
-            failures.RemoveAll(f => f.Field == "score");
-            failures.Add(("score", "'score' must be an integer."));
-        }
-
-        if (failures.Count == 0)
-        {
-            return ToRow(item);
-        }
-
-        errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
-        return null;
-    }
+        ExternalId = record.Text("external_id"),
+        CustomerExternalId = record.Text("customer_external_id"),
+        AnsweredAt = record.Text("answered_at"),
+        Kind = record.Text("kind"),
+        Score = record.Number("score", "'score' must be an integer."),
+        Comment = record.Text("comment"),
+    };
 
     private static FeedbackIngestResponse Respond(long received, WriteCounts counts, ItemErrors errors) => new()
     {

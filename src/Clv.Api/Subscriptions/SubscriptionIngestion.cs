@@ -1,4 +1,3 @@
-using System.Globalization;
 using Clv.Analytics.Historical;
 using Clv.Api.Ingestion;
 using Clv.Api.Observability;
@@ -31,20 +30,8 @@ public sealed class SubscriptionIngestion(
     /// <summary>Rows of a CSV import written per database transaction.</summary>
     public const int CsvChunkRows = 10_000;
 
-    private static readonly string[] CsvRequired = ["external_id", "customer_external_id", "plan", "started_at", "billing_period", "amount", "currency"];
-
-    // CSV errors name the column the user wrote, not the JSON property.
-    private static readonly Dictionary<string, string> CsvColumnOf = new(StringComparer.Ordinal)
-    {
-        ["externalId"] = "external_id",
-        ["customerExternalId"] = "customer_external_id",
-        ["plan"] = "plan",
-        ["startedAt"] = "started_at",
-        ["endedAt"] = "ended_at",
-        ["billingPeriod"] = "billing_period",
-        ["amount"] = "amount",
-        ["currency"] = "currency",
-    };
+    private static readonly CsvItemColumns<SubscriptionItem> Csv = new(
+        ["external_id", "customer_external_id", "plan", "started_at", "billing_period", "amount", "currency"], optional: ["ended_at"]);
 
     /// <summary>Ingests a JSON batch.</summary>
     public async Task<SubscriptionIngestResponse> IngestAsync(IReadOnlyList<SubscriptionItem?> items, bool atomic, CancellationToken cancellationToken)
@@ -88,7 +75,7 @@ public sealed class SubscriptionIngestion(
         {
             using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
             var fields = new List<string>();
-            var columns = await csv.ReadHeaderAsync(CsvRequired, "[,ended_at]", cancellationToken);
+            var columns = await Csv.ReadHeaderAsync(csv, cancellationToken);
             while (await csv.ReadAsync(cancellationToken))
             {
                 if (csv.IsBlank)
@@ -98,7 +85,8 @@ public sealed class SubscriptionIngestion(
 
                 received++;
                 csv.CopyFieldsTo(fields);
-                if (Validate(fields, columns, csv.Line, errors) is { } item
+                var record = new CsvItemFields(fields, columns);
+                if (Csv.Validate(ToItem(record), record.NumberErrors, validator, csv.Line, errors) is { } item
                     && await AcceptAsync(item, csv.Line, isLine: true, firstLine, errors, cancellationToken) is { } row)
                 {
                     chunk.Add((csv.Line, row));
@@ -197,43 +185,21 @@ public sealed class SubscriptionIngestion(
     }
 
     private static ItemError Error(long position, bool isLine, string field, string message) => isLine
-        ? new ItemError { Line = position, Field = CsvColumnOf.GetValueOrDefault(field, field), Message = message }
+        ? new ItemError { Line = position, Field = Csv.ColumnOf(field), Message = message }
         : new ItemError { Index = (int)position, Field = field, Message = message };
 
-    // The item of a record; null, with its errors recorded, when invalid.
-    private SubscriptionItem? Validate(List<string> fields, Dictionary<string, int> columns, long line, ItemErrors errors)
+    // The item of a CSV record, before validation.
+    private static SubscriptionItem ToItem(CsvItemFields record) => new()
     {
-        string? Get(string column) =>
-            columns.TryGetValue(column, out var i) && i < fields.Count && fields[i].Length > 0 ? fields[i] : null;
-
-        var amountText = Get("amount");
-        var amountParses = decimal.TryParse(amountText, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount);
-        var item = new SubscriptionItem
-        {
-            ExternalId = Get("external_id"),
-            CustomerExternalId = Get("customer_external_id"),
-            Plan = Get("plan"),
-            StartedAt = Get("started_at"),
-            EndedAt = Get("ended_at"),
-            BillingPeriod = Get("billing_period"),
-            Amount = amountParses ? amount : null,
-            Currency = Get("currency"),
-        };
-        var failures = validator.Validate(item).Errors.Select(f => (Field: f.PropertyName, Message: f.ErrorMessage)).ToList();
-        if (amountText is not null && !amountParses)
-        {
-            failures.RemoveAll(f => f.Field == "amount");
-            failures.Add(("amount", "'amount' must be a decimal number such as 49.90."));
-        }
-
-        if (failures.Count == 0)
-        {
-            return item;
-        }
-
-        errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
-        return null;
-    }
+        ExternalId = record.Text("external_id"),
+        CustomerExternalId = record.Text("customer_external_id"),
+        Plan = record.Text("plan"),
+        StartedAt = record.Text("started_at"),
+        EndedAt = record.Text("ended_at"),
+        BillingPeriod = record.Text("billing_period"),
+        Amount = record.Number("amount", "'amount' must be a decimal number such as 49.90."),
+        Currency = record.Text("currency"),
+    };
 
     private static SubscriptionIngestResponse Respond(long received, Counts counts, ItemErrors errors) => new()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
@@ -56,19 +55,8 @@ public sealed class TransactionIngestion(
         return (int)(hash % CsvWriters);
     }
 
-    private static readonly string[] CsvRequired = ["external_id", "customer_external_id", "occurred_at", "type", "amount", "currency"];
-
-    // CSV errors name the column the user wrote, not the JSON property.
-    private static readonly Dictionary<string, string> CsvColumnOf = new(StringComparer.Ordinal)
-    {
-        ["externalId"] = "external_id",
-        ["customerExternalId"] = "customer_external_id",
-        ["occurredAt"] = "occurred_at",
-        ["type"] = "type",
-        ["amount"] = "amount",
-        ["currency"] = "currency",
-        ["cost"] = "cost",
-    };
+    private static readonly CsvItemColumns<TransactionItem> Csv = new(
+        ["external_id", "customer_external_id", "occurred_at", "type", "amount", "currency"], optional: ["cost"], numberErrorsFirst: true);
 
     /// <summary>Ingests a JSON batch.</summary>
     public async Task<TransactionIngestResponse> IngestAsync(IReadOnlyList<TransactionItem?> items, bool atomic, CancellationToken cancellationToken)
@@ -134,7 +122,7 @@ public sealed class TransactionIngestion(
     {
         using var csv = await CsvRecords.OpenAsync(body, cancellationToken);
         var fields = new List<string>();
-        var columns = await csv.ReadHeaderAsync(CsvRequired, "[,cost]", cancellationToken);
+        var columns = await Csv.ReadHeaderAsync(csv, cancellationToken);
         var fast = new FastCsvTransactions(columns, converter.Reporting, time.GetUtcNow().AddDays(1));
         var chunks = new List<TransactionRow>[CsvWriters];
         for (var w = 0; w < CsvWriters; w++)
@@ -192,13 +180,8 @@ public sealed class TransactionIngestion(
     private async Task<TransactionRow?> ValidateRecordAsync(
         List<string> fields, Dictionary<string, int> columns, long line, ItemErrors errors, CancellationToken cancellationToken)
     {
-        var item = ToItem(fields, columns, out var parseErrors);
-        var failures = parseErrors.Concat(validator.Validate(item).Errors
-            .Where(f => !parseErrors.Any(p => p.Field == f.PropertyName))
-            .Select(f => (Field: f.PropertyName, Message: f.ErrorMessage))).ToList();
-        if (failures.Count > 0)
+        if (Csv.Validate(ToItem(fields, columns, out var numberErrors), numberErrors, validator, line, errors) is not { } item)
         {
-            errors.Reject(failures.Select(f => new ItemError { Line = line, Field = CsvColumnOf.GetValueOrDefault(f.Field, f.Field), Message = f.Message }));
             return null;
         }
 
@@ -326,40 +309,19 @@ public sealed class TransactionIngestion(
         item.Cost);
 
     /// <summary>The item of a CSV record's fields; numbers that do not parse are reported in <paramref name="errors"/>.</summary>
-    internal static TransactionItem ToItem(List<string> fields, Dictionary<string, int> columns, out List<(string Field, string Message)> errors)
+    internal static TransactionItem ToItem(List<string> fields, Dictionary<string, int> columns, out List<(string Column, string Message)> errors)
     {
-        var parseErrors = new List<(string Field, string Message)>();
-        string? Get(string column) =>
-            columns.TryGetValue(column, out var i) && i < fields.Count && fields[i].Length > 0 ? fields[i] : null;
-
-        decimal? Number(string column, string field)
+        var record = new CsvItemFields(fields, columns);
+        errors = record.NumberErrors;
+        return new TransactionItem
         {
-            var text = Get(column);
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-
-            parseErrors.Add((field, $"'{column}' must be a decimal number such as 12.50."));
-            return null;
-        }
-
-        var item = new TransactionItem
-        {
-            ExternalId = Get("external_id"),
-            CustomerExternalId = Get("customer_external_id"),
-            OccurredAt = Get("occurred_at"),
-            Type = Get("type"),
-            Currency = Get("currency"),
-            Amount = Number("amount", "amount"),
-            Cost = Number("cost", "cost"),
+            ExternalId = record.Text("external_id"),
+            CustomerExternalId = record.Text("customer_external_id"),
+            OccurredAt = record.Text("occurred_at"),
+            Type = record.Text("type"),
+            Currency = record.Text("currency"),
+            Amount = record.Number("amount", "'amount' must be a decimal number such as 12.50."),
+            Cost = record.Number("cost", "'cost' must be a decimal number such as 12.50."),
         };
-        errors = parseErrors;
-        return item;
     }
 }
