@@ -260,17 +260,20 @@ internal static class BetaGeometricFamily
 
     /// <summary>
     /// c/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; c; z)] with c = a+b+x+s−1 at each of <paramref name="z"/>, using
-    /// c·₂F₁ = c + G where G is the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1).
+    /// c·₂F₁ = c + G where G is the positive tail series: [c(1 − (1−z)^{r+x}) − (1−z)^{r+x} G]/(a−1). The power's
+    /// one exponential serves both terms; G, when it had to be scaled down, is multiplied in in logs.
     /// </summary>
     private static void OriginalScaledBrackets(double r, double a, double b, int shift, double x, ReadOnlySpan<double> z, Span<double> destination)
     {
         var c = a + b + x + shift - 1;
-        NumericMath.LogScaledHypergeometricTails(r + x, b + x + shift, c, z, destination);
+        Span<double> logScale = z.Length <= 64 ? stackalloc double[z.Length] : new double[z.Length];
+        NumericMath.ScaledHypergeometricTails(r + x, b + x + shift, c, z, logScale, destination);
         for (var i = 0; i < z.Length; i++)
         {
             var logPower = (r + x) * NumericMath.Log1P(-z[i]);
-            var tail = Math.Exp(logPower + destination[i]);
-            destination[i] = ((c * -NumericMath.ExpM1(logPower)) - tail) / (a - 1);
+            var power = Math.Exp(logPower);
+            var tail = logScale[i] == 0 ? power * destination[i] : Math.Exp(logPower + logScale[i] + Math.Log(destination[i]));
+            destination[i] = ((c * -NumericMath.ExpM1(logPower, power)) - tail) / (a - 1);
         }
     }
 

@@ -46,8 +46,8 @@ internal static class NumericMath
     /// <summary>e^x − 1, accurate for small x (Kahan's correction).</summary>
     public static double ExpM1(double x) => ExpM1(x, Math.Exp(x));
 
-    // e^x − 1 given u = e^x.
-    private static double ExpM1(double x, double u)
+    /// <summary><see cref="ExpM1(double)"/> given u = e^x, computed already.</summary>
+    public static double ExpM1(double x, double u)
     {
         if (Math.Abs(x) >= 0.5)
         {
@@ -192,23 +192,24 @@ internal static class NumericMath
     }
 
     /// <summary>
-    /// ln[c·(₂F₁(a, b; c; z) − 1)] = ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1,
-    /// at each of <paramref name="z"/>. All terms are positive; the running sum is rescaled whenever it grows large, so
-    /// the logarithm is right even where ₂F₁ itself overflows a double. Multiplying by c first keeps c ≤ 0 (where
-    /// (c)_k changes sign once) usable. As in <see cref="ScaledBetaGeometricBrackets"/>, the terms' ratio is computed
-    /// once per k for a vector of z, and each z's value is the same to the bit as alone.
+    /// c·(₂F₁(a, b; c; z) − 1) = Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k for a, b &gt; 0, c &gt; −1 and 0 &lt; z &lt; 1, at
+    /// each of <paramref name="z"/>, as <paramref name="sum"/> · e^<paramref name="logScale"/>. All terms are positive;
+    /// the running sum is scaled down by 10⁻²⁵⁰ whenever it passes 10²⁵⁰, so the value is right even where ₂F₁ itself
+    /// overflows a double (the scale is 0 until then). Multiplying by c first keeps c ≤ 0 (where (c)_k changes sign
+    /// once) usable. As in <see cref="ScaledBetaGeometricBrackets"/>, the terms' ratio is computed once per k for a
+    /// vector of z, and each z's value is the same to the bit as alone.
     /// </summary>
-    /// <returns>Each logarithm, or NaN where the series does not converge within its budget.</returns>
+    /// <remarks>A sum is NaN where the series does not converge within its budget.</remarks>
     // Optimized from the first call: a run's bootstrap calls it for every pattern and draw in one go.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LogScaledHypergeometricTails(double a, double b, double c, ReadOnlySpan<double> z, Span<double> destination)
+    public static void ScaledHypergeometricTails(double a, double b, double c, ReadOnlySpan<double> z, Span<double> logScale, Span<double> sum)
     {
         for (var start = 0; start < z.Length; start += Vector256<double>.Count)
         {
-            var (logScale, sum) = HypergeometricTailSeries(a, b, c, VectorAt(z, start));
+            var (logScales, sums) = HypergeometricTailSeries(a, b, c, VectorAt(z, start));
             for (var i = start; i < Math.Min(z.Length, start + Vector256<double>.Count); i++)
             {
-                destination[i] = logScale[i - start] + Math.Log(sum[i - start]);
+                (logScale[i], sum[i]) = (logScales[i - start], sums[i - start]);
             }
         }
     }

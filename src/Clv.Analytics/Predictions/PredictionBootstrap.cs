@@ -82,23 +82,29 @@ public sealed class PredictionBootstrap
     }
 
     /// <summary>
-    /// The percentile interval at the level of <paramref name="values"/> (one per draw; sorted in place): the
-    /// quantiles at (1 − level)/2 and (1 + level)/2 by <see cref="Quantile"/>. Values that are not a number (a draw
-    /// whose prediction cannot be evaluated) are left out; (NaN, NaN) when none is left.
+    /// The percentile interval at the level of <paramref name="values"/> (one per draw; reordered in place): the
+    /// quantiles at (1 − level)/2 and (1 + level)/2 by <see cref="Quantile"/>, their order statistics found by selection
+    /// rather than a sort. Values that are not a number (a draw whose prediction cannot be evaluated) are left out;
+    /// (NaN, NaN) when none is left.
     /// </summary>
-    public (double Lower, double Upper) Percentiles(Span<double> values)
+    public (double Lower, double Upper) Percentiles(Span<double> values) => Percentiles(values, Settings.Level);
+
+    /// <summary><see cref="Percentiles(Span{double})"/> at <paramref name="level"/>.</summary>
+    public static (double Lower, double Upper) Percentiles(Span<double> values, double level)
     {
-        values.Sort(); // NaN sorts first
-        var first = 0;
-        while (first < values.Length && double.IsNaN(values[first]))
+        var count = 0;
+        foreach (var value in values)
         {
-            first++;
+            if (!double.IsNaN(value))
+            {
+                values[count++] = value;
+            }
         }
 
-        var valid = values[first..];
+        var valid = values[..count];
         return valid.IsEmpty
             ? (double.NaN, double.NaN)
-            : (Quantile(valid, (1 - Settings.Level) / 2), Quantile(valid, (1 + Settings.Level) / 2));
+            : (SelectedQuantile(valid, (1 - level) / 2), SelectedQuantile(valid, (1 + level) / 2));
     }
 
     /// <summary>
@@ -109,12 +115,74 @@ public sealed class PredictionBootstrap
     {
         var h = (sorted.Length - 1) * probability;
         var below = (int)Math.Floor(h);
-        if (below >= sorted.Length - 1)
+        return below >= sorted.Length - 1 ? sorted[^1] : Interpolate(sorted[below], sorted[below + 1], h - below);
+    }
+
+    // Quantile of values in any order (reordered in place, no NaN): v[⌊h⌋] by selection, then v[⌊h⌋+1] as the least
+    // of the values after it.
+    private static double SelectedQuantile(Span<double> values, double probability)
+    {
+        var h = (values.Length - 1) * probability;
+        var below = Math.Min((int)Math.Floor(h), values.Length - 1);
+        Select(values, below);
+        if (below == values.Length - 1)
         {
-            return sorted[^1];
+            return values[below];
         }
 
-        var fraction = h - below;
-        return fraction == 0 || sorted[below] == sorted[below + 1] ? sorted[below] : sorted[below] + (fraction * (sorted[below + 1] - sorted[below]));
+        var next = values[below + 1];
+        foreach (var value in values[(below + 2)..])
+        {
+            next = Math.Min(next, value);
+        }
+
+        return Interpolate(values[below], next, h - below);
+    }
+
+    private static double Interpolate(double below, double above, double fraction) =>
+        fraction == 0 || below == above ? below : below + (fraction * (above - below));
+
+    // Hoare's selection: reorders values so that values[k] is the k-th smallest, none after it smaller and none
+    // before it larger.
+    private static void Select(Span<double> values, int k)
+    {
+        var (low, high) = (0, values.Length - 1);
+        while (low < high)
+        {
+            var pivot = values[low + ((high - low) / 2)];
+            var (i, j) = (low, high);
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                high = j;
+            }
+            else if (k >= i)
+            {
+                low = i;
+            }
+            else
+            {
+                return;
+            }
+        }
     }
 }

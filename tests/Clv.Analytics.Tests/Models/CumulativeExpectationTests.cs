@@ -101,20 +101,20 @@ public class CumulativeExpectationTests
     public void The_vector_tail_equals_the_scalar_loop_to_the_bit(double a, double b, double c, double zLast)
     {
         var z = Enumerable.Range(1, 7).Select(k => zLast * k / 7).ToArray();
-        var vector = new double[z.Length];
-        NumericMath.LogScaledHypergeometricTails(a, b, c, z, vector);
+        var (logScale, sum) = (new double[z.Length], new double[z.Length]);
+        NumericMath.ScaledHypergeometricTails(a, b, c, z, logScale, sum);
         for (var i = 0; i < z.Length; i++)
         {
-            var scalar = ScalarLogTail(a, b, c, z[i]);
+            var scalar = ScalarTail(a, b, c, z[i]);
             Assert.True(
-                BitConverter.DoubleToInt64Bits(scalar) == BitConverter.DoubleToInt64Bits(vector[i]),
-                $"z={z[i]:R}: {scalar:R} scalar, {vector[i]:R} vector");
+                BitConverter.DoubleToInt64Bits(scalar.Sum) == BitConverter.DoubleToInt64Bits(sum[i]) && scalar.LogScale == logScale[i],
+                $"z={z[i]:R}: {scalar} scalar, ({logScale[i]:R}, {sum[i]:R}) vector");
         }
     }
 
-    // ln Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k one term at a time, the sum scaled by 10⁻²⁵⁰ whenever it passes
-    // 10²⁵⁰, stopped once a term is below 10⁻¹⁷ of the sum.
-    private static double ScalarLogTail(double a, double b, double c, double z)
+    // Σ_{k≥1} (a)_k (b)_k / ((c+1)_{k−1} k!) z^k one term at a time, the sum scaled by 10⁻²⁵⁰ whenever it passes
+    // 10²⁵⁰, stopped once a term is below 10⁻¹⁷ of the sum: the sum and the log of what it was scaled by.
+    private static (double LogScale, double Sum) ScalarTail(double a, double b, double c, double z)
     {
         var term = a * b * z;
         var sum = term;
@@ -125,7 +125,7 @@ public class CumulativeExpectationTests
             sum += term;
             if (term <= 1e-17 * sum)
             {
-                return logScale + Math.Log(sum);
+                return (logScale, sum);
             }
 
             if (sum > 1e250)

@@ -18,6 +18,28 @@ public sealed class PredictionBootstrapTests
         Assert.Equal(expected, PredictionBootstrap.Quantile(sorted, probability), 12);
     }
 
+    [Theory]
+    [InlineData(0.90, 200, 0)]
+    [InlineData(0.90, 200, 17)] // NaN draws left out
+    [InlineData(0.50, 7, 2)]
+    [InlineData(0.99, 1, 0)]
+    [InlineData(0.95, 40, 39)]
+    public void Percentiles_by_selection_are_the_sorted_values_quantiles(double level, int draws, int notANumber)
+    {
+        var random = new Random(draws + notANumber);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            // Ties too: values on a coarse grid.
+            var values = Enumerable.Range(0, draws).Select(i => i < notANumber ? double.NaN : Math.Round(random.NextDouble() * 20) / 4).ToArray();
+            var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+
+            var (lower, upper) = PredictionBootstrap.Percentiles(values.OrderBy(_ => random.Next()).ToArray(), level);
+
+            Assert.Equal(PredictionBootstrap.Quantile(sorted, (1 - level) / 2), lower);
+            Assert.Equal(PredictionBootstrap.Quantile(sorted, (1 + level) / 2), upper);
+        }
+    }
+
     [Fact]
     public void Draws_are_lognormal_with_the_fits_covariance_on_the_log_scale()
     {
