@@ -8,6 +8,8 @@
 #   CDNOW_MASTER      the source file when no argument is given
 #   CLV_BENCH_COPIES  copies of the file (default 40)
 #   CLV_BENCH_RUN     the model-run request body (default: bgnbd + gammagamma as of 1998-06-30, weeks)
+#   CLV_BENCH_RUN2    a second body to compare, on the same import and warm API: after the two runs above,
+#                     it and the first body run twice more, alternating (e.g. without intervals)
 #   CLV_BENCH_HOLD    1 keeps the API and PostgreSQL up after the runs, for profiling
 # Everything it starts listens on 127.0.0.1 and is stopped on exit; output goes to bench/out/.
 set -euo pipefail
@@ -57,7 +59,7 @@ clv_log "Imported in $(clv_elapsed "$t0" "$t1") s"
 # Starts a run, polls it every 50 ms to its end, and prints its figures. The first run of a fresh
 # process also pays for JIT compilation of the hot paths, so two runs are reported.
 model_run() {
-    local label=$1 t0 t1 location status rss_before
+    local label=$1 body=${2:-$body} t0 t1 location status rss_before
     clv_log "Starting the $label model run: $body"
     clv_sample_peak_rss "$CLV_API_PID" "$out/model-peak-rss-kb" &
     sampler_pid=$!
@@ -82,6 +84,12 @@ model_run() {
 
 model_run "First (cold JIT)"
 model_run "Second (warm)"
+if [ -n "${CLV_BENCH_RUN2:-}" ]; then
+    model_run "Third (warm, second body)" "$CLV_BENCH_RUN2"
+    model_run "Fourth (warm)"
+    model_run "Fifth (warm, second body)" "$CLV_BENCH_RUN2"
+    model_run "Sixth (warm)"
+fi
 
 # CLV_BENCH_HOLD=1: keep the API and PostgreSQL up after the runs for profiling, until interrupted.
 if [ -n "${CLV_BENCH_HOLD:-}" ]; then
