@@ -55,15 +55,16 @@ public sealed class ModelRunner(
 
             var unit = ModelRunOptions.ParseTimeUnit(options.TimeUnit);
             var clock = Stopwatch.StartNew();
-            // The groupings of the equity intervals are read beside the inputs, the fits and the predictions.
-            var segmentKeys = options.Activate && options.IntervalDraws is > 0
-                ? Task.Run(() => ModelInputQueries.SegmentKeysAsync(db.Database.GetConnectionString()!, cancellationToken), cancellationToken)
-                : null;
-            segmentKeys?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // observed when the run fails first
             var erasuresBeforeRead = await predictions.ErasuresAsync(cancellationToken);
             var portfolio = await ReadPortfolioAsync(options, unit, cancellationToken);
             timings["summary"] = Lap(clock);
             run.Customers = portfolio.Count;
+            // The groupings of the equity intervals are read beside the fits and the predictions (not beside the
+            // inputs' read, which it would slow as much).
+            var segmentKeys = options.Activate && options.IntervalDraws is > 0
+                ? Task.Run(() => ModelInputQueries.SegmentKeysAsync(db.Database.GetConnectionString()!, cancellationToken), cancellationToken)
+                : null;
+            segmentKeys?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // observed when the run fails first
             await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
 
             var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
