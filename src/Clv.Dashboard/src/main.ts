@@ -3,7 +3,7 @@
 import { api, ApiError, apiKey, ok, type Summary } from "./api";
 import { byId, failed, showStatus } from "./dom";
 import type { Query } from "./query";
-import { atRiskList, details, renderAtRisk } from "./widgets/atrisk";
+import { atRiskList, renderAtRisk } from "./widgets/atrisk";
 import { renderChannels } from "./widgets/channels";
 import { renderCohorts } from "./widgets/cohorts";
 import { renderKpis } from "./widgets/kpis";
@@ -36,6 +36,9 @@ async function load(): Promise<void> {
     return;
   }
   showStatus("Loading…");
+  // The model runs do not depend on the day: asked while the default day is looked up.
+  const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
+  runs.catch(() => undefined); // reported through the widgets that use it
   try {
     if (!asOfInput.value) asOfInput.value = await defaultAsOf();
   } catch (e) {
@@ -52,14 +55,15 @@ async function load(): Promise<void> {
   const series = Promise.all(seriesMetrics.map((m) => ok(api.GET("/api/v1/metrics/timeseries", {
     params: { query: { metric: m.metric, ...common, by: q.perChannel ? "acquisitionChannel" : undefined } },
   }))));
-  const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
   const run = runs.then(latestRun);
-  // Asked at once by predicted CLV (what a portfolio with an active run is ranked by); by
-  // historical CLV instead when the runs show that none is active.
+  // By predicted CLV when a run is active (what such a portfolio is ranked by), else by historical
+  // CLV: both asked at once, so the table waits for neither the runs nor a second round trip.
   const byPredicted = atRiskList(q, "predictedClv");
+  const byHistorical = atRiskList(q, "historicalClv");
   byPredicted.catch(() => undefined); // reported through atRisk when used
+  byHistorical.catch(() => undefined);
   const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
-  const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : atRiskList(q, s))).then((list) => details(list, q.asOf));
+  const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : byHistorical));
 
   let currency = "USD";
   const stamps: string[] = [];
