@@ -47,6 +47,11 @@ async function load(): Promise<void> {
   }
   const q = query();
   const common = { asOf: q.asOf, period: q.period };
+  // By predicted CLV when a run is active (what such a portfolio is ranked by), else by historical
+  // CLV. The runs were asked with the default day and have usually answered with it; the list,
+  // the longest request, is asked first.
+  const sort = await runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
+  const atRisk = atRiskList(q, sort);
   const summary = ok(api.GET("/api/v1/metrics/summary", { params: { query: { asOf: q.asOf } } }));
   const cohorts = ok(api.GET("/api/v1/cohorts", { params: { query: common } }));
   const channels = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "acquisitionChannel" } } }));
@@ -56,14 +61,6 @@ async function load(): Promise<void> {
     params: { query: { metric: m.metric, ...common, by: q.perChannel ? "acquisitionChannel" : undefined } },
   }))));
   const run = runs.then(latestRun);
-  // By predicted CLV when a run is active (what such a portfolio is ranked by), else by historical
-  // CLV: both asked at once, so the table waits for neither the runs nor a second round trip.
-  const byPredicted = atRiskList(q, "predictedClv");
-  const byHistorical = atRiskList(q, "historicalClv");
-  byPredicted.catch(() => undefined); // reported through atRisk when used
-  byHistorical.catch(() => undefined);
-  const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
-  const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : byHistorical));
 
   let currency = "USD";
   const stamps: string[] = [];
@@ -77,7 +74,7 @@ async function load(): Promise<void> {
     widget("tier-table", Promise.all([tiers, rfm]), ([t, r]) => renderSegments(t.segments, r.segments, q, currency)),
     widget("series", series, (all) => { all.forEach((s) => stamps.push(s.dataThrough ?? "")); renderSeries(all, q); }),
     widget("model-run", run, renderModelRun),
-    widget("at-risk", Promise.all([atRisk, sort]), ([customers, s]) => renderAtRisk(customers, q, s, currency)),
+    widget("at-risk", atRisk, (customers) => renderAtRisk(customers, q, sort, currency)),
   );
   const results = await Promise.allSettled(widgets);
   if (load !== loads) return; // a newer load has started; it will finish the page

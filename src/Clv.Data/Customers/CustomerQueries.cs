@@ -122,16 +122,18 @@ public static class CustomerQueries
     }
 
     // A customer acquired by the reference day whose net revenue of the 12 months to it is at most
-    // (1 − decline) of a positive net revenue in the 12 months before: grouped per customer from
-    // the days of those 24 months.
+    // (1 − decline) of a positive net revenue in the 12 months before: summed from the customer's
+    // own days of those 24 months (one index range read; no days: not at risk). Asked per row, so
+    // a page sorted by an indexed key (historical CLV) reads rows in order and stops when it is
+    // full: 12 ms instead of 105 ms for the top 10 of CDNOW ×1 (2026-12-03), where grouping every
+    // customer's days first cost the same for any page.
     private const string AtRiskCondition = """
-        ((c.acquired_at IS NULL OR (c.acquired_at AT TIME ZONE @zone)::date <= @reference) AND c.id IN (
-            SELECT customer_id FROM customer_days
-            WHERE day > @previous_start AND day <= @reference
-            GROUP BY customer_id
-            HAVING coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) > 0
-               AND coalesce(sum(gross_revenue - refunds) FILTER (WHERE day > @trend_start), 0)
-                   <= coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) * (1 - @decline))) = @at_risk
+        ((c.acquired_at IS NULL OR (c.acquired_at AT TIME ZONE @zone)::date <= @reference) AND (
+            SELECT coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) > 0
+                   AND coalesce(sum(gross_revenue - refunds) FILTER (WHERE day > @trend_start), 0)
+                       <= coalesce(sum(gross_revenue - refunds) FILTER (WHERE day <= @trend_start), 0) * (1 - @decline)
+            FROM customer_days
+            WHERE customer_id = c.id AND day > @previous_start AND day <= @reference)) = @at_risk
         """;
 
     // The columns Read takes before the summary's, and after the sort key.
