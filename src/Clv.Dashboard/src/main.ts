@@ -37,9 +37,13 @@ async function load(): Promise<void> {
     return;
   }
   showStatus("Loading…");
-  // The model runs do not depend on the day: asked while the default day is looked up.
+  // The model runs do not depend on the day: asked while the default day is looked up. They
+  // decide the at-risk list's order: by predicted CLV when a run is active (what such a portfolio
+  // is ranked by), else by historical CLV.
   const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
-  runs.catch(() => undefined); // reported through the widgets that use it
+  const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
+  const known: { sort?: "predictedClv" | "historicalClv" } = {};
+  void sort.then((s) => { known.sort = s; });
   try {
     if (!asOfInput.value) asOfInput.value = await defaultAsOf();
   } catch (e) {
@@ -48,11 +52,9 @@ async function load(): Promise<void> {
   }
   const q = query();
   const common = { asOf: q.asOf, period: q.period };
-  // By predicted CLV when a run is active (what such a portfolio is ranked by), else by historical
-  // CLV. The runs were asked with the default day and have usually answered with it; the list,
-  // the longest request, is asked first.
-  const sort = await runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
-  const atRisk = atRiskList(q, sort);
+  // The at-risk list is asked first when the runs have answered (as they usually have while the
+  // default day was looked up), else as soon as they do, without holding back the rest.
+  const atRisk = known.sort ? atRiskList(q, known.sort) : sort.then((s) => atRiskList(q, s));
   const summary = ok(api.GET("/api/v1/metrics/summary", { params: { query: { asOf: q.asOf } } }));
   const cohorts = ok(api.GET("/api/v1/cohorts", { params: { query: common } }));
   const channels = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "acquisitionChannel" } } }));
@@ -75,7 +77,7 @@ async function load(): Promise<void> {
     widget("tier-table", Promise.all([tiers, rfm]), ([t, r]) => renderSegments(t.segments, r.segments, q, currency)),
     widget("series", series, (all) => { all.forEach((s) => stamps.push(s.dataThrough ?? "")); renderSeries(all, q); }),
     widget("model-run", run, renderModelRun),
-    widget("at-risk", atRisk, (customers) => renderAtRisk(customers, q, sort, currency)),
+    widget("at-risk", Promise.all([atRisk, sort]), ([customers, s]) => renderAtRisk(customers, q, s, currency)),
   );
   const results = await Promise.allSettled(widgets);
   if (load !== loads) return; // a newer load has started; it will finish the page
