@@ -1,14 +1,19 @@
-// Charts, drawn with ECharts (src/echarts.ts). Its chunk is most of the script, so it is fetched
-// and evaluated while the page's first requests are out: load() waits for chartsReady before it
-// draws anything.
+// Charts, drawn with ECharts (src/echarts.ts). Its chunk is most of the script: the page preloads
+// it, and load() evaluates it (chartsReady) once its requests are out, while it waits for them,
+// and before it draws anything.
 import type * as echarts from "echarts/core";
 import { byId } from "./dom";
 
 export type Option = echarts.EChartsCoreOption;
 
 let library: typeof import("./echarts") | undefined;
-export const chartsReady: Promise<void> = import("./echarts").then((m) => { library = m; });
-chartsReady.catch(() => undefined); // reported by the widgets that wait for it
+let loading: Promise<void> | undefined;
+
+/** ECharts, loaded once: draw() needs it. */
+export function chartsReady(): Promise<void> {
+  loading ??= import("./echarts").then((m) => { library = m; });
+  return loading;
+}
 
 /** The charts by element id; also on window.clvCharts, where a test or a console can read their data. */
 const charts = new Map<string, echarts.ECharts>();

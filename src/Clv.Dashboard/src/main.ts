@@ -64,6 +64,8 @@ async function load(): Promise<void> {
     params: { query: { metric: m.metric, ...common, by: q.perChannel ? "acquisitionChannel" : undefined } },
   }))));
   const run = runs.then(latestRun);
+  // Evaluating ECharts takes the main thread a while: now, with every request out.
+  const charts = chartsReady();
 
   let currency = "USD";
   const stamps: string[] = [];
@@ -92,7 +94,7 @@ async function load(): Promise<void> {
   async function widget<T>(host: string, data: Promise<T>, render: (value: T) => void): Promise<void> {
     try {
       const value = await data;
-      await chartsReady;
+      await charts;
       if (load === loads) render(value);
     } catch (e) {
       if (load === loads) {
