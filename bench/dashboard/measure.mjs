@@ -18,9 +18,21 @@ try {
     await page.goto(url);
     await page.locator("body[data-ready='1']").waitFor({ state: "attached", timeout: 120_000 });
     const ms = performance.now() - t0;
-    const requests = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/")).length);
+    // Each request's start and end after navigation (the page, its script and style, the API
+    // requests), and its wait for a connection (queued: before the request was sent), as the
+    // browser's navigation and resource timing give them.
+    const resources = await page.evaluate(() => [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")].map((e) => ({
+      path: e.name.includes("/api/v1/") ? e.name.slice(e.name.indexOf("/api/v1/") + 8) : new URL(e.name).pathname, api: e.name.includes("/api/"),
+      start: e.startTime, queued: e.requestStart - e.startTime, end: e.responseEnd,
+    })));
+    const requests = resources.filter((r) => r.api);
     times.push(ms);
-    console.log(`  load ${i}: ${ms.toFixed(0)} ms to fully drawn (${requests} API requests)${errors.length ? `; console errors: ${errors.join(" | ")}` : ""}`);
+    console.log(`  load ${i}: ${ms.toFixed(0)} ms to fully drawn (${requests.length} API requests)${errors.length ? `; console errors: ${errors.join(" | ")}` : ""}`);
+    if (process.env.CLV_BENCH_REQUESTS === "1") {
+      for (const r of resources.sort((a, b) => a.start - b.start)) {
+        console.log(`    ${r.start.toFixed(0).padStart(5)}–${r.end.toFixed(0).padStart(5)} ms (${(r.end - r.start).toFixed(0).padStart(4)} ms, queued ${r.queued.toFixed(0).padStart(4)}) ${decodeURIComponent(r.path)}`);
+      }
+    }
     await context.close();
   }
 } finally {

@@ -8,6 +8,7 @@
 # Usage: bench/dashboard/run.sh [CDNOW_master.txt]
 #   CDNOW_MASTER       the source file when no argument is given
 #   CLV_BENCH_LOADS    page loads to time (default 5)
+#   CLV_BENCH_REQUESTS 1 to print each API request's start, end and connection wait per load
 #   CLV_CHROMIUM       the browser (default /usr/bin/chromium)
 # Everything it starts listens on 127.0.0.1 and is stopped on exit; output goes to bench/out/.
 set -euo pipefail
@@ -90,5 +91,5 @@ read_key=$(curl "${api[@]}" -H 'Content-Type: application/json' -d '{"name":"ben
 clv_log "Timing $loads page loads"
 echo
 echo "Dashboard on CDNOW_master x1, $(nproc) cores, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD)"
-CLV_BENCH_URL=$CLV_API_URL/dashboard/ CLV_BENCH_KEY=$read_key CLV_BENCH_LOADS=$loads CLV_CHROMIUM=$chromium \
+CLV_BENCH_URL=$CLV_API_URL/dashboard/ CLV_BENCH_KEY=$read_key CLV_BENCH_LOADS=$loads CLV_BENCH_REQUESTS=${CLV_BENCH_REQUESTS:-0} CLV_CHROMIUM=$chromium \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$playwright/node/linux-x64/node" "$root/bench/dashboard/measure.mjs" "$playwright/package/index.mjs"

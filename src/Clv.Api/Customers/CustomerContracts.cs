@@ -42,16 +42,16 @@ public sealed class CustomerResponse
     /// <summary>Predicted CLV from the active model run; null before any run, or when the run had no purchase of this customer.</summary>
     public PredictedResponse? Predicted { get; init; }
 
-    /// <summary>RFM scores and segment as of <c>asOf</c> (or now); null without a purchase. Only on the single-customer read.</summary>
+    /// <summary>RFM scores and segment as of <c>asOf</c> (or now); null without a purchase. On the single-customer read, and on the list with <c>include=rfm</c>.</summary>
     public RfmResponse? Rfm { get; init; }
 
-    /// <summary>No purchase (or acquisition, without one) for <c>Clv:ChurnWindowDays</c> up to the as-of date. Only on the single-customer read.</summary>
+    /// <summary>No purchase (or acquisition, without one) for <c>Clv:ChurnWindowDays</c> up to the as-of date. On the single-customer read, and on the list with <c>include=churned</c>.</summary>
     public bool? Churned { get; init; }
 
     /// <summary>P(alive) in the active model run is below <c>Clv:AliveThreshold</c>; null without a prediction.</summary>
     public bool? ModelChurned { get; init; }
 
-    /// <summary>Net revenue of the last 12 months against the 12 before. Only on the single-customer read.</summary>
+    /// <summary>Net revenue of the last 12 months against the 12 before, up to the as-of date. On the single-customer read, and on the list with <c>include=trend</c>.</summary>
     public TrendResponse? Trend { get; init; }
 
     /// <summary>The latest NPS and CSAT answers as of <c>asOf</c> (or now). Only on the single-customer read.</summary>
@@ -66,10 +66,13 @@ public sealed class CustomerResponse
     /// <summary>Maps a profile and its figures.</summary>
     public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null, null);
 
-    /// <summary>Maps a profile, its figures, its standing among all customers, whether the active model run counts it churned, and its latest answers.</summary>
+    /// <summary>
+    /// Maps a profile, its figures, its standing among all customers (the parts of it that
+    /// <paramref name="fields"/> names), whether the active model run counts it churned, and its latest answers.
+    /// </summary>
     public static CustomerResponse From(
         Customer c, HistoricalMetrics metrics, PredictedResponse? predicted, CustomerStanding? standing, bool? modelChurned, CustomerFeedbackResponse? feedback,
-        List<Subscriptions.CustomerSubscriptionResponse>? subscriptions = null)
+        List<Subscriptions.CustomerSubscriptionResponse>? subscriptions = null, CustomerListFields fields = CustomerListFields.Standing)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new CustomerResponse
@@ -83,10 +86,10 @@ public sealed class CustomerResponse
             UpdatedAt = c.UpdatedAt,
             Historical = HistoricalResponse.From(metrics),
             Predicted = predicted,
-            Rfm = standing is { } rfm ? RfmResponse.From(rfm) : null,
-            Churned = standing?.Churned,
+            Rfm = standing is { } rfm && fields.HasFlag(CustomerListFields.Rfm) ? RfmResponse.From(rfm) : null,
+            Churned = fields.HasFlag(CustomerListFields.Churned) ? standing?.Churned : null,
             ModelChurned = modelChurned,
-            Trend = standing is { } trend ? TrendResponse.From(trend) : null,
+            Trend = standing is { } trend && fields.HasFlag(CustomerListFields.Trend) ? TrendResponse.From(trend) : null,
             Feedback = feedback,
             Subscriptions = subscriptions,
         };

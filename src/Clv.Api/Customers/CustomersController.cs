@@ -132,8 +132,9 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// or with <c>page</c>. With <c>Accept: text/csv</c> the response streams every matching
     /// customer, in the same order, and ignores paging; at most <c>Clv:Http:MaxConcurrentExports</c>
     /// exports stream at once (503 with <c>Retry-After</c> beyond), each at least
-    /// <c>Clv:Http:ExportMinBytesPerSecond</c>. <c>asOf</c> only sets the day
-    /// <c>atRisk</c> is judged at: the listed figures are always as of now.
+    /// <c>Clv:Http:ExportMinBytesPerSecond</c>. <c>asOf</c> sets the day
+    /// <c>atRisk</c> is judged at and the day of the fields <c>include</c> adds: the listed
+    /// <c>historical</c> figures are always as of now.
     /// </remarks>
     /// <param name="sort">historicalClv (default), netRevenue, lastPurchaseAt or predictedClv.</param>
     /// <param name="direction">desc (default) or asc.</param>
@@ -144,6 +145,10 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <param name="cursor">Continue after the page that returned this cursor.</param>
     /// <param name="page">1-based page number, instead of a cursor.</param>
     /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
+    /// <param name="include">
+    /// Comma-separated: <c>rfm</c>, <c>trend</c> and/or <c>churned</c> add those fields to each row, as of <c>asOf</c>
+    /// (default now), as the single-customer read gives them; computed for the page's rows only. JSON pages only.
+    /// </param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet]
     [ProducesResponseType<CustomerPage>(StatusCodes.Status200OK, "application/json", "text/csv")]
@@ -159,6 +164,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         [FromQuery] string? cursor = null,
         [FromQuery, Range(1, int.MaxValue)] int? page = null,
         [FromQuery, Range(1, MaxPageSize)] int pageSize = 100,
+        [FromQuery, MaxLength(CustomerListInclude.MaxLength)] string? include = null,
         CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
@@ -182,6 +188,16 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
 
+        var csv = CsvColumns.Wanted(Request);
+        if (!CustomerListInclude.TryParse(include, out var fields))
+        {
+            errors["include"] = [$"Include names {CustomerListInclude.Names}, comma-separated."];
+        }
+        else if (csv && fields != CustomerListFields.None)
+        {
+            errors["include"] = ["The CSV export carries no rfm, trend or churned: ask for JSON pages, or read a customer."];
+        }
+
         CustomerCursor? after = null;
         if (cursor is not null)
         {
@@ -204,7 +220,6 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
         var risk = atRisk is { } wanted ? new AtRiskFilter(wanted, asOf ?? Today, Settings.AtRiskDecline, options.Value.ReportingTimeZone) : null;
 
-        var csv = CsvColumns.Wanted(Request);
         var query = new CustomerListQuery(
             sortKey!.Value,
             direction == "desc",
@@ -213,7 +228,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             csv ? null : after,
             csv || page is null ? 0 : (page.Value - 1L) * pageSize,
             csv ? null : pageSize + 1,
-            AtRisk: risk);
+            AtRisk: risk,
+            WithDays: fields != CustomerListFields.None);
         var now = time.GetUtcNow();
         var timeZone = options.Value.TimeZone;
         if (csv)
@@ -243,9 +259,21 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             items.RemoveAt(pageSize);
         }
 
+        // The page's rows scored as the single-customer read scores one, against one read of the stored rankings.
+        var reference = asOf ?? Today;
+        var ranking = fields == CustomerListFields.None || items.Count == 0
+            ? null
+            : await rankings.ForCustomerAsync(asOf, reference, items.Max(r => r.DataVersion), cancellationToken);
         return Ok(new CustomerPage
         {
-            Items = items.ConvertAll(r => CustomerResponse.From(r.Customer, r.Totals.ToMetrics(r.Customer.AcquiredAt, now, timeZone), Predicted(r))),
+            Items = items.ConvertAll(r => CustomerResponse.From(
+                r.Customer,
+                r.Totals.ToMetrics(r.Customer.AcquiredAt, now, timeZone),
+                Predicted(r),
+                ranking is null ? null : CustomerRanking.Standing(Fact(r.Customer, timeZone), r.Days!, asOf, reference, Settings, ranking),
+                modelChurned: null,
+                feedback: null,
+                fields: fields)),
             PageSize = pageSize,
             Page = page,
             NextCursor = more ? items[^1].Position.Encode() : null,

@@ -1,13 +1,19 @@
-// ECharts, with only the charts and components the dashboard draws (a smaller bundle).
-import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
+// Charts, drawn with ECharts (src/echarts.ts). Its chunk is most of the script: the page preloads
+// it, and load() evaluates it (chartsReady) once its requests are out, while it waits for them,
+// and before it draws anything.
+import type * as echarts from "echarts/core";
 import { byId } from "./dom";
 
-echarts.use([BarChart, HeatmapChart, LineChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
-
 export type Option = echarts.EChartsCoreOption;
+
+let library: typeof import("./echarts") | undefined;
+let loading: Promise<void> | undefined;
+
+/** ECharts, loaded once: draw() needs it. */
+export function chartsReady(): Promise<void> {
+  loading ??= import("./echarts").then((m) => { library = m; });
+  return loading;
+}
 
 /** The charts by element id; also on window.clvCharts, where a test or a console can read their data. */
 const charts = new Map<string, echarts.ECharts>();
@@ -20,7 +26,8 @@ export function draw(id: string, option: Option): echarts.ECharts {
   const host = byId(id);
   let chart = charts.get(id);
   if (!chart || chart.isDisposed()) {
-    chart = echarts.init(host, null, { renderer: "canvas" });
+    if (!library) throw new Error("the charts are not loaded yet");
+    chart = library.init(host, null, { renderer: "canvas" });
     charts.set(id, chart);
   }
   chart.setOption({ animation: false, color: palette, textStyle: { fontFamily: "system-ui, sans-serif" }, ...option }, { notMerge: true });

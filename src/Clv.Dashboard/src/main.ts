@@ -1,9 +1,10 @@
 // The dashboard: reads the key and the controls, asks the REST API for every figure, and draws
 // the widgets. body[data-ready] counts the loads whose widgets were all drawn (1 after the first).
 import { api, ApiError, apiKey, ok, type Summary } from "./api";
+import { chartsReady } from "./charts";
 import { byId, failed, showStatus } from "./dom";
 import type { Query } from "./query";
-import { atRiskList, details, renderAtRisk } from "./widgets/atrisk";
+import { atRiskList, renderAtRisk } from "./widgets/atrisk";
 import { renderChannels } from "./widgets/channels";
 import { renderCohorts } from "./widgets/cohorts";
 import { renderKpis } from "./widgets/kpis";
@@ -36,6 +37,13 @@ async function load(): Promise<void> {
     return;
   }
   showStatus("Loading…");
+  // The model runs do not depend on the day: asked while the default day is looked up. They
+  // decide the at-risk list's order: by predicted CLV when a run is active (what such a portfolio
+  // is ranked by), else by historical CLV.
+  const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
+  const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
+  const known: { sort?: "predictedClv" | "historicalClv" } = {};
+  void sort.then((s) => { known.sort = s; });
   try {
     if (!asOfInput.value) asOfInput.value = await defaultAsOf();
   } catch (e) {
@@ -44,6 +52,9 @@ async function load(): Promise<void> {
   }
   const q = query();
   const common = { asOf: q.asOf, period: q.period };
+  // The at-risk list is asked first when the runs have answered (as they usually have while the
+  // default day was looked up), else as soon as they do, without holding back the rest.
+  const atRisk = known.sort ? atRiskList(q, known.sort) : sort.then((s) => atRiskList(q, s));
   const summary = ok(api.GET("/api/v1/metrics/summary", { params: { query: { asOf: q.asOf } } }));
   const cohorts = ok(api.GET("/api/v1/cohorts", { params: { query: common } }));
   const channels = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "acquisitionChannel" } } }));
@@ -52,14 +63,9 @@ async function load(): Promise<void> {
   const series = Promise.all(seriesMetrics.map((m) => ok(api.GET("/api/v1/metrics/timeseries", {
     params: { query: { metric: m.metric, ...common, by: q.perChannel ? "acquisitionChannel" : undefined } },
   }))));
-  const runs = ok(api.GET("/api/v1/model-runs", { params: { query: { limit: 20 } } }));
   const run = runs.then(latestRun);
-  // Asked at once by predicted CLV (what a portfolio with an active run is ranked by); by
-  // historical CLV instead when the runs show that none is active.
-  const byPredicted = atRiskList(q, "predictedClv");
-  byPredicted.catch(() => undefined); // reported through atRisk when used
-  const sort = runs.then((all) => (all.some((r) => r.active) ? "predictedClv" as const : "historicalClv" as const), () => "historicalClv" as const);
-  const atRisk = sort.then((s) => (s === "predictedClv" ? byPredicted : atRiskList(q, s))).then((list) => details(list, q.asOf));
+  // Evaluating ECharts takes the main thread a while: now, with every request out.
+  const charts = chartsReady();
 
   let currency = "USD";
   const stamps: string[] = [];
@@ -88,6 +94,7 @@ async function load(): Promise<void> {
   async function widget<T>(host: string, data: Promise<T>, render: (value: T) => void): Promise<void> {
     try {
       const value = await data;
+      await charts;
       if (load === loads) render(value);
     } catch (e) {
       if (load === loads) {

@@ -1,5 +1,5 @@
-// High-value customers at risk: GET /api/v1/customers?atRisk=true sorted by CLV, each row
-// completed with the customer's detail (the list carries no RFM or trend), which a row opens.
+// High-value customers at risk: GET /api/v1/customers?atRisk=true sorted by CLV, with each row's
+// RFM and trend as of the day (include=rfm,trend) in the same answer. A row opens the customer's detail.
 import { api, downloadCsv, ok, type Customer } from "../api";
 import { byId, el, table } from "../dom";
 import { fmt } from "../format";
@@ -7,17 +7,15 @@ import type { Query } from "../query";
 
 export const atRiskRows = 10;
 
-/** The first customers at risk by SORT, as the list gives them (no RFM or trend). */
+/**
+ * The first customers at risk by SORT, with their RFM and trend as of the day. Their historical
+ * figures are as of now, as the list gives them (the order is by them too).
+ */
 export async function atRiskList(query: Query, sort: "predictedClv" | "historicalClv"): Promise<Customer[]> {
   const page = await ok(api.GET("/api/v1/customers", {
-    params: { query: { atRisk: true, asOf: query.asOf, sort, direction: "desc", pageSize: atRiskRows } },
+    params: { query: { atRisk: true, asOf: query.asOf, sort, direction: "desc", pageSize: atRiskRows, include: "rfm,trend" } },
   }));
   return page.items;
-}
-
-/** Each listed customer's detail as of the day, which carries RFM and trend. */
-export function details(list: Customer[], asOf: string): Promise<Customer[]> {
-  return Promise.all(list.map((c) => customer(c.externalId, asOf)));
 }
 
 export function customer(externalId: string, asOf: string): Promise<Customer> {
@@ -27,7 +25,7 @@ export function customer(externalId: string, asOf: string): Promise<Customer> {
 export function renderAtRisk(customers: Customer[], query: Query, sort: string, currency: string): void {
   table(byId("at-risk"), `Top ${atRiskRows} customers at risk by ${sort === "predictedClv" ? "predicted" : "historical"} CLV`, [
     { title: "Customer", cell: (c) => el("button", { type: "button", class: "linkish" }, c.externalId) },
-    { title: "Historical CLV", cell: (c) => fmt.money(c.historical.historicalClv, currency) },
+    { title: "Historical CLV to date", cell: (c) => fmt.money(c.historical.historicalClv, currency) },
     { title: "Predicted CLV", cell: (c) => fmt.money(c.predicted?.predictedClv, currency) },
     { title: "P(alive)", cell: (c) => fmt.probability(c.predicted?.probabilityAlive) },
     { title: "Last 12 months", cell: (c) => fmt.money(c.trend?.last12Months, currency) },
