@@ -83,44 +83,57 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     /// <summary>The acquisition day of customers <c>c</c> in the reporting zone, as SQL.</summary>
     public const string AcquiredDaySql = "(c.acquired_at AT TIME ZONE @zone)::date";
 
-    // A customer c's columns with their totals from t (0 and null without a row) and prediction p.
-    private static string TotalsColumns(string t) => $"""
+    // A customer c's columns with their totals (total(column): 0 and null without one) and prediction p.
+    private static string TotalsColumns(Func<string, string> total) => $"""
         SELECT c.id AS customer_id, {AcquiredDaySql} AS acquired_day,
                coalesce(c.acquisition_channel, '{Unattributed}') AS acquisition_channel,
                coalesce(c.country::text, '{Unknown}') AS country, c.attributes,
-               coalesce({t}.purchase_days, 0) AS purchase_days, coalesce({t}.purchase_count, 0) AS purchase_count,
-               coalesce({t}.gross_revenue, 0) AS gross_revenue, coalesce({t}.net_revenue, 0) AS net_revenue,
-               coalesce({t}.known_cost, 0) AS known_cost, {t}.first_purchase_day, {t}.last_purchase_day,
+               coalesce({total("purchase_days")}, 0) AS purchase_days, coalesce({total("purchase_count")}, 0) AS purchase_count,
+               coalesce({total("gross_revenue")}, 0) AS gross_revenue, coalesce({total("net_revenue")}, 0) AS net_revenue,
+               coalesce({total("known_cost")}, 0) AS known_cost, {total("first_purchase_day")} AS first_purchase_day,
+               {total("last_purchase_day")} AS last_purchase_day,
                p.predicted_clv, p.probability_alive
 
         """;
 
     // The summaries are every transaction's totals, kept by ingest: the current state reads no day.
-    private static readonly string CurrentTotals = TotalsColumns("s") + """
+    private static readonly string CurrentTotals = TotalsColumns(column => $"s.{column}") + """
         FROM customers c
         LEFT JOIN customer_summaries s ON s.customer_id = c.id
         LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
         """;
 
-    // As the summaries, from the days up to the cutoff, of the customers acquired by then.
-    private static readonly string TotalsAtCutoff = TotalsColumns("d") + $"""
+    // As the summaries, of the customers acquired by then, from their days up to the cutoff. A
+    // customer whose summary shows no purchase after the cutoff and no refund has no day after it
+    // (a day without a purchase holds a refund), so their summary s holds their totals at the
+    // cutoff; only the others' days d are summed, one range of the (customer_id, day) key each.
+    // So as of the latest purchase day of a book without refunds no day is read. At most one of
+    // s and d has a row for a customer, and both are unique per customer: a query that uses no
+    // total joins neither.
+    private static readonly string TotalsAtCutoff = TotalsColumns(column => $"coalesce(s.{column}, d.{column})") + $"""
         FROM customers c
         LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
+        LEFT JOIN customer_summaries s ON s.customer_id = c.id AND NOT ({DaysAfterCutoffSql})
         LEFT JOIN (
-            SELECT customer_id,
-                   count(*) FILTER (WHERE purchase_count > 0)::int AS purchase_days,
-                   sum(purchase_count)::int AS purchase_count,
-                   sum(gross_revenue) AS gross_revenue,
-                   sum(gross_revenue - refunds) AS net_revenue,
-                   sum(cost) AS known_cost,
-                   min(day) FILTER (WHERE purchase_count > 0) AS first_purchase_day,
-                   max(day) FILTER (WHERE purchase_count > 0) AS last_purchase_day
-            FROM customer_days
-            WHERE day <= @cutoff
-            GROUP BY customer_id
+            SELECT d.customer_id,
+                   count(*) FILTER (WHERE d.purchase_count > 0)::int AS purchase_days,
+                   sum(d.purchase_count)::int AS purchase_count,
+                   sum(d.gross_revenue) AS gross_revenue,
+                   sum(d.gross_revenue - d.refunds) AS net_revenue,
+                   sum(d.cost) AS known_cost,
+                   min(d.day) FILTER (WHERE d.purchase_count > 0) AS first_purchase_day,
+                   max(d.day) FILTER (WHERE d.purchase_count > 0) AS last_purchase_day
+            FROM customer_summaries s
+            JOIN customer_days d ON d.customer_id = s.customer_id AND d.day <= @cutoff
+            WHERE {DaysAfterCutoffSql}
+            GROUP BY d.customer_id
         ) d ON d.customer_id = c.id
         WHERE c.acquired_at IS NULL OR {AcquiredDaySql} <= @cutoff
         """;
+
+    // Whether the customer of summary s may have a day after the cutoff: a purchase after it, or a
+    // refund ever (a refund can fall on a day without a purchase).
+    private const string DaysAfterCutoffSql = "coalesce(s.last_purchase_day > @cutoff, false) OR s.refunds <> 0";
 }
 
 /// <summary>

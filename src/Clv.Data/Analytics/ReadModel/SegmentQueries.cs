@@ -69,7 +69,7 @@ public static class SegmentQueries
         }
 
         var curves = cacs.Count == 0 ? []
-            : WholeMonths(scope, query) && await PeriodRollupCells.AnswersAsync(connection, scope.Reference, null, ct)
+            : CurvesFromCells(scope, query) && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, null, ct)
                 ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
                 : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;
@@ -143,6 +143,12 @@ public static class SegmentQueries
     private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
     {
+        // As of the last day of a month, everyone's and each channel's formula CLV sums come from
+        // the group rollup's month cells, as the current state's do: the window's months are whole
+        // then, and no later day changes who was alive at their starts or churned by that day.
+        var formulaFromCells = scope.Cutoff is { } cutoff && group.By is "all" or "acquisitionChannel"
+            && PeriodRollupCells.EndsPeriod(cutoff, CalendarPeriod.Month)
+            && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct);
         await using var command = new NpgsqlCommand { Connection = connection };
         var with = scope.With(group, command);
         const string Middles = """
@@ -151,13 +157,20 @@ public static class SegmentQueries
             """;
         const string NoMiddles = "NULL::numeric, NULL::numeric";
         // The formula CLV's sums per customer join the statement that reads every customer once.
-        command.CommandText = scope.Cutoff is not null
+        command.CommandText = formulaFromCells
+            ? with + GroupSumsSql(query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, acquiredBy: true)
+            : scope.Cutoff is not null
             ? with + FormulaSql + GroupSumsSql(query, RecentSql, "grouped g", Middles, formula: true)
             : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
                 + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
                 + with + FormulaSql + $"SELECT c.group_key, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY c.group_key";
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
+        if (formulaFromCells)
+        {
+            command.Parameters.Add(new NpgsqlParameter("acquired_by", scope.Cutoff!.Value));
+        }
+
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(ct);
         do
@@ -165,7 +178,19 @@ public static class SegmentQueries
             while (await reader.ReadAsync(ct))
             {
                 var key = reader.GetString(0);
+                // The formula CLV's sums from the cells, of the groups with customers.
+                if (reader.FieldCount == 4)
+                {
+                    if (groups.TryGetValue(key, out var counted))
+                    {
+                        counted.Formula = ReadFormula(reader, 1);
+                    }
+
+                    continue;
+                }
+
                 var sums = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new GroupSums();
+
                 // The current state's third statement: only the middles and the formula CLV's sums.
                 if (reader.FieldCount == 6)
                 {
@@ -419,6 +444,18 @@ public static class SegmentQueries
 
         """;
 
+    // The formula CLV's sums per group (everyone, or each channel) from the month cells of its
+    // window: net revenue, at-risk and churned customers by the reference day; with acquiredBy, of
+    // the customers acquired by @acquired_by only (the last day of a month: whole cohorts).
+    private static string FormulaCellsSql(GroupSpec group, bool acquiredBy) => $"""
+        SELECT {(group.By == "all" ? "'all'" : "channel")}, coalesce(sum(gross_revenue - refunds), 0), coalesce(sum(at_risk), 0)::bigint,
+               coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint
+        FROM period_rollups
+        WHERE period_kind = {PeriodRollups.Month} AND period BETWEEN @formula_first AND @formula_last
+              {(acquiredBy ? "AND (cohort IS NULL OR cohort <= @acquired_by)" : "")}
+        GROUP BY 1
+        """;
+
     // The window of the formula CLV (FormulaClv.Window) as of the reference day.
     private static void AddFormulaParameters(NpgsqlCommand command, DateOnly reference, int churnWindowDays)
     {
@@ -516,16 +553,20 @@ public static class SegmentQueries
             StringComparer.Ordinal);
     }
 
-    // The group rollup holds the new customers' months when they are whole months of acquisition
-    // of the current state; spend, and so a CAC, exists only for everyone and per channel.
+    // The new customers' range is whole months of acquisition up to the reference day.
     private static bool WholeMonths(AnalyticsScope scope, SegmentQuery query) =>
-        scope.Cutoff is null
-        && (query.From is null || query.From.Value.Day == 1)
+        (query.From is null || query.From.Value.Day == 1)
         && (query.To >= scope.Reference || query.To.AddDays(1).Day == 1);
 
-    // The group rollup's cells hold everyone's and each channel's figures.
+    // The group rollup holds the new customers' months when they are whole months, of the current
+    // state or as of the last day of a month (every cell up to it is whole then, and the curves
+    // stop at its month); spend, and so a CAC, exists only for everyone and per channel.
+    private static bool CurvesFromCells(AnalyticsScope scope, SegmentQuery query) =>
+        (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(scope.Cutoff.Value, CalendarPeriod.Month)) && WholeMonths(scope, query);
+
+    // The group rollup's cells hold everyone's and each channel's figures of the current state.
     private static bool CellsAnswer(AnalyticsScope scope, GroupSpec group, SegmentQuery query) =>
-        group.By is "all" or "acquisitionChannel" && WholeMonths(scope, query);
+        group.By is "all" or "acquisitionChannel" && scope.Cutoff is null && WholeMonths(scope, query);
 
     // The same sums from the group rollup's cells: the customers' totals, new customers and lapses
     // from the month cells, the last complete period's activity and churn from its kind's, the
@@ -562,11 +603,7 @@ public static class SegmentQueries
             FROM customer_predictions p JOIN customers c ON c.id = p.customer_id
             WHERE p.run_id = @run
             GROUP BY 1;
-            SELECT {key}, coalesce(sum(gross_revenue - refunds), 0), coalesce(sum(at_risk), 0)::bigint,
-                   coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint
-            FROM period_rollups
-            WHERE period_kind = {PeriodRollups.Month} AND period BETWEEN @formula_first AND @formula_last
-            GROUP BY 1
+            {FormulaCellsSql(group, acquiredBy: false)}
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("reference", scope.Reference));
         // New customers' cohorts: whole months (no acquisition is stored after tomorrow).
