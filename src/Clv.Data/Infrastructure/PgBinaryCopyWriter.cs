@@ -99,17 +99,18 @@ internal sealed class PgBinaryCopyWriter : IAsyncDisposable
         await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
         _used = 0;
         _completed = true;
-        await _stream.DisposeAsync();
+        await _stream.DisposeAsync(); // disposing the raw stream ends the COPY
     }
 
     /// <summary>Cancels the COPY unless it completed: no row of it stays.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_completed)
+        if (_completed)
         {
-            await _stream.CancelAsync();
+            return;
         }
 
+        await _stream.CancelAsync();
         await _stream.DisposeAsync();
     }
 

@@ -103,6 +103,19 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// A model run recorded as running (at the write stage), whose prediction table a test loads through
+    /// PredictionStore: a table of a running run is one the recovery of prediction tables leaves alone.
+    /// </summary>
+    public async Task<Guid> InsertRunningRunAsync()
+    {
+        var run = Guid.NewGuid();
+        await ScalarAsync<int>(
+            "INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Running', '{}', 0.6, false) RETURNING 1",
+            new NpgsqlParameter("run", run));
+        return run;
+    }
+
     /// <summary>Runs SQL against this factory's database, to set up or break what a test needs.</summary>
     public async Task ExecuteAsync(string sql, params NpgsqlParameter[] parameters)
     {

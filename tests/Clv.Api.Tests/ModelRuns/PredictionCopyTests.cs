@@ -48,12 +48,8 @@ public sealed class PredictionCopyTests(ClvApiFactory api) : IClassFixture<ClvAp
             columns.Intervals.AliveUpper[i] = 0.875;
         }
 
-        // A running run's table, which the recovery of prediction tables leaves alone.
         using var scope = _api.Services.CreateScope(); // the service is up, its schema migrated
-        var run = Guid.NewGuid();
-        await _api.ScalarAsync<int>(
-            "INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Running', '{}', 0.6, false) RETURNING 1",
-            new NpgsqlParameter("run", run));
+        var run = await _api.InsertRunningRunAsync();
         await scope.ServiceProvider.GetRequiredService<PredictionStore>().LoadAsync(run, columns, CancellationToken.None);
 
         await using var connection = new NpgsqlConnection(_api.ConnectionString);

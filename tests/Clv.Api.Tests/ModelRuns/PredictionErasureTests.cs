@@ -41,7 +41,7 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
         using var scope = _api.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
         var erasures = await store.ErasuresAsync(CancellationToken.None);
-        var run = await InsertRunAsync();
+        var run = await _api.InsertRunningRunAsync();
         await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
 
         // When e is erased after its row is in the run's table, before the swap.
@@ -82,18 +82,9 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
 
     private async Task<Guid> RunAsync(PredictionStore store, Dictionary<string, long> ids, long erasures)
     {
-        var run = await InsertRunAsync();
+        var run = await _api.InsertRunningRunAsync();
         await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
         await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
-        return run;
-    }
-
-    private async Task<Guid> InsertRunAsync()
-    {
-        var run = Guid.NewGuid();
-        await _api.ScalarAsync<int>(
-            "INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Running', '{}', 0.6, false) RETURNING 1",
-            new NpgsqlParameter("run", run));
         return run;
     }
 
