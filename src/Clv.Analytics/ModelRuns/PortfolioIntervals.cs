@@ -57,31 +57,33 @@ public sealed partial class ModelRunPortfolio
     /// <summary>
     /// Every customer's intervals of predicted CLV, expected purchases and P(alive), and the intervals of customer
     /// equity overall and by each of <paramref name="groupings"/>. The purchase model is evaluated once per distinct
-    /// (x, t_x, T) pattern and draw; a customer's CLV in a draw is that draw's expected spend times the pattern's
-    /// discounted purchases, so the equity of a group is summed per (pattern, segment) from the count of its customers
-    /// and the sum of their m_x (E[M] is linear in m_x), not customer by customer.
+    /// (x, t_x, T) pattern and draw, and where it factors (<see cref="IPurchaseModel.TryExpectedPurchasesIfAlive"/>)
+    /// its costly part once per distinct (x, T) and draw, each pattern's forecast being that times its P(alive), as in
+    /// the point predictions. A customer's CLV in a draw is that draw's expected spend times the pattern's discounted
+    /// purchases, so the equity of a group is summed per (pattern, segment) from the count of its customers and the
+    /// sum of their m_x (E[M] is linear in m_x), not customer by customer.
     /// </summary>
     public PredictionIntervals Intervals(PredictionBootstrap bootstrap, IReadOnlyList<CustomerGrouping> groupings)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
         ArgumentNullException.ThrowIfNull(groupings);
         var draws = bootstrap.Settings.Draws;
-        var (patternStart, members) = GroupByPattern();
+        var patterns = GroupByPattern();
         var (slotOf, slotNames) = Slots(groupings);
         var slots = slotNames.Count;
         var result = new PredictionIntervals(Count, bootstrap.Settings.Level);
-        var patterns = patternStart.Length - 1;
+        var shared = patterns.Shared.Length - 1;
 
-        // Fixed ranges of patterns, each summing its own equity, added in order: the sums do not depend on
-        // which thread ran what, so the same seed gives the same intervals to the last bit.
-        var chunks = Math.Min(EquityChunks, Math.Max(1, patterns));
+        // Fixed ranges of (x, T), each summing its own equity, added in order: the sums do not depend on which
+        // thread ran what, so the same seed gives the same intervals to the last bit.
+        var chunks = Math.Min(EquityChunks, Math.Max(1, shared));
         var partial = new ThreadState[chunks];
         Parallel.For(0, chunks, chunk =>
         {
-            var local = new ThreadState(slots, draws);
-            for (var pattern = (int)((long)patterns * chunk / chunks); pattern < (int)((long)patterns * (chunk + 1) / chunks); pattern++)
+            var local = new ThreadState(slots, draws, bootstrap.Projection);
+            for (var j = (int)((long)shared * chunk / chunks); j < (int)((long)shared * (chunk + 1) / chunks); j++)
             {
-                IntervalsOfPattern(bootstrap, members.AsSpan(patternStart[pattern]..patternStart[pattern + 1]), slotOf, local, result);
+                IntervalsOfSharedAge(bootstrap, patterns, patterns.Shared[j], patterns.Shared[j + 1], slotOf, local, result);
             }
 
             partial[chunk] = local;
@@ -105,25 +107,63 @@ public sealed partial class ModelRunPortfolio
         return result;
     }
 
-    // One pattern's customers: the purchase model once per draw, then each distinct m_x's CLV interval, and the
-    // pattern's share of each segment's equity per draw.
+    // The patterns [first, end), which share x and T: E[X | alive] at each month's end once per draw when the model
+    // factors, then each pattern.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void IntervalsOfPattern(
-        PredictionBootstrap bootstrap, ReadOnlySpan<int> customers, int[][] slotOf, ThreadState local, PredictionIntervals result)
+    private void IntervalsOfSharedAge(
+        PredictionBootstrap bootstrap, PatternGroups patterns, int first, int end, int[][] slotOf, ThreadState local, PredictionIntervals result)
     {
         var draws = bootstrap.Settings.Draws;
-        var (purchases, alive, discounted, scratch) = (local.Purchases, local.Alive, local.Discounted, local.Scratch);
-        var first = customers[0];
-        var (x, tx, age) = (_frequency[first], _recency[first], _age[first]);
-        for (var d = 0; d < draws; d++)
+        var months = local.Times.Length;
+        var shared = patterns.Members[patterns.Start[first]];
+        var factored = true;
+        for (var d = 0; d < draws && factored; d++)
         {
-            (purchases[d], alive[d], discounted[d]) = PortfolioPredictor.Forecast(bootstrap.Purchases[d], x, tx, age, bootstrap.Projection);
+            factored = bootstrap.Purchases[d].TryExpectedPurchasesIfAlive(local.Times, _frequency[shared], _age[shared], local.IfAlive.AsSpan(d * months, months));
         }
 
-        var purchaseInterval = bootstrap.Percentiles(purchases);
-        var aliveInterval = bootstrap.Percentiles(alive);
-        var clvBySpend = new Dictionary<double, (double Lower, double Upper)>();
-        var sums = new Dictionary<int, (double InFit, double SumMonetary, double Others)>();
+        for (var pattern = first; pattern < end; pattern++)
+        {
+            var customers = patterns.Members.AsSpan(patterns.Start[pattern]..patterns.Start[pattern + 1]);
+            var (x, tx, age) = (_frequency[customers[0]], _recency[customers[0]], _age[customers[0]]);
+            for (var d = 0; d < draws; d++)
+            {
+                var model = bootstrap.Purchases[d];
+                if (!factored)
+                {
+                    (local.Purchases[d], local.Alive[d], local.Discounted[d]) = PortfolioPredictor.Forecast(model, x, tx, age, bootstrap.Projection);
+                    continue;
+                }
+
+                // As the model's CumulativeExpectedPurchases and the point predictions compute it, to the bit.
+                var alive = model.ProbabilityAlive(x, tx, age);
+                var ifAlive = local.IfAlive.AsSpan(d * months, months);
+                for (var k = 0; k < months; k++)
+                {
+                    local.Cumulative[k] = ifAlive[k] * alive;
+                }
+
+                (local.Discounted[d], local.Purchases[d]) = ClvCalculator.Discount(local.Cumulative, bootstrap.Projection.MonthlyDiscountRate);
+                local.Alive[d] = alive;
+            }
+
+            IntervalsOfPattern(bootstrap, x, customers, slotOf, local, result);
+        }
+    }
+
+    // One pattern's customers, its forecast in each draw given: each distinct m_x's CLV interval, and the pattern's
+    // share of each segment's equity per draw.
+    private void IntervalsOfPattern(
+        PredictionBootstrap bootstrap, double x, ReadOnlySpan<int> customers, int[][] slotOf, ThreadState local, PredictionIntervals result)
+    {
+        var draws = bootstrap.Settings.Draws;
+        var (discounted, scratch) = (local.Discounted, local.Scratch);
+        var purchaseInterval = bootstrap.Percentiles(local.Purchases);
+        var aliveInterval = bootstrap.Percentiles(local.Alive);
+        var clvBySpend = local.ClvBySpend;
+        var (inFitCount, sumMonetary, others, touched) = (local.InFit, local.SumMonetary, local.Others, local.Touched);
+        clvBySpend.Clear();
+        touched.Clear();
         foreach (var c in customers)
         {
             var inFit = x > 0 && _monetary[c] > 0;
@@ -145,74 +185,140 @@ public sealed partial class ModelRunPortfolio
             foreach (var grouping in slotOf)
             {
                 var slot = grouping[c];
-                var s = sums.GetValueOrDefault(slot);
-                sums[slot] = inFit ? (s.InFit + 1, s.SumMonetary + _monetary[c], s.Others) : (s.InFit, s.SumMonetary, s.Others + 1);
+                if (inFitCount[slot] == 0 && others[slot] == 0)
+                {
+                    touched.Add(slot);
+                }
+
+                if (inFit)
+                {
+                    inFitCount[slot]++;
+                    sumMonetary[slot] += _monetary[c];
+                }
+                else
+                {
+                    others[slot]++;
+                }
             }
         }
 
         // Σ E[M] over a segment's customers of this pattern: p(nγ + xΣm_x)/(px + q − 1) for the n in the spend
         // fit, the population mean pγ/(q − 1) for each of the others.
-        foreach (var (slot, s) in sums)
+        foreach (var slot in touched)
         {
+            var (n, sum, rest) = ((double)inFitCount[slot], sumMonetary[slot], (double)others[slot]);
+            (inFitCount[slot], sumMonetary[slot], others[slot]) = (0, 0, 0);
             var row = local.Equity.AsSpan(slot * draws, draws);
             for (var d = 0; d < draws; d++)
             {
                 var spend = bootstrap.Spend[d];
-                var fitted = s.InFit > 0 ? spend.P * ((s.InFit * spend.Gamma) + (x * s.SumMonetary)) / ((spend.P * x) + spend.Q - 1) : 0;
-                var others = s.Others > 0 ? s.Others * spend.PopulationMeanSpend : 0;
-                row[d] += (fitted + others) * discounted[d];
+                var fitted = n > 0 ? spend.P * ((n * spend.Gamma) + (x * sum)) / ((spend.P * x) + spend.Q - 1) : 0;
+                var outside = rest > 0 ? rest * spend.PopulationMeanSpend : 0;
+                row[d] += (fitted + outside) * discounted[d];
             }
         }
     }
 
     // One worker's buffers, one value per draw, and its share of the equity sums.
-    private sealed class ThreadState(int slots, int draws)
+    private sealed class ThreadState
     {
-        public double[] Equity { get; } = new double[slots * draws];
+        public ThreadState(int slots, int draws, ClvProjection projection)
+        {
+            Equity = new double[slots * draws];
+            (Purchases, Alive, Discounted, Scratch) = (new double[draws], new double[draws], new double[draws], new double[draws]);
+            Times = new double[projection.HorizonMonths];
+            ClvCalculator.MonthEnds(projection, Times);
+            Cumulative = new double[Times.Length];
+            IfAlive = new double[draws * Times.Length];
+            (InFit, SumMonetary, Others) = (new int[slots], new double[slots], new int[slots]);
+        }
 
-        public double[] Purchases { get; } = new double[draws];
+        public double[] Equity { get; }
 
-        public double[] Alive { get; } = new double[draws];
+        public double[] Purchases { get; }
 
-        public double[] Discounted { get; } = new double[draws];
+        public double[] Alive { get; }
 
-        public double[] Scratch { get; } = new double[draws];
+        public double[] Discounted { get; }
+
+        public double[] Scratch { get; }
+
+        // The ends of the horizon's months; E[X | alive at T] at each of them, draw by draw; one pattern's E[X].
+        public double[] Times { get; }
+
+        public double[] IfAlive { get; }
+
+        public double[] Cumulative { get; }
+
+        public Dictionary<double, (double Lower, double Upper)> ClvBySpend { get; } = [];
+
+        // Per segment slot, this pattern's customers in the spend fit, the sum of their m_x, and the others; the
+        // slots they touched, to be summed and cleared.
+        public int[] InFit { get; }
+
+        public double[] SumMonetary { get; }
+
+        public int[] Others { get; }
+
+        public List<int> Touched { get; } = [];
     }
 
-    // The customers listed pattern by pattern: pattern k's are members[start[k]..start[k+1]).
-    private (int[] Start, int[] Members) GroupByPattern()
+    // The customers listed pattern by pattern, the patterns ordered by (x, T, t_x): pattern k's customers are
+    // Members[Start[k]..Start[k+1]), and the patterns Shared[j]..Shared[j+1] share x and T.
+    private sealed record PatternGroups(int[] Start, int[] Members, int[] Shared);
+
+    private PatternGroups GroupByPattern()
     {
-        var index = new Dictionary<(double, double, double), int>();
+        var index = new Dictionary<(double X, double Age, double Recency), int>();
         var patternOf = new int[Count];
-        var counts = new List<int>();
+        var keys = new List<(double X, double Age, double Recency)>();
         for (var i = 0; i < Count; i++)
         {
-            var key = (_frequency[i], _recency[i], _age[i]);
+            var key = (_frequency[i], _age[i], _recency[i]);
             if (!index.TryGetValue(key, out var k))
             {
-                k = counts.Count;
+                k = keys.Count;
                 index.Add(key, k);
-                counts.Add(0);
+                keys.Add(key);
             }
 
             patternOf[i] = k;
-            counts[k]++;
         }
 
-        var start = new int[counts.Count + 1];
-        for (var k = 0; k < counts.Count; k++)
+        var sorted = keys.ToArray();
+        var order = Enumerable.Range(0, sorted.Length).ToArray();
+        Array.Sort(sorted, order);
+        var rank = new int[sorted.Length];
+        var shared = new List<int>();
+        for (var j = 0; j < sorted.Length; j++)
         {
-            start[k + 1] = start[k] + counts[k];
+            rank[order[j]] = j;
+            if (j == 0 || sorted[j].X != sorted[j - 1].X || sorted[j].Age != sorted[j - 1].Age)
+            {
+                shared.Add(j);
+            }
+        }
+
+        shared.Add(sorted.Length);
+        var start = new int[sorted.Length + 1];
+        foreach (var k in patternOf)
+        {
+            start[rank[k] + 1]++;
+        }
+
+        for (var j = 0; j < sorted.Length; j++)
+        {
+            start[j + 1] += start[j];
         }
 
         var next = start[..^1];
         var members = new int[Count];
         for (var i = 0; i < Count; i++)
         {
-            members[next[patternOf[i]]++] = i;
+            members[next[rank[patternOf[i]]]++] = i;
         }
 
-        return (start, members);
+        return new PatternGroups(start, members, [.. shared]);
     }
 
     // Slot 0 is the whole run; each grouping's keys follow. slotOf[g][customer] is the customer's slot in grouping g

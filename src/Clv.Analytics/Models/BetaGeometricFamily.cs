@@ -157,15 +157,33 @@ internal static class BetaGeometricFamily
     }
 
     /// <summary>
-    /// <see cref="ConditionalExpectedPurchases"/> at each of <paramref name="times"/>, each to the bit as alone: P(alive)
-    /// is computed once, and the near-a = 1 series of every time are summed side by side.
+    /// <see cref="ConditionalExpectedPurchases"/> at each of <paramref name="times"/>, each to the bit as alone:
+    /// <see cref="ExpectedPurchasesIfAlive"/> times P(alive), computed once.
     /// </summary>
-    // Optimized from the first call: a run's bootstrap calls it for every pattern and draw in one go.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CumulativeExpectedPurchases(
         double r, double alpha, double a, double b, int shift, ReadOnlySpan<double> times, double x, double tx, double age, Span<double> destination)
     {
+        ExpectedPurchasesIfAlive(r, alpha, a, b, shift, times, x, age, destination);
         var alive = ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        for (var i = 0; i < times.Length; i++)
+        {
+            destination[i] *= alive;
+        }
+    }
+
+    /// <summary>
+    /// E[X(t) | alive at T, x, T] = (a+b+x+s−1)/(a−1) · [1 − (1−z)^{r+x} ₂F₁(r+x, b+x+s; a+b+x+s−1; z)] at each of
+    /// <paramref name="times"/> (0 where t ≤ 0): what a customer known to be alive buys. Given alive, the posterior of
+    /// the rate and the dropout probability depends on x and T only (the likelihood of alive customers is
+    /// λ^x e^{−λT} (1−p)^x), so it does not depend on t_x; the conditional expectation is this times P(alive).
+    /// The near-a = 1 series of every time are summed side by side; where a series does not converge within its
+    /// budget, the time's value is <see cref="MixtureExpectedPurchasesIfAlive"/>.
+    /// </summary>
+    // Optimized from the first call: a run's bootstrap calls it for every (x, T) and draw in one go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ExpectedPurchasesIfAlive(
+        double r, double alpha, double a, double b, int shift, ReadOnlySpan<double> times, double x, double age, Span<double> destination)
+    {
         var upperA = a + b + shift - 1 - r;
         var eulerSeries = Math.Abs(a - 1) <= 0.5 && upperA > -50;
         Span<double> z = times.Length <= 64 ? stackalloc double[times.Length] : new double[times.Length];
@@ -195,28 +213,24 @@ internal static class BetaGeometricFamily
 
         for (var i = 0; i < times.Length; i++)
         {
-            if (times[i] <= 0)
-            {
-                destination[i] = 0.0;
-                continue;
-            }
-
-            var expected = destination[i] * alive;
-            destination[i] = double.IsFinite(expected) && expected >= 0 ? expected : MixtureExpectedPurchases(r, alpha, a, b, shift, times[i], x, tx, age);
+            var expected = destination[i];
+            destination[i] = times[i] <= 0 ? 0.0
+                : double.IsFinite(expected) && expected >= 0 ? expected
+                : MixtureExpectedPurchasesIfAlive(r, alpha, a, b, shift, times[i], x, age);
         }
     }
 
     /// <summary>
-    /// The same expectation as an average over the dropout probability, for where the series above does not
+    /// The expectation if alive as an average over the dropout probability, for where the series above does not
     /// converge within its budget (a purchase-rate shape r near 10⁶, or z within about 10⁻⁵ of 1). Alive at T, a
     /// customer with rate λ and dropout probability p buys (1 − e^{−λpt})/p times in t; λ | x, T is
-    /// gamma(r+x, α+T) and p | x is beta(a, b+x+s), so E = P(alive) · E_p[g(p)] with
+    /// gamma(r+x, α+T) and p | x is beta(a, b+x+s), so E = E_p[g(p)] with
     /// g(p) = [1 − (1 + p·t/(α+T))^{−(r+x)}]/p, which falls from g(0) = (r+x)·t/(α+T) to g(1): a bounded,
     /// non-negative average. It is taken over logit p by Gauss–Kronrod, split at the beta's mode; below p₀ and
     /// above 1 − p₀ (p₀ = 10⁻¹²/(g(0) + a + b + x + 2)), where g and the rest of the density are constant to
     /// 10⁻¹², it is in closed form.
     /// </summary>
-    internal static double MixtureExpectedPurchases(double r, double alpha, double a, double b, int shift, double t, double x, double tx, double age)
+    internal static double MixtureExpectedPurchasesIfAlive(double r, double alpha, double a, double b, int shift, double t, double x, double age)
     {
         var rx = r + x;
         var u = t / (alpha + age);
@@ -255,7 +269,7 @@ internal static class BetaGeometricFamily
             middle += GaussKronrodRule.Integrate(Integrand, cuts[i - 1], cuts[i], out _, out _, 1e-10, 12, 31);
         }
 
-        return (below + middle + above) * ProbabilityAlive(r, alpha, a, b, shift, x, tx, age);
+        return below + middle + above;
     }
 
     /// <summary>

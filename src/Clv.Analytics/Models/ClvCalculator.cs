@@ -51,17 +51,40 @@ public static class ClvCalculator
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        var month = MonthIn(options.TimeUnit);
         var count = options.HorizonMonths;
         Span<double> times = count <= 256 ? stackalloc double[count] : new double[count];
         Span<double> cumulative = count <= 256 ? stackalloc double[count] : new double[count];
-        for (var k = 1; k <= count; k++)
-        {
-            times[k - 1] = k * month;
-        }
-
+        MonthEnds(options, times);
         purchases.CumulativeExpectedPurchases(times, frequency, recency, age, cumulative);
-        var growth = 1.0 + options.MonthlyDiscountRate;
+        return Discount(cumulative, options.MonthlyDiscountRate);
+    }
+
+    /// <summary>
+    /// The ends of the horizon's months in the model's time unit (k · <see cref="MonthIn"/>, k = 1..H), written into
+    /// <paramref name="destination"/>: the times at which a CLV evaluates E[X(t)].
+    /// </summary>
+    /// <param name="options">Horizon and time unit.</param>
+    /// <param name="destination">Receives <see cref="ClvProjection.HorizonMonths"/> times.</param>
+    public static void MonthEnds(ClvProjection options, Span<double> destination)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var month = MonthIn(options.TimeUnit);
+        for (var k = 1; k <= options.HorizonMonths; k++)
+        {
+            destination[k - 1] = k * month;
+        }
+    }
+
+    /// <summary>
+    /// Σ_k (E[X(t_k)] − E[X(t_{k−1})]) / (1+d)^k over the month-end expectations <paramref name="cumulative"/>, and the last
+    /// of them (0 when there is none).
+    /// </summary>
+    /// <param name="cumulative">E[X] at the end of each month of the horizon.</param>
+    /// <param name="monthlyDiscountRate">d.</param>
+    public static (double Discounted, double AtHorizon) Discount(ReadOnlySpan<double> cumulative, double monthlyDiscountRate)
+    {
+        var growth = 1.0 + monthlyDiscountRate;
         var discount = 1.0;
         var previous = 0.0;
         var sum = 0.0;

@@ -32,6 +32,18 @@ public interface IPurchaseModel
             destination[i] = ConditionalExpectedPurchases(times[i], frequency, recency, age);
         }
     }
+
+    /// <summary>
+    /// E[X(t) | alive at T, x, T] at each of the increasing <paramref name="times"/>: what a customer known to be alive
+    /// at T buys, in a model where that does not depend on t_x, so that E[X(t) | x, t_x, T] is P(alive | x, t_x, T) times
+    /// it. Customers who share x and T then share its cost, which is most of a forecast's. False, with nothing
+    /// written, for a model that does not factor so.
+    /// </summary>
+    /// <param name="times">Forecast lengths in the fit's time unit, in increasing order.</param>
+    /// <param name="frequency">x, repeat purchases in calibration.</param>
+    /// <param name="age">T, time since the first purchase.</param>
+    /// <param name="destination">Receives one expectation per time.</param>
+    bool TryExpectedPurchasesIfAlive(ReadOnlySpan<double> times, double frequency, double age, Span<double> destination) => false;
 }
 
 /// <summary>Batch predictions over many customers without allocating per customer.</summary>

@@ -19,6 +19,13 @@ public sealed record ModifiedBgNbdParameters(double R, double Alpha, double A, d
     public void CumulativeExpectedPurchases(ReadOnlySpan<double> times, double frequency, double recency, double age, Span<double> destination) =>
         BetaGeometricFamily.CumulativeExpectedPurchases(R, Alpha, A, B, 1, times, frequency, recency, age, destination);
 
+    /// <inheritdoc />
+    public bool TryExpectedPurchasesIfAlive(ReadOnlySpan<double> times, double frequency, double age, Span<double> destination)
+    {
+        BetaGeometricFamily.ExpectedPurchasesIfAlive(R, Alpha, A, B, 1, times, frequency, age, destination);
+        return true;
+    }
+
     /// <summary>E[X(t)]: expected purchases of a new customer in their first <paramref name="t"/> time units after the first purchase.</summary>
     /// <param name="t">Length of the period.</param>
     public double ExpectedPurchases(double t) => ConditionalExpectedPurchases(t, 0, 0, 0);

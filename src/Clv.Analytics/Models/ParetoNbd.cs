@@ -18,22 +18,43 @@ public sealed record ParetoNbdParameters(double R, double Alpha, double S, doubl
     /// E[X(t) | x, t_x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^{s−1}] · P(alive), continuous at s = 1.
     /// </summary>
     /// <inheritdoc />
-    public double ConditionalExpectedPurchases(double t, double frequency, double recency, double age)
+    public double ConditionalExpectedPurchases(double t, double frequency, double recency, double age) =>
+        t <= 0 ? 0.0 : ExpectedPurchasesIfAlive(t, frequency, age) * ProbabilityAlive(frequency, recency, age);
+
+    /// <summary>At each time, <see cref="ConditionalExpectedPurchases"/> with P(alive), the costly part, computed once.</summary>
+    /// <inheritdoc />
+    public void CumulativeExpectedPurchases(ReadOnlySpan<double> times, double frequency, double recency, double age, Span<double> destination)
     {
-        if (t <= 0)
+        TryExpectedPurchasesIfAlive(times, frequency, age, destination);
+        var alive = ProbabilityAlive(frequency, recency, age);
+        for (var i = 0; i < times.Length; i++)
         {
-            return 0.0;
+            destination[i] *= alive;
+        }
+    }
+
+    /// <summary>E[X(t) | alive at T, x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^{s−1}], 0 where t ≤ 0.</summary>
+    /// <inheritdoc />
+    public bool TryExpectedPurchasesIfAlive(ReadOnlySpan<double> times, double frequency, double age, Span<double> destination)
+    {
+        for (var i = 0; i < times.Length; i++)
+        {
+            destination[i] = times[i] <= 0 ? 0.0 : ExpectedPurchasesIfAlive(times[i], frequency, age);
         }
 
-        var betaT = Beta + age;
-        var bracket = NumericMath.OneMinusPowerOverExponent(Math.Log(betaT / (betaT + t)), S - 1);
-        return (R + frequency) * betaT / (Alpha + age) * bracket * ProbabilityAlive(frequency, recency, age);
+        return true;
     }
 
     /// <summary>E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^{s−1}]: expected purchases of a new customer in their first <paramref name="t"/> time units.</summary>
     /// <param name="t">Length of the period.</param>
     public double ExpectedPurchases(double t) =>
         t <= 0 ? 0.0 : R * Beta / Alpha * NumericMath.OneMinusPowerOverExponent(Math.Log(Beta / (Beta + t)), S - 1);
+
+    private double ExpectedPurchasesIfAlive(double t, double frequency, double age)
+    {
+        var betaT = Beta + age;
+        return (R + frequency) * betaT / (Alpha + age) * NumericMath.OneMinusPowerOverExponent(Math.Log(betaT / (betaT + t)), S - 1);
+    }
 
     /// <inheritdoc />
     public double ProbabilityAlive(double frequency, double recency, double age)
