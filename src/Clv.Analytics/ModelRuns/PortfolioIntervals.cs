@@ -68,9 +68,10 @@ public sealed partial class ModelRunPortfolio
         ArgumentNullException.ThrowIfNull(bootstrap);
         ArgumentNullException.ThrowIfNull(groupings);
         var draws = bootstrap.Settings.Draws;
-        var patterns = GroupByPattern();
-        var (slotOf, slotNames) = Slots(groupings);
-        var slots = slotNames.Count;
+        PatternGroups patterns = null!;
+        int[][] slotOf = null!;
+        List<(string Grouping, string Key)> slotNames = null!;
+        Parallel.Invoke(() => patterns = GroupByPattern(), () => (slotOf, slotNames) = Slots(groupings)); // each a pass over every customer
         var result = new PredictionIntervals(Count, bootstrap.Settings.Level);
         var shared = patterns.Shared.Length - 1;
 
@@ -80,7 +81,7 @@ public sealed partial class ModelRunPortfolio
         var partial = new ThreadState[chunks];
         Parallel.For(0, chunks, chunk =>
         {
-            var local = new ThreadState(slots, draws, bootstrap.Projection);
+            var local = new ThreadState(slotNames.Count, draws, bootstrap.Projection);
             for (var j = (int)((long)shared * chunk / chunks); j < (int)((long)shared * (chunk + 1) / chunks); j++)
             {
                 IntervalsOfSharedAge(bootstrap, patterns, patterns.Shared[j], patterns.Shared[j + 1], slotOf, local, result);
@@ -89,7 +90,7 @@ public sealed partial class ModelRunPortfolio
             partial[chunk] = local;
         });
 
-        var equity = new double[slots * draws];
+        var equity = new double[slotNames.Count * draws];
         foreach (var local in partial)
         {
             for (var i = 0; i < equity.Length; i++)
@@ -98,7 +99,7 @@ public sealed partial class ModelRunPortfolio
             }
         }
 
-        for (var slot = 0; slot < slots; slot++)
+        for (var slot = 0; slot < slotNames.Count; slot++)
         {
             var (lower, upper) = bootstrap.Percentiles(equity.AsSpan(slot * draws, draws));
             result.Equity.Add(new EquityInterval(slotNames[slot].Grouping, slotNames[slot].Key, lower, upper));
