@@ -41,7 +41,11 @@ public sealed class PredictionStore(ClvDbContext db)
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS)", cancellationToken);
+            // The check lets ATTACH skip its validation scan; made here, each row is checked as it is copied
+            // rather than in a scan of the whole table afterwards.
+            await connection.ExecuteAsync(
+                $"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS, CONSTRAINT ck_{table}_run CHECK (run_id = '{runId}'))",
+                cancellationToken);
         }
 
         var size = (predictions.Count + CopyConnections - 1) / CopyConnections;
@@ -49,15 +53,11 @@ public sealed class PredictionStore(ClvDbContext db)
             () => CopyAsync(connectionString, table, runId, predictions, part * size, Math.Min(predictions.Count, (part + 1) * size), cancellationToken),
             cancellationToken)));
 
-        // The check lets ATTACH skip its validation scan, and the key is built here, outside the swap.
-        // Statistics are left to autovacuum: readers look customers up by key.
+        // The key is built here, outside the swap. Statistics are left to autovacuum: readers look customers up by key.
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync($"""
-                ALTER TABLE {table} ADD CONSTRAINT ck_{table}_run CHECK (run_id = '{runId}');
-                ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id);
-                """, cancellationToken);
+            await connection.ExecuteAsync($"ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id)", cancellationToken);
         }
 
         return predictions.Count;
