@@ -11,6 +11,7 @@
 #   CLV_BENCH_REQUESTS 1 to print each API request's start, end and connection wait per load
 #   CLV_CHROMIUM       the browser (default /usr/bin/chromium)
 #   CLV_BENCH_HOLD     1 keeps the API and PostgreSQL up after the loads, for profiling, until interrupted
+#   CLV_API_READYTORUN 1 to run the API published ReadyToRun instead of the build (scripts/lib/bench.sh)
 # Everything it starts listens on 127.0.0.1 and is stopped on exit; output goes to bench/out/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
