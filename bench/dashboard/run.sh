@@ -10,6 +10,8 @@
 #   CLV_BENCH_LOADS    page loads to time (default 5)
 #   CLV_BENCH_REQUESTS 1 to print each API request's start, end and connection wait per load
 #   CLV_CHROMIUM       the browser (default /usr/bin/chromium)
+#   CLV_BENCH_HOLD     1 keeps the API and PostgreSQL up after the loads, for profiling, until interrupted
+#   CLV_API_READYTORUN 1 to run the API published ReadyToRun instead of the build (scripts/lib/bench.sh)
 # Everything it starts listens on 127.0.0.1 and is stopped on exit; output goes to bench/out/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -93,3 +95,9 @@ echo
 echo "Dashboard on CDNOW_master x1, $(nproc) cores, $(date -u +%FT%TZ), $(git -C "$root" rev-parse --short HEAD)"
 CLV_BENCH_URL=$CLV_API_URL/dashboard/ CLV_BENCH_KEY=$read_key CLV_BENCH_LOADS=$loads CLV_BENCH_REQUESTS=${CLV_BENCH_REQUESTS:-0} CLV_CHROMIUM=$chromium \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$playwright/node/linux-x64/node" "$root/bench/dashboard/measure.mjs" "$playwright/package/index.mjs"
+
+# CLV_BENCH_HOLD=1: keep the API and PostgreSQL up after the loads for profiling, until interrupted.
+if [ -n "${CLV_BENCH_HOLD:-}" ]; then
+    clv_log "holding: API $CLV_API_URL (X-Api-Key: $CLV_API_KEY, read key $read_key), PostgreSQL 127.0.0.1:$CLV_PG_TMP_PORT database clv_bench_dashboard, its log $CLV_PG_TMP_DIR/server.log; interrupt to stop"
+    while :; do sleep 3600 & wait $!; done
+fi

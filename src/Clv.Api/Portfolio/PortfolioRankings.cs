@@ -16,7 +16,8 @@ namespace Clv.Api.Portfolio;
 /// (<see cref="ForCustomerAsync"/>) score against the stored ones without waiting; when writes
 /// have committed since, this instance refreshes them in the background, at most once per
 /// <c>Clv:Analytics:RankingRefreshSeconds</c>. Only a scope never ranked, or every read with
-/// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, ranks inside a request.
+/// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, ranks inside a request; requests that need a
+/// scope's rankings at the same time share one ranking.
 /// </summary>
 public sealed class PortfolioRankings(
     IOptions<ClvOptions> options,
@@ -29,6 +30,11 @@ public sealed class PortfolioRankings(
     // a second instead of a round trip each (only with a staleness bound; at 0 every read reads).
     private readonly BoundedMemo<string, (StoredRankings Stored, long ReadAtTicks)> _read = new(64, StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+
+    // The rankings of a scope being computed in a snapshot of their own, per scope: requests that
+    // need a scope's rankings at once (a dashboard's tiers, RFM segments and at-risk list as of a
+    // new day) share one computation instead of each ranking every customer.
+    private readonly ConcurrentDictionary<string, Lazy<Task<Ranked>>> _ranking = new(StringComparer.Ordinal);
     private long _refreshedAtTicks;
     private string? _connectionString;
 
@@ -39,7 +45,9 @@ public sealed class PortfolioRankings(
     /// <c>Clv:Analytics:MaxStalenessSeconds</c> above 0, the stored ones all the same, refreshed in
     /// the background at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>, and the context
     /// is marked <see cref="AnswerContext.RankedEarlier"/>: no request ranks every customer once
-    /// rankings are stored. At 0, and when none are stored, the snapshot is ranked and the result stored.
+    /// rankings are stored. At 0, and when none are stored, the scope is ranked and the result
+    /// stored: once for the requests that ask at the same time (in a snapshot of its own, taken
+    /// when the first asks), and again in this snapshot only when that one is not as exact.
     /// </summary>
     public async Task<Rankings> InSnapshotAsync(AnswerContext context, CancellationToken ct)
     {
@@ -62,6 +70,18 @@ public sealed class PortfolioRankings(
             }
         }
 
+        // The computation under way or started now, in a snapshot of its own, when it ranked this
+        // snapshot's data (the same version and active run, or, as of a past day, no change since
+        // that touched a day up to it): exact, as the stored ones are. Else this snapshot is ranked.
+        var shared = await RankSharedAsync(scope.Cutoff, scope.Reference, key).WaitAsync(ct);
+        if (shared.ActiveRun == scope.ActiveRun
+            && (shared.Stored.Version == context.Version
+                || (scope.Cutoff is { } cutoff && shared.Stored.Version < context.Version
+                    && await DataVersion.UnchangedAsync(context.Connection, shared.Stored.Version, cutoff, ct))))
+        {
+            return shared.Stored.Rankings;
+        }
+
         var rankings = await Rankings.ComputeAsync(context.Connection, scope, ct);
         await SaveAsync(key, new StoredRankings(rankings, context.Version), ct);
         return rankings;
@@ -78,7 +98,7 @@ public sealed class PortfolioRankings(
         var stored = await ReadStoredAsync(key, ct);
         if (stored is null)
         {
-            return (await RankAsync(asOf, reference, key, ct)).Rankings;
+            return (await RankSharedAsync(asOf, reference, key).WaitAsync(ct)).Stored.Rankings;
         }
 
         if (stored.Version < knownVersion)
@@ -116,20 +136,40 @@ public sealed class PortfolioRankings(
         });
     }
 
-    // Ranks a scope in a snapshot of its own, and stores the result.
-    private async Task<StoredRankings> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
+    // The scope's ranking under way, joined, or a new one started: it goes on when a request that
+    // waits for it is aborted, as others may wait for it too, and is forgotten once it has ended
+    // (its result is stored by then).
+    private Task<Ranked> RankSharedAsync(DateOnly? asOf, DateOnly reference, string key)
     {
-        StoredRankings ranked;
+        Lazy<Task<Ranked>>? started = null;
+        started = new Lazy<Task<Ranked>>(async () =>
+        {
+            try
+            {
+                return await RankAsync(asOf, reference, key, CancellationToken.None);
+            }
+            finally
+            {
+                _ranking.TryRemove(KeyValuePair.Create(key, started!));
+            }
+        });
+        return _ranking.GetOrAdd(key, started).Value;
+    }
+
+    // Ranks a scope in a snapshot of its own, and stores the result.
+    private async Task<Ranked> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
+    {
+        Ranked ranked;
         await using (var connection = await OpenAsync(ct))
         await using (var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
-            ranked = new StoredRankings(await Rankings.ComputeAsync(connection, scope, ct), snapshot.Version);
+            ranked = new Ranked(new StoredRankings(await Rankings.ComputeAsync(connection, scope, ct), snapshot.Version), snapshot.ActiveRun);
             await transaction.CommitAsync(ct);
         }
 
-        await SaveAsync(key, ranked, ct);
+        await SaveAsync(key, ranked.Stored, ct);
         return ranked;
     }
 
@@ -179,4 +219,7 @@ public sealed class PortfolioRankings(
         await connection.OpenAsync(ct);
         return connection;
     }
+
+    // Rankings and the active run of the snapshot they ranked.
+    private sealed record Ranked(StoredRankings Stored, Guid? ActiveRun);
 }

@@ -1,4 +1,5 @@
 using Clv.Api.Tests.Infrastructure;
+using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.ReadModel;
@@ -100,4 +101,70 @@ public sealed class PastRankingReuseTests(ClvApiFactory api) : IClassFixture<Clv
 
     private Task<string> RankedAtAsync(string asOf) =>
         api.ScalarAsync<string>($"SELECT computed_at::text FROM analytics_rankings WHERE scope = '{asOf}|{asOf}'");
+}
+
+/// <summary>
+/// Questions that need the rankings of a day none are stored for, asked at once (a dashboard's
+/// tiers, RFM segments and at-risk list as of a new day), share one ranking of its customers, and
+/// each answer is what it is when asked alone.
+/// </summary>
+/// <remarks>
+/// C1..C5 buy once on 2024-01-10 for 10, 20, 30, 40 and 50. As of 2024-01-31, RFM segments are 1,
+/// 2 and 2 customers (<see cref="StoredRankingAnswerTests"/>). Tiers take the first ⌈1% · 5⌉ = 1,
+/// ⌈10% · 5⌉ = 1 and ⌈50% · 5⌉ = 3 customers by historical CLV: top1 is C5, top10 adds no one,
+/// middle40 is C4 and C3, bottom50 C2 and C1: 1, 2 and 2 customers.
+/// </remarks>
+public sealed class SharedRankingTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private const string AsOf = "2024-01-31";
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Questions_asked_at_once_of_a_day_never_ranked_rank_its_customers_once()
+    {
+        (await _client.PostTransactionsAsync(
+            Tx("s1", "C1", amount: 10m), Tx("s2", "C2", amount: 20m), Tx("s3", "C3", amount: 30m), Tx("s4", "C4", amount: 40m), Tx("s5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+
+        // The test holds the summaries, which ranking reads, so that the questions meet while it waits.
+        await using var holding = new NpgsqlConnection(api.ConnectionString);
+        await holding.OpenAsync();
+        await using var transaction = await holding.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE customer_summaries IN ACCESS EXCLUSIVE MODE", holding, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var asked = new[] { $"by=rfmSegment&asOf={AsOf}", $"by=clvTier&asOf={AsOf}", $"by=clvTier&asOf={AsOf}&period=quarter" }
+            .Select(q => _client.GetAsync($"/api/v1/segments?{q}"))
+            .ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await RankingsWaitingAsync() == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No ranking waited for the summaries within 30 s.");
+            await Task.Delay(50);
+        }
+
+        // The others have long reached the rankings by now; they wait for the one under way.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await RankingsWaitingAsync());
+        await transaction.CommitAsync();
+
+        var answers = await Task.WhenAll(asked);
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync(answers[0]));
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync(answers[1]));
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync(answers[2]));
+    }
+
+    // Statements over every customer's totals that wait for a lock: rankings (the segments' own
+    // statements run only once they have their rankings). pg_stat_activity keeps the first 1 kB
+    // of a statement, all of it the totals' common start.
+    private Task<long> RankingsWaitingAsync() => api.ScalarAsync<long>(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH customer_totals AS%'");
+
+    private static async Task<int[]> SegmentSizesAsync(HttpResponseMessage response)
+    {
+        var body = await response.JsonAsync();
+        return [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("customers").GetInt32()).OrderDescending()];
+    }
 }
