@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the API (Release build) on http://127.0.0.1:5080 with migrations applied at start.
+# Runs the API (Release, published ReadyToRun: scripts/lib/common.sh, clv_api_build) on http://127.0.0.1:5080 with migrations applied at start.
 # Arguments are passed to the API, e.g. ./scripts/run.sh --urls http://127.0.0.1:6000
 #
 # Without ConnectionStrings__Clv it runs a private PostgreSQL cluster under .data/postgres
@@ -19,7 +19,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 data_dir=${CLV_DATA_DIR:-$root/.data}
 pg_port=${CLV_PG_PORT:-55433}
 default_urls=http://127.0.0.1:5080
-api_dll=$root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll
 
 pgdata=
 api_pid=
@@ -141,8 +140,7 @@ listen_url() {
 }
 
 clv_dashboard_build "$root"
-clv_log "Building src/Clv.Api (Release)"
-dotnet build "$root/src/Clv.Api" -c Release -nologo -v quiet
+api_dll=$(clv_api_build "$root")
 
 if [ -z "${ConnectionStrings__Clv:-}" ]; then
     start_local_database

@@ -35,23 +35,13 @@ clv_cdnow_csv() {
     awk -f "$CLV_ROOT/bench/ingest/cdnow-to-csv.awk" "${masters[@]}" >"$file"
 }
 
-# Builds the API in Release and starts it on a free loopback port against DATABASE of the
-# throwaway cluster. Sets CLV_API_PID, CLV_API_URL and CLV_API_KEY; the log goes to LOG.
+# Builds the API as scripts/run.sh does (clv_api_build: ReadyToRun unless CLV_API_READYTORUN=0) and
+# starts it on a free loopback port against DATABASE of the throwaway cluster. Sets CLV_API_PID,
+# CLV_API_URL and CLV_API_KEY; the log goes to LOG.
 # CLV_API_ROOT (default this checkout) runs another checkout's API, a baseline, under this script.
-# CLV_API_READYTORUN=1 publishes it ReadyToRun instead (its code and its packages' compiled ahead
-# of time) and runs that: a fresh process then compiles little at its first requests.
 clv_bench_api_start() {
-    local database=$1 log=$2 port api_root=${CLV_API_ROOT:-$CLV_ROOT}
-    local dll=$api_root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll
-    if [ "${CLV_API_READYTORUN:-}" = 1 ]; then
-        clv_log "Publishing $api_root/src/Clv.Api ReadyToRun (Release, linux-x64)"
-        dll=$api_root/src/Clv.Api/bin/Release/net10.0/linux-x64/readytorun/Clv.Api.dll
-        dotnet publish "$api_root/src/Clv.Api" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-            -o "$(dirname "$dll")" -nologo -v quiet
-    else
-        clv_log "Building $api_root/src/Clv.Api (Release)"
-        dotnet build "$api_root/src/Clv.Api" -c Release -nologo -v quiet
-    fi
+    local database=$1 log=$2 port api_root=${CLV_API_ROOT:-$CLV_ROOT} dll
+    dll=$(clv_api_build "$api_root")
     CLV_API_KEY=clv_$(clv_random_token)
     local attempt
     for attempt in 1 2 3 4 5; do

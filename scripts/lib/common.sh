@@ -77,3 +77,23 @@ clv_free_port() {
     clv_log "no free loopback port found after $attempt tries"
     return 1
 }
+
+# Builds the API of the checkout ROOT (Release) as scripts/run.sh and the benchmarks start it, and
+# prints the path of its Clv.Api.dll. Published ReadyToRun for this machine's runtime: its code and
+# its packages' are compiled ahead of time, so a freshly started process spends its first requests
+# answering rather than compiling (docs/benchmarks.md, "ReadyToRun"). CLV_API_READYTORUN=0 builds it
+# with `dotnet build` instead, compiled at first call.
+clv_api_build() {
+    local root=$1 out
+    if [ "${CLV_API_READYTORUN:-1}" = 0 ]; then
+        clv_log "Building $root/src/Clv.Api (Release)"
+        dotnet build "$root/src/Clv.Api" -c Release -nologo -v quiet >&2
+        printf '%s\n' "$root/src/Clv.Api/bin/Release/net10.0/Clv.Api.dll"
+        return
+    fi
+    out=$root/src/Clv.Api/bin/Release/net10.0/readytorun
+    clv_log "Publishing $root/src/Clv.Api (Release, ReadyToRun)"
+    dotnet publish "$root/src/Clv.Api" -c Release --use-current-runtime --self-contained false \
+        -p:PublishReadyToRun=true -o "$out" -nologo -v quiet >&2
+    printf '%s\n' "$out/Clv.Api.dll"
+}
