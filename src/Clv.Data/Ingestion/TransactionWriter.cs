@@ -154,7 +154,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }
 
         var created = new long[missing.Length];
-        await using (var draw = new NpgsqlCommand("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence('customers', 'id')::regclass AS seq) s, generate_series(1, @n)", connection))
+        // OFFSET 0 keeps the sequence's lookup in its subquery: pulled up, it ran once per id drawn.
+        await using (var draw = new NpgsqlCommand("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence('customers', 'id')::regclass AS seq OFFSET 0) s, generate_series(1, @n)", connection))
         {
             draw.Parameters.Add(new NpgsqlParameter("n", missing.Length));
             await using var reader = await draw.ExecuteReaderAsync(ct);
@@ -165,17 +166,17 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }
 
         // The keys first: a customer a concurrent writer created meanwhile fails here, before more is written.
-        await using (var importer = await connection.BeginBinaryImportAsync("COPY customer_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
+        await using (var copy = await PgBinaryCopyWriter.BeginAsync(connection, "COPY customer_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
         {
             for (var k = 0; k < missing.Length; k++)
             {
-                importer.StartRow();
-                importer.Write(batch.Customers[missing[k]], NpgsqlDbType.Text);
-                importer.Write(created[k], NpgsqlDbType.Bigint);
+                copy.StartRow(2);
+                copy.Write(batch.Customers[missing[k]]);
+                copy.Write(created[k]);
                 ids[batch.Customers[missing[k]]] = created[k];
             }
 
-            await importer.CompleteAsync(ct);
+            await copy.CompleteAsync(ct);
         }
 
         await CopyNewCustomersAsync(connection, batch, missing, created, now, ct);
@@ -261,15 +262,15 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     private static async Task<List<TransactionRow>> CopyAsync(
         NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
     {
-        await using (var keys = await connection.BeginBinaryImportAsync("COPY transaction_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
+        await using (var keys = await PgBinaryCopyWriter.BeginAsync(connection, "COPY transaction_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
         {
             WriteKeys(keys, rows, ids);
             await keys.CompleteAsync(ct);
         }
 
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
-        WriteRows(importer, rows, ids, now);
-        await importer.CompleteAsync(ct);
+        await using var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteRows(copy, rows, ids, now);
+        await copy.CompleteAsync(ct);
         return rows;
     }
 
@@ -281,10 +282,10 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         // still be there (ON COMMIT DROP).
         await connection.ExecuteAsync(
             "DROP TABLE IF EXISTS pg_temp.staging_transactions; CREATE TEMP TABLE staging_transactions ON COMMIT DROP AS SELECT * FROM transactions WITH NO DATA", ct);
-        await using (var importer = await connection.BeginBinaryImportAsync($"COPY staging_transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct))
+        await using (var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY staging_transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct))
         {
-            WriteRows(importer, rows, ids, now);
-            await importer.CompleteAsync(ct);
+            WriteRows(copy, rows, ids, now);
+            await copy.CompleteAsync(ct);
         }
 
         // The keys decide which rows are new: those whose key this statement inserted.
@@ -343,11 +344,11 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // Synchronous writes into Npgsql's buffer, which flushes to the socket as it fills: an async
+    // Synchronous writes into the COPY's buffer, which flushes to the socket as it fills: an async
     // call per value costs more than the COPY itself at 50,000 rows of twelve values. Optimized
     // from the first call, as a large import reaches it before tiered compilation would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteRows(NpgsqlBinaryImporter importer, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now)
+    private static void WriteRows(PgBinaryCopyWriter copy, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now)
     {
         var lastCustomer = "";
         var lastId = 0L;
@@ -358,55 +359,55 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
                 (lastCustomer, lastId) = (row.CustomerExternalId, ids[row.CustomerExternalId]);
             }
 
-            importer.StartRow();
-            importer.Write(lastId, NpgsqlDbType.Bigint);
-            importer.Write(row.ExternalId, NpgsqlDbType.Text);
-            importer.Write(row.OccurredAt, NpgsqlDbType.TimestampTz);
-            importer.Write((short)row.Type, NpgsqlDbType.Smallint);
-            importer.Write(row.Amount, NpgsqlDbType.Numeric);
-            importer.Write(row.Currency, NpgsqlDbType.Char);
-            importer.WriteNullable(row.Cost, NpgsqlDbType.Numeric);
-            importer.WriteNullable(row.OriginalAmount, NpgsqlDbType.Numeric);
-            importer.WriteNullable(row.OriginalCurrency, NpgsqlDbType.Char);
-            importer.WriteNullable(row.OriginalCost, NpgsqlDbType.Numeric);
-            importer.WriteNullable(row.FxRate, NpgsqlDbType.Numeric);
-            importer.Write(now, NpgsqlDbType.TimestampTz);
+            copy.StartRow(12);
+            copy.Write(lastId);
+            copy.Write(row.ExternalId);
+            copy.Write(row.OccurredAt);
+            copy.Write((short)row.Type);
+            copy.WriteNumeric(row.Amount);
+            copy.Write(row.Currency);
+            copy.WriteNumeric(row.Cost);
+            copy.WriteNumeric(row.OriginalAmount);
+            copy.Write(row.OriginalCurrency);
+            copy.WriteNumeric(row.OriginalCost);
+            copy.WriteNumeric(row.FxRate);
+            copy.Write(now);
         }
     }
 
     // Synchronous, as WriteRows.
-    private static void WriteKeys(NpgsqlBinaryImporter importer, List<TransactionRow> rows, Dictionary<string, long> ids)
+    private static void WriteKeys(PgBinaryCopyWriter copy, List<TransactionRow> rows, Dictionary<string, long> ids)
     {
         foreach (var row in rows)
         {
-            importer.StartRow();
-            importer.Write(row.ExternalId, NpgsqlDbType.Text);
-            importer.Write(ids[row.CustomerExternalId], NpgsqlDbType.Bigint);
+            copy.StartRow(2);
+            copy.Write(row.ExternalId);
+            copy.Write(ids[row.CustomerExternalId]);
         }
     }
 
     // The customers whose keys were just created, COPYed with those ids.
     private static async Task CopyNewCustomersAsync(NpgsqlConnection connection, Batch batch, int[] missing, long[] ids, DateTimeOffset now, CancellationToken ct)
     {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            "COPY customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct);
-        WriteCustomers(importer, batch, missing, ids, now);
-        await importer.CompleteAsync(ct);
+        await using var copy = await PgBinaryCopyWriter.BeginAsync(
+            connection, "COPY customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct);
+        WriteCustomers(copy, batch, missing, ids, now);
+        await copy.CompleteAsync(ct);
     }
 
     // Synchronous, as WriteRows.
-    private static void WriteCustomers(NpgsqlBinaryImporter importer, Batch batch, int[] missing, long[] ids, DateTimeOffset now)
+    private static void WriteCustomers(PgBinaryCopyWriter copy, Batch batch, int[] missing, long[] ids, DateTimeOffset now)
     {
         for (var k = 0; k < missing.Length; k++)
         {
             var i = missing[k];
-            importer.StartRow();
-            importer.Write(ids[k], NpgsqlDbType.Bigint);
-            importer.Write(batch.Customers[i], NpgsqlDbType.Text);
-            importer.Write(batch.FirstAt[i], NpgsqlDbType.TimestampTz);
-            importer.Write(false, NpgsqlDbType.Boolean);
-            importer.Write(now, NpgsqlDbType.TimestampTz);
-            importer.Write(now, NpgsqlDbType.TimestampTz);
+            copy.StartRow(6);
+            copy.Write(ids[k]);
+            copy.Write(batch.Customers[i]);
+            copy.Write(batch.FirstAt[i]);
+            copy.Write(false);
+            copy.Write(now);
+            copy.Write(now);
         }
     }
 

@@ -2,7 +2,6 @@ using Clv.Analytics.Cohorts;
 using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Clv.Data.Rollups;
 
@@ -166,8 +165,8 @@ internal sealed class PeriodContributions(int window)
     /// <summary>COPYs the summed contributions into <c>period_rollups</c>, but cells that net out, and forgets them.</summary>
     public async Task CopyAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY period_rollups ({PeriodRollups.KeyColumns}, {PeriodRollups.SumColumns}, max_day) FROM STDIN (FORMAT BINARY)", ct);
+        await using var copy = await PgBinaryCopyWriter.BeginAsync(
+            connection, $"COPY period_rollups ({PeriodRollups.KeyColumns}, {PeriodRollups.SumColumns}, max_day) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var (key, sums) in _cells)
         {
             if (sums.IsZero)
@@ -175,29 +174,29 @@ internal sealed class PeriodContributions(int window)
                 continue;
             }
 
-            importer.StartRow();
-            importer.Write(key.Channel, NpgsqlDbType.Text);
-            importer.Write(key.Kind, NpgsqlDbType.Smallint);
-            importer.WriteNullable(key.Cohort, NpgsqlDbType.Date);
-            importer.WriteNullable(key.Period, NpgsqlDbType.Date);
-            importer.WriteNullable(key.ChurnDay, NpgsqlDbType.Date);
-            importer.WriteNullable(key.NetValue, NpgsqlDbType.Numeric);
-            importer.Write(sums.Members, NpgsqlDbType.Integer);
-            importer.Write(sums.Repeat, NpgsqlDbType.Integer);
-            importer.Write(sums.Active, NpgsqlDbType.Integer);
-            importer.Write(sums.Retained, NpgsqlDbType.Integer);
-            importer.Write(sums.LastPurchases, NpgsqlDbType.Integer);
-            importer.Write(sums.Purchases, NpgsqlDbType.Bigint);
-            importer.Write(sums.Gross, NpgsqlDbType.Numeric);
-            importer.Write(sums.Refunds, NpgsqlDbType.Numeric);
-            importer.Write(sums.Cost, NpgsqlDbType.Numeric);
-            importer.Write(sums.AtRisk, NpgsqlDbType.Integer);
-            importer.Write(sums.Churned, NpgsqlDbType.Integer);
-            importer.Write(sums.Lapsed, NpgsqlDbType.Integer);
-            importer.WriteNullable(sums.MaxDay, NpgsqlDbType.Date);
+            copy.StartRow(19);
+            copy.Write(key.Channel);
+            copy.Write(key.Kind);
+            copy.Write(key.Cohort);
+            copy.Write(key.Period);
+            copy.Write(key.ChurnDay);
+            copy.WriteNumeric(key.NetValue);
+            copy.Write(sums.Members);
+            copy.Write(sums.Repeat);
+            copy.Write(sums.Active);
+            copy.Write(sums.Retained);
+            copy.Write(sums.LastPurchases);
+            copy.Write(sums.Purchases);
+            copy.WriteNumeric(sums.Gross);
+            copy.WriteNumeric(sums.Refunds);
+            copy.WriteNumeric(sums.Cost);
+            copy.Write(sums.AtRisk);
+            copy.Write(sums.Churned);
+            copy.Write(sums.Lapsed);
+            copy.Write(sums.MaxDay);
         }
 
-        await importer.CompleteAsync(ct);
+        await copy.CompleteAsync(ct);
         _cells.Clear();
     }
 

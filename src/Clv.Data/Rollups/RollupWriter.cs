@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Clv.Data.Transactions;
 using Npgsql;
@@ -152,34 +153,34 @@ internal static class RollupWriter
         var summaries = Summarize(days);
         var withDays = summaries.Select(summary => summary.CustomerId).ToHashSet();
         summaries.AddRange(created.Where(id => !withDays.Contains(id)).Select(id => Summary.Empty(id)));
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_summaries ({SummaryColumns}) FROM STDIN (FORMAT BINARY)", ct);
-        WriteSummaries(importer, summaries);
-        await importer.CompleteAsync(ct);
+        await using var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY customer_summaries ({SummaryColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteSummaries(copy, summaries);
+        await copy.CompleteAsync(ct);
     }
 
     private static async Task CopyDaysAsync(NpgsqlConnection connection, List<Day> days, CancellationToken ct)
     {
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY customer_days ({DayColumns}) FROM STDIN (FORMAT BINARY)", ct);
-        WriteDays(importer, days);
-        await importer.CompleteAsync(ct);
+        await using var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY customer_days ({DayColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        WriteDays(copy, days);
+        await copy.CompleteAsync(ct);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteDays(NpgsqlBinaryImporter importer, List<Day> days)
+    private static void WriteDays(PgBinaryCopyWriter copy, List<Day> days)
     {
         foreach (var day in days)
         {
-            importer.StartRow();
-            importer.Write(day.CustomerId, NpgsqlDbType.Bigint);
-            importer.Write(day.Date, NpgsqlDbType.Date);
-            importer.Write(day.Purchases, NpgsqlDbType.Integer);
-            importer.Write(day.Refunds, NpgsqlDbType.Integer);
-            importer.Write(day.Gross, NpgsqlDbType.Numeric);
-            importer.Write(day.RefundAmount, NpgsqlDbType.Numeric);
-            importer.Write(day.Cost, NpgsqlDbType.Numeric);
-            importer.Write(day.CostCount, NpgsqlDbType.Integer);
-            WriteNullable(importer, day.FirstPurchaseAt);
-            WriteNullable(importer, day.LastPurchaseAt);
+            copy.StartRow(10);
+            copy.Write(day.CustomerId);
+            copy.Write(day.Date);
+            copy.Write(day.Purchases);
+            copy.Write(day.Refunds);
+            copy.WriteNumeric(day.Gross);
+            copy.WriteNumeric(day.RefundAmount);
+            copy.WriteNumeric(day.Cost);
+            copy.Write(day.CostCount);
+            copy.Write(day.FirstPurchaseAt);
+            copy.Write(day.LastPurchaseAt);
         }
     }
 
@@ -251,36 +252,23 @@ internal static class RollupWriter
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteSummaries(NpgsqlBinaryImporter importer, List<Summary> summaries)
+    private static void WriteSummaries(PgBinaryCopyWriter copy, List<Summary> summaries)
     {
         foreach (var summary in summaries)
         {
-            importer.StartRow();
-            importer.Write(summary.CustomerId, NpgsqlDbType.Bigint);
-            importer.Write(summary.Purchases, NpgsqlDbType.Integer);
-            importer.Write(summary.PurchaseDays, NpgsqlDbType.Integer);
-            importer.Write(summary.Gross, NpgsqlDbType.Numeric);
-            importer.Write(summary.Refunds, NpgsqlDbType.Numeric);
-            importer.Write(summary.Net, NpgsqlDbType.Numeric);
-            WriteNullable(importer, summary.KnownCost);
-            WriteNullable(importer, summary.FirstAt);
-            WriteNullable(importer, summary.LastAt);
-            WriteNullable(importer, summary.FirstDay);
-            WriteNullable(importer, summary.LastDay);
-            importer.Write(summary.RepeatDaysValue, NpgsqlDbType.Numeric);
-        }
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value)
-        where T : struct
-    {
-        if (value is { } v)
-        {
-            importer.Write(v);
-        }
-        else
-        {
-            importer.WriteNull();
+            copy.StartRow(12);
+            copy.Write(summary.CustomerId);
+            copy.Write(summary.Purchases);
+            copy.Write(summary.PurchaseDays);
+            copy.WriteNumeric(summary.Gross);
+            copy.WriteNumeric(summary.Refunds);
+            copy.WriteNumeric(summary.Net);
+            copy.WriteNumeric(summary.KnownCost);
+            copy.Write(summary.FirstAt);
+            copy.Write(summary.LastAt);
+            copy.Write(summary.FirstDay);
+            copy.Write(summary.LastDay);
+            copy.WriteNumeric(summary.RepeatDaysValue);
         }
     }
 
