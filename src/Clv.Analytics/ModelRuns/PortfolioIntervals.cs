@@ -136,16 +136,8 @@ public sealed partial class ModelRunPortfolio
                     continue;
                 }
 
-                // As the model's CumulativeExpectedPurchases and the point predictions compute it, to the bit.
-                var alive = model.ProbabilityAlive(x, tx, age);
-                var ifAlive = local.IfAlive.AsSpan(d * months, months);
-                for (var k = 0; k < months; k++)
-                {
-                    local.Cumulative[k] = ifAlive[k] * alive;
-                }
-
-                (local.Discounted[d], local.Purchases[d]) = ClvCalculator.Discount(local.Cumulative, bootstrap.Projection.MonthlyDiscountRate);
-                local.Alive[d] = alive;
+                (local.Purchases[d], local.Alive[d], local.Discounted[d]) = PortfolioPredictor.FromExpectationIfAlive(
+                    local.IfAlive.AsSpan(d * months, months), model.ProbabilityAlive(x, tx, age), bootstrap.Projection.MonthlyDiscountRate, local.Cumulative);
             }
 
             IntervalsOfPattern(bootstrap, x, customers, slotOf, local, result);

@@ -60,8 +60,39 @@ public sealed class PortfolioPredictor
         IPurchaseModel purchases, double frequency, double recency, double age, ClvProjection options)
     {
         ArgumentNullException.ThrowIfNull(purchases);
+        ArgumentNullException.ThrowIfNull(options);
+        var count = options.HorizonMonths;
+        Span<double> times = count is >= 0 and <= 256 ? stackalloc double[count] : new double[Math.Max(count, 0)];
+        Span<double> ifAlive = count is >= 0 and <= 256 ? stackalloc double[count] : new double[Math.Max(count, 0)];
+        ClvCalculator.MonthEnds(options, times);
+        if (purchases.TryExpectedPurchasesIfAlive(times, frequency, age, ifAlive))
+        {
+            return FromExpectationIfAlive(ifAlive, purchases.ProbabilityAlive(frequency, recency, age), options.MonthlyDiscountRate, ifAlive);
+        }
+
         var (discounted, atHorizon) = ClvCalculator.DiscountedPurchases(purchases, frequency, recency, age, options);
         return (atHorizon, purchases.ProbabilityAlive(frequency, recency, age), discounted);
+    }
+
+    /// <summary>
+    /// <see cref="Forecast"/> of a model that factors (<see cref="IPurchaseModel.TryExpectedPurchasesIfAlive"/>), from its
+    /// expectation if alive at the horizon's month ends and the pattern's P(alive): each month's E[X] is their product,
+    /// as the model's <see cref="IPurchaseModel.CumulativeExpectedPurchases"/> computes it, to the bit.
+    /// </summary>
+    /// <param name="ifAlive">E[X(t) | alive at T, x, T] at each month's end.</param>
+    /// <param name="alive">P(alive | x, t_x, T).</param>
+    /// <param name="monthlyDiscountRate">The CLV's discount rate per month.</param>
+    /// <param name="cumulative">Receives each month's E[X]; may be <paramref name="ifAlive"/> itself.</param>
+    public static (double Purchases, double Alive, double DiscountedPurchases) FromExpectationIfAlive(
+        ReadOnlySpan<double> ifAlive, double alive, double monthlyDiscountRate, Span<double> cumulative)
+    {
+        for (var k = 0; k < ifAlive.Length; k++)
+        {
+            cumulative[k] = ifAlive[k] * alive;
+        }
+
+        var (discounted, atHorizon) = ClvCalculator.Discount(cumulative[..ifAlive.Length], monthlyDiscountRate);
+        return (atHorizon, alive, discounted);
     }
 
     /// <summary>The horizon of <paramref name="options"/> in the model's time unit.</summary>
