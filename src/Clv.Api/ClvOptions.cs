@@ -135,6 +135,13 @@ public sealed class AnalyticsOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxGroups { get; set; } = 1_000;
+
+    /// <summary>
+    /// Send the dashboard's reads through the service once when it starts, as of a day before any
+    /// stored figure, so that a fresh process's first calls (code compiled, queries built) are not
+    /// paid by the first client; <c>/health/ready</c> waits for them (docs/operations.md). Default on.
+    /// </summary>
+    public bool WarmUpOnStart { get; set; } = true;
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>

@@ -21,6 +21,8 @@ var app = builder.Build();
 
 app.UseClvHardening();
 app.UseClvRequestLogging(); // outside the error handling: it logs the status the client got
+app.UseClvWarmup(); // the start-up reads enter here, unlogged
+app.UseRouting(); // after that entry, so the start-up reads are routed as clients' requests are
 app.UseClvErrors();
 app.UseClvRateLimitHeaders(); // registered early so error answers carry them too
 app.UseMiddleware<Clv.Api.Infrastructure.BodyLimitMiddleware>();

@@ -11,9 +11,20 @@ internal static class HealthConfigs
 
     public static IServiceCollection AddClvHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<MigrationsHealthCheck>("database", tags: [ReadyTag]);
+        services.AddSingleton<ReadPathWarmup>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadPathWarmup>());
+        services.AddHealthChecks()
+            .AddCheck<MigrationsHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<WarmupHealthCheck>("warmup", tags: [ReadyTag]);
         return services;
     }
+
+    /// <summary>
+    /// Where the start-up reads (<see cref="ReadPathWarmup"/>) enter the pipeline: after request
+    /// logging, so that they are not logged as clients' requests.
+    /// </summary>
+    public static void UseClvWarmup(this WebApplication app) =>
+        app.Use(app.Services.GetRequiredService<ReadPathWarmup>().Capture);
 
     /// <summary>Anonymous liveness and readiness probes, in every environment.</summary>
     public static void MapClvHealthChecks(this WebApplication app)

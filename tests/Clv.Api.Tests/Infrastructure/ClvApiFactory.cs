@@ -72,6 +72,9 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         // Tests read what they have just written: every analytics read checks the data version
         // (the service's default serves an answer up to 5 s old under steady ingest).
         builder.UseSetting("Clv:Analytics:MaxStalenessSeconds", "0");
+        // Each test class starts the service; the start-up reads would only slow that down
+        // (ReadPathWarmupTests turns them on).
+        builder.UseSetting("Clv:Analytics:WarmUpOnStart", "false");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

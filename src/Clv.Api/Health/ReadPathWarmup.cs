@@ -1,0 +1,143 @@
+using System.Net;
+using System.Security.Claims;
+using Clv.Api.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Clv.Api.Health;
+
+/// <summary>
+/// Sends the dashboard's reads through the service's own pipeline once, in process, when it has
+/// started, so that the first client to ask them does not pay for the process's first calls: the
+/// read paths' code compiled, types loaded, EF Core's queries and System.Text.Json's contracts
+/// built. That took about 2 s of processor time in a dashboard's first load (docs/benchmarks.md).
+/// </summary>
+/// <remarks>
+/// The reads ask as of <see cref="AsOf"/>, before any stored day can fall, so each costs a scan
+/// and no figure: no answer a client will ask for is computed ahead of it. They run as a reader
+/// that exists only in this process (no key, no socket), and their answers are thrown away. The
+/// service reports ready (<c>/health/ready</c>) once they have answered, or failed, which only
+/// costs the speed-up.
+/// </remarks>
+internal sealed class ReadPathWarmup(
+    IHostApplicationLifetime lifetime,
+    IServiceScopeFactory scopes,
+    IOptions<AnalyticsOptions> options,
+    ILogger<ReadPathWarmup> logger) : BackgroundService
+{
+    /// <summary>The day the reads ask about: a month's last day before any stored figure.</summary>
+    public const string AsOf = "1970-01-31";
+
+    /// <summary>The reads, as the dashboard sends them on its first load (src/Clv.Dashboard/src/main.ts).</summary>
+    public static readonly IReadOnlyList<string> Reads = Dashboard();
+
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RequestDelegate? _pipeline;
+
+    /// <summary>Completes once every read has answered, or at once when warming up is off.</summary>
+    public Task Completion => _done.Task;
+
+    /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
+    public IReadOnlyList<int> Statuses { get; private set; } = [];
+
+    /// <summary>
+    /// Keeps the pipeline that follows the point where this is used (UseClvWarmup), as the host
+    /// builds it; it adds no step of its own.
+    /// </summary>
+    public RequestDelegate Capture(RequestDelegate next)
+    {
+        _pipeline = next;
+        return next;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!options.Value.WarmUpOnStart)
+            {
+                return;
+            }
+
+            await StartedAsync(stoppingToken);
+            if (_pipeline is { } pipeline)
+            {
+                var started = TimeProvider.System.GetTimestamp();
+                var statuses = new List<int>(Reads.Count);
+                foreach (var read in Reads)
+                {
+                    statuses.Add(await SendAsync(pipeline, read, stoppingToken));
+                }
+
+                Statuses = statuses;
+                logger.LogInformation("Warmed the read paths in {Seconds:F2} s: {Answered} of {Reads} answered 200",
+                    TimeProvider.System.GetElapsedTime(started).TotalSeconds, statuses.Count(s => s == StatusCodes.Status200OK), Reads.Count);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not warm the read paths; the first reads will be slower");
+        }
+        finally
+        {
+            _done.TrySetResult();
+        }
+    }
+
+    // Once the service has started, and so built its pipeline.
+    private async Task StartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        await started.Task;
+    }
+
+    private async Task<int> SendAsync(RequestDelegate pipeline, string read, CancellationToken stoppingToken)
+    {
+        var query = read.IndexOf('?', StringComparison.Ordinal);
+        var request = new HttpRequestFeature
+        {
+            Method = HttpMethods.Get,
+            Scheme = "http",
+            Protocol = "HTTP/1.1",
+            PathBase = "",
+            Path = query < 0 ? read : read[..query],
+            QueryString = query < 0 ? "" : read[query..],
+        };
+        request.Headers.Host = "localhost";
+        request.Headers.Accept = "application/json";
+        var features = new FeatureCollection();
+        features.Set<IHttpRequestFeature>(request);
+        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = IPAddress.Loopback, LocalIpAddress = IPAddress.Loopback });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = stoppingToken });
+        await using var scope = scopes.CreateAsyncScope();
+        var context = new DefaultHttpContext(features)
+        {
+            RequestServices = scope.ServiceProvider,
+            User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(Scopes.ClaimType, Scopes.Read)], nameof(ReadPathWarmup))),
+        };
+        await pipeline(context);
+        return context.Response.StatusCode;
+    }
+
+    private static List<string> Dashboard()
+    {
+        const string Query = $"asOf={AsOf}&period=month";
+        string[] metrics = ["activeCustomers", "newCustomers", "churnedCustomers", "churnRate", "netRevenue", "spend"];
+        return
+        [
+            "/api/v1/model-runs?limit=20",
+            "/api/v1/customers?sort=lastPurchaseAt&direction=desc&pageSize=1",
+            $"/api/v1/customers?atRisk=true&{Query}&sort=predictedClv&direction=desc&pageSize=10&include=rfm,trend",
+            $"/api/v1/metrics/summary?asOf={AsOf}",
+            $"/api/v1/cohorts?{Query}",
+            $"/api/v1/segments?{Query}&by=acquisitionChannel",
+            $"/api/v1/segments?{Query}&by=clvTier",
+            $"/api/v1/segments?{Query}&by=rfmSegment",
+            .. metrics.Select(m => $"/api/v1/metrics/timeseries?metric={m}&{Query}"),
+        ];
+    }
+}
