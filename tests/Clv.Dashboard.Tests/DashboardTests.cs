@@ -149,8 +149,8 @@ public sealed partial class DashboardTests(DashboardSite site)
 
         foreach (var chart in new[] { "heatmap", "clv-curves", "channels-chart", "series-netRevenue", "tier-chart", "rfm-chart", "holdout-chart" })
         {
-            var canvas = await tab.Page.Locator($"#{chart} canvas").First.BoundingBoxAsync();
-            Assert.True(canvas is { Width: > 100, Height: > 100 } && canvas.X + canvas.Width <= width, $"#{chart} is not drawn within the window");
+            var drawing = await tab.Page.Locator($"#{chart} svg").First.BoundingBoxAsync();
+            Assert.True(drawing is { Width: > 100, Height: > 100 } && drawing.X + drawing.Width <= width, $"#{chart} is not drawn within the window");
         }
 
         await Screenshots.SaveAsync(tab.Page, $"dashboard-{width}.png");

@@ -4,13 +4,21 @@ const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const decimal2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percent1 = new Intl.NumberFormat("en-US", { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
+// A formatter takes a while to build (its locale data): one per currency, kept.
+const money = new Map<string, Intl.NumberFormat>();
+function moneyFormat(currency: string): Intl.NumberFormat {
+  let f = money.get(currency);
+  if (!f) money.set(currency, f = new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+  return f;
+}
+
 export const dash = "–";
 type N = number | null | undefined;
 
 export const fmt = {
   count: (v: N): string => (v == null ? dash : integer.format(v)),
   money: (v: N, currency = "USD"): string =>
-    v == null ? dash : new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v),
+    v == null ? dash : moneyFormat(currency).format(v),
   rate: (v: N): string => (v == null ? dash : percent1.format(v)),
   ratio: (v: N): string => (v == null ? dash : `${decimal2.format(v)}×`),
   months: (v: N): string => (v == null ? dash : `${integer.format(v)} mo`),

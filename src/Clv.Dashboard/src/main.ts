@@ -1,7 +1,7 @@
 // The dashboard: reads the key and the controls, asks the REST API for every figure, and draws
 // the widgets. body[data-ready] counts the loads whose widgets were all drawn (1 after the first).
 import { api, ApiError, apiKey, ok, type Summary } from "./api";
-import { chartsReady } from "./charts";
+import { chartsReady, frame } from "./charts";
 import { byId, failed, showStatus } from "./dom";
 import type { Query } from "./query";
 import { atRiskList, renderAtRisk } from "./widgets/atrisk";
@@ -95,7 +95,7 @@ async function load(): Promise<void> {
     try {
       const value = await data;
       await charts;
-      if (load === loads) render(value);
+      if (load === loads) await frame(() => { if (load === loads) render(value); });
     } catch (e) {
       if (load === loads) {
         failed(byId(host), e);

@@ -12,7 +12,7 @@ export function renderCohorts(cohorts: Cohorts, query: Query, currency: string):
   const cells: [number, number, number][] = [];
   rows.forEach((c, row) => c.retention.forEach((r, k) => cells.push([k, row, Math.round(r * 1000) / 10])));
   const label = query.period === "quarter" ? "Quarters since acquisition" : "Months since acquisition";
-  draw("heatmap", {
+  draw("heatmap", ({ width }) => ({
     tooltip: { formatter: (p: { value: [number, number, number] }) => `${rows[p.value[1]]?.cohort ?? ""}, ${label.toLowerCase().split(" ")[0]} ${p.value[0]}: ${p.value[2]}%` },
     grid: { left: 70, right: 10, top: 10, bottom: 80 },
     xAxis: { type: "category", data: periods, name: label, nameLocation: "middle", nameGap: 26, splitArea: { show: true } },
@@ -21,9 +21,9 @@ export function renderCohorts(cohorts: Cohorts, query: Query, currency: string):
     series: [{
       type: "heatmap", data: cells,
       // Percentages only where a cell is wide and tall enough to hold one (not on a phone with many columns).
-      label: { show: (document.getElementById("heatmap")?.clientWidth ?? 0) / (columns + 2) >= 26 && rows.length <= 30, formatter: (p: { value: [number, number, number] }) => `${p.value[2].toFixed(0)}%`, fontSize: 10 },
+      label: { show: width / (columns + 2) >= 26 && rows.length <= 30, formatter: (p: { value: [number, number, number] }) => `${p.value[2].toFixed(0)}%`, fontSize: 10 },
     }],
-  });
+  }));
   draw("clv-curves", {
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", bottom: 0 },
