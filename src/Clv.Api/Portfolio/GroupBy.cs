@@ -66,7 +66,7 @@ public sealed class GroupBy
         return by switch
         {
             null => GroupSpec.All,
-            "rfmSegment" or "clvTier" => new GroupSpec(by, period, await context.CurrentRankingsAsync(ct)),
+            "rfmSegment" or "clvTier" or GroupSpec.TiersAndRfm => new GroupSpec(by, period, await context.CurrentRankingsAsync(ct)),
             _ => new GroupSpec(by, period),
         };
     }

@@ -68,10 +68,13 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
 
         // Residual value comes from the latest sbg run, which no data version marks: it is part of the question.
         var valuation = await SbgValuation.LatestAsync(db, cancellationToken);
+        // Tiers and RFM segments are one question: a dashboard asks both at once, and computed
+        // together their per-customer work is done once (GroupSpec.TiersAndRfm).
+        var asked = by is "clvTier" or "rfmSegment" ? GroupSpec.TiersAndRfm : by;
         var answer = await answers.GroupedAsync(
-            $"segments|{by}|{from}|{last}|{unit}|{valuation?.RunId}",
+            $"segments|{asked}|{from}|{last}|{unit}|{valuation?.RunId}",
             asOf,
-            by,
+            asked,
             unit!.Value,
             async (context, group, ct) =>
             {
@@ -84,7 +87,9 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
                     ? await RunIntervals.ActiveAsync(context.Connection, ct)
                     : null;
                 return figures.ConvertAll(f => SegmentResponse.From(
-                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key), intervals?.Of(by, f.Key)));
+                    f, subscriptions.GetValueOrDefault(f.Key, SubscriptionFigures.None), residual is null ? null : residual.GetValueOrDefault(f.Key), intervals?.Of(by, f.Key)))
+                    .GroupBy(s => group.Part(s.Key).By)
+                    .ToDictionary(g => g.Key, g => g.Select(s => s with { Key = group.Part(s.Key).Key }).ToList(), StringComparer.Ordinal);
             },
             cancellationToken);
         if (answer.Value.Groups.TooMany() is { } tooMany)
@@ -102,7 +107,7 @@ public sealed class SegmentsController(AnalyticsAnswers answers, IOptions<ClvOpt
             Period = period,
             Currency = options.Value.ReportingCurrency,
             Predictions = PredictionsUsedResponse.Of(answer, Response),
-            Segments = answer.Value.Value!.ConvertAll(s => s.WithGrossMargin(margin)),
+            Segments = answer.Value.Value!.GetValueOrDefault(by, []).ConvertAll(s => s.WithGrossMargin(margin)),
         };
         return CsvColumns.Wanted(Request)
             ? new CsvResult<SegmentResponse>(response.Segments.ToAsyncEnumerable(), "segments.csv")

@@ -194,6 +194,17 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 seen.Count(expected);
             }
 
+            // Tiers and RFM segments computed together: each part is its grouping's answer alone.
+            var pairQuery = probe.Queries[Array.IndexOf(Groupings, "clvTier")].Resolve(reference);
+            var pair = new GroupSpec(GroupSpec.TiersAndRfm, pairQuery.Period, rankings);
+            var both = await SegmentQueries.ComputeAsync(connection, scope, pair, pairQuery, c.Settings, default);
+            foreach (var by in new[] { "clvTier", "rfmSegment" })
+            {
+                var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, pairQuery.Period), pairQuery, c.Settings);
+                var part = both.Where(f => pair.Part(f.Key).By == by).Select(f => f with { Key = pair.Part(f.Key).Key }).ToList();
+                AssertSame(expected, part, $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}");
+            }
+
             if (probe.AsOf is null)
             {
                 await CheckCellsAsync(connection, facts, scope, reference, c.Settings with { ChurnWindowDays = ConfiguredWindow });

@@ -72,9 +72,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
                 {(Cutoff is null ? CurrentTotals : TotalsAtCutoff)}
             ),
             grouped AS (
-                SELECT t.*, {group.KeySql("t")} AS group_key
-                FROM customer_totals t
-                {npsJoin}
+                {group.GroupedSql("t", "customer_totals", npsJoin)}
             )
 
             """;
@@ -139,7 +137,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
 /// <summary>
 /// How an answer groups the customers, as the API's <c>by</c> names it: <c>all</c> (one group),
 /// <c>acquisitionChannel</c>, <c>country</c>, <c>cohort</c>, <c>rfmSegment</c>, <c>clvTier</c>, <c>npsClass</c>, <c>plan</c> or
-/// <c>attribute:{key}</c>.
+/// <c>attribute:{key}</c>; or <see cref="TiersAndRfm"/>, both value groupings at once.
 /// </summary>
 /// <param name="By">The grouping.</param>
 /// <param name="CohortPeriod">The period of cohorts, for <c>cohort</c>.</param>
@@ -178,6 +176,44 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
     /// <summary>Everyone in one group, <c>all</c>.</summary>
     public static GroupSpec All { get; } = new("all");
 
+    /// <summary>
+    /// CLV tiers and RFM segments in one answer: each customer is in one group of each, keyed
+    /// <c>clvTier:{tier}</c> and <c>rfmSegment:{segment}</c> (<see cref="Part"/>). A dashboard asks
+    /// for both at once; computed together, the per-customer work (totals, the last periods' days,
+    /// the formula CLV's alive spells) is done once for the two.
+    /// </summary>
+    public const string TiersAndRfm = "clvTier,rfmSegment";
+
+    /// <summary>
+    /// The grouping a group key belongs to (<c>clvTier</c> of <c>clvTier:top1</c>) and its key
+    /// within it, for <see cref="TiersAndRfm"/>; otherwise this grouping and the key as it is.
+    /// </summary>
+    public (string By, string Key) Part(string groupKey)
+    {
+        ArgumentNullException.ThrowIfNull(groupKey);
+        var colon = By == TiersAndRfm ? groupKey.IndexOf(':', StringComparison.Ordinal) : -1;
+        return colon < 0 ? (By, groupKey) : (groupKey[..colon], groupKey[(colon + 1)..]);
+    }
+
+    /// <summary>
+    /// The rows of <c>grouped</c>: each row t of <paramref name="rows"/> with its <c>group_key</c>,
+    /// once per grouping (twice for <see cref="TiersAndRfm"/>).
+    /// </summary>
+    internal string GroupedSql(string t, string rows, string joins) => By == TiersAndRfm
+        ? $"""
+            SELECT {t}.*, k.group_key
+            FROM {rows} {t}
+            {joins}
+            CROSS JOIN LATERAL (VALUES ('clvTier:' || {RankingsOrThrow.TierSql(t)}), ('rfmSegment:' || {RankingsOrThrow.SegmentSql(t)})) k(group_key)
+            """
+        : $"""
+            SELECT {t}.*, {KeySql(t)} AS group_key
+            FROM {rows} {t}
+            {joins}
+            """;
+
+    private Rankings RankingsOrThrow => Rankings ?? throw new InvalidOperationException($"{By} needs rankings.");
+
     /// <summary>The attribute's key for <c>attribute:{key}</c>; null otherwise.</summary>
     public string? AttributeKey => By.StartsWith(AttributePrefix, StringComparison.Ordinal) ? By[AttributePrefix.Length..] : null;
 
@@ -188,8 +224,8 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
         "acquisitionChannel" => $"{t}.acquisition_channel",
         "country" => $"{t}.country",
         "cohort" => $"coalesce({CohortLabelSql($"{t}.acquired_day", CohortPeriod)}, '{AnalyticsScope.Unknown}')",
-        "rfmSegment" => (Rankings ?? throw new InvalidOperationException("rfmSegment needs rankings.")).SegmentSql(t),
-        "clvTier" => (Rankings ?? throw new InvalidOperationException("clvTier needs rankings.")).TierSql(t),
+        "rfmSegment" => RankingsOrThrow.SegmentSql(t),
+        "clvTier" => RankingsOrThrow.TierSql(t),
         NpsClass => FeedbackSql.ClassSql($"{LatestNps}.score"),
         Plan => $"coalesce({LatestPlan}.plan, '{NoPlan}')",
         _ when AttributeKey is not null => $"coalesce({t}.attributes ->> @attribute, '{AnalyticsScope.Unknown}')",
@@ -219,9 +255,9 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
             command.Parameters.Add(new NpgsqlParameter("attribute", key));
         }
 
-        if (By is "rfmSegment" or "clvTier")
+        if (By is "rfmSegment" or "clvTier" or TiersAndRfm)
         {
-            Rankings!.AddParameters(command);
+            RankingsOrThrow.AddParameters(command);
         }
     }
 }

@@ -31,7 +31,7 @@ public static class SegmentQueries
     /// </summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="scope">The customers counted, as of when.</param>
-    /// <param name="group">How they are grouped; <c>rfmSegment</c> and <c>clvTier</c> need the scope's <see cref="Rankings"/>.</param>
+    /// <param name="group">How they are grouped; <c>rfmSegment</c>, <c>clvTier</c> and <see cref="GroupSpec.TiersAndRfm"/> need the scope's <see cref="Rankings"/>; the last one's keys name their grouping (<see cref="GroupSpec.Part"/>).</param>
     /// <param name="query">The acquisition range of new customers and spend, and the period of retention and churn.</param>
     /// <param name="settings">The definitions' parameters.</param>
     /// <param name="ct">Cancels the queries.</param>
@@ -73,7 +73,14 @@ public static class SegmentQueries
                 ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
                 : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;
-        var totalNet = groups.Values.Sum(g => g.Net);
+        // Revenue shares are of each grouping's whole: TiersAndRfm counts every customer once in each.
+        var totalNet = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var (key, sums) in groups)
+        {
+            var by = group.Part(key).By;
+            totalNet[by] = totalNet.GetValueOrDefault(by) + sums.Net;
+        }
+
         var result = new List<SegmentFigures>(groups.Count);
         foreach (var (key, a) in groups)
         {
@@ -81,7 +88,7 @@ public static class SegmentQueries
             decimal? cac = cacs.TryGetValue(key, out var known) ? known : null;
             var payback = cac is { } c ? curves.GetValueOrDefault(key, ProfitCurve.Empty).Payback(c) : (null, 0);
             // The report's walk adds half of each middle value.
-            result.Add(SegmentReport.Figures(key, a, (a.LowerMiddle / 2) + (a.UpperMiddle / 2), totalNet, groupSpend, cac, payback, hasPredictions, settings));
+            result.Add(SegmentReport.Figures(key, a, (a.LowerMiddle / 2) + (a.UpperMiddle / 2), totalNet[group.Part(key).By], groupSpend, cac, payback, hasPredictions, settings));
         }
 
         result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
