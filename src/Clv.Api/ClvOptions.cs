@@ -142,6 +142,14 @@ public sealed class AnalyticsOptions
     /// paid by the first client; <c>/health/ready</c> waits for them (docs/operations.md). Default on.
     /// </summary>
     public bool WarmUpOnStart { get; set; } = true;
+
+    /// <summary>
+    /// The longest <c>/health/ready</c> waits for the start-up reads: past it, the service reports
+    /// ready while they finish, so a slow database delays its first clients' speed, never its
+    /// start. Default 30.
+    /// </summary>
+    [Range(0, 3600)]
+    public int WarmUpMaxWaitSeconds { get; set; } = 30;
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>

@@ -17,7 +17,7 @@ namespace Clv.Api.Health;
 /// and no figure: no answer a client will ask for is computed ahead of it. They run as a reader
 /// that exists only in this process (no key, no socket), and their answers are thrown away. The
 /// service reports ready (<c>/health/ready</c>) once they have answered, or failed, which only
-/// costs the speed-up.
+/// costs the speed-up; readiness waits for them at most <c>Clv:Analytics:WarmUpMaxWaitSeconds</c>.
 /// </remarks>
 internal sealed class ReadPathWarmup(
     IHostApplicationLifetime lifetime,
@@ -34,8 +34,19 @@ internal sealed class ReadPathWarmup(
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RequestDelegate? _pipeline;
 
+    // When the reads began (a timestamp); 0 before.
+    private long _startedAt;
+
     /// <summary>Completes once every read has answered, or at once when warming up is off.</summary>
     public Task Completion => _done.Task;
+
+    /// <summary>
+    /// Whether readiness need no longer wait: the reads have answered, or they have taken longer
+    /// than <c>Clv:Analytics:WarmUpMaxWaitSeconds</c>.
+    /// </summary>
+    public bool Settled => _done.Task.IsCompleted
+        || (Volatile.Read(ref _startedAt) is var started and not 0
+            && TimeProvider.System.GetElapsedTime(started).TotalSeconds >= options.Value.WarmUpMaxWaitSeconds);
 
     /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
     public IReadOnlyList<int> Statuses { get; private set; } = [];
@@ -63,6 +74,7 @@ internal sealed class ReadPathWarmup(
             if (_pipeline is { } pipeline)
             {
                 var started = TimeProvider.System.GetTimestamp();
+                Volatile.Write(ref _startedAt, started);
                 var statuses = new List<int>(Reads.Count);
                 foreach (var read in Reads)
                 {

@@ -38,15 +38,7 @@ public sealed class ReadPathWarmupTests(ClvApiFactory api) : IClassFixture<ClvAp
     [Fact]
     public async Task Ready_probe_answers_503_until_the_start_up_reads_have_answered()
     {
-        // The runs' table held locked: the first start-up read waits for it.
-        _ = api.Server; // the class's service has migrated the database
-        await using var holder = new NpgsqlConnection(api.ConnectionString);
-        await holder.OpenAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var lockRuns = new NpgsqlCommand("LOCK TABLE model_runs IN ACCESS EXCLUSIVE MODE", holder, transaction))
-        {
-            await lockRuns.ExecuteNonQueryAsync();
-        }
+        await using var runs = await RunsLock.TakeAsync(api);
 
         await using var started = await StartOnDatabaseAsync();
         var probe = started.Client(apiKey: null);
@@ -55,20 +47,58 @@ public sealed class ReadPathWarmupTests(ClvApiFactory api) : IClassFixture<ClvAp
         Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
         Assert.Equal("Unhealthy", (await waiting.JsonAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("checks").GetProperty("warmup").GetProperty("status").GetString());
 
-        await transaction.RollbackAsync();
+        await runs.DisposeAsync();
         await Warmup(started).Completion.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/health/ready")).StatusCode);
     }
 
+    [Fact]
+    public async Task Ready_probe_stops_waiting_for_start_up_reads_after_the_longest_wait()
+    {
+        await using var runs = await RunsLock.TakeAsync(api);
+
+        await using var started = await StartOnDatabaseAsync(maxWaitSeconds: 1);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        var ready = await started.Client(apiKey: null).GetAsync("/health/ready");
+
+        Assert.False(Warmup(started).Completion.IsCompleted);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        await runs.DisposeAsync();
+        await Warmup(started).Completion.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     // A second service on the class's database, with its start-up reads on; started.
-    private async Task<ClvApiFactory> StartOnDatabaseAsync()
+    private async Task<ClvApiFactory> StartOnDatabaseAsync(int maxWaitSeconds = 30)
     {
         _ = api.Server; // the class's service has migrated the database
-        var started = new ClvApiFactory().OnDatabaseOf(api).With("Clv:Analytics:WarmUpOnStart", "true");
+        var started = new ClvApiFactory().OnDatabaseOf(api).With("Clv:Analytics:WarmUpOnStart", "true")
+            .With("Clv:Analytics:WarmUpMaxWaitSeconds", maxWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await started.InitializeAsync();
         _ = started.Server;
         return started;
     }
 
     private static ReadPathWarmup Warmup(ClvApiFactory factory) => factory.Services.GetRequiredService<ReadPathWarmup>();
+
+    // The runs' table held locked until disposed: the first start-up read waits for it.
+    private sealed class RunsLock(NpgsqlConnection holder, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public static async Task<RunsLock> TakeAsync(ClvApiFactory api)
+        {
+            _ = api.Server; // the class's service has migrated the database
+            var holder = new NpgsqlConnection(api.ConnectionString);
+            await holder.OpenAsync();
+            var transaction = await holder.BeginTransactionAsync();
+            await using var lockRuns = new NpgsqlCommand("LOCK TABLE model_runs IN ACCESS EXCLUSIVE MODE", holder, transaction);
+            await lockRuns.ExecuteNonQueryAsync();
+            return new RunsLock(holder, transaction);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await holder.DisposeAsync();
+        }
+    }
 }
