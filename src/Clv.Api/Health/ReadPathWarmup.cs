@@ -23,6 +23,7 @@ internal sealed class ReadPathWarmup(
     IHostApplicationLifetime lifetime,
     IServiceScopeFactory scopes,
     IOptions<AnalyticsOptions> options,
+    TimeProvider time,
     ILogger<ReadPathWarmup> logger) : BackgroundService
 {
     /// <summary>The day the reads ask about: a month's last day before any stored figure.</summary>
@@ -46,7 +47,7 @@ internal sealed class ReadPathWarmup(
     /// </summary>
     public bool Settled => _done.Task.IsCompleted
         || (Volatile.Read(ref _startedAt) is var started and not 0
-            && TimeProvider.System.GetElapsedTime(started).TotalSeconds >= options.Value.WarmUpMaxWaitSeconds);
+            && time.GetElapsedTime(started).TotalSeconds >= options.Value.WarmUpMaxWaitSeconds);
 
     /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
     public IReadOnlyList<int> Statuses { get; private set; } = [];
@@ -73,7 +74,7 @@ internal sealed class ReadPathWarmup(
             await StartedAsync(stoppingToken);
             if (_pipeline is { } pipeline)
             {
-                var started = TimeProvider.System.GetTimestamp();
+                var started = time.GetTimestamp();
                 Volatile.Write(ref _startedAt, started);
                 var statuses = new List<int>(Reads.Count);
                 foreach (var read in Reads)
@@ -83,7 +84,7 @@ internal sealed class ReadPathWarmup(
 
                 Statuses = statuses;
                 logger.LogInformation("Warmed the read paths in {Seconds:F2} s: {Answered} of {Reads} answered 200",
-                    TimeProvider.System.GetElapsedTime(started).TotalSeconds, statuses.Count(s => s == StatusCodes.Status200OK), Reads.Count);
+                    time.GetElapsedTime(started).TotalSeconds, statuses.Count(s => s == StatusCodes.Status200OK), Reads.Count);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
