@@ -102,4 +102,19 @@ public sealed class SubscriptionMetricsTests(ClvApiFactory api) : IClassFixture<
 
         Assert.Equal((40m, 2L, 2L, 2L, 0.5m), Figures(segments["unattributed"]));
     }
+
+    [Fact]
+    public async Task Segments_by_clv_tier_and_by_rfm_segment_each_count_every_subscription_once()
+    {
+        // Tiers and RFM segments are computed as one question (GroupSpec.TiersAndRfm), each customer
+        // once in each grouping. Nobody has bought: one RFM segment holds all four subscriptions,
+        // and the tiers (one customer each) split them. All time: four started, s3 and s2 ended.
+        var rfm = await SegmentsAsync("&by=rfmSegment");
+        var tiers = await SegmentsAsync("&by=clvTier");
+
+        Assert.Equal((40m, 2L, 4L, 2L, 0.5m), Figures(Assert.Single(rfm.Values)));
+        Assert.Equal(3, tiers.Values.Count(t => t.Long("customers") == 1));
+        var figures = tiers.Values.Select(Figures).ToList();
+        Assert.Equal((40m, 2L, 4L, 2L), (figures.Sum(f => f.Mrr), figures.Sum(f => f.Active), figures.Sum(f => f.New), figures.Sum(f => f.Cancelled)));
+    }
 }

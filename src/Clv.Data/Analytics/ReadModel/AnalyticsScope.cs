@@ -196,21 +196,43 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
     }
 
     /// <summary>
-    /// The rows of <c>grouped</c>: each row t of <paramref name="rows"/> with its <c>group_key</c>,
-    /// once per grouping (twice for <see cref="TiersAndRfm"/>).
+    /// The rows of <c>grouped</c>: each row t of <paramref name="rows"/> with its group's key:
+    /// <c>group_key</c>; for <see cref="TiersAndRfm"/>, <c>tier_key</c> and <c>rfm_key</c>, which
+    /// a query reads through <see cref="KeyColumnsSql"/>, <see cref="SelectKeySql"/> and
+    /// <see cref="GroupBySql"/>.
     /// </summary>
     internal string GroupedSql(string t, string rows, string joins) => By == TiersAndRfm
         ? $"""
-            SELECT {t}.*, k.group_key
+            SELECT {t}.*, ({RankingsOrThrow.TierSql(t)}) COLLATE "C" AS tier_key, ({RankingsOrThrow.SegmentSql(t)}) COLLATE "C" AS rfm_key
             FROM {rows} {t}
             {joins}
-            CROSS JOIN LATERAL (VALUES ('clvTier:' || {RankingsOrThrow.TierSql(t)}), ('rfmSegment:' || {RankingsOrThrow.SegmentSql(t)})) k(group_key)
             """
         : $"""
             SELECT {t}.*, {KeySql(t)} AS group_key
             FROM {rows} {t}
             {joins}
             """;
+
+    /// <summary>The key columns of a row <paramref name="g"/> of <c>grouped</c>, as a select list.</summary>
+    internal string KeyColumnsSql(string g) => By == TiersAndRfm ? $"{g}.tier_key, {g}.rfm_key" : $"{g}.group_key";
+
+    /// <summary>The keys of a row <paramref name="g"/> of <c>grouped</c>, one row each: a lateral <c>VALUES</c>, its column the group key.</summary>
+    internal string KeysSql(string g) => By == TiersAndRfm ? $"(VALUES ('clvTier:' || {g}.tier_key), ('rfmSegment:' || {g}.rfm_key))" : $"(VALUES ({g}.group_key))";
+
+    /// <summary>
+    /// The key of the group a row <paramref name="c"/> is summed in, in a query grouped by
+    /// <see cref="GroupBySql"/>: for <see cref="TiersAndRfm"/>, <c>clvTier:{tier}</c> or
+    /// <c>rfmSegment:{segment}</c>, as the row's grouping set has it.
+    /// </summary>
+    internal string SelectKeySql(string c) => By == TiersAndRfm ? $"coalesce('clvTier:' || {c}.tier_key, 'rfmSegment:' || {c}.rfm_key)" : $"{c}.group_key";
+
+    /// <summary>
+    /// What a query over rows <paramref name="c"/> groups by: the group key; for
+    /// <see cref="TiersAndRfm"/>, two grouping sets, so that each customer row is summed once in
+    /// its tier and once in its segment. Two sorts of the rows (bytewise: the keys are "C")
+    /// cost a third of one sort of each row twice, keyed by its grouping's name.
+    /// </summary>
+    internal string GroupBySql(string c) => By == TiersAndRfm ? $"GROUPING SETS (({c}.tier_key), ({c}.rfm_key))" : $"{c}.group_key";
 
     private Rankings RankingsOrThrow => Rankings ?? throw new InvalidOperationException($"{By} needs rankings.");
 

@@ -165,12 +165,12 @@ public static class SegmentQueries
         const string NoMiddles = "NULL::numeric, NULL::numeric";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
-            ? with + GroupSumsSql(query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, acquiredBy: true)
+            ? with + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, acquiredBy: true)
             : scope.Cutoff is not null
-            ? with + FormulaSql + GroupSumsSql(query, RecentSql, "grouped g", Middles, formula: true)
-            : with + GroupSumsSql(query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
-                + with + GroupSumsSql(query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
-                + with + FormulaSql + $"SELECT c.group_key, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY c.group_key";
+            ? with + FormulaSql + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: true)
+            : with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
+                + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
+                + with + FormulaSql + $"SELECT {group.SelectKeySql("c")}, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY {group.GroupBySql("c")}";
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         if (formulaFromCells)
@@ -261,6 +261,11 @@ public static class SegmentQueries
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(keys);
+        if (group.By == GroupSpec.TiersAndRfm)
+        {
+            throw new ArgumentException("A comparison's groups are of one grouping.", nameof(group));
+        }
+
         await using var command = new NpgsqlCommand { Connection = connection };
         var with = scope.With(group, command);
         var latestNps = "";
@@ -289,7 +294,7 @@ public static class SegmentQueries
                    count(*) FILTER (WHERE {counted} AND v.value >= 9), count(*) FILTER (WHERE {counted} AND v.value BETWEEN 7 AND 8),
                    count(*) FILTER (WHERE {counted} AND v.value <= 6)
             FROM (
-                {CustomerRowsSql(query, "grouped g WHERE g.group_key = ANY(@keys)")}
+                {CustomerRowsSql(group, query, "grouped g WHERE g.group_key = ANY(@keys)")}
             ) c
             {latestNps}
             CROSS JOIN LATERAL (SELECT {value} AS value) v
@@ -368,8 +373,8 @@ public static class SegmentQueries
 
     // The sums per group over the customers g of customers (grouped g, restricted or joined), with
     // the middles given, and the formula CLV's sums when the statement has the formula CTE.
-    private static string GroupSumsSql(SegmentQuery query, string recent, string customers, string middles, bool formula) => recent + $"""
-        SELECT c.group_key,
+    private static string GroupSumsSql(GroupSpec group, SegmentQuery query, string recent, string customers, string middles, bool formula) => recent + $"""
+        SELECT {group.SelectKeySql("c")},
                count(*)::int,
                count(*) FILTER (WHERE c.purchase_days >= 2)::int,
                coalesce(sum(c.net_revenue), 0),
@@ -389,10 +394,10 @@ public static class SegmentQueries
                count(c.predicted_clv) FILTER (WHERE c.new)::int,
                {(formula ? FormulaSumsSql : "0::numeric, 0::bigint, 0::bigint")}
         FROM (
-            {CustomerRowsSql(query, customers)}
+            {CustomerRowsSql(group, query, customers)}
         ) c
         {(formula ? "LEFT JOIN formula f ON f.customer_id = c.customer_id" : "")}
-        GROUP BY c.group_key
+        GROUP BY {group.GroupBySql("c")}
         """;
 
     // The formula CLV's sums of a group, over its customers' rows f of the formula CTE.
@@ -479,8 +484,8 @@ public static class SegmentQueries
     // One row per customer g of customers (grouped g, restricted or joined), after the recent CTE:
     // their key, totals and prediction, and what the last complete period's days say of them.
     // Segments sum these rows per group; a comparison reads them one by one (CompareAsync).
-    private static string CustomerRowsSql(SegmentQuery query, string customers) => $"""
-            SELECT g.customer_id, g.group_key, g.purchase_days, g.purchase_count, g.gross_revenue, g.net_revenue, g.known_cost, g.predicted_clv,
+    private static string CustomerRowsSql(GroupSpec group, SegmentQuery query, string customers) => $"""
+            SELECT g.customer_id, {group.KeyColumnsSql("g")}, g.purchase_days, g.purchase_count, g.gross_revenue, g.net_revenue, g.known_cost, g.predicted_clv,
                    CASE WHEN g.predicted_clv IS NOT NULL THEN g.probability_alive END AS probability_alive,
                    coalesce(@reference - greatest(g.last_purchase_day, g.acquired_day) >= @window, false) AS churned,
                    coalesce(r.active, false) AS active,

@@ -41,14 +41,14 @@ public static class SubscriptionSegmentQueries
         ArgumentNullException.ThrowIfNull(query);
         var (first, last) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
         await using var command = new NpgsqlCommand { Connection = connection };
-        command.CommandText = scope.With(group, command) + """
+        command.CommandText = scope.With(group, command) + $$"""
             , subs AS (
-                SELECT g.group_key, (s.started_at AT TIME ZONE @zone)::date AS started_on, (s.ended_at AT TIME ZONE @zone)::date AS ended_on,
+                SELECT {{group.KeyColumnsSql("g")}}, (s.started_at AT TIME ZONE @zone)::date AS started_on, (s.ended_at AT TIME ZONE @zone)::date AS ended_on,
                        CASE WHEN s.billing_period = 2 THEN s.amount / 12 ELSE s.amount END AS monthly
                 FROM grouped g
                 JOIN subscriptions s ON s.customer_id = g.customer_id
             )
-            SELECT group_key,
+            SELECT {{group.SelectKeySql("subs")}},
                    coalesce(sum(monthly) FILTER (WHERE started_on <= @day AND (ended_on IS NULL OR ended_on > @day)), 0),
                    count(*) FILTER (WHERE started_on <= @day AND (ended_on IS NULL OR ended_on > @day)),
                    count(*) FILTER (WHERE started_on BETWEEN coalesce(@from, started_on) AND @to AND started_on <= @day),
@@ -56,7 +56,7 @@ public static class SubscriptionSegmentQueries
                    count(*) FILTER (WHERE ended_on BETWEEN @period_first AND @period_last),
                    count(*) FILTER (WHERE started_on < @period_first AND (ended_on IS NULL OR ended_on >= @period_first))
             FROM subs
-            GROUP BY group_key
+            GROUP BY {{group.GroupBySql("subs")}}
             """;
         command.Parameters.Add(new NpgsqlParameter("day", LastDay(scope)));
         command.Parameters.Add(new NpgsqlParameter<DateOnly?>("from", query.From));
@@ -79,9 +79,10 @@ public static class SubscriptionSegmentQueries
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = new NpgsqlCommand { Connection = connection };
-        command.CommandText = scope.With(group, command) + """
-            SELECT g.group_key, s.plan, (s.started_at AT TIME ZONE @zone)::date, (s.ended_at AT TIME ZONE @zone)::date, s.billing_period, s.amount
+        command.CommandText = scope.With(group, command) + $"""
+            SELECT k.group_key, s.plan, (s.started_at AT TIME ZONE @zone)::date, (s.ended_at AT TIME ZONE @zone)::date, s.billing_period, s.amount
             FROM grouped g
+            CROSS JOIN LATERAL {group.KeysSql("g")} k(group_key)
             JOIN subscriptions s ON s.customer_id = g.customer_id
             WHERE (s.started_at AT TIME ZONE @zone)::date <= @day AND (s.ended_at IS NULL OR (s.ended_at AT TIME ZONE @zone)::date > @day)
             """;
