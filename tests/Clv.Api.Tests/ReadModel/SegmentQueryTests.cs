@@ -178,7 +178,16 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         var run = await active.ExecuteScalarAsync() as Guid?;
         Assert.Equal(run is not null, facts.HasPredictions);
         seen.Count(facts, run);
-        foreach (var probe in c.Probes)
+        // And as of the book's latest day (of a purchase, refund or acquisition), after which it
+        // holds nothing, and as of the day before its last purchases churn: answered as the current
+        // state seen from that day (LatestAsCurrentAsync), whose churns count to that day.
+        await using var latestDay = new NpgsqlCommand(
+            "SELECT greatest((SELECT max(day) FROM customer_days), (SELECT max((acquired_at AT TIME ZONE @zone)::date) FROM customers))", connection);
+        latestDay.Parameters.AddWithValue("zone", Zone);
+        var latest = await latestDay.ExecuteScalarAsync() is DateOnly day && day <= Today ? day : (DateOnly?)null;
+        var afterLatest = latest?.AddDays(c.Settings.ChurnWindowDays - 1) is { } before && before <= Today ? before : (DateOnly?)null;
+        Probe[] probes = [.. c.Probes, .. new[] { latest, afterLatest }.OfType<DateOnly>().Select(d => new Probe(d, c.Probes[1].Queries))];
+        foreach (var probe in probes)
         {
             var reference = probe.AsOf ?? Today;
             var states = CustomerStates.Compute(facts, probe.AsOf, reference, c.Settings);

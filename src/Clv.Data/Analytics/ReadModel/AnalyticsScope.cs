@@ -41,7 +41,10 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     /// </summary>
     /// <param name="group">How the customers are grouped.</param>
     /// <param name="command">The command the SQL is for.</param>
-    public string With(GroupSpec group, NpgsqlCommand command)
+    /// <param name="columns">The columns of <c>customer_totals</c> that <c>grouped</c> keeps
+    /// (<c>t.customer_id, t.net_revenue</c>, say); all of them when null. A query that reads
+    /// <c>grouped</c> more than once gets it written out once: the fewer columns, the less copied.</param>
+    public string With(GroupSpec group, NpgsqlCommand command, string? columns = null)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(command);
@@ -72,7 +75,7 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
                 {(Cutoff is null ? CurrentTotals : TotalsAtCutoff)}
             ),
             grouped AS (
-                {group.GroupedSql("t", "customer_totals", npsJoin)}
+                {group.GroupedSql("t", "customer_totals", npsJoin, columns)}
             )
 
             """;
@@ -201,14 +204,14 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
     /// a query reads through <see cref="KeyColumnsSql"/>, <see cref="SelectKeySql"/> and
     /// <see cref="GroupBySql"/>.
     /// </summary>
-    internal string GroupedSql(string t, string rows, string joins) => By == TiersAndRfm
+    internal string GroupedSql(string t, string rows, string joins, string? columns = null) => By == TiersAndRfm
         ? $"""
-            SELECT {t}.*, ({RankingsOrThrow.TierSql(t)}) COLLATE "C" AS tier_key, ({RankingsOrThrow.SegmentSql(t)}) COLLATE "C" AS rfm_key
+            SELECT {columns ?? $"{t}.*"}, ({RankingsOrThrow.TierSql(t)}) COLLATE "C" AS tier_key, ({RankingsOrThrow.SegmentSql(t)}) COLLATE "C" AS rfm_key
             FROM {rows} {t}
             {joins}
             """
         : $"""
-            SELECT {t}.*, {KeySql(t)} AS group_key
+            SELECT {columns ?? $"{t}.*"}, {KeySql(t)} AS group_key
             FROM {rows} {t}
             {joins}
             """;

@@ -45,7 +45,7 @@ public sealed record Rankings(
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = new NpgsqlCommand { Connection = connection };
         var byPrediction = scope.ActiveRun is not null;
-        command.CommandText = scope.With(GroupSpec.All, command) + $"""
+        command.CommandText = scope.With(GroupSpec.All, command, "t.customer_id, t.purchase_days, t.last_purchase_day, t.net_revenue, t.predicted_clv") + $"""
             , buyers AS MATERIALIZED (
                 SELECT {RecencySql("g")} AS recency, g.purchase_days AS frequency, g.net_revenue AS monetary
                 FROM grouped g WHERE g.purchase_days > 0

@@ -43,6 +43,7 @@ public static class SegmentQueries
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(settings);
+        scope = await LatestAsCurrentAsync(connection, scope, group, ct);
         var newFirst = query.From?.DayNumber ?? int.MinValue;
         var newLast = query.To.DayNumber;
         var spend = await SpendByGroupAsync(connection, group, newFirst, newLast, ct);
@@ -94,6 +95,20 @@ public static class SegmentQueries
         result.Sort((x, y) => y.Customers != x.Customers ? y.Customers.CompareTo(x.Customers) : string.CompareOrdinal(x.Key, y.Key));
         return result;
     }
+
+    /// <summary>
+    /// Everyone's and each channel's scope as the current state seen from its cutoff when the book
+    /// holds nothing after the cutoff (a dashboard's default day, the latest purchase's, say): no
+    /// day, acquisition or refund is dated later, so the group rollup's cells hold the state then,
+    /// and answer instead of every customer's totals. Checked in the caller's snapshot. Other
+    /// groupings keep their one statement over the customers: as of such a day it reads their
+    /// summaries already, and the current state's three statements cost more there.
+    /// </summary>
+    private static async Task<AnalyticsScope> LatestAsCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, CancellationToken ct) =>
+        scope.Cutoff is { } cutoff && cutoff <= scope.Reference && group.By is "all" or "acquisitionChannel"
+            && await PeriodRollupCells.AnswersAsync(connection, cutoff, null, ct)
+            ? scope with { Cutoff = null }
+            : scope;
 
     /// <summary>
     /// The whole portfolio's figures, as the summary shows them: the <c>all</c> group with
