@@ -1,0 +1,95 @@
+using Clv.Api.Tests.Infrastructure;
+using Clv.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// The migration that partitions the group rollup by period kind keeps every row of an existing
+/// installation, id for id, and new rows take ids after them.
+/// </summary>
+public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
+{
+    private const string Before = "20261203072958_PredictionIntervals";
+    private string _connectionString = "";
+
+    public async Task InitializeAsync() => _connectionString = await TestPostgres.CreateDatabaseAsync();
+
+    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(_connectionString);
+
+    [Fact]
+    public async Task Rows_of_every_kind_move_to_their_partition_with_their_ids_and_new_rows_come_after_them()
+    {
+        var options = new DbContextOptionsBuilder<ClvDbContext>();
+        ClvDbContext.Configure(options, _connectionString);
+        await using var db = new ClvDbContext(options.Options);
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync(Before);
+        await ExecuteAsync("""
+            INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases,
+                                        gross_revenue, refunds, cost, max_day, net_value, repeat)
+            SELECT 'ads', k, DATE '2024-01-01', DATE '2024-01-01', i, 0, 0, 0, i, i * 1.5, 0, 0, DATE '2024-01-31',
+                   CASE WHEN k = 0 THEN i END, 0
+            FROM unnest(ARRAY[0, 1, 3, 12]::smallint[]) AS k, generate_series(1, 5) AS i;
+            DELETE FROM period_rollups WHERE period_kind = 3 AND members = 2;
+            """);
+        var before = await RowsAsync();
+
+        await migrator.MigrateAsync();
+
+        Assert.Equal(19, before.Count);
+        Assert.Equal(before, await RowsAsync());
+        Assert.Equal(
+            ["period_rollups_months", "period_rollups_quarters", "period_rollups_values", "period_rollups_years"],
+            await StringsAsync("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'period_rollups'::regclass ORDER BY 1"));
+        Assert.Equal(
+            ["period_rollups_months:5", "period_rollups_quarters:4", "period_rollups_values:5", "period_rollups_years:5"],
+            await StringsAsync("SELECT tableoid::regclass || ':' || count(*) FROM period_rollups GROUP BY tableoid ORDER BY 1"));
+        await ExecuteAsync("""
+            INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
+            VALUES ('email', 1, NULL, DATE '2024-02-01', 1, 1, 0, 0, 1, 10, 0, 0)
+            """);
+        Assert.Equal(before.Max(r => r.Id) + 1, (await RowsAsync()).Max(r => r.Id));
+    }
+
+    private async Task<List<(long Id, short Kind, int Members, decimal Gross)>> RowsAsync()
+    {
+        var rows = new List<(long, short, int, decimal)>();
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, period_kind, members, gross_revenue FROM period_rollups ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetInt16(1), reader.GetInt32(2), reader.GetDecimal(3)));
+        }
+
+        return rows;
+    }
+
+    private async Task<List<string>> StringsAsync(string sql)
+    {
+        var values = new List<string>();
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
