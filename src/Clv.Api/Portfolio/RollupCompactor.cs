@@ -7,23 +7,25 @@ namespace Clv.Api.Portfolio;
 
 /// <summary>
 /// Folds the group rollup's rows of deltas into one row per cell (<see cref="PeriodRollups"/>),
-/// in steps of at most <see cref="StepRows"/> rows, whenever the rows appended since the last
-/// folding outnumber those it left: readers then sum about as many rows as there are cells,
-/// however much was written. The check each second reads only the highest id (one step down the
-/// key; ids only grow, so it bounds the rows appended since): counting the rows cost a tenth of a
-/// core at a million customers. One instance folds at a time; the others skip.
+/// partition by partition (the month cells first, which most reads sum), in steps of at most
+/// <see cref="StepRows"/> rows, whenever the rows appended to a partition since its last folding
+/// outnumber those that folding left: readers then sum at most about twice as many rows as there
+/// are cells, however much was written, and a partition that takes few deltas (the months) is
+/// folded as they come rather than behind one that takes many (the counts per net revenue). The
+/// check each second reads at most that many entries of each partition's key past the highest id
+/// the last folding saw (ids only grow): counting every row cost a tenth of a core at a million
+/// customers. One instance folds at a time; the others skip.
 /// </summary>
 internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider time, ILogger<RollupCompactor> logger) : BackgroundService
 {
     /// <summary>The most rows one folding step moves.</summary>
     public const int StepRows = 200_000;
 
-    // Below this many rows, folding is not worth a statement.
+    // Below this many rows appended, folding is not worth a statement.
     private const int MinRows = 20_000;
 
-    // What the last folding left: how many rows, and the highest id then.
-    private long _kept;
-    private long _keptThrough;
+    // Per kind, what its last folding left: how many rows, and the highest id then.
+    private readonly Dictionary<short, (long Kept, long KeptThrough)> _folded = PeriodRollups.Kinds.ToDictionary(k => k, _ => (0L, 0L));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,7 +42,10 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(stoppingToken);
-                await FoldAsync(connection, stoppingToken);
+                foreach (var kind in PeriodRollups.Kinds)
+                {
+                    await FoldAsync(connection, kind, stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -50,25 +55,25 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
         }
     }
 
-    private async Task FoldAsync(NpgsqlConnection connection, CancellationToken ct)
+    private async Task FoldAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
     {
-        var appended = await PeriodRollups.LastIdAsync(connection, ct) - _keptThrough;
-        if (appended <= Math.Max(MinRows, _kept))
+        var (kept, keptThrough) = _folded[kind];
+        if (!await PeriodRollups.AppendedMoreThanAsync(connection, kind, keptThrough, Math.Max(MinRows, kept), ct))
         {
             return;
         }
 
         // One pass over the rows there are: each step takes the oldest, folded ones included.
-        var (rows, _) = await PeriodRollups.CountAsync(connection, ct);
+        var (rows, _) = await PeriodRollups.CountAsync(connection, kind, ct);
         for (var left = rows; left > 0; left -= StepRows)
         {
-            if (await PeriodRollups.CompactAsync(connection, StepRows, ct) < StepRows)
+            if (await PeriodRollups.CompactAsync(connection, kind, StepRows, ct) < StepRows)
             {
                 break;
             }
         }
 
-        (_kept, _keptThrough) = await PeriodRollups.CountAsync(connection, ct);
-        logger.LogDebug("Folded the group rollup from {Rows} rows to {Kept}", rows, _kept);
+        _folded[kind] = await PeriodRollups.CountAsync(connection, kind, ct);
+        logger.LogDebug("Folded the group rollup's kind {Kind} from {Rows} rows to {Kept}", kind, rows, _folded[kind].Kept);
     }
 }

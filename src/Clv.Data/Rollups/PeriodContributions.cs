@@ -40,6 +40,7 @@ internal sealed class PeriodContributions(int window)
         }
 
         Cell(new Key(channel, PeriodRollups.Values, null, null, null, gross - refunds), null).Members += sign;
+        Cell(new Key(channel, PeriodRollups.ValueBuckets, null, null, null, PeriodRollups.BucketOf(gross - refunds)), null).Members += sign;
         foreach (var (kind, period) in Kinds)
         {
             DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;

@@ -43,6 +43,19 @@ public sealed class PeriodRollups
     /// <summary>The kind of the rows that count customers per net revenue (<c>net_value</c>), for medians.</summary>
     public const short Values = 0;
 
+    /// <summary>
+    /// The kind of the rows that count customers per whole unit of net revenue (<c>net_value</c> is
+    /// the unit's floor, <see cref="BucketOf"/>): a median's walk sums these to find the unit that
+    /// holds its rank, then walks only that unit's values (kind <see cref="Values"/>).
+    /// </summary>
+    public const short ValueBuckets = 2;
+
+    /// <summary>Every kind stored, each in a partition of its own; the most read first.</summary>
+    public static readonly short[] Kinds = [Month, Quarter, Year, ValueBuckets, Values];
+
+    /// <summary>The bucket of a net revenue (kind <see cref="ValueBuckets"/>): its floor, as SQL's <c>floor(numeric)</c> gives it.</summary>
+    public static decimal BucketOf(decimal net) => decimal.Floor(net);
+
     private readonly long? _through;
     private readonly string _zone;
     private readonly int _window;
@@ -204,7 +217,7 @@ public sealed class PeriodRollups
     // also bought in the period before; last when no later period has a purchase. Each customer is
     // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort),
     // counted as repeat with two purchase days or more; and one of the customers of their net
-    // revenue (kind 0, keyed by net_value), for medians.
+    // revenue (kind 0, keyed by net_value) and of its whole unit (kind 2, keyed by its floor), for medians.
     // And their alive spells, as the churn series counts them (TimeSeriesQueries): a spell is a run
     // of their acquisition and purchase days (none before the acquisition) each at most @window
     // days after the one before, alive to its last day + @window − 1. A spell is at risk in each
@@ -282,6 +295,9 @@ public sealed class PeriodRollups
             SELECT m.channel, {Values}, NULL, NULL, NULL, t.net, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
             FROM members m JOIN totals t ON t.id = m.id
             UNION ALL
+            SELECT m.channel, {ValueBuckets}, NULL, NULL, NULL, floor(t.net), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
+            FROM members m JOIN totals t ON t.id = m.id
+            UNION ALL
             -- The periods whose first day − 1 falls in the spell: from the one after the spell's
             -- first day's to the one holding the day after its end.
             SELECT s.channel, k.kind, NULL, p.period::date, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, s.last_day
@@ -309,12 +325,12 @@ public sealed class PeriodRollups
         """;
 
     /// <summary>
-    /// Folds up to <paramref name="maxRows"/> of the oldest rows into one row per cell (cells whose
-    /// sums are all zero go), unless another instance is compacting; returns the rows folded.
-    /// Readers see the same sums before and after: rows a writer has not committed yet are left as
-    /// they are.
+    /// Folds up to <paramref name="maxRows"/> of the oldest rows of one kind (one partition) into
+    /// one row per cell (cells whose sums are all zero go), unless another instance is compacting;
+    /// returns the rows folded. Readers see the same sums before and after: rows a writer has not
+    /// committed yet are left as they are.
     /// </summary>
-    public static async Task<long> CompactAsync(NpgsqlConnection connection, int maxRows, CancellationToken ct)
+    public static async Task<long> CompactAsync(NpgsqlConnection connection, short kind, int maxRows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // A step's sort of its rows per cell (200,000 of them) fits in 64 MB, not in the default 4.
@@ -326,10 +342,11 @@ public sealed class PeriodRollups
             }
         }
 
+        // The kind is a constant of the statement, so that it plans for that partition alone.
         await using var command = new NpgsqlCommand($"""
-            WITH oldest AS (SELECT id FROM period_rollups ORDER BY id LIMIT @max),
+            WITH oldest AS (SELECT id FROM period_rollups WHERE period_kind = {KindLiteral(kind)} ORDER BY id LIMIT @max),
             moved AS (
-                DELETE FROM period_rollups r USING oldest o WHERE r.id = o.id
+                DELETE FROM period_rollups r USING oldest o WHERE r.period_kind = {KindLiteral(kind)} AND r.id = o.id
                 RETURNING {Prefixed("r", KeyColumns)}, {Prefixed("r", SumColumns)}, r.max_day),
             folded AS (
                 INSERT INTO period_rollups ({KeyColumns}, {SumColumns}, max_day)
@@ -346,27 +363,36 @@ public sealed class PeriodRollups
     }
 
     /// <summary>
-    /// The rows of <c>period_rollups</c> (the cells, and the deltas not folded yet), and the
-    /// highest id among them (0 without one).
+    /// The rows of one kind of <c>period_rollups</c> (its cells, and the deltas not folded yet),
+    /// and the highest id among them (0 without one).
     /// </summary>
-    public static async Task<(long Rows, long LastId)> CountAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task<(long Rows, long LastId)> CountAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT count(*), coalesce(max(id), 0) FROM period_rollups", connection);
+        await using var command = new NpgsqlCommand(
+            $"SELECT count(*), coalesce(max(id), 0) FROM period_rollups WHERE period_kind = {KindLiteral(kind)}", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>
-    /// The highest id of <c>period_rollups</c> (0 without a row): one step down its key. Ids are
-    /// only ever given to rows appended, in order, so the rows appended after a row with id
-    /// <c>m</c> are at most this less <c>m</c> (fewer when a writer rolled back, or folding moved them).
+    /// Whether more than <paramref name="rows"/> rows of one kind have ids above
+    /// <paramref name="after"/>: ids are only ever given to rows appended, in order, so these are
+    /// the rows appended since the row with that id. Reads at most <paramref name="rows"/> + 1
+    /// entries of the partition's key.
     /// </summary>
-    public static async Task<long> LastIdAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task<bool> AppendedMoreThanAsync(NpgsqlConnection connection, short kind, long after, long rows, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM period_rollups", connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        await using var command = new NpgsqlCommand(
+            $"SELECT count(*) > @rows FROM (SELECT FROM period_rollups WHERE period_kind = {KindLiteral(kind)} AND id > @after LIMIT @rows + 1) s", connection);
+        command.Parameters.Add(new NpgsqlParameter("after", after));
+        command.Parameters.Add(new NpgsqlParameter("rows", rows));
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
+
+    private static string KindLiteral(short kind) => Kinds.Contains(kind)
+        ? kind.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a period kind stored in period_rollups.");
 
     /// <summary>
     /// Whether a group of rows of <c>period_rollups</c> sums to something, as SQL for HAVING: the

@@ -8,12 +8,14 @@ using Npgsql;
 namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
-/// The migration that partitions the group rollup by period kind keeps every row of an existing
-/// installation, id for id, and new rows take ids after them.
+/// The migrations of the group rollup on an existing installation: partitioning it by period kind
+/// keeps every row, id for id, and new rows take ids after them; the counts per whole unit of net
+/// revenue are built from the counts per net revenue there are.
 /// </summary>
 public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
 {
     private const string Before = "20261203072958_PredictionIntervals";
+    private const string Partitioned = "20261203194500_PeriodRollupKinds";
     private string _connectionString = "";
 
     public async Task InitializeAsync() => _connectionString = await TestPostgres.CreateDatabaseAsync();
@@ -23,11 +25,7 @@ public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
     [Fact]
     public async Task Rows_of_every_kind_move_to_their_partition_with_their_ids_and_new_rows_come_after_them()
     {
-        var options = new DbContextOptionsBuilder<ClvDbContext>();
-        ClvDbContext.Configure(options, _connectionString);
-        await using var db = new ClvDbContext(options.Options);
-        var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(Before);
+        await MigrateAsync(Before);
         await ExecuteAsync("""
             INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases,
                                         gross_revenue, refunds, cost, max_day, net_value, repeat)
@@ -38,7 +36,7 @@ public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
             """);
         var before = await RowsAsync();
 
-        await migrator.MigrateAsync();
+        await MigrateAsync(Partitioned);
 
         Assert.Equal(19, before.Count);
         Assert.Equal(before, await RowsAsync());
@@ -53,6 +51,41 @@ public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
             VALUES ('email', 1, NULL, DATE '2024-02-01', 1, 1, 0, 0, 1, 10, 0, 0)
             """);
         Assert.Equal(before.Max(r => r.Id) + 1, (await RowsAsync()).Max(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Counts_per_unit_of_net_revenue_are_built_from_the_counts_per_net_revenue_per_channel()
+    {
+        await MigrateAsync(Partitioned);
+        // Deltas as writers leave them: 10.50 added twice and taken back once, 10.99 and 10 in the
+        // same unit, −0.25 below zero, 3 added and taken back (nothing left), and a month cell.
+        await ExecuteAsync("""
+            INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases,
+                                        gross_revenue, refunds, cost, net_value)
+            SELECT channel, kind, NULL, NULL, members, 0, 0, 0, 0, 0, 0, 0, net
+            FROM (VALUES ('ads', 0::smallint, 10.50, 2), ('ads', 0::smallint, 10.50, -1), ('ads', 0::smallint, 10.99, 1), ('ads', 0::smallint, 10, 1),
+                         ('ads', 0::smallint, -0.25, 1), ('ads', 0::smallint, 3, 1), ('ads', 0::smallint, 3, -1), ('tv', 0::smallint, 10.2, 4),
+                         ('ads', 1::smallint, NULL, 7)) AS v(channel, kind, net, members);
+            """);
+
+        await MigrateAsync(null);
+
+        Assert.Equal(
+            ["ads:-1:1", "ads:10:3", "tv:10:4"],
+            await StringsAsync("SELECT channel || ':' || net_value || ':' || members FROM period_rollups WHERE period_kind = 2 ORDER BY channel, net_value"));
+        Assert.Equal(
+            ["period_rollups_value_buckets:3"],
+            await StringsAsync("SELECT tableoid::regclass || ':' || count(*) FROM period_rollups WHERE period_kind = 2 GROUP BY tableoid"));
+        Assert.Equal(9, (await RowsAsync()).Count(r => r.Kind != 2));
+    }
+
+    // Migrates the database to the target migration (the latest when null).
+    private async Task MigrateAsync(string? target)
+    {
+        var options = new DbContextOptionsBuilder<ClvDbContext>();
+        ClvDbContext.Configure(options, _connectionString);
+        await using var db = new ClvDbContext(options.Options);
+        await db.GetService<IMigrator>().MigrateAsync(target);
     }
 
     private async Task<List<(long Id, short Kind, int Members, decimal Gross)>> RowsAsync()

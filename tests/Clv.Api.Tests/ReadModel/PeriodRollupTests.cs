@@ -47,6 +47,7 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Contains("(search,1,2024-01-01,2024-01-01,,,1,1,1,1,0,1,10", kept, StringComparison.Ordinal);
         Assert.Contains("(search,1,2024-01-01,2024-02-01,,,0,0,1,1,1,1,20", kept, StringComparison.Ordinal);
         Assert.Contains("(search,0,,,,35", kept, StringComparison.Ordinal);
+        Assert.Contains("(search,2,,,,35,1,", kept, StringComparison.Ordinal);
         Assert.DoesNotContain("unattributed", kept, StringComparison.Ordinal);
 
         // Built again from the days: the same cells; meanwhile the days answer, the same.
@@ -61,21 +62,30 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(kept, await api.ScalarAsync<string>(Cells));
         Assert.True(await api.ScalarAsync<bool>("SELECT period_rollups_through IS NULL FROM rollup_state"));
 
-        // Folded: one row per cell, the same sums.
+        // Folded, kind by kind: one row per cell, the same sums.
         await using var connection = new NpgsqlConnection(api.ConnectionString);
         await connection.OpenAsync();
         var rows = await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups");
-        Assert.Equal(rows, await PeriodRollups.CompactAsync(connection, 1_000_000, CancellationToken.None));
-        Assert.Equal(kept, await api.ScalarAsync<string>(Cells));
-        var (folded, lastId) = await PeriodRollups.CountAsync(connection, CancellationToken.None);
-        Assert.Equal(kept.Split(") (").Length, folded);
+        long moved = 0;
+        foreach (var kind in PeriodRollups.Kinds)
+        {
+            moved += await PeriodRollups.CompactAsync(connection, kind, 1_000_000, CancellationToken.None);
+        }
 
-        // What the compactor reads each second: the highest id, which bounds the rows appended since.
-        Assert.Equal(lastId, await PeriodRollups.LastIdAsync(connection, CancellationToken.None));
+        Assert.Equal(rows, moved);
+        Assert.Equal(kept, await api.ScalarAsync<string>(Cells));
+        Assert.Equal(kept.Split(") (").Length, await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups"));
+
+        // What the compactor reads each second: whether more rows than the last folding left were
+        // appended since the highest id it saw, per partition.
+        var (months, lastMonth) = await PeriodRollups.CountAsync(connection, PeriodRollups.Month, CancellationToken.None);
+        Assert.Equal(await api.ScalarAsync<long>($"SELECT count(*) FROM period_rollups WHERE period_kind = {PeriodRollups.Month}"), months);
+        Assert.False(await PeriodRollups.AppendedMoreThanAsync(connection, PeriodRollups.Month, lastMonth, 0, CancellationToken.None));
         (await client.PostTransactionsAsync(Tx("pr-9", "pr-a", "2024-03-05T10:00:00Z", amount: 1m))).EnsureSuccessStatusCode();
-        var appended = await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups") - folded;
+        var appended = await api.ScalarAsync<long>($"SELECT count(*) FROM period_rollups WHERE period_kind = {PeriodRollups.Month} AND id > {lastMonth}");
         Assert.True(appended > 0);
-        Assert.True(await PeriodRollups.LastIdAsync(connection, CancellationToken.None) - lastId >= appended);
+        Assert.True(await PeriodRollups.AppendedMoreThanAsync(connection, PeriodRollups.Month, lastMonth, appended - 1, CancellationToken.None));
+        Assert.False(await PeriodRollups.AppendedMoreThanAsync(connection, PeriodRollups.Month, lastMonth, appended, CancellationToken.None));
     }
 
     // An answer without its dataThrough, which differs between any two computations.

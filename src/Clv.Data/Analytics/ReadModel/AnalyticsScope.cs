@@ -30,7 +30,9 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     /// without an acquisition date), with:
     /// <list type="bullet">
     /// <item><c>customer_id</c>, <c>acquired_day</c> (date in the reporting zone, or null),
-    /// <c>acquisition_channel</c> (<c>unattributed</c> without one) and <c>group_key</c> (text);</item>
+    /// <c>acquisition_channel</c> (<c>unattributed</c> without one) and the grouping's key columns
+    /// (<see cref="GroupSpec.KeyColumnsSql"/>: <c>group_key</c>, or for tiers and RFM segments asked
+    /// together <c>tier_key</c> and <c>rfm_key</c>; text);</item>
     /// <item>their totals over days up to the cutoff: <c>purchase_days</c>, <c>purchase_count</c>,
     /// <c>gross_revenue</c>, <c>net_revenue</c> (purchases − refunds), <c>known_cost</c> (0 without
     /// cost), <c>first_purchase_day</c> and <c>last_purchase_day</c> (null without a purchase);</item>

@@ -696,8 +696,11 @@ public static class SegmentQueries
 
     // The middle net revenues, as percentile_disc(0.5) ascending and descending: the values at
     // rank ⌈n/2⌉ from the bottom and from the top, from the counts of customers per net revenue.
-    // Each is found by walking a group's values in order (a partial index keeps them in that
-    // order) until the count reaches the rank: about half a group's values, and no sort.
+    // Each is found in two walks in order (partial indexes keep the rows in that order, and no
+    // sort is needed): over the counts per whole unit of net revenue (kind 2, a few hundred per
+    // group) to the unit that holds the rank, then over that unit's values (kind 0) to the rank
+    // less the customers below the unit. A walk over every value took 200–400 ms at a million
+    // customers; these take a few milliseconds.
     private static async Task MiddlesFromRollupAsync(NpgsqlConnection connection, bool all, Dictionary<string, GroupSums> groups, CancellationToken ct)
     {
         var counted = groups.Where(g => g.Value.Customers > 0).ToArray();
@@ -706,18 +709,29 @@ public static class SegmentQueries
             return;
         }
 
-        var values = $"""
-            SELECT net_value, sum(sum(members)) OVER (ORDER BY net_value) AS upto
-            FROM period_rollups
-            WHERE period_kind = {PeriodRollups.Values}{(all ? "" : " AND channel = g.name")}
-            GROUP BY net_value
-            HAVING sum(members) <> 0
-            ORDER BY net_value
+        var channel = all ? "" : " AND channel = g.name";
+        string Middle(string rank) => $"""
+            (SELECT (SELECT v.net_value
+                     FROM (SELECT net_value, sum(sum(members)) OVER (ORDER BY net_value) AS upto
+                           FROM period_rollups
+                           WHERE period_kind = {PeriodRollups.Values}{channel} AND net_value >= b.bucket AND net_value < b.bucket + 1
+                           GROUP BY net_value
+                           HAVING sum(members) <> 0
+                           ORDER BY net_value) v
+                     WHERE v.upto >= {rank} - b.below
+                     LIMIT 1)
+             FROM (SELECT bucket, upto - customers AS below
+                   FROM (SELECT net_value AS bucket, sum(members) AS customers, sum(sum(members)) OVER (ORDER BY net_value) AS upto
+                         FROM period_rollups
+                         WHERE period_kind = {PeriodRollups.ValueBuckets}{channel}
+                         GROUP BY net_value
+                         HAVING sum(members) <> 0
+                         ORDER BY net_value) u
+                   WHERE u.upto >= {rank}
+                   LIMIT 1) b)
             """;
         await using var command = new NpgsqlCommand($"""
-            SELECT g.name,
-                   (SELECT v.net_value FROM ({values}) v WHERE v.upto >= g.lower LIMIT 1),
-                   (SELECT v.net_value FROM ({values}) v WHERE v.upto >= g.upper LIMIT 1)
+            SELECT g.name, {Middle("g.lower")}, {Middle("g.upper")}
             FROM unnest(@names, @lower, @upper) AS g(name, lower, upper)
             """, connection);
         // Rank ⌈n/2⌉ from the bottom, and from the top: n − ⌈n/2⌉ + 1 from the bottom.
