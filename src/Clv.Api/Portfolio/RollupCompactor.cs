@@ -63,17 +63,17 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
             return;
         }
 
-        // One pass over the rows there are: each step takes the oldest, folded ones included.
-        var (rows, _) = await PeriodRollups.CountAsync(connection, kind, ct);
-        for (var left = rows; left > 0; left -= StepRows)
+        // One pass over the rows there are now: the rows each step folds take ids above these.
+        var through = await PeriodRollups.LastIdAsync(connection, kind, ct);
+        long moved = 0, step;
+        do
         {
-            if (await PeriodRollups.CompactAsync(connection, kind, StepRows, ct) < StepRows)
-            {
-                break;
-            }
+            moved += step = await PeriodRollups.CompactAsync(connection, kind, through, StepRows, ct);
         }
+        while (step == StepRows);
 
+        // What folding left (the count is the one whole read of the partition a folding makes).
         _folded[kind] = await PeriodRollups.CountAsync(connection, kind, ct);
-        logger.LogDebug("Folded the group rollup's kind {Kind} from {Rows} rows to {Kept}", kind, rows, _folded[kind].Kept);
+        logger.LogDebug("Folded {Moved} rows of the group rollup's kind {Kind} into {Kept}", moved, kind, _folded[kind].Kept);
     }
 }

@@ -325,12 +325,15 @@ public sealed class PeriodRollups
         """;
 
     /// <summary>
-    /// Folds up to <paramref name="maxRows"/> of the oldest rows of one kind (one partition) into
-    /// one row per cell (cells whose sums are all zero go), unless another instance is compacting;
-    /// returns the rows folded. Readers see the same sums before and after: rows a writer has not
-    /// committed yet are left as they are.
+    /// Folds up to <paramref name="maxRows"/> of the oldest rows of one kind (one partition) with
+    /// ids up to <paramref name="throughId"/> into one row per cell (cells whose sums are all zero
+    /// go), unless another instance is compacting; returns the rows folded. The folded rows take
+    /// new ids, above <paramref name="throughId"/> when it is the highest id when folding began: so
+    /// steps until one folds fewer than <paramref name="maxRows"/> fold every row there was once.
+    /// Readers see the same sums before and after: rows a writer has not committed yet are left as
+    /// they are.
     /// </summary>
-    public static async Task<long> CompactAsync(NpgsqlConnection connection, short kind, int maxRows, CancellationToken ct)
+    public static async Task<long> CompactAsync(NpgsqlConnection connection, short kind, long throughId, int maxRows, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // A step's sort of its rows per cell (200,000 of them) fits in 64 MB, not in the default 4.
@@ -344,7 +347,7 @@ public sealed class PeriodRollups
 
         // The kind is a constant of the statement, so that it plans for that partition alone.
         await using var command = new NpgsqlCommand($"""
-            WITH oldest AS (SELECT id FROM period_rollups WHERE period_kind = {KindLiteral(kind)} ORDER BY id LIMIT @max),
+            WITH oldest AS (SELECT id FROM period_rollups WHERE period_kind = {KindLiteral(kind)} AND id <= @through ORDER BY id LIMIT @max),
             moved AS (
                 DELETE FROM period_rollups r USING oldest o WHERE r.period_kind = {KindLiteral(kind)} AND r.id = o.id
                 RETURNING {Prefixed("r", KeyColumns)}, {Prefixed("r", SumColumns)}, r.max_day),
@@ -357,6 +360,7 @@ public sealed class PeriodRollups
             SELECT count(*) FROM moved
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("max", maxRows));
+        command.Parameters.Add(new NpgsqlParameter("through", throughId));
         var moved = (long)(await command.ExecuteScalarAsync(ct))!;
         await transaction.CommitAsync(ct);
         return moved;
@@ -366,6 +370,7 @@ public sealed class PeriodRollups
     /// The rows of one kind of <c>period_rollups</c> (its cells, and the deltas not folded yet),
     /// and the highest id among them (0 without one).
     /// </summary>
+    /// <remarks>Counting reads the whole partition: 150–270 ms for the counts per net revenue at ×40.</remarks>
     public static async Task<(long Rows, long LastId)> CountAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
@@ -373,6 +378,13 @@ public sealed class PeriodRollups
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>The highest id of one kind of <c>period_rollups</c> (0 without a row): one step down the partition's key.</summary>
+    public static async Task<long> LastIdAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT coalesce(max(id), 0) FROM period_rollups WHERE period_kind = {KindLiteral(kind)}", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>

@@ -69,7 +69,7 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         long moved = 0;
         foreach (var kind in PeriodRollups.Kinds)
         {
-            moved += await PeriodRollups.CompactAsync(connection, kind, 1_000_000, CancellationToken.None);
+            moved += await PeriodRollups.CompactAsync(connection, kind, long.MaxValue, 1_000_000, CancellationToken.None);
         }
 
         Assert.Equal(rows, moved);
