@@ -51,7 +51,7 @@ public sealed class PeriodRollups
     public const short ValueBuckets = 2;
 
     /// <summary>Every kind stored, each in a partition of its own; the most read first.</summary>
-    public static readonly short[] Kinds = [Month, Quarter, Year, ValueBuckets, Values];
+    public static IReadOnlyList<short> Kinds { get; } = [Month, Quarter, Year, ValueBuckets, Values];
 
     /// <summary>The bucket of a net revenue (kind <see cref="ValueBuckets"/>): its floor, as SQL's <c>floor(numeric)</c> gives it.</summary>
     public static decimal BucketOf(decimal net) => decimal.Floor(net);
