@@ -84,13 +84,26 @@ public sealed partial class ModelRunPortfolio(TimeUnit unit)
         return weights.Select(w => new SpendPattern(w.Key.Item1, w.Key.Item2, w.Value)).ToList();
     }
 
-    /// <summary>Every customer's prediction, computed in one optimized pass.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Every customer's prediction, computed in optimized passes over ranges of customers, side by side.</summary>
     public PredictionColumns Predict(PortfolioPredictor predictor)
     {
         ArgumentNullException.ThrowIfNull(predictor);
         var columns = new PredictionColumns(Count);
-        for (var i = 0; i < Count; i++)
+        // In one range of customers per core, each with a predictor of its own (its patterns memo is
+        // not shared): every customer's figures are the same whichever range computes them.
+        var ranges = Math.Max(1, Math.Min(Environment.ProcessorCount, Count / 10_000));
+        var size = (Count + ranges - 1) / ranges;
+        // Awaited so that a failure (a prediction that is not finite) comes out as itself, not wrapped.
+        Task.WhenAll(Enumerable.Range(0, ranges).Select(range => Task.Run(() =>
+            PredictRange(range == 0 ? predictor : predictor.WithOwnMemo(), columns, range * size, Math.Min(Count, (range + 1) * size)))))
+            .GetAwaiter().GetResult();
+        return columns;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PredictRange(PortfolioPredictor predictor, PredictionColumns columns, int from, int to)
+    {
+        for (var i = from; i < to; i++)
         {
             var p = predictor.Predict(_frequency[i], _recency[i], _age[i], _monetary[i]);
             if (!double.IsFinite(p.PredictedClv) || !double.IsFinite(p.ProbabilityAlive) || !double.IsFinite(p.ExpectedAverageSpend))
@@ -108,8 +121,6 @@ public sealed partial class ModelRunPortfolio(TimeUnit unit)
             columns.PredictedClv[i] = PredictionColumns.Money(p.PredictedClv);
             columns.PredictedGrossProfitClv[i] = _margin[i] is >= MinMargin and <= MaxMargin ? PredictionColumns.Money(p.PredictedClv * _margin[i]) : null;
         }
-
-        return columns;
     }
 
     /// <summary>

@@ -30,6 +30,12 @@ public sealed class PortfolioPredictor
         _options = options;
     }
 
+    /// <summary>
+    /// A predictor of the same models with a memo of its own, for another thread: one predictor's
+    /// memo is not safe to share.
+    /// </summary>
+    public PortfolioPredictor WithOwnMemo() => new(_purchases, _spend, _options);
+
     /// <summary>Distinct (x, t_x, T) patterns evaluated so far.</summary>
     public int DistinctPatterns => _byPattern.Count;
 

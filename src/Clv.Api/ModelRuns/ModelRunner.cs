@@ -94,6 +94,7 @@ public sealed class ModelRunner(
                 timings["holdout"] = Lap(clock);
             }
 
+            LoadedPredictions? loaded = null;
             if (activated)
             {
                 await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
@@ -109,7 +110,7 @@ public sealed class ModelRunner(
 
                 await SaveAsync(run, "write", 0.6, timings, cancellationToken);
 
-                await predictions.LoadAsync(runId, rows, cancellationToken);
+                loaded = await predictions.LoadAsync(runId, rows, cancellationToken);
                 timings["write"] = Lap(clock);
                 await SaveAsync(run, "swap", 0.85, timings, cancellationToken);
             }
@@ -117,9 +118,9 @@ public sealed class ModelRunner(
             // The new predictions and the run's success become visible together.
             await using (var swap = await db.Database.BeginTransactionAsync(cancellationToken))
             {
-                if (activated)
+                if (loaded is not null)
                 {
-                    activated = await predictions.ActivateAsync(runId, erasuresBeforeRead, yieldToPinned: scheduled, time.GetUtcNow(), cancellationToken);
+                    activated = await predictions.ActivateAsync(loaded, erasuresBeforeRead, yieldToPinned: scheduled, time.GetUtcNow(), cancellationToken);
                     if (activated)
                     {
                         timings["swap"] = Lap(clock);

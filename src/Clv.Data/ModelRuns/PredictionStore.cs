@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Clv.Analytics.ModelRuns;
 using Clv.Data.Analytics;
@@ -9,14 +10,21 @@ using Npgsql;
 namespace Clv.Data.ModelRuns;
 
 /// <summary>
-/// Writes a run's predictions with binary COPY into a table of their own and swaps them in:
-/// readers see the previous run's rows until one transaction attaches the new partition and
+/// Writes a run's predictions with binary COPY into tables of their own and swaps them in:
+/// readers see the previous run's rows until one transaction attaches the new partitions and
 /// marks the run active; the superseded partitions are dropped after.
 /// </summary>
+/// <remarks>
+/// <c>customer_predictions</c> is partitioned by range of <c>(run_id, customer_id)</c>: a run's
+/// rows are split into <see cref="Parts"/> ranges of customer ids, each a table COPYed and keyed
+/// on a connection of its own. Two COPYs into one table waited on each other for every page the
+/// table grew by (its extension lock), and one key was then built over all of it: at a million
+/// customers the write took about twice as long (docs/benchmarks.md).
+/// </remarks>
 public sealed class PredictionStore(ClvDbContext db)
 {
-    /// <summary>How many connections COPY a run's rows at once: one per core of these machines.</summary>
-    public const int CopyConnections = 2;
+    /// <summary>How many tables a run's rows are split into, each loaded on a connection of its own: one per core of these machines.</summary>
+    public const int Parts = 2;
 
     private const string TablePrefix = "customer_predictions_";
 
@@ -26,53 +34,77 @@ public sealed class PredictionStore(ClvDbContext db)
         "predicted_gross_profit_clv, alternatives, predicted_clv_lo, predicted_clv_hi, expected_purchases_lo, expected_purchases_hi, " +
         "probability_alive_lo, probability_alive_hi";
 
-    // The names TableName gives, and no other table's: the parent has no suffix.
-    private const string RunTablePattern = "^" + TablePrefix + "[0-9a-f]{32}$";
+    // The names PartName gives, and those of the one table per run that runs before the ranges had;
+    // no other table's: the parent has no suffix.
+    private const string RunTablePattern = "^" + TablePrefix + "[0-9a-f]{32}(_[0-9]+)?$";
 
     /// <summary>
-    /// Loads the predictions of <paramref name="runId"/> into a table of their own, not yet visible
-    /// to readers: the rows are split into <see cref="CopyConnections"/> ranges COPYed at once.
+    /// Loads the predictions of <paramref name="runId"/> into tables of their own, not yet visible
+    /// to readers: one per range of customer ids (<see cref="Parts"/>), loaded at once.
     /// </summary>
-    public async Task<int> LoadAsync(Guid runId, PredictionColumns predictions, CancellationToken cancellationToken)
+    /// <returns>The tables, for <see cref="ActivateAsync"/>.</returns>
+    public async Task<LoadedPredictions> LoadAsync(Guid runId, PredictionColumns predictions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(predictions);
-        var table = TableName(runId);
+        var loaded = new LoadedPredictions(runId, Bounds(predictions.CustomerIds.AsSpan(0, predictions.Count)));
         var connectionString = db.Database.GetConnectionString()!;
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            // The check lets ATTACH skip its validation scan; made here, each row is checked as it is copied
-            // rather than in a scan of the whole table afterwards.
-            await connection.ExecuteAsync(
-                $"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS, CONSTRAINT ck_{table}_run CHECK (run_id = '{runId}'))",
-                cancellationToken);
-        }
-
-        var size = (predictions.Count + CopyConnections - 1) / CopyConnections;
-        await Task.WhenAll(Enumerable.Range(0, CopyConnections).Select(part => Task.Run(
-            () => CopyAsync(connectionString, table, runId, predictions, part * size, Math.Min(predictions.Count, (part + 1) * size), cancellationToken),
+        await Task.WhenAll(Enumerable.Range(0, Parts).Select(part => Task.Run(
+            () => LoadPartAsync(connectionString, loaded, part, predictions, cancellationToken),
             cancellationToken)));
-
-        // The key is built here, outside the swap. Statistics are left to autovacuum: readers look customers up by key.
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync($"ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id)", cancellationToken);
-        }
-
-        return predictions.Count;
+        return loaded;
     }
 
-    private static async Task CopyAsync(string connectionString, string table, Guid runId, PredictionColumns predictions, int from, int to, CancellationToken cancellationToken)
+    // Each part's check states its range, so that attaching it skips its validation scan: made
+    // here, each row is checked as it is copied rather than in a scan of the whole table afterwards.
+    // The table is created in the COPY's transaction so that its rows are written frozen: no reader
+    // (the key's build first) sets their hint bits after, and with wal_level minimal they skip the WAL.
+    // The key is built here too, outside the swap, by this connection alone: the parts are built side
+    // by side already. Statistics are left to autovacuum: readers look customers up by key.
+    private static async Task LoadPartAsync(string connectionString, LoadedPredictions loaded, int part, PredictionColumns predictions, CancellationToken cancellationToken)
     {
+        var table = loaded.Table(part);
+        var (from, to) = loaded.Range(part);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var copy = await PgBinaryCopyWriter.BeginAsync(
-            connection,
-            $"COPY {table} ({CopyColumns}) FROM STDIN (FORMAT BINARY)",
-            cancellationToken);
-        WriteRows(copy, runId, predictions, from, to, cancellationToken);
-        await copy.CompleteAsync(cancellationToken);
+        var range = string.Join(" AND ", new[]
+        {
+            $"run_id = '{loaded.RunId}'",
+            from is { } low ? $"customer_id >= {low}::bigint" : null,
+            to is { } high ? $"customer_id < {high}::bigint" : null,
+        }.OfType<string>());
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(
+                $"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (LIKE customer_predictions INCLUDING DEFAULTS, CONSTRAINT ck_{table}_range CHECK ({range}))",
+                cancellationToken);
+            await using (var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY {table} ({CopyColumns}) FROM STDIN (FORMAT BINARY, FREEZE)", cancellationToken))
+            {
+                WriteRows(copy, loaded.RunId, predictions, from ?? long.MinValue, to, cancellationToken);
+                await copy.CompleteAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync($"SET LOCAL max_parallel_maintenance_workers = 0; ALTER TABLE {table} ADD PRIMARY KEY (run_id, customer_id)", cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    // The lowest customer id of each part after the first: the span of ids cut into equal ranges
+    // (ids are drawn from a sequence, so the parts come out about the same size), each at least one id wide.
+    private static long[] Bounds(ReadOnlySpan<long> ids)
+    {
+        var (min, max) = ids.IsEmpty ? (0L, 0L) : (ids[0], ids[0]);
+        foreach (var id in ids)
+        {
+            (min, max) = (Math.Min(min, id), Math.Max(max, id));
+        }
+
+        var span = (Int128)max - min + 1;
+        return [.. Enumerable.Range(1, Parts - 1).Select(k => (long)(min + Int128.Max(k, span * k / Parts)))];
     }
 
     /// <summary>
@@ -89,11 +121,12 @@ public sealed class PredictionStore(ClvDbContext db)
     /// its inputs: while no erasure has committed since, no predicted customer can have been erased.
     /// With <paramref name="yieldToPinned"/> (a scheduled run) nothing changes while the active run
     /// is pinned (<see cref="PinnedActiveAsync(CancellationToken)"/>), and the answer is false; the caller then discards
-    /// the loaded table.
+    /// the loaded tables.
     /// </summary>
-    public async Task<bool> ActivateAsync(Guid runId, long erasuresBeforeRead, bool yieldToPinned, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ActivateAsync(LoadedPredictions loaded, long erasuresBeforeRead, bool yieldToPinned, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var table = TableName(runId);
+        ArgumentNullException.ThrowIfNull(loaded);
+        var runId = loaded.RunId;
         var superseded = await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
             // The active row stays locked to the commit: a run activated meanwhile waits for it,
@@ -103,27 +136,37 @@ public sealed class PredictionStore(ClvDbContext db)
                 return ((List<string>?)null, false);
             }
 
+            for (var part = 0; part < Parts; part++)
+            {
+                var (from, to) = loaded.Range(part);
+                await connection.ExecuteAsync(
+                    $"ALTER TABLE customer_predictions ATTACH PARTITION {loaded.Table(part)} FOR VALUES FROM ('{runId}', {from?.ToString(CultureInfo.InvariantCulture) ?? "MINVALUE"}) TO ('{runId}', {to?.ToString(CultureInfo.InvariantCulture) ?? "MAXVALUE"})",
+                    ct);
+            }
+
             // Customers erased while the run computed lose their rows here; the erasure lock orders
             // this against any erasure still in flight, which then finds the rows attached. An erasure
             // that committed after the count was read shows in it: only then is there anything to
-            // look for (the search reads every prediction and every customer, a second at a million).
+            // look for (the search reads every prediction of the run and every customer, a second at a million).
+            var run = new NpgsqlParameter("run", runId);
             if (await DataVersion.ErasuresAsync(connection, ct) != erasuresBeforeRead)
             {
-                await connection.ExecuteAsync($"DELETE FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id)", ct);
+                await connection.ExecuteAsync(
+                    "DELETE FROM customer_predictions p WHERE p.run_id = @run AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = p.customer_id)",
+                    ct,
+                    run);
             }
 
-            await connection.ExecuteAsync($"""
-                ALTER TABLE customer_predictions ATTACH PARTITION {table} FOR VALUES IN ('{runId}');
+            await connection.ExecuteAsync("""
                 UPDATE model_runs SET is_active = false WHERE is_active AND id <> @run;
                 UPDATE model_runs SET is_active = true WHERE id = @run;
-                """, ct, new NpgsqlParameter("run", runId));
-            await using var command = new NpgsqlCommand("""
+                """, ct, run.Clone());
+            await using var command = new NpgsqlCommand($"""
                 SELECT c.relname FROM pg_inherits i
                 JOIN pg_class c ON c.oid = i.inhrelid
                 JOIN pg_class p ON p.oid = i.inhparent
-                WHERE p.relname = 'customer_predictions' AND c.relname <> @table
+                WHERE p.relname = 'customer_predictions' AND c.relname !~ '^{TablePrefix}{runId:N}_'
                 """, connection);
-            command.Parameters.Add(new NpgsqlParameter("table", table));
             return (await ReadNamesAsync(command, ct), true);
         }, TransientRetry.None, cancellationToken);
         if (superseded is null)
@@ -158,11 +201,15 @@ public sealed class PredictionStore(ClvDbContext db)
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
-    /// <summary>Drops a run's table that was loaded but never activated.</summary>
+    /// <summary>Drops a run's tables that were loaded but never activated.</summary>
     public Task DiscardAsync(Guid runId, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
-            await connection.ExecuteAsync($"DROP TABLE IF EXISTS {TableName(runId)}", ct);
+            for (var part = 0; part < Parts; part++)
+            {
+                await connection.ExecuteAsync($"DROP TABLE IF EXISTS {PartName(runId, part)}", ct);
+            }
+
             return true;
         }, cancellationToken);
 
@@ -187,7 +234,7 @@ public sealed class PredictionStore(ClvDbContext db)
                 WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r' AND c.relname ~ '{RunTablePattern}'
                   AND NOT EXISTS (
                     SELECT 1 FROM model_runs r
-                    WHERE c.relname = '{TablePrefix}' || replace(r.id::text, '-', '')
+                    WHERE substr(c.relname, {TablePrefix.Length + 1}, 32) = replace(r.id::text, '-', '')
                       AND (r.status = '{nameof(ModelRunStatus.Running)}' OR r.is_active))
                 ORDER BY c.relname
                 """, connection);
@@ -256,8 +303,8 @@ public sealed class PredictionStore(ClvDbContext db)
         return names;
     }
 
-    // Derived from a Guid only, so it is safe to put in SQL text.
-    private static string TableName(Guid runId) => TablePrefix + runId.ToString("N");
+    // Derived from a Guid and a number only, so it is safe to put in SQL text.
+    internal static string PartName(Guid runId, int part) => $"{TablePrefix}{runId:N}_{part}";
 
     // A figure whose draws could not be evaluated (NaN) has no interval, as a run without intervals.
     private static void WriteInterval(PgBinaryCopyWriter copy, PredictionIntervals? intervals, int i)
@@ -295,13 +342,19 @@ public sealed class PredictionStore(ClvDbContext db)
     // job, and a million rows of seventeen values is several times faster without an async call per
     // value or a first pass through unoptimized (tier-0) code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteRows(PgBinaryCopyWriter copy, Guid runId, PredictionColumns p, int from, int to, CancellationToken cancellationToken)
+    private static void WriteRows(PgBinaryCopyWriter copy, Guid runId, PredictionColumns p, long from, long? to, CancellationToken cancellationToken)
     {
-        for (var i = from; i < to; i++)
+        var below = to ?? long.MaxValue;
+        for (var i = 0; i < p.Count; i++)
         {
             if ((i & 0xFFFF) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (p.CustomerIds[i] < from || (to is not null && p.CustomerIds[i] >= below))
+            {
+                continue;
             }
 
             copy.StartRow(17);
@@ -327,4 +380,19 @@ public sealed class PredictionStore(ClvDbContext db)
             WriteInterval(copy, p.Intervals, i);
         }
     }
+}
+
+/// <summary>
+/// A run's predictions loaded by <see cref="PredictionStore.LoadAsync"/>: table <c>k</c> holds the
+/// customer ids from <c>Bounds[k - 1]</c> (none below, for the first) to below <c>Bounds[k]</c> (none
+/// above, for the last).
+/// </summary>
+public sealed record LoadedPredictions(Guid RunId, IReadOnlyList<long> Bounds)
+{
+    /// <summary>The name of the table that holds part <paramref name="part"/>.</summary>
+    public string Table(int part) => PredictionStore.PartName(RunId, part);
+
+    /// <summary>The lowest customer id of a part and the lowest of the next, null at the ends.</summary>
+    public (long? From, long? To) Range(int part) =>
+        (part == 0 ? null : Bounds[part - 1], part == Bounds.Count ? null : Bounds[part]);
 }

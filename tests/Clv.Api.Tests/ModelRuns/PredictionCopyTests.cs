@@ -59,7 +59,7 @@ public sealed class PredictionCopyTests(ClvApiFactory api) : IClassFixture<ClvAp
             SELECT run_id, customer_id, frequency, recency, age, expected_purchases, probability_alive, expected_average_spend,
                    predicted_clv, predicted_gross_profit_clv, alternatives, predicted_clv_lo, predicted_clv_hi,
                    expected_purchases_lo, expected_purchases_hi, probability_alive_lo, probability_alive_hi, predicted_clv::text
-            FROM customer_predictions_{run:N} ORDER BY customer_id
+            FROM (SELECT * FROM customer_predictions_{run:N}_0 UNION ALL SELECT * FROM customer_predictions_{run:N}_1) p ORDER BY customer_id
             """,
             connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -89,5 +89,74 @@ public sealed class PredictionCopyTests(ClvApiFactory api) : IClassFixture<ClvAp
         }
 
         Assert.Equal(n, row);
+    }
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(1)]
+    public async Task A_runs_rows_are_split_by_range_of_customer_id_into_keyed_tables_that_the_swap_attaches(int n)
+    {
+        // Ids drawn from a sequence with gaps (customers without a purchase are not predicted), in no order.
+        var random = new Random(n);
+        var ids = Enumerable.Range(0, n).Select(i => 5_000L + (3 * i) + random.Next(3)).OrderBy(_ => random.Next()).ToArray();
+        var columns = new PredictionColumns(n);
+        ids.CopyTo(columns.CustomerIds, 0);
+        using var scope = _api.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        var run = await _api.InsertRunningRunAsync();
+
+        var loaded = await store.LoadAsync(run, columns, CancellationToken.None);
+
+        // Each table holds the ids of its range, and every id is in one; each is keyed.
+        Assert.Equal(PredictionStore.Parts, loaded.Bounds.Count + 1);
+        var held = new List<long>();
+        for (var part = 0; part < PredictionStore.Parts; part++)
+        {
+            var (from, to) = loaded.Range(part);
+            var rows = await RowsAsync($"SELECT customer_id FROM {loaded.Table(part)}", r => r.GetInt64(0));
+            Assert.All(rows, id => Assert.True(id >= (from ?? long.MinValue) && id < (to ?? long.MaxValue), $"{id} is outside part {part}"));
+            if (n > 1)
+            {
+                Assert.InRange(rows.Count, n / 3, 2 * n / 3); // about half each
+            }
+
+            Assert.Equal("p", await _api.ScalarAsync<string>($"SELECT contype::text FROM pg_constraint WHERE conrelid = '{loaded.Table(part)}'::regclass AND contype = 'p'"));
+            held.AddRange(rows);
+        }
+
+        Assert.Equal(ids.Order(), held.Order());
+
+        // The swap attaches them as the run's ranges: the parent finds every row.
+        var erasures = await store.ErasuresAsync(CancellationToken.None);
+        Assert.True(await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Equal(n, await _api.ScalarAsync<long>($"SELECT count(*) FROM customer_predictions WHERE run_id = '{run}'"));
+        Assert.Equal(ids[0], await _api.ScalarAsync<long>($"SELECT customer_id FROM customer_predictions WHERE run_id = '{run}' AND customer_id = {ids[0]}"));
+        var bounds = await RowsAsync(
+            $"""
+            SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'customer_predictions'::regclass AND c.relname LIKE 'customer\_predictions\_{run:N}\_%' ORDER BY c.relname
+            """,
+            r => r.GetString(0));
+        Assert.Equal(
+            [
+                $"FOR VALUES FROM ('{run}', MINVALUE) TO ('{run}', '{loaded.Bounds[0]}')",
+                $"FOR VALUES FROM ('{run}', '{loaded.Bounds[0]}') TO ('{run}', MAXVALUE)",
+            ],
+            bounds);
+    }
+
+    private async Task<List<T>> RowsAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var connection = new NpgsqlConnection(_api.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
     }
 }

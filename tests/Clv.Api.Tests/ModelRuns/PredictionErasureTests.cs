@@ -42,11 +42,11 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
         var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
         var erasures = await store.ErasuresAsync(CancellationToken.None);
         var run = await _api.InsertRunningRunAsync();
-        await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
+        var loaded = await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
 
         // When e is erased after its row is in the run's table, before the swap.
         (await _api.Client().DeleteAsync("/api/v1/customers/e")).EnsureSuccessStatusCode();
-        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
 
         Assert.Equal([ids["d"]], await PredictedAsync(run));
     }
@@ -83,8 +83,8 @@ public sealed class PredictionErasureTests(ClvApiFactory api) : IClassFixture<Cl
     private async Task<Guid> RunAsync(PredictionStore store, Dictionary<string, long> ids, long erasures)
     {
         var run = await _api.InsertRunningRunAsync();
-        await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
-        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        var loaded = await store.LoadAsync(run, Columns(ids.Values), CancellationToken.None);
+        await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
         return run;
     }
 

@@ -1,14 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
 using Clv.Api.Tests.Infrastructure;
+using Clv.Data.ModelRuns;
 using Npgsql;
 
 namespace Clv.Api.Tests.ModelRuns;
 
 /// <summary>
-/// A model run writes its predictions into a table of its own (<c>customer_predictions_&lt;run&gt;</c>)
-/// and attaches it at the end. A run killed before that leaves the table behind: an erasure must
-/// still reach it, and recovery must drop it once no running run owns it
+/// A model run writes its predictions into tables of its own (<c>customer_predictions_&lt;run&gt;_&lt;part&gt;</c>)
+/// and attaches them at the end. A run killed before that leaves the tables behind: an erasure must
+/// still reach them, and recovery must drop them once no running run owns them
 /// (src/Clv.Data/ModelRuns/PredictionStore.cs).
 /// </summary>
 public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.CdnowDatabase cdnow) : IClassFixture<PredictionTableRecoveryTests.CdnowDatabase>
@@ -44,8 +45,8 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
     {
         var customerId = await cdnow.Owner.ScalarAsync<long>($"SELECT customer_id FROM customer_keys WHERE external_id = '{Erased}'");
 
-        // Given a run killed with SIGKILL in its write stage: its rows COPYed into its table, which
-        // is held (an event trigger on ALTER TABLE) before it gets its key, let alone is attached.
+        // Given a run killed with SIGKILL in its write stage: its rows COPYed into its tables, which
+        // are held (an event trigger on ALTER TABLE) before they get their keys, let alone are attached.
         Guid runId;
         await using (var hold = await HoldAlterTableAsync())
         {
@@ -59,13 +60,19 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
             runId = (await accepted.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
             await UntilAsync(async () => await cdnow.Owner.ScalarAsync<long>(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE @alter",
-                new NpgsqlParameter("alter", $"%ALTER TABLE {TableOf(runId)} %")) == 1,
-                () => $"The run never reached the key of its table:{Environment.NewLine}{killed.Output}");
+                new NpgsqlParameter("alter", $"%ALTER TABLE customer\\_predictions\\_{runId:N}\\_%")) == PredictionStore.Parts,
+                () => $"The run never reached the keys of its tables:{Environment.NewLine}{killed.Output}");
             Assert.Equal("write", await cdnow.Owner.ScalarAsync<string>("SELECT stage FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
             await killed.KillAsync();
         }
 
-        Assert.Equal(1, await RowsOfAsync(TableOf(runId), customerId));
+        var rows = 0L;
+        foreach (var table in TablesOf(runId))
+        {
+            rows += await RowsOfAsync(table, customerId);
+        }
+
+        Assert.Equal(1, rows);
 
         // When the service starts again and the customer is erased.
         await using var restarted = new ClvApiFactory().OnDatabaseOf(cdnow.Owner).With("Clv:ModelRuns:PollMilliseconds", "50");
@@ -90,7 +97,11 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
 
         // And once the killed run's lease runs out, the run fails and its table is dropped.
         await cdnow.Owner.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", runId));
-        await UntilAsync(async () => !await TableExistsAsync(TableOf(runId)), () => $"{TableOf(runId)} was not dropped");
+        foreach (var table in TablesOf(runId))
+        {
+            await UntilAsync(async () => !await TableExistsAsync(table), () => $"{table} was not dropped");
+        }
+
         Assert.Equal("Failed", await cdnow.Owner.ScalarAsync<string>("SELECT status FROM model_runs WHERE id = @id", new NpgsqlParameter("id", runId)));
     }
 
@@ -153,7 +164,11 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
         Assert.Equal(0, await cdnow.Owner.ScalarAsync<long>("SELECT count(*) FROM customer_keys WHERE external_id = 'cdnow-0003'"));
     }
 
-    private static string TableOf(Guid runId) => "customer_predictions_" + runId.ToString("N");
+    // The first of a run's tables (one per range of customer ids).
+    private static string TableOf(Guid runId) => TablesOf(runId)[0];
+
+    private static List<string> TablesOf(Guid runId) =>
+        [.. Enumerable.Range(0, PredictionStore.Parts).Select(part => $"customer_predictions_{runId:N}_{part}")];
 
     // A run in this state with a table of one prediction, of the customer to erase.
     private async Task<Guid> RunWithTableAsync(string status, string leaseExpiresAt)

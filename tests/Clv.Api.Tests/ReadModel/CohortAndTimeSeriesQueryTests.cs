@@ -401,8 +401,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         using var scope = Api.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
         var erasures = await store.ErasuresAsync(CancellationToken.None);
-        await store.LoadAsync(run, columns, CancellationToken.None);
-        await store.ActivateAsync(run, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        var loaded = await store.LoadAsync(run, columns, CancellationToken.None);
+        await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
         return run;
     }
 

@@ -1,9 +1,4 @@
 using Clv.Api.Tests.Infrastructure;
-using Clv.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql;
 
 namespace Clv.Api.Tests.ReadModel;
 
@@ -16,11 +11,11 @@ public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
 {
     private const string Before = "20261203072958_PredictionIntervals";
     private const string Partitioned = "20261203194500_PeriodRollupKinds";
-    private string _connectionString = "";
+    private readonly MigrationDatabase _database = new();
 
-    public async Task InitializeAsync() => _connectionString = await TestPostgres.CreateDatabaseAsync();
+    public Task InitializeAsync() => _database.InitializeAsync();
 
-    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(_connectionString);
+    public Task DisposeAsync() => _database.DisposeAsync();
 
     [Fact]
     public async Task Rows_of_every_kind_move_to_their_partition_with_their_ids_and_new_rows_come_after_them()
@@ -79,50 +74,14 @@ public sealed class PeriodRollupKindsMigrationTests : IAsyncLifetime
         Assert.Equal(9, (await RowsAsync()).Count(r => r.Kind != 2));
     }
 
-    // Migrates the database to the target migration (the latest when null).
-    private async Task MigrateAsync(string? target)
-    {
-        var options = new DbContextOptionsBuilder<ClvDbContext>();
-        ClvDbContext.Configure(options, _connectionString);
-        await using var db = new ClvDbContext(options.Options);
-        await db.GetService<IMigrator>().MigrateAsync(target);
-    }
+    private Task MigrateAsync(string? target) => _database.MigrateAsync(target);
 
-    private async Task<List<(long Id, short Kind, int Members, decimal Gross)>> RowsAsync()
-    {
-        var rows = new List<(long, short, int, decimal)>();
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id, period_kind, members, gross_revenue FROM period_rollups ORDER BY id", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetInt64(0), reader.GetInt16(1), reader.GetInt32(2), reader.GetDecimal(3)));
-        }
+    private Task ExecuteAsync(string sql) => _database.ExecuteAsync(sql);
 
-        return rows;
-    }
+    private Task<List<string>> StringsAsync(string sql) => _database.StringsAsync(sql);
 
-    private async Task<List<string>> StringsAsync(string sql)
-    {
-        var values = new List<string>();
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-
-        return values;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task<List<(long Id, short Kind, int Members, decimal Gross)>> RowsAsync() =>
+        _database.RowsAsync(
+            "SELECT id, period_kind, members, gross_revenue FROM period_rollups ORDER BY id",
+            r => (r.GetInt64(0), r.GetInt16(1), r.GetInt32(2), r.GetDecimal(3)));
 }
