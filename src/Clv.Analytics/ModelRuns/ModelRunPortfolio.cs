@@ -52,6 +52,23 @@ public sealed partial class ModelRunPortfolio(TimeUnit unit)
         _margin.Add(margin);
     }
 
+    /// <summary>Adds every customer of <paramref name="other"/> (read in the same unit), after those added so far.</summary>
+    public void Append(ModelRunPortfolio other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._daysPerUnit != _daysPerUnit)
+        {
+            throw new ArgumentException("The portfolios are in different time units.", nameof(other));
+        }
+
+        _ids.AddRange(other._ids);
+        _frequency.AddRange(other._frequency);
+        _recency.AddRange(other._recency);
+        _age.AddRange(other._age);
+        _monetary.AddRange(other._monetary);
+        _margin.AddRange(other._margin);
+    }
+
     /// <summary>Identical (x, t_x, T) collapsed into one pattern weighted by its customers.</summary>
     public List<RfmPattern> Patterns()
     {

@@ -5,6 +5,7 @@ using Clv.Analytics.Models;
 using Clv.Analytics.Predictions;
 using Clv.Api.Observability;
 using Clv.Data;
+using Clv.Data.Infrastructure;
 using Clv.Data.ModelRuns;
 using Clv.Data.Subscriptions;
 using Clv.Analytics.Historical;
@@ -22,6 +23,9 @@ namespace Clv.Api.ModelRuns;
 public sealed class ModelRunner(
     ClvDbContext db, PredictionStore predictions, TimeProvider time, ILogger<ModelRunner> logger, ClvMetrics metrics, IOptions<ClvOptions> clv)
 {
+    /// <summary>How many connections read a run's inputs at once: one per core of these machines.</summary>
+    public const int ReadConnections = 2;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -274,13 +278,34 @@ public sealed class ModelRunner(
 
         // The summary kept current at ingest serves when none of its purchase days lies after the
         // end (the usual run as of today); otherwise the day rollup is aggregated up to the end.
-        var portfolio = await Task.Run(() => Read(fromSummary: true) ?? Read(fromSummary: false), cancellationToken);
+        // Either is read in one range of customer ids per core, each on a connection of its own:
+        // reading a million rows is more the API's work than the database's.
+        var bounds = await db.CustomerIdBoundsAsync(ReadConnections, cancellationToken);
+        var connectionString = db.Database.GetConnectionString()!;
+        var portfolio = await ReadAsync(fromSummary: true) ?? await ReadAsync(fromSummary: false);
         return portfolio!.Count > 0 ? portfolio : throw NothingToFit(end);
 
-        ModelRunPortfolio? Read(bool fromSummary)
+        async Task<ModelRunPortfolio?> ReadAsync(bool fromSummary)
+        {
+            var ranges = await Task.WhenAll(Enumerable.Range(0, bounds.Length + 1).Select(part =>
+                Task.Run(() => Read(fromSummary, IdRanges.Range(bounds, part)), cancellationToken)));
+            if (ranges.Any(r => r is null))
+            {
+                return null;
+            }
+
+            foreach (var range in ranges.Skip(1))
+            {
+                ranges[0]!.Append(range!);
+            }
+
+            return ranges[0];
+        }
+
+        ModelRunPortfolio? Read(bool fromSummary, (long? From, long? To) ids)
         {
             var read = new ModelRunPortfolio(unit);
-            foreach (var input in db.ModelInputs(end, fromSummary))
+            foreach (var input in ModelInputQueries.ModelInputs(connectionString, end, fromSummary, ids))
             {
                 if (input.AgeDays < input.RecencyDays)
                 {

@@ -11,22 +11,40 @@ namespace Clv.Data.ModelRuns;
 public static class ModelInputQueries
 {
     /// <summary>
-    /// Each customer's inputs over the purchase days up to <paramref name="end"/> inclusive. With
+    /// The bounds of <paramref name="parts"/> ranges of the customer ids the summaries hold
+    /// (<see cref="IdRanges.Bounds"/>), for <see cref="ModelInputs"/> read side by side.
+    /// </summary>
+    public static async Task<long[]> CustomerIdBoundsAsync(this ClvDbContext db, int parts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var (min, max) = await db.InTransactionAsync(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand("SELECT coalesce(min(customer_id), 0), coalesce(max(customer_id), 0) FROM customer_summaries", connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }, cancellationToken);
+        return IdRanges.Bounds(min, max, parts);
+    }
+
+    /// <summary>
+    /// The inputs of the customers in a range of ids (<see cref="IdRanges"/>), over the purchase days
+    /// up to <paramref name="end"/> inclusive, on a connection of their own. With
     /// <paramref name="fromSummary"/> the summary kept current at ingest is read as it is (the fast
     /// path; a purchase after the end then shows as AgeDays &lt; RecencyDays); otherwise the day
     /// rollup is aggregated up to the end. Read synchronously: it runs in a background job, and a
     /// million rows read several times faster without an async step per row.
     /// </summary>
-    public static IEnumerable<ModelInput> ModelInputs(this ClvDbContext db, DateOnly end, bool fromSummary)
+    public static IEnumerable<ModelInput> ModelInputs(string connectionString, DateOnly end, bool fromSummary, (long? From, long? To) ids)
     {
-        ArgumentNullException.ThrowIfNull(db);
+        var inRange = IdRanges.Condition("customer_id", ids);
         var perCustomer = fromSummary
-            ? """
+            ? $"""
               SELECT customer_id, first_purchase_day AS first_day, last_purchase_day AS last_day, purchase_days,
                      repeat_days_value, net_revenue, known_cost
-              FROM customer_summaries WHERE purchase_days > 0
+              FROM customer_summaries WHERE purchase_days > 0 AND {inRange}
               """
-            : """
+            : $"""
               SELECT customer_id,
                      min(day) FILTER (WHERE purchase_count > 0) AS first_day,
                      max(day) FILTER (WHERE purchase_count > 0) AS last_day,
@@ -36,7 +54,7 @@ public static class ModelInputQueries
                      sum(gross_revenue - refunds) AS net_revenue,
                      CASE WHEN sum(cost_count) > 0 THEN sum(cost) END AS known_cost
               FROM customer_days
-              WHERE day <= @end
+              WHERE day <= @end AND {inRange}
               GROUP BY customer_id
               HAVING count(*) FILTER (WHERE purchase_count > 0) > 0
               """;
@@ -46,20 +64,14 @@ public static class ModelInputQueries
                    CASE WHEN known_cost IS NOT NULL AND net_revenue > 0 THEN ((net_revenue - known_cost) / net_revenue)::float8 ELSE 'NaN'::float8 END
             FROM ({perCustomer}) c
             """;
-        db.Database.OpenConnection();
-        try
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter("end", end));
+        using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+        while (reader.Read())
         {
-            using var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection());
-            command.Parameters.Add(new NpgsqlParameter("end", end));
-            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
-            while (reader.Read())
-            {
-                yield return new ModelInput(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetDouble(5));
-            }
-        }
-        finally
-        {
-            db.Database.CloseConnection();
+            yield return new ModelInput(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetDouble(4), reader.GetDouble(5));
         }
     }
 

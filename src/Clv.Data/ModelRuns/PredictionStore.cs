@@ -66,12 +66,7 @@ public sealed class PredictionStore(ClvDbContext db)
         var (from, to) = loaded.Range(part);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        var range = string.Join(" AND ", new[]
-        {
-            $"run_id = '{loaded.RunId}'",
-            from is { } low ? $"customer_id >= {low}::bigint" : null,
-            to is { } high ? $"customer_id < {high}::bigint" : null,
-        }.OfType<string>());
+        var range = $"run_id = '{loaded.RunId}' AND {IdRanges.Condition("customer_id", (from, to))}";
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await connection.ExecuteAsync(
@@ -93,8 +88,7 @@ public sealed class PredictionStore(ClvDbContext db)
         }
     }
 
-    // The lowest customer id of each part after the first: the span of ids cut into equal ranges
-    // (ids are drawn from a sequence, so the parts come out about the same size), each at least one id wide.
+    // The lowest customer id of each part after the first (IdRanges).
     private static long[] Bounds(ReadOnlySpan<long> ids)
     {
         var (min, max) = ids.IsEmpty ? (0L, 0L) : (ids[0], ids[0]);
@@ -103,8 +97,7 @@ public sealed class PredictionStore(ClvDbContext db)
             (min, max) = (Math.Min(min, id), Math.Max(max, id));
         }
 
-        var span = (Int128)max - min + 1;
-        return [.. Enumerable.Range(1, Parts - 1).Select(k => (long)(min + Int128.Max(k, span * k / Parts)))];
+        return IdRanges.Bounds(min, max, Parts);
     }
 
     /// <summary>
@@ -393,6 +386,5 @@ public sealed record LoadedPredictions(Guid RunId, IReadOnlyList<long> Bounds)
     public string Table(int part) => PredictionStore.PartName(RunId, part);
 
     /// <summary>The lowest customer id of a part and the lowest of the next, null at the ends.</summary>
-    public (long? From, long? To) Range(int part) =>
-        (part == 0 ? null : Bounds[part - 1], part == Bounds.Count ? null : Bounds[part]);
+    public (long? From, long? To) Range(int part) => IdRanges.Range(Bounds, part);
 }
