@@ -120,9 +120,10 @@ public sealed class AnalyticsOptions
     /// <summary>
     /// Single-customer reads, and answers grouped by RFM segment or CLV tier, score customers'
     /// current figures against the stored rankings (RFM quintile thresholds, tier boundaries)
-    /// without waiting; when writes have committed since they were ranked, an instance re-ranks
-    /// them in the background, at most once per this many seconds. Ranking reads every customer
-    /// (seconds at a million), so this bounds what that costs under steady ingest. Default 60.
+    /// without waiting; when writes have committed since they were ranked, one instance re-ranks
+    /// them in the background, at most once per this many seconds (the current state's within a
+    /// few seconds after that, whether or not anything is read). Ranking reads every customer
+    /// (about 2 s at a million), so this bounds what that costs under steady ingest. Default 60.
     /// </summary>
     [Range(0, 3600)]
     public int RankingRefreshSeconds { get; set; } = 60;

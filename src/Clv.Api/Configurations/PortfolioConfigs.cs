@@ -10,6 +10,7 @@ internal static class PortfolioConfigs
         services.AddSingleton<PortfolioRankings>();
         services.AddSingleton<AnalyticsAnswers>();
         services.AddHostedService<RollupCompactor>();
+        services.AddHostedService<RankingRefresher>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
 using Clv.Data;
 using Clv.Data.Analytics;
@@ -13,10 +14,13 @@ namespace Clv.Api.Portfolio;
 /// The rankings (RFM quintile thresholds, CLV tier boundaries) of each scope, stored in PostgreSQL
 /// (<see cref="RankingStore"/>) so that every instance scores customers alike. Answers that group
 /// by RFM segment or tier (<see cref="InSnapshotAsync"/>) and single-customer reads
-/// (<see cref="ForCustomerAsync"/>) score against the stored ones without waiting; when writes
-/// have committed since, this instance refreshes them in the background, at most once per
-/// <c>Clv:Analytics:RankingRefreshSeconds</c>. Only a scope never ranked, or every read with
-/// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, ranks inside a request; requests that need a
+/// (<see cref="ForCustomerAsync"/>) score against the stored ones without waiting. The current
+/// state's are kept stored by <see cref="RankingRefresher"/> (<see cref="RefreshCurrentAsync"/>),
+/// one instance at a time, at most once per <c>Clv:Analytics:RankingRefreshSeconds</c> under
+/// writes; when writes have committed since, a read as of a past day refreshes that day's in the
+/// background, at most as often. Only a scope never ranked (a past day first asked, or the current
+/// state before its first ranking is stored), or every read with
+/// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, waits for a ranking; requests that need a
 /// scope's rankings at the same time share one ranking.
 /// </summary>
 public sealed class PortfolioRankings(
@@ -34,7 +38,7 @@ public sealed class PortfolioRankings(
     // The rankings of a scope being computed in a snapshot of their own, per scope: requests that
     // need a scope's rankings at once (a dashboard's tiers, RFM segments and at-risk list as of a
     // new day) share one computation instead of each ranking every customer.
-    private readonly ConcurrentDictionary<string, Lazy<Task<Ranked>>> _ranking = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<StoredRankings>>> _ranking = new(StringComparer.Ordinal);
     private long _refreshedAtTicks;
     private string? _connectionString;
 
@@ -56,8 +60,7 @@ public sealed class PortfolioRankings(
         var key = RankingStore.Key(scope.Cutoff, scope.Reference);
         if (await RankingStore.ReadAsync(context.Connection, key, ct) is { } stored)
         {
-            if (stored.Version == context.Version
-                || (scope.Cutoff is { } day && stored.Version < context.Version && await DataVersion.UnchangedAsync(context.Connection, stored.Version, day, ct)))
+            if (await RankedAsync(stored, context, ct))
             {
                 return stored.Rankings;
             }
@@ -74,18 +77,44 @@ public sealed class PortfolioRankings(
         // snapshot's data (the same version and active run, or, as of a past day, no change since
         // that touched a day up to it): exact, as the stored ones are. Else this snapshot is ranked.
         var shared = await RankSharedAsync(scope.Cutoff, scope.Reference, key).WaitAsync(ct);
-        if (shared.ActiveRun == scope.ActiveRun
-            && (shared.Stored.Version == context.Version
-                || (scope.Cutoff is { } cutoff && shared.Stored.Version < context.Version
-                    && await DataVersion.UnchangedAsync(context.Connection, shared.Stored.Version, cutoff, ct))))
+        if (await RankedAsync(shared, context, ct))
         {
-            return shared.Stored.Rankings;
+            return shared.Rankings;
         }
 
         var rankings = await Rankings.ComputeAsync(context.Connection, scope, ct);
-        await SaveAsync(key, new StoredRankings(rankings, context.Version), ct);
+        await SaveAsync(key, new StoredRankings(rankings, context.Version, scope.ActiveRun), ct);
         return rankings;
     }
+
+    /// <summary>
+    /// Keeps the current state's rankings stored: ranks them when none are stored for today, when
+    /// they ranked another model run than the active one, or when writes have committed since
+    /// they were computed more than <c>Clv:Analytics:RankingRefreshSeconds</c> ago. One instance
+    /// at a time (an advisory lock held while it ranks); the others skip.
+    /// </summary>
+    public async Task RefreshCurrentAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var reference = HistoricalClvCalculator.LocalDate(now, options.Value.TimeZone);
+        var key = RankingStore.Key(null, reference);
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await RankingStore.TryLockRefreshAsync(connection, ct)
+            && await RankingStore.DueAsync(connection, key, now, TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds), ct))
+        {
+            await RankSharedAsync(null, reference, key).WaitAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    // Whether rankings ranked the context's snapshot: the same data version and active run, or,
+    // as of a past day, the same run and no change since that touched a day up to it. Exact either way.
+    private static async Task<bool> RankedAsync(StoredRankings stored, AnswerContext context, CancellationToken ct) =>
+        stored.Ranked(context.Version, context.Scope.ActiveRun)
+        || (context.Scope.Cutoff is { } day && stored.Run == context.Scope.ActiveRun && stored.Version < context.Version
+            && await DataVersion.UnchangedAsync(context.Connection, stored.Version, day, ct));
 
     /// <summary>
     /// Rankings to score one customer against as of <paramref name="asOf"/> (null: now): the stored
@@ -98,7 +127,7 @@ public sealed class PortfolioRankings(
         var stored = await ReadStoredAsync(key, ct);
         if (stored is null)
         {
-            return (await RankSharedAsync(asOf, reference, key).WaitAsync(ct)).Stored.Rankings;
+            return (await RankSharedAsync(asOf, reference, key).WaitAsync(ct)).Rankings;
         }
 
         if (stored.Version < knownVersion)
@@ -139,10 +168,10 @@ public sealed class PortfolioRankings(
     // The scope's ranking under way, joined, or a new one started: it goes on when a request that
     // waits for it is aborted, as others may wait for it too, and is forgotten once it has ended
     // (its result is stored by then).
-    private Task<Ranked> RankSharedAsync(DateOnly? asOf, DateOnly reference, string key)
+    private Task<StoredRankings> RankSharedAsync(DateOnly? asOf, DateOnly reference, string key)
     {
-        Lazy<Task<Ranked>>? started = null;
-        started = new Lazy<Task<Ranked>>(async () =>
+        Lazy<Task<StoredRankings>>? started = null;
+        started = new Lazy<Task<StoredRankings>>(async () =>
         {
             try
             {
@@ -157,19 +186,19 @@ public sealed class PortfolioRankings(
     }
 
     // Ranks a scope in a snapshot of its own, and stores the result.
-    private async Task<Ranked> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
+    private async Task<StoredRankings> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
-        Ranked ranked;
+        StoredRankings ranked;
         await using (var connection = await OpenAsync(ct))
         await using (var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
-            ranked = new Ranked(new StoredRankings(await Rankings.ComputeAsync(connection, scope, ct), snapshot.Version), snapshot.ActiveRun);
+            ranked = new StoredRankings(await Rankings.ComputeAsync(connection, scope, ct), snapshot.Version, snapshot.ActiveRun);
             await transaction.CommitAsync(ct);
         }
 
-        await SaveAsync(key, ranked.Stored, ct);
+        await SaveAsync(key, ranked, ct);
         return ranked;
     }
 
@@ -219,7 +248,4 @@ public sealed class PortfolioRankings(
         await connection.OpenAsync(ct);
         return connection;
     }
-
-    // Rankings and the active run of the snapshot they ranked.
-    private sealed record Ranked(StoredRankings Stored, Guid? ActiveRun);
 }

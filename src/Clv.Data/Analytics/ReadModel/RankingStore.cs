@@ -5,12 +5,16 @@ using NpgsqlTypes;
 namespace Clv.Data.Analytics.ReadModel;
 
 /// <summary>
-/// The rankings of each scope, stored in <c>analytics_rankings</c> with the data version they
-/// were computed at, so that every instance scores customers against the same ones. A row is a
-/// few dozen values, whatever the portfolio's size; rows not refreshed for a day are dropped.
+/// The rankings of each scope, stored in <c>analytics_rankings</c> with the data version and the
+/// active model run they were computed at, so that every instance scores customers against the
+/// same ones. A row is a few dozen values, whatever the portfolio's size; rows not refreshed for a
+/// day are dropped.
 /// </summary>
 public static class RankingStore
 {
+    // The advisory lock of the background refresh ("ClvRanks").
+    private const long RefreshLockKey = 0x436c_7652_616e_6b73;
+
     /// <summary>The stored key of a scope: its cutoff (<c>now</c> without one) and reference day.</summary>
     public static string Key(DateOnly? cutoff, DateOnly reference) =>
         string.Create(CultureInfo.InvariantCulture, $"{(cutoff is { } day ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "now")}|{reference:yyyy-MM-dd}");
@@ -20,7 +24,7 @@ public static class RankingStore
     {
         await using var command = new NpgsqlCommand(
             """
-            SELECT data_version, buyers, recency, frequency, monetary, tier_values, tier_ids, by_prediction
+            SELECT data_version, buyers, recency, frequency, monetary, tier_values, tier_ids, by_prediction, run_id
             FROM analytics_rankings WHERE scope = @scope
             """,
             connection);
@@ -40,23 +44,30 @@ public static class RankingStore
                 reader.GetFieldValue<decimal[]>(5),
                 reader.GetFieldValue<long[]>(6),
                 reader.GetBoolean(7)),
-            reader.GetInt64(0));
+            reader.GetInt64(0),
+            reader.IsDBNull(8) ? null : reader.GetGuid(8));
     }
 
-    /// <summary>Stores a scope's rankings unless newer ones are stored already, and drops rows not refreshed for a day.</summary>
+    /// <summary>
+    /// Stores a scope's rankings unless ones of a later data version are stored already (at the
+    /// same version, those of another run give way: a run is activated without a write), and drops
+    /// rows not refreshed for a day.
+    /// </summary>
     public static async Task SaveAsync(NpgsqlConnection connection, string key, StoredRankings stored, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stored);
         var rankings = stored.Rankings;
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO analytics_rankings AS r (scope, data_version, computed_at, buyers, recency, frequency, monetary, tier_values, tier_ids, by_prediction)
-            VALUES (@scope, @version, @now, @buyers, @recency, @frequency, @monetary, @tier_values, @tier_ids, @by_prediction)
+            INSERT INTO analytics_rankings AS r (scope, data_version, computed_at, buyers, recency, frequency, monetary, tier_values, tier_ids, by_prediction, run_id)
+            VALUES (@scope, @version, @now, @buyers, @recency, @frequency, @monetary, @tier_values, @tier_ids, @by_prediction, @run)
             ON CONFLICT (scope) DO UPDATE SET
                 data_version = excluded.data_version, computed_at = excluded.computed_at, buyers = excluded.buyers,
                 recency = excluded.recency, frequency = excluded.frequency, monetary = excluded.monetary,
-                tier_values = excluded.tier_values, tier_ids = excluded.tier_ids, by_prediction = excluded.by_prediction
-            WHERE r.data_version < excluded.data_version;
+                tier_values = excluded.tier_values, tier_ids = excluded.tier_ids, by_prediction = excluded.by_prediction,
+                run_id = excluded.run_id
+            WHERE r.data_version < excluded.data_version
+               OR (r.data_version = excluded.data_version AND r.run_id IS DISTINCT FROM excluded.run_id);
             DELETE FROM analytics_rankings WHERE computed_at < @now - interval '1 day';
             """,
             connection);
@@ -70,11 +81,50 @@ public static class RankingStore
         command.Parameters.Add(new NpgsqlParameter("tier_values", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = rankings.TierValues });
         command.Parameters.Add(new NpgsqlParameter("tier_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rankings.TierIds });
         command.Parameters.Add(new NpgsqlParameter("by_prediction", rankings.ByPrediction));
+        command.Parameters.Add(new NpgsqlParameter("run", NpgsqlDbType.Uuid) { Value = (object?)stored.Run ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Whether the current state's rankings stored under <paramref name="key"/> are due a
+    /// refresh: none are stored, they ranked another model run than the active one, or writes
+    /// have committed since they were computed, more than <paramref name="interval"/> before
+    /// <paramref name="now"/>.
+    /// </summary>
+    public static async Task<bool> DueAsync(NpgsqlConnection connection, string key, DateTimeOffset now, TimeSpan interval, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT NOT EXISTS (
+                SELECT FROM analytics_rankings r
+                CROSS JOIN data_version v
+                LEFT JOIN model_runs m ON m.is_active
+                WHERE r.scope = @scope AND v.id = 1 AND r.run_id IS NOT DISTINCT FROM m.id
+                  AND (r.data_version >= v.version OR r.computed_at > @since))
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter("scope", key));
+        command.Parameters.Add(new NpgsqlParameter("since", now - interval));
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>
+    /// Takes the lock that one instance at a time holds while it refreshes the current state's
+    /// rankings, for the caller's transaction; false when another instance holds it.
+    /// </summary>
+    public static async Task<bool> TryLockRefreshAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({RefreshLockKey})", connection);
+        return await command.ExecuteScalarAsync(ct) is true;
     }
 }
 
-/// <summary>A scope's rankings and the data version they were computed at.</summary>
+/// <summary>A scope's rankings, and the data version and active model run they were computed at.</summary>
 /// <param name="Rankings">The rankings.</param>
 /// <param name="Version">The data version of the snapshot they ranked.</param>
-public sealed record StoredRankings(Rankings Rankings, long Version);
+/// <param name="Run">The model run active in that snapshot (its predictions rank the tiers); null without one.</param>
+public sealed record StoredRankings(Rankings Rankings, long Version, Guid? Run)
+{
+    /// <summary>Whether these ranked the snapshot of <paramref name="version"/> with <paramref name="run"/> active.</summary>
+    public bool Ranked(long version, Guid? run) => Version == version && Run == run;
+}

@@ -36,41 +36,64 @@ public sealed record Rankings(
     public static string RecencySql(string t) => $"greatest(0, @reference - {t}.last_purchase_day)";
 
     /// <summary>
-    /// Computes the rankings of a scope, set-based: one sort per dimension over the scope's
-    /// customers. This reads every customer: it runs in the background for the current state,
-    /// and in a request only for a past <c>asOf</c>.
+    /// Computes the rankings of a scope, set-based, in one scan of the scope's customers: recency
+    /// and purchase days by their counts per value (a few hundred values), net revenue and the
+    /// tiers' value by one sort each, the ties at a tier's boundary by id among those tied only.
+    /// This reads every customer: it runs in the background for the current state, and in a
+    /// request only for a past <c>asOf</c>.
     /// </summary>
+    /// <remarks>
+    /// A value at position b of n sorted is <c>percentile_disc((b − ½) / n)</c>: PostgreSQL takes
+    /// the row at ⌈fraction · n⌉, which is b whatever the fraction's rounding, where a fraction
+    /// b / n or (s − 1) / 5 could round to the row after b.
+    /// </remarks>
     public static async Task<Rankings> ComputeAsync(NpgsqlConnection connection, AnalyticsScope scope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = new NpgsqlCommand { Connection = connection };
         var byPrediction = scope.ActiveRun is not null;
+        var tiers = Enumerable.Range(1, TierShares.Length).ToArray();
+        var aroundBoundaries = string.Join(", ", tiers.Select(k =>
+            $"count(*) FILTER (WHERE g.v > tv.vals[{k}]) AS above{k}, count(*) FILTER (WHERE g.v = tv.vals[{k}]) AS at{k}"));
+        var boundaryIds = string.Join(", ", tiers.Select(k =>
+            $"percentile_disc((SELECT (t.position - tc.above{k} - 0.5)::float8 / tc.at{k} FROM tiers t, tc WHERE t.k = {k})) "
+            + $"WITHIN GROUP (ORDER BY g.customer_id) FILTER (WHERE g.v = tv.vals[{k}])"));
+        var shares = string.Join(", ", tiers.Select(k => $"({k}, {TierShares[k - 1].ToString(System.Globalization.CultureInfo.InvariantCulture)}::float8)"));
         command.CommandText = scope.With(GroupSpec.All, command, "t.customer_id, t.purchase_days, t.last_purchase_day, t.net_revenue, t.predicted_clv") + $"""
-            , buyers AS MATERIALIZED (
-                SELECT {RecencySql("g")} AS recency, g.purchase_days AS frequency, g.net_revenue AS monetary
-                FROM grouped g WHERE g.purchase_days > 0
+            , g AS MATERIALIZED (
+                SELECT g.customer_id, g.purchase_days AS frequency, {RecencySql("g")} AS recency, g.net_revenue AS monetary,
+                       {TierValueSql("g", byPrediction)} AS v
+                FROM grouped g
             ),
-            n AS (SELECT count(*) AS n FROM buyers),
-            quintiles AS (SELECT s, ((s - 1) * n.n + 4) / 5 AS position FROM n, generate_series(2, 5) s WHERE n.n > 0),
-            r AS (SELECT recency AS v, row_number() OVER (ORDER BY recency DESC) AS rn FROM buyers),
-            f AS (SELECT frequency AS v, row_number() OVER (ORDER BY frequency) AS rn FROM buyers),
-            m AS (SELECT monetary AS v, row_number() OVER (ORDER BY monetary) AS rn FROM buyers),
-            everyone AS (SELECT count(*) AS n FROM grouped),
-            tiers AS (
-                SELECT k, ceil(everyone.n::float8 * share)::bigint AS position
-                FROM everyone, (VALUES (1, 0.01::float8), (2, 0.10::float8), (3, 0.50::float8)) AS shares(k, share)
-                WHERE everyone.n > 0
+            n AS MATERIALIZED (SELECT count(*) FILTER (WHERE frequency > 0) AS buyers, count(*) AS everyone FROM g),
+            quintiles AS MATERIALIZED (SELECT s, ((s - 1) * n.buyers + 4) / 5 AS position FROM n, generate_series(2, 5) s WHERE n.buyers > 0),
+            r AS MATERIALIZED (
+                SELECT v, sum(c) OVER (ORDER BY v DESC) AS upto
+                FROM (SELECT recency AS v, count(*) AS c FROM g WHERE frequency > 0 GROUP BY recency) h
             ),
-            ranked AS (
-                SELECT v, customer_id, row_number() OVER (ORDER BY v DESC, customer_id) AS rn
-                FROM (SELECT {TierValueSql("g", byPrediction)} AS v, g.customer_id FROM grouped g) x
-            )
-            SELECT (SELECT n FROM n),
-                   ARRAY(SELECT r.v FROM quintiles q JOIN r ON r.rn = q.position ORDER BY q.s),
-                   ARRAY(SELECT f.v FROM quintiles q JOIN f ON f.rn = q.position ORDER BY q.s),
-                   ARRAY(SELECT m.v FROM quintiles q JOIN m ON m.rn = q.position ORDER BY q.s),
-                   ARRAY(SELECT ranked.v FROM tiers JOIN ranked ON ranked.rn = tiers.position ORDER BY tiers.k),
-                   ARRAY(SELECT ranked.customer_id FROM tiers JOIN ranked ON ranked.rn = tiers.position ORDER BY tiers.k)
+            f AS MATERIALIZED (
+                SELECT v, sum(c) OVER (ORDER BY v) AS upto
+                FROM (SELECT frequency AS v, count(*) AS c FROM g WHERE frequency > 0 GROUP BY frequency) h
+            ),
+            tiers AS MATERIALIZED (
+                SELECT k, ceil(n.everyone::float8 * share)::bigint AS position
+                FROM n, (VALUES {shares}) AS shares(k, share)
+                WHERE n.everyone > 0
+            ),
+            tv AS MATERIALIZED (
+                SELECT percentile_disc((SELECT array_agg((t.position - 0.5)::float8 / n.everyone ORDER BY t.k) FROM tiers t, n))
+                       WITHIN GROUP (ORDER BY v DESC) AS vals
+                FROM g
+            ),
+            tc AS MATERIALIZED (SELECT {aroundBoundaries} FROM g, tv)
+            SELECT (SELECT buyers FROM n),
+                   ARRAY(SELECT (SELECT r.v FROM r WHERE r.upto >= q.position ORDER BY r.v DESC LIMIT 1) FROM quintiles q ORDER BY q.s),
+                   ARRAY(SELECT (SELECT f.v FROM f WHERE f.upto >= q.position ORDER BY f.v LIMIT 1) FROM quintiles q ORDER BY q.s),
+                   coalesce((SELECT percentile_disc((SELECT array_agg((q.position - 0.5)::float8 / n.buyers ORDER BY q.s) FROM quintiles q, n))
+                                    WITHIN GROUP (ORDER BY monetary)
+                             FROM g WHERE frequency > 0), ARRAY[]::numeric[]),
+                   coalesce((SELECT vals FROM tv), ARRAY[]::numeric[]),
+                   CASE WHEN (SELECT everyone FROM n) > 0 THEN (SELECT ARRAY[{boundaryIds}] FROM g, tv) ELSE ARRAY[]::bigint[] END
             """;
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
@@ -151,6 +174,9 @@ public sealed record Rankings(
             command.Parameters.Add(new NpgsqlParameter($"tier_id{k + 1}", TierIds[k]));
         }
     }
+
+    // The shares of customers, highest value first, that end the tiers but the last.
+    private static readonly double[] TierShares = [0.01, 0.10, 0.50];
 
     // Rfm's grid as 25 names, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM.
     private static readonly string[] Grid =

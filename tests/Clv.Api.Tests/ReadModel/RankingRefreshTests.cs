@@ -1,0 +1,161 @@
+using Clv.Analytics.ModelRuns;
+using Clv.Api.Tests.Infrastructure;
+using Clv.Data.Analytics.ReadModel;
+using Clv.Data.ModelRuns;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// Under a staleness bound the current state's rankings are kept stored in the background
+/// (RankingRefresher): after a write, and after a model run's activation, which writes nothing,
+/// they are ranked again without any request asking, so no request ranks every customer.
+/// </summary>
+public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IClassFixture<RankingRefreshTests.BoundedApi>
+{
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class BoundedApi : IAsyncLifetime
+    {
+        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", "5");
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_current_rankings_are_stored_after_a_write_and_after_an_activation_without_a_read()
+    {
+        (await _client.PostTransactionsAsync(Tx("w1", "W1", amount: 10m), Tx("w2", "W2", amount: 20m))).EnsureSuccessStatusCode();
+        await WaitForAsync(
+            "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NULL)");
+
+        var run = await TierRankingTests.ActivateRunAsync(api.Factory, ("W1", 5m));
+        await WaitForAsync($"SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND run_id = '{run}' AND by_prediction)");
+    }
+
+    private async Task WaitForAsync(string condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await api.Factory.ScalarAsync<bool>(condition))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not within 30 s: {condition}; stored: " + await api.Factory.ScalarAsync<string>(
+                "SELECT coalesce(string_agg(concat_ws(' ', scope, data_version, run_id, by_prediction), '; '), 'none') FROM analytics_rankings"));
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>
+/// Tiers rank predicted CLV while a model run is active: once a run is activated, tiers are not
+/// scored against the rankings stored before it, which ranked historical CLV. The stored rankings
+/// name the run they ranked (<c>analytics_rankings.run_id</c>), so this holds whether or not the
+/// data version moved with the activation.
+/// </summary>
+/// <remarks>
+/// T1..T10 buy for 10..100. Tiers take the first ⌈1% · 10⌉ = 1 customer as top1: T10 by historical
+/// CLV. The run predicts 1,000 for T1 and 1..9 for the others: top1 is then T1, historical CLV 10.
+/// </remarks>
+public sealed class TierRankingTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private readonly HttpClient _client = api.Client();
+
+    [Fact]
+    public async Task Tiers_rank_the_predictions_of_a_run_once_it_is_activated()
+    {
+        (await _client.PostTransactionsAsync([.. Enumerable.Range(1, 10).Select(i => Tx($"t{i}", $"T{i}", amount: 10m * i))])).EnsureSuccessStatusCode();
+        Assert.Equal(100m, await TopTierHistoricalClvAsync());
+        // The rankings this stored ranked the current data version.
+        Assert.True(await api.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NULL)"));
+
+        await ActivateRunAsync(api, [("T1", 1_000m), .. Enumerable.Range(2, 9).Select(i => ($"T{i}", (decimal)i - 1))]);
+
+        Assert.Equal(10m, await TopTierHistoricalClvAsync());
+    }
+
+    /// <summary>Activates a succeeded run that predicts these CLVs for these customers, as a model run does.</summary>
+    internal static async Task<Guid> ActivateRunAsync(ClvApiFactory api, params (string Customer, decimal Clv)[] predicted)
+    {
+        var run = Guid.NewGuid();
+        await api.ExecuteAsync(
+            "INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Succeeded', '{\"primaryModel\": \"bgnbd\", \"asOf\": \"2024-06-30\"}', 1, false)",
+            new NpgsqlParameter("run", run));
+        var columns = new PredictionColumns(predicted.Length);
+        for (var i = 0; i < predicted.Length; i++)
+        {
+            columns.CustomerIds[i] = await api.ScalarAsync<long>(
+                "SELECT customer_id FROM customer_keys WHERE external_id = @id", new NpgsqlParameter("id", predicted[i].Customer));
+            columns.PredictedClv[i] = predicted[i].Clv;
+            columns.ProbabilityAlive[i] = 0.5;
+        }
+
+        using var scope = api.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        var erasures = await store.ErasuresAsync(CancellationToken.None);
+        var loaded = await store.LoadAsync(run, columns, CancellationToken.None);
+        Assert.True(await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None));
+        return run;
+    }
+
+    private async Task<decimal> TopTierHistoricalClvAsync()
+    {
+        var body = await (await _client.GetAsync("/api/v1/segments?by=clvTier")).JsonAsync();
+        return body.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "top1").Dec("avgHistoricalClv");
+    }
+}
+
+/// <summary>
+/// When the current state's rankings are due a refresh (RankingStore.DueAsync), and that one
+/// instance at a time refreshes them.
+/// </summary>
+public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    private const string Key = "now|2099-01-01";
+    private static readonly DateTimeOffset Now = new(2099, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Rankings_are_due_when_none_are_stored_when_writes_came_and_the_interval_passed_or_another_run_is_active()
+    {
+        _ = api.Client(); // the service is up, its schema migrated
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        var version = await api.ScalarAsync<long>("SELECT version FROM data_version");
+        var empty = new Rankings(0, [], [], [], [], [], false);
+
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // none stored
+
+        await RankingStore.SaveAsync(connection, Key, new StoredRankings(empty, version, null), Now, default);
+        Assert.False(await RankingStore.DueAsync(connection, Key, Now.AddHours(1), Interval, default)); // no write since
+
+        await api.ExecuteAsync("UPDATE data_version SET version = version + 1 WHERE id = 1");
+        Assert.False(await RankingStore.DueAsync(connection, Key, Now.AddSeconds(59), Interval, default)); // a write, but ranked 59 s ago
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now.AddSeconds(61), Interval, default)); // a write, and ranked 61 s ago
+
+        await RankingStore.SaveAsync(connection, Key, new StoredRankings(empty, version + 1, Guid.NewGuid()), Now, default);
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // another run than the active one (none)
+    }
+
+    [Fact]
+    public async Task One_instance_at_a_time_refreshes()
+    {
+        _ = api.Client();
+        await using var first = new NpgsqlConnection(api.ConnectionString);
+        await using var second = new NpgsqlConnection(api.ConnectionString);
+        await first.OpenAsync();
+        await second.OpenAsync();
+        await using (var holding = await first.BeginTransactionAsync())
+        {
+            Assert.True(await RankingStore.TryLockRefreshAsync(first, default));
+            await using var waiting = await second.BeginTransactionAsync();
+            Assert.False(await RankingStore.TryLockRefreshAsync(second, default));
+        }
+
+        await using var after = await second.BeginTransactionAsync();
+        Assert.True(await RankingStore.TryLockRefreshAsync(second, default)); // released with the holder's transaction
+    }
+}
