@@ -25,7 +25,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    FOREACH spec SLICE 1 IN ARRAY ARRAY[['acquisition_spend'], ['fx_rates'], ['api_keys'], ['model_runs'], ['rollup_state'], ['data_version'], ['data_changes'], ['analytics_rankings']]
+    FOREACH spec SLICE 1 IN ARRAY ARRAY[['acquisition_spend'], ['fx_rates'], ['api_keys'], ['model_runs'], ['rollup_state'], ['data_version'], ['data_changes'], ['analytics_rankings'], ['period_rollup_folds']]
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = spec[1]::regclass) THEN
             PERFORM create_reference_table(spec[1]);

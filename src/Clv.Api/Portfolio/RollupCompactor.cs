@@ -14,7 +14,9 @@ namespace Clv.Api.Portfolio;
 /// folded as they come rather than behind one that takes many (the counts per net revenue). The
 /// check each second reads at most that many entries of each partition's key past the highest id
 /// the last folding saw (ids only grow): counting every row cost a tenth of a core at a million
-/// customers. One instance folds at a time; the others skip.
+/// customers. One instance folds at a time; the others skip. What each folding left is stored
+/// (<c>period_rollup_folds</c>) and read at each check, so that neither another instance nor a
+/// restarted process folds again what was folded.
 /// </summary>
 internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider time, ILogger<RollupCompactor> logger) : BackgroundService
 {
@@ -24,8 +26,6 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
     // Below this many rows appended, folding is not worth a statement.
     private const int MinRows = 20_000;
 
-    // Per kind, what its last folding left: how many rows, and the highest id then.
-    private readonly Dictionary<short, (long Kept, long KeptThrough)> _folded = PeriodRollups.Kinds.ToDictionary(k => k, _ => (0L, 0L));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,9 +42,10 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(stoppingToken);
+                var folds = await PeriodRollups.FoldsAsync(connection, stoppingToken);
                 foreach (var kind in PeriodRollups.Kinds)
                 {
-                    await FoldAsync(connection, kind, stoppingToken);
+                    await FoldAsync(connection, kind, folds.GetValueOrDefault(kind), stoppingToken);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -55,9 +56,11 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
         }
     }
 
-    private async Task FoldAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
+    // Folds one kind when more rows were appended to it than its last folding left (kept, through
+    // the id keptThrough; none for a kind never folded).
+    private async Task FoldAsync(NpgsqlConnection connection, short kind, (long Kept, long KeptThrough) last, CancellationToken ct)
     {
-        var (kept, keptThrough) = _folded[kind];
+        var (kept, keptThrough) = last;
         if (!await PeriodRollups.AppendedMoreThanAsync(connection, kind, keptThrough, Math.Max(MinRows, kept), ct))
         {
             return;
@@ -71,9 +74,15 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
             moved += step = await PeriodRollups.CompactAsync(connection, kind, through, StepRows, ct);
         }
         while (step == StepRows);
+        if (moved == 0)
+        {
+            // Another instance holds the folding: it records what it leaves.
+            return;
+        }
 
         // What folding left (the count is the one whole read of the partition a folding makes).
-        _folded[kind] = await PeriodRollups.CountAsync(connection, kind, ct);
-        logger.LogDebug("Folded {Moved} rows of the group rollup's kind {Kind} into {Kept}", moved, kind, _folded[kind].Kept);
+        var (rows, lastId) = await PeriodRollups.CountAsync(connection, kind, ct);
+        await PeriodRollups.SaveFoldAsync(connection, kind, rows, lastId, time.GetUtcNow(), ct);
+        logger.LogDebug("Folded {Moved} rows of the group rollup's kind {Kind} into {Kept}", moved, kind, rows);
     }
 }

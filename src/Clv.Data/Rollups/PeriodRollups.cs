@@ -380,6 +380,40 @@ public sealed class PeriodRollups
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>
+    /// What the last folding of each kind left (<c>period_rollup_folds</c>): its rows and the
+    /// highest id then; kinds never folded are absent.
+    /// </summary>
+    public static async Task<Dictionary<short, (long Kept, long KeptThrough)>> FoldsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var folds = new Dictionary<short, (long, long)>();
+        await using var command = new NpgsqlCommand("SELECT period_kind, kept, kept_through FROM period_rollup_folds", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            folds[reader.GetInt16(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        return folds;
+    }
+
+    /// <summary>Records what a folding of one kind left, unless a folding that saw later rows has recorded already.</summary>
+    public static async Task SaveFoldAsync(NpgsqlConnection connection, short kind, long kept, long keptThrough, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO period_rollup_folds AS f (period_kind, kept, kept_through, folded_at) VALUES (@kind, @kept, @through, @now)
+            ON CONFLICT (period_kind) DO UPDATE SET kept = excluded.kept, kept_through = excluded.kept_through, folded_at = excluded.folded_at
+            WHERE f.kept_through <= excluded.kept_through
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter("kind", kind));
+        command.Parameters.Add(new NpgsqlParameter("kept", kept));
+        command.Parameters.Add(new NpgsqlParameter("through", keptThrough));
+        command.Parameters.Add(new NpgsqlParameter("now", now));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>The highest id of one kind of <c>period_rollups</c> (0 without a row): one step down the partition's key.</summary>
     public static async Task<long> LastIdAsync(NpgsqlConnection connection, short kind, CancellationToken ct)
     {

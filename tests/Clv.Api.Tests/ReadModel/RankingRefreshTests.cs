@@ -10,8 +10,8 @@ namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
 /// Under a staleness bound the current state's rankings are kept stored in the background
-/// (RankingRefresher): after a write, and after a model run's activation, which writes nothing,
-/// they are ranked again without any request asking, so no request ranks every customer.
+/// (RankingRefresher): after a write, and after a model run's activation, they are ranked again
+/// without any request asking, so no request ranks every customer.
 /// </summary>
 public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IClassFixture<RankingRefreshTests.BoundedApi>
 {
@@ -119,7 +119,7 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task Rankings_are_due_when_none_are_stored_when_writes_came_and_the_interval_passed_or_another_run_is_active()
+    public async Task Rankings_are_due_when_none_are_stored_when_writes_came_and_the_interval_passed_or_another_run_is_active_but_not_while_a_run_runs()
     {
         _ = api.Client(); // the service is up, its schema migrated
         await using var connection = new NpgsqlConnection(api.ConnectionString);
@@ -138,6 +138,22 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
 
         await RankingStore.SaveAsync(connection, Key, new StoredRankings(empty, version + 1, Guid.NewGuid()), Now, default);
         Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // another run than the active one (none)
+
+        // Not while a model run runs under a live lease, or was just queued (its swap would wait
+        // for the ranking); an expired lease, or a run queued long ago, does not hold it back.
+        var running = await api.InsertRunningRunAsync();
+        await api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
+        await api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
+        await api.ExecuteAsync("UPDATE model_runs SET status = 'Queued', lease_expires_at = NULL, created_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
+        await api.ExecuteAsync("UPDATE model_runs SET created_at = now() - interval '2 minutes' WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
+        await api.ExecuteAsync("UPDATE model_runs SET status = 'Failed', finished_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // one ended a moment ago: the next may follow
+        await api.ExecuteAsync("UPDATE model_runs SET finished_at = now() - interval '6 seconds' WHERE id = @id", new NpgsqlParameter("id", running));
+        Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
     }
 
     [Fact]

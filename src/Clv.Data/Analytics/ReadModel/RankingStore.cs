@@ -1,4 +1,5 @@
 using System.Globalization;
+using Clv.Data.ModelRuns;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -89,18 +90,27 @@ public static class RankingStore
     /// Whether the current state's rankings stored under <paramref name="key"/> are due a
     /// refresh: none are stored, they ranked another model run than the active one, or writes
     /// have committed since they were computed, more than <paramref name="interval"/> before
-    /// <paramref name="now"/>.
+    /// <paramref name="now"/>. Never while a model run runs under a live lease, was queued within
+    /// the last minute (the runner claims it within seconds), or ended within the last 5 s (a
+    /// client that runs one after another queues the next within a second): the run's swap would
+    /// wait for the ranking's read of the predictions (seconds at a million customers), and its
+    /// stages would share the cores with it. The run's end makes them due.
     /// </summary>
     public static async Task<bool> DueAsync(NpgsqlConnection connection, string key, DateTimeOffset now, TimeSpan interval, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            """
+            $"""
             SELECT NOT EXISTS (
                 SELECT FROM analytics_rankings r
                 CROSS JOIN data_version v
                 LEFT JOIN model_runs m ON m.is_active
                 WHERE r.scope = @scope AND v.id = 1 AND r.run_id IS NOT DISTINCT FROM m.id
                   AND (r.data_version >= v.version OR r.computed_at > @since))
+              AND NOT EXISTS (
+                  SELECT FROM model_runs
+                  WHERE (status = '{nameof(ModelRunStatus.Running)}' AND lease_expires_at > now())
+                     OR (status = '{nameof(ModelRunStatus.Queued)}' AND created_at > now() - interval '1 minute')
+                     OR finished_at > now() - interval '5 seconds')
             """,
             connection);
         command.Parameters.Add(new NpgsqlParameter("scope", key));
