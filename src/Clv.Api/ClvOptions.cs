@@ -123,7 +123,7 @@ public sealed class AnalyticsOptions
     /// without waiting; when writes have committed since they were ranked, one instance re-ranks
     /// them in the background, at most once per this many seconds (the current state's within a
     /// few seconds after that, whether or not anything is read). Ranking reads every customer
-    /// (about 2 s at a million), so this bounds what that costs under steady ingest. Default 60.
+    /// (2–4 s at a million), so this bounds what that costs under steady ingest. Default 60.
     /// </summary>
     [Range(0, 3600)]
     public int RankingRefreshSeconds { get; set; } = 60;

@@ -112,9 +112,10 @@ public sealed class PortfolioRankings(
     // Whether rankings ranked the context's snapshot: the same data version and active run, or,
     // as of a past day, the same run and no change since that touched a day up to it. Exact either way.
     private static async Task<bool> RankedAsync(StoredRankings stored, AnswerContext context, CancellationToken ct) =>
-        stored.Ranked(context.Version, context.Scope.ActiveRun)
-        || (context.Scope.Cutoff is { } day && stored.Run == context.Scope.ActiveRun && stored.Version < context.Version
-            && await DataVersion.UnchangedAsync(context.Connection, stored.Version, day, ct));
+        stored.Run == context.Scope.ActiveRun
+        && (stored.Version == context.Version
+            || (context.Scope.Cutoff is { } day && stored.Version < context.Version
+                && await DataVersion.UnchangedAsync(context.Connection, stored.Version, day, ct)));
 
     /// <summary>
     /// Rankings to score one customer against as of <paramref name="asOf"/> (null: now): the stored

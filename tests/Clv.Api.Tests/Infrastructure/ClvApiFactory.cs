@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using Clv.Analytics.ModelRuns;
 using Clv.Api.Authentication;
+using Clv.Data.ModelRuns;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -117,6 +119,16 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
             "INSERT INTO model_runs (id, created_at, status, options, progress, is_active) VALUES (@run, now(), 'Running', '{}', 0.6, false) RETURNING 1",
             new NpgsqlParameter("run", run));
         return run;
+    }
+
+    /// <summary>Loads a recorded run's predictions and activates them, as the write and swap stages of a model run do.</summary>
+    public async Task ActivatePredictionsAsync(Guid run, PredictionColumns columns)
+    {
+        using var scope = Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
+        var erasures = await store.ErasuresAsync(CancellationToken.None);
+        var loaded = await store.LoadAsync(run, columns, CancellationToken.None);
+        Assert.True(await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None));
     }
 
     /// <summary>Runs SQL against this factory's database, to set up or break what a test needs.</summary>

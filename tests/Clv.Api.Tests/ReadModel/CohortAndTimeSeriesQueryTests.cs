@@ -9,7 +9,6 @@ using Clv.Api.Tests.Infrastructure;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
-using Clv.Data.ModelRuns;
 using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -398,11 +397,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             columns.ProbabilityAlive[i] = random.NextDouble();
         }
 
-        using var scope = Api.Services.CreateScope();
-        var store = scope.ServiceProvider.GetRequiredService<PredictionStore>();
-        var erasures = await store.ErasuresAsync(CancellationToken.None);
-        var loaded = await store.LoadAsync(run, columns, CancellationToken.None);
-        await store.ActivateAsync(loaded, erasures, yieldToPinned: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        await Api.ActivatePredictionsAsync(run, columns);
         return run;
     }
 

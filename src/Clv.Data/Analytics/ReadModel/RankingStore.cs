@@ -133,8 +133,4 @@ public static class RankingStore
 /// <param name="Rankings">The rankings.</param>
 /// <param name="Version">The data version of the snapshot they ranked.</param>
 /// <param name="Run">The model run active in that snapshot (its predictions rank the tiers); null without one.</param>
-public sealed record StoredRankings(Rankings Rankings, long Version, Guid? Run)
-{
-    /// <summary>Whether these ranked the snapshot of <paramref name="version"/> with <paramref name="run"/> active.</summary>
-    public bool Ranked(long version, Guid? run) => Version == version && Run == run;
-}
+public sealed record StoredRankings(Rankings Rankings, long Version, Guid? Run);
