@@ -27,16 +27,9 @@ public sealed class CustomerReadPathTests(CustomerReadPathTests.Api api) : IClas
     private readonly HttpClient _client = api.Factory.Client();
 
     /// <summary>The API in New York, on the fixed clock.</summary>
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory()
-            .With("Clv:ReportingTimeZone", "America/New_York")
-            .WithServices(services => services.AddSingleton<TimeProvider>(new FixedClock(Now)));
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api
+        .With("Clv:ReportingTimeZone", "America/New_York")
+        .WithServices(services => services.AddSingleton<TimeProvider>(new FixedClock(Now))));
 
     [Fact]
     public async Task A_read_right_after_a_write_answers_as_the_read_after_the_ranking_but_rfm_within_one()

@@ -61,14 +61,7 @@ public sealed class CustomerStandingRefreshTests(CustomerStandingRefreshTests.Ap
 {
     private readonly HttpClient _client = api.Factory.Client();
 
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:RankingRefreshSeconds", "0");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api.With("Clv:Analytics:RankingRefreshSeconds", "0"));
 
     private async Task<string?> ScoreAsync(string id) =>
         (await (await _client.GetAsync($"/api/v1/customers/{id}?asOf=2024-12-31")).JsonAsync()).GetProperty("rfm").GetProperty("score").GetString();

@@ -387,14 +387,7 @@ internal sealed class GatedContent : HttpContent
 /// <summary>A request that runs longer than the lease keeps its key: it renews the lease while it runs.</summary>
 public sealed class IdempotencyLeaseTests(IdempotencyLeaseTests.Api api) : IClassFixture<IdempotencyLeaseTests.Api>
 {
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Idempotency:LeaseSeconds", "3");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api.With("Clv:Idempotency:LeaseSeconds", "3"));
 
     [Fact]
     public async Task A_request_running_longer_than_its_lease_still_holds_its_key()

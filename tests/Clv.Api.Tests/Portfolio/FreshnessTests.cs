@@ -81,14 +81,7 @@ public sealed class StaleFreshnessTests(StaleFreshnessTests.StaleApi api) : ICla
 {
     private readonly HttpClient _client = api.Factory.Client();
 
-    public sealed class StaleApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", "3600");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class StaleApi() : ConfiguredApi(api => api.With("Clv:Analytics:MaxStalenessSeconds", "3600"));
 
     [Fact]
     public async Task An_answer_that_misses_a_write_says_dataThrough_before_the_write()
@@ -117,14 +110,7 @@ public sealed class RefreshAheadTests(RefreshAheadTests.BoundedApi api) : IClass
     private const int BoundSeconds = 4;
     private readonly HttpClient _client = api.Factory.Client();
 
-    public sealed class BoundedApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", BoundSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class BoundedApi() : ConfiguredApi(api => api.With("Clv:Analytics:MaxStalenessSeconds", BoundSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     private async Task<decimal> NetRevenueAsync() => (await (await _client.GetAsync("/api/v1/metrics/summary")).JsonAsync()).Dec("netRevenue");
 

@@ -9,20 +9,16 @@ namespace Clv.Api.Tests.ReadModel;
 /// <summary>
 /// Under a staleness bound the current state's rankings are kept stored in the background
 /// (RankingRefresher): after a write, and after a model run's activation, they are ranked again
-/// without any request asking, so no request ranks every customer.
+/// without any request asking, so no request ranks every customer; and only the refresher ranks
+/// them, so none is ranked beside a model run.
 /// </summary>
 public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IClassFixture<RankingRefreshTests.BoundedApi>
 {
     private readonly HttpClient _client = api.Factory.Client();
 
-    public sealed class BoundedApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", "5");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class BoundedApi() : ConfiguredApi(api => api
+        .With("Clv:Analytics:MaxStalenessSeconds", "5")
+        .With("Clv:Analytics:RankingRefreshSeconds", "0")); // re-ranked as soon as a write has come
 
     [Fact]
     public async Task The_current_rankings_are_stored_after_a_write_and_after_an_activation_without_a_read()
@@ -34,6 +30,42 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
         var run = await TierRankingTests.ActivateRunAsync(api.Factory, ("W1", 5m));
         await WaitForAsync($"SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND run_id = '{run}' AND by_prediction)");
     }
+
+    [Fact]
+    public async Task Reads_leave_the_current_rankings_to_the_refresher_which_waits_while_a_run_runs()
+    {
+        (await _client.PostTransactionsAsync(Tx("r1", "R1", amount: 10m), Tx("r2", "R2", amount: 20m))).EnsureSuccessStatusCode();
+        await WaitForAsync(CurrentRankedSql);
+        var ranked = await api.Factory.ScalarAsync<long>("SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'");
+
+        // A run under a live lease holds the refresher back; customer reads find the rankings behind
+        // a write. Neither they nor the segments may rank every customer beside the run.
+        var running = await api.Factory.InsertRunningRunAsync();
+        await api.Factory.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
+        try
+        {
+            (await _client.PostTransactionsAsync(Tx("r3", "R1", amount: 30m))).EnsureSuccessStatusCode();
+            for (var i = 0; i < 3; i++)
+            {
+                await (await _client.GetAsync("/api/v1/customers/R1")).JsonAsync();
+                await (await _client.GetAsync("/api/v1/segments?by=rfmSegment")).JsonAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1)); // a ranking of two customers takes milliseconds
+            }
+
+            Assert.Equal(ranked, await api.Factory.ScalarAsync<long>("SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'"));
+        }
+        finally
+        {
+            await api.Factory.ExecuteAsync(
+                "UPDATE model_runs SET status = 'Failed', lease_expires_at = NULL, finished_at = now() - interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
+        }
+
+        // The run over, the refresher ranks the write.
+        await WaitForAsync(CurrentRankedSql);
+    }
+
+    private const string CurrentRankedSql =
+        "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NOT DISTINCT FROM (SELECT id FROM model_runs WHERE is_active))";
 
     private async Task WaitForAsync(string condition)
     {

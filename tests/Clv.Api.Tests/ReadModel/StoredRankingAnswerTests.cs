@@ -24,14 +24,9 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
     private const string Segments = "/api/v1/segments?by=rfmSegment";
     private readonly HttpClient _client = api.Factory.Client();
 
-    public sealed class BoundedApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Analytics:MaxStalenessSeconds", "1");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class BoundedApi() : ConfiguredApi(api => api
+        .With("Clv:Analytics:MaxStalenessSeconds", "1")
+        .With("Clv:Analytics:RankingRefreshSeconds", "0")); // re-ranked as soon as a write has come
 
     [Fact]
     public async Task An_rfm_answer_scores_against_the_stored_rankings_then_takes_the_refreshed_ones_without_a_write()
@@ -47,8 +42,8 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
         await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
         Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
 
-        // The read started a re-ranking in the background; once it is stored, and the bound has
-        // passed again, the answer is computed once more although nothing was written.
+        // The refresher re-ranks in the background; once that is stored, and the bound has passed
+        // again, the answer is computed once more although nothing was written.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
                < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))

@@ -20,14 +20,7 @@ public sealed class CustomerPartitioningTests : IClassFixture<CustomerPartitioni
         _client = api.Factory.Client();
     }
 
-    public sealed class PartitionedApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Database:CustomerPartitions", "4");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class PartitionedApi() : ConfiguredApi(api => api.With("Database:CustomerPartitions", "4"));
 
     [Fact]
     public async Task Every_customer_keyed_table_is_split_into_four_hash_partitions_by_customer()

@@ -13,14 +13,7 @@ namespace Clv.Api.Tests.Security;
 /// </summary>
 public sealed class CommandTimeoutTests(CommandTimeoutTests.Api api) : IClassFixture<CommandTimeoutTests.Api>
 {
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Database:CommandTimeoutSeconds", "1").With("Database:MaxPoolSize", "3");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api.With("Database:CommandTimeoutSeconds", "1").With("Database:MaxPoolSize", "3"));
 
     [Fact]
     public async Task A_raw_command_on_the_apps_connection_times_out_after_the_setting()

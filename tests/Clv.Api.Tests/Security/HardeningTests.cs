@@ -121,20 +121,13 @@ public sealed class HardeningTests(ClvApiFactory api) : IClassFixture<ClvApiFact
 /// </summary>
 public sealed class ConfiguredHardeningTests(ConfiguredHardeningTests.Api api) : IClassFixture<ConfiguredHardeningTests.Api>
 {
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory()
-            .With("Clv:Http:CorsOrigins:0", "https://dashboard.example")
-            .With("Clv:Http:SwaggerEnabled", "false")
-            .With("Clv:Http:MaxCsvBodyBytes", "2000")
-            .With("Clv:Http:KnownProxies:0", "10.0.0.5")
-            .With("Clv:Http:KnownNetworks:0", "192.168.50.0/24")
-            .WithServices(TestEndpoints.Add);
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api
+        .With("Clv:Http:CorsOrigins:0", "https://dashboard.example")
+        .With("Clv:Http:SwaggerEnabled", "false")
+        .With("Clv:Http:MaxCsvBodyBytes", "2000")
+        .With("Clv:Http:KnownProxies:0", "10.0.0.5")
+        .With("Clv:Http:KnownNetworks:0", "192.168.50.0/24")
+        .WithServices(TestEndpoints.Add));
 
     [Fact]
     public async Task A_configured_dashboard_origin_is_allowed()

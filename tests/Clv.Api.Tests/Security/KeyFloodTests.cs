@@ -76,17 +76,10 @@ public sealed class KeyFloodTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
 /// <summary>One key lookup a second per address, no burst: requests missing the cache at once must share it.</summary>
 public sealed class KeyLookupSharingTests(KeyLookupSharingTests.Api api) : IClassFixture<KeyLookupSharingTests.Api>
 {
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory()
-            .With("Clv:RateLimit:KeyLookupBurstLimit", "1")
-            .With("Clv:RateLimit:KeyLookupsPerSecond", "1")
-            .With("Auth:CacheSeconds", "30");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api
+        .With("Clv:RateLimit:KeyLookupBurstLimit", "1")
+        .With("Clv:RateLimit:KeyLookupsPerSecond", "1")
+        .With("Auth:CacheSeconds", "30"));
 
     [Fact]
     public async Task Forty_requests_at_once_with_a_key_not_yet_remembered_share_one_lookup()

@@ -12,16 +12,9 @@ namespace Clv.Api.Tests.Security;
 /// </summary>
 public sealed class RateLimitTests(RateLimitTests.Api api) : IClassFixture<RateLimitTests.Api>
 {
-    public sealed class Api : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory()
-            .With("Clv:RateLimit:BurstLimit", "3")
-            .With("Clv:RateLimit:RequestsPerSecond", "0.001");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class Api() : ConfiguredApi(api => api
+        .With("Clv:RateLimit:BurstLimit", "3")
+        .With("Clv:RateLimit:RequestsPerSecond", "0.001"));
 
     [Fact]
     public async Task A_key_over_its_rate_gets_429_with_retry_after_and_another_key_is_unaffected()

@@ -10,14 +10,7 @@ namespace Clv.Api.Tests.Security;
 /// </summary>
 public sealed class SwaggerAccessTests(SwaggerAccessTests.ProtectedApi api) : IClassFixture<SwaggerAccessTests.ProtectedApi>
 {
-    public sealed class ProtectedApi : IAsyncLifetime
-    {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:Http:SwaggerRequiresApiKey", "true");
-
-        public Task InitializeAsync() => Factory.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
-    }
+    public sealed class ProtectedApi() : ConfiguredApi(api => api.With("Clv:Http:SwaggerRequiresApiKey", "true"));
 
     public static TheoryData<string> SwaggerPaths => ["/swagger/v1/swagger.json", "/swagger/index.html", "/swagger"];
 
