@@ -144,7 +144,7 @@ internal sealed class ReadPathWarmup(
         [
             "/api/v1/model-runs?limit=20",
             "/api/v1/customers?sort=lastPurchaseAt&direction=desc&pageSize=1",
-            $"/api/v1/customers?atRisk=true&{Query}&sort=predictedClv&direction=desc&pageSize=10&include=rfm,trend",
+            $"/api/v1/customers?atRisk=true&asOf={AsOf}&sort=predictedClv&direction=desc&pageSize=10&include=rfm,trend",
             $"/api/v1/metrics/summary?asOf={AsOf}",
             $"/api/v1/cohorts?{Query}",
             $"/api/v1/segments?{Query}&by=acquisitionChannel",
