@@ -18,7 +18,7 @@ namespace Clv.Api.Portfolio;
 /// state's are kept stored by <see cref="RankingRefresher"/> (<see cref="RefreshCurrentAsync"/>),
 /// one instance at a time, at most once per <c>Clv:Analytics:RankingRefreshSeconds</c> under
 /// writes, and by nothing else; when writes have committed since, a read as of a past day
-/// refreshes that day's in the background, at most as often. Only a scope never ranked (a past day first asked, or the current
+/// refreshes that day's in the background, at most as often, one instance at a time. Only a scope never ranked (a past day first asked, or the current
 /// state before its first ranking is stored), or every read with
 /// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, waits for a ranking; requests that need a
 /// scope's rankings at the same time share one ranking.
@@ -158,7 +158,7 @@ public sealed class PortfolioRankings(
         {
             try
             {
-                await RankSharedAsync(asOf, reference, key);
+                await RerankAsync(asOf, reference, key);
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
@@ -171,6 +171,28 @@ public sealed class PortfolioRankings(
                 _refreshing.TryRemove(key, out _);
             }
         });
+    }
+
+    // Re-ranks a scope unless another instance is re-ranking it (its lock) or has just stored it
+    // for this snapshot: two replicas reading the same day re-rank it once, not once each.
+    private async Task RerankAsync(DateOnly? asOf, DateOnly reference, string key)
+    {
+        await using var connection = await OpenAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync();
+        if (await RankingStore.TryLockScopeAsync(connection, key, CancellationToken.None) && !await StoredCurrentAsync(connection, key))
+        {
+            await RankSharedAsync(asOf, reference, key);
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    // Whether the scope's stored rankings ranked the current data version and active run.
+    private static async Task<bool> StoredCurrentAsync(NpgsqlConnection connection, string key)
+    {
+        var snapshot = await ReadModelSnapshot.ReadAsync(connection, CancellationToken.None);
+        return await RankingStore.ReadAsync(connection, key, CancellationToken.None) is { } stored
+            && stored.Version >= snapshot.Version && stored.Run == snapshot.ActiveRun;
     }
 
     // The scope's ranking under way, joined, or a new one started: it goes on when a request that

@@ -1,4 +1,5 @@
 using Clv.Api.Tests.Infrastructure;
+using Clv.Data.Analytics.ReadModel;
 using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
@@ -36,11 +37,17 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
             .EnsureSuccessStatusCode();
         Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync()); // none stored yet: ranked in the request
 
+        // A model run under a live lease holds the refresher back, so that the answer is seen
+        // scored against the rankings stored before the write.
+        var running = await api.Factory.InsertRunningRunAsync();
+        await api.Factory.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
         (await _client.PostTransactionsAsync(
             Tx("r6", "C6", amount: 60m), Tx("r7", "C7", amount: 70m), Tx("r8", "C8", amount: 80m), Tx("r9", "C9", amount: 90m), Tx("r10", "C10", amount: 100m)))
             .EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
         Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
+        await api.Factory.ExecuteAsync(
+            "UPDATE model_runs SET status = 'Failed', lease_expires_at = NULL, finished_at = now() - interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
 
         // The refresher re-ranks in the background; once that is stored, and the bound has passed
         // again, the answer is computed once more although nothing was written.
@@ -162,4 +169,56 @@ public sealed class SharedRankingTests(ClvApiFactory api) : IClassFixture<ClvApi
         var body = await response.JsonAsync();
         return [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("customers").GetInt32()).OrderDescending()];
     }
+}
+
+/// <summary>
+/// A past day's rankings, behind a write that touched the day, are re-ranked in the background by
+/// one instance at a time: while another holds the scope's lock, a read leaves them to it; once it
+/// is free, the next read re-ranks them.
+/// </summary>
+public sealed class PastRankingRefreshLockTests(PastRankingRefreshLockTests.BoundedApi api) : IClassFixture<PastRankingRefreshLockTests.BoundedApi>
+{
+    private const string AsOf = "2023-06-30";
+    private const string Scope = $"{AsOf}|{AsOf}";
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class BoundedApi() : ConfiguredApi(api => api
+        .With("Clv:Analytics:MaxStalenessSeconds", "1")
+        .With("Clv:Analytics:RankingRefreshSeconds", "0"));
+
+    [Fact]
+    public async Task A_past_day_another_instance_is_re_ranking_is_left_to_it()
+    {
+        (await _client.PostTransactionsAsync(Tx("l1", "L1", "2023-01-10T12:00:00Z", amount: 10m), Tx("l2", "L2", "2023-01-10T12:00:00Z", amount: 20m)))
+            .EnsureSuccessStatusCode();
+        await ReadAsync(); // none stored: ranked in the request
+        var ranked = await RankedAtAsync();
+        (await _client.PostTransactionsAsync(Tx("l3", "L3", "2023-06-30T12:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
+
+        await using (var other = new NpgsqlConnection(api.Factory.ConnectionString))
+        {
+            await other.OpenAsync();
+            await using var holding = await other.BeginTransactionAsync();
+            Assert.True(await RankingStore.TryLockScopeAsync(other, Scope, default)); // another instance re-ranks the day
+            for (var i = 0; i < 3; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the answer is computed again
+                await ReadAsync();
+            }
+
+            Assert.Equal(ranked, await RankedAtAsync());
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await RankedAtAsync() == ranked)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The day was not re-ranked within 30 s of the lock's release.");
+            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            await ReadAsync();
+        }
+    }
+
+    private async Task ReadAsync() => await (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={AsOf}")).JsonAsync();
+
+    private Task<string> RankedAtAsync() => api.Factory.ScalarAsync<string>($"SELECT computed_at::text FROM analytics_rankings WHERE scope = '{Scope}'");
 }
