@@ -18,8 +18,9 @@ namespace Clv.Api.Portfolio;
 /// state's are kept stored by <see cref="RankingRefresher"/> (<see cref="RefreshCurrentAsync"/>),
 /// one instance at a time, at most once per <c>Clv:Analytics:RankingRefreshSeconds</c> under
 /// writes, and by nothing else; when writes have committed since, a read as of a past day
-/// refreshes that day's in the background, at most as often, one instance at a time. Only a scope never ranked (a past day first asked, or the current
-/// state before its first ranking is stored), or every read with
+/// refreshes that day's in the background, at most as often, one instance at a time. Only a
+/// scope never ranked (a past day first asked, or the current state before its first ranking is
+/// stored), or every read with
 /// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, waits for a ranking; requests that need a
 /// scope's rankings at the same time share one ranking.
 /// </summary>
@@ -100,7 +101,7 @@ public sealed class PortfolioRankings(
         var key = RankingStore.Key(null, reference);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (await RankingStore.TryLockRefreshAsync(connection, ct)
+        if (await RankingStore.TryLockScopeAsync(connection, key, ct)
             && await RankingStore.DueAsync(connection, key, now, TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds), ct))
         {
             await RankSharedAsync(null, reference, key).WaitAsync(ct);

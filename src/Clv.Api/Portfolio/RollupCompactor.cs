@@ -26,7 +26,6 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
     // Below this many rows appended, folding is not worth a statement.
     private const int MinRows = 20_000;
 
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         string connectionString;

@@ -121,6 +121,24 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return run;
     }
 
+    /// <summary>
+    /// A model run under a live lease, which holds the ranking refresher back (RankingStore.DueAsync)
+    /// until it is disposed: then the run is marked failed a minute ago, and the refresher is free.
+    /// </summary>
+    public async Task<IAsyncDisposable> HoldRankingRefreshAsync()
+    {
+        var run = await InsertRunningRunAsync();
+        await ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", run));
+        return new EndsRun(this, run);
+    }
+
+    private sealed class EndsRun(ClvApiFactory api, Guid run) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await api.ExecuteAsync(
+            "UPDATE model_runs SET status = 'Failed', lease_expires_at = NULL, finished_at = now() - interval '1 minute' WHERE id = @id",
+            new NpgsqlParameter("id", run));
+    }
+
     /// <summary>Loads a recorded run's predictions and activates them, as the write and swap stages of a model run do.</summary>
     public async Task ActivatePredictionsAsync(Guid run, PredictionColumns columns)
     {

@@ -40,9 +40,7 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
 
         // A run under a live lease holds the refresher back; customer reads find the rankings behind
         // a write. Neither they nor the segments may rank every customer beside the run.
-        var running = await api.Factory.InsertRunningRunAsync();
-        await api.Factory.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
-        try
+        await using (await api.Factory.HoldRankingRefreshAsync())
         {
             (await _client.PostTransactionsAsync(Tx("r3", "R1", amount: 30m))).EnsureSuccessStatusCode();
             for (var i = 0; i < 3; i++)
@@ -53,11 +51,6 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
             }
 
             Assert.Equal(ranked, await api.Factory.ScalarAsync<long>("SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'"));
-        }
-        finally
-        {
-            await api.Factory.ExecuteAsync(
-                "UPDATE model_runs SET status = 'Failed', lease_expires_at = NULL, finished_at = now() - interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
         }
 
         // The run over, the refresher ranks the write.
@@ -194,12 +187,13 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
         await second.OpenAsync();
         await using (var holding = await first.BeginTransactionAsync())
         {
-            Assert.True(await RankingStore.TryLockRefreshAsync(first, default));
+            Assert.True(await RankingStore.TryLockScopeAsync(first, Key, default));
             await using var waiting = await second.BeginTransactionAsync();
-            Assert.False(await RankingStore.TryLockRefreshAsync(second, default));
+            Assert.False(await RankingStore.TryLockScopeAsync(second, Key, default));
+            Assert.True(await RankingStore.TryLockScopeAsync(second, "2099-01-01|2099-01-01", default)); // another scope's is apart
         }
 
         await using var after = await second.BeginTransactionAsync();
-        Assert.True(await RankingStore.TryLockRefreshAsync(second, default)); // released with the holder's transaction
+        Assert.True(await RankingStore.TryLockScopeAsync(second, Key, default)); // released with the holder's transaction
     }
 }

@@ -39,15 +39,14 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
 
         // A model run under a live lease holds the refresher back, so that the answer is seen
         // scored against the rankings stored before the write.
-        var running = await api.Factory.InsertRunningRunAsync();
-        await api.Factory.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
-        (await _client.PostTransactionsAsync(
-            Tx("r6", "C6", amount: 60m), Tx("r7", "C7", amount: 70m), Tx("r8", "C8", amount: 80m), Tx("r9", "C9", amount: 90m), Tx("r10", "C10", amount: 100m)))
-            .EnsureSuccessStatusCode();
-        await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
-        Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
-        await api.Factory.ExecuteAsync(
-            "UPDATE model_runs SET status = 'Failed', lease_expires_at = NULL, finished_at = now() - interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
+        await using (await api.Factory.HoldRankingRefreshAsync())
+        {
+            (await _client.PostTransactionsAsync(
+                Tx("r6", "C6", amount: 60m), Tx("r7", "C7", amount: 70m), Tx("r8", "C8", amount: 80m), Tx("r9", "C9", amount: 90m), Tx("r10", "C10", amount: 100m)))
+                .EnsureSuccessStatusCode();
+            await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
+            Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
+        }
 
         // The refresher re-ranks in the background; once that is stored, and the bound has passed
         // again, the answer is computed once more although nothing was written.

@@ -13,10 +13,7 @@ namespace Clv.Data.Analytics.ReadModel;
 /// </summary>
 public static class RankingStore
 {
-    // The advisory lock of the background refresh ("ClvRanks").
-    private const long RefreshLockKey = 0x436c_7652_616e_6b73;
-
-    // The first key of a scope's background re-ranking lock ("ClvS").
+    // The first key of a scope's re-ranking lock ("ClvS"); the second is the scope's hash.
     private const int ScopeLockClass = 0x436c_7653;
 
     /// <summary>The stored key of a scope: its cutoff (<c>now</c> without one) and reference day.</summary>
@@ -122,20 +119,10 @@ public static class RankingStore
     }
 
     /// <summary>
-    /// Takes the lock that one instance at a time holds while it refreshes the current state's
-    /// rankings, for the caller's transaction; false when another instance holds it.
-    /// </summary>
-    public static async Task<bool> TryLockRefreshAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({RefreshLockKey})", connection);
-        return await command.ExecuteScalarAsync(ct) is true;
-    }
-
-    /// <summary>
     /// Takes the lock that one instance at a time holds while it re-ranks the scope of
-    /// <paramref name="key"/> in the background, for the caller's transaction; false when another
-    /// instance holds it. A lock of two keys (this class's, the scope's hash), apart from the
-    /// single-key locks.
+    /// <paramref name="key"/> in the background (the refresher the current state's, a reader a past
+    /// day's), for the caller's transaction; false when another instance holds it. A lock of two
+    /// keys (this class's, the scope's hash), apart from the single-key locks.
     /// </summary>
     public static async Task<bool> TryLockScopeAsync(NpgsqlConnection connection, string key, CancellationToken ct)
     {
