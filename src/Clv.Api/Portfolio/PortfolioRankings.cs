@@ -22,7 +22,8 @@ namespace Clv.Api.Portfolio;
 /// scope never ranked (a past day first asked, or the current state before its first ranking is
 /// stored), or every read with
 /// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, waits for a ranking; requests that need a
-/// scope's rankings at the same time share one ranking.
+/// scope's rankings at the same time share one ranking. A past day after which the book holds
+/// nothing takes the current state's, seen from that day, when they ranked the same snapshot.
 /// </summary>
 public sealed class PortfolioRankings(
     IOptions<ClvOptions> options,
@@ -97,7 +98,7 @@ public sealed class PortfolioRankings(
     public async Task RefreshCurrentAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var reference = HistoricalClvCalculator.LocalDate(now, options.Value.TimeZone);
+        var reference = Today();
         var key = RankingStore.Key(null, reference);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -216,7 +217,12 @@ public sealed class PortfolioRankings(
         return _ranking.GetOrAdd(key, started).Value;
     }
 
-    // Ranks a scope in a snapshot of its own, and stores the result.
+    // Today in the reporting time zone: the reference day of the current state's rankings.
+    private DateOnly Today() => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+
+    // Ranks a scope in a snapshot of its own, and stores the result. A past day after which the
+    // book holds nothing takes the current state's stored rankings, seen from that day, when they
+    // ranked this snapshot (RankingStore.SeenFromCurrentAsync): no customer is read.
     private async Task<StoredRankings> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
         StoredRankings ranked;
@@ -225,7 +231,9 @@ public sealed class PortfolioRankings(
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
-            ranked = new StoredRankings(await Rankings.ComputeAsync(connection, scope, ct), snapshot.Version, snapshot.ActiveRun);
+            var rankings = await RankingStore.SeenFromCurrentAsync(connection, scope, Today(), snapshot.Version, ct)
+                ?? await Rankings.ComputeAsync(connection, scope, ct);
+            ranked = new StoredRankings(rankings, snapshot.Version, snapshot.ActiveRun);
             await transaction.CommitAsync(ct);
         }
 

@@ -413,7 +413,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Api.Client().Dispose();
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs, period_rollups CASCADE",
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await command.ExecuteNonQueryAsync();
     }

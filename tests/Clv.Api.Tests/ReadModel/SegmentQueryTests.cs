@@ -184,7 +184,8 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         await using var latestDay = new NpgsqlCommand(
             "SELECT greatest((SELECT max(day) FROM customer_days), (SELECT max((acquired_at AT TIME ZONE @zone)::date) FROM customers))", connection);
         latestDay.Parameters.AddWithValue("zone", Zone);
-        var latest = await latestDay.ExecuteScalarAsync() is DateOnly day && day <= Today ? day : (DateOnly?)null;
+        var bookLatest = await latestDay.ExecuteScalarAsync() as DateOnly?;
+        var latest = bookLatest <= Today ? bookLatest : null;
         var afterLatest = latest?.AddDays(c.Settings.ChurnWindowDays - 1) is { } before && before <= Today ? before : (DateOnly?)null;
         Probe[] probes = [.. c.Probes, .. new[] { latest, afterLatest }.OfType<DateOnly>().Select(d => new Probe(d, c.Probes[1].Queries))];
         foreach (var probe in probes)
@@ -193,6 +194,11 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             var states = CustomerStates.Compute(facts, probe.AsOf, reference, c.Settings);
             var scope = new AnalyticsScope(probe.AsOf, reference, Zone, run);
             var rankings = await Rankings.ComputeAsync(connection, scope, default);
+            if (probe.AsOf is { } asOf)
+            {
+                await CheckSeenFromCurrentAsync(connection, scope, rankings, nothingAfter: !(bookLatest > asOf) && asOf <= Today);
+            }
+
             for (var k = 0; k < Groupings.Length; k++)
             {
                 var query = probe.Queries[k].Resolve(reference);
@@ -226,6 +232,32 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             AssertSame([summary], [total], $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
         }
     }
+
+    /// <summary>
+    /// A past day's rankings seen from the current state's (<see cref="RankingStore.SeenFromCurrentAsync"/>):
+    /// given when the book holds nothing after the day, and then equal to the day's own, ranked
+    /// over its customers; not given otherwise, nor when the stored ones ranked an earlier version.
+    /// </summary>
+    private static async Task CheckSeenFromCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, Rankings expected, bool nothingAfter)
+    {
+        var version = (await DataVersion.ReadAsync(connection, default)).Version;
+        var current = await Rankings.ComputeAsync(connection, new AnalyticsScope(null, Today, Zone, scope.ActiveRun), default);
+        await RankingStore.SaveAsync(connection, RankingStore.Key(null, Today), new StoredRankings(current, version, scope.ActiveRun), Now, default);
+
+        var seen = await RankingStore.SeenFromCurrentAsync(connection, scope, Today, version, default);
+
+        var day = scope.Cutoff!.Value;
+        Assert.True(nothingAfter == seen is not null, $"as of {day}, seen from the current state: {(seen is null ? "none" : "given")}");
+        if (seen is not null)
+        {
+            Assert.Equal(Describe(expected), Describe(seen));
+            Assert.Null(await RankingStore.SeenFromCurrentAsync(connection, scope, Today, version + 1, default));
+        }
+    }
+
+    private static string Describe(Rankings r) => string.Join(" | ",
+        r.Buyers, string.Join(',', r.Recency), string.Join(',', r.Frequency), string.Join(',', r.Monetary),
+        string.Join(',', r.TierValues), string.Join(',', r.TierIds), r.ByPrediction);
 
     // The grouping the segments endpoint builds (PortfolioCache.GroupingAsync).
     // Everyone and each channel, all time to the end of the current month, with the configured
@@ -305,7 +337,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     {
         await using var connection = await OpenAsync();
         await using var truncate = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, acquisition_spend, customer_predictions, model_runs, period_rollups CASCADE",
+            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await truncate.ExecuteNonQueryAsync();
     }

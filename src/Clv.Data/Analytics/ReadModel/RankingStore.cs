@@ -50,6 +50,30 @@ public static class RankingStore
     }
 
     /// <summary>
+    /// The rankings of a past day's scope seen from the current state's stored ones, in the
+    /// caller's snapshot (data version <paramref name="version"/>), when they are exact for it;
+    /// else null. They are when nothing in the book is dated after the day (no purchase, refund or
+    /// acquisition: <see cref="PeriodRollupCells.AnswersAsync"/>), so that the scope holds the same
+    /// customers with the same figures as the current state, and the current state's were ranked
+    /// at this version and active run, today: only recency differs, by the days between
+    /// (<see cref="Rankings.MeasuredEarlier"/>). A dashboard opens on the book's latest purchase
+    /// day, which is such a day when a portfolio's data comes in batches.
+    /// </summary>
+    public static async Task<Rankings?> SeenFromCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, DateOnly today, long version, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Cutoff is not { } day || day > today || scope.Reference > today
+            || await ReadAsync(connection, Key(null, today), ct) is not { } current
+            || current.Version != version || current.Run != scope.ActiveRun
+            || !await PeriodRollupCells.AnswersAsync(connection, day, null, ct))
+        {
+            return null;
+        }
+
+        return current.Rankings.MeasuredEarlier(today.DayNumber - scope.Reference.DayNumber);
+    }
+
+    /// <summary>
     /// Stores a scope's rankings unless ones of a later data version are stored already (at the
     /// same version, those of another run give way: a run is activated without a write), and drops
     /// rows not refreshed for a day.

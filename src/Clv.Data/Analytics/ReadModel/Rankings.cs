@@ -107,6 +107,15 @@ public sealed record Rankings(
             byPrediction);
     }
 
+    /// <summary>
+    /// These rankings, of customers whose recency is measured to a reference day, as they rank with
+    /// recency measured to a day <paramref name="days"/> earlier, the customers and their figures
+    /// being the same: every recency is that many days shorter (none was clamped at 0, as no
+    /// purchase falls after the earlier day), so the values at the quintile boundaries are too.
+    /// Frequency, value and the tiers do not depend on the day.
+    /// </summary>
+    public Rankings MeasuredEarlier(int days) => this with { Recency = [.. Recency.Select(r => r - days)] };
+
     /// <summary>The RFM scores of one customer's recency days, purchase days and net revenue.</summary>
     public (int R, int F, int M) Score(int recencyDays, int purchaseDays, decimal netRevenue) =>
         (1 + Recency.Count(u => recencyDays < u), 1 + Frequency.Count(t => purchaseDays > t), 1 + Monetary.Count(t => netRevenue > t));
