@@ -98,7 +98,7 @@ public sealed class PortfolioRankings(
     public async Task RefreshCurrentAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var reference = Today();
+        var reference = LocalDay(now);
         var key = RankingStore.Key(null, reference);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -217,8 +217,8 @@ public sealed class PortfolioRankings(
         return _ranking.GetOrAdd(key, started).Value;
     }
 
-    // Today in the reporting time zone: the reference day of the current state's rankings.
-    private DateOnly Today() => HistoricalClvCalculator.LocalDate(time.GetUtcNow(), options.Value.TimeZone);
+    // The day of an instant in the reporting time zone: now's is the current state's reference day.
+    private DateOnly LocalDay(DateTimeOffset at) => HistoricalClvCalculator.LocalDate(at, options.Value.TimeZone);
 
     // Ranks a scope in a snapshot of its own, and stores the result. A past day after which the
     // book holds nothing takes the current state's stored rankings, seen from that day, when they
@@ -231,7 +231,7 @@ public sealed class PortfolioRankings(
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
-            var rankings = await RankingStore.SeenFromCurrentAsync(connection, scope, Today(), snapshot.Version, ct)
+            var rankings = await RankingStore.SeenFromCurrentAsync(connection, scope, LocalDay(time.GetUtcNow()), snapshot.Version, ct)
                 ?? await Rankings.ComputeAsync(connection, scope, ct);
             ranked = new StoredRankings(rankings, snapshot.Version, snapshot.ActiveRun);
             await transaction.CommitAsync(ct);
