@@ -521,7 +521,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
 
     private static readonly Gen<PortfolioSettings> SettingsGen = Gen.Select(
         // 90 days is the configured window, which the group rollup counts churn with.
-        Gen.OneOf(30, 90, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.Bool,
+        Gen.OneOf(30, 31, 90, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.Bool,
         (window, alive, minSize, retail) => new PortfolioSettings
         {
             ChurnWindowDays = window,

@@ -182,10 +182,10 @@ public static class SegmentQueries
         command.CommandText = formulaFromCells
             ? with + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, acquiredBy: true)
             : scope.Cutoff is not null
-            ? with + FormulaSql + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: true)
+            ? with + FormulaSql(settings.ChurnWindowDays) + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: true)
             : with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
                 + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
-                + with + FormulaSql + $"SELECT {group.SelectKeySql("c")}, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY {group.GroupBySql("c")}";
+                + with + FormulaSql(settings.ChurnWindowDays) + $"SELECT {group.SelectKeySql("c")}, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY {group.GroupBySql("c")}";
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         if (formulaFromCells)
@@ -421,55 +421,68 @@ public static class SegmentQueries
     // Per customer (customer_id, net, months, churned), the parts of the formula CLV over the 12
     // complete months [@formula_first, @formula_last] (FormulaClv.Of): net revenue on their days,
     // months at whose start they were not churned, and months in which they became churned. The
-    // alive spells are the churn time series' (TimeSeriesQueries), built from the acquisition and
-    // purchase days from @formula_days_from = @formula_first − the churn window on: a spell alive
-    // on a month's eve, or ending in the window, has a day there, and no earlier day can join it.
-    // Only customers with such a day are read: acquired since then, or bought since then or
-    // refunded ever (a refund can fall on a day without a purchase), as their summary says; so
-    // now, in a book whose recent months are quiet, the days are not read at all. A
-    // spell counts the month starts m with spell_start < m ≤ spell_end + 1 in the window, by
-    // arithmetic on month numbers rather than a row per month.
-    private static readonly string FormulaSql = $"""
-        , formula_days AS (
-            SELECT d.customer_id, {AnalyticsScope.AcquiredDaySql} AS acquired_day, d.day, d.purchase_count > 0 AS purchased,
-                   d.gross_revenue - d.refunds AS net
-            FROM customer_summaries s
-            JOIN customers c ON c.id = s.customer_id
-            JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
-            WHERE s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
-        ),
-        formula_marks AS (
-            SELECT customer_id, day,
-                   CASE WHEN day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) > @window THEN 1 ELSE 0 END AS starts_spell
-            FROM (
-                SELECT c.id AS customer_id, {AnalyticsScope.AcquiredDaySql} AS day
+    // alive spells are the churn time series' (TimeSeriesQueries): the islands of the acquisition
+    // and purchase days ("marks") whose gaps are at most the window, each alive over
+    // (first mark, last mark + window]. They are read from @formula_days_from = @formula_first − the
+    // window on: a spell alive on a month's eve, or ending in the window, has a mark there, and no
+    // earlier mark can join it. Only customers with such a day are read: acquired since then, or
+    // bought since then or refunded ever (a refund can fall on a day without a purchase), as their
+    // summary says; so now, in a book whose recent months are quiet, the days are not read at all.
+    //
+    // One sorted pass per customer, with no row per spell: the union of a spell's (mark, mark +
+    // window] is the spell's own span, so the months alive are the window's month starts covered by
+    // any mark's span, as a bitmask of the 12 (a bit per month start, width_bucket counting the
+    // starts up to a day) OR-ed over the marks. A spell ends at a mark followed by no mark within the
+    // window: at each mark that follows its previous one by more (the running maximum of the earlier
+    // marks), and at the last mark. It counts when the day after its end (mark + window) falls in
+    // the window and the spell began before that day's month, which a window of more than 30 days
+    // always meets (the month began at most 30 days before it, after the mark); a shorter window
+    // also takes each spell's first mark, a second running maximum.
+    private static string FormulaSql(int churnWindowDays)
+    {
+        var shortWindow = churnWindowDays <= 30;
+        // The spell of a mark + window's churn began before that day's month.
+        static string BeganBefore(string mark, string spellStart) => $"AND date_trunc('month', ({mark} + @window)::timestamp)::date > {spellStart}";
+        var spellStarts = shortWindow ? """
+            formula_spells AS (
+                SELECT customer_id, day, mark, net, previous_mark, starts_spell,
+                       max(day) FILTER (WHERE starts_spell) OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_start
+                FROM (SELECT *, mark AND coalesce(day - previous_mark > @window, true) AS starts_spell FROM formula_marks) m
+            ),
+            """ : "";
+        return $"""
+            , formula_rows AS (
+                SELECT d.customer_id, d.day, d.purchase_count > 0 AND d.day >= {AnalyticsScope.AcquiredDaySql} AS mark,
+                       CASE WHEN d.day >= @formula_first THEN d.gross_revenue - d.refunds END AS net
+                FROM customer_summaries s
+                JOIN customers c ON c.id = s.customer_id
+                JOIN customer_days d ON d.customer_id = s.customer_id AND d.day BETWEEN @formula_days_from AND @formula_last
+                WHERE s.last_purchase_day >= @formula_days_from OR s.refunds <> 0
+                UNION ALL
+                SELECT c.id, {AnalyticsScope.AcquiredDaySql}, true, NULL
                 FROM customers c
                 WHERE {AnalyticsScope.AcquiredDaySql} BETWEEN @formula_days_from AND @formula_last
-                UNION ALL
-                SELECT customer_id, day FROM formula_days WHERE purchased AND day >= acquired_day
-            ) a
-        ),
-        formula_spells AS (
-            SELECT customer_id, min(day) AS spell_start, max(day) + @window - 1 AS spell_end
-            FROM (SELECT customer_id, day, sum(starts_spell) OVER (PARTITION BY customer_id ORDER BY day) AS spell FROM formula_marks) m
-            GROUP BY customer_id, spell
-        ),
-        formula AS (
-            SELECT customer_id, sum(net) AS net, sum(months) AS months, sum(churned) AS churned
-            FROM (
-                SELECT customer_id, net, 0 AS months, 0 AS churned FROM formula_days WHERE day >= @formula_first
-                UNION ALL
-                SELECT s.customer_id, 0,
-                       greatest(0, {MonthSql("r.hi")} - {MonthSql("r.lo")} - (extract(day FROM r.lo) > 1)::int + 1),
-                       (s.spell_end + 1 BETWEEN @formula_first AND @formula_last
-                        AND date_trunc('month', (s.spell_end + 1)::timestamp)::date - 1 >= s.spell_start)::int
-                FROM formula_spells s
-                CROSS JOIN LATERAL (SELECT greatest(s.spell_start + 1, @formula_first) AS lo, least(s.spell_end + 1, @formula_last_month) AS hi) r
-            ) x
-            GROUP BY customer_id
-        )
+            ),
+            formula_marks AS (
+                SELECT customer_id, day, mark, net,
+                       max(day) FILTER (WHERE mark) OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_mark
+                FROM formula_rows
+            ),
+            {spellStarts}
+            formula AS (
+                SELECT customer_id, sum(net) AS net,
+                       coalesce(bit_count(bit_or((1 << width_bucket(day + @window, @formula_starts)) - (1 << width_bucket(day, @formula_starts)))
+                           FILTER (WHERE mark)::bit({FormulaClv.Months})), 0) AS months,
+                       count(*) FILTER (WHERE mark AND day - previous_mark > @window AND previous_mark + @window BETWEEN @formula_first AND @formula_last
+                           {(shortWindow ? BeganBefore("previous_mark", "previous_start") : "")})
+                         + coalesce(max(day) FILTER (WHERE mark) + @window BETWEEN @formula_first AND @formula_last
+                           {(shortWindow ? BeganBefore("max(day) FILTER (WHERE mark)", "max(day) FILTER (WHERE starts_spell)") : "")}, false)::int AS churned
+                FROM {(shortWindow ? "formula_spells" : "formula_marks")}
+                GROUP BY customer_id
+            )
 
-        """;
+            """;
+    }
 
     // The formula CLV's sums per group (everyone, or each channel) from the month cells of its
     // window: net revenue, at-risk and churned customers by the reference day; with acquiredBy, of
@@ -489,7 +502,7 @@ public static class SegmentQueries
         var (starts, last) = FormulaClv.Window(reference);
         command.Parameters.Add(new NpgsqlParameter("formula_first", DateOnly.FromDayNumber(starts[0])));
         command.Parameters.Add(new NpgsqlParameter("formula_last", DateOnly.FromDayNumber(last)));
-        command.Parameters.Add(new NpgsqlParameter("formula_last_month", DateOnly.FromDayNumber(starts[^1])));
+        command.Parameters.Add(new NpgsqlParameter("formula_starts", starts.Select(DateOnly.FromDayNumber).ToArray()));
         command.Parameters.Add(new NpgsqlParameter("formula_days_from", DateOnly.FromDayNumber(starts[0] - churnWindowDays)));
     }
 
