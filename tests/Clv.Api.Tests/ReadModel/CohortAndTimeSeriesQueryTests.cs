@@ -237,6 +237,16 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var actual = await CohortQueries.ComputeAsync(connection, scope, period, from, to, channel, onOrAfter, CancellationToken.None);
                 Same(Render(expected), Render(actual), $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
             }
+
+            // Every cohort, on or after, which the cells answer as of a period's last day too:
+            // the customers who bought since are counted by their last purchase by the day.
+            foreach (var channel in new[] { null, CohortChannels[random.Next(1, CohortChannels.Length)] })
+            {
+                var period = cutoff is { } day && day.Month == 12 && random.Next(2) == 0 ? CalendarPeriod.Year : (CalendarPeriod)random.Next(2);
+                var expected = CohortReport.Compute(states, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true);
+                var actual = await CohortQueries.ComputeAsync(connection, scope, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true, CancellationToken.None);
+                Same(Render(expected), Render(actual), $"every cohort per {period}, channel {channel}, on or after, {scope}");
+            }
         }
     }
 

@@ -40,13 +40,14 @@ public static class CohortQueries
         }
 
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
-        // As of a past day, the cells answer when it ends a period, except for the on-or-after
-        // variant: the last purchases they hold are the latest, not those by that day.
-        var cellsAnswer = scope.Cutoff is null || (!onOrAfter && PeriodRollupCells.EndsPeriod(lastDay, period));
+        // As of a past day, the cells answer when it ends a period (the last purchases they hold
+        // are the latest: those since the day are taken back, LastPurchasesSinceAsync).
+        var cellsAnswer = scope.Cutoff is null || PeriodRollupCells.EndsPeriod(lastDay, period);
         if (cellsAnswer && WholePeriods(from, to, lastDay, period)
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
         {
-            return await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
+            var rows = await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, onOrAfter && scope.Cutoff is not null ? lastDay : null, scope.TimeZone, ct);
+            return CohortMatrix.Build(rows.Sizes, rows.Activity, rows.LastPurchases, lastDay, period, onOrAfter);
         }
 
         await using var command = new NpgsqlCommand { Connection = connection };
@@ -91,9 +92,10 @@ public static class CohortQueries
         (from == DateOnly.MinValue || from == CalendarPeriods.Start(from, period))
         && (to >= lastDay || to == CalendarPeriods.Add(CalendarPeriods.Start(to, period), 1, period).AddDays(-1));
 
-    // The same counts, from the cells of the cohorts from the one holding `from` to the one holding `to`.
-    private static async Task<List<CohortRow>> FromRollupAsync(
-        NpgsqlConnection connection, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly lastDay, bool onOrAfter, CancellationToken ct)
+    // The same counts, from the cells of the cohorts from the one holding `from` to the one holding
+    // `to`; with the last purchases by lastPurchasesBy when given (as of a past day).
+    private static async Task<(Dictionary<DateOnly, int> Sizes, List<CohortActivity> Activity, List<CohortLastPurchase> LastPurchases)> FromRollupAsync(
+        NpgsqlConnection connection, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly? lastPurchasesBy, string zone, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             SELECT cohort, period, sum(members)::int, sum(active)::int, sum(gross_revenue - refunds), sum(last_purchases)::int, sum(purchases), sum(refunds)
@@ -132,7 +134,55 @@ public static class CohortQueries
             }
         }
 
-        return CohortMatrix.Build(sizes, activity, lastPurchases, lastDay, period, onOrAfter);
+        if (lastPurchasesBy is { } day)
+        {
+            await LastPurchasesSinceAsync(connection, day, zone, period, from, to, channel, lastPurchases, ct);
+        }
+
+        return (sizes, activity, lastPurchases);
+    }
+
+    // The cells count each customer's last purchase as it is now. As of a past day that ends a
+    // period, a customer of the cohorts who bought after it (their summary says so: a handful
+    // when the day is recent) is taken out of the period of their latest purchase and counted in
+    // that of their last purchase by the day, if any. CohortMatrix.Build adds the counts, so the
+    // two corrections are entries of their own, -n and +n.
+    private static async Task LastPurchasesSinceAsync(
+        NpgsqlConnection connection, DateOnly lastDay, string zone, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, List<CohortLastPurchase> lastPurchases, CancellationToken ct)
+    {
+        const string Acquired = AnalyticsScope.AcquiredDaySql;
+        var cohortSql = GroupSpec.PeriodStartSql(Acquired, period);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {cohortSql}, {GroupSpec.PeriodStartSql("s.last_purchase_day", period)}, {GroupSpec.PeriodStartSql("b.day", period)}, count(*)::int
+            FROM customer_summaries s
+            JOIN customers c ON c.id = s.customer_id
+            CROSS JOIN LATERAL (
+                SELECT max(d.day) AS day FROM customer_days d
+                WHERE d.customer_id = s.customer_id AND d.day <= @last_day AND d.purchase_count > 0
+            ) b
+            WHERE s.last_purchase_day > @last_day AND {cohortSql} BETWEEN @first AND @last
+                  {(channel is null ? "" : $"AND coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}') = @channel")}
+            GROUP BY 1, 2, 3
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("zone", zone));
+        command.Parameters.Add(new NpgsqlParameter("last_day", lastDay));
+        command.Parameters.Add(new NpgsqlParameter("first", CalendarPeriods.Start(from, period)));
+        command.Parameters.Add(new NpgsqlParameter("last", CalendarPeriods.Start(to, period)));
+        if (channel is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("channel", channel));
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var (cohort, customers) = (reader.GetFieldValue<DateOnly>(0), reader.GetInt32(3));
+            lastPurchases.Add(new CohortLastPurchase(cohort, reader.GetFieldValue<DateOnly>(1), -customers));
+            if (!reader.IsDBNull(2))
+            {
+                lastPurchases.Add(new CohortLastPurchase(cohort, reader.GetFieldValue<DateOnly>(2), customers));
+            }
+        }
     }
 
     // The in-memory report numbers periods from the portfolio's first day, which only sizes its

@@ -173,9 +173,13 @@ public static class SegmentQueries
             && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct);
         await using var command = new NpgsqlCommand { Connection = connection };
         var with = scope.With(group, command);
+        // The two middle net revenues from one sort (one aggregate, written twice: PostgreSQL
+        // computes identical aggregates once). percentile_disc takes the value at position ⌈f·n⌉:
+        // 0.5 gives ⌈n/2⌉, the lower middle, and 0.5 + 10⁻¹² gives ⌊n/2⌋ + 1, the upper one, in any
+        // group of fewer than 5·10¹¹ customers.
         const string Middles = """
-            percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue),
-            percentile_disc(0.5) WITHIN GROUP (ORDER BY c.net_revenue DESC)
+            (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
+            (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
             """;
         const string NoMiddles = "NULL::numeric, NULL::numeric";
         // The formula CLV's sums per customer join the statement that reads every customer once.
