@@ -46,8 +46,7 @@ public static class CohortQueries
         if (cellsAnswer && WholePeriods(from, to, lastDay, period)
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
         {
-            var rows = await FromRollupAsync(connection, period, from, to < lastDay ? to : lastDay, channel, onOrAfter && scope.Cutoff is not null ? lastDay : null, scope.TimeZone, ct);
-            return CohortMatrix.Build(rows.Sizes, rows.Activity, rows.LastPurchases, lastDay, period, onOrAfter);
+            return await FromRollupAsync(connection, scope, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
         }
 
         await using var command = new NpgsqlCommand { Connection = connection };
@@ -92,10 +91,9 @@ public static class CohortQueries
         (from == DateOnly.MinValue || from == CalendarPeriods.Start(from, period))
         && (to >= lastDay || to == CalendarPeriods.Add(CalendarPeriods.Start(to, period), 1, period).AddDays(-1));
 
-    // The same counts, from the cells of the cohorts from the one holding `from` to the one holding
-    // `to`; with the last purchases by lastPurchasesBy when given (as of a past day).
-    private static async Task<(Dictionary<DateOnly, int> Sizes, List<CohortActivity> Activity, List<CohortLastPurchase> LastPurchases)> FromRollupAsync(
-        NpgsqlConnection connection, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly? lastPurchasesBy, string zone, CancellationToken ct)
+    // The same counts, from the cells of the cohorts from the one holding `from` to the one holding `to`.
+    private static async Task<List<CohortRow>> FromRollupAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly lastDay, bool onOrAfter, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             SELECT cohort, period, sum(members)::int, sum(active)::int, sum(gross_revenue - refunds), sum(last_purchases)::int, sum(purchases), sum(refunds)
@@ -134,12 +132,12 @@ public static class CohortQueries
             }
         }
 
-        if (lastPurchasesBy is { } day)
+        if (onOrAfter && scope.Cutoff is not null)
         {
-            await LastPurchasesSinceAsync(connection, day, zone, period, from, to, channel, lastPurchases, ct);
+            await LastPurchasesSinceAsync(connection, lastDay, scope.TimeZone, period, from, to, channel, lastPurchases, ct);
         }
 
-        return (sizes, activity, lastPurchases);
+        return CohortMatrix.Build(sizes, activity, lastPurchases, lastDay, period, onOrAfter);
     }
 
     // The cells count each customer's last purchase as it is now. As of a past day that ends a
