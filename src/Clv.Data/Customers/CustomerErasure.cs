@@ -67,7 +67,9 @@ public static class CustomerErasure
             }
 
             // The erasure holds the writers' lock alone: no other writer changes the customer meanwhile.
-            await (await PeriodRollups.OpenAsync(connection, ct)).SubtractAsync(connection, [id], ct);
+            var periods = await PeriodRollups.OpenAsync(connection, ct);
+            await periods.StageStoredAsync(connection, [id], -1, ct);
+            await periods.WriteStagedAsync(connection, ct);
             var predictions = await DeleteAsync(connection, "customer_predictions", id, ct)
                 + await PredictionStore.EraseFromUnattachedAsync(connection, id, ct);
             var days = await DeleteAsync(connection, "customer_days", id, ct);

@@ -41,10 +41,11 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             // A profile that changes a customer's channel or acquisition moves them between cells
             // of the group rollup: their contribution goes before the change and comes back after
             // it, under their summary's lock, taken in id order as every writer of a customer does.
-            // Contributions of customers without days are computed here from the profiles (staged).
+            // Both are computed here (staged) and written netted: from the profiles for customers
+            // without days, and from their stored days for the others.
             var periods = await PeriodRollups.OpenAsync(connection, ct);
             var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
-            await periods.SubtractAsync(connection, moved.WithDays, ct);
+            await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
 
             await using (var command = new NpgsqlCommand(UpsertSql, connection))
             {
@@ -59,7 +60,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            await periods.AddAsync(connection, moved.WithDays, ct);
+            await periods.StageStoredAsync(connection, moved.WithDays, 1, ct);
             var rowOf = rows.ToDictionary(r => ids[r.ExternalId]);
             foreach (var (id, before) in moved.WithoutDays)
             {

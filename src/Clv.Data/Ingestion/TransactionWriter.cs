@@ -99,7 +99,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             var periods = await PeriodRollups.OpenAsync(connection, ct);
             var (hadDays, firstTime, allDaysOf) = await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, periods, ct);
             await AfterInsertAsync(connection, fresh, ids, created, now, ct);
-            await periods.AddAsync(connection, hadDays, ct);
+            await periods.StageStoredAsync(connection, hadDays, 1, ct);
             await periods.AddFromDaysAsync(connection, [.. created, .. firstTime], allDaysOf, ct);
         }
 

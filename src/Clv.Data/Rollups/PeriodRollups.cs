@@ -25,7 +25,9 @@ namespace Clv.Data.Rollups;
 /// <para>
 /// A writer takes the difference per customer: it subtracts the customer's whole contribution,
 /// computed from their days, before it changes them, and adds it again after, under the lock of
-/// the customer's summary row, which every writer of that customer takes first. The distinct counts
+/// the customer's summary row, which every writer of that customer takes first. Both are computed
+/// in the API from the customer's days (<see cref="PeriodContributions"/>) and netted per cell, so
+/// only the cells the write changed get a row. The distinct counts
 /// are exact because each customer's periods are counted once, from their own days, and never by
 /// a scan of everyone's.
 /// </para>
@@ -58,12 +60,11 @@ public sealed class PeriodRollups
 
     private readonly long? _through;
     private readonly string _zone;
-    private readonly int _window;
     private readonly PeriodContributions _staged;
     private TimeZoneInfo? _timeZone;
 
     private PeriodRollups(long? through, string zone, int window) =>
-        (_through, _zone, _window, _staged) = (through, zone, window, new PeriodContributions(window));
+        (_through, _zone, _staged) = (through, zone, new PeriodContributions(window));
 
     /// <summary>The kind stored for a calendar period.</summary>
     public static short KindOf(Clv.Analytics.Cohorts.CalendarPeriod period) => period switch
@@ -93,13 +94,69 @@ public sealed class PeriodRollups
         return new PeriodRollups(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2));
     }
 
-    /// <summary>Removes the contributions of the given customers, before a write changes them.</summary>
-    public Task SubtractAsync(NpgsqlConnection connection, IEnumerable<long> customers, CancellationToken ct) =>
-        WriteAsync(connection, customers, -1, ct);
+    /// <summary>
+    /// Stages the contributions of customers as they stand now, from their stored profile and every
+    /// stored day of theirs: <paramref name="sign"/> −1 before a write changes them, 1 after it. The
+    /// two net out per cell in <see cref="WriteStagedAsync"/>, so a write adds rows only for the
+    /// cells it changed, where a statement computing each customer's whole contribution in SQL, twice,
+    /// wrote every cell of their history twice.
+    /// </summary>
+    internal async Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
+    {
+        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
 
-    /// <summary>Adds the contributions of the given customers, after a write changed them.</summary>
-    public Task AddAsync(NpgsqlConnection connection, IEnumerable<long> customers, CancellationToken ct) =>
-        WriteAsync(connection, customers, 1, ct);
+        // One index lookup per customer, then their days in date order (the primary key's), each
+        // customer's rows together: the lateral joins run as nested loops in the ids' order.
+        await using var command = new NpgsqlCommand("""
+            SELECT c.id, c.acquisition_channel, c.acquired_at, d.day, d.purchase_count, d.refund_count, d.gross_revenue, d.refunds, d.cost
+            FROM unnest(@ids) AS i(id)
+            CROSS JOIN LATERAL (SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c WHERE c.id = i.id OFFSET 0) c
+            LEFT JOIN LATERAL (
+                SELECT d.day, d.purchase_count, d.refund_count, d.gross_revenue, d.refunds, d.cost
+                FROM customer_days d WHERE d.customer_id = c.id ORDER BY d.day OFFSET 0
+            ) d ON true
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        (long Id, string? Channel, DateTimeOffset? AcquiredAt)? customer = null;
+        var days = new List<RollupWriter.Day>();
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            if (customer?.Id != id)
+            {
+                StageCustomer();
+                customer = (id, reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
+                days = [];
+            }
+
+            if (!reader.IsDBNull(3))
+            {
+                days.Add(new RollupWriter.Day(id, reader.GetFieldValue<DateOnly>(3))
+                {
+                    Purchases = reader.GetInt32(4),
+                    Refunds = reader.GetInt32(5),
+                    Gross = reader.GetDecimal(6),
+                    RefundAmount = reader.GetDecimal(7),
+                    Cost = reader.GetDecimal(8),
+                });
+            }
+        }
+
+        StageCustomer();
+
+        void StageCustomer()
+        {
+            if (customer is { } c)
+            {
+                Stage(c.Id, c.Channel, c.AcquiredAt, days, sign);
+            }
+        }
+    }
 
     /// <summary>
     /// Stages the contribution of a customer all of whose days the write holds (none: a profile
@@ -178,15 +235,6 @@ public sealed class PeriodRollups
         }
 
         await WriteStagedAsync(connection, ct);
-    }
-
-    private async Task WriteAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
-    {
-        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
-        if (ids.Length > 0)
-        {
-            await WriteAsync(connection, ids, _zone, _window, sign, ct);
-        }
     }
 
     /// <summary>

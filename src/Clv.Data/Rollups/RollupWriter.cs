@@ -304,7 +304,7 @@ internal static class RollupWriter
         }
 
         var more = empty.Count == 0 ? customers : Array.FindAll(customers, id => !empty.Contains(id));
-        await periods.SubtractAsync(connection, more, ct);
+        await periods.StageStoredAsync(connection, more, -1, ct);
         var firstDays = days.FindAll(d => empty.Contains(d.CustomerId));
         if (firstDays.Count > 0)
         {
