@@ -99,11 +99,11 @@ public sealed class PeriodRollups
     /// stored day of theirs: <paramref name="sign"/> −1 before a write changes them, 1 after it. The
     /// two net out per cell in <see cref="WriteStagedAsync"/>, so a write adds rows only for the
     /// cells it changed, where a statement computing each customer's whole contribution in SQL, twice,
-    /// wrote every cell of their history twice.
+    /// wrote every cell of their history twice. A customer named twice is staged once.
     /// </summary>
     internal async Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
     {
-        var ids = _through is { } through ? customers.Where(id => id <= through).ToArray() : customers.ToArray();
+        var ids = (_through is { } through ? customers.Where(id => id <= through) : customers).Distinct().ToArray();
         if (ids.Length == 0)
         {
             return;

@@ -88,6 +88,32 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.False(await PeriodRollups.AppendedMoreThanAsync(connection, PeriodRollups.Month, lastMonth, appended, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_customer_named_twice_is_staged_once()
+    {
+        var client = api.Client();
+        (await client.PostCustomersAsync(new { externalId = "pr-twice", acquiredAt = "2022-01-05T10:00:00Z", acquisitionChannel = "twice" })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(
+            Tx("pr-t1", "pr-twice", "2022-01-06T10:00:00Z", amount: 10m),
+            Tx("pr-t2", "pr-twice", "2022-03-07T10:00:00Z", amount: 20m))).EnsureSuccessStatusCode();
+        var id = await api.ScalarAsync<long>("SELECT customer_id FROM customer_keys WHERE external_id = 'pr-twice'");
+        var before = await api.ScalarAsync<string>(Cells);
+
+        // Taken back for the customer named twice, added back once: nothing changes.
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var periods = await PeriodRollups.OpenAsync(connection, CancellationToken.None);
+            await periods.StageStoredAsync(connection, [id, id], -1, CancellationToken.None);
+            await periods.StageStoredAsync(connection, [id], 1, CancellationToken.None);
+            await periods.WriteStagedAsync(connection, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(before, await api.ScalarAsync<string>(Cells));
+    }
+
     // An answer without its dataThrough, which differs between any two computations.
     private static string Without(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"dataThrough\":\"[^\"]*\"", "");
 }
