@@ -7,9 +7,10 @@ namespace Clv.Data.Rollups;
 
 /// <summary>
 /// The contributions of customers whose every day a write holds in memory (customers it just
-/// created, or whose profile came before any transaction) or reads back (<see cref="PeriodRollups.StageStoredAsync"/>),
-/// computed in the API exactly as <see cref="PeriodRollups"/>' SQL computes them from stored days, added or
-/// subtracted, summed per cell and COPYed: a bulk import then costs the rollup one COPY of a few thousand rows per
+/// created, or whose profile came before any transaction) or reads back
+/// (<see cref="PeriodRollups.StageStoredAsync"/>), computed in the API exactly as
+/// <see cref="PeriodRollups"/>' SQL computes them from stored days, added or subtracted, summed
+/// per cell and COPYed: a bulk import then costs the rollup one COPY of a few thousand rows per
 /// batch instead of a statement over every day it wrote. A customer's contribution before a write
 /// and after it net out in the sums, and cells that sum to zero are not written.
 /// <c>PeriodRollupTests</c> and <c>PeriodRollupImportTests</c> check that the two give the same cells.

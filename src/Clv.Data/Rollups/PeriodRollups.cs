@@ -98,8 +98,7 @@ public sealed class PeriodRollups
     /// Stages the contributions of customers as they stand now, from their stored profile and every
     /// stored day of theirs: <paramref name="sign"/> −1 before a write changes them, 1 after it. The
     /// two net out per cell in <see cref="WriteStagedAsync"/>, so a write adds rows only for the
-    /// cells it changed, where a statement computing each customer's whole contribution in SQL, twice,
-    /// wrote every cell of their history twice. A customer named twice is staged once.
+    /// cells it changed. A customer named twice is staged once.
     /// </summary>
     internal async Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
     {

@@ -23,9 +23,10 @@ public readonly record struct ReadModelSnapshot(long Version, DateTimeOffset Rea
     /// <paramref name="connection"/>, so that it describes every later read in that transaction.
     /// The transaction's queries run without JIT compilation, which costs the analytics queries
     /// more time than it saves (seconds of a few-second query, measured): Clv's own connections
-    /// have it off already (<see cref="ClvDbContext.WithoutJit"/>), this holds on any other. They run with 64 MB per sort
-    /// or hash: a whole-portfolio question (a million customers) then joins and sorts in memory
-    /// instead of in batches on disk, and what one question may take stays bounded.
+    /// have it off already (<see cref="ClvDbContext.WithoutJit"/>), and this keeps it off on any
+    /// other. They run with 64 MB per sort or hash: a whole-portfolio question (a million
+    /// customers) then joins and sorts in memory instead of in batches on disk, and what one
+    /// question may take stays bounded.
     /// </summary>
     public static async Task<ReadModelSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
