@@ -62,6 +62,8 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
         }
 
         var runs = await Task.WhenAll(ids.Select(FinishedAsync));
+        // A run's line is logged just after its success commits: wait for every run's.
+        await UntilAsync(() => ids.All(id => executions.Entries.Any(e => e.Message.Contains(id.ToString(), StringComparison.Ordinal))));
 
         Assert.All(runs, run => Assert.Equal("Succeeded", run.Status));
         Assert.All(ids, id => Assert.Single(claims.Entries, e => e.Message.Contains($"{id} claimed", StringComparison.Ordinal)));
