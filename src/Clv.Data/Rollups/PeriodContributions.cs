@@ -168,7 +168,7 @@ internal sealed class PeriodContributions(int window)
     public async Task CopyAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var copy = await PgBinaryCopyWriter.BeginAsync(
-            connection, $"COPY period_rollups ({PeriodRollups.KeyColumns}, {PeriodRollups.SumColumns}, max_day) FROM STDIN (FORMAT BINARY)", ct);
+            connection, $"COPY period_rollups ({PeriodRollups.CellColumns}) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var (key, sums) in _cells)
         {
             if (sums.IsZero)
@@ -200,6 +200,49 @@ internal sealed class PeriodContributions(int window)
 
         await copy.CompleteAsync(ct);
         _cells.Clear();
+    }
+
+    // The columns of a row of contributions (PeriodRollups.CellColumns, in order), with their
+    // types and values, for RowsSql.
+    private static readonly (string Name, string Type, Func<KeyValuePair<Key, Sums>[], object> Values)[] RowColumns =
+    [
+        ("channel", "text", cells => cells.Select(c => c.Key.Channel).ToArray()),
+        ("period_kind", "smallint", cells => cells.Select(c => c.Key.Kind).ToArray()),
+        ("cohort", "date", cells => cells.Select(c => c.Key.Cohort).ToArray()),
+        ("period", "date", cells => cells.Select(c => c.Key.Period).ToArray()),
+        ("churn_day", "date", cells => cells.Select(c => c.Key.ChurnDay).ToArray()),
+        ("net_value", "numeric", cells => cells.Select(c => c.Key.NetValue).ToArray()),
+        ("members", "int", cells => cells.Select(c => c.Value.Members).ToArray()),
+        ("repeat", "int", cells => cells.Select(c => c.Value.Repeat).ToArray()),
+        ("active", "int", cells => cells.Select(c => c.Value.Active).ToArray()),
+        ("retained", "int", cells => cells.Select(c => c.Value.Retained).ToArray()),
+        ("last_purchases", "int", cells => cells.Select(c => c.Value.LastPurchases).ToArray()),
+        ("purchases", "bigint", cells => cells.Select(c => c.Value.Purchases).ToArray()),
+        ("gross_revenue", "numeric", cells => cells.Select(c => c.Value.Gross).ToArray()),
+        ("refunds", "numeric", cells => cells.Select(c => c.Value.Refunds).ToArray()),
+        ("cost", "numeric", cells => cells.Select(c => c.Value.Cost).ToArray()),
+        ("at_risk", "int", cells => cells.Select(c => c.Value.AtRisk).ToArray()),
+        ("churned", "int", cells => cells.Select(c => c.Value.Churned).ToArray()),
+        ("lapsed", "int", cells => cells.Select(c => c.Value.Lapsed).ToArray()),
+        ("max_day", "date", cells => cells.Select(c => c.Value.MaxDay).ToArray()),
+    ];
+
+    /// <summary>
+    /// The summed contributions as rows of <c>period_rollups</c>' columns
+    /// (<see cref="PeriodRollups.CellColumns"/>, in order), for a query to read beside the table's
+    /// rows: a <c>SELECT</c> over the parameters that <see cref="AddRowParameters"/> adds.
+    /// </summary>
+    public static string RowsSql { get; } =
+        $"SELECT * FROM unnest({string.Join(", ", RowColumns.Select(c => $"@cells_{c.Name}::{c.Type}[]"))}) AS u({PeriodRollups.CellColumns})";
+
+    /// <summary>Adds the parameters of <see cref="RowsSql"/>: the summed contributions, but cells that net out.</summary>
+    public void AddRowParameters(NpgsqlCommand command)
+    {
+        var cells = _cells.Where(c => !c.Value.IsZero).ToArray();
+        foreach (var (name, _, values) in RowColumns)
+        {
+            command.Parameters.Add(new NpgsqlParameter($"cells_{name}", values(cells)));
+        }
     }
 
     private readonly record struct Key(string Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);

@@ -100,7 +100,39 @@ public sealed class PeriodRollups
     /// two net out per cell in <see cref="WriteStagedAsync"/>, so a write adds rows only for the
     /// cells it changed. A customer named twice is staged once.
     /// </summary>
-    internal async Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct)
+    internal Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct) =>
+        ReadStoredAsync(connection, customers, (id, channel, acquiredAt, days) => Stage(id, channel, acquiredAt, days, sign), ct);
+
+    /// <summary>
+    /// Stages, for each of <paramref name="customers"/>, their contribution as they stand now taken
+    /// back, and the one of their profile and days up to <paramref name="cutoff"/> added, unless
+    /// they were acquired after it. With every customer who has a day after the cutoff, or was
+    /// acquired after it, among them, the table's rows and the staged ones
+    /// (<see cref="AddStagedRows"/>) sum to the cells of the book as it stood at the end of that
+    /// day: everyone else's contribution is the same then and now.
+    /// </summary>
+    internal Task StageAsOfAsync(NpgsqlConnection connection, IEnumerable<long> customers, DateOnly cutoff, CancellationToken ct) =>
+        ReadStoredAsync(
+            connection,
+            customers,
+            (_, channel, acquiredAt, days) =>
+            {
+                var acquired = AcquiredDay(acquiredAt);
+                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, -1);
+                if (!(acquired > cutoff))
+                {
+                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.Where(d => d.Date <= cutoff).ToList());
+                }
+            },
+            ct);
+
+    /// <summary>Adds the staged contributions to a command that reads them beside the table (<see cref="PeriodContributions.RowsSql"/>).</summary>
+    internal void AddStagedRows(NpgsqlCommand command) => _staged.AddRowParameters(command);
+
+    // Reads the stored profile and days of customers up to the rollup's reach, and hands each
+    // customer's, their days in date order, to stage; a customer named twice is read once.
+    private async Task ReadStoredAsync(
+        NpgsqlConnection connection, IEnumerable<long> customers, Action<long, string?, DateTimeOffset?, List<RollupWriter.Day>> stage, CancellationToken ct)
     {
         var ids = (_through is { } through ? customers.Where(id => id <= through) : customers).Distinct().ToArray();
         if (ids.Length == 0)
@@ -152,7 +184,7 @@ public sealed class PeriodRollups
         {
             if (customer is { } c)
             {
-                Stage(c.Id, c.Channel, c.AcquiredAt, days, sign);
+                stage(c.Id, c.Channel, c.AcquiredAt, days);
             }
         }
     }
@@ -171,9 +203,14 @@ public sealed class PeriodRollups
             return;
         }
 
+        _staged.Add(PeriodContributions.ChannelOf(channel), AcquiredDay(acquiredAt), days, sign);
+    }
+
+    // The day of an acquisition time in the rollup's zone.
+    private DateOnly? AcquiredDay(DateTimeOffset? acquiredAt)
+    {
         _timeZone ??= TimeZoneInfo.FindSystemTimeZoneById(_zone);
-        DateOnly? acquired = acquiredAt is { } at ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(AsStored(at), _timeZone).DateTime) : null;
-        _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, sign);
+        return acquiredAt is { } at ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(AsStored(at), _timeZone).DateTime) : null;
     }
 
     // A time as a timestamptz column holds it: Npgsql sends whole microseconds since 2000-01-01,
@@ -257,6 +294,9 @@ public sealed class PeriodRollups
     /// <summary>The columns that key a cell, in order.</summary>
     internal const string KeyColumns = "channel, period_kind, cohort, period, churn_day, net_value";
 
+    /// <summary>The columns of a row of contributions, in order: the key, the sums and <c>max_day</c>.</summary>
+    internal const string CellColumns = $"{KeyColumns}, {SumColumns}, max_day";
+
     // The sums of the contributions, times @sign (declared before the statement that uses it).
     private static readonly string Signed = string.Join(", ", SumColumns.Split(", ").Select(c => $"@sign * sum({c})"));
 
@@ -272,7 +312,7 @@ public sealed class PeriodRollups
     // day (churn_day: readers count it once the day has come), if it was alive on that period's eve.
     // The customer has lapsed on the day after their last spell ends (kind 1, by churn_day).
     private static readonly string ContributionsSql = $"""
-        INSERT INTO period_rollups ({KeyColumns}, {SumColumns}, max_day)
+        INSERT INTO period_rollups ({CellColumns})
         WITH members AS MATERIALIZED (
             -- One index lookup per customer (OFFSET 0 keeps the subquery from being flattened
             -- into a join the planner could run as a scan of every customer), and the same for
@@ -325,7 +365,7 @@ public sealed class PeriodRollups
             FROM spell_days
             GROUP BY id, channel, spell
         ),
-        contributions ({KeyColumns}, {SumColumns}, max_day) AS (
+        contributions ({CellColumns}) AS (
             SELECT channel, kind, cohort, period, NULL::date, NULL::numeric, 0, 0,
                    (purchases > 0)::int,
                    coalesce(purchases > 0 AND lag(purchases) OVER w > 0
@@ -399,7 +439,7 @@ public sealed class PeriodRollups
                 DELETE FROM period_rollups r USING oldest o WHERE r.period_kind = {KindLiteral(kind)} AND r.id = o.id
                 RETURNING {Prefixed("r", KeyColumns)}, {Prefixed("r", SumColumns)}, r.max_day),
             folded AS (
-                INSERT INTO period_rollups ({KeyColumns}, {SumColumns}, max_day)
+                INSERT INTO period_rollups ({CellColumns})
                 SELECT {KeyColumns}, {Summed}, max(max_day)
                 FROM moved
                 GROUP BY {KeyColumns}

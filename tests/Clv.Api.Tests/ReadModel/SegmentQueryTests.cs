@@ -220,7 +220,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 AssertSame(expected, part, $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}");
             }
 
-            if (probe.AsOf is null)
+            if (probe.AsOf is null || probe.AsOf <= Today)
             {
                 await CheckCellsAsync(connection, facts, scope, reference, c.Settings with { ChurnWindowDays = ConfiguredWindow });
             }
@@ -261,18 +261,24 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
 
     // The grouping the segments endpoint builds (PortfolioCache.GroupingAsync).
     // Everyone and each channel, all time to the end of the current month, with the configured
-    // churn window: the questions the group rollup answers, whatever the book holds.
+    // churn window: the questions the group rollup answers, whatever the book holds; as of a past
+    // day, from its cells corrected for the customers whose state then differs from now
+    // (RollupCells.AsOfAsync), whatever the book holds after the day. New customers of all time, and
+    // of the three months up to the reference day (spend, CAC and payback).
     private async Task CheckCellsAsync(NpgsqlConnection connection, PortfolioFacts facts, AnalyticsScope scope, DateOnly reference, PortfolioSettings settings)
     {
-        var states = CustomerStates.Compute(facts, null, reference, settings);
+        var states = CustomerStates.Compute(facts, scope.Cutoff, reference, settings);
+        var monthStart = new DateOnly(reference.Year, reference.Month, 1);
         foreach (var period in new[] { CalendarPeriod.Month, CalendarPeriod.Quarter })
         {
-            var query = new SegmentQuery(null, new DateOnly(reference.Year, reference.Month, 1).AddMonths(1).AddDays(-1), period);
-            foreach (var by in new[] { "all", "acquisitionChannel" })
+            foreach (var query in new[] { new SegmentQuery(null, monthStart.AddMonths(1).AddDays(-1), period), new SegmentQuery(monthStart.AddMonths(-2), reference, period) })
             {
-                var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, period), query, settings);
-                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by, period), query, settings, default);
-                AssertSame(expected, actual, $"from the group rollup, by {by}, {query}");
+                foreach (var by in new[] { "all", "acquisitionChannel" })
+                {
+                    var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, period), query, settings);
+                    var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by, period), query, settings, default);
+                    AssertSame(expected, actual, $"from the group rollup, asOf {Day(scope.Cutoff)}, by {by}, {query}");
+                }
             }
         }
     }

@@ -44,14 +44,20 @@ public static class SegmentQueries
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(settings);
         scope = await LatestAsCurrentAsync(connection, scope, group, ct);
+        var cells = await PastDayCellsAsync(connection, scope, group, query, settings, ct);
+        if (cells.IsPastDay)
+        {
+            scope = scope with { Cutoff = null };
+        }
+
         var newFirst = query.From?.DayNumber ?? int.MinValue;
         var newLast = query.To.DayNumber;
         var spend = await SpendByGroupAsync(connection, group, newFirst, newLast, ct);
         // The current state's totals hold every day, tomorrow's included, as the summaries do: only
         // a customer acquired after `to` but in its month could be counted new wrongly.
         var acquiredAfterTo = query.To <= scope.Reference && query.To.AddDays(1).Day != 1 ? scope.Reference : (DateOnly?)null;
-        var groups = CellsAnswer(scope, group, query) && await PeriodRollupCells.AnswersAsync(connection, acquiredAfterTo, settings.ChurnWindowDays, ct)
-            ? await GroupSumsFromRollupAsync(connection, scope, group, query, settings, ct)
+        var groups = CellsAnswer(scope, group, query) && (cells.IsPastDay || await PeriodRollupCells.AnswersAsync(connection, acquiredAfterTo, settings.ChurnWindowDays, ct))
+            ? await GroupSumsFromRollupAsync(connection, scope, group, query, settings, cells, ct)
             : await GroupSumsAsync(connection, scope, group, query, settings, ct);
         // A channel with spend but no customer still shows, so that segment spend adds up to all spend.
         foreach (var key in spend?.Keys ?? Enumerable.Empty<string>())
@@ -70,8 +76,8 @@ public static class SegmentQueries
         }
 
         var curves = cacs.Count == 0 ? []
-            : CurvesFromCells(scope, query) && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, null, ct)
-                ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], ct)
+            : CurvesFromCells(scope, query) && (cells.IsPastDay || await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, null, ct))
+                ? await ProfitCurvesFromRollupAsync(connection, group, query, scope.Reference, [.. cacs.Keys], cells, ct)
                 : await ProfitCurvesAsync(connection, scope, group, query, [.. cacs.Keys], ct);
         var hasPredictions = scope.ActiveRun is not null;
         // Revenue shares are of each grouping's whole: TiersAndRfm counts every customer once in each.
@@ -109,6 +115,22 @@ public static class SegmentQueries
             && await PeriodRollupCells.AnswersAsync(connection, cutoff, null, ct)
             ? scope with { Cutoff = null }
             : scope;
+
+    /// <summary>
+    /// As of a past day, everyone's and each channel's figures come from the group rollup's cells
+    /// too, as the current state's do, seen from that day: the cells as the book stood at its end,
+    /// the table's corrected for the few customers whose state then differs from their state now
+    /// (<see cref="RollupCells.AsOfAsync"/>), instead of every customer's totals and days. Otherwise
+    /// (other groupings, a churn window the rollup does not count, too many customers to correct)
+    /// the table's cells, and the days answer.
+    /// </summary>
+    private static async Task<RollupCells> PastDayCellsAsync(
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct) =>
+        scope.Cutoff is { } cutoff && CellsAnswer(scope with { Cutoff = null }, group, query)
+            && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct)
+            && await RollupCells.AsOfAsync(connection, cutoff, scope.TimeZone, ct) is { } cells
+            ? cells
+            : RollupCells.Current;
 
     /// <summary>
     /// The whole portfolio's figures, as the summary shows them: the <c>all</c> group with
@@ -184,7 +206,7 @@ public static class SegmentQueries
         const string NoMiddles = "NULL::numeric, NULL::numeric";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
-            ? with + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, acquiredBy: true)
+            ? with + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true)
             : scope.Cutoff is not null
             ? with + FormulaSql(settings.ChurnWindowDays) + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: true)
             : with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
@@ -491,10 +513,10 @@ public static class SegmentQueries
     // The formula CLV's sums per group (everyone, or each channel) from the month cells of its
     // window: net revenue, at-risk and churned customers by the reference day; with acquiredBy, of
     // the customers acquired by @acquired_by only (the last day of a month: whole cohorts).
-    private static string FormulaCellsSql(GroupSpec group, bool acquiredBy) => $"""
+    private static string FormulaCellsSql(GroupSpec group, RollupCells cells, bool acquiredBy) => $"""
         SELECT {(group.By == "all" ? "'all'" : "channel")}, coalesce(sum(gross_revenue - refunds), 0), coalesce(sum(at_risk), 0)::bigint,
                coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint
-        FROM period_rollups
+        FROM {cells.Sql}
         WHERE period_kind = {PeriodRollups.Month} AND period BETWEEN @formula_first AND @formula_last
               {(acquiredBy ? "AND (cohort IS NULL OR cohort <= @acquired_by)" : "")}
         GROUP BY 1
@@ -615,9 +637,10 @@ public static class SegmentQueries
     // The same sums from the group rollup's cells: the customers' totals, new customers and lapses
     // from the month cells, the last complete period's activity and churn from its kind's, the
     // middle net revenues from the counts of customers per net revenue; and the active run's
-    // predictions, summed per group from the predictions themselves.
+    // predictions, summed per group from the predictions themselves (of the customers acquired by
+    // then, for a past day's cells).
     private static async Task<Dictionary<string, GroupSums>> GroupSumsFromRollupAsync(
-        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, RollupCells cells, CancellationToken ct)
     {
         var key = group.By == "all" ? "'all'" : "channel";
         var (first, _) = CustomerActivity.LastCompletePeriod(scope.Reference, query.Period);
@@ -629,14 +652,14 @@ public static class SegmentQueries
                    coalesce(sum(lapsed) FILTER (WHERE churn_day <= @reference), 0)::int,
                    coalesce(sum(members) FILTER (WHERE cohort BETWEEN @cohort_first AND @cohort_last), 0)::int,
                    coalesce(sum(gross_revenue - refunds - cost) FILTER (WHERE cohort BETWEEN @cohort_first AND @cohort_last), 0)
-            FROM period_rollups
+            FROM {cells.Sql}
             WHERE period_kind = {PeriodRollups.Month}
             GROUP BY 1
             HAVING sum(members) <> 0;
             SELECT {key}, coalesce(sum(active) FILTER (WHERE period = @period), 0)::int, coalesce(sum(active) FILTER (WHERE period = @previous), 0)::int,
                    coalesce(sum(retained) FILTER (WHERE period = @period), 0)::int, coalesce(sum(at_risk) FILTER (WHERE period = @period), 0)::int,
                    coalesce(sum(churned) FILTER (WHERE period = @period), 0)::int
-            FROM period_rollups
+            FROM {cells.Sql}
             WHERE period_kind = @kind AND period IN (@period, @previous)
             GROUP BY 1;
             SELECT {(group.By == "all" ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")},
@@ -645,10 +668,11 @@ public static class SegmentQueries
                    coalesce(sum(p.predicted_clv) FILTER (WHERE {newDay}), 0),
                    count(p.predicted_clv) FILTER (WHERE {newDay})::int
             FROM customer_predictions p JOIN customers c ON c.id = p.customer_id
-            WHERE p.run_id = @run
+            WHERE p.run_id = @run {(cells.IsPastDay ? $"AND (c.acquired_at IS NULL OR {Acquired} <= @reference)" : "")}
             GROUP BY 1;
-            {FormulaCellsSql(group, acquiredBy: false)}
+            {FormulaCellsSql(group, cells, acquiredBy: false)}
             """, connection);
+        cells.AddParameters(command);
         command.Parameters.Add(new NpgsqlParameter("reference", scope.Reference));
         // New customers' cohorts: whole months (no acquisition is stored after tomorrow).
         command.Parameters.Add(new NpgsqlParameter("cohort_first", query.From ?? DateOnly.MinValue));
@@ -707,7 +731,7 @@ public static class SegmentQueries
             }
         }
 
-        await MiddlesFromRollupAsync(connection, group.By == "all", groups, ct);
+        await MiddlesFromRollupAsync(connection, group.By == "all", groups, cells, ct);
         return groups;
     }
 
@@ -718,7 +742,7 @@ public static class SegmentQueries
     // group) to the unit that holds the rank, then over that unit's values (kind 0) to the rank
     // less the customers below the unit. A walk over every value took 200–400 ms at a million
     // customers; these take a few milliseconds.
-    private static async Task MiddlesFromRollupAsync(NpgsqlConnection connection, bool all, Dictionary<string, GroupSums> groups, CancellationToken ct)
+    private static async Task MiddlesFromRollupAsync(NpgsqlConnection connection, bool all, Dictionary<string, GroupSums> groups, RollupCells cells, CancellationToken ct)
     {
         var counted = groups.Where(g => g.Value.Customers > 0).ToArray();
         if (counted.Length == 0)
@@ -730,7 +754,7 @@ public static class SegmentQueries
         string Middle(string rank) => $"""
             (SELECT (SELECT v.net_value
                      FROM (SELECT net_value, sum(sum(members)) OVER (ORDER BY net_value) AS upto
-                           FROM period_rollups
+                           FROM {cells.Sql}
                            WHERE period_kind = {PeriodRollups.Values}{channel} AND net_value >= b.bucket AND net_value < b.bucket + 1
                            GROUP BY net_value
                            HAVING sum(members) <> 0
@@ -739,7 +763,7 @@ public static class SegmentQueries
                      LIMIT 1)
              FROM (SELECT bucket, upto - customers AS below
                    FROM (SELECT net_value AS bucket, sum(members) AS customers, sum(sum(members)) OVER (ORDER BY net_value) AS upto
-                         FROM period_rollups
+                         FROM {cells.Sql}
                          WHERE period_kind = {PeriodRollups.ValueBuckets}{channel}
                          GROUP BY net_value
                          HAVING sum(members) <> 0
@@ -751,6 +775,7 @@ public static class SegmentQueries
             SELECT g.name, {Middle("g.lower")}, {Middle("g.upper")}
             FROM unnest(@names, @lower, @upper) AS g(name, lower, upper)
             """, connection);
+        cells.AddParameters(command);
         // Rank ⌈n/2⌉ from the bottom, and from the top: n − ⌈n/2⌉ + 1 from the bottom.
         command.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = counted.Select(g => g.Key).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("lower", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = counted.Select(g => (g.Value.Customers + 1) / 2).ToArray() });
@@ -770,17 +795,18 @@ public static class SegmentQueries
     // month (observed for the months from it to the reference day's), and gross profit per cohort
     // and month from the acquisition month to the reference day's.
     private static async Task<Dictionary<string, ProfitCurve>> ProfitCurvesFromRollupAsync(
-        NpgsqlConnection connection, GroupSpec group, SegmentQuery query, DateOnly reference, string[] groups, CancellationToken ct)
+        NpgsqlConnection connection, GroupSpec group, SegmentQuery query, DateOnly reference, string[] groups, RollupCells cells, CancellationToken ct)
     {
         var byChannel = group.By == "acquisitionChannel";
         var referenceMonth = CalendarPeriods.Start(reference, CalendarPeriod.Month);
         await using var command = new NpgsqlCommand($"""
             SELECT {(byChannel ? "channel" : "'all'")}, cohort, period, sum(members)::int, sum(gross_revenue - refunds - cost), sum(purchases) <> 0 OR sum(refunds) <> 0
-            FROM period_rollups
+            FROM {cells.Sql}
             WHERE period_kind = {PeriodRollups.Month} AND cohort BETWEEN @first AND @last AND period BETWEEN cohort AND @reference_month
               {(byChannel ? "AND channel = ANY(@groups)" : "")}
             GROUP BY 1, 2, 3
             """, connection);
+        cells.AddParameters(command);
         command.Parameters.Add(new NpgsqlParameter("first", query.From is { } from ? from : DateOnly.MinValue));
         command.Parameters.Add(new NpgsqlParameter("last", query.To < referenceMonth ? CalendarPeriods.Start(query.To, CalendarPeriod.Month) : referenceMonth));
         command.Parameters.Add(new NpgsqlParameter("reference_month", referenceMonth));
