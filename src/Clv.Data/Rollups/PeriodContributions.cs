@@ -235,6 +235,13 @@ internal sealed class PeriodContributions(int window)
     public static string RowsSql { get; } =
         $"SELECT * FROM unnest({string.Join(", ", RowColumns.Select(c => $"@cells_{c.Name}::{c.Type}[]"))}) AS u({PeriodRollups.CellColumns})";
 
+    /// <summary>
+    /// The summed counts of customers per net revenue (<paramref name="kind"/>
+    /// <see cref="PeriodRollups.Values"/>) or per unit of it (<see cref="PeriodRollups.ValueBuckets"/>), per channel, but those that net out.
+    /// </summary>
+    public IEnumerable<(string Channel, decimal Value, int Members)> ValueCounts(short kind) =>
+        _cells.Where(c => c.Key.Kind == kind && c.Value.Members != 0).Select(c => (c.Key.Channel, c.Key.NetValue!.Value, c.Value.Members));
+
     /// <summary>Adds the parameters of <see cref="RowsSql"/>: the summed contributions, but cells that net out.</summary>
     public void AddRowParameters(NpgsqlCommand command)
     {

@@ -129,6 +129,9 @@ public sealed class PeriodRollups
     /// <summary>Adds the staged contributions to a command that reads them beside the table (<see cref="PeriodContributions.RowsSql"/>).</summary>
     internal void AddStagedRows(NpgsqlCommand command) => _staged.AddRowParameters(command);
 
+    /// <summary>The staged counts of customers per net revenue or per unit of it (<see cref="PeriodContributions.ValueCounts"/>).</summary>
+    internal IEnumerable<(string Channel, decimal Value, int Members)> StagedValueCounts(short kind) => _staged.ValueCounts(kind);
+
     // Reads the stored profile and days of customers up to the rollup's reach, and hands each
     // customer's, their days in date order, to stage; a customer named twice is read once.
     private async Task ReadStoredAsync(

@@ -42,11 +42,16 @@ public static class CohortQueries
         var lastDay = scope.Cutoff is { } cutoff && cutoff < scope.Reference ? cutoff : scope.Reference;
         // As of a past day, the cells answer when it ends a period (the last purchases they hold
         // are the latest: those since the day are taken back, LastPurchasesSinceAsync).
+        // Any other past day too, corrected to the book as it stood then, when few customers changed since.
         var cellsAnswer = scope.Cutoff is null || PeriodRollupCells.EndsPeriod(lastDay, period);
-        if (cellsAnswer && WholePeriods(from, to, lastDay, period)
+        var cells = !cellsAnswer && scope.Cutoff is { } day && day <= scope.Reference && WholePeriods(from, to, lastDay, period)
+            && await PeriodRollupCells.AnswersAsync(connection, null, null, ct)
+            ? await RollupCells.AsOfAsync(connection, day, scope.TimeZone, ct)
+            : null;
+        if (cells is not null || cellsAnswer && WholePeriods(from, to, lastDay, period)
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
         {
-            return await FromRollupAsync(connection, scope, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, ct);
+            return await FromRollupAsync(connection, scope, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, cells ?? RollupCells.Current, ct);
         }
 
         await using var command = new NpgsqlCommand { Connection = connection };
@@ -93,15 +98,16 @@ public static class CohortQueries
 
     // The same counts, from the cells of the cohorts from the one holding `from` to the one holding `to`.
     private static async Task<List<CohortRow>> FromRollupAsync(
-        NpgsqlConnection connection, AnalyticsScope scope, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly lastDay, bool onOrAfter, CancellationToken ct)
+        NpgsqlConnection connection, AnalyticsScope scope, CalendarPeriod period, DateOnly from, DateOnly to, string? channel, DateOnly lastDay, bool onOrAfter, RollupCells cells, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             SELECT cohort, period, sum(members)::int, sum(active)::int, sum(gross_revenue - refunds), sum(last_purchases)::int, sum(purchases), sum(refunds)
-            FROM period_rollups
+            FROM {cells.Sql}
             WHERE period_kind = @kind AND cohort BETWEEN @first AND @last {(channel is null ? "" : "AND channel = @channel")}
             GROUP BY cohort, period
             HAVING {PeriodRollups.NonZero}
             """, connection);
+        cells.AddParameters(command);
         command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
         command.Parameters.Add(new NpgsqlParameter("first", CalendarPeriods.Start(from, period)));
         command.Parameters.Add(new NpgsqlParameter("last", CalendarPeriods.Start(to, period)));
@@ -132,7 +138,8 @@ public static class CohortQueries
             }
         }
 
-        if (onOrAfter && scope.Cutoff is not null)
+        // A past day's cells hold the last purchases by then already.
+        if (onOrAfter && scope.Cutoff is not null && !cells.IsPastDay)
         {
             await LastPurchasesSinceAsync(connection, lastDay, scope.TimeZone, period, from, to, channel, lastPurchases, ct);
         }

@@ -55,10 +55,11 @@ public static class PeriodRollupCells
     /// acquisition date), and the numerator and denominator of <paramref name="metric"/> per period
     /// from <paramref name="first"/> to before <paramref name="end"/>. For the current state,
     /// <paramref name="lastDay"/> is today; for a past day's, the last day of a period
-    /// (<see cref="EndsPeriod"/>): then only the customers acquired by then count, and the churns by then.
+    /// (<see cref="EndsPeriod"/>), or any day with <paramref name="cells"/> of that day: then only
+    /// the customers acquired by then count, and the churns by then.
     /// </summary>
     internal static async Task<(Dictionary<string, long?> FirstSeen, HashSet<string> Present, List<(string Key, DateOnly Period, decimal Numerator, decimal Denominator)> Sums)> SeriesAsync(
-        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly lastDay, bool current, CancellationToken ct)
+        NpgsqlConnection connection, bool byChannel, TimeSeriesMetric metric, CalendarPeriod period, DateOnly first, DateOnly end, DateOnly lastDay, bool current, RollupCells cells, CancellationToken ct)
     {
         var firstSeen = new Dictionary<string, long?>(StringComparer.Ordinal);
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -66,21 +67,25 @@ public static class PeriodRollupCells
         await using var command = new NpgsqlCommand($"""
             SELECT {(byChannel ? "channel" : "'all'")}, period, sum(members), sum(active), sum(retained), sum(purchases), sum(gross_revenue), sum(refunds),
                    sum(at_risk), coalesce(sum(churned) FILTER (WHERE churn_day <= @last_day), 0)
-            FROM period_rollups
+            FROM {cells.Sql}
             WHERE period_kind = @kind AND period >= @first AND period < @end AND (cohort IS NULL OR cohort <= @acquired_by)
             GROUP BY 1, 2
             HAVING {PeriodRollups.NonZero};
-            -- The channels with a customer, each with its first customer's id (an index lookup each).
+            -- The channels with a customer, each with its first customer's id (an index lookup
+            -- each), and whether one counts: channels and ids are of every customer now, as the
+            -- days give them.
             SELECT p.channel, least(
                 (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel = p.channel),
                 CASE WHEN p.channel = '{AnalyticsScope.Unattributed}' THEN (SELECT min(c.id) FROM customers c WHERE c.acquisition_channel IS NULL) END),
-                p.present
+                {(cells.IsPastDay ? "coalesce(q.present, false)" : "p.present")}
             FROM (
-                SELECT channel, coalesce(sum(members) FILTER (WHERE cohort IS NULL OR cohort <= @acquired_by), 0) > 0 AS present
+                SELECT channel, {Present} AS present
                 FROM period_rollups WHERE period_kind = {PeriodRollups.Month}
                 GROUP BY channel HAVING sum(members) > 0
             ) p
+            {(cells.IsPastDay ? $"LEFT JOIN (SELECT channel, {Present} AS present FROM {cells.Sql} WHERE period_kind = {PeriodRollups.Month} GROUP BY channel) q ON q.channel = p.channel" : "")}
             """, connection);
+        cells.AddParameters(command);
         command.Parameters.Add(new NpgsqlParameter("kind", PeriodRollups.KindOf(period)));
         command.Parameters.Add(new NpgsqlParameter("first", first));
         command.Parameters.Add(new NpgsqlParameter("end", end));
@@ -139,6 +144,9 @@ public static class PeriodRollupCells
 
         return (firstSeen, present, sums);
     }
+
+    // Whether a channel's month cells count a customer acquired by @acquired_by (or without an acquisition date).
+    private const string Present = "coalesce(sum(members) FILTER (WHERE cohort IS NULL OR cohort <= @acquired_by), 0) > 0";
 
     /// <summary>
     /// A money sum of a cell, as the days would give it: a cell without purchases and refunds has

@@ -13,10 +13,13 @@ namespace Clv.Data.Analytics.ReadModel;
 internal sealed class RollupCells
 {
     /// <summary>
-    /// The most customers a past day's cells are corrected for: beyond, each question reads the
-    /// customers' totals and days instead (a correction reads every day of each of them).
+    /// The most customers a past day's cells are corrected for, which bounds what an answer holds:
+    /// beyond, each question reads the customers' totals and days instead. A correction reads
+    /// every day of each of them, about 30 µs per customer who bought recently at CDNOW ×40
+    /// (0.27 s for 10,000, 0.9 s for 28,000, 1.7 s for 60,000), while the days' answers took 4–6 s
+    /// as of a month's last day and 9–21 s as of another day (docs/benchmarks.md).
     /// </summary>
-    public const int MostCorrected = 10_000;
+    public const int MostCorrected = 50_000;
 
     private readonly PeriodRollups? _corrections;
 
@@ -37,6 +40,13 @@ internal sealed class RollupCells
     public void AddParameters(NpgsqlCommand command) => _corrections?.AddStagedRows(command);
 
     /// <summary>
+    /// The corrections' counts of customers per channel and net revenue (<paramref name="kind"/>
+    /// <see cref="PeriodRollups.Values"/>) or unit of it (<see cref="PeriodRollups.ValueBuckets"/>), to add to the table's.
+    /// </summary>
+    public IEnumerable<(string Channel, decimal Value, int Members)> CorrectionCounts(short kind) =>
+        _corrections?.StagedValueCounts(kind) ?? [];
+
+    /// <summary>
     /// The cells of the book as it stood at the end of <paramref name="day"/>, with acquisition
     /// days in <paramref name="zone"/> (the rollup's): the table's, corrected for each customer
     /// whose state then differs from their state now (<see cref="PeriodRollups.StageAsOfAsync"/>),
@@ -47,18 +57,23 @@ internal sealed class RollupCells
     /// </summary>
     public static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, CancellationToken ct)
     {
+        // Two scans, appended: a customer may come from both, at most twice, so a limit of twice
+        // the most reads them all, or more than the most distinct ones.
         await using var command = new NpgsqlCommand("""
-            SELECT c.id FROM customers c WHERE (c.acquired_at AT TIME ZONE @zone)::date > @day
-            UNION
-            SELECT s.customer_id FROM customer_summaries s
-            WHERE s.last_purchase_day > @day
-               OR (s.refunds <> 0 AND EXISTS (SELECT 1 FROM customer_days d WHERE d.customer_id = s.customer_id AND d.day > @day))
+            SELECT x.id
+            FROM (
+                SELECT c.id FROM customers c WHERE (c.acquired_at AT TIME ZONE @zone)::date > @day
+                UNION ALL
+                SELECT s.customer_id FROM customer_summaries s
+                WHERE s.last_purchase_day > @day
+                   OR (s.refunds <> 0 AND EXISTS (SELECT 1 FROM customer_days d WHERE d.customer_id = s.customer_id AND d.day > @day))
+            ) x
             LIMIT @limit
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("zone", zone));
         command.Parameters.Add(new NpgsqlParameter("day", day));
-        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = MostCorrected + 1 });
-        var customers = new List<long>();
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = (2 * MostCorrected) + 1 });
+        var customers = new HashSet<long>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))

@@ -126,7 +126,7 @@ public static class SegmentQueries
     /// </summary>
     private static async Task<RollupCells> PastDayCellsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct) =>
-        scope.Cutoff is { } cutoff && CellsAnswer(scope with { Cutoff = null }, group, query)
+        scope.Cutoff is { } cutoff && cutoff <= scope.Reference && CellsAnswer(scope with { Cutoff = null }, group, query)
             && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct)
             && await RollupCells.AsOfAsync(connection, cutoff, scope.TimeZone, ct) is { } cells
             ? cells
@@ -750,6 +750,12 @@ public static class SegmentQueries
             return;
         }
 
+        if (cells.IsPastDay)
+        {
+            await CorrectedMiddlesAsync(connection, all, counted, cells, ct);
+            return;
+        }
+
         var channel = all ? "" : " AND channel = g.name";
         string Middle(string rank) => $"""
             (SELECT (SELECT v.net_value
@@ -788,6 +794,110 @@ public static class SegmentQueries
         {
             var sums = groups[reader.GetString(0)];
             (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
+        }
+    }
+
+    // The same walks over a past day's cells: the table's counts, read per unit of net revenue and
+    // then for the units that hold the ranks, with the corrections' counts added here. In SQL, each
+    // walk read every correction again, unordered: 0.4–0.5 s at ×40 with 10,000 customers corrected.
+    private static async Task CorrectedMiddlesAsync(
+        NpgsqlConnection connection, bool all, KeyValuePair<string, GroupSums>[] counted, RollupCells cells, CancellationToken ct)
+    {
+        string GroupOf(string channel) => all ? "all" : channel;
+        static void Add<TKey>(Dictionary<TKey, SortedDictionary<decimal, long>> counts, TKey key, decimal value, long members)
+            where TKey : notnull
+        {
+            var values = counts.TryGetValue(key, out var kept) ? kept : counts[key] = [];
+            values[value] = values.GetValueOrDefault(value) + members;
+        }
+
+        var units = new Dictionary<string, SortedDictionary<decimal, long>>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            $"SELECT {(all ? "'all'" : "channel")}, net_value, sum(members) FROM period_rollups WHERE period_kind = {PeriodRollups.ValueBuckets} GROUP BY 1, 2", connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                Add(units, reader.GetString(0), reader.GetDecimal(1), reader.GetInt64(2));
+            }
+        }
+
+        foreach (var (channel, unit, members) in cells.CorrectionCounts(PeriodRollups.ValueBuckets))
+        {
+            Add(units, GroupOf(channel), unit, members);
+        }
+
+        // Per group, the unit that holds each rank (⌈n/2⌉ from the bottom, and from the top), and the rank within it.
+        var picks = new List<(string Group, bool Upper, decimal Unit, long Rank)>();
+        foreach (var (name, sums) in counted)
+        {
+            var lower = (sums.Customers + 1) / 2;
+            foreach (var (upper, rank) in new[] { (false, (long)lower), (true, (long)(sums.Customers - lower + 1)) })
+            {
+                var below = 0L;
+                foreach (var (unit, members) in units[name])
+                {
+                    if (below + members >= rank)
+                    {
+                        picks.Add((name, upper, unit, rank - below));
+                        break;
+                    }
+
+                    below += members;
+                }
+            }
+        }
+
+        var values = picks.Select(p => (p.Group, p.Unit)).Distinct().ToDictionary(k => k, _ => new SortedDictionary<decimal, long>());
+        await using (var command = new NpgsqlCommand($"""
+            SELECT g.name, g.unit, v.net_value, v.members
+            FROM unnest(@names, @units) AS g(name, unit)
+            CROSS JOIN LATERAL (
+                SELECT net_value, sum(members) AS members
+                FROM period_rollups
+                WHERE period_kind = {PeriodRollups.Values}{(all ? "" : " AND channel = g.name")} AND net_value >= g.unit AND net_value < g.unit + 1
+                GROUP BY net_value
+            ) v
+            """, connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.Keys.Select(k => k.Group).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = values.Keys.Select(k => k.Unit).ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                Add(values, (reader.GetString(0), reader.GetDecimal(1)), reader.GetDecimal(2), reader.GetInt64(3));
+            }
+        }
+
+        foreach (var (channel, value, members) in cells.CorrectionCounts(PeriodRollups.Values))
+        {
+            if (values.ContainsKey((GroupOf(channel), PeriodRollups.BucketOf(value))))
+            {
+                Add(values, (GroupOf(channel), PeriodRollups.BucketOf(value)), value, members);
+            }
+        }
+
+        foreach (var (name, upper, unit, rank) in picks)
+        {
+            var below = 0L;
+            foreach (var (value, members) in values[(name, unit)])
+            {
+                below += members;
+                if (below >= rank)
+                {
+                    var sums = counted.First(g => g.Key == name).Value;
+                    if (upper)
+                    {
+                        sums.UpperMiddle = value;
+                    }
+                    else
+                    {
+                        sums.LowerMiddle = value;
+                    }
+
+                    break;
+                }
+            }
         }
     }
 

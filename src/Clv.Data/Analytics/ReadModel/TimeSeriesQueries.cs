@@ -55,9 +55,18 @@ public static class TimeSeriesQueries
         var starts = Array.ConvertAll(periods.Starts, DateOnly.FromDayNumber);
         var spendAttributed = metric is TimeSeriesMetric.Spend or TimeSeriesMetric.Cac && group.By is "all" or "acquisitionChannel";
 
-        var (firstSeen, present, sums, spend) = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.OnlyInDatabase(metric) && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
-            && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : null, ct)
-            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, ct)
+        // The cells answer the current state, and a past day that ends a period; any other past
+        // day too, corrected to the book as it stood then, when few customers changed since.
+        var churnWindow = PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : (int?)null;
+        var served = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.OnlyInDatabase(metric);
+        var cells = served && scope.Cutoff is { } day && day <= scope.Reference && !PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period)
+            && await PeriodRollupCells.AnswersAsync(connection, null, churnWindow, ct)
+            ? await RollupCells.AsOfAsync(connection, day, scope.TimeZone, ct)
+            : null;
+        var (firstSeen, present, sums, spend) = cells is not null
+            || served && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
+                && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, churnWindow, ct)
+            ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, cells ?? RollupCells.Current, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
 
         // The groups shown: those with a customer in the scope; everyone's even without one; and
@@ -117,7 +126,7 @@ public static class TimeSeriesQueries
     private const string SpendSql = "SELECT channel, period_start, period_end, amount FROM acquisition_spend ORDER BY id";
 
     // The groups and sums from the group rollup's cells, of the current state, or as of the last
-    // day of a period.
+    // day of a period, or of a past day's cells.
     private static async Task<Rows> FromRollupAsync(
         NpgsqlConnection connection,
         GroupSpec group,
@@ -128,9 +137,10 @@ public static class TimeSeriesQueries
         DateOnly lastDay,
         bool current,
         bool withSpend,
+        RollupCells rollupCells,
         CancellationToken ct)
     {
-        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, lastDay, current, ct);
+        var (firstSeen, present, cells) = await PeriodRollupCells.SeriesAsync(connection, group.By == "acquisitionChannel", metric, period, first, end, lastDay, current, rollupCells, ct);
         var spend = new List<SpendFact>();
         if (withSpend)
         {
