@@ -44,9 +44,8 @@ public static class CohortQueries
         // are the latest: those since the day are taken back, LastPurchasesSinceAsync).
         // Any other past day too, corrected to the book as it stood then, when few customers changed since.
         var cellsAnswer = scope.Cutoff is null || PeriodRollupCells.EndsPeriod(lastDay, period);
-        var cells = !cellsAnswer && scope.Cutoff is { } day && day <= scope.Reference && WholePeriods(from, to, lastDay, period)
-            && await PeriodRollupCells.AnswersAsync(connection, null, null, ct)
-            ? await RollupCells.AsOfAsync(connection, day, scope.TimeZone, ct)
+        var cells = !cellsAnswer && WholePeriods(from, to, lastDay, period)
+            ? await RollupCells.PastDayAsync(connection, scope, null, ct)
             : null;
         if (cells is not null || cellsAnswer && WholePeriods(from, to, lastDay, period)
             && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))

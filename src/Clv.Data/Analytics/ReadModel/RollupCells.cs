@@ -47,6 +47,18 @@ internal sealed class RollupCells
         _corrections?.StagedValueCounts(kind) ?? [];
 
     /// <summary>
+    /// The cells of the book as of the scope's past day (<see cref="AnalyticsScope.Cutoff"/>, on or
+    /// before its reference day) when the rollup holds every customer, counting the spells of
+    /// <paramref name="churnWindow"/> if one is given (<see cref="PeriodRollupCells.AnswersAsync"/>),
+    /// and few enough customers changed since (<see cref="AsOfAsync"/>); null otherwise, and for
+    /// the current state. Checked in the caller's snapshot.
+    /// </summary>
+    public static async Task<RollupCells?> PastDayAsync(NpgsqlConnection connection, AnalyticsScope scope, int? churnWindow, CancellationToken ct) =>
+        scope.Cutoff is { } day && day <= scope.Reference && await PeriodRollupCells.AnswersAsync(connection, null, churnWindow, ct)
+            ? await AsOfAsync(connection, day, scope.TimeZone, ct)
+            : null;
+
+    /// <summary>
     /// The cells of the book as it stood at the end of <paramref name="day"/>, with acquisition
     /// days in <paramref name="zone"/> (the rollup's): the table's, corrected for each customer
     /// whose state then differs from their state now (<see cref="PeriodRollups.StageAsOfAsync"/>),
@@ -55,7 +67,7 @@ internal sealed class RollupCells
     /// <see cref="MostCorrected"/>. The caller checks that the rollup holds every customer, in the
     /// same snapshot.
     /// </summary>
-    public static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, CancellationToken ct)
+    private static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, CancellationToken ct)
     {
         // Two scans, appended: a customer may come from both, at most twice, so a limit of twice
         // the most reads them all, or more than the most distinct ones.

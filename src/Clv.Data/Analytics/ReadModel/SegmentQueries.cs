@@ -120,16 +120,14 @@ public static class SegmentQueries
     /// As of a past day, everyone's and each channel's figures come from the group rollup's cells
     /// too, as the current state's do, seen from that day: the cells as the book stood at its end,
     /// the table's corrected for the few customers whose state then differs from their state now
-    /// (<see cref="RollupCells.AsOfAsync"/>), instead of every customer's totals and days. Otherwise
+    /// (<see cref="RollupCells.PastDayAsync"/>), instead of every customer's totals and days. Otherwise
     /// (other groupings, a churn window the rollup does not count, too many customers to correct)
     /// the table's cells, and the days answer.
     /// </summary>
     private static async Task<RollupCells> PastDayCellsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct) =>
-        scope.Cutoff is { } cutoff && cutoff <= scope.Reference && CellsAnswer(scope with { Cutoff = null }, group, query)
-            && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct)
-            && await RollupCells.AsOfAsync(connection, cutoff, scope.TimeZone, ct) is { } cells
-            ? cells
+        CellsAnswer(scope with { Cutoff = null }, group, query)
+            ? await RollupCells.PastDayAsync(connection, scope, settings.ChurnWindowDays, ct) ?? RollupCells.Current
             : RollupCells.Current;
 
     /// <summary>
@@ -828,7 +826,7 @@ public static class SegmentQueries
         }
 
         // Per group, the unit that holds each rank (⌈n/2⌉ from the bottom, and from the top), and the rank within it.
-        var picks = new List<(string Group, bool Upper, decimal Unit, long Rank)>();
+        var picks = new List<(GroupSums Sums, string Group, bool Upper, decimal Unit, long Rank)>();
         foreach (var (name, sums) in counted)
         {
             var lower = (sums.Customers + 1) / 2;
@@ -839,7 +837,7 @@ public static class SegmentQueries
                 {
                     if (below + members >= rank)
                     {
-                        picks.Add((name, upper, unit, rank - below));
+                        picks.Add((sums, name, upper, unit, rank - below));
                         break;
                     }
 
@@ -877,7 +875,7 @@ public static class SegmentQueries
             }
         }
 
-        foreach (var (name, upper, unit, rank) in picks)
+        foreach (var (sums, name, upper, unit, rank) in picks)
         {
             var below = 0L;
             foreach (var (value, members) in values[(name, unit)])
@@ -885,7 +883,6 @@ public static class SegmentQueries
                 below += members;
                 if (below >= rank)
                 {
-                    var sums = counted.First(g => g.Key == name).Value;
                     if (upper)
                     {
                         sums.UpperMiddle = value;

@@ -59,9 +59,8 @@ public static class TimeSeriesQueries
         // day too, corrected to the book as it stood then, when few customers changed since.
         var churnWindow = PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : (int?)null;
         var served = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.OnlyInDatabase(metric);
-        var cells = served && scope.Cutoff is { } day && day <= scope.Reference && !PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period)
-            && await PeriodRollupCells.AnswersAsync(connection, null, churnWindow, ct)
-            ? await RollupCells.AsOfAsync(connection, day, scope.TimeZone, ct)
+        var cells = served && !PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period)
+            ? await RollupCells.PastDayAsync(connection, scope, churnWindow, ct)
             : null;
         var (firstSeen, present, sums, spend) = cells is not null
             || served && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
