@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Clv.Analytics.Portfolio;
+using Clv.Data.Analytics.ReadModel;
 
 namespace Clv.Api;
 
@@ -136,6 +137,16 @@ public sealed class AnalyticsOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxGroups { get; set; } = 1_000;
+
+    /// <summary>
+    /// As of a past day, the most customers whose state has changed since that the group rollup's
+    /// cells are corrected for: past it, the answer reads every customer's totals and days
+    /// instead, which is slower but holds nothing per customer in the service. It bounds the
+    /// memory and time of one answer's correction, about 30 µs per customer who bought recently
+    /// at a million customers (docs/read-model.md, "Past days"). Default 50,000.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MostCorrectedCustomers { get; set; } = AnalyticsScope.DefaultMostCorrected;
 
     /// <summary>
     /// Send the dashboard's reads through the service once when it starts, as of a day before any

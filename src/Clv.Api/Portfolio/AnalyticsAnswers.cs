@@ -159,7 +159,7 @@ public sealed class AnalyticsAnswers(
         await connection.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
-        var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
+        var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun) { MostCorrected = analytics.Value.MostCorrectedCustomers };
         var context = new AnswerContext(connection, scope, snapshot.Version, rankings);
         var value = await compute(context, ct);
         await transaction.CommitAsync(ct);

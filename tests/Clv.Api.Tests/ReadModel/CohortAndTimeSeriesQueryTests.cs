@@ -435,10 +435,10 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         return connection;
     }
 
-    private static string Render(List<TimeSeries> series) => string.Join('\n', series.Select(s =>
+    internal static string Render(List<TimeSeries> series) => string.Join('\n', series.Select(s =>
         $"{s.Key}: " + string.Join(", ", s.Points.Select(p => $"{p.Period} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {Text(p.Value)}"))));
 
-    private static string Render(List<CohortRow> rows) => string.Join('\n', rows.Select(r =>
+    internal static string Render(List<CohortRow> rows) => string.Join('\n', rows.Select(r =>
         $"{r.Cohort:yyyy-MM-dd} size {r.Size}: active [{string.Join(' ', r.ActiveCustomers)}] retention [{string.Join(' ', r.Retention.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}] "
         + $"net [{string.Join(' ', r.NetRevenue.Select(x => Text(x)))}] cumulative [{string.Join(' ', r.CumulativeNetRevenuePerCustomer.Select(x => Text(x)))}]"));
 

@@ -24,6 +24,19 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     /// <summary>The key of customers without a value of what they are grouped by.</summary>
     public const string Unknown = "unknown";
 
+    /// <summary>The default of <see cref="MostCorrected"/>.</summary>
+    public const int DefaultMostCorrected = 50_000;
+
+    /// <summary>
+    /// As of a past day, the most customers whose state then differs from their state now that the
+    /// group rollup's cells are corrected for (<see cref="RollupCells"/>): beyond, each question
+    /// reads the customers' totals and days instead. It bounds what one answer holds and how long
+    /// its correction takes: about 30 µs per customer who bought recently at CDNOW ×40 (0.27 s for
+    /// 10,000, 0.9 s for 28,000, 1.7 s for 60,000), while the days' answers took 4–6 s as of a
+    /// month's last day and 9–21 s as of another day (docs/benchmarks.md).
+    /// </summary>
+    public int MostCorrected { get; init; } = DefaultMostCorrected;
+
     /// <summary>
     /// <c>WITH customer_totals AS (…), grouped AS (…)</c>, to be followed by a query over
     /// <c>grouped</c>. Each row of <c>grouped</c> is one customer acquired by the cutoff (or

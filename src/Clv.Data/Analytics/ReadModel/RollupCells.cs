@@ -12,15 +12,6 @@ namespace Clv.Data.Analytics.ReadModel;
 /// </summary>
 internal sealed class RollupCells
 {
-    /// <summary>
-    /// The most customers a past day's cells are corrected for, which bounds what an answer holds:
-    /// beyond, each question reads the customers' totals and days instead. A correction reads
-    /// every day of each of them, about 30 µs per customer who bought recently at CDNOW ×40
-    /// (0.27 s for 10,000, 0.9 s for 28,000, 1.7 s for 60,000), while the days' answers took 4–6 s
-    /// as of a month's last day and 9–21 s as of another day (docs/benchmarks.md).
-    /// </summary>
-    public const int MostCorrected = 50_000;
-
     private readonly PeriodRollups? _corrections;
 
     private RollupCells(PeriodRollups? corrections) => _corrections = corrections;
@@ -50,12 +41,13 @@ internal sealed class RollupCells
     /// The cells of the book as of the scope's past day (<see cref="AnalyticsScope.Cutoff"/>, on or
     /// before its reference day) when the rollup holds every customer, counting the spells of
     /// <paramref name="churnWindow"/> if one is given (<see cref="PeriodRollupCells.AnswersAsync"/>),
-    /// and few enough customers changed since (<see cref="AsOfAsync"/>); null otherwise, and for
-    /// the current state. Checked in the caller's snapshot.
+    /// and at most <see cref="AnalyticsScope.MostCorrected"/> customers changed since
+    /// (<see cref="AsOfAsync"/>); null otherwise, and for the current state. Checked in the
+    /// caller's snapshot.
     /// </summary>
     public static async Task<RollupCells?> PastDayAsync(NpgsqlConnection connection, AnalyticsScope scope, int? churnWindow, CancellationToken ct) =>
         scope.Cutoff is { } day && day <= scope.Reference && await PeriodRollupCells.AnswersAsync(connection, null, churnWindow, ct)
-            ? await AsOfAsync(connection, day, scope.TimeZone, ct)
+            ? await AsOfAsync(connection, day, scope.TimeZone, scope.MostCorrected, ct)
             : null;
 
     /// <summary>
@@ -64,10 +56,10 @@ internal sealed class RollupCells
     /// whose state then differs from their state now (<see cref="PeriodRollups.StageAsOfAsync"/>),
     /// those acquired after the day and those with a day after it (a purchase after it, as their
     /// summary says, or a refund and any day after it); null when they are more than
-    /// <see cref="MostCorrected"/>. The caller checks that the rollup holds every customer, in the
+    /// <paramref name="mostCorrected"/>. The caller checks that the rollup holds every customer, in the
     /// same snapshot.
     /// </summary>
-    private static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, CancellationToken ct)
+    private static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, int mostCorrected, CancellationToken ct)
     {
         // Two scans, appended: a customer may come from both, at most twice, so a limit of twice
         // the most reads them all, or more than the most distinct ones.
@@ -84,7 +76,7 @@ internal sealed class RollupCells
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("zone", zone));
         command.Parameters.Add(new NpgsqlParameter("day", day));
-        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = (2 * MostCorrected) + 1 });
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Bigint) { Value = (2L * mostCorrected) + 1 });
         var customers = new HashSet<long>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
@@ -94,7 +86,7 @@ internal sealed class RollupCells
             }
         }
 
-        if (customers.Count > MostCorrected)
+        if (customers.Count > mostCorrected)
         {
             return null;
         }
