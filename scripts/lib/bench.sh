@@ -19,6 +19,26 @@ clv_sample_peak_rss() {
     done
 }
 
+# Writes "write-seconds read-seconds" to FILE, checked every second until this is killed: the age
+# of the oldest transaction open on DATABASE of the throwaway cluster that has written (holds a
+# transaction id), and of the oldest that has only read (a background ranking's snapshot, say),
+# the most of each seen. What bounds a long import's units of work (each chunk commits on its
+# own) shows in the first.
+clv_sample_longest_transactions() {
+    local database=$1 file=$2 write=0 read=0 ages w r
+    while :; do
+        ages=$(psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -qtA -F ' ' -d postgres -c "
+            select coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is not null), 0)::numeric(10, 1),
+                   coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is null), 0)::numeric(10, 1)
+            from pg_stat_activity where datname = '$database' and backend_type = 'client backend'") || ages='0 0'
+        read -r w r <<<"$ages"
+        write=$(awk -v a="$w" -v b="$write" 'BEGIN { print (a > b ? a : b) }')
+        read=$(awk -v a="$r" -v b="$read" 'BEGIN { print (a > b ? a : b) }')
+        printf '%s %s\n' "$write" "$read" >"$file"
+        sleep 1
+    done
+}
+
 # Appends "seconds VmRSS-kB" of PID to FILE every INTERVAL seconds, until PID exits or this is killed.
 clv_sample_rss_series() {
     local pid=$1 file=$2 interval=$3 start=$SECONDS kb
