@@ -143,7 +143,7 @@ public sealed class AnalyticsOptions
     /// cells are corrected for: past it, the answer reads every customer's totals and days
     /// instead, which is slower but holds nothing per customer in the service. It bounds the
     /// memory and time of one answer's correction, about 30 µs per customer who bought recently
-    /// at a million customers (docs/read-model.md, "Past days"). Default 50,000.
+    /// at a million customers (docs/read-model.md, "The scope of an answer"). Default 50,000.
     /// </summary>
     [Range(0, 10_000_000)]
     public int MostCorrectedCustomers { get; set; } = AnalyticsScope.DefaultMostCorrected;
