@@ -25,16 +25,16 @@ clv_sample_peak_rss() {
 # the most of each seen. What bounds a long import's units of work (each chunk commits on its
 # own) shows in the first.
 clv_sample_longest_transactions() {
-    local database=$1 file=$2 write=0 read=0 ages w r
+    local database=$1 file=$2 writes=0 reads=0 ages w r
     while :; do
         ages=$(psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -qtA -F ' ' -d postgres -c "
             select coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is not null), 0)::numeric(10, 1),
                    coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is null), 0)::numeric(10, 1)
             from pg_stat_activity where datname = '$database' and backend_type = 'client backend'") || ages='0 0'
         read -r w r <<<"$ages"
-        write=$(awk -v a="$w" -v b="$write" 'BEGIN { print (a > b ? a : b) }')
-        read=$(awk -v a="$r" -v b="$read" 'BEGIN { print (a > b ? a : b) }')
-        printf '%s %s\n' "$write" "$read" >"$file"
+        writes=$(awk -v a="$w" -v b="$writes" 'BEGIN { print (a > b ? a : b) }')
+        reads=$(awk -v a="$r" -v b="$reads" 'BEGIN { print (a > b ? a : b) }')
+        printf '%s %s\n' "$writes" "$reads" >"$file"
         sleep 1
     done
 }

@@ -44,11 +44,10 @@ public static class CohortQueries
         // are the latest: those since the day are taken back, LastPurchasesSinceAsync).
         // Any other past day too, corrected to the book as it stood then, when few customers changed since.
         var cellsAnswer = scope.Cutoff is null || PeriodRollupCells.EndsPeriod(lastDay, period);
-        var cells = !cellsAnswer && WholePeriods(from, to, lastDay, period)
-            ? await RollupCells.PastDayAsync(connection, scope, null, ct)
-            : null;
-        if (cells is not null || cellsAnswer && WholePeriods(from, to, lastDay, period)
-            && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
+        var whole = WholePeriods(from, to, lastDay, period);
+        var cells = whole && !cellsAnswer ? await RollupCells.PastDayAsync(connection, scope, null, ct) : null;
+        if (cells is not null
+            || whole && cellsAnswer && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? lastDay : null, null, ct))
         {
             return await FromRollupAsync(connection, scope, period, from, to < lastDay ? to : lastDay, channel, lastDay, onOrAfter, cells ?? RollupCells.Current, ct);
         }

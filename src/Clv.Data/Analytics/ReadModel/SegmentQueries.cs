@@ -832,17 +832,8 @@ public static class SegmentQueries
             var lower = (sums.Customers + 1) / 2;
             foreach (var (upper, rank) in new[] { (false, (long)lower), (true, (long)(sums.Customers - lower + 1)) })
             {
-                var below = 0L;
-                foreach (var (unit, members) in units[name])
-                {
-                    if (below + members >= rank)
-                    {
-                        picks.Add((sums, name, upper, unit, rank - below));
-                        break;
-                    }
-
-                    below += members;
-                }
+                var (unit, below) = Holding(units[name], rank);
+                picks.Add((sums, name, upper, unit, rank - below));
             }
         }
 
@@ -877,25 +868,33 @@ public static class SegmentQueries
 
         foreach (var (sums, name, upper, unit, rank) in picks)
         {
-            var below = 0L;
-            foreach (var (value, members) in values[(name, unit)])
+            var (value, _) = Holding(values[(name, unit)], rank);
+            if (upper)
             {
-                below += members;
-                if (below >= rank)
-                {
-                    if (upper)
-                    {
-                        sums.UpperMiddle = value;
-                    }
-                    else
-                    {
-                        sums.LowerMiddle = value;
-                    }
-
-                    break;
-                }
+                sums.UpperMiddle = value;
+            }
+            else
+            {
+                sums.LowerMiddle = value;
             }
         }
+    }
+
+    // The key of ascending counts that holds the rank (1-based), and how many the keys before it count.
+    private static (decimal Key, long Below) Holding(SortedDictionary<decimal, long> counts, long rank)
+    {
+        var below = 0L;
+        foreach (var (key, members) in counts)
+        {
+            if (below + members >= rank)
+            {
+                return (key, below);
+            }
+
+            below += members;
+        }
+
+        throw new InvalidOperationException($"Rank {rank} is beyond the {below} counted.");
     }
 
     // The same curves from the cells of the new customers' acquisition months: members per cohort

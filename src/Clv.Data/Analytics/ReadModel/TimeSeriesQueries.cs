@@ -59,12 +59,10 @@ public static class TimeSeriesQueries
         // day too, corrected to the book as it stood then, when few customers changed since.
         var churnWindow = PeriodRollupCells.IsChurn(metric) ? settings.ChurnWindowDays : (int?)null;
         var served = PeriodRollupCells.ServesSeries(group.By) && !TimeSeriesReport.OnlyInDatabase(metric);
-        var cells = served && !PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period)
-            ? await RollupCells.PastDayAsync(connection, scope, churnWindow, ct)
-            : null;
+        var cellsAnswer = scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period);
+        var cells = served && !cellsAnswer ? await RollupCells.PastDayAsync(connection, scope, churnWindow, ct) : null;
         var (firstSeen, present, sums, spend) = cells is not null
-            || served && (scope.Cutoff is null || PeriodRollupCells.EndsPeriod(DateOnly.FromDayNumber(lastDay), period))
-                && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, churnWindow, ct)
+            || served && cellsAnswer && await PeriodRollupCells.AnswersAsync(connection, scope.Cutoff is null ? scope.Reference : null, churnWindow, ct)
             ? await FromRollupAsync(connection, group, metric, period, starts[0], starts[count], DateOnly.FromDayNumber(lastDay), scope.Cutoff is null, spendAttributed, cells ?? RollupCells.Current, ct)
             : await FromDaysAsync(connection, scope, group, metric, period, starts, DateOnly.FromDayNumber(lastDay), settings, spendAttributed, ct);
 
