@@ -22,6 +22,16 @@ internal sealed class PeriodContributions(int window)
 
     private readonly Dictionary<Key, Sums> _cells = [];
 
+    // The cells key their channel by its number here, which hashes and compares faster than its
+    // name, at dozens of lookups per customer.
+    private readonly Dictionary<string, int> _channelIds = new(StringComparer.Ordinal);
+    private readonly List<string> _channels = [];
+
+    // Reused by each customer's Add: their days' money as stored, and one period kind's sums.
+    private StoredDay[] _stored = new StoredDay[16];
+    private readonly List<(DateOnly Start, PeriodSums Sums)> _periods = [];
+    private readonly List<DateOnly> _marks = [];
+
     /// <summary>Whether no cell holds anything to write.</summary>
     public bool IsEmpty => _cells.Count == 0;
 
@@ -31,47 +41,66 @@ internal sealed class PeriodContributions(int window)
     /// </summary>
     public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign = 1)
     {
-        int purchaseDays = 0;
-        decimal gross = 0, refunds = 0;
-        foreach (var day in days)
+        var id = ChannelId(channel);
+        if (_stored.Length < days.Count)
         {
-            purchaseDays += day.Purchases > 0 ? 1 : 0;
-            gross += Stored(day.Gross);
-            refunds += Stored(day.RefundAmount);
+            _stored = new StoredDay[Math.Max(days.Count, 2 * _stored.Length)];
         }
 
-        Cell(new Key(channel, PeriodRollups.Values, null, null, null, gross - refunds), null).Members += sign;
-        Cell(new Key(channel, PeriodRollups.ValueBuckets, null, null, null, PeriodRollups.BucketOf(gross - refunds)), null).Members += sign;
+        var stored = _stored.AsSpan(0, days.Count);
+        int purchaseDays = 0;
+        decimal gross = 0, refunds = 0;
+        for (var i = 0; i < stored.Length; i++)
+        {
+            var day = days[i];
+            stored[i] = new StoredDay(day.Date, day.Purchases, Stored(day.Gross), Stored(day.RefundAmount), Stored(day.Cost));
+            purchaseDays += day.Purchases > 0 ? 1 : 0;
+            gross += stored[i].Gross;
+            refunds += stored[i].Refunds;
+        }
+
+        Cell(new Key(id, PeriodRollups.Values, null, null, null, gross - refunds), null).Members += sign;
+        Cell(new Key(id, PeriodRollups.ValueBuckets, null, null, null, PeriodRollups.BucketOf(gross - refunds)), null).Members += sign;
         foreach (var (kind, period) in Kinds)
         {
             DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;
-            var members = Cell(new Key(channel, kind, cohort, cohort, null, null), acquired);
+            var members = Cell(new Key(id, kind, cohort, cohort, null, null), acquired);
             members.Members += sign;
             members.Repeat += purchaseDays >= 2 ? sign : 0;
-            AddPeriods(channel, kind, period, cohort, days, sign);
+            AddPeriods(id, kind, period, cohort, stored, sign);
         }
 
-        AddSpells(channel, acquired, days, sign);
+        AddSpells(id, acquired, stored, sign);
+    }
+
+    // The number that keys a channel's cells.
+    private int ChannelId(string channel)
+    {
+        if (!_channelIds.TryGetValue(channel, out var id))
+        {
+            _channelIds[channel] = id = _channels.Count;
+            _channels.Add(channel);
+        }
+
+        return id;
     }
 
     // The days summed per period, with whether each was active, retained and the last active.
-    private void AddPeriods(string channel, short kind, CalendarPeriod period, DateOnly? cohort, IReadOnlyList<RollupWriter.Day> days, int sign)
+    private void AddPeriods(int channel, short kind, CalendarPeriod period, DateOnly? cohort, ReadOnlySpan<StoredDay> days, int sign)
     {
-        var periods = new List<(DateOnly Start, Sums Sums)>();
+        var periods = _periods;
+        periods.Clear();
         foreach (var day in days)
         {
             var start = CalendarPeriods.Start(day.Date, period);
             if (periods.Count == 0 || periods[^1].Start != start)
             {
-                periods.Add((start, new Sums()));
+                periods.Add((start, default));
             }
 
-            var sums = periods[^1].Sums;
-            sums.Purchases += day.Purchases;
-            sums.Gross += Stored(day.Gross);
-            sums.Refunds += Stored(day.RefundAmount);
-            sums.Cost += Stored(day.Cost);
-            sums.MaxDay = day.Date;
+            var (_, sums) = periods[^1];
+            periods[^1] = (start, new PeriodSums(
+                sums.Purchases + day.Purchases, sums.Gross + day.Gross, sums.Refunds + day.Refunds, sums.Cost + day.Cost, day.Date));
         }
 
         var lastActive = periods.FindLastIndex(p => p.Sums.Purchases > 0);
@@ -91,24 +120,26 @@ internal sealed class PeriodContributions(int window)
         }
     }
 
-    // The alive spells of the acquisition day and the purchase days on or after it.
-    private void AddSpells(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign)
+    // The alive spells of the acquisition day and the purchase days on or after it, in date order
+    // as the days come.
+    private void AddSpells(int channel, DateOnly? acquired, ReadOnlySpan<StoredDay> days, int sign)
     {
         if (acquired is not { } acquiredDay)
         {
             return;
         }
 
-        var reference = new SortedSet<DateOnly> { acquiredDay };
+        var ordered = _marks;
+        ordered.Clear();
+        ordered.Add(acquiredDay);
         foreach (var day in days)
         {
-            if (day.Purchases > 0 && day.Date >= acquiredDay)
+            if (day.Purchases > 0 && day.Date > acquiredDay)
             {
-                reference.Add(day.Date);
+                ordered.Add(day.Date);
             }
         }
 
-        var ordered = reference.ToList();
         for (var first = 0; first < ordered.Count;)
         {
             var last = first;
@@ -122,7 +153,7 @@ internal sealed class PeriodContributions(int window)
         }
     }
 
-    private void AddSpell(string channel, DateOnly start, DateOnly lastDay, bool lastSpell, int sign)
+    private void AddSpell(int channel, DateOnly start, DateOnly lastDay, bool lastSpell, int sign)
     {
         var churnDay = lastDay.AddDays(window);
         foreach (var (kind, period) in Kinds)
@@ -177,7 +208,7 @@ internal sealed class PeriodContributions(int window)
             }
 
             copy.StartRow(19);
-            copy.Write(key.Channel);
+            copy.Write(_channels[key.Channel]);
             copy.Write(key.Kind);
             copy.Write(key.Cohort);
             copy.Write(key.Period);
@@ -204,27 +235,27 @@ internal sealed class PeriodContributions(int window)
 
     // The columns of a row of contributions (PeriodRollups.CellColumns, in order), with their
     // types and values, for RowsSql.
-    private static readonly (string Name, string Type, Func<KeyValuePair<Key, Sums>[], object> Values)[] RowColumns =
+    private static readonly (string Name, string Type, Func<KeyValuePair<Key, Sums>[], List<string>, object> Values)[] RowColumns =
     [
-        ("channel", "text", cells => cells.Select(c => c.Key.Channel).ToArray()),
-        ("period_kind", "smallint", cells => cells.Select(c => c.Key.Kind).ToArray()),
-        ("cohort", "date", cells => cells.Select(c => c.Key.Cohort).ToArray()),
-        ("period", "date", cells => cells.Select(c => c.Key.Period).ToArray()),
-        ("churn_day", "date", cells => cells.Select(c => c.Key.ChurnDay).ToArray()),
-        ("net_value", "numeric", cells => cells.Select(c => c.Key.NetValue).ToArray()),
-        ("members", "int", cells => cells.Select(c => c.Value.Members).ToArray()),
-        ("repeat", "int", cells => cells.Select(c => c.Value.Repeat).ToArray()),
-        ("active", "int", cells => cells.Select(c => c.Value.Active).ToArray()),
-        ("retained", "int", cells => cells.Select(c => c.Value.Retained).ToArray()),
-        ("last_purchases", "int", cells => cells.Select(c => c.Value.LastPurchases).ToArray()),
-        ("purchases", "bigint", cells => cells.Select(c => c.Value.Purchases).ToArray()),
-        ("gross_revenue", "numeric", cells => cells.Select(c => c.Value.Gross).ToArray()),
-        ("refunds", "numeric", cells => cells.Select(c => c.Value.Refunds).ToArray()),
-        ("cost", "numeric", cells => cells.Select(c => c.Value.Cost).ToArray()),
-        ("at_risk", "int", cells => cells.Select(c => c.Value.AtRisk).ToArray()),
-        ("churned", "int", cells => cells.Select(c => c.Value.Churned).ToArray()),
-        ("lapsed", "int", cells => cells.Select(c => c.Value.Lapsed).ToArray()),
-        ("max_day", "date", cells => cells.Select(c => c.Value.MaxDay).ToArray()),
+        ("channel", "text", (cells, channels) => cells.Select(c => channels[c.Key.Channel]).ToArray()),
+        ("period_kind", "smallint", (cells, _) => cells.Select(c => c.Key.Kind).ToArray()),
+        ("cohort", "date", (cells, _) => cells.Select(c => c.Key.Cohort).ToArray()),
+        ("period", "date", (cells, _) => cells.Select(c => c.Key.Period).ToArray()),
+        ("churn_day", "date", (cells, _) => cells.Select(c => c.Key.ChurnDay).ToArray()),
+        ("net_value", "numeric", (cells, _) => cells.Select(c => c.Key.NetValue).ToArray()),
+        ("members", "int", (cells, _) => cells.Select(c => c.Value.Members).ToArray()),
+        ("repeat", "int", (cells, _) => cells.Select(c => c.Value.Repeat).ToArray()),
+        ("active", "int", (cells, _) => cells.Select(c => c.Value.Active).ToArray()),
+        ("retained", "int", (cells, _) => cells.Select(c => c.Value.Retained).ToArray()),
+        ("last_purchases", "int", (cells, _) => cells.Select(c => c.Value.LastPurchases).ToArray()),
+        ("purchases", "bigint", (cells, _) => cells.Select(c => c.Value.Purchases).ToArray()),
+        ("gross_revenue", "numeric", (cells, _) => cells.Select(c => c.Value.Gross).ToArray()),
+        ("refunds", "numeric", (cells, _) => cells.Select(c => c.Value.Refunds).ToArray()),
+        ("cost", "numeric", (cells, _) => cells.Select(c => c.Value.Cost).ToArray()),
+        ("at_risk", "int", (cells, _) => cells.Select(c => c.Value.AtRisk).ToArray()),
+        ("churned", "int", (cells, _) => cells.Select(c => c.Value.Churned).ToArray()),
+        ("lapsed", "int", (cells, _) => cells.Select(c => c.Value.Lapsed).ToArray()),
+        ("max_day", "date", (cells, _) => cells.Select(c => c.Value.MaxDay).ToArray()),
     ];
 
     /// <summary>
@@ -240,19 +271,30 @@ internal sealed class PeriodContributions(int window)
     /// <see cref="PeriodRollups.Values"/>) or per unit of it (<see cref="PeriodRollups.ValueBuckets"/>), per channel, but those that net out.
     /// </summary>
     public IEnumerable<(string Channel, decimal Value, int Members)> ValueCounts(short kind) =>
-        _cells.Where(c => c.Key.Kind == kind && c.Value.Members != 0).Select(c => (c.Key.Channel, c.Key.NetValue!.Value, c.Value.Members));
+        _cells.Where(c => c.Key.Kind == kind && c.Value.Members != 0).Select(c => (_channels[c.Key.Channel], c.Key.NetValue!.Value, c.Value.Members));
 
-    /// <summary>Adds the parameters of <see cref="RowsSql"/>: the summed contributions, but cells that net out.</summary>
+    /// <summary>
+    /// Adds the parameters of <see cref="RowsSql"/>: the summed contributions of the period kinds,
+    /// but cells that net out. The counts per net revenue are not among them: a query walks those
+    /// here (<see cref="ValueCounts"/>), and they are most of the rows (a customer whose net revenue
+    /// changed moves between two values and often two units), sent again with every statement.
+    /// </summary>
     public void AddRowParameters(NpgsqlCommand command)
     {
-        var cells = _cells.Where(c => !c.Value.IsZero).ToArray();
+        var cells = _cells.Where(c => c.Key.Kind is not (PeriodRollups.Values or PeriodRollups.ValueBuckets) && !c.Value.IsZero).ToArray();
         foreach (var (name, _, values) in RowColumns)
         {
-            command.Parameters.Add(new NpgsqlParameter($"cells_{name}", values(cells)));
+            command.Parameters.Add(new NpgsqlParameter($"cells_{name}", values(cells, _channels)));
         }
     }
 
-    private readonly record struct Key(string Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);
+    private readonly record struct Key(int Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);
+
+    // A day's figures with its money as customer_days stores it (Stored), computed once per day.
+    private readonly record struct StoredDay(DateOnly Date, int Purchases, decimal Gross, decimal Refunds, decimal Cost);
+
+    // One period's sums of a customer's days, and the last of those days.
+    private readonly record struct PeriodSums(long Purchases, decimal Gross, decimal Refunds, decimal Cost, DateOnly MaxDay);
 
     private sealed class Sums
     {

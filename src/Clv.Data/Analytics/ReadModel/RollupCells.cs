@@ -22,7 +22,11 @@ internal sealed class RollupCells
     /// <summary>Whether these are a past day's cells, the table's corrected.</summary>
     public bool IsPastDay => _corrections is not null;
 
-    /// <summary>The cells' rows, as SQL that stands where a query would name <c>period_rollups</c>.</summary>
+    /// <summary>
+    /// The cells' rows, as SQL that stands where a query would name <c>period_rollups</c>. A past
+    /// day's corrections hold the period kinds' cells only: the counts per net revenue are corrected
+    /// by the caller (<see cref="CorrectionCounts"/>).
+    /// </summary>
     public string Sql => _corrections is null
         ? "period_rollups"
         : $"(SELECT {PeriodRollups.CellColumns} FROM period_rollups UNION ALL {PeriodContributions.RowsSql}) AS cells";
@@ -61,16 +65,22 @@ internal sealed class RollupCells
     /// </summary>
     private static async Task<RollupCells?> AsOfAsync(NpgsqlConnection connection, DateOnly day, string zone, int mostCorrected, CancellationToken ct)
     {
-        // Two scans, appended: a customer may come from both, at most twice, so a limit of twice
-        // the most reads them all, or more than the most distinct ones.
+        // Three index range reads, appended (migration PastDayLookups): those acquired after the
+        // day (from its start in the zone on, a day early in any zone, then by their day), those
+        // who bought after it, and the refunders who did not but have a day after it. A customer
+        // may come from the first and one other, so a limit of twice the most reads them all, or
+        // more than the most distinct ones. Scans of both tables took 0.3–0.5 s at a million customers.
         await using var command = new NpgsqlCommand("""
             SELECT x.id
             FROM (
-                SELECT c.id FROM customers c WHERE (c.acquired_at AT TIME ZONE @zone)::date > @day
+                SELECT c.id FROM customers c
+                WHERE c.acquired_at >= (@day::timestamp AT TIME ZONE @zone) AND (c.acquired_at AT TIME ZONE @zone)::date > @day
+                UNION ALL
+                SELECT s.customer_id FROM customer_summaries s WHERE s.last_purchase_day > @day
                 UNION ALL
                 SELECT s.customer_id FROM customer_summaries s
-                WHERE s.last_purchase_day > @day
-                   OR (s.refunds <> 0 AND EXISTS (SELECT 1 FROM customer_days d WHERE d.customer_id = s.customer_id AND d.day > @day))
+                WHERE s.refunds <> 0 AND NOT coalesce(s.last_purchase_day > @day, false)
+                  AND EXISTS (SELECT 1 FROM customer_days d WHERE d.customer_id = s.customer_id AND d.day > @day)
             ) x
             LIMIT @limit
             """, connection);
