@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Clv.Analytics.Cohorts;
 using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
@@ -22,6 +23,11 @@ internal sealed class PeriodContributions(int window)
 
     private readonly Dictionary<Key, Sums> _cells = [];
 
+    // The counts of customers per net revenue and per unit of it (PeriodRollups.Values and
+    // ValueBuckets), apart: they are most of the keys, and the period kinds' cells, which a
+    // customer touches dozens of times, stay in a smaller dictionary of their own.
+    private readonly Dictionary<(int Channel, short Kind, decimal Value), int> _values = [];
+
     // The cells key their channel by its number here, which hashes and compares faster than its
     // name, at dozens of lookups per customer.
     private readonly Dictionary<string, int> _channelIds = new(StringComparer.Ordinal);
@@ -33,7 +39,7 @@ internal sealed class PeriodContributions(int window)
     private readonly List<DateOnly> _marks = [];
 
     /// <summary>Whether no cell holds anything to write.</summary>
-    public bool IsEmpty => _cells.Count == 0;
+    public bool IsEmpty => _cells.Count == 0 && _values.Count == 0;
 
     /// <summary>
     /// Adds (<paramref name="sign"/> 1) or subtracts (−1) one customer's contributions: their
@@ -59,8 +65,8 @@ internal sealed class PeriodContributions(int window)
             refunds += stored[i].Refunds;
         }
 
-        Cell(new Key(id, PeriodRollups.Values, null, null, null, gross - refunds), null).Members += sign;
-        Cell(new Key(id, PeriodRollups.ValueBuckets, null, null, null, PeriodRollups.BucketOf(gross - refunds)), null).Members += sign;
+        CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.Values, gross - refunds), out _) += sign;
+        CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.ValueBuckets, PeriodRollups.BucketOf(gross - refunds)), out _) += sign;
         foreach (var (kind, period) in Kinds)
         {
             DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;
@@ -202,35 +208,47 @@ internal sealed class PeriodContributions(int window)
             connection, $"COPY period_rollups ({PeriodRollups.CellColumns}) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var (key, sums) in _cells)
         {
-            if (sums.IsZero)
+            if (!sums.IsZero)
             {
-                continue;
+                WriteRow(copy, key, sums);
             }
+        }
 
-            copy.StartRow(19);
-            copy.Write(_channels[key.Channel]);
-            copy.Write(key.Kind);
-            copy.Write(key.Cohort);
-            copy.Write(key.Period);
-            copy.Write(key.ChurnDay);
-            copy.WriteNumeric(key.NetValue);
-            copy.Write(sums.Members);
-            copy.Write(sums.Repeat);
-            copy.Write(sums.Active);
-            copy.Write(sums.Retained);
-            copy.Write(sums.LastPurchases);
-            copy.Write(sums.Purchases);
-            copy.WriteNumeric(sums.Gross);
-            copy.WriteNumeric(sums.Refunds);
-            copy.WriteNumeric(sums.Cost);
-            copy.Write(sums.AtRisk);
-            copy.Write(sums.Churned);
-            copy.Write(sums.Lapsed);
-            copy.Write(sums.MaxDay);
+        foreach (var ((channel, kind, value), members) in _values)
+        {
+            if (members != 0)
+            {
+                WriteRow(copy, new Key(channel, kind, null, null, null, value), new Sums { Members = members });
+            }
         }
 
         await copy.CompleteAsync(ct);
         _cells.Clear();
+        _values.Clear();
+    }
+
+    private void WriteRow(PgBinaryCopyWriter copy, Key key, Sums sums)
+    {
+        copy.StartRow(19);
+        copy.Write(_channels[key.Channel]);
+        copy.Write(key.Kind);
+        copy.Write(key.Cohort);
+        copy.Write(key.Period);
+        copy.Write(key.ChurnDay);
+        copy.WriteNumeric(key.NetValue);
+        copy.Write(sums.Members);
+        copy.Write(sums.Repeat);
+        copy.Write(sums.Active);
+        copy.Write(sums.Retained);
+        copy.Write(sums.LastPurchases);
+        copy.Write(sums.Purchases);
+        copy.WriteNumeric(sums.Gross);
+        copy.WriteNumeric(sums.Refunds);
+        copy.WriteNumeric(sums.Cost);
+        copy.Write(sums.AtRisk);
+        copy.Write(sums.Churned);
+        copy.Write(sums.Lapsed);
+        copy.Write(sums.MaxDay);
     }
 
     // The columns of a row of contributions (PeriodRollups.CellColumns, in order), with their
@@ -271,7 +289,7 @@ internal sealed class PeriodContributions(int window)
     /// <see cref="PeriodRollups.Values"/>) or per unit of it (<see cref="PeriodRollups.ValueBuckets"/>), per channel, but those that net out.
     /// </summary>
     public IEnumerable<(string Channel, decimal Value, int Members)> ValueCounts(short kind) =>
-        _cells.Where(c => c.Key.Kind == kind && c.Value.Members != 0).Select(c => (_channels[c.Key.Channel], c.Key.NetValue!.Value, c.Value.Members));
+        _values.Where(c => c.Key.Kind == kind && c.Value != 0).Select(c => (_channels[c.Key.Channel], c.Key.Value, c.Value));
 
     /// <summary>
     /// Adds the parameters of <see cref="RowsSql"/>: the summed contributions of the period kinds,
@@ -281,7 +299,7 @@ internal sealed class PeriodContributions(int window)
     /// </summary>
     public void AddRowParameters(NpgsqlCommand command)
     {
-        var cells = _cells.Where(c => c.Key.Kind is not (PeriodRollups.Values or PeriodRollups.ValueBuckets) && !c.Value.IsZero).ToArray();
+        var cells = _cells.Where(c => !c.Value.IsZero).ToArray();
         foreach (var (name, _, values) in RowColumns)
         {
             command.Parameters.Add(new NpgsqlParameter($"cells_{name}", values(cells, _channels)));
