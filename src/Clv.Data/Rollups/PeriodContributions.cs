@@ -70,7 +70,7 @@ internal sealed class PeriodContributions(int window)
         foreach (var (kind, period) in Kinds)
         {
             DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;
-            var members = Cell(new Key(id, kind, cohort, cohort, null, null), acquired);
+            var members = Cell(new Key(id, kind, cohort, cohort, null), acquired);
             members.Members += sign;
             members.Repeat += purchaseDays >= 2 ? sign : 0;
             AddPeriods(id, kind, period, cohort, stored, sign);
@@ -113,7 +113,7 @@ internal sealed class PeriodContributions(int window)
         for (var i = 0; i < periods.Count; i++)
         {
             var (start, sums) = periods[i];
-            var cell = Cell(new Key(channel, kind, cohort, start, null, null), sums.MaxDay);
+            var cell = Cell(new Key(channel, kind, cohort, start, null), sums.MaxDay);
             var active = sums.Purchases > 0;
             cell.Active += active ? sign : 0;
             cell.Retained += active && i > 0 && periods[i - 1].Sums.Purchases > 0
@@ -167,18 +167,18 @@ internal sealed class PeriodContributions(int window)
             var churnPeriod = CalendarPeriods.Start(churnDay, period);
             for (var p = CalendarPeriods.Add(CalendarPeriods.Start(start, period), 1, period); p <= churnPeriod; p = CalendarPeriods.Add(p, 1, period))
             {
-                Cell(new Key(channel, kind, null, p, null, null), lastDay).AtRisk += sign;
+                Cell(new Key(channel, kind, null, p, null), lastDay).AtRisk += sign;
             }
 
             if (churnPeriod > start)
             {
-                Cell(new Key(channel, kind, null, churnPeriod, churnDay, null), lastDay).Churned += sign;
+                Cell(new Key(channel, kind, null, churnPeriod, churnDay), lastDay).Churned += sign;
             }
         }
 
         if (lastSpell)
         {
-            Cell(new Key(channel, PeriodRollups.Month, null, CalendarPeriods.Start(churnDay, CalendarPeriod.Month), churnDay, null), lastDay).Lapsed += sign;
+            Cell(new Key(channel, PeriodRollups.Month, null, CalendarPeriods.Start(churnDay, CalendarPeriod.Month), churnDay), lastDay).Lapsed += sign;
         }
     }
 
@@ -210,7 +210,7 @@ internal sealed class PeriodContributions(int window)
         {
             if (!sums.IsZero)
             {
-                WriteRow(copy, key, sums);
+                WriteRow(copy, key, null, sums);
             }
         }
 
@@ -218,7 +218,7 @@ internal sealed class PeriodContributions(int window)
         {
             if (members != 0)
             {
-                WriteRow(copy, new Key(channel, kind, null, null, null, value), new Sums { Members = members });
+                WriteRow(copy, new Key(channel, kind, null, null, null), value, new Sums { Members = members });
             }
         }
 
@@ -227,7 +227,8 @@ internal sealed class PeriodContributions(int window)
         _values.Clear();
     }
 
-    private void WriteRow(PgBinaryCopyWriter copy, Key key, Sums sums)
+    // A row of period_rollups: a period kind's cell (no net value), or a count per net value.
+    private void WriteRow(PgBinaryCopyWriter copy, Key key, decimal? netValue, Sums sums)
     {
         copy.StartRow(19);
         copy.Write(_channels[key.Channel]);
@@ -235,7 +236,7 @@ internal sealed class PeriodContributions(int window)
         copy.Write(key.Cohort);
         copy.Write(key.Period);
         copy.Write(key.ChurnDay);
-        copy.WriteNumeric(key.NetValue);
+        copy.WriteNumeric(netValue);
         copy.Write(sums.Members);
         copy.Write(sums.Repeat);
         copy.Write(sums.Active);
@@ -260,7 +261,7 @@ internal sealed class PeriodContributions(int window)
         ("cohort", "date", (cells, _) => cells.Select(c => c.Key.Cohort).ToArray()),
         ("period", "date", (cells, _) => cells.Select(c => c.Key.Period).ToArray()),
         ("churn_day", "date", (cells, _) => cells.Select(c => c.Key.ChurnDay).ToArray()),
-        ("net_value", "numeric", (cells, _) => cells.Select(c => c.Key.NetValue).ToArray()),
+        ("net_value", "numeric", (cells, _) => new decimal?[cells.Length]), // the period kinds' cells have none
         ("members", "int", (cells, _) => cells.Select(c => c.Value.Members).ToArray()),
         ("repeat", "int", (cells, _) => cells.Select(c => c.Value.Repeat).ToArray()),
         ("active", "int", (cells, _) => cells.Select(c => c.Value.Active).ToArray()),
@@ -306,7 +307,8 @@ internal sealed class PeriodContributions(int window)
         }
     }
 
-    private readonly record struct Key(int Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay, decimal? NetValue);
+    // A period kind's cell; the counts per net value are keyed in _values.
+    private readonly record struct Key(int Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay);
 
     // A day's figures with its money as customer_days stores it (Stored), computed once per day.
     private readonly record struct StoredDay(DateOnly Date, int Purchases, decimal Gross, decimal Refunds, decimal Cost);
