@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -115,7 +116,7 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
                 return;
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or JsonException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or SocketException or JsonException)
         {
             sent.Outcome = e.GetType().Name;
         }
@@ -139,7 +140,9 @@ internal sealed class LoadWriter(HttpClient http, int csvRows, int csvChunkRows,
                     return;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            // A connection to a process being killed can fail with a bare SocketException too
+            // ("Transport endpoint is not connected", from the connect's remote end point).
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or SocketException)
             {
                 // still down
             }

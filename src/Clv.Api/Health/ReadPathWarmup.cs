@@ -140,6 +140,8 @@ internal sealed class ReadPathWarmup(
     {
         const string Query = $"asOf={AsOf}&period=month";
         string[] metrics = ["activeCustomers", "newCustomers", "churnedCustomers", "churnRate", "netRevenue", "spend"];
+        // The value segments' figures (src/Clv.Dashboard/src/widgets/segments.ts).
+        const string ValueFields = "fields=customers,customerEquity,predictedCustomerEquity,avgHistoricalClv,revenueShare";
         return
         [
             "/api/v1/model-runs?limit=20",
@@ -148,8 +150,8 @@ internal sealed class ReadPathWarmup(
             $"/api/v1/metrics/summary?asOf={AsOf}",
             $"/api/v1/cohorts?{Query}",
             $"/api/v1/segments?{Query}&by=acquisitionChannel",
-            $"/api/v1/segments?{Query}&by=clvTier",
-            $"/api/v1/segments?{Query}&by=rfmSegment",
+            $"/api/v1/segments?{Query}&by=clvTier&{ValueFields}",
+            $"/api/v1/segments?{Query}&by=rfmSegment&{ValueFields}",
             .. metrics.Select(m => $"/api/v1/metrics/timeseries?metric={m}&{Query}"),
         ];
     }

@@ -10,7 +10,7 @@ namespace Clv.Api.Infrastructure;
 /// Streams rows as RFC 4180 CSV. Columns are the row type's public properties in declaration
 /// order, nested objects flattened as <c>parent.child</c>, an interval (<see cref="CsvIntervalAttribute"/>) as <c>figure_lo</c> and <c>figure_hi</c>; nothing is buffered beyond one row.
 /// </summary>
-internal sealed class CsvResult<T>(IAsyncEnumerable<T> rows, string fileName) : IActionResult
+internal sealed class CsvResult<T>(IAsyncEnumerable<T> rows, string fileName, Func<CsvColumns.Column, bool>? include = null) : IActionResult
 {
     public const string ContentType = "text/csv";
 
@@ -19,7 +19,7 @@ internal sealed class CsvResult<T>(IAsyncEnumerable<T> rows, string fileName) : 
         var response = context.HttpContext.Response;
         response.ContentType = ContentType + "; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        var columns = CsvColumns.For(typeof(T));
+        var columns = include is null ? CsvColumns.For(typeof(T)) : CsvColumns.For(typeof(T)).Where(include).ToList();
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
         await writer.WriteLineAsync(string.Join(',', columns.Select(c => c.Name)));
         var line = new StringBuilder();
@@ -49,9 +49,10 @@ internal static class CsvColumns
     // Lists and maps in one cell, named as the JSON answers name them.
     private static readonly System.Text.Json.JsonSerializerOptions JsonCells = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    public sealed record Column(string Name, Func<object?, object?> Read);
+    /// <summary>A column: its name, how it is read from a row, and the row's property (JSON name) it comes from.</summary>
+    public sealed record Column(string Name, Func<object?, object?> Read, string Property);
 
-    public static IReadOnlyList<Column> For(Type type) => Cache.GetOrAdd(type, t => Flatten(t, "", x => x).ToList());
+    public static IReadOnlyList<Column> For(Type type) => Cache.GetOrAdd(type, t => Flatten(t, "", x => x, null).ToList());
 
     /// <summary>Whether a request asked for CSV rather than JSON.</summary>
     public static bool Wanted(HttpRequest request) =>
@@ -86,7 +87,8 @@ internal static class CsvColumns
     private static string GuardFormula(string s) =>
         s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
 
-    private static IEnumerable<Column> Flatten(Type type, string prefix, Func<object?, object?> read)
+    // top: the top-level property the columns come from (null at the top level: each property's own).
+    private static IEnumerable<Column> Flatten(Type type, string prefix, Func<object?, object?> read, string? top)
     {
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -96,22 +98,23 @@ internal static class CsvColumns
             }
 
             var name = prefix + char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
+            var from = top ?? name;
             Func<object?, object?> get = row => read(row) is { } parent ? property.GetValue(parent) : null;
             if (property.GetCustomAttribute<CsvIntervalAttribute>() is { } interval)
             {
                 var figure = interval.Figure is null ? name : prefix + interval.Figure;
-                yield return new Column(figure + "_lo", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[0] : null);
-                yield return new Column(figure + "_hi", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[1] : null);
+                yield return new Column(figure + "_lo", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[0] : null, from);
+                yield return new Column(figure + "_hi", row => get(row) is System.Collections.IList { Count: 2 } ends ? ends[1] : null, from);
                 continue;
             }
 
             if (IsScalar(property.PropertyType))
             {
-                yield return new Column(name, get);
+                yield return new Column(name, get, from);
                 continue;
             }
 
-            foreach (var nested in Flatten(property.PropertyType, name + ".", get))
+            foreach (var nested in Flatten(property.PropertyType, name + ".", get, from))
             {
                 yield return nested;
             }

@@ -9,7 +9,7 @@ import { renderChannels } from "./widgets/channels";
 import { renderCohorts } from "./widgets/cohorts";
 import { renderKpis } from "./widgets/kpis";
 import { latestRun, renderModelRun } from "./widgets/modelrun";
-import { renderSegments } from "./widgets/segments";
+import { renderSegments, segmentFields } from "./widgets/segments";
 import { renderSeries, seriesMetrics } from "./widgets/timeseries";
 
 const keyInput = byId("api-key") as HTMLInputElement;
@@ -58,8 +58,10 @@ async function load(): Promise<void> {
   const summary = ok(api.GET("/api/v1/metrics/summary", { params: { query: { asOf: q.asOf } } }));
   const cohorts = ok(api.GET("/api/v1/cohorts", { params: { query: common } }));
   const channels = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "acquisitionChannel" } } }));
-  const tiers = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "clvTier" } } }));
-  const rfm = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "rfmSegment" } } }));
+  // The value segments show a few figures: asked alone, they skip the median, retention and
+  // formula CLV that cost most there (every customer is read for tiers and RFM segments).
+  const tiers = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "clvTier", fields: segmentFields } } }));
+  const rfm = ok(api.GET("/api/v1/segments", { params: { query: { ...common, by: "rfmSegment", fields: segmentFields } } }));
   const series = Promise.all(seriesMetrics.map((m) => ok(api.GET("/api/v1/metrics/timeseries", {
     params: { query: { metric: m.metric, ...common, by: q.perChannel ? "acquisitionChannel" : undefined } },
   }))));

@@ -152,6 +152,8 @@ public sealed class LiveResponseConformanceTests(LiveResponseConformanceTests.Ap
         yield return new(get, "/api/v1/segments?by=acquisitionChannel", HttpStatusCode.OK);
         yield return new(get, "/api/v1/segments?by=rfmSegment", HttpStatusCode.OK);
         yield return new(get, "/api/v1/segments?by=plan", HttpStatusCode.OK);
+        yield return new(get, "/api/v1/segments?by=clvTier&fields=customers,customerEquity,revenueShare", HttpStatusCode.OK);
+        yield return new(get, "/api/v1/segments?fields=netRevenue", HttpStatusCode.BadRequest);
         yield return new(get, "/api/v1/metrics/timeseries?metric=mrr&period=month&from=1997-01-01&to=1997-06-30", HttpStatusCode.OK);
         yield return new(get, "/api/v1/segments?by=bogus", HttpStatusCode.BadRequest);
         yield return new(get, "/api/v1/cohorts", HttpStatusCode.OK);

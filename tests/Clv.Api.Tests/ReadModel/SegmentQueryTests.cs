@@ -102,7 +102,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         var scope = new AnalyticsScope(asOf, asOf, Zone, null);
         await using var connection = await OpenAsync();
 
-        var segments = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec("acquisitionChannel"), query, settings, default);
+        var segments = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec("acquisitionChannel"), query, settings, SegmentParts.All, default);
 
         var ads = segments.Single(s => s.Key == "ads");
         Assert.Equal((3, 100m, 4, "good"), (ads.NewCustomers, ads.Cac, ads.PaybackMonths, ads.PaybackHealth));
@@ -209,7 +209,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             foreach (var by in new[] { "all", "acquisitionChannel" })
             {
                 var expected = SegmentReport.Compute(states, by == "all" ? Grouping.All(facts) : Grouping.ByChannel(facts), query, settings);
-                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by), query, settings, default);
+                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by), query, settings, SegmentParts.All, default);
                 AssertSame(expected, actual, $"{label}, by {by}, {query}");
             }
 
@@ -250,6 +250,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         var bookLatest = await latestDay.ExecuteScalarAsync() as DateOnly?;
         var latest = bookLatest <= Today ? bookLatest : null;
         var afterLatest = latest?.AddDays(c.Settings.ChurnWindowDays - 1) is { } before && before <= Today ? before : (DateOnly?)null;
+        var probeIndex = c.Probes.Length * 3;
         Probe[] probes = [.. c.Probes, .. new[] { latest, afterLatest }.OfType<DateOnly>().Select(d => new Probe(d, c.Probes[1].Queries))];
         foreach (var probe in probes)
         {
@@ -267,7 +268,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 var query = probe.Queries[k].Resolve(reference);
                 var grouping = await ReferenceGroupingAsync(facts, states, Groupings[k], query.Period);
                 var expected = SegmentReport.Compute(states, grouping, query, c.Settings);
-                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(Groupings[k], query.Period, rankings), query, c.Settings, default);
+                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(Groupings[k], query.Period, rankings), query, c.Settings, SegmentParts.All, default);
                 AssertSame(expected, actual, $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
                 seen.Count(expected);
             }
@@ -275,12 +276,23 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             // Tiers and RFM segments computed together: each part is its grouping's answer alone.
             var pairQuery = probe.Queries[Array.IndexOf(Groupings, "clvTier")].Resolve(reference);
             var pair = new GroupSpec(GroupSpec.TiersAndRfm, pairQuery.Period, rankings);
-            var both = await SegmentQueries.ComputeAsync(connection, scope, pair, pairQuery, c.Settings, default);
+            var both = await SegmentQueries.ComputeAsync(connection, scope, pair, pairQuery, c.Settings, SegmentParts.All, default);
             foreach (var by in new[] { "clvTier", "rfmSegment" })
             {
                 var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, pairQuery.Period), pairQuery, c.Settings);
                 var part = both.Where(f => pair.Part(f.Key).By == by).Select(f => f with { Key = pair.Part(f.Key).Key }).ToList();
                 AssertSame(expected, part, $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}");
+            }
+
+            // Each grouping computed with a few parts only (the API's fields): the figures of the
+            // parts computed are the report's all the same.
+            var parts = (SegmentParts)(probeIndex++ % ((int)SegmentParts.All + 1));
+            for (var k = 0; k < Groupings.Length; k++)
+            {
+                var query = probe.Queries[k].Resolve(reference);
+                var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, Groupings[k], query.Period), query, c.Settings);
+                var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(Groupings[k], query.Period, rankings), query, c.Settings, parts, default);
+                AssertSame(Computed(expected, parts), Computed(actual, parts), $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}, parts {parts}");
             }
 
             if (probe.AsOf is null || probe.AsOf <= Today)
@@ -339,7 +351,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 foreach (var by in new[] { "all", "acquisitionChannel" })
                 {
                     var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, period), query, settings);
-                    var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by, period), query, settings, default);
+                    var actual = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec(by, period), query, settings, SegmentParts.All, default);
                     AssertSame(expected, actual, $"from the group rollup, asOf {Day(scope.Cutoff)}, by {by}, {query}");
                 }
             }
@@ -365,6 +377,17 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             _ => Grouping.ByChannel(facts),
         };
     }
+
+    // The figures with those of the parts not computed blanked.
+    private static List<SegmentFigures> Computed(List<SegmentFigures> figures, SegmentParts parts) => figures.ConvertAll(f => f with
+    {
+        ActiveCustomers = parts.HasFlag(SegmentParts.Activity) ? f.ActiveCustomers : 0,
+        RetentionRate = parts.HasFlag(SegmentParts.Activity) ? f.RetentionRate : null,
+        PeriodChurnRate = parts.HasFlag(SegmentParts.Activity) ? f.PeriodChurnRate : null,
+        ChurnRate = parts.HasFlag(SegmentParts.Activity) ? f.ChurnRate : null,
+        MedianHistoricalClv = parts.HasFlag(SegmentParts.Middles) ? f.MedianHistoricalClv : 0,
+        Formula = parts.HasFlag(SegmentParts.Formula) ? f.Formula : FormulaClvInputs.None,
+    });
 
     private static void AssertSame(List<SegmentFigures> expected, List<SegmentFigures> actual, string what)
     {

@@ -7,6 +7,11 @@ import type { Query } from "../query";
 
 const tierOrder = ["top1", "top10", "middle40", "bottom50"];
 
+// The figures these tables and charts show, asked as the request's `fields`: names the document
+// does not declare fail the build.
+const shown: (keyof Segment)[] = ["customers", "customerEquity", "predictedCustomerEquity", "avgHistoricalClv", "revenueShare"];
+export const segmentFields = shown.join(",");
+
 export function renderSegments(tiers: Segment[], rfm: Segment[], query: Query, currency: string): void {
   const sortedTiers = [...tiers].sort((a, b) => rank(a.key) - rank(b.key));
   draw("tier-chart", {

@@ -34,9 +34,10 @@ public static class SegmentQueries
     /// <param name="group">How they are grouped; <c>rfmSegment</c>, <c>clvTier</c> and <see cref="GroupSpec.TiersAndRfm"/> need the scope's <see cref="Rankings"/>; the last one's keys name their grouping (<see cref="GroupSpec.Part"/>).</param>
     /// <param name="query">The acquisition range of new customers and spend, and the period of retention and churn.</param>
     /// <param name="settings">The definitions' parameters.</param>
+    /// <param name="parts">The parts computed where every customer is read; the figures of the others are meaningless.</param>
     /// <param name="ct">Cancels the queries.</param>
     public static async Task<List<SegmentFigures>> ComputeAsync(
-        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, SegmentParts parts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(scope);
@@ -58,7 +59,7 @@ public static class SegmentQueries
         var acquiredAfterTo = query.To <= scope.Reference && query.To.AddDays(1).Day != 1 ? scope.Reference : (DateOnly?)null;
         var groups = CellsAnswer(scope, group, query) && (cells.IsPastDay || await PeriodRollupCells.AnswersAsync(connection, acquiredAfterTo, settings.ChurnWindowDays, ct))
             ? await GroupSumsFromRollupAsync(connection, scope, group, query, settings, cells, ct)
-            : await GroupSumsAsync(connection, scope, group, query, settings, ct);
+            : await GroupSumsAsync(connection, scope, group, query, settings, parts, ct);
         // A channel with spend but no customer still shows, so that segment spend adds up to all spend.
         foreach (var key in spend?.Keys ?? Enumerable.Empty<string>())
         {
@@ -144,7 +145,7 @@ public static class SegmentQueries
     public static async Task<SegmentFigures> TotalAsync(
         NpgsqlConnection connection, AnalyticsScope scope, DateOnly? from, DateOnly to, PortfolioSettings settings, CancellationToken ct)
     {
-        var all = await ComputeAsync(connection, scope, GroupSpec.All, new SegmentQuery(from, to, CalendarPeriod.Month), settings, ct);
+        var all = await ComputeAsync(connection, scope, GroupSpec.All, new SegmentQuery(from, to, CalendarPeriod.Month), settings, SegmentParts.All, ct);
         return all.FirstOrDefault() ?? new SegmentFigures { Key = "all" };
     }
 
@@ -182,8 +183,9 @@ public static class SegmentQueries
     // (most of them, summed in parallel: their days tell nothing of the two periods), the others
     // (found from their summaries) with their days around the periods, and the middles, each
     // group's sort on its own. Their sums add up per group.
+    // Parts left out (SegmentParts) are not read, and their figures are meaningless.
     private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
-        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, CancellationToken ct)
+        NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, SegmentParts parts, CancellationToken ct)
     {
         // As of the last day of a month, everyone's and each channel's formula CLV sums come from
         // the group rollup's month cells, as the current state's do: the window's months are whole
@@ -202,14 +204,21 @@ public static class SegmentQueries
             (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
             """;
         const string NoMiddles = "NULL::numeric, NULL::numeric";
+        var formula = parts.HasFlag(SegmentParts.Formula);
+        var middles = parts.HasFlag(SegmentParts.Middles) ? Middles : NoMiddles;
+        var recent = parts.HasFlag(SegmentParts.Activity) ? RecentSql : NoRecentSql;
+        var formulaSql = formula ? FormulaSql(settings.ChurnWindowDays) : "";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
-            ? with + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: false) + ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true)
+            ? with + GroupSumsSql(group, query, recent, "grouped g", middles, formula: false) + (formula ? ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true) : "")
             : scope.Cutoff is not null
-            ? with + FormulaSql(settings.ChurnWindowDays) + GroupSumsSql(group, query, RecentSql, "grouped g", Middles, formula: true)
+            ? with + formulaSql + GroupSumsSql(group, query, recent, "grouped g", middles, formula)
+            : !parts.HasFlag(SegmentParts.Activity)
+            ? with + GroupSumsSql(group, query, NoRecentSql, "grouped g", NoMiddles, formula: false)
+                + (formula || middles == Middles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "")
             : with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
-                + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false) + ";\n"
-                + with + FormulaSql(settings.ChurnWindowDays) + $"SELECT {group.SelectKeySql("c")}, {Middles}, {FormulaSumsSql} FROM grouped c LEFT JOIN formula f ON f.customer_id = c.customer_id GROUP BY {group.GroupBySql("c")}";
+                + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false)
+                + (formula || middles == Middles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "");
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         if (formulaFromCells)
@@ -240,7 +249,11 @@ public static class SegmentQueries
                 // The current state's third statement: only the middles and the formula CLV's sums.
                 if (reader.FieldCount == 6)
                 {
-                    (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
+                    if (!reader.IsDBNull(1))
+                    {
+                        (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
+                    }
+
                     sums.Formula += ReadFormula(reader, 3);
                     continue;
                 }
@@ -431,7 +444,7 @@ public static class SegmentQueries
                coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
                {middles},
                count(c.predicted_clv) FILTER (WHERE c.new)::int,
-               {(formula ? FormulaSumsSql : "0::numeric, 0::bigint, 0::bigint")}
+               {(formula ? FormulaSumsSql : NoFormulaSumsSql)}
         FROM (
             {CustomerRowsSql(group, query, customers)}
         ) c
@@ -441,6 +454,14 @@ public static class SegmentQueries
 
     // The formula CLV's sums of a group, over its customers' rows f of the formula CTE.
     private const string FormulaSumsSql = "coalesce(sum(f.net), 0), coalesce(sum(f.months), 0)::bigint, coalesce(sum(f.churned), 0)::bigint";
+
+    private const string NoFormulaSumsSql = "0::numeric, 0::bigint, 0::bigint";
+
+    // The current state's statement of the middles and the formula CLV's sums, per group (after the
+    // formula CTE when the formula is asked).
+    private static string MiddlesAndFormulaSql(GroupSpec group, string middles, bool formula) =>
+        $"SELECT {group.SelectKeySql("c")}, {middles}, {(formula ? FormulaSumsSql : NoFormulaSumsSql)} FROM grouped c "
+        + $"{(formula ? "LEFT JOIN formula f ON f.customer_id = c.customer_id " : "")}GROUP BY {group.GroupBySql("c")}";
 
     // Per customer (customer_id, net, months, churned), the parts of the formula CLV over the 12
     // complete months [@formula_first, @formula_last] (FormulaClv.Of): net revenue on their days,
