@@ -49,6 +49,11 @@ cleanup() {
     if [ "$status" -ne 0 ] && [ -f "$work/api.log" ]; then
         clv_log "crash harness failed; the end of the API's log:"
         tail -n 30 "$work/api.log" >&2 || true
+        # A 500 is a broken promise whose cause is the exception logged with it, maybe long before the end.
+        if grep -q 'failed with 500' "$work/api.log"; then
+            clv_log "the API's 500s and their exceptions:"
+            grep -A 40 'failed with 500' "$work/api.log" | head -n 200 >&2 || true
+        fi
     fi
     [ -z "${CLV_CRASH_LOG:-}" ] || cp "$work/api.log" "$CLV_CRASH_LOG" 2>/dev/null || true
     clv_pg_throwaway_stop

@@ -17,7 +17,7 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         var (status, title, detail) = Classify(exception, httpContext);
         if (status >= StatusCodes.Status500InternalServerError)
         {
-            logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
+            logger.LogError(exception, "Request {Method} {Path} failed with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
         }
         else
         {

@@ -20,11 +20,21 @@ internal static class ProblemFields
         [500] = "15.6.1", [503] = "15.6.4",
     };
 
+    private const string Rfc9110 = "https://www.rfc-editor.org/rfc/rfc9110#";
+    private const string IetfRfc9110 = "https://tools.ietf.org/html/rfc9110#";
+
     /// <summary>Completes <paramref name="problem"/> for the response of <paramref name="context"/>.</summary>
     public static void Complete(ProblemDetails problem, HttpContext context)
     {
         var status = problem.Status ??= context.Response.StatusCode;
-        problem.Type ??= Sections.TryGetValue(status, out var section) ? $"https://www.rfc-editor.org/rfc/rfc9110#section-{section}" : "about:blank";
+        // ASP.NET Core's own problems (model binding's 400s) name RFC 9110 at tools.ietf.org: one
+        // address for each status, the RFC Editor's, so that clients can compare types.
+        if (problem.Type?.StartsWith(IetfRfc9110, StringComparison.Ordinal) == true)
+        {
+            problem.Type = Rfc9110 + problem.Type[IetfRfc9110.Length..];
+        }
+
+        problem.Type ??= Sections.TryGetValue(status, out var section) ? $"{Rfc9110}section-{section}" : "about:blank";
         problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
         problem.Detail ??= DetailOf(problem, status, context);
         problem.Instance ??= context.Request.Path;

@@ -45,6 +45,12 @@ internal static class HttpAssertions
                 $"The problem has no {member}: {problem}");
         }
 
+        // One type per status, whoever wrote the problem (ASP.NET Core's model binding or Clv).
+        var type = problem.GetProperty("type").GetString()!;
+        Assert.True(
+            type == "about:blank" || type.StartsWith("https://www.rfc-editor.org/rfc/rfc9110#section-", StringComparison.Ordinal),
+            $"The problem's type is {type}: {problem}");
+
         return problem;
     }
 
