@@ -39,13 +39,17 @@ internal sealed class ReadPathWarmup(
     private long _startedAt;
 
     /// <summary>Completes once every read has answered, or at once when warming up is off.</summary>
-    public Task Completion => _done.Task;
+    /// <remarks>
+    /// Off, it is complete from the start: since .NET 10 the host runs ExecuteAsync on the thread
+    /// pool, so a readiness probe could come before it had run and find the instance not ready.
+    /// </remarks>
+    public Task Completion => options.Value.WarmUpOnStart ? _done.Task : Task.CompletedTask;
 
     /// <summary>
     /// Whether readiness need no longer wait: the reads have answered, or they have taken longer
     /// than <c>Clv:Analytics:WarmUpMaxWaitSeconds</c>.
     /// </summary>
-    public bool Settled => _done.Task.IsCompleted
+    public bool Settled => Completion.IsCompleted
         || (Volatile.Read(ref _startedAt) is var started and not 0
             && time.GetElapsedTime(started).TotalSeconds >= options.Value.WarmUpMaxWaitSeconds);
 

@@ -68,6 +68,20 @@ public sealed class ReadPathWarmupTests(ClvApiFactory api) : IClassFixture<ClvAp
         await Warmup(started).Completion.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public void Without_start_up_reads_it_is_ready_from_construction_before_the_host_runs_it()
+    {
+        // .NET 10 runs a BackgroundService's ExecuteAsync on the thread pool after the host has
+        // started: a probe in between must not find an instance without start-up reads unready.
+        var options = Microsoft.Extensions.Options.Options.Create(new Clv.Api.AnalyticsOptions { WarmUpOnStart = false });
+        var warmup = new ReadPathWarmup(
+            new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(Microsoft.Extensions.Logging.Abstractions.NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance),
+            null!, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ReadPathWarmup>.Instance);
+
+        Assert.True(warmup.Completion.IsCompleted);
+        Assert.True(warmup.Settled);
+    }
+
     // A second service on the class's database, with its start-up reads on; started.
     private async Task<ClvApiFactory> StartOnDatabaseAsync(int maxWaitSeconds = 30)
     {
