@@ -98,6 +98,27 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return client;
     }
 
+    /// <summary>
+    /// Starts the service and waits until its readiness probe answers 200, as a load balancer
+    /// would: at most 30 s, then fails with the probe's last answer.
+    /// </summary>
+    public async Task ReadyAsync()
+    {
+        using var probe = Client(apiKey: null);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var ready = await probe.GetAsync("/health/ready");
+            if (ready.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Not ready within 30 s: {(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Runs a scalar SQL query against this factory's database, to check what was stored.</summary>
     public async Task<T> ScalarAsync<T>(string sql, params NpgsqlParameter[] parameters)
     {

@@ -15,7 +15,7 @@ public sealed class RollupCompactorRestartTests(ClvApiFactory api) : IClassFixtu
     [Fact]
     public async Task A_new_instance_does_not_fold_again_what_was_folded()
     {
-        (await api.Client().GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        await api.ReadyAsync();
         // 25,000 month cells, one row each: past the threshold (20,000) once, then folded into themselves.
         await api.ExecuteAsync("""
             INSERT INTO period_rollups (channel, period_kind, cohort, period, net_value, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
@@ -35,7 +35,7 @@ public sealed class RollupCompactorRestartTests(ClvApiFactory api) : IClassFixtu
         // A second instance on the same database, as a restarted or added replica: several of its
         // checks (one a second) find nothing to fold.
         await using var second = new ClvApiFactory().OnDatabaseOf(api);
-        (await second.Client().GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        await second.ReadyAsync();
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Equal(folded, await api.ScalarAsync<string>(Ids));
     }

@@ -13,7 +13,7 @@ public sealed class RollupCompactorTests(ClvApiFactory api) : IClassFixture<ClvA
     [Fact]
     public async Task A_partition_past_its_threshold_is_folded_in_the_background_and_the_others_are_left()
     {
-        (await api.Client().GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        await api.ReadyAsync();
         // Deltas that cancel out: 30,000 in one month cell, 100 among the counts per net revenue.
         await api.ExecuteAsync("""
             INSERT INTO period_rollups (channel, period_kind, cohort, period, net_value, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
