@@ -16,34 +16,29 @@ internal sealed class SegmentFields
     /// <summary>The longest <c>fields</c> read: every name once, with room for spaces.</summary>
     public const int MaxLength = 1000;
 
-    private const string Subscriptions = "subscriptions";
-    private const string Residual = "residual";
-    private const string Intervals = "intervals";
-
-    // The figures that need more than each customer's totals, by what they need.
-    private static readonly Dictionary<string, string> Needs = new(StringComparer.Ordinal)
+    // The figures whose part of the computation only they need (SegmentParts), named by their properties.
+    private static readonly Dictionary<string, SegmentParts> PartOf = new(StringComparer.Ordinal)
     {
-        ["activeCustomers"] = nameof(SegmentParts.Activity),
-        ["retentionRate"] = nameof(SegmentParts.Activity),
-        ["churnRate"] = nameof(SegmentParts.Activity),
-        ["periodChurnRate"] = nameof(SegmentParts.Activity),
-        ["medianHistoricalClv"] = nameof(SegmentParts.Middles),
-        ["arpuMonthly"] = nameof(SegmentParts.Formula),
-        ["monthlyChurnRate"] = nameof(SegmentParts.Formula),
-        ["formulaClv"] = nameof(SegmentParts.Formula),
-        ["mrr"] = Subscriptions,
-        ["activeSubscriptions"] = Subscriptions,
-        ["newSubscriptions"] = Subscriptions,
-        ["cancelledSubscriptions"] = Subscriptions,
-        ["subscriptionChurnRate"] = Subscriptions,
-        ["residualValue"] = Residual,
-        ["predictedCustomerEquityInterval"] = Intervals,
+        [Json(nameof(SegmentResponse.ActiveCustomers))] = SegmentParts.Activity,
+        [Json(nameof(SegmentResponse.RetentionRate))] = SegmentParts.Activity,
+        [Json(nameof(SegmentResponse.ChurnRate))] = SegmentParts.Activity,
+        [Json(nameof(SegmentResponse.PeriodChurnRate))] = SegmentParts.Activity,
+        [Json(nameof(SegmentResponse.MedianHistoricalClv))] = SegmentParts.Middles,
+        [Json(nameof(SegmentResponse.ArpuMonthly))] = SegmentParts.Formula,
+        [Json(nameof(SegmentResponse.MonthlyChurnRate))] = SegmentParts.Formula,
+        [Json(nameof(SegmentResponse.FormulaClv))] = SegmentParts.Formula,
     };
+
+    private static readonly string[] SubscriptionFigures =
+    [
+        Json(nameof(SegmentResponse.Mrr)), Json(nameof(SegmentResponse.ActiveSubscriptions)), Json(nameof(SegmentResponse.NewSubscriptions)),
+        Json(nameof(SegmentResponse.CancelledSubscriptions)), Json(nameof(SegmentResponse.SubscriptionChurnRate)),
+    ];
 
     // The figures' JSON names: SegmentResponse's public properties but the two every answer has.
     private static readonly string[] Figures = [.. typeof(SegmentResponse)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..])
+        .Select(p => Json(p.Name))
         .Where(name => name is not ("key" or "health"))];
 
     private readonly HashSet<string>? _shown;
@@ -51,12 +46,7 @@ internal sealed class SegmentFields
     private SegmentFields(HashSet<string>? shown)
     {
         _shown = shown;
-        Parts = (Needed(nameof(SegmentParts.Activity)) ? SegmentParts.Activity : SegmentParts.None)
-            | (Needed(nameof(SegmentParts.Middles)) ? SegmentParts.Middles : SegmentParts.None)
-            | (Needed(nameof(SegmentParts.Formula)) ? SegmentParts.Formula : SegmentParts.None);
-        HasSubscriptions = Needed(Subscriptions);
-        HasResidualValue = Needed(Residual);
-        HasIntervals = Needed(Intervals);
+        Parts = shown is null ? SegmentParts.All : shown.Aggregate(SegmentParts.None, (parts, name) => parts | PartOf.GetValueOrDefault(name));
     }
 
     /// <summary>Every figure.</summary>
@@ -66,13 +56,13 @@ internal sealed class SegmentFields
     public SegmentParts Parts { get; }
 
     /// <summary>Whether a subscription figure is shown.</summary>
-    public bool HasSubscriptions { get; }
+    public bool HasSubscriptions => SubscriptionFigures.Any(Shows);
 
     /// <summary>Whether the residual value is shown.</summary>
-    public bool HasResidualValue { get; }
+    public bool HasResidualValue => Shows(Json(nameof(SegmentResponse.ResidualValue)));
 
     /// <summary>Whether the interval of predicted customer equity is shown.</summary>
-    public bool HasIntervals { get; }
+    public bool HasIntervals => Shows(Json(nameof(SegmentResponse.PredictedCustomerEquityInterval)));
 
     /// <summary>What was computed, for the key of a kept answer: answers computed for fewer figures serve only those.</summary>
     public string CacheKey => _shown is null ? "all" : $"{(int)Parts}{(HasSubscriptions ? "s" : "")}{(HasResidualValue ? "r" : "")}{(HasIntervals ? "i" : "")}";
@@ -126,8 +116,8 @@ internal sealed class SegmentFields
         return answer;
     }
 
-    private bool Needed(string need) =>
-        _shown is null || _shown.Any(name => Needs.TryGetValue(name, out var needs) && needs == need);
+    // A property's JSON name (camelCase, as the API writes it).
+    private static string Json(string property) => char.ToLowerInvariant(property[0]) + property[1..];
 
     private static string Truncate(string name) => name.Length <= 40 ? name : name[..40] + "…";
 }

@@ -203,22 +203,17 @@ public static class SegmentQueries
             (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
             (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
             """;
-        const string NoMiddles = "NULL::numeric, NULL::numeric";
-        var formula = parts.HasFlag(SegmentParts.Formula);
-        var middles = parts.HasFlag(SegmentParts.Middles) ? Middles : NoMiddles;
-        var recent = parts.HasFlag(SegmentParts.Activity) ? RecentSql : NoRecentSql;
+        var (activity, withMiddles, formula) = (parts.HasFlag(SegmentParts.Activity), parts.HasFlag(SegmentParts.Middles), parts.HasFlag(SegmentParts.Formula));
+        var (recent, middles) = (activity ? RecentSql : NoRecentSql, withMiddles ? Middles : NoMiddles);
         var formulaSql = formula ? FormulaSql(settings.ChurnWindowDays) : "";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
-            ? with + GroupSumsSql(group, query, recent, "grouped g", middles, formula: false) + (formula ? ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true) : "")
+            ? with + GroupSumsSql(group, query, recent, "grouped g", middles, formula: false)
+                + (formula ? ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true) : "")
             : scope.Cutoff is not null
             ? with + formulaSql + GroupSumsSql(group, query, recent, "grouped g", middles, formula)
-            : !parts.HasFlag(SegmentParts.Activity)
-            ? with + GroupSumsSql(group, query, NoRecentSql, "grouped g", NoMiddles, formula: false)
-                + (formula || middles == Middles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "")
-            : with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
-                + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false)
-                + (formula || middles == Middles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "");
+            : CurrentCustomersSql(with, group, query, activity)
+                + (formula || withMiddles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "");
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         if (formulaFromCells)
@@ -456,6 +451,17 @@ public static class SegmentQueries
     private const string FormulaSumsSql = "coalesce(sum(f.net), 0), coalesce(sum(f.months), 0)::bigint, coalesce(sum(f.churned), 0)::bigint";
 
     private const string NoFormulaSumsSql = "0::numeric, 0::bigint, 0::bigint";
+
+    // The two middle net revenues' columns where they are not computed.
+    private const string NoMiddles = "NULL::numeric, NULL::numeric";
+
+    // The current state's sums per group over the customers: those who bought nothing since the
+    // start of the period before (no day read), then the others with their days around the periods;
+    // without the activity, all of them in one statement.
+    private static string CurrentCustomersSql(string with, GroupSpec group, SegmentQuery query, bool activity) => activity
+        ? with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
+            + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false)
+        : with + GroupSumsSql(group, query, NoRecentSql, "grouped g", NoMiddles, formula: false);
 
     // The current state's statement of the middles and the formula CLV's sums, per group (after the
     // formula CTE when the formula is asked).
