@@ -187,10 +187,11 @@ public static class SegmentQueries
     private static async Task<Dictionary<string, GroupSums>> GroupSumsAsync(
         NpgsqlConnection connection, AnalyticsScope scope, GroupSpec group, SegmentQuery query, PortfolioSettings settings, SegmentParts parts, CancellationToken ct)
     {
+        var (activity, withMiddles, formula) = (parts.HasFlag(SegmentParts.Activity), parts.HasFlag(SegmentParts.Middles), parts.HasFlag(SegmentParts.Formula));
         // As of the last day of a month, everyone's and each channel's formula CLV sums come from
         // the group rollup's month cells, as the current state's do: the window's months are whole
         // then, and no later day changes who was alive at their starts or churned by that day.
-        var formulaFromCells = scope.Cutoff is { } cutoff && group.By is "all" or "acquisitionChannel"
+        var formulaFromCells = formula && scope.Cutoff is { } cutoff && group.By is "all" or "acquisitionChannel"
             && PeriodRollupCells.EndsPeriod(cutoff, CalendarPeriod.Month)
             && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct);
         await using var command = new NpgsqlCommand { Connection = connection };
@@ -203,22 +204,21 @@ public static class SegmentQueries
             (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
             (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
             """;
-        var (activity, withMiddles, formula) = (parts.HasFlag(SegmentParts.Activity), parts.HasFlag(SegmentParts.Middles), parts.HasFlag(SegmentParts.Formula));
         var (recent, middles) = (activity ? RecentSql : NoRecentSql, withMiddles ? Middles : NoMiddles);
         var formulaSql = formula ? FormulaSql(settings.ChurnWindowDays) : "";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
             ? with + GroupSumsSql(group, query, recent, "grouped g", middles, formula: false)
-                + (formula ? ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true) : "")
+                + ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true)
             : scope.Cutoff is not null
             ? with + formulaSql + GroupSumsSql(group, query, recent, "grouped g", middles, formula)
             : CurrentCustomersSql(with, group, query, activity)
                 + (formula || withMiddles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "");
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
-        if (formulaFromCells)
+        if (formulaFromCells && scope.Cutoff is { } acquiredBy)
         {
-            command.Parameters.Add(new NpgsqlParameter("acquired_by", scope.Cutoff!.Value));
+            command.Parameters.Add(new NpgsqlParameter("acquired_by", acquiredBy));
         }
 
         var groups = new Dictionary<string, GroupSums>(StringComparer.Ordinal);
