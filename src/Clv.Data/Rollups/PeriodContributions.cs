@@ -24,8 +24,8 @@ internal sealed class PeriodContributions(int window)
     private readonly Dictionary<Key, Sums> _cells = [];
 
     // The counts of customers per net revenue and per unit of it (PeriodRollups.Values and
-    // ValueBuckets), apart: they are most of the keys, and the period kinds' cells, which a
-    // customer touches dozens of times, stay in a smaller dictionary of their own.
+    // ValueBuckets), apart: the period kinds' cells, which a customer touches dozens of times,
+    // stay in a smaller dictionary of their own. Only the counts per unit are written.
     private readonly Dictionary<(int Channel, short Kind, decimal Value), int> _values = [];
 
     // The cells key their channel by its number here, which hashes and compares faster than its
@@ -201,7 +201,10 @@ internal sealed class PeriodContributions(int window)
         return sums;
     }
 
-    /// <summary>COPYs the summed contributions into <c>period_rollups</c>, but cells that net out, and forgets them.</summary>
+    /// <summary>
+    /// COPYs the summed contributions into <c>period_rollups</c>, but cells that net out and the
+    /// counts per net revenue (<see cref="PeriodRollups.Values"/>), and forgets them.
+    /// </summary>
     public async Task CopyAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var copy = await PgBinaryCopyWriter.BeginAsync(
@@ -214,9 +217,12 @@ internal sealed class PeriodContributions(int window)
             }
         }
 
+        // The counts per net revenue are kept for a past day's corrections alone (ValueCounts): the
+        // table holds the counts per unit of it, and the medians read the net revenues within a
+        // unit from customer_summaries.
         foreach (var ((channel, kind, value), members) in _values)
         {
-            if (members != 0)
+            if (members != 0 && kind != PeriodRollups.Values)
             {
                 WriteRow(copy, new Key(channel, kind, null, null, null), value, new Sums { Members = members });
             }
@@ -227,7 +233,7 @@ internal sealed class PeriodContributions(int window)
         _values.Clear();
     }
 
-    // A row of period_rollups: a period kind's cell (no net value), or a count per net value.
+    // A row of period_rollups: a period kind's cell (no net value), or a count per unit of net value.
     private void WriteRow(PgBinaryCopyWriter copy, Key key, decimal? netValue, Sums sums)
     {
         copy.StartRow(19);

@@ -42,18 +42,23 @@ public sealed class PeriodRollups
     /// <summary>The period kinds, as stored: months per period.</summary>
     public const short Month = 1, Quarter = 3, Year = 12;
 
-    /// <summary>The kind of the rows that count customers per net revenue (<c>net_value</c>), for medians.</summary>
+    /// <summary>
+    /// The kind of the counts of customers per net revenue, which a past day's corrections hold
+    /// (<see cref="StagedValueCounts"/>) and the table does not: a median's walk reads the net
+    /// revenues within one unit from <c>customer_summaries</c>' index on them (migration
+    /// <c>PeriodRollupValuesFromSummaries</c>, docs/read-model.md).
+    /// </summary>
     public const short Values = 0;
 
     /// <summary>
     /// The kind of the rows that count customers per whole unit of net revenue (<c>net_value</c> is
     /// the unit's floor, <see cref="BucketOf"/>): a median's walk sums these to find the unit that
-    /// holds its rank, then walks only that unit's values (kind <see cref="Values"/>).
+    /// holds its rank, then walks only that unit's net revenues.
     /// </summary>
     public const short ValueBuckets = 2;
 
     /// <summary>Every kind stored, each in a partition of its own; the most read first.</summary>
-    public static IReadOnlyList<short> Kinds { get; } = [Month, Quarter, Year, ValueBuckets, Values];
+    public static IReadOnlyList<short> Kinds { get; } = [Month, Quarter, Year, ValueBuckets];
 
     /// <summary>The bucket of a net revenue (kind <see cref="ValueBuckets"/>): its floor, as SQL's <c>floor(numeric)</c> gives it.</summary>
     public static decimal BucketOf(decimal net) => decimal.Floor(net);
@@ -236,27 +241,35 @@ public sealed class PeriodRollups
     }
 
     /// <summary>
-    /// Stages the contributions of customers all of whose days the write holds (those it created,
-    /// and those with no day before it), from those days as it summed them (in customer and date
-    /// order; none for a customer without a transaction), with their channel and acquisition as
-    /// stored now, and writes everything staged.
+    /// Stages the contributions of customers all of whose days the write holds (in customer and
+    /// date order; none for a customer without a transaction), and writes everything staged. The
+    /// customers the write created have no channel and the acquisition time it gave them
+    /// (<paramref name="created"/>): they are staged as they are, not read back. The others (a
+    /// profile sent before any transaction, whose acquisition the write may have moved) are staged
+    /// with their channel and acquisition as stored now.
     /// </summary>
-    internal async Task AddFromDaysAsync(NpgsqlConnection connection, IReadOnlyCollection<long> customers, List<RollupWriter.Day> days, CancellationToken ct)
+    internal async Task AddFromDaysAsync(
+        NpgsqlConnection connection, IReadOnlyDictionary<long, DateTimeOffset> created, IReadOnlyCollection<long> others, List<RollupWriter.Day> days, CancellationToken ct)
     {
-        var ids = (_through is { } through ? customers.Where(id => id <= through) : customers).Order().ToArray();
-        if (ids.Length > 0)
+        var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
+        foreach (var day in days)
         {
-            var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
-            foreach (var day in days)
+            if (!daysOf.TryGetValue(day.CustomerId, out var list))
             {
-                if (!daysOf.TryGetValue(day.CustomerId, out var list))
-                {
-                    daysOf[day.CustomerId] = list = [];
-                }
-
-                list.Add(day);
+                daysOf[day.CustomerId] = list = [];
             }
 
+            list.Add(day);
+        }
+
+        foreach (var (id, acquiredAt) in created)
+        {
+            Stage(id, null, acquiredAt, daysOf.GetValueOrDefault(id) ?? []);
+        }
+
+        var ids = (_through is { } through ? others.Where(id => id <= through) : others).Order().ToArray();
+        if (ids.Length > 0)
+        {
             await using var command = new NpgsqlCommand("""
                 SELECT c.id, c.acquisition_channel, c.acquired_at
                 FROM unnest(@ids) AS i(id)
@@ -309,7 +322,7 @@ public sealed class PeriodRollups
     // also bought in the period before; last when no later period has a purchase. Each customer is
     // also a member of their cohort, on the cohort's own period (no acquisition date: no cohort),
     // counted as repeat with two purchase days or more; and one of the customers of their net
-    // revenue (kind 0, keyed by net_value) and of its whole unit (kind 2, keyed by its floor), for medians.
+    // revenue's whole unit (kind 2, keyed by its floor), for medians.
     // And their alive spells, as the churn series counts them (TimeSeriesQueries): a spell is a run
     // of their acquisition and purchase days (none before the acquisition) each at most @window
     // days after the one before, alive to its last day + @window − 1. A spell is at risk in each
@@ -383,9 +396,6 @@ public sealed class PeriodRollups
             SELECT m.channel, k.kind, date_trunc(k.unit, m.acquired_day::timestamp)::date, date_trunc(k.unit, m.acquired_day::timestamp)::date, NULL, NULL,
                    1, (t.purchase_days >= 2)::int, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, m.acquired_day
             FROM members m JOIN totals t ON t.id = m.id CROSS JOIN kinds k
-            UNION ALL
-            SELECT m.channel, {Values}, NULL, NULL, NULL, t.net, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
-            FROM members m JOIN totals t ON t.id = m.id
             UNION ALL
             SELECT m.channel, {ValueBuckets}, NULL, NULL, NULL, floor(t.net), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL
             FROM members m JOIN totals t ON t.id = m.id

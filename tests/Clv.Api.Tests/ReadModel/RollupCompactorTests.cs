@@ -14,10 +14,10 @@ public sealed class RollupCompactorTests(ClvApiFactory api) : IClassFixture<ClvA
     public async Task A_partition_past_its_threshold_is_folded_in_the_background_and_the_others_are_left()
     {
         await api.ReadyAsync();
-        // Deltas that cancel out: 30,000 in one month cell, 100 among the counts per net revenue.
+        // Deltas that cancel out: 30,000 in one month cell, 100 among the counts per unit of net revenue.
         await api.ExecuteAsync("""
             INSERT INTO period_rollups (channel, period_kind, cohort, period, net_value, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
-            SELECT 'fold-values', 0, NULL, NULL, 10, CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END, 0, 0, 0, 0, 0, 0, 0 FROM generate_series(1, 100) AS i;
+            SELECT 'fold-values', 2, NULL, NULL, 10, CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END, 0, 0, 0, 0, 0, 0, 0 FROM generate_series(1, 100) AS i;
             INSERT INTO period_rollups (channel, period_kind, cohort, period, net_value, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
             SELECT 'fold-months', 1, NULL, DATE '2024-01-01', NULL, CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END, 0, 0, 0, 0, 0, 0, 0 FROM generate_series(1, 30000) AS i;
             """);
@@ -29,7 +29,7 @@ public sealed class RollupCompactorTests(ClvApiFactory api) : IClassFixture<ClvA
         }
 
         Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups WHERE channel = 'fold-months'"));
-        // Ticks later (one a second), the counts per net revenue are still as they were.
+        // Ticks later (one a second), the counts per unit of net revenue are still as they were.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(100, await api.ScalarAsync<long>("SELECT count(*) FROM period_rollups WHERE channel = 'fold-values'"));
     }

@@ -761,12 +761,14 @@ public static class SegmentQueries
     }
 
     // The middle net revenues, as percentile_disc(0.5) ascending and descending: the values at
-    // rank ⌈n/2⌉ from the bottom and from the top, from the counts of customers per net revenue.
-    // Each is found in two walks in order (partial indexes keep the rows in that order, and no
-    // sort is needed): over the counts per whole unit of net revenue (kind 2, a few hundred per
-    // group) to the unit that holds the rank, then over that unit's values (kind 0) to the rank
-    // less the customers below the unit. A walk over every value took 200–400 ms at a million
-    // customers; these take a few milliseconds.
+    // rank ⌈n/2⌉ from the bottom and from the top, from the counts of customers per whole unit of
+    // net revenue (kind 2, a few hundred per group) and, in the units that hold the ranks, per net
+    // revenue. A past day's corrections' counts are added to both. The units' customers are read
+    // from customer_summaries' index on (net_revenue, customer_id), each unit once for every group
+    // whose rank it holds, each customer joined to their row for the channel: writers change a
+    // summary and its unit's count in one transaction, so in this snapshot a unit holds exactly
+    // the customers its count says. At ×40 a unit holds up to 55,000 customers, the middles' ones
+    // far fewer (docs/read-model.md, "Medians").
     private static async Task MiddlesFromRollupAsync(NpgsqlConnection connection, bool all, Dictionary<string, GroupSums> groups, RollupCells cells, CancellationToken ct)
     {
         var counted = groups.Where(g => g.Value.Customers > 0).ToArray();
@@ -775,59 +777,6 @@ public static class SegmentQueries
             return;
         }
 
-        if (cells.IsPastDay)
-        {
-            await CorrectedMiddlesAsync(connection, all, counted, cells, ct);
-            return;
-        }
-
-        var channel = all ? "" : " AND channel = g.name";
-        string Middle(string rank) => $"""
-            (SELECT (SELECT v.net_value
-                     FROM (SELECT net_value, sum(sum(members)) OVER (ORDER BY net_value) AS upto
-                           FROM {cells.Sql}
-                           WHERE period_kind = {PeriodRollups.Values}{channel} AND net_value >= b.bucket AND net_value < b.bucket + 1
-                           GROUP BY net_value
-                           HAVING sum(members) <> 0
-                           ORDER BY net_value) v
-                     WHERE v.upto >= {rank} - b.below
-                     LIMIT 1)
-             FROM (SELECT bucket, upto - customers AS below
-                   FROM (SELECT net_value AS bucket, sum(members) AS customers, sum(sum(members)) OVER (ORDER BY net_value) AS upto
-                         FROM {cells.Sql}
-                         WHERE period_kind = {PeriodRollups.ValueBuckets}{channel}
-                         GROUP BY net_value
-                         HAVING sum(members) <> 0
-                         ORDER BY net_value) u
-                   WHERE u.upto >= {rank}
-                   LIMIT 1) b)
-            """;
-        await using var command = new NpgsqlCommand($"""
-            SELECT g.name, {Middle("g.lower")}, {Middle("g.upper")}
-            FROM unnest(@names, @lower, @upper) AS g(name, lower, upper)
-            """, connection);
-        cells.AddParameters(command);
-        // Rank ⌈n/2⌉ from the bottom, and from the top: n − ⌈n/2⌉ + 1 from the bottom.
-        command.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = counted.Select(g => g.Key).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("lower", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = counted.Select(g => (g.Value.Customers + 1) / 2).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("upper", NpgsqlDbType.Array | NpgsqlDbType.Integer)
-        {
-            Value = counted.Select(g => g.Value.Customers - ((g.Value.Customers + 1) / 2) + 1).ToArray(),
-        });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var sums = groups[reader.GetString(0)];
-            (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
-        }
-    }
-
-    // The same walks over a past day's cells: the table's counts, read per unit of net revenue and
-    // then for the units that hold the ranks, with the corrections' counts added here. In SQL, each
-    // walk read every correction again, unordered: 0.4–0.5 s at ×40 with 10,000 customers corrected.
-    private static async Task CorrectedMiddlesAsync(
-        NpgsqlConnection connection, bool all, KeyValuePair<string, GroupSums>[] counted, RollupCells cells, CancellationToken ct)
-    {
         string GroupOf(string channel) => all ? "all" : channel;
         static void Add<TKey>(Dictionary<TKey, SortedDictionary<decimal, long>> counts, TKey key, decimal value, long members)
             where TKey : notnull
@@ -866,22 +815,24 @@ public static class SegmentQueries
 
         var values = picks.Select(p => (p.Group, p.Unit)).Distinct().ToDictionary(k => k, _ => new SortedDictionary<decimal, long>());
         await using (var command = new NpgsqlCommand($"""
-            SELECT g.name, g.unit, v.net_value, v.members
-            FROM unnest(@names, @units) AS g(name, unit)
+            SELECT u.unit, {(all ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")}, s.net_revenue, count(*)
+            FROM unnest(@units) AS u(unit)
             CROSS JOIN LATERAL (
-                SELECT net_value, sum(members) AS members
-                FROM period_rollups
-                WHERE period_kind = {PeriodRollups.Values}{(all ? "" : " AND channel = g.name")} AND net_value >= g.unit AND net_value < g.unit + 1
-                GROUP BY net_value
-            ) v
+                SELECT s.customer_id, s.net_revenue FROM customer_summaries s WHERE s.net_revenue >= u.unit AND s.net_revenue < u.unit + 1 OFFSET 0
+            ) s
+            {(all ? "" : "CROSS JOIN LATERAL (SELECT c.acquisition_channel FROM customers c WHERE c.id = s.customer_id OFFSET 0) c")}
+            GROUP BY 1, 2, 3
             """, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.Keys.Select(k => k.Group).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = values.Keys.Select(k => k.Unit).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = values.Keys.Select(k => k.Unit).Distinct().ToArray() });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                Add(values, (reader.GetString(0), reader.GetDecimal(1)), reader.GetDecimal(2), reader.GetInt64(3));
+                var key = (reader.GetString(1), reader.GetDecimal(0));
+                if (values.ContainsKey(key))
+                {
+                    Add(values, key, reader.GetDecimal(2), reader.GetInt64(3));
+                }
             }
         }
 
