@@ -813,17 +813,24 @@ public static class SegmentQueries
             }
         }
 
-        var values = picks.Select(p => (p.Group, p.Unit)).Distinct().ToDictionary(k => k, _ => new SortedDictionary<decimal, long>());
-        await using (var command = new NpgsqlCommand($"""
-            SELECT u.unit, {(all ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")}, s.net_revenue, count(*)
-            FROM unnest(@units) AS u(unit)
-            CROSS JOIN LATERAL (
-                SELECT s.customer_id, s.net_revenue FROM customer_summaries s WHERE s.net_revenue >= u.unit AND s.net_revenue < u.unit + 1 OFFSET 0
-            ) s
-            {(all ? "" : "CROSS JOIN LATERAL (SELECT c.acquisition_channel FROM customers c WHERE c.id = s.customer_id OFFSET 0) c")}
-            GROUP BY 1, 2, 3
-            """, connection))
+        // A unit whose customers all have one net revenue (a single price: everyone who bought
+        // once at 9.99) holds it at every rank: its first and last entries in the index say so,
+        // and it is not counted. A past day's corrections may hold other values in it.
+        var corrected = cells.CorrectionCounts(PeriodRollups.Values).Select(c => PeriodRollups.BucketOf(c.Value)).ToHashSet();
+        var single = await SingleValuedUnitsAsync(connection, picks.Select(p => p.Unit).Distinct().Where(u => !corrected.Contains(u)).ToArray(), ct);
+        var values = picks.Where(p => !single.ContainsKey(p.Unit)).Select(p => (p.Group, p.Unit)).Distinct()
+            .ToDictionary(k => k, _ => new SortedDictionary<decimal, long>());
+        if (values.Count > 0)
         {
+            await using var command = new NpgsqlCommand($"""
+                SELECT u.unit, {(all ? "'all'" : $"coalesce(c.acquisition_channel, '{AnalyticsScope.Unattributed}')")}, s.net_revenue, count(*)
+                FROM unnest(@units) AS u(unit)
+                CROSS JOIN LATERAL (
+                    SELECT s.customer_id, s.net_revenue FROM customer_summaries s WHERE s.net_revenue >= u.unit AND s.net_revenue < u.unit + 1 OFFSET 0
+                ) s
+                {(all ? "" : "CROSS JOIN LATERAL (SELECT c.acquisition_channel FROM customers c WHERE c.id = s.customer_id OFFSET 0) c")}
+                GROUP BY 1, 2, 3
+                """, connection);
             command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = values.Keys.Select(k => k.Unit).Distinct().ToArray() });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -846,7 +853,7 @@ public static class SegmentQueries
 
         foreach (var (sums, name, upper, unit, rank) in picks)
         {
-            var (value, _) = Holding(values[(name, unit)], rank);
+            var value = single.TryGetValue(unit, out var only) ? only : Holding(values[(name, unit)], rank).Key;
             if (upper)
             {
                 sums.UpperMiddle = value;
@@ -856,6 +863,36 @@ public static class SegmentQueries
                 sums.LowerMiddle = value;
             }
         }
+    }
+
+    // Of the units, those whose customers all have one net revenue, with it: two index probes each.
+    private static async Task<Dictionary<decimal, decimal>> SingleValuedUnitsAsync(NpgsqlConnection connection, decimal[] units, CancellationToken ct)
+    {
+        var single = new Dictionary<decimal, decimal>();
+        if (units.Length == 0)
+        {
+            return single;
+        }
+
+        await using var command = new NpgsqlCommand("""
+            SELECT u.unit, lo.net_revenue
+            FROM unnest(@units) AS u(unit)
+            CROSS JOIN LATERAL (
+                SELECT s.net_revenue FROM customer_summaries s WHERE s.net_revenue >= u.unit AND s.net_revenue < u.unit + 1 ORDER BY s.net_revenue LIMIT 1
+            ) lo
+            CROSS JOIN LATERAL (
+                SELECT s.net_revenue FROM customer_summaries s WHERE s.net_revenue >= u.unit AND s.net_revenue < u.unit + 1 ORDER BY s.net_revenue DESC LIMIT 1
+            ) hi
+            WHERE lo.net_revenue = hi.net_revenue
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("units", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = units });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            single[reader.GetDecimal(0)] = reader.GetDecimal(1);
+        }
+
+        return single;
     }
 
     // The key of ascending counts that holds the rank (1-based), and how many the keys before it count.
