@@ -23,9 +23,9 @@ internal sealed class PeriodContributions(int window)
 
     private readonly Dictionary<Key, Sums> _cells = [];
 
-    // The counts of customers per net revenue and per unit of it (PeriodRollups.Values and
-    // ValueBuckets), apart: the period kinds' cells, which a customer touches dozens of times,
-    // stay in a smaller dictionary of their own. Only the counts per unit are written.
+    // The counts of customers per unit of net revenue (PeriodRollups.ValueBuckets) and, for a past
+    // day's corrections only, per net revenue (PeriodRollups.Values), apart: the period kinds'
+    // cells, which a customer touches dozens of times, stay in a smaller dictionary of their own.
     private readonly Dictionary<(int Channel, short Kind, decimal Value), int> _values = [];
 
     // The cells key their channel by its number here, which hashes and compares faster than its
@@ -43,9 +43,11 @@ internal sealed class PeriodContributions(int window)
 
     /// <summary>
     /// Adds (<paramref name="sign"/> 1) or subtracts (−1) one customer's contributions: their
-    /// channel, acquisition day and days in date order.
+    /// channel, acquisition day and days in date order; with <paramref name="exactValues"/>, also
+    /// their count at their net revenue (<see cref="PeriodRollups.Values"/>), which a past day's
+    /// middles read (<see cref="ValueCounts"/>) and the table does not hold.
     /// </summary>
-    public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign = 1)
+    public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign = 1, bool exactValues = false)
     {
         var id = ChannelId(channel);
         if (_stored.Length < days.Count)
@@ -65,7 +67,11 @@ internal sealed class PeriodContributions(int window)
             refunds += stored[i].Refunds;
         }
 
-        CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.Values, gross - refunds), out _) += sign;
+        if (exactValues)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.Values, gross - refunds), out _) += sign;
+        }
+
         CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.ValueBuckets, PeriodRollups.BucketOf(gross - refunds)), out _) += sign;
         foreach (var (kind, period) in Kinds)
         {
@@ -201,10 +207,7 @@ internal sealed class PeriodContributions(int window)
         return sums;
     }
 
-    /// <summary>
-    /// COPYs the summed contributions into <c>period_rollups</c>, but cells that net out and the
-    /// counts per net revenue (<see cref="PeriodRollups.Values"/>), and forgets them.
-    /// </summary>
+    /// <summary>COPYs the summed contributions into <c>period_rollups</c>, but cells that net out, and forgets them.</summary>
     public async Task CopyAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var copy = await PgBinaryCopyWriter.BeginAsync(
@@ -217,12 +220,9 @@ internal sealed class PeriodContributions(int window)
             }
         }
 
-        // The counts per net revenue are kept for a past day's corrections alone (ValueCounts): the
-        // table holds the counts per unit of it, and the medians read the net revenues within a
-        // unit from customer_summaries.
         foreach (var ((channel, kind, value), members) in _values)
         {
-            if (members != 0 && kind != PeriodRollups.Values)
+            if (members != 0)
             {
                 WriteRow(copy, new Key(channel, kind, null, null, null), value, new Sums { Members = members });
             }

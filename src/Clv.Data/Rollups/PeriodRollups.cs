@@ -123,10 +123,10 @@ public sealed class PeriodRollups
             (_, channel, acquiredAt, days) =>
             {
                 var acquired = AcquiredDay(acquiredAt);
-                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, -1);
+                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, -1, exactValues: true);
                 if (!(acquired > cutoff))
                 {
-                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.Where(d => d.Date <= cutoff).ToList());
+                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.Where(d => d.Date <= cutoff).ToList(), exactValues: true);
                 }
             },
             ct);

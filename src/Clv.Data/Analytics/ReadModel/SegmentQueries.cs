@@ -816,7 +816,8 @@ public static class SegmentQueries
         // A unit whose customers all have one net revenue (a single price: everyone who bought
         // once at 9.99) holds it at every rank: its first and last entries in the index say so,
         // and it is not counted. A past day's corrections may hold other values in it.
-        var corrected = cells.CorrectionCounts(PeriodRollups.Values).Select(c => PeriodRollups.BucketOf(c.Value)).ToHashSet();
+        var exact = cells.CorrectionCounts(PeriodRollups.Values).ToList();
+        var corrected = exact.Select(c => PeriodRollups.BucketOf(c.Value)).ToHashSet();
         var single = await SingleValuedUnitsAsync(connection, picks.Select(p => p.Unit).Distinct().Where(u => !corrected.Contains(u)).ToArray(), ct);
         var values = picks.Where(p => !single.ContainsKey(p.Unit)).Select(p => (p.Group, p.Unit)).Distinct()
             .ToDictionary(k => k, _ => new SortedDictionary<decimal, long>());
@@ -843,7 +844,7 @@ public static class SegmentQueries
             }
         }
 
-        foreach (var (channel, value, members) in cells.CorrectionCounts(PeriodRollups.Values))
+        foreach (var (channel, value, members) in exact)
         {
             if (values.ContainsKey((GroupOf(channel), PeriodRollups.BucketOf(value))))
             {
