@@ -133,8 +133,22 @@ public sealed class TierRankingTests(ClvApiFactory api) : IClassFixture<ClvApiFa
 /// When the current state's rankings are due a refresh (RankingStore.DueAsync), and that one
 /// instance at a time refreshes them.
 /// </summary>
-public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+public sealed class RankingDueTests(RankingDueTests.QuietWorker quiet) : IClassFixture<RankingDueTests.QuietWorker>
 {
+    /// <summary>
+    /// A service whose model-run worker looks for runs once a minute: the run rows the test moves
+    /// through their states (queued, under a lease, expired, ended) stay as it sets them, where a
+    /// worker looking every second claimed the queued one or failed the expired one in between.
+    /// </summary>
+    public sealed class QuietWorker : IAsyncLifetime
+    {
+        public ClvApiFactory Api { get; } = new ClvApiFactory().With("Clv:ModelRuns:PollMilliseconds", "60000");
+
+        public Task InitializeAsync() => Api.InitializeAsync();
+
+        public Task DisposeAsync() => ((IAsyncLifetime)Api).DisposeAsync();
+    }
+
     private const string Key = "now|2099-01-01";
     private static readonly DateTimeOffset Now = new(2099, 1, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
@@ -142,10 +156,10 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
     [Fact]
     public async Task Rankings_are_due_when_none_are_stored_when_writes_came_and_the_interval_passed_or_another_run_is_active_but_not_while_a_run_runs()
     {
-        _ = api.Client(); // the service is up, its schema migrated
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        _ = quiet.Api.Client(); // the service is up, its schema migrated
+        await using var connection = new NpgsqlConnection(quiet.Api.ConnectionString);
         await connection.OpenAsync();
-        var version = await api.ScalarAsync<long>("SELECT version FROM data_version");
+        var version = await quiet.Api.ScalarAsync<long>("SELECT version FROM data_version");
         var empty = new Rankings(0, [], [], [], [], [], false);
 
         Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // none stored
@@ -153,7 +167,7 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
         await RankingStore.SaveAsync(connection, Key, new StoredRankings(empty, version, null), Now, default);
         Assert.False(await RankingStore.DueAsync(connection, Key, Now.AddHours(1), Interval, default)); // no write since
 
-        await api.ExecuteAsync("UPDATE data_version SET version = version + 1 WHERE id = 1");
+        await quiet.Api.ExecuteAsync("UPDATE data_version SET version = version + 1 WHERE id = 1");
         Assert.False(await RankingStore.DueAsync(connection, Key, Now.AddSeconds(59), Interval, default)); // a write, but ranked 59 s ago
         Assert.True(await RankingStore.DueAsync(connection, Key, Now.AddSeconds(61), Interval, default)); // a write, and ranked 61 s ago
 
@@ -162,27 +176,27 @@ public sealed class RankingDueTests(ClvApiFactory api) : IClassFixture<ClvApiFac
 
         // Not while a model run runs under a live lease, or was just queued (its swap would wait
         // for the ranking); an expired lease, or a run queued long ago, does not hold it back.
-        var running = await api.InsertRunningRunAsync();
-        await api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
+        var running = await quiet.Api.InsertRunningRunAsync();
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() + interval '1 minute' WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
-        await api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", running));
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
-        await api.ExecuteAsync("UPDATE model_runs SET status = 'Queued', lease_expires_at = NULL, created_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET status = 'Queued', lease_expires_at = NULL, created_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
-        await api.ExecuteAsync("UPDATE model_runs SET created_at = now() - interval '2 minutes' WHERE id = @id", new NpgsqlParameter("id", running));
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET created_at = now() - interval '2 minutes' WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
-        await api.ExecuteAsync("UPDATE model_runs SET status = 'Failed', finished_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET status = 'Failed', finished_at = now() WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.False(await RankingStore.DueAsync(connection, Key, Now, Interval, default)); // one ended a moment ago: the next may follow
-        await api.ExecuteAsync("UPDATE model_runs SET finished_at = now() - interval '6 seconds' WHERE id = @id", new NpgsqlParameter("id", running));
+        await quiet.Api.ExecuteAsync("UPDATE model_runs SET finished_at = now() - interval '6 seconds' WHERE id = @id", new NpgsqlParameter("id", running));
         Assert.True(await RankingStore.DueAsync(connection, Key, Now, Interval, default));
     }
 
     [Fact]
     public async Task One_instance_at_a_time_refreshes()
     {
-        _ = api.Client();
-        await using var first = new NpgsqlConnection(api.ConnectionString);
-        await using var second = new NpgsqlConnection(api.ConnectionString);
+        _ = quiet.Api.Client();
+        await using var first = new NpgsqlConnection(quiet.Api.ConnectionString);
+        await using var second = new NpgsqlConnection(quiet.Api.ConnectionString);
         await first.OpenAsync();
         await second.OpenAsync();
         await using (var holding = await first.BeginTransactionAsync())
