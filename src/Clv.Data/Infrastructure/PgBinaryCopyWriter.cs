@@ -106,14 +106,20 @@ internal sealed class PgBinaryCopyWriter : IAsyncDisposable
             return;
         }
 
-        var length = Utf8.GetByteCount(value);
-        if (4 + length <= BufferSize)
+        // One pass: the bytes into room for the longest encoding, then their length before them,
+        // and the room they did not use given back.
+        var most = Utf8.GetMaxByteCount(value.Length);
+        if (4 + most <= BufferSize)
         {
-            Utf8.GetBytes(value, Field(length));
+            var field = Reserve(4 + most);
+            var written = Utf8.GetBytes(value, field[4..]);
+            BinaryPrimitives.WriteInt32BigEndian(field, written);
+            _used -= most - written;
             return;
         }
 
-        // Longer than the buffer: the length, then the bytes straight to the stream.
+        // Longer than the buffer can surely hold: the length, then the bytes straight to the stream.
+        var length = Utf8.GetByteCount(value);
         BinaryPrimitives.WriteInt32BigEndian(Reserve(4), length);
         Flush();
         var bytes = Utf8.GetBytes(value);

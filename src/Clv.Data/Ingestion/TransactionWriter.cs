@@ -84,26 +84,25 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     {
         var safe = contended || cautious;
         var (ids, created) = safe ? await UpsertCustomersAsync(connection, batch, now, ct) : await CopyCustomersAsync(connection, batch, now, ct);
-        var known = safe || created.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !created.Contains(ids[r.CustomerExternalId]));
-        var stored = known.Count == 0 ? [] : await StoredIdsAsync(connection, known, ct);
-        var fresh = stored.Count == 0 ? batch.Rows : batch.Rows.FindAll(r => !stored.Contains(r.ExternalId));
-        if (fresh.Count > 0)
-        {
-            fresh = contended ? await InsertSkippingStoredAsync(connection, fresh, ids, now, ct) : await CopyAsync(connection, fresh, ids, now, ct);
-        }
+        var rows = CustomerRows.Of(batch.Rows, ids);
+        var known = safe || created.Count == 0 ? rows : rows.Where((_, customer) => !created.Contains(customer));
+        var stored = known.Count == 0 ? [] : await StoredIdsAsync(connection, known.Rows, ct);
+        var fresh = stored.Count == 0 ? rows : rows.Where((row, _) => !stored.Contains(row.ExternalId));
+        var inserted = fresh.Count == 0 ? fresh
+            : contended ? await InsertSkippingStoredAsync(connection, fresh, now, ct) : await CopyAsync(connection, fresh, now, ct);
 
-        if (fresh.Count > 0 || created.Count > 0)
+        if (inserted.Count > 0 || created.Count > 0)
         {
             // The group rollup loses the known customers' contributions once their summaries are
             // locked (RollupWriter), and gets everyone's back once their days and acquisition moved.
             var periods = await PeriodRollups.OpenAsync(connection, ct);
-            var (hadDays, firstTime, allDaysOf) = await RollupWriter.AddAsync(connection, fresh.Select(r => (ids[r.CustomerExternalId], r)), created, timeZone, periods, ct);
-            await AfterInsertAsync(connection, fresh, ids, created, now, ct);
+            var (hadDays, firstTime, allDaysOf) = await RollupWriter.AddAsync(connection, inserted, created, timeZone, periods, ct);
+            await AfterInsertAsync(connection, inserted, created, now, ct);
             await periods.StageStoredAsync(connection, hadDays, 1, ct);
             await periods.AddFromDaysAsync(connection, CreatedAt(batch, ids, created), firstTime, allDaysOf, ct);
         }
 
-        return (fresh.Count, created.Count);
+        return (inserted.Count, created.Count);
     }
 
     // The customers this write created, with the acquisition time it gave them: their first row's.
@@ -246,7 +245,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     // The external ids of the batch that are already stored, under any customer.
-    private static async Task<HashSet<string>> StoredIdsAsync(NpgsqlConnection connection, List<TransactionRow> rows, CancellationToken ct)
+    private static async Task<HashSet<string>> StoredIdsAsync(NpgsqlConnection connection, TransactionRow[] rows, CancellationToken ct)
     {
         var stored = new HashSet<string>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand("SELECT k.external_id FROM unnest(@ids) AS i(external_id) JOIN transaction_keys k USING (external_id)", connection);
@@ -273,50 +272,28 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             return true;
         }, cancellationToken);
 
-    // Returns the rows, all inserted. The keys go in external id order, the order in which
-    // concurrent writers lock them; the rows in customer order, so that their primary key's
-    // inserts follow it (at its right edge for new customers): a third less of that COPY's time
-    // at ×10 (docs/benchmarks.md).
-    private static async Task<List<TransactionRow>> CopyAsync(
-        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    // Returns the rows, all inserted, in customer order. The keys go in external id order, the
+    // order in which concurrent writers lock them; the rows in customer order, so that their
+    // primary key's inserts follow it (at its right edge for new customers): a third less of that
+    // COPY's time at ×10 (docs/benchmarks.md).
+    private static async Task<CustomerRows> CopyAsync(NpgsqlConnection connection, CustomerRows rows, DateTimeOffset now, CancellationToken ct)
     {
-        var customerIds = CustomerIdsOf(rows, ids);
         await using (var keys = await PgBinaryCopyWriter.BeginAsync(connection, "COPY transaction_keys (external_id, customer_id) FROM STDIN (FORMAT BINARY)", ct))
         {
-            WriteKeys(keys, rows, customerIds);
+            WriteKeys(keys, rows);
             await keys.CompleteAsync(ct);
         }
 
-        var byCustomer = rows.ToArray();
-        Array.Sort(customerIds, byCustomer);
+        var byCustomer = rows.ByCustomer();
         await using var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct);
-        WriteRows(copy, byCustomer, customerIds, now);
+        WriteRows(copy, byCustomer, now);
         await copy.CompleteAsync(ct);
-        return rows;
+        return byCustomer;
     }
 
-    // Each row's customer id, in the rows' order.
-    private static long[] CustomerIdsOf(List<TransactionRow> rows, Dictionary<string, long> ids)
-    {
-        var customerIds = new long[rows.Count];
-        var (lastCustomer, lastId) = ("", 0L);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var customer = rows[i].CustomerExternalId;
-            if (!ReferenceEquals(customer, lastCustomer))
-            {
-                (lastCustomer, lastId) = (customer, ids[customer]);
-            }
-
-            customerIds[i] = lastId;
-        }
-
-        return customerIds;
-    }
-
-    // The contended path: returns the rows inserted, those another writer had not stored meanwhile.
-    private static async Task<List<TransactionRow>> InsertSkippingStoredAsync(
-        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, DateTimeOffset now, CancellationToken ct)
+    // The contended path: returns the rows inserted, those another writer had not stored
+    // meanwhile, in customer order.
+    private static async Task<CustomerRows> InsertSkippingStoredAsync(NpgsqlConnection connection, CustomerRows rows, DateTimeOffset now, CancellationToken ct)
     {
         // An atomic import writes every chunk in one transaction, so an earlier chunk's table may
         // still be there (ON COMMIT DROP).
@@ -324,7 +301,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             "DROP TABLE IF EXISTS pg_temp.staging_transactions; CREATE TEMP TABLE staging_transactions ON COMMIT DROP AS SELECT * FROM transactions WITH NO DATA", ct);
         await using (var copy = await PgBinaryCopyWriter.BeginAsync(connection, $"COPY staging_transactions ({Columns}) FROM STDIN (FORMAT BINARY)", ct))
         {
-            WriteRows(copy, rows, CustomerIdsOf(rows, ids), now);
+            WriteRows(copy, rows, now);
             await copy.CompleteAsync(ct);
         }
 
@@ -353,33 +330,44 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             await insert.ExecuteNonQueryAsync(ct);
         }
 
-        return rows.FindAll(r => inserted.Contains(r.ExternalId));
+        return rows.Where((row, _) => inserted.Contains(row.ExternalId)).ByCustomer();
     }
 
     // acquired_at moves earlier where it still follows the customer's first transaction. Customers
-    // created by this batch are acquired at its first row: a large import of new customers skips this.
+    // created by this batch are acquired at its first row: a large import of new customers skips
+    // this. The rows come in customer order.
     private static async Task AfterInsertAsync(
-        NpgsqlConnection connection, List<TransactionRow> rows, Dictionary<string, long> ids, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
+        NpgsqlConnection connection, CustomerRows rows, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
     {
-        var first = new Dictionary<long, DateTimeOffset>();
-        foreach (var row in rows)
+        var customers = new List<long>();
+        var first = new List<DateTimeOffset>();
+        for (var i = 0; i < rows.Count; i++)
         {
-            var id = ids[row.CustomerExternalId];
-            if (!created.Contains(id) && (!first.TryGetValue(id, out var at) || row.OccurredAt < at))
+            var (id, at) = (rows.Customers[i], rows.Rows[i].OccurredAt);
+            if (created.Contains(id))
             {
-                first[id] = row.OccurredAt;
+                continue;
+            }
+
+            if (customers.Count > 0 && customers[^1] == id)
+            {
+                first[^1] = at < first[^1] ? at : first[^1];
+            }
+            else
+            {
+                customers.Add(id);
+                first.Add(at);
             }
         }
 
-        if (first.Count == 0)
+        if (customers.Count == 0)
         {
             return;
         }
 
-        var customers = first.Keys.Order().ToArray();
         await using var command = new NpgsqlCommand(AfterInsertSql, connection);
         command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
-        command.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, customers.Select(c => first[c])));
+        command.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, first));
         command.Parameters.Add(new NpgsqlParameter("now", now));
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -388,13 +376,13 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // call per value costs more than the COPY itself at 50,000 rows of twelve values. Optimized
     // from the first call, as a large import reaches it before tiered compilation would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteRows(PgBinaryCopyWriter copy, IReadOnlyList<TransactionRow> rows, long[] customerIds, DateTimeOffset now)
+    private static void WriteRows(PgBinaryCopyWriter copy, CustomerRows rows, DateTimeOffset now)
     {
         for (var i = 0; i < rows.Count; i++)
         {
-            var row = rows[i];
+            var row = rows.Rows[i];
             copy.StartRow(12);
-            copy.Write(customerIds[i]);
+            copy.Write(rows.Customers[i]);
             copy.Write(row.ExternalId);
             copy.Write(row.OccurredAt);
             copy.Write((short)row.Type);
@@ -410,13 +398,13 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     // Synchronous, as WriteRows.
-    private static void WriteKeys(PgBinaryCopyWriter copy, List<TransactionRow> rows, long[] customerIds)
+    private static void WriteKeys(PgBinaryCopyWriter copy, CustomerRows rows)
     {
         for (var i = 0; i < rows.Count; i++)
         {
             copy.StartRow(2);
-            copy.Write(rows[i].ExternalId);
-            copy.Write(customerIds[i]);
+            copy.Write(rows.Rows[i].ExternalId);
+            copy.Write(rows.Customers[i]);
         }
     }
 

@@ -47,15 +47,15 @@ internal sealed class PeriodContributions(int window)
     /// their count at their net revenue (<see cref="PeriodRollups.Values"/>), which a past day's
     /// middles read (<see cref="ValueCounts"/>) and the table does not hold.
     /// </summary>
-    public void Add(string channel, DateOnly? acquired, IReadOnlyList<RollupWriter.Day> days, int sign = 1, bool exactValues = false)
+    public void Add(string channel, DateOnly? acquired, ReadOnlySpan<RollupWriter.Day> days, int sign = 1, bool exactValues = false)
     {
         var id = ChannelId(channel);
-        if (_stored.Length < days.Count)
+        if (_stored.Length < days.Length)
         {
-            _stored = new StoredDay[Math.Max(days.Count, 2 * _stored.Length)];
+            _stored = new StoredDay[Math.Max(days.Length, 2 * _stored.Length)];
         }
 
-        var stored = _stored.AsSpan(0, days.Count);
+        var stored = _stored.AsSpan(0, days.Length);
         int purchaseDays = 0;
         decimal gross = 0, refunds = 0;
         for (var i = 0; i < stored.Length; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using Npgsql;
@@ -106,7 +107,7 @@ public sealed class PeriodRollups
     /// cells it changed. A customer named twice is staged once.
     /// </summary>
     internal Task StageStoredAsync(NpgsqlConnection connection, IEnumerable<long> customers, int sign, CancellationToken ct) =>
-        ReadStoredAsync(connection, customers, (id, channel, acquiredAt, days) => Stage(id, channel, acquiredAt, days, sign), ct);
+        ReadStoredAsync(connection, customers, (id, channel, acquiredAt, days) => Stage(id, channel, acquiredAt, CollectionsMarshal.AsSpan(days), sign), ct);
 
     /// <summary>
     /// Stages, for each of <paramref name="customers"/>, their contribution as they stand now taken
@@ -123,10 +124,10 @@ public sealed class PeriodRollups
             (_, channel, acquiredAt, days) =>
             {
                 var acquired = AcquiredDay(acquiredAt);
-                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days, -1, exactValues: true);
+                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, CollectionsMarshal.AsSpan(days), -1, exactValues: true);
                 if (!(acquired > cutoff))
                 {
-                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.Where(d => d.Date <= cutoff).ToList(), exactValues: true);
+                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.FindAll(d => d.Date <= cutoff).ToArray(), exactValues: true);
                 }
             },
             ct);
@@ -206,7 +207,7 @@ public sealed class PeriodRollups
     /// than read back (<see cref="PeriodContributions"/>). <paramref name="sign"/> −1 takes back
     /// a contribution the customer had before the write; the two net out in the staged sums.
     /// </summary>
-    internal void Stage(long customer, string? channel, DateTimeOffset? acquiredAt, IReadOnlyList<RollupWriter.Day> days, int sign = 1)
+    internal void Stage(long customer, string? channel, DateTimeOffset? acquiredAt, ReadOnlySpan<RollupWriter.Day> days, int sign = 1)
     {
         if (_through is { } through && customer > through)
         {
@@ -251,20 +252,26 @@ public sealed class PeriodRollups
     internal async Task AddFromDaysAsync(
         NpgsqlConnection connection, IReadOnlyDictionary<long, DateTimeOffset> created, IReadOnlyCollection<long> others, List<RollupWriter.Day> days, CancellationToken ct)
     {
-        var daysOf = new Dictionary<long, List<RollupWriter.Day>>();
-        foreach (var day in days)
+        // Each customer's days are a run of the list: where it starts, and how long it is.
+        var all = days.ToArray();
+        var runs = new Dictionary<long, (int Start, int Length)>();
+        for (var start = 0; start < all.Length;)
         {
-            if (!daysOf.TryGetValue(day.CustomerId, out var list))
+            var end = start + 1;
+            while (end < all.Length && all[end].CustomerId == all[start].CustomerId)
             {
-                daysOf[day.CustomerId] = list = [];
+                end++;
             }
 
-            list.Add(day);
+            runs.Add(all[start].CustomerId, (start, end - start));
+            start = end;
         }
+
+        ReadOnlySpan<RollupWriter.Day> DaysOf(long id) => runs.TryGetValue(id, out var run) ? all.AsSpan(run.Start, run.Length) : [];
 
         foreach (var (id, acquiredAt) in created)
         {
-            Stage(id, null, acquiredAt, daysOf.GetValueOrDefault(id) ?? []);
+            Stage(id, null, acquiredAt, DaysOf(id));
         }
 
         var ids = (_through is { } through ? others.Where(id => id <= through) : others).Order().ToArray();
@@ -284,7 +291,7 @@ public sealed class PeriodRollups
                     id,
                     reader.IsDBNull(1) ? null : reader.GetString(1),
                     reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
-                    daysOf.GetValueOrDefault(id) ?? []);
+                    DaysOf(id));
             }
         }
 

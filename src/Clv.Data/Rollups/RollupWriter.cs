@@ -34,14 +34,14 @@ internal static class RollupWriter
     /// adds their contributions from these days.
     /// </summary>
     /// <param name="connection">The writer's connection, in its transaction.</param>
-    /// <param name="inserted">The rows the transaction inserted, with their customers' ids.</param>
+    /// <param name="inserted">The rows the transaction inserted, with their customers' ids, in customer order.</param>
     /// <param name="created">Customers the transaction created: they get their rollup rows here, zeros for those without an inserted row.</param>
     /// <param name="timeZone">The reporting time zone whose calendar days the rollup holds.</param>
     /// <param name="periods">The group rollup's maintenance in this transaction.</param>
     /// <param name="ct">Cancels the write.</param>
     public static async Task<(long[] Known, long[] FirstTime, List<Day> AllDaysOf)> AddAsync(
         NpgsqlConnection connection,
-        IEnumerable<(long CustomerId, TransactionRow Row)> inserted,
+        CustomerRows inserted,
         IReadOnlySet<long> created,
         TimeZoneInfo timeZone,
         PeriodRollups periods,
@@ -113,26 +113,45 @@ internal static class RollupWriter
         }
     }
 
-    // The rows summed per customer and calendar day, in (customer, day) order.
+    // The rows (in customer order) summed per customer and calendar day, in (customer, day) order:
+    // each customer's run of rows is sorted by day, and each run of one day makes a Day.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static List<Day> SumByDay(IEnumerable<(long CustomerId, TransactionRow Row)> rows, TimeZoneInfo timeZone)
+    internal static List<Day> SumByDay(CustomerRows rows, TimeZoneInfo timeZone)
     {
         var utc = timeZone.BaseUtcOffset == TimeSpan.Zero && !timeZone.SupportsDaylightSavingTime;
-        var days = new Dictionary<(long, DateOnly), Day>();
-        foreach (var (customerId, row) in rows)
+        var byDay = (TransactionRow[])rows.Rows.Clone();
+        var dates = new DateOnly[byDay.Length];
+        for (var i = 0; i < byDay.Length; i++)
         {
-            var date = DateOnly.FromDateTime(utc ? row.OccurredAt.UtcDateTime : TimeZoneInfo.ConvertTime(row.OccurredAt, timeZone).DateTime);
-            if (!days.TryGetValue((customerId, date), out var day))
-            {
-                days[(customerId, date)] = day = new Day(customerId, date);
-            }
-
-            day.Add(row);
+            var at = byDay[i].OccurredAt;
+            dates[i] = DateOnly.FromDateTime(utc ? at.UtcDateTime : TimeZoneInfo.ConvertTime(at, timeZone).DateTime);
         }
 
-        var ordered = days.Values.ToList();
-        ordered.Sort((x, y) => x.CustomerId != y.CustomerId ? x.CustomerId.CompareTo(y.CustomerId) : x.Date.CompareTo(y.Date));
-        return ordered;
+        var days = new List<Day>(byDay.Length);
+        for (var start = 0; start < byDay.Length;)
+        {
+            var customer = rows.Customers[start];
+            var end = start + 1;
+            while (end < byDay.Length && rows.Customers[end] == customer)
+            {
+                end++;
+            }
+
+            Array.Sort(dates, byDay, start, end - start);
+            for (var i = start; i < end; i++)
+            {
+                if (i == start || dates[i] != dates[i - 1])
+                {
+                    days.Add(new Day(customer, dates[i]));
+                }
+
+                days[^1].Add(byDay[i]);
+            }
+
+            start = end;
+        }
+
+        return days;
     }
 
     private const string DayColumns =

@@ -81,6 +81,24 @@ public sealed class BinaryCopyTests(ClvApiFactory api) : IClassFixture<ClvApiFac
     }
 
     [Fact]
+    public async Task Texts_that_fill_the_buffer_many_times_come_back_whole()
+    {
+        // 4,000 values of up to 300 pieces of one to four UTF-8 bytes (about 1.5 MB), so that the
+        // writer's 64 KiB buffer fills at every place inside a value; and the lengths on both sides
+        // of the longest a value may be for one pass into the buffer (room for three bytes a character).
+        var random = new Random(11);
+        string[] pieces = ["a", "é", "€", "😀"];
+        var values = Enumerable.Range(0, 4_000)
+            .Select(_ => (string?)string.Concat(Enumerable.Range(0, random.Next(300)).Select(_ => pieces[random.Next(pieces.Length)])))
+            .ToList();
+        values.Insert(1_000, new string('x', 21_800));
+        values.Insert(2_000, new string('y', 21_900));
+        values.Insert(3_000, string.Concat(Enumerable.Repeat("€", 21_840)));
+
+        Assert.Equal(values, await RoundTripAsync("text", values, (copy, value) => copy.Write(value)));
+    }
+
+    [Fact]
     public async Task A_lone_surrogate_is_refused_and_nothing_of_the_copy_stays()
     {
         await using var connection = await OpenAsync("text");

@@ -12,7 +12,7 @@ internal sealed class CustomerEntityTypeConfiguration : IEntityTypeConfiguration
         // Ingest draws the ids of new customers in bulk (TransactionWriter): each backend keeps a
         // thousand at hand instead of locking and logging the sequence for every one.
         builder.Property(c => c.Id).UseIdentityAlwaysColumn().HasIdentityOptions(numbersToCache: 1000);
-        builder.Property(c => c.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(c => c.ExternalId).IsExternalId();
         // Unique through customer_keys, which every lookup by external id reads: a unique index
         // here would not hold on Citus, where customers are distributed by id.
         builder.Property(c => c.AcquisitionChannel).HasMaxLength(ColumnLimits.Channel);

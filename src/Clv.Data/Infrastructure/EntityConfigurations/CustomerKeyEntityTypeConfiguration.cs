@@ -10,7 +10,7 @@ internal sealed class CustomerKeyEntityTypeConfiguration : IEntityTypeConfigurat
     {
         builder.ToTable("customer_keys");
         builder.HasKey(k => k.ExternalId);
-        builder.Property(k => k.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(k => k.ExternalId).IsExternalId();
         // No foreign key: writers create the key and the customer in one transaction, and erasure
         // deletes both (a key distributed by external id could not reference customers on Citus).
     }

@@ -16,7 +16,7 @@ internal sealed class FeedbackEntityTypeConfiguration : IEntityTypeConfiguration
         // Keyed by customer first, as transactions are (Citus distributes by the customer id); the
         // answer ids are unique across customers through feedback_keys.
         builder.HasKey(f => new { f.CustomerId, f.ExternalId });
-        builder.Property(f => f.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(f => f.ExternalId).IsExternalId();
         builder.Property(f => f.Kind).HasConversion<short>();
         builder.Property(f => f.Comment).HasMaxLength(ColumnLimits.FeedbackComment);
         // A customer's latest answer of a kind as of a day: the NPS class, the customer detail.
@@ -32,7 +32,7 @@ internal sealed class FeedbackKeyEntityTypeConfiguration : IEntityTypeConfigurat
     {
         builder.ToTable("feedback_keys");
         builder.HasKey(k => k.ExternalId);
-        builder.Property(k => k.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(k => k.ExternalId).IsExternalId();
         // No foreign key, as for transaction_keys: the key and its row are written together.
     }
 }

@@ -17,7 +17,7 @@ internal sealed class SubscriptionEntityTypeConfiguration : IEntityTypeConfigura
         // Keyed by customer first, as transactions are (Citus distributes by the customer id); the
         // subscription ids are unique across customers through subscription_keys.
         builder.HasKey(s => new { s.CustomerId, s.ExternalId });
-        builder.Property(s => s.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(s => s.ExternalId).IsExternalId();
         builder.Property(s => s.Plan).HasMaxLength(ColumnLimits.Channel);
         builder.Property(s => s.BillingPeriod).HasConversion<short>();
         builder.Property(s => s.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
@@ -37,7 +37,7 @@ internal sealed class SubscriptionKeyEntityTypeConfiguration : IEntityTypeConfig
     {
         builder.ToTable("subscription_keys");
         builder.HasKey(k => k.ExternalId);
-        builder.Property(k => k.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(k => k.ExternalId).IsExternalId();
         // No foreign key, as for transaction_keys: the key and its row are written together.
     }
 }

@@ -17,7 +17,7 @@ internal sealed class TransactionEntityTypeConfiguration : IEntityTypeConfigurat
         // the customer id, and its keys must include it); the key also serves a customer's reads
         // and erasure. External ids are unique across customers through transaction_keys.
         builder.HasKey(t => new { t.CustomerId, t.ExternalId });
-        builder.Property(t => t.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(t => t.ExternalId).IsExternalId();
         builder.Property(t => t.Type).HasConversion<short>();
         builder.Property(t => t.Amount).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);
         builder.Property(t => t.Cost).HasPrecision(ColumnLimits.MoneyPrecision, ColumnLimits.MoneyScale);

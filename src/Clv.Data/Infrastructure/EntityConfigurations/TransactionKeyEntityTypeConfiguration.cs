@@ -10,7 +10,7 @@ internal sealed class TransactionKeyEntityTypeConfiguration : IEntityTypeConfigu
     {
         builder.ToTable("transaction_keys");
         builder.HasKey(k => k.ExternalId);
-        builder.Property(k => k.ExternalId).HasMaxLength(ColumnLimits.ExternalId);
+        builder.Property(k => k.ExternalId).IsExternalId();
         // No foreign key, as for customer_keys: the key and its row are written together.
     }
 }

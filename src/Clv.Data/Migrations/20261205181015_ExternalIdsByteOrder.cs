@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Clv.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class ExternalIdsByteOrder : Migration
+    {
+        // Every table with an external id: the customer-keyed tables and their lookup tables by id.
+        private static readonly string[] Tables =
+            ["customers", "customer_keys", "transactions", "transaction_keys", "subscriptions", "subscription_keys", "feedback", "feedback_keys"];
+
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            // External ids compare byte by byte (ExternalIdProperty). Only the collation changes: the
+            // rows stay as they are and each key index is built again, under a lock that holds
+            // writers of the table for as long as that takes (docs/operations.md).
+            foreach (var table in Tables)
+            {
+                migrationBuilder.AlterColumn<string>(
+                    name: "external_id",
+                    table: table,
+                    type: "character varying(128)",
+                    maxLength: 128,
+                    nullable: false,
+                    collation: "C",
+                    oldClrType: typeof(string),
+                    oldType: "character varying(128)",
+                    oldMaxLength: 128);
+            }
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            foreach (var table in Tables)
+            {
+                migrationBuilder.AlterColumn<string>(
+                    name: "external_id",
+                    table: table,
+                    type: "character varying(128)",
+                    maxLength: 128,
+                    nullable: false,
+                    oldClrType: typeof(string),
+                    oldType: "character varying(128)",
+                    oldMaxLength: 128,
+                    oldCollation: "C");
+            }
+        }
+    }
+}
