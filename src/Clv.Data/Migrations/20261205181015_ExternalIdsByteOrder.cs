@@ -17,23 +17,14 @@ namespace Clv.Data.Migrations
             // External ids compare byte by byte (ExternalIdProperty). Only the collation changes: the
             // rows stay as they are and each key index is built again, under a lock that holds
             // writers of the table for as long as that takes (docs/operations.md).
-            foreach (var table in Tables)
-            {
-                migrationBuilder.AlterColumn<string>(
-                    name: "external_id",
-                    table: table,
-                    type: "character varying(128)",
-                    maxLength: 128,
-                    nullable: false,
-                    collation: "C",
-                    oldClrType: typeof(string),
-                    oldType: "character varying(128)",
-                    oldMaxLength: 128);
-            }
+            SetCollation(migrationBuilder, collation: "C", oldCollation: null);
         }
 
         /// <inheritdoc />
-        protected override void Down(MigrationBuilder migrationBuilder)
+        protected override void Down(MigrationBuilder migrationBuilder) =>
+            SetCollation(migrationBuilder, collation: null, oldCollation: "C");
+
+        private static void SetCollation(MigrationBuilder migrationBuilder, string collation, string oldCollation)
         {
             foreach (var table in Tables)
             {
@@ -43,10 +34,11 @@ namespace Clv.Data.Migrations
                     type: "character varying(128)",
                     maxLength: 128,
                     nullable: false,
+                    collation: collation,
                     oldClrType: typeof(string),
                     oldType: "character varying(128)",
                     oldMaxLength: 128,
-                    oldCollation: "C");
+                    oldCollation: oldCollation);
             }
         }
     }
