@@ -124,10 +124,13 @@ public sealed class PeriodRollups
             (_, channel, acquiredAt, days) =>
             {
                 var acquired = AcquiredDay(acquiredAt);
-                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, CollectionsMarshal.AsSpan(days), -1, exactValues: true);
+                var all = CollectionsMarshal.AsSpan(days);
+                _staged.Add(PeriodContributions.ChannelOf(channel), acquired, all, -1, exactValues: true);
                 if (!(acquired > cutoff))
                 {
-                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, days.FindAll(d => d.Date <= cutoff).ToArray(), exactValues: true);
+                    // The days come in date order: those up to the cutoff are the first ones.
+                    var after = days.FindIndex(d => d.Date > cutoff);
+                    _staged.Add(PeriodContributions.ChannelOf(channel), acquired, after < 0 ? all : all[..after], exactValues: true);
                 }
             },
             ct);
@@ -255,16 +258,9 @@ public sealed class PeriodRollups
         // Each customer's days are a run of the list: where it starts, and how long it is.
         var all = days.ToArray();
         var runs = new Dictionary<long, (int Start, int Length)>();
-        for (var start = 0; start < all.Length;)
+        foreach (var (start, end) in RollupWriter.CustomerRuns(all))
         {
-            var end = start + 1;
-            while (end < all.Length && all[end].CustomerId == all[start].CustomerId)
-            {
-                end++;
-            }
-
             runs.Add(all[start].CustomerId, (start, end - start));
-            start = end;
         }
 
         ReadOnlySpan<RollupWriter.Day> DaysOf(long id) => runs.TryGetValue(id, out var run) ? all.AsSpan(run.Start, run.Length) : [];

@@ -219,19 +219,28 @@ internal static class RollupWriter
     internal static List<Summary> Summarize(List<Day> days)
     {
         var summaries = new List<Summary>();
+        foreach (var (start, end) in CustomerRuns(days))
+        {
+            summaries.Add(Summarize(days, start, end));
+        }
+
+        return summaries;
+    }
+
+    /// <summary>Each customer's run of the days, which come in customer order: where it starts, and where the next begins.</summary>
+    internal static IEnumerable<(int Start, int End)> CustomerRuns(IReadOnlyList<Day> days)
+    {
         for (var start = 0; start < days.Count;)
         {
-            var end = start;
+            var end = start + 1;
             while (end < days.Count && days[end].CustomerId == days[start].CustomerId)
             {
                 end++;
             }
 
-            summaries.Add(Summarize(days, start, end));
+            yield return (start, end);
             start = end;
         }
-
-        return summaries;
     }
 
     private static Summary Summarize(List<Day> days, int start, int end)
