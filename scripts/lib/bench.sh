@@ -7,43 +7,63 @@ clv_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 clv_per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 clv_mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb / 1024 }'; }
 
+# Sets CLV_RSS_KB to the VmRSS (kB) of PID; fails once PID is gone. The samplers below run beside
+# what they measure, so they read /proc with builtins: an awk per sample cost the measured import
+# a process start five times a second.
+clv_read_rss() {
+    local key value _
+    CLV_RSS_KB=
+    while read -r key value _; do
+        if [ "$key" = VmRSS: ]; then
+            CLV_RSS_KB=$value
+            return 0
+        fi
+    done 2>/dev/null <"/proc/$1/status" || return 1
+    return 1
+}
+
 # Writes the highest VmRSS (kB) of PID to FILE every 0.2 s, until PID exits or this is killed.
 clv_sample_peak_rss() {
-    local pid=$1 file=$2 peak=0 kb
-    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
-        if [ "$kb" -gt "$peak" ]; then
-            peak=$kb
+    local pid=$1 file=$2 peak=0
+    while clv_read_rss "$pid"; do
+        if [ "$CLV_RSS_KB" -gt "$peak" ]; then
+            peak=$CLV_RSS_KB
             printf '%s\n' "$peak" >"$file"
         fi
         sleep 0.2
     done
 }
 
-# Writes "write-seconds read-seconds" to FILE, checked every second until this is killed: the age
-# of the oldest transaction open on DATABASE of the throwaway cluster that has written (holds a
+# Writes "write-seconds read-seconds" to FILE once this is killed (TERM) or the cluster stops: the
+# age of the oldest transaction open on DATABASE of the throwaway cluster that has written (holds a
 # transaction id), and of the oldest that has only read (a background ranking's snapshot, say),
-# the most of each seen. What bounds a long import's units of work (each chunk commits on its
-# own) shows in the first.
+# the most of each seen, checked every second. What bounds a long import's units of work (each
+# chunk commits on its own) shows in the first. One psql session asks every second (\watch), so
+# the check starts no process and no backend while the benchmark runs.
 clv_sample_longest_transactions() {
-    local database=$1 file=$2 writes=0 reads=0 ages w r
-    while :; do
-        ages=$(psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -qtA -F ' ' -d postgres -c "
-            select coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is not null), 0)::numeric(10, 1),
-                   coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is null), 0)::numeric(10, 1)
-            from pg_stat_activity where datname = '$database' and backend_type = 'client backend'") || ages='0 0'
-        read -r w r <<<"$ages"
-        writes=$(awk -v a="$w" -v b="$writes" 'BEGIN { print (a > b ? a : b) }')
-        reads=$(awk -v a="$r" -v b="$reads" 'BEGIN { print (a > b ? a : b) }')
-        printf '%s %s\n' "$writes" "$reads" >"$file"
-        sleep 1
-    done
+    local database=$1 file=$2 psql_pid
+    printf '0 0\n' >"$file"
+    printf '%s\n' "select coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is not null), 0)::numeric(10, 1),
+            coalesce(max(extract(epoch from clock_timestamp() - xact_start)) filter (where backend_xid is null), 0)::numeric(10, 1)
+        from pg_stat_activity where datname = '$database' and backend_type = 'client backend'" '\watch 1' |
+        psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -qtA -F ' ' -d postgres >"$file.samples" 2>/dev/null &
+    psql_pid=$!
+    trap 'kill "$psql_pid" 2>/dev/null; clv_most_of_samples "$file"; exit 0' TERM
+    wait "$psql_pid" || true
+    clv_most_of_samples "$file"
+}
+
+# The most of each column of FILE.samples ("write read" lines), written to FILE.
+clv_most_of_samples() {
+    awk 'NF == 2 { if ($1 > w) w = $1; if ($2 > r) r = $2 } END { printf "%s %s\n", w + 0, r + 0 }' "$1.samples" >"$1" 2>/dev/null || true
+    rm -f "$1.samples"
 }
 
 # Appends "seconds VmRSS-kB" of PID to FILE every INTERVAL seconds, until PID exits or this is killed.
 clv_sample_rss_series() {
-    local pid=$1 file=$2 interval=$3 start=$SECONDS kb
-    while kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$kb" ]; do
-        printf '%s %s\n' "$((SECONDS - start))" "$kb" >>"$file"
+    local pid=$1 file=$2 interval=$3 start=$SECONDS
+    while clv_read_rss "$pid"; do
+        printf '%s %s\n' "$((SECONDS - start))" "$CLV_RSS_KB" >>"$file"
         sleep "$interval"
     done
 }

@@ -5,12 +5,13 @@ namespace Clv.Analytics.Tests.Models;
 
 /// <summary>
 /// The CDNOW 1-in-10 sample (Fader, Hardie &amp; Lee), read from the copy under TestData, summarised over the
-/// calibration period 1997-01-01..1997-09-30 in weeks, as in the literature.
+/// calibration period 1997-01-01..1997-09-30 in weeks, as in the literature (or up to another day, <see cref="SummariesUpTo"/>).
 /// </summary>
 internal static class CdnowSample
 {
     public static readonly DateOnly CalibrationEnd = new(1997, 9, 30);
 
+    private static readonly Lazy<List<(int Id, List<PurchaseDay> Days)>> Purchases = new(ReadPurchases);
     private static readonly Lazy<IReadOnlyDictionary<int, RfmSummary>> Loaded = new(Load);
     private static readonly Lazy<IReadOnlyList<RfmSummary>> All = new(() => Loaded.Value.Values.ToList());
 
@@ -19,7 +20,16 @@ internal static class CdnowSample
     /// <summary>The summaries by the file's customer id (1 to 2357).</summary>
     public static IReadOnlyDictionary<int, RfmSummary> ById => Loaded.Value;
 
-    private static Dictionary<int, RfmSummary> Load()
+    /// <summary>The summaries by the file's customer id of the purchases up to <paramref name="end"/>, in weeks.</summary>
+    public static Dictionary<int, RfmSummary> SummariesUpTo(DateOnly end) =>
+        Purchases.Value
+            .Select(c => (c.Id, Summary: RfmSummaryBuilder.Build(c.Days, end, TimeUnit.Weeks)))
+            .Where(c => c.Summary is not null)
+            .ToDictionary(c => c.Id, c => c.Summary!.Value);
+
+    private static Dictionary<int, RfmSummary> Load() => SummariesUpTo(CalibrationEnd);
+
+    private static List<(int Id, List<PurchaseDay> Days)> ReadPurchases()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestData", "CDNOW_sample.txt");
         var byCustomer = new Dictionary<string, List<PurchaseDay>>();
@@ -42,9 +52,6 @@ internal static class CdnowSample
             days.Add(new PurchaseDay(day, value));
         }
 
-        return byCustomer
-            .Select(c => (Id: int.Parse(c.Key, CultureInfo.InvariantCulture), Summary: RfmSummaryBuilder.Build(c.Value, CalibrationEnd, TimeUnit.Weeks)))
-            .Where(c => c.Summary is not null)
-            .ToDictionary(c => c.Id, c => c.Summary!.Value);
+        return [.. byCustomer.Select(c => (int.Parse(c.Key, CultureInfo.InvariantCulture), c.Value))];
     }
 }

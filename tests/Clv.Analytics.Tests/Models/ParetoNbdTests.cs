@@ -71,6 +71,61 @@ public class ParetoNbdTests
         Assert.Equal(quadrature, logDead, 1e-8);
     }
 
+    [Theory]
+    [InlineData(0.001, 50.0, 0.0, 1557.0)]
+    [InlineData(0.001, 50.0, 12.5, 1557.0)]
+    [InlineData(2.0, 3e6, 0.0, 1557.0)]
+    [InlineData(50.0, 0.001, 0.0, 1557.0)]
+    [InlineData(50.0, 0.001, 12.5, 1557.0)]
+    [InlineData(3e6, 2.0, 0.0, 1557.0)]
+    public void Dropout_integral_far_outside_the_series_range_matches_the_closed_form(double alpha, double beta, double tx, double age)
+    {
+        // r + x = 1, s = 1: ∫ (β+τ)^{−2} (α+τ)^{−1} dτ, with d = |α−β| and w = min(α, β) + τ. For α < β the integrand
+        // is 1/(w(d+w)²), whose antiderivative is [ln(w/(d+w)) + d/(d+w)]/d²; for α > β it is 1/(w²(d+w)), with
+        // −1/(d·w) + ln((d+w)/w)/d². z = d/(max(α, β)+t_x) is above 0.999, where the series needs thousands of terms.
+        var (m, d) = (Math.Min(alpha, beta), Math.Abs(alpha - beta));
+        double F(double w) => alpha < beta
+            ? (Math.Log(w / (d + w)) + (d / (d + w))) / (d * d)
+            : (-1 / (d * w)) + (Math.Log((d + w) / w) / (d * d));
+        var expected = Math.Log(F(m + age) - F(m + tx));
+
+        Assert.Equal(expected, ParetoNbd.LogDropoutIntegral(1, alpha, 1, beta, tx, age), 1e-9);
+    }
+
+    [Theory]
+    [InlineData(0.6, 0.0, 0.0)]
+    [InlineData(0.6, 3.0, 10.0)]
+    [InlineData(0.6, 40.0, 700.0)]
+    public void Dropout_integral_at_a_dropout_shape_in_the_tens_of_thousands_agrees_with_the_series(double r, double x, double tx)
+    {
+        // Where a fit of a book read decades after its purchases wandered (s ≈ 4.8·10⁴, β ≈ 1.9·10⁶): q ln(d+e^v) is
+        // near 10⁶ there. z ≈ 1 − 7·10⁻⁶ is still within the series' budget, so the series is an independent check.
+        const double alpha = 14, s = 47_730, beta = 1.927e6, age = 1557;
+        var series = ParetoNbd.LogDropoutSeries(r + x, alpha, s, beta, tx, age);
+
+        var quadrature = Math.Log(s) + ParetoNbd.LogDropoutIntegral(r + x, alpha, s, beta, tx, age);
+
+        Assert.Equal(series, quadrature, 1e-8);
+    }
+
+    [Fact]
+    public void Fit_on_a_book_read_decades_after_its_purchases_fails_as_not_identified()
+    {
+        // A quarter of CDNOW_sample's customers as of 2026-12-05, 29 years after their last purchase. The likelihood
+        // keeps rising as s and β grow together (dropout rates ever less heterogeneous), so it has no maximum: the fit
+        // must say so rather than creep along that ridge (it ran for hours before the optimizer's stall and budget).
+        var customers = CdnowSample.SummariesUpTo(new DateOnly(2026, 12, 5)).Where(c => c.Key % 4 == 1).Select(c => c.Value).ToList();
+        var patterns = RfmPattern.Collapse(customers);
+        double MeanLogLikelihood(double k) =>
+            customers.Average(c => new ParetoNbdParameters(0.6, 14, 0.6 * k, 24 * k).LogLikelihood(c.Frequency, c.Recency, c.Age));
+
+        var fit = ParetoNbd.Fit(patterns);
+
+        Assert.True(MeanLogLikelihood(10) < MeanLogLikelihood(100) && MeanLogLikelihood(100) < MeanLogLikelihood(1000));
+        Assert.False(fit.Converged);
+        Assert.Matches("stationary|not identified|not positive definite", fit.FailureReason);
+    }
+
     [Fact]
     public void Fit_on_no_customers_is_reported_as_failed()
     {
