@@ -32,7 +32,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
 
     /// <summary>One customer's profile, historical CLV, predicted CLV, RFM, churn, spend trend, latest NPS and CSAT answers, and subscriptions.</summary>
     /// <remarks>With <c>Accept: text/csv</c>, one row of the same fields, nested ones as <c>historical.netRevenue</c>.</remarks>
-    /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="externalId">The CRM's customer id, percent-encoded (a <c>/</c> in it as <c>%2F</c>).</param>
     /// <param name="asOf">The figures as they stood at the end of this day (YYYY-MM-DD) in the reporting time zone.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("{externalId}")]
@@ -48,6 +48,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
+        externalId = PathIds.LastSegment(HttpContext, externalId);
         // One round trip finds the profile, the summary, the days and the active prediction.
         var row = await db.FindCustomerAsync(externalId, cancellationToken);
         if (row is null)
@@ -98,7 +99,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// same customer or transaction ids again later, with a new Idempotency-Key or none, stores them
     /// as new data (a resend with the same key within its retention replays its answer instead).
     /// </remarks>
-    /// <param name="externalId">The CRM's customer id.</param>
+    /// <param name="externalId">The CRM's customer id, percent-encoded (a <c>/</c> in it as <c>%2F</c>).</param>
     /// <param name="retry">Re-runs the erasure after a transient database failure.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpDelete("{externalId}")]
@@ -108,6 +109,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<ActionResult<ErasureResponse>> EraseAsync(string externalId, [FromServices] TransientRetry retry, CancellationToken cancellationToken)
     {
+        externalId = PathIds.LastSegment(HttpContext, externalId);
         var erased = await db.EraseAsync(externalId, time.GetUtcNow(), retry, cancellationToken);
         if (erased is null)
         {

@@ -90,6 +90,10 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         var fresh = stored.Count == 0 ? rows : rows.Where((row, _) => !stored.Contains(row.ExternalId));
         var inserted = fresh.Count == 0 ? fresh
             : contended ? await InsertSkippingStoredAsync(connection, fresh, now, ct) : await CopyAsync(connection, fresh, now, ct);
+        if (safe)
+        {
+            await ForgetCreatedWithoutRowsAsync(connection, batch, ids, created, inserted, ct);
+        }
 
         if (inserted.Count > 0 || created.Count > 0)
         {
@@ -103,6 +107,36 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
         }
 
         return (inserted.Count, created.Count);
+    }
+
+    // A customer this write created whose every row was a stored id (a retry of rows stored under
+    // another customer, say) came with nothing: dropped again, so that a duplicate changes nothing.
+    // Only the contended and cautious paths create such a customer: on the fast path a stored id
+    // fails the COPY of the keys. Nothing else of theirs was written yet.
+    private static async Task ForgetCreatedWithoutRowsAsync(
+        NpgsqlConnection connection, Batch batch, Dictionary<string, long> ids, HashSet<long> created, CustomerRows inserted, CancellationToken ct)
+    {
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        var withRows = new HashSet<long>(inserted.Customers);
+        var empty = batch.Customers.Where(c => ids.TryGetValue(c, out var id) && created.Contains(id) && !withRows.Contains(id)).ToArray();
+        if (empty.Length == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(
+            "DELETE FROM customers WHERE id = ANY(@ids); DELETE FROM customer_keys WHERE external_id = ANY(@external_ids)", connection);
+        command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, empty.Select(c => ids[c])));
+        command.Parameters.Add(CustomerWriter.Array("external_ids", NpgsqlDbType.Text, empty));
+        await command.ExecuteNonQueryAsync(ct);
+        foreach (var customer in empty)
+        {
+            created.Remove(ids[customer]);
+        }
     }
 
     // The customers this write created, with the acquisition time it gave them: their first row's.

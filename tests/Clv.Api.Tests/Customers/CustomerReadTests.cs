@@ -71,6 +71,28 @@ public sealed class CustomerReadTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task A_customer_id_with_a_slash_is_read_and_erased_at_its_percent_encoded_path()
+    {
+        // Kestrel leaves %2F encoded in the path, so the route value of /customers/sl%2F1 alone could
+        // not tell the customer "sl/1" from the customer "sl%2F1" (helper's report, 2026-12-05). The
+        // raw request target tells them apart; the in-process test server has none, so this asks the
+        // API running as a process, behind Kestrel.
+        (await _client.PostTransactionsAsync(Tx("sl-t1", "sl/1", amount: 1m), Tx("sl-t2", "sl%2F1", amount: 2m))).EnsureSuccessStatusCode();
+        await using var process = await ApiProcess.StartAsync(api.ConnectionString, new Dictionary<string, string>());
+        using var kestrel = process.Client();
+
+        var slash = await (await kestrel.GetAsync("/api/v1/customers/sl%2F1")).JsonAsync();
+        var escape = await (await kestrel.GetAsync("/api/v1/customers/sl%252F1")).JsonAsync();
+        var erased = await (await kestrel.DeleteAsync("/api/v1/customers/sl%2F1")).JsonAsync();
+
+        Assert.Equal(("sl/1", 1m), (slash.GetProperty("externalId").GetString(), slash.GetProperty("historical").Dec("netRevenue")));
+        Assert.Equal(("sl%2F1", 2m), (escape.GetProperty("externalId").GetString(), escape.GetProperty("historical").Dec("netRevenue")));
+        Assert.Equal("sl/1", erased.GetProperty("externalId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await kestrel.GetAsync("/api/v1/customers/sl%2F1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await kestrel.GetAsync("/api/v1/customers/sl%252F1")).StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_customer_is_404_problem()
     {
         await (await _client.GetAsync("/api/v1/customers/nobody")).ProblemAsync(HttpStatusCode.NotFound);

@@ -55,6 +55,32 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
         Assert.Equal(4m, second.GetProperty("historical").Dec("netRevenue"));
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("atomic")]
+    [InlineData("csv")]
+    public async Task A_new_customer_whose_only_rows_are_stored_ids_is_not_created(string how)
+    {
+        // The helper's report of 2026-12-05: a retried row sent under a customer that did not exist yet
+        // answered "duplicate" and still left that customer, empty, counted among the portfolio's customers.
+        var (stored, ghost) = ($"gh-{how}-1", $"gh-{how}-ghost");
+        (await _client.PostTransactionsAsync(Tx(stored, $"gh-{how}-first", amount: 30m))).EnsureSuccessStatusCode();
+        var customersBefore = await api.ScalarAsync<long>("SELECT count(*) FROM customers");
+
+        var response = how switch
+        {
+            "json" => await _client.PostTransactionsAsync(Tx(stored, ghost, amount: 99m)),
+            "atomic" => await _client.PostAsJsonAsync("/api/v1/transactions?atomic=true", new { transactions = new[] { Tx(stored, ghost, amount: 99m) } }),
+            _ => await _client.PostCsvAsync($"external_id,customer_external_id,occurred_at,type,amount,currency\n{stored},{ghost},2024-01-10T12:00:00Z,purchase,99,USD\n"),
+        };
+
+        var body = await response.JsonAsync();
+        Assert.Equal((0, 1), (body.Long("inserted"), body.Long("duplicates")));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/v1/customers/{ghost}")).StatusCode);
+        Assert.Equal(customersBefore, await api.ScalarAsync<long>("SELECT count(*) FROM customers"));
+        Assert.Equal(0, await api.ScalarAsync<long>($"SELECT (SELECT count(*) FROM customer_keys WHERE external_id = '{ghost}') + (SELECT count(*) FROM customer_summaries s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = s.customer_id))"));
+    }
+
     [Fact]
     public async Task Replaying_the_same_batch_stores_nothing_new()
     {
