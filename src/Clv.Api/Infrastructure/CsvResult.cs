@@ -54,9 +54,32 @@ internal static class CsvColumns
 
     public static IReadOnlyList<Column> For(Type type) => Cache.GetOrAdd(type, t => Flatten(t, "", x => x, null).ToList());
 
-    /// <summary>Whether a request asked for CSV rather than JSON.</summary>
-    public static bool Wanted(HttpRequest request) =>
-        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether a request asked for CSV rather than JSON: <c>text/csv</c> (or <c>text/*</c>) is in its
+    /// <c>Accept</c> with a quality above 0 and at least that of JSON (<c>application/json</c>,
+    /// <c>application/*</c>, <c>*/*</c>). So <c>text/csv;q=0</c> refuses CSV, and
+    /// <c>text/csv;q=0.5, application/json;q=0.9</c> prefers JSON.
+    /// </summary>
+    public static bool Wanted(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        double csv = 0, json = 0;
+        foreach (var accepted in request.GetTypedHeaders().Accept)
+        {
+            var quality = accepted.Quality ?? 1;
+            var type = accepted.MediaType.Value ?? "";
+            if (type.Equals("text/csv", StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.Ordinal))
+            {
+                csv = Math.Max(csv, quality);
+            }
+            else if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type is "application/*" or "*/*")
+            {
+                json = Math.Max(json, quality);
+            }
+        }
+
+        return csv > 0 && csv >= json;
+    }
 
     public static void AppendField(StringBuilder line, object? value)
     {

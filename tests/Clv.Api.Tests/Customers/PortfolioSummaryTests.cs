@@ -7,6 +7,27 @@ public sealed class PortfolioSummaryTests(ClvApiFactory api) : IClassFixture<Clv
 {
     private readonly HttpClient _client = api.Client();
 
+    [Theory]
+    [InlineData("text/csv", "text/csv")]
+    [InlineData("text/*", "text/csv")]
+    [InlineData("text/csv, application/json", "text/csv")]
+    [InlineData("text/csv;q=0.5, application/json;q=0.9", "application/json")]
+    [InlineData("application/json;q=0.4, text/csv;q=0.8", "text/csv")]
+    [InlineData("text/csv;q=0, application/json", "application/json")]
+    [InlineData("*/*, text/csv;q=0.1", "application/json")]
+    public async Task The_accept_header_s_qualities_choose_between_csv_and_json(string accept, string answered)
+    {
+        // RFC 9110 §12.5.1: the highest quality wins, and q=0 means "not acceptable" (helper's report, 2026-12-05:
+        // any text/csv entry gave CSV, text/csv;q=0 included).
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/metrics/summary");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(answered, response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Summary_counts_customers_and_gives_exact_mean_and_median_clv()
     {
