@@ -18,7 +18,7 @@ namespace Clv.Api.Currency;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
 public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> options, TimeProvider time, ClvMetrics metrics) : ControllerBase
 {
-    /// <summary>Records daily rates, up to 10,000; a currency and date sent again replaces its rate.</summary>
+    /// <summary>Records daily rates, up to 10,000; a currency and date sent again in a later request replaces its rate, and twice in one request rejects the second item.</summary>
     /// <remarks>
     /// An amount in another currency is converted at ingest with the latest rate of its currency on or
     /// before its day, at most <c>Clv:FxMaxAgeDays</c> (default 7) older; without one it is rejected.
@@ -47,6 +47,7 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
         var errors = new ItemErrors();
         var reporting = options.Value.ReportingCurrency;
         var rows = new Dictionary<(string, DateOnly), FxRate>();
+        var first = new Dictionary<(string, DateOnly), int>();
         for (var i = 0; i < request.Rates.Count; i++)
         {
             var item = request.Rates[i];
@@ -67,12 +68,19 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
                 problems.Add(new ItemError { Index = i, Field = "rateToReporting", Message = "A positive number below 10^9 with at most 10 decimals." });
             }
 
+            // Two rates for one day in one batch: which one holds would depend on the order.
+            if (problems.Count == 0 && first.TryGetValue((currency!, date), out var earlier))
+            {
+                problems.Add(new ItemError { Index = i, Field = "date", Message = $"Repeats the currency and date of item {earlier} in this batch." });
+            }
+
             if (problems.Count > 0)
             {
                 errors.Reject(problems);
                 continue;
             }
 
+            first[(currency!, date)] = i;
             rows[(currency!, date)] = new FxRate(currency!, date, item!.RateToReporting!.Value);
         }
 

@@ -27,6 +27,7 @@ internal sealed class ClvExceptionHandler(IProblemDetailsService problems, ILogg
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
         if (exception is ItemsRejectedException rejected)
         {
+            problem.Extensions["rejected"] = rejected.Rejected;
             problem.Extensions["errors"] = rejected.Errors;
             problem.Extensions["errorsTruncated"] = rejected.Truncated;
         }

@@ -44,7 +44,7 @@ public sealed class ItemErrors
     {
         if (atomic && Rejected > 0)
         {
-            throw new ItemsRejectedException(Errors, Truncated);
+            throw new ItemsRejectedException(Errors, Truncated, Rejected);
         }
     }
 
@@ -92,9 +92,15 @@ public sealed class ItemErrors
 }
 
 /// <summary>An atomic request with invalid items: answered 422 with the item errors, nothing stored.</summary>
-public sealed class ItemsRejectedException(IReadOnlyList<ItemError> errors, bool truncated)
-    : Exception($"{errors.Count} invalid item field(s); nothing was stored.")
+/// <param name="errors">The item errors listed, at most <see cref="ItemErrors.Max"/>.</param>
+/// <param name="truncated">Whether the list was cut at its limit.</param>
+/// <param name="rejected">How many items were invalid, listed or not.</param>
+public sealed class ItemsRejectedException(IReadOnlyList<ItemError> errors, bool truncated, long rejected)
+    : Exception($"{rejected} invalid item(s); nothing was stored. {errors.Count} field error(s) are listed{(truncated ? ", the list cut at its limit" : "")}.")
 {
+    /// <summary>How many items were invalid, listed or not.</summary>
+    public long Rejected { get; } = rejected;
+
     /// <summary>The item errors.</summary>
     public IReadOnlyList<ItemError> Errors { get; } = errors;
 

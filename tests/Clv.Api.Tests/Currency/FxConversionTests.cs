@@ -124,4 +124,25 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(3, body.Long("rejected"));
         Assert.Equal(["currency", "date", "rateToReporting"], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
     }
+
+    [Fact]
+    public async Task A_currency_and_date_twice_in_one_batch_keeps_the_first_and_rejects_the_second()
+    {
+        // The helper's report of 2026-12-05: the later value replaced the earlier silently, and the answer
+        // counted one rate created and none rejected for two items.
+        var body = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new
+        {
+            rates = new[]
+            {
+                new { date = "2024-05-02", currency = "SEK", rateToReporting = 0.09m },
+                new { date = "2024-05-02", currency = "SEK", rateToReporting = 0.2m },
+            },
+        })).JsonAsync();
+
+        Assert.Equal((1, 1), (body.Long("created"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((1, "date", "Repeats the currency and date of item 0 in this batch."),
+            (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        Assert.Equal(0.09m, await api.ScalarAsync<decimal>("SELECT rate_to_reporting FROM fx_rates WHERE currency = 'SEK' AND date = '2024-05-02'"));
+    }
 }

@@ -90,14 +90,34 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
             """));
     }
 
-    // The 422 of an atomic import with invalid rows: nothing stored, every error listed.
+    [Fact]
+    public async Task An_atomic_import_with_more_invalid_rows_than_listed_counts_them_all()
+    {
+        // 1,201 rows with a negative amount: 1,000 errors listed, and the count of invalid rows says 1,201 (the
+        // helper's report of 2026-12-05: the detail said "1000 invalid item field(s)").
+        var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
+        for (var i = 0; i < 1201; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"cie-many-{i},cie-many,2024-01-01T10:00:00Z,purchase,-1,USD\n");
+        }
+
+        var problem = await (await PostCsvAsync("transactions", csv.ToString(), "?atomic=true")).ProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(1201, problem.GetProperty("rejected").GetInt64());
+        Assert.Equal(1000, problem.GetProperty("errors").GetArrayLength());
+        Assert.True(problem.GetProperty("errorsTruncated").GetBoolean());
+        Assert.Equal("1201 invalid item(s); nothing was stored. 1000 field error(s) are listed, the list cut at its limit.", problem.GetProperty("detail").GetString());
+    }
+
+    // The 422 of an atomic import with one invalid row: nothing stored, every error listed.
     private static string Rejected(string feature, int fields, string errors) => $$"""
         {
           "type": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
           "title": "Invalid items",
           "status": 422,
-          "detail": "{{fields}} invalid item field(s); nothing was stored.",
+          "detail": "1 invalid item(s); nothing was stored. {{fields}} field error(s) are listed.",
           "instance": "/api/v1/{{feature}}/import",
+          "rejected": 1,
           "errors": {{errors}},
           "errorsTruncated": false
         }
