@@ -200,13 +200,9 @@ internal static class MaximumLikelihood
                 .FindMinimum(function, Vector<double>.Build.DenseOfArray(start));
             return (result.MinimizingPoint.ToArray(), result.Iterations, null);
         }
-        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException)
+        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException or StalledException)
         {
-            return (start, 0, ex.Message);
-        }
-        catch (StalledException)
-        {
-            return (objective.PhaseBest, 0, Stalled);
+            return Stopped(ex) ? (objective.PhaseBest, 0, Stalled) : (start, 0, ex.Message);
         }
         finally
         {
@@ -229,13 +225,9 @@ internal static class MaximumLikelihood
             var phi = result.MinimizingPoint.ToArray();
             return double.IsFinite(objective.Value(phi)) ? (phi, result.Iterations, null) : (start, result.Iterations, "non-finite optimum");
         }
-        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException)
+        catch (Exception ex) when (ex is OptimizationException or ArithmeticException or ArgumentException or StalledException)
         {
-            return (start, 0, ex.Message);
-        }
-        catch (StalledException)
-        {
-            return (objective.PhaseBest, 0, null);
+            return Stopped(ex) ? (objective.PhaseBest, 0, null) : (start, 0, ex.Message);
         }
         finally
         {
@@ -244,6 +236,24 @@ internal static class MaximumLikelihood
     }
 
     private const string Stalled = "stalled";
+
+    // Whether the objective stopped an optimizer's phase (StalledException), which MathNet's line search
+    // hands on wrapped in its own exception; the fit's budget, wrapped the same way, ends the fit.
+    private static bool Stopped(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case StalledException:
+                    return true;
+                case EvaluationBudgetExceededException:
+                    throw new EvaluationBudgetExceededException();
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsStationary(PenalizedObjective objective, double[] phi)
     {
