@@ -316,12 +316,12 @@ internal static class MaximumLikelihood
         }
     }
 
-    /// <summary>mean NLL(e^φ) + λΣe^{2φ} and its gradient in φ (analytic through the chain rule, or central differences).</summary>
     // Thrown out of the optimizers: the fit has used MaxEvaluations, or its phase has stalled.
     private sealed class EvaluationBudgetExceededException : Exception;
 
     private sealed class StalledException : Exception;
 
+    /// <summary>mean NLL(e^φ) + λΣe^{2φ} and its gradient in φ (analytic through the chain rule, or central differences).</summary>
     private sealed class PenalizedObjective(MeanNegativeLogLikelihood meanNll, bool analyticGradient, double penalizer, int dimension)
     {
         private readonly double[] _theta = new double[dimension];
