@@ -46,8 +46,8 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
         ItemErrors.ThrowIfTooMany(request.Rates.Count);
         var errors = new ItemErrors();
         var reporting = options.Value.ReportingCurrency;
-        var rows = new Dictionary<(string, DateOnly), FxRate>();
-        var first = new Dictionary<(string, DateOnly), int>();
+        // Each rate kept, with the index of its item.
+        var rows = new Dictionary<(string, DateOnly), (int Index, FxRate Rate)>();
         for (var i = 0; i < request.Rates.Count; i++)
         {
             var item = request.Rates[i];
@@ -69,9 +69,9 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
             }
 
             // Two rates for one day in one batch: which one holds would depend on the order.
-            if (problems.Count == 0 && first.TryGetValue((currency!, date), out var earlier))
+            if (problems.Count == 0 && rows.TryGetValue((currency!, date), out var earlier))
             {
-                problems.Add(new ItemError { Index = i, Field = "date", Message = $"Repeats the currency and date of item {earlier} in this batch." });
+                problems.Add(new ItemError { Index = i, Field = "date", Message = $"Repeats the currency and date of item {earlier.Index} in this batch." });
             }
 
             if (problems.Count > 0)
@@ -80,12 +80,11 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
                 continue;
             }
 
-            first[(currency!, date)] = i;
-            rows[(currency!, date)] = new FxRate(currency!, date, item!.RateToReporting!.Value);
+            rows.Add((currency!, date), (i, new FxRate(currency!, date, item!.RateToReporting!.Value)));
         }
 
         metrics.ItemsRejected(ClvMetrics.Kinds.FxRates, errors.Rejected);
-        var counts = await store.UpsertAsync(rows.Values.ToList(), time.GetUtcNow(), cancellationToken);
+        var counts = await store.UpsertAsync([.. rows.Values.Select(r => r.Rate)], time.GetUtcNow(), cancellationToken);
         metrics.RowsIngested(ClvMetrics.Kinds.FxRates, counts.Created + counts.Existing);
         return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Existing, Rejected = (int)errors.Rejected, Errors = errors.Errors };
     }
