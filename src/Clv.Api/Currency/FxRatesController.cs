@@ -48,6 +48,7 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
         var reporting = options.Value.ReportingCurrency;
         // Each rate kept, with the index of its item.
         var rows = new Dictionary<(string, DateOnly), (int Index, FxRate Rate)>();
+        var latest = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime.AddDays(1));
         for (var i = 0; i < request.Rates.Count; i++)
         {
             var item = request.Rates[i];
@@ -58,9 +59,10 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
                 problems.Add(new ItemError { Index = i, Field = "currency", Message = $"An ISO 4217 code other than the reporting currency {reporting}." });
             }
 
-            if (!IsoDateTime.TryParseDate(item?.Date, out var date))
+            // The transactions' range: a rate dated where no transaction can be converts nothing.
+            if (!IsoDateTime.TryParseDate(item?.Date, out var date) || date < DateOnly.FromDateTime(IsoDateTime.Earliest.UtcDateTime) || date > latest)
             {
-                problems.Add(new ItemError { Index = i, Field = "date", Message = "A date as YYYY-MM-DD." });
+                problems.Add(new ItemError { Index = i, Field = "date", Message = $"A date as YYYY-MM-DD from 1970-01-01 to {latest:yyyy-MM-dd}." });
             }
 
             if (item?.RateToReporting is not { } rate || rate <= 0 || rate >= 1e9m || decimal.Round(rate, 10) != rate)

@@ -136,7 +136,7 @@ internal readonly struct CsvItemFields(List<string> fields, Dictionary<string, i
     public string? Text(string column) =>
         columns.TryGetValue(column, out var i) && i < fields.Count && fields[i].Length > 0 ? fields[i] : null;
 
-    /// <summary>The number in <paramref name="column"/>; null when absent, or when it does not parse, with <paramref name="error"/> kept.</summary>
+    /// <summary>The number in <paramref name="column"/>; null when absent, or when it does not parse (<paramref name="error"/> kept) or would be rounded.</summary>
     public decimal? Number(string column, string error)
     {
         var text = Text(column);
@@ -145,12 +145,19 @@ internal readonly struct CsvItemFields(List<string> fields, Dictionary<string, i
             return null;
         }
 
-        if (decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            NumberErrors.Add((column, error));
+        }
+        else if (!ExactDecimal.IsExact(text, value))
+        {
+            NumberErrors.Add((column, ExactDecimal.Message(column)));
+        }
+        else
         {
             return value;
         }
 
-        NumberErrors.Add((column, error));
         return null;
     }
 }

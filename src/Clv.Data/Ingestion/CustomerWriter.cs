@@ -21,61 +21,64 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             return new WriteCounts(0, 0);
         }
 
-        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
+        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) => (await UpsertAsync(connection, rows, now, ct), true), retry, cancellationToken);
+    }
+
+    // The upsert in the caller's transaction, which bumps the data version.
+    private static async Task<WriteCounts> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        var externalIds = rows.Select(r => r.ExternalId).ToArray();
+        var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
+        await using (var create = new NpgsqlCommand(CreateKeysSql, connection))
         {
-            var externalIds = rows.Select(r => r.ExternalId).ToArray();
-            var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
-            await using (var create = new NpgsqlCommand(CreateKeysSql, connection))
-            {
-                create.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds));
-                await TransactionWriter.ReadIdsAsync(create, ids, ct);
-            }
+            create.Parameters.Add(Array("ids", NpgsqlDbType.Text, externalIds));
+            await TransactionWriter.ReadIdsAsync(create, ids, ct);
+        }
 
-            // A second statement sees the keys that concurrent writers committed while this one waited.
-            var created = ids.Values.ToArray();
-            if (created.Length < rows.Count)
-            {
-                await TransactionWriter.FindIdsAsync(connection, externalIds.Where(id => !ids.ContainsKey(id)), ids, ct);
-            }
+        // A second statement sees the keys that concurrent writers committed while this one waited.
+        var created = ids.Values.ToArray();
+        if (created.Length < rows.Count)
+        {
+            await TransactionWriter.FindIdsAsync(connection, externalIds.Where(id => !ids.ContainsKey(id)), ids, ct);
+        }
 
-            // A profile that changes a customer's channel or acquisition moves them between cells
-            // of the group rollup: their contribution goes before the change and comes back after
-            // it, under their summary's lock, taken in id order as every writer of a customer does.
-            // Both are computed here (staged) and written netted: from the profiles for customers
-            // without days, and from their stored days for the others.
-            var periods = await PeriodRollups.OpenAsync(connection, ct);
-            var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
-            await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
+        // A profile that changes a customer's channel or acquisition moves them between cells
+        // of the group rollup: their contribution goes before the change and comes back after
+        // it, under their summary's lock, taken in id order as every writer of a customer does.
+        // Both are computed here (staged) and written netted: from the profiles for customers
+        // without days, and from their stored days for the others.
+        var periods = await PeriodRollups.OpenAsync(connection, ct);
+        var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
+        await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
 
-            await using (var command = new NpgsqlCommand(UpsertSql, connection))
-            {
-                command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
-                command.Parameters.Add(Array("external_ids", NpgsqlDbType.Text, externalIds));
-                command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));
-                command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => r.AcquisitionChannel)));
-                command.Parameters.Add(Array("countries", NpgsqlDbType.Text, rows.Select(r => r.Country)));
-                command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
-                command.Parameters.Add(Array("created", NpgsqlDbType.Bigint, created));
-                command.Parameters.Add(new NpgsqlParameter("now", now));
-                await command.ExecuteNonQueryAsync(ct);
-            }
+        await using (var command = new NpgsqlCommand(UpsertSql, connection))
+        {
+            command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
+            command.Parameters.Add(Array("external_ids", NpgsqlDbType.Text, externalIds));
+            command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));
+            command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => r.AcquisitionChannel)));
+            command.Parameters.Add(Array("countries", NpgsqlDbType.Text, rows.Select(r => r.Country)));
+            command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
+            command.Parameters.Add(Array("created", NpgsqlDbType.Bigint, created));
+            command.Parameters.Add(new NpgsqlParameter("now", now));
+            await command.ExecuteNonQueryAsync(ct);
+        }
 
-            await periods.StageStoredAsync(connection, moved.WithDays, 1, ct);
-            var rowOf = rows.ToDictionary(r => ids[r.ExternalId]);
-            foreach (var (id, before) in moved.WithoutDays)
-            {
-                var row = rowOf[id];
-                periods.Stage(id, row.AcquisitionChannel ?? before.Channel, row.AcquiredAt ?? before.AcquiredAt, []);
-            }
+        await periods.StageStoredAsync(connection, moved.WithDays, 1, ct);
+        var rowOf = rows.ToDictionary(r => ids[r.ExternalId]);
+        foreach (var (id, before) in moved.WithoutDays)
+        {
+            var row = rowOf[id];
+            periods.Stage(id, row.AcquisitionChannel ?? before.Channel, row.AcquiredAt ?? before.AcquiredAt, []);
+        }
 
-            foreach (var id in created)
-            {
-                periods.Stage(id, rowOf[id].AcquisitionChannel, rowOf[id].AcquiredAt, []);
-            }
+        foreach (var id in created)
+        {
+            periods.Stage(id, rowOf[id].AcquisitionChannel, rowOf[id].AcquiredAt, []);
+        }
 
-            await periods.WriteStagedAsync(connection, ct);
-            return (new WriteCounts(created.Length, rows.Count - created.Length), true);
-        }, retry, cancellationToken);
+        await periods.WriteStagedAsync(connection, ct);
+        return new WriteCounts(created.Length, rows.Count - created.Length);
     }
 
     // Locks the summaries of the known customers whose profiles name a channel or an acquisition,
@@ -146,11 +149,12 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 
     /// <summary>
     /// The ids of the customers with <paramref name="externalIds"/>, creating the unknown ones as a
-    /// profile without fields would create them, inside the caller's database transaction (the
-    /// context's current one): the first step of every writer of customer-keyed rows other than
-    /// transactions. Also answers whether it created any.
+    /// profile without fields would create them, inside the caller's database transaction, which
+    /// bumps the data version if it keeps them: the first step of every writer of customer-keyed rows other than
+    /// transactions. Also answers which it created (external id and id), for
+    /// <see cref="ForgetCreatedAsync"/>.
     /// </summary>
-    internal async Task<(Dictionary<string, long> Ids, bool Created)> ResolveAsync(
+    internal static async Task<(Dictionary<string, long> Ids, Dictionary<string, long> Created)> ResolveAsync(
         NpgsqlConnection connection, IEnumerable<string> externalIds, DateTimeOffset now, CancellationToken ct)
     {
         var sorted = externalIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
@@ -159,11 +163,49 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         var missing = sorted.Where(c => !ids.ContainsKey(c)).ToArray();
         if (missing.Length > 0)
         {
-            await UpsertAsync(System.Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
+            await UpsertAsync(connection, System.Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
             await TransactionWriter.FindIdsAsync(connection, missing, ids, ct);
         }
 
-        return (ids, missing.Length > 0);
+        return (ids, missing.ToDictionary(c => c, c => ids[c], StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Drops again, in the caller's transaction, the customers <see cref="ResolveAsync"/> created
+    /// that got no row (every one of their rows a key stored under another customer, say): their
+    /// key, profile and empty summary, and their place in the group rollup. A duplicate then changes
+    /// nothing, as it does for transactions.
+    /// </summary>
+    /// <param name="connection">The caller's connection, in its transaction.</param>
+    /// <param name="created">What <see cref="ResolveAsync"/> created.</param>
+    /// <param name="withRows">The customers (ids) that got a row.</param>
+    /// <param name="ct">Cancels the write.</param>
+    /// <returns>How many of <paramref name="created"/> stay.</returns>
+    internal static async Task<int> ForgetCreatedAsync(
+        NpgsqlConnection connection, Dictionary<string, long> created, IReadOnlySet<long> withRows, CancellationToken ct)
+    {
+        var empty = created.Where(c => !withRows.Contains(c.Value)).ToList();
+        if (empty.Count == 0)
+        {
+            return created.Count;
+        }
+
+        // UpsertAsync staged each as a customer without channel, acquisition or day.
+        var periods = await PeriodRollups.OpenAsync(connection, ct);
+        foreach (var (_, id) in empty)
+        {
+            periods.Stage(id, null, null, [], -1);
+        }
+
+        await periods.WriteStagedAsync(connection, ct);
+        await connection.ExecuteAsync("""
+            DELETE FROM customer_summaries WHERE customer_id = ANY(@ids);
+            DELETE FROM customers WHERE id = ANY(@ids);
+            DELETE FROM customer_keys WHERE external_id = ANY(@external_ids)
+            """, ct,
+            Array("ids", NpgsqlDbType.Bigint, empty.Select(c => c.Value)),
+            Array("external_ids", NpgsqlDbType.Text, empty.Select(c => c.Key)));
+        return created.Count - empty.Count;
     }
 
     internal static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>

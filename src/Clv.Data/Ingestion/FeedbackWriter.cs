@@ -13,7 +13,7 @@ namespace Clv.Data.Ingestion;
 /// An external id already stored, under any customer, is a duplicate: the first answer sent under
 /// it stays, as for transactions. One database transaction: the caller's, or one of its own.
 /// </summary>
-public sealed class FeedbackWriter(ClvDbContext db, CustomerWriter customers, TransientRetry retry)
+public sealed class FeedbackWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many were inserted and how many were duplicates.</summary>
     /// <param name="rows">Validated rows; repeated external ids in the batch keep the first.</param>
@@ -35,7 +35,7 @@ public sealed class FeedbackWriter(ClvDbContext db, CustomerWriter customers, Tr
         var earliestDay = DateOnly.FromDateTime(unique.Min(r => r.AnsweredAt).UtcDateTime).AddDays(-1);
         return await db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
         {
-            var (ids, created) = await customers.ResolveAsync(connection, unique.Select(r => r.CustomerExternalId), now, ct);
+            var (ids, created) = await CustomerWriter.ResolveAsync(connection, unique.Select(r => r.CustomerExternalId), now, ct);
 
             // Two statements, as for transactions: the keys are distributed by external id, the
             // answers by customer (docs/scale-out.md). A key a concurrent writer is inserting is waited for.
@@ -74,7 +74,9 @@ public sealed class FeedbackWriter(ClvDbContext db, CustomerWriter customers, Tr
                 await insert.ExecuteNonQueryAsync(ct);
             }
 
-            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || created);
+            // A new customer whose answers were all duplicates stays unknown.
+            var stay = await CustomerWriter.ForgetCreatedAsync(connection, created, fresh.Select(r => ids[r.CustomerExternalId]).ToHashSet(), ct);
+            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || stay > 0);
         }, retry, cancellationToken);
     }
 }

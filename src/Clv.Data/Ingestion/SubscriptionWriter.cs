@@ -15,7 +15,7 @@ namespace Clv.Data.Ingestion;
 /// customer than the stored one is not written and is reported. One database transaction: the
 /// caller's, or one of its own.
 /// </summary>
-public sealed class SubscriptionWriter(ClvDbContext db, CustomerWriter customers, TransientRetry retry)
+public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Upserts the rows, each external id at most once in <paramref name="rows"/>.</summary>
     /// <param name="rows">Validated rows with distinct external ids.</param>
@@ -33,7 +33,7 @@ public sealed class SubscriptionWriter(ClvDbContext db, CustomerWriter customers
         var sorted = rows.OrderBy(r => r.ExternalId, StringComparer.Ordinal).ToList();
         return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
         {
-            var (ids, newCustomers) = await customers.ResolveAsync(connection, sorted.Select(r => r.CustomerExternalId), now, ct);
+            var (ids, newCustomers) = await CustomerWriter.ResolveAsync(connection, sorted.Select(r => r.CustomerExternalId), now, ct);
 
             // Two statements, as for transactions: the keys are distributed by external id, the rows
             // by customer (docs/scale-out.md). The key's customer is read back whether it was
@@ -106,8 +106,10 @@ public sealed class SubscriptionWriter(ClvDbContext db, CustomerWriter customers
                 }
             }
 
+            // A new customer whose subscriptions all belong to another stays unknown.
+            var stay = await CustomerWriter.ForgetCreatedAsync(connection, newCustomers, writable.Select(r => ids[r.CustomerExternalId]).ToHashSet(), ct);
             var counts = new SubscriptionWriteCounts(created, updated, writable.Count - created - updated, otherCustomer);
-            return (counts, created + updated > 0 || newCustomers);
+            return (counts, created + updated > 0 || stay > 0);
         }, retry, cancellationToken);
     }
 }

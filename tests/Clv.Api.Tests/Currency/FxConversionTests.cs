@@ -145,4 +145,20 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
             (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
         Assert.Equal(0.09m, await api.ScalarAsync<decimal>("SELECT rate_to_reporting FROM fx_rates WHERE currency = 'SEK' AND date = '2024-05-02'"));
     }
+
+    [Theory]
+    [InlineData("9999-01-01")]
+    [InlineData("1969-12-31")]
+    public async Task A_rate_dated_where_no_transaction_can_be_is_rejected(string date)
+    {
+        // The helper's report of 2026-12-05: a rate for 9999-01-01 was stored.
+        var body = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new
+        {
+            rates = new[] { new { date, currency = "NOK", rateToReporting = 0.09m } },
+        })).JsonAsync();
+
+        Assert.Equal((0, 1), (body.Long("created"), body.Long("rejected")));
+        Assert.Equal("date", Assert.Single(body.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Equal(0, await api.ScalarAsync<long>($"SELECT count(*) FROM fx_rates WHERE currency = 'NOK' AND date = '{date}'"));
+    }
 }

@@ -20,6 +20,21 @@ public sealed class FeedbackIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         _client.PostAsync("/api/v1/feedback/import" + query, new StringContent(csv, new UTF8Encoding(false), "text/csv"));
 
     [Fact]
+    public async Task A_new_customer_whose_only_answer_is_a_duplicate_is_not_created()
+    {
+        // The helper's report of 2026-12-05: the answer was a duplicate, and its new customer stayed,
+        // empty, counted among the portfolio's customers.
+        (await PostFeedbackAsync(_client, Answer("g-1", "g-first", "nps", 9))).EnsureSuccessStatusCode();
+        var before = await StoredData.FingerprintAsync(api.ConnectionString);
+
+        var body = await (await PostFeedbackAsync(_client, Answer("g-1", "g-ghost", "nps", 2))).JsonAsync();
+
+        Assert.Equal((0, 1), (body.Long("inserted"), body.Long("duplicates")));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/g-ghost")).StatusCode);
+        Assert.Equal(before, await StoredData.FingerprintAsync(api.ConnectionString));
+    }
+
+    [Fact]
     public async Task Scores_outside_their_kind_s_range_are_rejected_per_item_naming_the_index_and_field()
     {
         var body = await (await PostFeedbackAsync(_client,

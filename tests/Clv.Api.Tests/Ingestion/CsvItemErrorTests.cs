@@ -91,6 +91,24 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task An_amount_a_decimal_would_round_is_rejected_and_a_long_exact_one_kept()
+    {
+        // The helper's report of 2026-12-05: 30 decimals parsed as 0 and were stored as a free purchase.
+        // 28 zeros after 10 are exact, and stay 10.
+        var csv = "external_id,customer_external_id,occurred_at,type,amount,currency\n"
+            + "rnd-c1,rnd-c,2024-01-01T10:00:00Z,purchase,0.000000000000000000000000000001,USD\n"
+            + "rnd-c2,rnd-c,2024-01-01T10:00:00Z,purchase,10.0000000000000000000000000000,USD\n";
+
+        var body = await (await PostCsvAsync("transactions", csv, "")).JsonAsync();
+
+        Assert.Equal((1, 1), (body.Long("inserted"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((2, "amount", "'amount' has more significant digits than can be stored exactly (28); it would be rounded."),
+            (error.GetProperty("line").GetInt64(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        Assert.Equal(10m, await api.ScalarAsync<decimal>("SELECT sum(amount) FROM transactions WHERE external_id LIKE 'rnd-c%'"));
+    }
+
+    [Fact]
     public async Task An_atomic_import_with_more_invalid_rows_than_listed_counts_them_all()
     {
         // 1,201 rows with a negative amount: 1,000 errors listed, and the count of invalid rows says 1,201 (the

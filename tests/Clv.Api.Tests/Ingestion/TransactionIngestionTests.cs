@@ -195,6 +195,38 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
         Assert.Contains("transactions[0].amount", problem.GetRawText(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1e-29")]
+    [InlineData("0.000000000000000000000000000001")]
+    [InlineData("1.00000000000000000000000000001")]
+    public async Task An_amount_a_decimal_would_round_is_400_naming_it_and_nothing_is_stored(string amount)
+    {
+        // The helper's report of 2026-12-05: 1e-29 was read as 0 and stored as a free purchase.
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent(
+            $$"""{"transactions":[{"externalId":"rnd-1","customerExternalId":"rnd-cust","occurredAt":"2024-01-01T00:00:00Z","type":"purchase","amount":{{amount}},"currency":"USD"}]}""",
+            Encoding.UTF8, "application/json"));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("transactions[0].amount", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("stored exactly", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id = 'rnd-1'"));
+    }
+
+    [Theory]
+    [InlineData("1.5E2", 150)]
+    [InlineData("29.330000000000000000000000000000", 29.33)]
+    [InlineData("0.1e1", 1)]
+    public async Task An_amount_written_long_or_with_an_exponent_is_kept_when_exact(string amount, double expected)
+    {
+        var id = $"exact-{amount}";
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent(
+            $$"""{"transactions":[{"externalId":"{{id}}","customerExternalId":"exact-cust","occurredAt":"2024-01-01T00:00:00Z","type":"purchase","amount":{{amount}},"currency":"USD"}]}""",
+            Encoding.UTF8, "application/json"));
+
+        Assert.Equal(1, (await response.JsonAsync()).Long("inserted"));
+        Assert.Equal((decimal)expected, await api.ScalarAsync<decimal>($"SELECT amount FROM transactions WHERE external_id = '{id}'"));
+    }
+
     [Fact]
     public async Task Truncated_json_is_400_problem()
     {

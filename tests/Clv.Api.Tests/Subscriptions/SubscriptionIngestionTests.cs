@@ -68,6 +68,21 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_new_customer_whose_only_subscription_belongs_to_another_is_not_created()
+    {
+        // The helper's report of 2026-12-05: the subscription was refused, and its new customer stayed,
+        // empty, counted among the portfolio's customers.
+        (await PostSubscriptionsAsync(_client, Sub("g-1", "g-owner"))).EnsureSuccessStatusCode();
+        var before = await StoredData.FingerprintAsync(api.ConnectionString);
+
+        var body = await (await PostSubscriptionsAsync(_client, Sub("g-1", "g-ghost"))).JsonAsync();
+
+        Assert.Equal((0, 1), (body.Long("created"), body.Long("rejected")));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/g-ghost")).StatusCode);
+        Assert.Equal(before, await StoredData.FingerprintAsync(api.ConnectionString));
+    }
+
+    [Fact]
     public async Task An_unknown_customer_is_created()
     {
         (await PostSubscriptionsAsync(_client, Sub("u-1", "u-new"))).EnsureSuccessStatusCode();
