@@ -14,7 +14,7 @@ public sealed class FeedbackItemValidator : AbstractValidator<FeedbackItem>
         RuleFor(f => f.ExternalId).ExternalId();
         RuleFor(f => f.CustomerExternalId).ExternalId();
         RuleFor(f => f.AnsweredAt).Timestamp(time, required: true);
-        RuleFor(f => f.Kind).NotEmpty().Must(k => k is "nps" or "csat")
+        RuleFor(f => f.Kind).NotEmpty().OneOf("nps", "csat")
             .WithMessage("'kind' must be 'nps' or 'csat'.");
         RuleFor(f => f.Score).NotNull()
             .Must(s => s is null || decimal.Truncate(s.Value) == s.Value).WithMessage("'score' must be an integer.");

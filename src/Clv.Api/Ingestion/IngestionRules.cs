@@ -37,7 +37,8 @@ internal static class IngestionRules
             .WithMessage($"'{{PropertyName}}' must have at most {ColumnLimits.MoneyScale} decimals.");
 
     public static IRuleBuilderOptions<T, string?> Timestamp<T>(this IRuleBuilder<T, string?> rule, TimeProvider time, bool required) =>
-        rule.Must(text => text is null ? !required : IsoDateTime.TryParse(text, out _))
+        (required ? rule.SetValidator(new RequiredTextValidator<T>(text => IsoDateTime.TryParse(text, out _)))
+                  : rule.Must(text => text is null || IsoDateTime.TryParse(text, out _)))
             .WithMessage("'{PropertyName}' must be an ISO 8601 date-time with an offset, such as 2024-03-15T14:30:00Z.")
             .Must(text => !IsoDateTime.TryParse(text, out var at) || (at >= IsoDateTime.Earliest && at <= time.GetUtcNow().AddDays(1)))
             .WithMessage("'{PropertyName}' must be between 1970-01-01 and one day from now.");
@@ -47,4 +48,12 @@ internal static class IngestionRules
         rule.NotEmpty()
             .Must(c => c is null || IsoCodes.Currencies.Contains(c.ToUpperInvariant()))
             .WithMessage((_, c) => $"'{c}' is not an ISO 4217 currency code.");
+
+    /// <summary>A date as YYYY-MM-DD, required.</summary>
+    public static IRuleBuilderOptions<T, string?> Date<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.SetValidator(new RequiredTextValidator<T>(text => IsoDateTime.TryParseDate(text, out _)));
+
+    /// <summary>Absent (for <c>NotEmpty</c> to judge), or one of <paramref name="values"/>.</summary>
+    public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, params string[] values) =>
+        rule.SetValidator(new OneOfValidator<T>(values));
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Clv.Api.Customers;
+using Clv.Api.Ingestion;
 using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using FluentValidation;
@@ -51,6 +52,8 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         ["occurredAt"] = DateTime,
         ["acquiredAt"] = DateTime,
         ["answeredAt"] = DateTime,
+        ["startedAt"] = DateTime,
+        ["endedAt"] = DateTime,
         // A gross margin, wherever the API reads or writes one, lies in (0, 1].
         ["grossMargin"] = Margin,
         // Lists: a JSON batch (ItemErrors.ThrowIfTooMany answers 413 beyond), its item errors, a page.
@@ -91,6 +94,10 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         {
             FromValidator(target, member);
         }
+        else if (context.ParameterInfo is null && target.Properties is { Count: > 0 })
+        {
+            RequiredFromValidator(target, context.Type);
+        }
 
         var name = member is not null ? CamelCase(member.Name) : context.ParameterInfo?.Name;
         if (name is not null && ByName.TryGetValue(name, out var limits))
@@ -101,20 +108,10 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         FromFormat(target);
     }
 
-    // What the declaring type's validator (one registered as IValidator<T>) enforces on the property.
+    // What the declaring type's validator enforces on the property.
     private void FromValidator(OpenApiSchema schema, PropertyInfo member)
     {
-        var validatorType = typeof(IValidator<>).MakeGenericType(member.DeclaringType!);
-        if (services.GetService(validatorType) is not IValidator validator)
-        {
-            return;
-        }
-
-        var components = validator.CreateDescriptor().Rules
-            .Where(rule => rule.Member == member || rule.Member?.Name == member.Name)
-            .SelectMany(rule => rule.Components)
-            .Select(component => component.Validator);
-        foreach (var check in components)
+        foreach (var check in Checks(member.DeclaringType!).Where(c => c.Member == member.Name).Select(c => c.Check))
         {
             switch (check)
             {
@@ -132,8 +129,42 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
                 case IRegularExpressionValidator regex:
                     schema.Pattern ??= regex.Expression;
                     break;
+                case IAllowedValues allowed when schema.Enum is not { Count: > 0 }:
+                    schema.Enum = [.. allowed.Values.Select(v => (System.Text.Json.Nodes.JsonNode)v)];
+                    break;
             }
         }
+    }
+
+    // The properties the type's validator requires: present, so not null either.
+    private void RequiredFromValidator(OpenApiSchema schema, Type type)
+    {
+        var required = Checks(type).Where(c => c.Check is INotNullValidator or INotEmptyValidator or IRequiredValue).Select(c => CamelCase(c.Member));
+        foreach (var name in required.Where(schema.Properties!.ContainsKey))
+        {
+            (schema.Required ??= new SortedSet<string>(StringComparer.Ordinal)).Add(name);
+            if (schema.Properties![name] is OpenApiSchema property && property.Type is { } t)
+            {
+                property.Type = t & ~JsonSchemaType.Null;
+            }
+        }
+    }
+
+    // The checks of the type's validator (one registered as IValidator<T>) that always apply, by
+    // member name: a check under a condition (the amount above 0 for a refund only) holds for some
+    // items, so the schema cannot state it.
+    private IEnumerable<(string Member, IPropertyValidator Check)> Checks(Type type)
+    {
+        if (services.GetService(typeof(IValidator<>).MakeGenericType(type)) is not IValidator validator)
+        {
+            return [];
+        }
+
+        return validator.CreateDescriptor().Rules
+            .Where(rule => rule.Member is not null)
+            .SelectMany(rule => rule.Components
+                .Where(component => !component.HasCondition && !component.HasAsyncCondition)
+                .Select(component => (rule.Member.Name, component.Validator)));
     }
 
     private static void Compare(OpenApiSchema schema, IComparisonValidator comparison)

@@ -10,8 +10,9 @@ namespace Clv.Api.OpenApi;
 /// <summary>
 /// Declares on every operation the answers that come from the pipeline rather than the action
 /// (docs/api.md, "OpenAPI document"): 401 and 403 where a key is required, 413 and 415 where there is
-/// a body, 429 everywhere (the rate limiter is global) with <c>Retry-After</c>, and the rate-limit
-/// headers (<see cref="RateLimitConfigs.LimitHeader"/> and the others) on every 2xx and 4xx answer.
+/// a body, 406 everywhere (an <c>Accept</c> that no formatter serves), 429 everywhere (the rate
+/// limiter is global) with <c>Retry-After</c>, and the rate-limit headers
+/// (<see cref="RateLimitConfigs.LimitHeader"/> and the others) on every 2xx and 4xx answer.
 /// </summary>
 internal sealed class StandardResponsesOperationFilter : IOperationFilter
 {
@@ -32,6 +33,7 @@ internal sealed class StandardResponsesOperationFilter : IOperationFilter
             Add(operation, StatusCodes.Status415UnsupportedMediaType, "The body is not of a media type this operation reads.", problem);
         }
 
+        Add(operation, StatusCodes.Status406NotAcceptable, "The `Accept` header names no media type this operation answers in.", problem);
         Add(operation, StatusCodes.Status429TooManyRequests,
             "Over the request rate of this key (or, without a valid key, of this address), or too many failed key lookups; retry after `Retry-After` seconds.", problem);
         var tooMany = (OpenApiResponse)operation.Responses[Code(StatusCodes.Status429TooManyRequests)];

@@ -12,8 +12,8 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
     public SpendItemValidator()
     {
         RuleFor(s => s.Channel).NotEmpty().MaximumLength(ColumnLimits.Channel).StorableText();
-        RuleFor(s => s.PeriodStart).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
-        RuleFor(s => s.PeriodEnd).Must(d => IsoDateTime.TryParseDate(d, out _)).WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodStart).Date().WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodEnd).Date().WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd)
             .Must((s, end) => !IsoDateTime.TryParseDate(s.PeriodStart, out var a) || !IsoDateTime.TryParseDate(end, out var b) || b >= a)
             .WithMessage("'periodEnd' must not be before 'periodStart'.");

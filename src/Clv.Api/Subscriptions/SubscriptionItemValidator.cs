@@ -19,7 +19,7 @@ public sealed class SubscriptionItemValidator : AbstractValidator<SubscriptionIt
         RuleFor(s => s.EndedAt)
             .Must((s, ended) => !IsoDateTime.TryParse(s.StartedAt, out var start) || !IsoDateTime.TryParse(ended, out var end) || end >= start)
             .WithMessage("'endedAt' must not be before 'startedAt'.");
-        RuleFor(s => s.BillingPeriod).NotEmpty().Must(p => p is null or "month" or "year")
+        RuleFor(s => s.BillingPeriod).NotEmpty().OneOf("month", "year")
             .WithMessage("'billingPeriod' must be 'month' or 'year'.");
         RuleFor(s => s.Amount).NotNull().Money();
         RuleFor(s => s.Currency).Currency();

@@ -12,7 +12,7 @@ public sealed class TransactionItemValidator : AbstractValidator<TransactionItem
         RuleFor(t => t.ExternalId).ExternalId();
         RuleFor(t => t.CustomerExternalId).ExternalId();
         RuleFor(t => t.OccurredAt).Timestamp(time, required: true);
-        RuleFor(t => t.Type).NotEmpty().Must(t => t is "purchase" or "refund")
+        RuleFor(t => t.Type).NotEmpty().OneOf("purchase", "refund")
             .WithMessage("'type' must be 'purchase' or 'refund'.");
         RuleFor(t => t.Amount).NotNull().Money();
         RuleFor(t => t.Amount).GreaterThan(0).When(t => t.Type == "refund")

@@ -55,6 +55,17 @@ public sealed class ServedContract(JsonNode document)
             return [$"{method} {path} {status}: media type {mediaType} is not declared"];
         }
 
+        return Validate(declared, body, $"{method} {path} {status}");
+    }
+
+    /// <summary>What the JSON request body schema of <paramref name="method"/> on <paramref name="path"/> refuses in <paramref name="body"/>.</summary>
+    public IReadOnlyList<string> CheckRequest(HttpMethod method, string path, string body) =>
+        Operation(method, path)?["requestBody"]?["content"]?["application/json"]?["schema"] is JsonNode declared
+            ? Validate(declared, body, $"{method} {path} request")
+            : [$"{method} {path} declares no JSON body"];
+
+    private List<string> Validate(JsonNode declared, string body, string label)
+    {
         var schema = (JsonObject)Convert(declared);
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
         schema["$defs"] = _defs.DeepClone();
@@ -68,7 +79,7 @@ public sealed class ServedContract(JsonNode document)
 
         var errors = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e =>
             (Branch: d.EvaluationPath.ToString().Contains("/anyOf/", StringComparison.Ordinal),
-             Text: $"{method} {path} {status}: {d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"))).ToList();
+             Text: $"{label}: {d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"))).ToList();
         // The branches of a nullable's anyOf fail in turn even where the anyOf holds: show them only when nothing else failed.
         var outside = errors.Where(e => !e.Branch).Select(e => e.Text).ToList();
         return outside.Count > 0 ? outside : [.. errors.Select(e => e.Text)];
