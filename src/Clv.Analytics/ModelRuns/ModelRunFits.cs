@@ -45,7 +45,8 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
     /// reject) and Gamma-Gamma on <paramref name="portfolio"/>.
     /// </summary>
     /// <exception cref="ModelRunFailedException">The primary model or Gamma-Gamma did not converge, or Gamma-Gamma's q ≤ 1 gives no finite mean spend.</exception>
-    public static ModelRunFits Fit(ModelRunPortfolio portfolio, IEnumerable<string> models, string primaryModel, double penalizer)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> stopped a fit.</exception>
+    public static ModelRunFits Fit(ModelRunPortfolio portfolio, IEnumerable<string> models, string primaryModel, double penalizer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(portfolio);
         ArgumentNullException.ThrowIfNull(models);
@@ -58,25 +59,25 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
             switch (model)
             {
                 case ModelNames.BgNbd:
-                    var bg = BgNbd.Fit(patterns, penalizer);
+                    var bg = BgNbd.Fit(patterns, penalizer, cancellationToken);
                     described[model] = Describe(bg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
                     AddIfConverged(purchaseModels, model, bg);
                     uncertainties[model] = Uncertainty<BgNbdParameters>(bg, p => [p.R, p.Alpha, p.A, p.B], t => new BgNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.ModifiedBgNbd:
-                    var mbg = ModifiedBgNbd.Fit(patterns, penalizer);
+                    var mbg = ModifiedBgNbd.Fit(patterns, penalizer, cancellationToken);
                     described[model] = Describe(mbg, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["a"] = p.A, ["b"] = p.B });
                     AddIfConverged(purchaseModels, model, mbg);
                     uncertainties[model] = Uncertainty<ModifiedBgNbdParameters>(mbg, p => [p.R, p.Alpha, p.A, p.B], t => new ModifiedBgNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.ParetoNbd:
-                    var pareto = ParetoNbd.Fit(patterns, penalizer);
+                    var pareto = ParetoNbd.Fit(patterns, penalizer, cancellationToken);
                     described[model] = Describe(pareto, p => new() { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta });
                     AddIfConverged(purchaseModels, model, pareto);
                     uncertainties[model] = Uncertainty<ParetoNbdParameters>(pareto, p => [p.R, p.Alpha, p.S, p.Beta], t => new ParetoNbdParameters(t[0], t[1], t[2], t[3]));
                     break;
                 case ModelNames.BgBb:
-                    var bgbb = BgBb.Fit(patterns.ConvertAll(BgBbPattern.From), penalizer);
+                    var bgbb = BgBb.Fit(patterns.ConvertAll(BgBbPattern.From), penalizer, cancellationToken);
                     described[model] = Describe(bgbb, p => new() { ["alpha"] = p.Alpha, ["beta"] = p.Beta, ["gamma"] = p.Gamma, ["delta"] = p.Delta });
                     AddIfConverged(purchaseModels, model, bgbb);
                     uncertainties[model] = Uncertainty<BgBbParameters>(bgbb, p => [p.Alpha, p.Beta, p.Gamma, p.Delta], t => new BgBbParameters(t[0], t[1], t[2], t[3]));
@@ -86,7 +87,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
             }
         }
 
-        var spend = GammaGamma.Fit(portfolio.SpendPatterns(), penalizer);
+        var spend = GammaGamma.Fit(portfolio.SpendPatterns(), penalizer, cancellationToken);
         described[ModelNames.GammaGamma] = Describe(spend, p => new() { ["p"] = p.P, ["q"] = p.Q, ["gamma"] = p.Gamma });
         if (!purchaseModels.TryGetValue(primaryModel, out var primary))
         {

@@ -117,7 +117,7 @@ internal static class BetaGeometricFamily
         return -sum / total;
     }
 
-    public static MleOutcome Fit(IReadOnlyList<RfmPattern> patterns, int shift, double penalizer, out double observations)
+    public static MleOutcome Fit(IReadOnlyList<RfmPattern> patterns, int shift, double penalizer, CancellationToken cancellationToken, out double observations)
     {
         var data = PatternSet.Create(patterns);
         observations = data.TotalWeight;
@@ -131,7 +131,8 @@ internal static class BetaGeometricFamily
             analyticGradient: true,
             [1.0, 1.0, 1.0, 1.0],
             penalizer,
-            data.TotalWeight);
+            data.TotalWeight,
+            cancellationToken);
     }
 
     /// <summary>The log of the odds that a customer with this history has dropped out, versus alive.</summary>

@@ -203,7 +203,8 @@ public static class BgBb
     /// </summary>
     /// <param name="patterns">Customers or weighted distinct histories (see <see cref="BgBbPattern.Collapse"/>).</param>
     /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
-    public static FitResult<BgBbParameters> Fit(IReadOnlyList<BgBbPattern> patterns, double penalizer = 0)
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
+    public static FitResult<BgBbParameters> Fit(IReadOnlyList<BgBbPattern> patterns, double penalizer = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patterns);
         var data = patterns.ToArray();
@@ -214,7 +215,8 @@ public static class BgBb
             [1.0, 1.0, 1.0, 1.0],
             penalizer,
             totalWeight,
-            p => new BgBbParameters(p[0], p[1], p[2], p[3]));
+            p => new BgBbParameters(p[0], p[1], p[2], p[3]),
+            cancellationToken);
     }
 
     private static string? InvalidReason(BgBbPattern[] patterns)

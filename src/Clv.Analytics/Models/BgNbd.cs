@@ -52,9 +52,10 @@ public static class BgNbd
     /// </summary>
     /// <param name="patterns">Customers or weighted distinct patterns (see <see cref="RfmPattern.Collapse(IEnumerable{RfmPattern})"/>).</param>
     /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
-    public static FitResult<BgNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0)
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
+    public static FitResult<BgNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0, CancellationToken cancellationToken = default)
     {
-        var outcome = BetaGeometricFamily.Fit(patterns, 0, penalizer, out var observations);
+        var outcome = BetaGeometricFamily.Fit(patterns, 0, penalizer, cancellationToken, out var observations);
         return outcome.ToFitResult(p => new BgNbdParameters(p[0], p[1], p[2], p[3]), observations);
     }
 }

@@ -55,7 +55,8 @@ public static class GammaGamma
     /// </summary>
     /// <param name="observations">Customers' spend observations.</param>
     /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
-    public static FitResult<GammaGammaParameters> Fit(IReadOnlyList<SpendPattern> observations, double penalizer = 0)
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
+    public static FitResult<GammaGammaParameters> Fit(IReadOnlyList<SpendPattern> observations, double penalizer = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(observations);
         if (observations.Any(o => !double.IsFinite(o.Frequency) || !double.IsFinite(o.MonetaryValue) || !double.IsFinite(o.Weight)))
@@ -76,7 +77,8 @@ public static class GammaGamma
             analyticGradient: true,
             [1.0, 1.0, 1.0],
             penalizer,
-            totalWeight);
+            totalWeight,
+            cancellationToken);
         return outcome.ToFitResult(p => new GammaGammaParameters(p[0], p[1], p[2]), totalWeight);
     }
 

@@ -67,19 +67,21 @@ internal static class MaximumLikelihood
     /// <param name="initialTheta">Starting parameters (natural scale, positive).</param>
     /// <param name="penalizer">L2 penalty coefficient, ≥ 0.</param>
     /// <param name="totalWeight">Total weight of the observations, which scales mean to total.</param>
+    /// <param name="cancellationToken">Stops the fit at its next evaluation of the likelihood (<see cref="OperationCanceledException"/>).</param>
     public static MleOutcome Fit(
         MeanNegativeLogLikelihood meanNll,
         bool analyticGradient,
         double[] initialTheta,
         double penalizer,
-        double totalWeight)
+        double totalWeight,
+        CancellationToken cancellationToken = default)
     {
         if (!(penalizer >= 0) || double.IsInfinity(penalizer))
         {
             return Failed("The penalizer must be a finite number ≥ 0.", 0);
         }
 
-        var objective = new PenalizedObjective(meanNll, analyticGradient, penalizer, initialTheta.Length);
+        var objective = new PenalizedObjective(meanNll, analyticGradient, penalizer, initialTheta.Length, cancellationToken);
         var start = initialTheta.Select(t => Math.Log(t)).ToArray();
         if (!double.IsFinite(objective.Value(start)))
         {
@@ -168,17 +170,19 @@ internal static class MaximumLikelihood
     /// <param name="penalizer">L2 penalty coefficient, ≥ 0.</param>
     /// <param name="totalWeight">Total weight of the observations.</param>
     /// <param name="create">Names the parameters.</param>
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
     public static FitResult<TParameters> FitChecked<TParameters>(
         string? invalidReason,
         MeanNegativeLogLikelihood meanNll,
         double[] initialTheta,
         double penalizer,
         double totalWeight,
-        Func<double[], TParameters> create)
+        Func<double[], TParameters> create,
+        CancellationToken cancellationToken = default)
         where TParameters : class
     {
         var outcome = invalidReason is null
-            ? Fit(meanNll, analyticGradient: true, initialTheta, penalizer, totalWeight)
+            ? Fit(meanNll, analyticGradient: true, initialTheta, penalizer, totalWeight, cancellationToken)
             : new MleOutcome(null, null, double.NaN, 0, invalidReason);
         return outcome.ToFitResult(create, double.IsFinite(totalWeight) ? totalWeight : 0);
     }
@@ -238,7 +242,8 @@ internal static class MaximumLikelihood
     private const string Stalled = "stalled";
 
     // Whether the objective stopped an optimizer's phase (StalledException), which MathNet's line search
-    // hands on wrapped in its own exception; the fit's budget, wrapped the same way, ends the fit.
+    // hands on wrapped in its own exception; the fit's budget and its cancellation, wrapped the same way,
+    // end the fit.
     private static bool Stopped(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -249,6 +254,8 @@ internal static class MaximumLikelihood
                     return true;
                 case EvaluationBudgetExceededException:
                     throw new EvaluationBudgetExceededException();
+                case OperationCanceledException cancelled:
+                    throw new OperationCanceledException(cancelled.Message, cancelled, cancelled.CancellationToken);
             }
         }
 
@@ -322,7 +329,7 @@ internal static class MaximumLikelihood
     private sealed class StalledException : Exception;
 
     /// <summary>mean NLL(e^φ) + λΣe^{2φ} and its gradient in φ (analytic through the chain rule, or central differences).</summary>
-    private sealed class PenalizedObjective(MeanNegativeLogLikelihood meanNll, bool analyticGradient, double penalizer, int dimension)
+    private sealed class PenalizedObjective(MeanNegativeLogLikelihood meanNll, bool analyticGradient, double penalizer, int dimension, CancellationToken cancellationToken)
     {
         private readonly double[] _theta = new double[dimension];
         private readonly double[] _gradTheta = new double[dimension];
@@ -382,9 +389,10 @@ internal static class MaximumLikelihood
             return value;
         }
 
-        // Counts an evaluation against the fit's budget and the phase's stall.
+        // Counts an evaluation against the fit's budget and the phase's stall, where the fit can be cancelled.
         private double Counted(double[] phi, double value)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (++_evaluations > MaxEvaluations)
             {
                 throw new EvaluationBudgetExceededException();

@@ -51,9 +51,10 @@ public static class ModifiedBgNbd
     /// </summary>
     /// <param name="patterns">Customers or weighted distinct patterns.</param>
     /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
-    public static FitResult<ModifiedBgNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0)
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
+    public static FitResult<ModifiedBgNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0, CancellationToken cancellationToken = default)
     {
-        var outcome = BetaGeometricFamily.Fit(patterns, 1, penalizer, out var observations);
+        var outcome = BetaGeometricFamily.Fit(patterns, 1, penalizer, cancellationToken, out var observations);
         return outcome.ToFitResult(p => new ModifiedBgNbdParameters(p[0], p[1], p[2], p[3]), observations);
     }
 }

@@ -87,7 +87,8 @@ public static class ParetoNbd
     /// </summary>
     /// <param name="patterns">Customers or weighted distinct patterns.</param>
     /// <param name="penalizer">L2 penalty coefficient; 0 for plain maximum likelihood.</param>
-    public static FitResult<ParetoNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0)
+    /// <param name="cancellationToken">Stops the fit (<see cref="OperationCanceledException"/>).</param>
+    public static FitResult<ParetoNbdParameters> Fit(IReadOnlyList<RfmPattern> patterns, double penalizer = 0, CancellationToken cancellationToken = default)
     {
         var data = PatternSet.Create(patterns);
         if (data.InvalidReason is not null)
@@ -101,7 +102,8 @@ public static class ParetoNbd
             analyticGradient: false,
             [1.0, 1.0, 1.0, 1.0],
             penalizer,
-            data.TotalWeight);
+            data.TotalWeight,
+            cancellationToken);
         return outcome.ToFitResult(Create, data.TotalWeight);
 
         static ParetoNbdParameters Create(double[] p) => new(p[0], p[1], p[2], p[3]);

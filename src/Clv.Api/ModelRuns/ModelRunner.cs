@@ -85,7 +85,7 @@ public sealed class ModelRunner(
             segmentKeys?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // observed when the run fails first
             await SaveAsync(run, "fit", 0.2, timings, cancellationToken);
 
-            var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer);
+            var fits = ModelRunFits.Fit(portfolio, options.Models, options.PrimaryModel, options.Penalizer, cancellationToken);
             timings["fit"] = Lap(clock);
             run.Models = JsonSerializer.Serialize(fits.Models.ToDictionary(m => m.Key, m => FittedModel.From(m.Value, holdout: null)), Json);
             var projection = new ClvProjection(options.HorizonMonths, options.DiscountRateMonthly, unit);

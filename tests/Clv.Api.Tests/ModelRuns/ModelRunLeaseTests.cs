@@ -131,6 +131,25 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     }
 
     [Fact]
+    public async Task A_run_whose_instance_stops_during_its_fit_is_failed_at_once()
+    {
+        // Pareto/NBD on CDNOW_sample read 28 years on has no maximum: its fit runs to its evaluation budget,
+        // longer than the host waits for its services to stop. Before a fit took the run's token, the stop
+        // waited that out and the run was left Running until its lease ran out (the helper's report of 2026-12-05).
+        Guid id;
+        await using (var stopping = Instance())
+        {
+            var accepted = await stopping.Client().PostAsJsonAsync("/api/v1/model-runs", new { asOf = "2026-06-30", models = new[] { "paretonbd", "gammagamma" }, primaryModel = "paretonbd" });
+            id = (await accepted.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+            await UntilAsync(id, run => run.Stage == "fit");
+        }
+
+        var run = await ReadAsync(id);
+
+        Assert.Equal(("Failed", "The service stopped while the run was running."), (run.Status, run.Error));
+    }
+
+    [Fact]
     public async Task A_run_taken_from_its_instance_while_it_ran_is_not_recorded_as_succeeded_by_that_instance()
     {
         // A lease of a minute, not renewed during the test: only the final write can tell the
