@@ -13,6 +13,8 @@ internal static class ApiConfigs
             {
                 var json = options.JsonSerializerOptions;
                 json.NumberHandling = JsonNumberHandling.Strict;
+                // {"amount": 1, "amount": 1000} is refused (400 naming the path), not read as its last value.
+                json.AllowDuplicateProperties = false;
                 json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
                 json.Converters.Add(new DecimalJsonConverter());
                 json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

@@ -96,24 +96,33 @@ internal sealed class CsvRecords : IDisposable
     }
 
     /// <summary>
-    /// Reads the header, the first record: each column's index by its trimmed name, case-insensitive,
-    /// the first of a repeated name winning. An empty body, or a header without one of
-    /// <paramref name="required"/>, stops the import with a 400 that names what is missing and
-    /// shows the expected header (the required columns, then <paramref name="optional"/>, such as <c>[,cost]</c>).
+    /// Reads the header, the first record: each column's index by its trimmed name, case-insensitive.
+    /// An empty body, a header without one of <paramref name="required"/>, or one that names a column
+    /// of <paramref name="required"/> or <paramref name="optional"/> twice stops the import with a 400
+    /// that names what is wrong and shows the expected header (the required columns, then the
+    /// optional ones, such as <c>[,cost]</c>). Another column is ignored, repeated or not.
     /// </summary>
-    public async Task<Dictionary<string, int>> ReadHeaderAsync(IReadOnlyList<string> required, string optional, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, int>> ReadHeaderAsync(IReadOnlyList<string> required, IReadOnlyList<string> optional, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(required);
-        var expected = string.Join(',', required) + optional;
+        ArgumentNullException.ThrowIfNull(optional);
+        var expected = string.Join(',', required) + string.Concat(optional.Select(column => $"[,{column}]"));
         if (!await ReadAsync(cancellationToken))
         {
             throw new ClvProblemException(StatusCodes.Status400BadRequest, "Empty CSV", "The body is empty; the first line must be the header " + expected + ".");
         }
 
+        // A column read twice would be a guess between its values; others are ignored, repeated or not.
+        var read = required.Concat(optional).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < FieldCount; i++)
         {
-            columns.TryAdd(Field(i).ToString().Trim(), i);
+            var name = Field(i).ToString().Trim();
+            if (!columns.TryAdd(name, i) && read.Contains(name))
+            {
+                throw new ClvProblemException(StatusCodes.Status400BadRequest, "Invalid CSV header",
+                    $"Line 1: the column {name} appears twice. Expected: {expected}.");
+            }
         }
 
         var missing = required.Where(c => !columns.ContainsKey(c)).ToList();

@@ -235,6 +235,12 @@ public sealed class ModelRunner(
             throw new ModelRunFailedException($"No subscription billed per {options.PeriodUnit} started on or before {options.AsOf:yyyy-MM-dd}; there is nothing to fit.");
         }
 
+        // Cohorts whose fit failed are listed with its reason; without one that converged the run values nothing.
+        if (cohorts.All(c => !c.Fit.Converged))
+        {
+            throw new ModelRunFailedException($"No cohort's fit converged ({cohorts.Count}); the first, {cohorts[0].Cohort}: {cohorts[0].Fit.FailureReason}");
+        }
+
         timings["fit"] = Lap(clock);
         run.Customers = cohorts.Sum(c => c.Subscriptions);
         run.Cohorts = JsonSerializer.Serialize(cohorts.Select(SbgCohortResponse.From).ToList(), Json);

@@ -17,7 +17,7 @@ internal sealed class CsvItemColumns<TItem>
     where TItem : class
 {
     private readonly string[] _required;
-    private readonly string _optional;
+    private readonly string[] _optional;
     private readonly Dictionary<string, string> _columnOf;
     private readonly bool _numberErrorsFirst;
 
@@ -33,7 +33,7 @@ internal sealed class CsvItemColumns<TItem>
         ArgumentNullException.ThrowIfNull(required);
         ArgumentNullException.ThrowIfNull(optional);
         _required = required;
-        _optional = string.Concat(optional.Select(column => $"[,{column}]"));
+        _optional = optional;
         _numberErrorsFirst = numberErrorsFirst;
 
         // Keyed as the validators name properties (IngestionConfigs): camelCase.

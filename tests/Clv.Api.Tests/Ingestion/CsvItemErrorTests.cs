@@ -38,6 +38,19 @@ public sealed class CsvItemErrorTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task A_header_that_names_a_column_twice_is_400_naming_it()
+    {
+        // The helper's report of 2026-12-05 (of JSON's repeated keys): the first of the two was read, without a word.
+        var csv = "external_id,customer_external_id,occurred_at,type,amount,currency,Amount\ncie-h1,cie-h,2024-01-01T10:00:00Z,purchase,1,USD,1000\n";
+
+        var problem = await (await PostCsvAsync("transactions", csv, "")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal("Line 1: the column Amount appears twice. Expected: external_id,customer_external_id,occurred_at,type,amount,currency[,cost].",
+            problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id = 'cie-h1'"));
+    }
+
+    [Fact]
     public async Task Transaction_numbers_that_do_not_parse_are_named_first_each_once_then_the_other_errors()
     {
         var csv = "external_id,customer_external_id,occurred_at,type,amount,currency,cost\n"

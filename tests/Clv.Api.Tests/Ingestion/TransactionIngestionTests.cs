@@ -228,6 +228,19 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
     }
 
     [Fact]
+    public async Task A_field_sent_twice_in_an_item_is_400_naming_it_and_nothing_is_stored()
+    {
+        // The helper's report of 2026-12-05: the last of the two values was stored, without a word.
+        var response = await _client.PostAsync("/api/v1/transactions", new StringContent(
+            """{"transactions":[{"externalId":"dup-key-1","customerExternalId":"dup-key-cust","occurredAt":"2024-01-01T00:00:00Z","type":"purchase","amount":1,"currency":"USD","amount":1000}]}""",
+            Encoding.UTF8, "application/json"));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("transactions[0]", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id = 'dup-key-1'"));
+    }
+
+    [Fact]
     public async Task Truncated_json_is_400_problem()
     {
         var response = await _client.PostAsync("/api/v1/transactions", new StringContent("""{"transactions":[{"externalId":""", Encoding.UTF8, "application/json"));

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.Subscriptions;
 
 namespace Clv.Api.Tests.ModelRuns;
 
@@ -183,6 +184,25 @@ public sealed class SbgModelRunTests(SbgModelRunTests.CohortsApi cohorts) : ICla
         var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { models = new[] { "sbg" }, cohortBy = "country" })).ProblemAsync(HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty("cohortBy", out _));
+    }
+
+    [Fact]
+    public async Task A_run_where_no_cohort_converges_fails_naming_why()
+    {
+        // The helper's report of 2026-12-05: a run whose every cohort failed to fit "succeeded", valuing nothing.
+        // No subscriber of this database churned, so no cohort's sBG has a maximum (ShiftedBetaGeometric).
+        await using var api = new ClvApiFactory();
+        await api.InitializeAsync();
+        var client = api.Client();
+        (await SubscriptionIngestionTests.PostSubscriptionsAsync(client,
+            SubscriptionIngestionTests.Sub("nc-1", "nc-a", startedAt: "2019-01-01T00:00:00Z", billingPeriod: "year"),
+            SubscriptionIngestionTests.Sub("nc-2", "nc-b", startedAt: "2019-01-01T00:00:00Z", billingPeriod: "year"))).EnsureSuccessStatusCode();
+
+        var run = await ModelRunTests.StartAndWaitAsync(client, new { asOf = "2022-06-30", models = new[] { "sbg" }, periodUnit = "year" });
+
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.StartsWith("No cohort's fit converged (1); the first, ", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("No subscriber churned: the likelihood grows without bound as retention tends to 1, so α and β have no maximum.", run.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>
