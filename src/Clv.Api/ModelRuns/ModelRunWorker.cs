@@ -31,6 +31,14 @@ public sealed class ModelRunLeaseOptions
     /// </summary>
     [Range(1, 1000)]
     public int MaxQueued { get; set; } = 3;
+
+    /// <summary>
+    /// Seconds a run may take before it is stopped and failed, naming this setting: no run holds the
+    /// queue for longer, whatever it was asked to fit. BG/NBD and Gamma-Gamma on a million customers
+    /// take a few seconds (docs/benchmarks.md). Default 3,600.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int MaxRunSeconds { get; set; } = 3600;
 }
 
 /// <summary>
@@ -46,6 +54,8 @@ internal sealed class ModelRunWorker(
     ILogger<ModelRunWorker> logger) : BackgroundService
 {
     private const string Stopped = "The service stopped while the run was running.";
+
+    private string TookTooLong => $"The run took longer than Clv:ModelRuns:MaxRunSeconds ({options.Value.MaxRunSeconds} s) and was stopped.";
     private const string LeaseRanOut = "The service instance running it stopped renewing its lease (it stopped or lost the database).";
 
     // This process's name on the runs it claims.
@@ -121,7 +131,8 @@ internal sealed class ModelRunWorker(
     private async Task RunAsync(Guid runId, CancellationToken stoppingToken)
     {
         logger.LogInformation("Model run {RunId} claimed by instance {Instance}", runId, _instance);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.MaxRunSeconds), time);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
         using var heartbeat = new CancellationTokenSource();
         var renewing = RenewAsync(runId, run, heartbeat.Token);
         try
@@ -130,7 +141,7 @@ internal sealed class ModelRunWorker(
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
-            await AbandonAsync(runId);
+            await AbandonAsync(runId, deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested ? TookTooLong : Stopped);
         }
         catch (Exception e)
         {
@@ -175,15 +186,15 @@ internal sealed class ModelRunWorker(
         }
     }
 
-    // The service is stopping, or the run lost its lease: fail the run while it is still this
-    // instance's (a no-op otherwise), and drop what it loaded.
-    private async Task AbandonAsync(Guid runId)
+    // The service is stopping, the run took too long, or it lost its lease: fail the run while it is
+    // still this instance's (a no-op otherwise), and drop what it loaded.
+    private async Task AbandonAsync(Guid runId, string error)
     {
         try
         {
-            if (await UseAsync<ModelRunLeases, bool>(l => l.FailAsync(runId, _instance, Stopped, time.GetUtcNow(), CancellationToken.None)))
+            if (await UseAsync<ModelRunLeases, bool>(l => l.FailAsync(runId, _instance, error, time.GetUtcNow(), CancellationToken.None)))
             {
-                logger.LogWarning("Model run {RunId} failed: the service is stopping", runId);
+                logger.LogWarning("Model run {RunId} failed: {Error}", runId, error);
             }
 
             await UseAsync<PredictionStore>(p => p.DiscardAsync(runId, CancellationToken.None));

@@ -150,6 +150,19 @@ public sealed class ModelRunLeaseTests(ModelRunLeaseTests.CdnowDatabase cdnow) :
     }
 
     [Fact]
+    public async Task A_run_longer_than_its_time_limit_is_stopped_and_failed_naming_the_setting()
+    {
+        // The Pareto/NBD fit above runs for well over 2 s before its own failure.
+        await using var limited = Instance().With("Clv:ModelRuns:MaxRunSeconds", "2");
+        var accepted = await limited.Client().PostAsJsonAsync("/api/v1/model-runs", new { asOf = "2026-06-30", models = new[] { "paretonbd", "gammagamma" }, primaryModel = "paretonbd" });
+        var id = (await accepted.JsonAsync(HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
+
+        var run = await FinishedAsync(id);
+
+        Assert.Equal(("Failed", "The run took longer than Clv:ModelRuns:MaxRunSeconds (2 s) and was stopped."), (run.Status, run.Error));
+    }
+
+    [Fact]
     public async Task A_run_taken_from_its_instance_while_it_ran_is_not_recorded_as_succeeded_by_that_instance()
     {
         // A lease of a minute, not renewed during the test: only the final write can tell the
