@@ -27,6 +27,18 @@ public sealed class ModelRunLauncher(
     /// <summary>The most draws a request may ask for: 2,000 take ten times the default's time.</summary>
     public const int MaxIntervalDraws = 2000;
 
+    /// <summary>Longest horizon of a run: months (<c>horizonMonths</c>) or an sbg run's periods (<c>horizonPeriods</c>).</summary>
+    public const int MaxHorizon = 120;
+
+    /// <summary>Largest L2 penalizer.</summary>
+    public const double MaxPenalizer = 1e6;
+
+    /// <summary>Narrowest interval level.</summary>
+    public const double MinIntervalLevel = 0.5;
+
+    /// <summary>Widest interval level.</summary>
+    public const double MaxIntervalLevel = 0.99;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -134,7 +146,7 @@ public sealed class ModelRunLauncher(
         }
 
         var horizon = request.HorizonMonths ?? 12;
-        if (horizon is < 1 or > 120)
+        if (horizon is < 1 or > MaxHorizon)
         {
             errors["horizonMonths"] = ["1 to 120."];
         }
@@ -146,13 +158,13 @@ public sealed class ModelRunLauncher(
         }
 
         var penalizer = request.Penalizer ?? 0;
-        if (!(penalizer is >= 0 and <= 1e6))
+        if (!(penalizer is >= 0 and <= MaxPenalizer))
         {
             errors["penalizer"] = ["0 or more."];
         }
 
         var level = request.IntervalLevel ?? DefaultIntervalLevel;
-        if (!(level is >= 0.5 and <= 0.99))
+        if (!(level is >= MinIntervalLevel and <= MaxIntervalLevel))
         {
             errors["intervalLevel"] = ["0.5 to 0.99."];
         }
@@ -220,7 +232,7 @@ public sealed class ModelRunLauncher(
         }
 
         var horizon = request.HorizonPeriods ?? 5;
-        if (horizon is < 1 or > 120)
+        if (horizon is < 1 or > MaxHorizon)
         {
             errors["horizonPeriods"] = ["1 to 120."];
         }

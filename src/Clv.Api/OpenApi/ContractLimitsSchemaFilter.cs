@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Reflection;
+using Clv.Analytics.ModelRuns;
 using Clv.Api.Customers;
 using Clv.Api.Ingestion;
+using Clv.Api.ModelRuns;
 using Clv.Api.Requests;
 using Clv.Data.Infrastructure;
 using FluentValidation;
@@ -56,6 +58,25 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         ["endedAt"] = DateTime,
         // A gross margin, wherever the API reads or writes one, lies in (0, 1].
         ["grossMargin"] = Margin,
+        // A model run's options (ModelRunLauncher's checks), in its request and in the runs the API answers.
+        ["horizonMonths"] = Between(1, ModelRunLauncher.MaxHorizon),
+        ["horizonPeriods"] = Between(1, ModelRunLauncher.MaxHorizon),
+        ["discountRateMonthly"] = Between(0, 1),
+        ["discountRate"] = Between(0, 1),
+        ["penalizer"] = Between(0, ModelRunLauncher.MaxPenalizer),
+        ["intervalLevel"] = Between(ModelRunLauncher.MinIntervalLevel, ModelRunLauncher.MaxIntervalLevel),
+        ["intervalDraws"] = Between(0, ModelRunLauncher.MaxIntervalDraws),
+        ["intervalSeed"] = Between(0, int.MaxValue),
+        ["timeUnit"] = Values("days", "weeks", "months", "years"),
+        ["periodUnit"] = Values("month", "year"),
+        ["cohortBy"] = Values("plan", "startMonth", "startYear"),
+        ["models"] = schema =>
+        {
+            if (schema.Type?.HasFlag(JsonSchemaType.Array) == true && schema.Items is OpenApiSchema model)
+            {
+                Values([.. ModelNames.PurchaseModels, ModelNames.GammaGamma, ModelNames.Sbg])(model);
+            }
+        },
         // Lists: a JSON batch (ItemErrors.ThrowIfTooMany answers 413 beyond), its item errors, a page.
         ["transactions"] = Items(ItemErrors.MaxBatchItems),
         ["customers"] = Items(ItemErrors.MaxBatchItems),
@@ -129,8 +150,8 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
                 case IRegularExpressionValidator regex:
                     schema.Pattern ??= regex.Expression;
                     break;
-                case IAllowedValues allowed when schema.Enum is not { Count: > 0 }:
-                    schema.Enum = [.. allowed.Values.Select(v => (System.Text.Json.Nodes.JsonNode)v)];
+                case IAllowedValues allowed:
+                    Values([.. allowed.Values])(schema);
                     break;
             }
         }
@@ -232,6 +253,23 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         schema.MaxLength ??= length;
         schema.Pattern ??= $"^[A-Za-z]{{{length}}}$";
     }
+
+    private static Action<OpenApiSchema> Between(double min, double max) => schema =>
+    {
+        if (schema.Type?.HasFlag(JsonSchemaType.Number) == true || schema.Type?.HasFlag(JsonSchemaType.Integer) == true)
+        {
+            schema.Minimum ??= Number(min);
+            schema.Maximum ??= Number(max);
+        }
+    };
+
+    private static Action<OpenApiSchema> Values(params string[] values) => schema =>
+    {
+        if (IsString(schema) && schema.Enum is not { Count: > 0 })
+        {
+            schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)v)];
+        }
+    };
 
     private static void Margin(OpenApiSchema schema)
     {

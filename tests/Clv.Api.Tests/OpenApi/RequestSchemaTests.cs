@@ -60,6 +60,35 @@ public sealed class RequestSchemaTests(ClvApiFactory api) : IClassFixture<ClvApi
         Assert.True(valid == (refused.Count == 0), string.Join(Environment.NewLine, refused.DefaultIfEmpty("the schema accepts it")));
     }
 
+    public static TheoryData<string, bool> RunRequests => new()
+    {
+        { """{"asOf":"1998-06-30","horizonMonths":120,"intervalLevel":0.99,"intervalDraws":2000,"timeUnit":"days","models":["bgnbd","gammagamma"]}""", true },
+        { """{"horizonMonths":121}""", false },
+        { """{"horizonMonths":0}""", false },
+        { """{"intervalLevel":0.4}""", false },
+        { """{"intervalDraws":2001}""", false },
+        { """{"discountRateMonthly":1.5}""", false },
+        { """{"penalizer":-1}""", false },
+        { """{"timeUnit":"fortnights"}""", false },
+        { """{"models":["xyz"]}""", false },
+        { """{"models":["sbg"],"periodUnit":"week"}""", false },
+        { """{"models":["sbg"],"cohortBy":"country"}""", false },
+        { """{"models":["sbg"],"horizonPeriods":121}""", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(RunRequests))]
+    public async Task The_schema_and_the_api_judge_a_model_run_request_alike(string body, bool valid)
+    {
+        var contract = new ServedContract(JsonNode.Parse(await api.Client().GetStringAsync("/swagger/v1/swagger.json"))!);
+
+        var refused = contract.CheckRequest(HttpMethod.Post, "/api/v1/model-runs", body);
+        var answer = await api.Client().PostAsync("/api/v1/model-runs", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(valid ? System.Net.HttpStatusCode.Accepted : System.Net.HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.True(valid == (refused.Count == 0), string.Join(Environment.NewLine, refused.DefaultIfEmpty("the schema accepts it")));
+    }
+
     [Fact]
     public async Task Every_operation_declares_406_for_an_accept_it_cannot_serve()
     {

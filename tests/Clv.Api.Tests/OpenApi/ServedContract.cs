@@ -85,7 +85,8 @@ public sealed class ServedContract(JsonNode document)
         return outside.Count > 0 ? outside : [.. errors.Select(e => e.Text)];
     }
 
-    // OpenAPI 3.0 to JSON Schema: nullable to anyOf with null, exclusive flags to bounds, #/components/schemas/X to #/$defs/X.
+    // OpenAPI 3.0 to JSON Schema: nullable to anyOf with null, exclusive flags to bounds, #/components/schemas/X to #/$defs/X,
+    // and "example" left out.
     private static JsonNode Convert(JsonNode node)
     {
         switch (node)
@@ -103,7 +104,7 @@ public sealed class ServedContract(JsonNode document)
                     {
                         copy[key] = value!.GetValue<string>().Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal);
                     }
-                    else
+                    else if (key != "example") // OpenAPI 3.0's single example: 2020-12 knows only "examples", and it checks nothing
                     {
                         copy[key] = value is null ? null : Convert(value);
                     }
