@@ -29,7 +29,7 @@ public sealed class ApiKeysController(ClvDbContext db, ApiKeyStore store, TimePr
     public async Task<ActionResult<CreatedApiKeyResponse>> CreateAsync([FromBody] CreateApiKeyRequest request, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > ColumnLimits.Name || !Ingestion.IngestionRules.IsStorable(request.Name))
+        if (string.IsNullOrWhiteSpace(request.Name) || Ingestion.IngestionRules.Characters(request.Name) > ColumnLimits.Name || !Ingestion.IngestionRules.IsStorable(request.Name))
         {
             errors["name"] = [$"A name of 1 to {ColumnLimits.Name} characters, without NUL (U+0000), is required."];
         }

@@ -16,13 +16,14 @@ public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
     {
         RuleFor(c => c.ExternalId).ExternalId();
         RuleFor(c => c.AcquiredAt).Timestamp(time, required: false);
-        RuleFor(c => c.AcquisitionChannel).MaximumLength(ColumnLimits.Channel).Must(c => c is null || c.Trim().Length > 0)
+        RuleFor(c => c.AcquisitionChannel).MaxCharacters(ColumnLimits.Channel).Must(c => c is null || c.Trim().Length > 0)
             .WithMessage("'acquisitionChannel' must not be blank.").StorableText();
         RuleFor(c => c.Country).Must(c => c is null || IsoCodes.Countries.Contains(c.ToUpperInvariant()))
             .WithMessage(c => $"'{c.Country}' is not an ISO 3166-1 alpha-2 country code.");
         RuleFor(c => c.Attributes)
             .Must(a => a is null || a.Count <= MaxAttributes).WithMessage($"At most {MaxAttributes} attributes.")
-            .Must(a => a is null || a.All(kv => kv.Key.Length is > 0 and <= MaxAttributeKey && kv.Value is { Length: <= MaxAttributeValue }))
+            .Must(a => a is null || a.All(kv => kv.Key.Length > 0 && IngestionRules.Characters(kv.Key) <= MaxAttributeKey
+                && kv.Value is { } value && IngestionRules.Characters(value) <= MaxAttributeValue))
             .WithMessage($"Attribute keys must be 1 to {MaxAttributeKey} characters and values strings of at most {MaxAttributeValue}.")
             .Must(a => a is null || a.All(kv => IngestionRules.IsStorable(kv.Key) && IngestionRules.IsStorable(kv.Value)))
             .WithMessage(IngestionRules.NulMessage);

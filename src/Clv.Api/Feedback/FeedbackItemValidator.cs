@@ -24,6 +24,6 @@ public sealed class FeedbackItemValidator : AbstractValidator<FeedbackItem>
         RuleFor(f => f.Score)
             .Must(s => s is >= CustomerSatisfaction.MinScore and <= CustomerSatisfaction.MaxScore).When(f => f.Kind == "csat" && f.Score is not null)
             .WithMessage($"A CSAT 'score' must be an integer from {CustomerSatisfaction.MinScore} to {CustomerSatisfaction.MaxScore}.");
-        RuleFor(f => f.Comment).MaximumLength(ColumnLimits.FeedbackComment).StorableText();
+        RuleFor(f => f.Comment).MaxCharacters(ColumnLimits.FeedbackComment).StorableText();
     }
 }

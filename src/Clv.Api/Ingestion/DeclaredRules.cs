@@ -36,3 +36,34 @@ internal sealed class OneOfValidator<T>(IReadOnlyList<string> values) : Property
     protected override string GetDefaultMessageTemplate(string errorCode) =>
         $"'{{PropertyName}}' must be {string.Join(" or ", values.Select(v => $"'{v}'"))}.";
 }
+
+/// <summary>
+/// At most <see cref="Max"/> characters, counted as PostgreSQL's <c>varchar(n)</c> and JSON Schema's
+/// <c>maxLength</c> count them: Unicode code points, so a character outside the Basic Multilingual
+/// Plane (an emoji) is one, not the two UTF-16 units of <see cref="string.Length"/>. Its message is
+/// FluentValidation's <c>MaximumLength</c> message.
+/// </summary>
+internal sealed class MaxCharactersValidator<T>(int max) : PropertyValidator<T, string?>, ILengthValidator
+{
+    public override string Name => "MaximumLengthValidator";
+
+    public int Min => 0;
+
+    public int Max => max;
+
+    public override bool IsValid(ValidationContext<T> context, string? value)
+    {
+        // Never more characters than UTF-16 units: a short text needs no counting.
+        if (value is null || value.Length <= max)
+        {
+            return true;
+        }
+
+        var characters = IngestionRules.Characters(value);
+        context.MessageFormatter.AppendArgument("MaxLength", max).AppendArgument("TotalLength", characters);
+        return characters <= max;
+    }
+
+    protected override string GetDefaultMessageTemplate(string errorCode) =>
+        "The length of '{PropertyName}' must be {MaxLength} characters or fewer. You entered {TotalLength} characters.";
+}

@@ -19,6 +19,21 @@ internal static class IngestionRules
     public static bool IsPlausibleCost(decimal? amount, decimal? cost) =>
         amount is null || cost is null || cost / MaxCostToAmount <= amount;
 
+    /// <summary>
+    /// The characters of <paramref name="text"/> as PostgreSQL and JSON Schema count them: code points,
+    /// an emoji one, not two UTF-16 units; a lone surrogate counts as one.
+    /// </summary>
+    public static int Characters(string text)
+    {
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Why text with U+0000 is refused: PostgreSQL text cannot hold it.</summary>
     public const string NulMessage = "'{PropertyName}' must not contain the NUL character (U+0000).";
 
@@ -29,7 +44,7 @@ internal static class IngestionRules
         rule.Must(IsStorable).WithMessage(NulMessage);
 
     public static IRuleBuilderOptions<T, string?> ExternalId<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.NotEmpty().MaximumLength(ColumnLimits.ExternalId).StorableText();
+        rule.NotEmpty().MaxCharacters(ColumnLimits.ExternalId).StorableText();
 
     public static IRuleBuilderOptions<T, decimal?> Money<T>(this IRuleBuilder<T, decimal?> rule) =>
         rule.Must(m => m is null || (m >= 0 && m < 1e15m)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")
@@ -52,6 +67,10 @@ internal static class IngestionRules
     /// <summary>A date as YYYY-MM-DD, required.</summary>
     public static IRuleBuilderOptions<T, string?> Date<T>(this IRuleBuilder<T, string?> rule) =>
         rule.SetValidator(new RequiredTextValidator<T>(text => IsoDateTime.TryParseDate(text, out _)));
+
+    /// <summary>At most <paramref name="max"/> characters, as the column counts them (<see cref="MaxCharactersValidator{T}"/>).</summary>
+    public static IRuleBuilderOptions<T, string?> MaxCharacters<T>(this IRuleBuilder<T, string?> rule, int max) =>
+        rule.SetValidator(new MaxCharactersValidator<T>(max));
 
     /// <summary>Absent (for <c>NotEmpty</c> to judge), or one of <paramref name="values"/>.</summary>
     public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, params string[] values) =>

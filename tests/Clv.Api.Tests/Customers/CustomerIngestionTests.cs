@@ -30,6 +30,28 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Lengths_count_characters_as_the_columns_do_not_utf16_units()
+    {
+        // The helper's report of 2026-12-05: 100 emoji (200 UTF-16 units) were refused as "200 characters",
+        // though the column, varchar(128), and the schema's maxLength count 100. 129 are one too many.
+        var (fits, over) = (string.Concat(Enumerable.Repeat("\U0001F600", 100)), string.Concat(Enumerable.Repeat("\U0001F600", 129)));
+
+        var body = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[]
+            {
+                new { externalId = fits, acquisitionChannel = string.Concat(Enumerable.Repeat("\U0001F4E7", 64)), attributes = new Dictionary<string, string> { ["\U0001F3F7"] = string.Concat(Enumerable.Repeat("\U0001F7E2", 256)) } },
+                new { externalId = over },
+            },
+        })).JsonAsync();
+
+        Assert.Equal((1, 1), (body.Long("created"), body.Long("rejected")));
+        Assert.Equal("The length of 'externalId' must be 128 characters or fewer. You entered 129 characters.",
+            Assert.Single(body.GetProperty("errors").EnumerateArray()).GetProperty("message").GetString());
+        Assert.Equal(100, await api.ScalarAsync<int>($"SELECT char_length(external_id) FROM customers WHERE external_id = '{fits}'"));
+    }
+
+    [Fact]
     public async Task Explicit_acquired_at_is_kept_when_transactions_arrive()
     {
         (await _client.PostAsJsonAsync("/api/v1/customers", new { customers = new object[] { new { externalId = "acq-1", acquiredAt = "2023-06-01T00:00:00Z" } } })).EnsureSuccessStatusCode();
