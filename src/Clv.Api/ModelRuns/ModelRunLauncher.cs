@@ -39,6 +39,15 @@ public sealed class ModelRunLauncher(
     /// <summary>Widest interval level.</summary>
     public const double MaxIntervalLevel = 0.99;
 
+    /// <summary>The time units of a purchase model run.</summary>
+    public static readonly string[] TimeUnits = ["days", "weeks", "months", "years"];
+
+    /// <summary>The billing periods an sbg run fits.</summary>
+    public static readonly string[] PeriodUnits = ["month", "year"];
+
+    /// <summary>How an sbg run groups subscriptions into cohorts.</summary>
+    public static readonly string[] CohortBys = ["plan", "startMonth", "startYear"];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -132,7 +141,7 @@ public sealed class ModelRunLauncher(
 
         var unit = request.TimeUnit ?? "weeks";
         var discrete = models.Contains(ModelNames.BgBb);
-        if (unit is not ("weeks" or "days" or "months" or "years"))
+        if (!TimeUnits.Contains(unit))
         {
             errors["timeUnit"] = ["days, weeks, months or years."];
         }
@@ -214,13 +223,13 @@ public sealed class ModelRunLauncher(
             ("intervalLevel", request.IntervalLevel), ("intervalDraws", request.IntervalDraws), ("intervalSeed", request.IntervalSeed));
 
         var cohortBy = request.CohortBy ?? "plan";
-        if (cohortBy is not ("plan" or "startMonth" or "startYear"))
+        if (!CohortBys.Contains(cohortBy))
         {
             errors["cohortBy"] = ["plan, startMonth or startYear."];
         }
 
         var unit = request.PeriodUnit ?? "month";
-        if (unit is not ("month" or "year"))
+        if (!PeriodUnits.Contains(unit))
         {
             errors["periodUnit"] = ["month or year."];
         }

@@ -18,7 +18,12 @@ namespace Clv.Api.OpenApi;
 /// repeats them by hand (docs/api.md, "OpenAPI document"). In order, the first that says something wins:
 /// <list type="number">
 /// <item>data annotations on the member (<c>[MaxLength]</c>, <c>[Range]</c>, <c>[RegularExpression]</c>), which Swashbuckle reads itself;</item>
-/// <item>the FluentValidation validator registered for the declaring type: <c>MaximumLength</c>, <c>Length</c>, <c>InclusiveBetween</c>, comparisons, <c>Matches</c>;</item>
+/// <item>
+/// the FluentValidation validator registered for the declaring type, its rules that hold for every
+/// item (not those under <c>When</c>): <c>MaximumLength</c> and <c>MaxCharacters</c>, <c>Length</c>,
+/// <c>InclusiveBetween</c>, comparisons, <c>Matches</c>, and <c>OneOf</c> as the <c>enum</c>; its
+/// <c>NotNull</c>, <c>NotEmpty</c> and required texts make the property required and not nullable;
+/// </item>
 /// <item><see cref="ByName"/>: members whose name has one meaning everywhere (<c>externalId</c>, <c>currency</c>, ...), bounded by the constants their validators use;</item>
 /// <item>the schema's format: a date-time, date or uuid the API writes has a fixed length.</item>
 /// </list>
@@ -67,9 +72,9 @@ internal sealed class ContractLimitsSchemaFilter(IServiceProvider services) : IS
         ["intervalLevel"] = Between(ModelRunLauncher.MinIntervalLevel, ModelRunLauncher.MaxIntervalLevel),
         ["intervalDraws"] = Between(0, ModelRunLauncher.MaxIntervalDraws),
         ["intervalSeed"] = Between(0, int.MaxValue),
-        ["timeUnit"] = Values("days", "weeks", "months", "years"),
-        ["periodUnit"] = Values("month", "year"),
-        ["cohortBy"] = Values("plan", "startMonth", "startYear"),
+        ["timeUnit"] = Values(ModelRunLauncher.TimeUnits),
+        ["periodUnit"] = Values(ModelRunLauncher.PeriodUnits),
+        ["cohortBy"] = Values(ModelRunLauncher.CohortBys),
         ["models"] = schema =>
         {
             if (schema.Type?.HasFlag(JsonSchemaType.Array) == true && schema.Items is OpenApiSchema model)
