@@ -198,15 +198,23 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         }
 
         await periods.WriteStagedAsync(connection, ct);
-        await connection.ExecuteAsync("""
-            DELETE FROM customer_summaries WHERE customer_id = ANY(@ids);
-            DELETE FROM customers WHERE id = ANY(@ids);
-            DELETE FROM customer_keys WHERE external_id = ANY(@external_ids)
-            """, ct,
-            Array("ids", NpgsqlDbType.Bigint, empty.Select(c => c.Value)),
-            Array("external_ids", NpgsqlDbType.Text, empty.Select(c => c.Key)));
+        await DropAsync(connection, [.. empty.Select(c => (c.Key, c.Value))], ct);
         return created.Count - empty.Count;
     }
+
+    /// <summary>
+    /// Deletes, in the caller's transaction, customers that the caller's write created and takes back
+    /// before anything but their key, profile and empty summary was written: those three. Their
+    /// place in the group rollup, if the write gave them one, is the caller's to take back.
+    /// </summary>
+    internal static Task DropAsync(NpgsqlConnection connection, IReadOnlyCollection<(string ExternalId, long Id)> customers, CancellationToken ct) =>
+        connection.ExecuteAsync("""
+            DELETE FROM customer_summaries s USING unnest(@ids) AS i(id) WHERE s.customer_id = i.id;
+            DELETE FROM customers c USING unnest(@ids) AS i(id) WHERE c.id = i.id;
+            DELETE FROM customer_keys k USING unnest(@external_ids) AS i(external_id) WHERE k.external_id = i.external_id
+            """, ct,
+            Array("ids", NpgsqlDbType.Bigint, customers.Select(c => c.Id)),
+            Array("external_ids", NpgsqlDbType.Text, customers.Select(c => c.ExternalId)));
 
     internal static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, IEnumerable<T> values) =>
         new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };

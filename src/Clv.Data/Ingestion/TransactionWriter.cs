@@ -128,11 +128,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             return;
         }
 
-        await using var command = new NpgsqlCommand(
-            "DELETE FROM customers WHERE id = ANY(@ids); DELETE FROM customer_keys WHERE external_id = ANY(@external_ids)", connection);
-        command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, empty.Select(c => ids[c])));
-        command.Parameters.Add(CustomerWriter.Array("external_ids", NpgsqlDbType.Text, empty));
-        await command.ExecuteNonQueryAsync(ct);
+        await CustomerWriter.DropAsync(connection, [.. empty.Select(c => (c, ids[c]))], ct);
         foreach (var customer in empty)
         {
             created.Remove(ids[customer]);
