@@ -18,14 +18,16 @@ public sealed record ModelComparison(IReadOnlyList<KeyValuePair<string, HoldoutC
     /// <param name="projection">The run's projection.</param>
     /// <param name="actual">Purchases per customer in the holdout, counted as the models count them.</param>
     /// <param name="length">The holdout's length in the run's unit.</param>
+    /// <param name="cancellationToken">Stops the comparison within <see cref="ModelRunPortfolio.CancellationStride"/> customers.</param>
     public static ModelComparison Holdout(
-        ModelRunPortfolio portfolio, ModelRunFits fits, ClvProjection projection, IReadOnlyDictionary<long, int> actual, double length)
+        ModelRunPortfolio portfolio, ModelRunFits fits, ClvProjection projection, IReadOnlyDictionary<long, int> actual, double length,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(portfolio);
         ArgumentNullException.ThrowIfNull(fits);
         List<KeyValuePair<string, HoldoutComparison>> holdouts = [.. fits.PurchaseModels.Select(model => KeyValuePair.Create(
             model.Key,
-            portfolio.Holdout(new PortfolioPredictor(model.Value, fits.Spend, projection), actual, length)))];
+            portfolio.Holdout(new PortfolioPredictor(model.Value, fits.Spend, projection), actual, length, cancellationToken)))];
         return new ModelComparison(holdouts, Best(holdouts.Select(h => KeyValuePair.Create(h.Key, h.Value.MeanAbsoluteError)))!);
     }
 

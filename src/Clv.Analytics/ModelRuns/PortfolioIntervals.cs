@@ -63,7 +63,10 @@ public sealed partial class ModelRunPortfolio
     /// purchases, so the equity of a group is summed per (pattern, segment) from the count of its customers and the
     /// sum of their m_x (E[M] is linear in m_x), not customer by customer.
     /// </summary>
-    public PredictionIntervals Intervals(PredictionBootstrap bootstrap, IReadOnlyList<CustomerGrouping> groupings)
+    /// <param name="bootstrap">The parameter draws.</param>
+    /// <param name="groupings">The groupings whose equity intervals are computed besides the whole portfolio's.</param>
+    /// <param name="cancellationToken">Stops the computation between two ranges of (x, T).</param>
+    public PredictionIntervals Intervals(PredictionBootstrap bootstrap, IReadOnlyList<CustomerGrouping> groupings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
         ArgumentNullException.ThrowIfNull(groupings);
@@ -79,11 +82,12 @@ public sealed partial class ModelRunPortfolio
         // thread ran what, so the same seed gives the same intervals to the last bit.
         var chunks = Math.Min(EquityChunks, Math.Max(1, shared));
         var partial = new ThreadState[chunks];
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
         {
             var local = new ThreadState(slotNames.Count, draws, bootstrap.Projection);
             for (var j = (int)((long)shared * chunk / chunks); j < (int)((long)shared * (chunk + 1) / chunks); j++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 IntervalsOfSharedAge(bootstrap, patterns, patterns.Shared[j], patterns.Shared[j + 1], slotOf, local, result);
             }
 

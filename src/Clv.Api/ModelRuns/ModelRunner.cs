@@ -103,12 +103,12 @@ public sealed class ModelRunner(
             {
                 await SaveAsync(run, "predict", 0.4, timings, cancellationToken);
                 var predictor = new PortfolioPredictor(fits.Primary, fits.Spend, projection);
-                var rows = portfolio.Predict(predictor);
+                var rows = portfolio.Predict(predictor, cancellationToken);
                 timings["predict"] = Lap(clock);
                 if (segmentKeys is not null)
                 {
                     await SaveAsync(run, "intervals", 0.5, timings, cancellationToken);
-                    run.EquityIntervals = Intervals(runId, options, fits, projection, portfolio, rows, await segmentKeys).ToJson();
+                    run.EquityIntervals = Intervals(runId, options, fits, projection, portfolio, rows, await segmentKeys, cancellationToken).ToJson();
                     timings["intervals"] = Lap(clock);
                 }
 
@@ -173,7 +173,7 @@ public sealed class ModelRunner(
     // channel and country), are stored on the run.
     private RunIntervals Intervals(
         Guid runId, ModelRunOptions options, ModelRunFits fits, ClvProjection projection, ModelRunPortfolio portfolio, PredictionColumns rows,
-        Dictionary<long, (string Channel, string Country)> keys)
+        Dictionary<long, (string Channel, string Country)> keys, CancellationToken cancellationToken)
     {
         var level = options.IntervalLevel!.Value;
         var bootstrap = fits.Bootstrap(projection, new IntervalSettings(level, options.IntervalDraws!.Value, options.IntervalSeed!.Value));
@@ -189,7 +189,7 @@ public sealed class ModelRunner(
             new("acquisitionChannel", id => keys.TryGetValue(id, out var k) ? k.Channel : Data.Analytics.ReadModel.AnalyticsScope.Unattributed),
             new("country", id => keys.TryGetValue(id, out var k) ? k.Country : Data.Analytics.ReadModel.AnalyticsScope.Unknown),
         ];
-        var intervals = portfolio.Intervals(bootstrap, groupings);
+        var intervals = portfolio.Intervals(bootstrap, groupings, cancellationToken);
         rows.Intervals = intervals;
         return new RunIntervals(
             level,
@@ -254,12 +254,12 @@ public sealed class ModelRunner(
         if (!options.Discrete)
         {
             var days = await db.PurchasesBetweenAsync(calibrationEnd, options.AsOf, periods: null, cancellationToken);
-            return ModelComparison.Holdout(portfolio, fits, projection, days, (options.AsOf.DayNumber - calibrationEnd.DayNumber) / RfmSummaryBuilder.DaysPer(unit));
+            return ModelComparison.Holdout(portfolio, fits, projection, days, (options.AsOf.DayNumber - calibrationEnd.DayNumber) / RfmSummaryBuilder.DaysPer(unit), cancellationToken);
         }
 
         var (first, last) = (Opportunities.LastWhole(calibrationEnd, unit), Opportunities.LastWhole(options.AsOf, unit));
         var periods = await db.PurchasesBetweenAsync(Opportunities.LastDay(first, unit), Opportunities.LastDay(last, unit), unit, cancellationToken);
-        return ModelComparison.Holdout(portfolio, fits, projection, periods, last - first);
+        return ModelComparison.Holdout(portfolio, fits, projection, periods, last - first, cancellationToken);
     }
 
     private async Task<ModelRunPortfolio> ReadPortfolioAsync(ModelRunOptions options, TimeUnit unit, CancellationToken cancellationToken)
