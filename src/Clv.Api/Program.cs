@@ -1,4 +1,5 @@
 using Clv.Api.Configurations;
+using Clv.Api.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -31,6 +32,7 @@ app.UseRateLimiter(); // after authentication: buckets are per key id, per addre
 app.UseClvSwagger();
 app.UseClvDashboard(); // static and anonymous, like Swagger: before authorization
 app.UseAuthorization();
+app.UseClvAcceptQualities(); // after authorization: a request without a valid key gets its 401 first
 app.UseClvIdempotency();
 app.MapClvHealthChecks();
 app.MapClvMetrics();

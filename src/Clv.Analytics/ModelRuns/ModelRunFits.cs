@@ -13,6 +13,9 @@ namespace Clv.Analytics.ModelRuns;
 public sealed record ModelFit(
     Dictionary<string, double> Parameters, Dictionary<string, double>? StandardErrors, double LogLikelihood, bool Converged, int Iterations, double Customers)
 {
+    /// <summary>Why the fit did not converge; null when it did.</summary>
+    public string? FailureReason { get; init; }
+
     /// <summary>Akaike's information criterion, 2k − 2 ln L with k parameters; null when the fit failed.</summary>
     public double? Aic => Converged ? (2.0 * Parameters.Count) - (2.0 * LogLikelihood) : null;
 
@@ -51,7 +54,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
         ArgumentNullException.ThrowIfNull(portfolio);
         ArgumentNullException.ThrowIfNull(models);
         var patterns = portfolio.Patterns();
-        var described = new Dictionary<string, (ModelFit Model, string? Failure)>();
+        var described = new Dictionary<string, ModelFit>();
         var purchaseModels = new Dictionary<string, IPurchaseModel>();
         var uncertainties = new Dictionary<string, ParameterUncertainty<IPurchaseModel>>();
         foreach (var model in models)
@@ -91,7 +94,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
         described[ModelNames.GammaGamma] = Describe(spend, p => new() { ["p"] = p.P, ["q"] = p.Q, ["gamma"] = p.Gamma });
         if (!purchaseModels.TryGetValue(primaryModel, out var primary))
         {
-            throw new ModelRunFailedException($"The {primaryModel} fit did not converge: {described[primaryModel].Failure}");
+            throw new ModelRunFailedException($"The {primaryModel} fit did not converge: {described[primaryModel].FailureReason}");
         }
 
         if (!spend.Converged || !(spend.Parameters.Q > 1))
@@ -99,7 +102,7 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
             throw new ModelRunFailedException($"The {ModelNames.GammaGamma} fit did not converge: {spend.FailureReason ?? "q ≤ 1 gives no finite mean spend"}");
         }
 
-        return new ModelRunFits(primary, spend.Parameters, described.ToDictionary(d => d.Key, d => d.Value.Model), [.. purchaseModels])
+        return new ModelRunFits(primary, spend.Parameters, described, [.. purchaseModels])
         {
             PrimaryUncertainty = uncertainties[primaryModel],
             SpendUncertainty = new ParameterUncertainty<GammaGammaParameters>([spend.Parameters.P, spend.Parameters.Q, spend.Parameters.Gamma], spend.LogCovariance, t => new GammaGammaParameters(t[0], t[1], t[2])),
@@ -119,13 +122,13 @@ public sealed record ModelRunFits(IPurchaseModel Primary, GammaGammaParameters S
         }
     }
 
-    private static (ModelFit Model, string? Failure) Describe<T>(FitResult<T> fit, Func<T, Dictionary<string, double>> parameters)
+    private static ModelFit Describe<T>(FitResult<T> fit, Func<T, Dictionary<string, double>> parameters)
         where T : class =>
-        (new ModelFit(
+        new(
             fit.Parameters is null ? [] : parameters(fit.Parameters),
             fit.StandardErrors is null ? null : parameters(fit.StandardErrors),
             fit.LogLikelihood,
             fit.Converged,
             fit.Iterations,
-            fit.Observations), fit.FailureReason);
+            fit.Observations) { FailureReason = fit.FailureReason };
 }

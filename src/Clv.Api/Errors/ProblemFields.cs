@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Clv.Api.Errors;
@@ -68,8 +69,22 @@ internal static class ProblemFields
 
     private static string Accepted(HttpContext context)
     {
-        var types = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes;
+        var types = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes ?? AcceptedByRoute(context);
         return types is { Count: > 0 } ? string.Join(" or ", types) : "application/json";
+    }
+
+    // When no operation accepts the request's media type, routing answers through an endpoint of its own that
+    // knows none: the types are those of the operations at the request's path and method (text/csv for an import).
+    private static List<string> AcceptedByRoute(HttpContext context)
+    {
+        var method = context.Request.Method;
+        return context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(method, StringComparer.OrdinalIgnoreCase) == true
+                && new TemplateMatcher(new RouteTemplate(e.RoutePattern), []).TryMatch(context.Request.Path, []))
+            .SelectMany(e => e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes ?? [])
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
     }
 
     private static string Produced(HttpContext context)

@@ -28,7 +28,7 @@ public sealed class FeedbackSummaryController(AnalyticsAnswers answers) : Contro
     /// </remarks>
     /// <param name="by">acquisitionChannel (default), country, cohort, rfmSegment, clvTier, npsClass, or attribute:{key}.</param>
     /// <param name="from">First day of the answers counted; default all time.</param>
-    /// <param name="to">Last day of the answers counted; default asOf.</param>
+    /// <param name="to">Last day of the answers counted; default and at most asOf.</param>
     /// <param name="asOf">Groups as they stood at the end of this day (YYYY-MM-DD); default now.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpGet("summary")]
@@ -43,19 +43,23 @@ public sealed class FeedbackSummaryController(AnalyticsAnswers answers) : Contro
     {
         var errors = new Dictionary<string, string[]>();
         var query = GroupedQuery.Check(errors, by, asOf, from, to, answers.Today);
-        if (query is null)
+        if (query is not null && query.To > query.Day)
+        {
+            // Answers after the as-of day are not known yet at it: such a range would count none of them.
+            errors["to"] = ["to must not be after asOf (default today)."];
+        }
+
+        if (query is null || errors.Count > 0)
         {
             return ValidationProblem(new ValidationProblemDetails(errors));
         }
 
-        // Answers after the as-of day are not known yet at it.
-        var through = query.To < query.Day ? query.To : query.Day;
         var answer = await answers.GroupedAsync(
-            $"feedback|{by}|{from}|{through}",
+            $"feedback|{by}|{from}|{query.To}",
             asOf,
             by,
             CalendarPeriod.Month,
-            (context, group, ct) => FeedbackSummaryQueries.ComputeAsync(context.Connection, context.Scope, group, from, through, ct),
+            (context, group, ct) => FeedbackSummaryQueries.ComputeAsync(context.Connection, context.Scope, group, from, query.To, ct),
             cancellationToken);
         if (answer.Value.Groups.TooMany() is { } tooMany)
         {

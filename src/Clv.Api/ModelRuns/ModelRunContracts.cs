@@ -321,11 +321,14 @@ public sealed class FittedModel
     /// <summary>Standard errors from the inverse Hessian, by parameter.</summary>
     public Dictionary<string, double>? StandardErrors { get; init; }
 
-    /// <summary>The maximized log-likelihood.</summary>
-    public double LogLikelihood { get; init; }
+    /// <summary>The maximized log-likelihood; null when the fit did not converge.</summary>
+    public double? LogLikelihood { get; init; }
 
     /// <summary>Whether the optimizer converged to a finite optimum.</summary>
     public bool Converged { get; init; }
+
+    /// <summary>Why the fit did not converge (a model other than the primary one does not fail the run); null when it converged.</summary>
+    public string? Error { get; init; }
 
     /// <summary>Optimizer iterations.</summary>
     public int Iterations { get; init; }
@@ -350,8 +353,9 @@ public sealed class FittedModel
         {
             Parameters = fit.Parameters,
             StandardErrors = fit.StandardErrors,
-            LogLikelihood = fit.LogLikelihood,
+            LogLikelihood = fit.Converged ? fit.LogLikelihood : null,
             Converged = fit.Converged,
+            Error = fit.FailureReason,
             Iterations = fit.Iterations,
             Customers = fit.Customers,
             Aic = fit.Aic,

@@ -92,6 +92,17 @@ public sealed class FeedbackReadTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.True(problem.GetProperty("errors").TryGetProperty("by", out _));
     }
 
+    [Theory]
+    [InlineData("asOf=2024-03-01&from=2024-03-10&to=2024-12-31")] // the hostile-user pass of 2026-12-06: 200 with nothing counted
+    [InlineData("asOf=2024-03-01&to=2024-03-02")]
+    [InlineData("to=9998-12-31")] // asOf defaults to today
+    public async Task Summary_with_to_after_asOf_is_400_problem_naming_to(string query)
+    {
+        var problem = await (await _client.GetAsync($"/api/v1/feedback/summary?{query}")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(["to must not be after asOf (default today)."], problem.GetProperty("errors").GetProperty("to").EnumerateArray().Select(e => e.GetString()));
+    }
+
     [Fact]
     public async Task Time_series_give_nps_and_csat_of_the_answers_of_each_month()
     {

@@ -164,12 +164,16 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
         Assert.Equal(Rows, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'mq-%'"));
     }
 
-    [Fact]
-    public async Task Json_to_the_import_endpoint_is_415_problem()
+    [Theory]
+    [InlineData("/api/v1/transactions/import")]
+    [InlineData("/api/v1/feedback/import")]
+    [InlineData("/api/v1/subscriptions/import")]
+    public async Task Json_to_an_import_endpoint_is_415_problem_naming_csv(string path)
     {
-        var response = await _client.PostAsync("/api/v1/transactions/import", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var response = await _client.PostAsync(path, new StringContent("{}", Encoding.UTF8, "application/json"));
 
-        await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        // It said "Send the body as application/json." (the hostile-user pass of 2026-12-06).
+        Assert.Equal("Send the body as text/csv.", (await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("detail").GetString());
     }
 
     /// <summary>The README's sample file (docs/sample-transactions.csv) imports as it stands: ten lines, none refused.</summary>

@@ -80,6 +80,25 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_model_besides_the_primary_that_does_not_converge_is_reported_and_does_not_fail_the_run()
+    {
+        // The sample read two years after its last purchase: BG/NBD converges, Pareto/NBD's optimizer finds no
+        // stationary point. Its failed fit has no log-likelihood (NaN), which failed the whole run as "failed
+        // unexpectedly" when the models were written as JSON (the hostile-user pass of 2026-12-06).
+        var run = await StartAndWaitAsync(_client, new { activate = false, asOf = "2000-06-30", models = new[] { "bgnbd", "paretonbd", "gammagamma" } });
+
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        var models = run.GetProperty("models");
+        Assert.True(models.GetProperty("bgnbd").GetProperty("converged").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, models.GetProperty("bgnbd").GetProperty("error").ValueKind);
+        var pareto = models.GetProperty("paretonbd");
+        Assert.False(pareto.GetProperty("converged").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, pareto.GetProperty("logLikelihood").ValueKind);
+        Assert.Equal("The optimizer did not reach a stationary point of the likelihood.", pareto.GetProperty("error").GetString());
+        Assert.Equal(JsonValueKind.Null, pareto.GetProperty("aic").ValueKind);
+    }
+
+    [Fact]
     public void Pareto_nbd_and_gamma_gamma_reproduce_the_published_parameters()
     {
         var pareto = cdnow.Run.GetProperty("models").GetProperty("paretonbd");

@@ -92,6 +92,41 @@ public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Contains(accept, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    // A quality of 0 refuses a type (RFC 9110, 12.5.1), the most specific range deciding: these accept neither JSON
+    // nor CSV, and got JSON (the hostile-user pass of 2026-12-06).
+    [Theory]
+    [InlineData("application/json;q=0, text/csv;q=0")]
+    [InlineData("*/*;q=0")]
+    [InlineData("*/*, application/json;q=0, text/*;q=0")]
+    public async Task An_accept_that_gives_json_and_csv_quality_0_is_406(string accept)
+    {
+        var problem = await (await GetRaw("/api/v1/metrics/summary", accept)).ProblemAsync(HttpStatusCode.NotAcceptable);
+
+        Assert.StartsWith("This endpoint cannot answer in ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(": ask for application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("*/*, application/json;q=0", "text/csv")] // anything but JSON
+    [InlineData("application/json;q=0, text/csv", "text/csv")]
+    [InlineData("application/*;q=0.2, text/csv;q=0.1", "application/json")]
+    [InlineData("text/*;q=0, */*", "application/json")]
+    public async Task The_type_served_is_the_acceptable_one_of_highest_quality(string accept, string served)
+    {
+        var response = await GetRaw("/api/v1/segments", accept);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(served, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_json_only_endpoint_asked_for_anything_but_json_is_406()
+    {
+        var run = await ModelRunTests.StartAndWaitAsync(_client, new { asOf = "2024-01-31" });
+
+        await (await GetRaw($"/api/v1/model-runs/{run.GetProperty("id").GetGuid()}", "*/*, application/json;q=0")).ProblemAsync(HttpStatusCode.NotAcceptable);
+    }
+
     [Fact]
     public async Task A_bad_parameter_asked_for_as_csv_is_still_a_400_problem()
     {
@@ -115,6 +150,13 @@ public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiF
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.StartsWith(header, lines[0], StringComparison.Ordinal);
         Assert.True(lines.Length >= 2, string.Join('\n', lines));
+    }
+
+    private Task<HttpResponseMessage> GetRaw(string path, string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        Assert.True(request.Headers.TryAddWithoutValidation("Accept", accept));
+        return _client.SendAsync(request);
     }
 
     private Task<HttpResponseMessage> Get(string path, string accept)
