@@ -144,7 +144,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
     /// <param name="country">Only customers of this ISO 3166-1 alpha-2 country.</param>
     /// <param name="atRisk">true: only customers whose spend of the last 12 months fell by at least <c>Clv:AtRiskDecline</c> against the 12 before; false: the others.</param>
     /// <param name="asOf">The day (YYYY-MM-DD) <c>atRisk</c> is judged at, from the transactions up to its end; default today. The rows' figures stay current.</param>
-    /// <param name="cursor">Continue after the page that returned this cursor.</param>
+    /// <param name="cursor">Continue after the page that returned this cursor, with the same sort, direction and filters (<c>pageSize</c> may change).</param>
     /// <param name="page">1-based page number, instead of a cursor.</param>
     /// <param name="pageSize">Rows per page, 1 to 1,000 (default 100).</param>
     /// <param name="include">
@@ -200,15 +200,22 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             errors["include"] = ["The CSV export carries no rfm, trend or churned: ask for JSON pages, or read a customer."];
         }
 
+        // A cursor is a position in one list: the one its sort, direction and filters make.
+        var countryCode = country?.ToUpperInvariant();
+        var list = CustomerListCursor.Fingerprint(sort, direction, acquisitionChannel, countryCode, atRisk, asOf);
         CustomerCursor? after = null;
         if (cursor is not null)
         {
-            if (!CustomerCursor.TryDecode(cursor, out var decoded))
+            if (!CustomerListCursor.TryDecode(cursor, out var made, out var position))
             {
-                errors["cursor"] = ["Not a cursor this endpoint returned."];
+                errors["cursor"] = [CustomerListCursor.NotReturnedHere];
+            }
+            else if (made != list)
+            {
+                errors["cursor"] = [CustomerListCursor.ReturnedForAnotherList];
             }
 
-            after = decoded;
+            after = position;
             if (page is not null)
             {
                 errors["page"] = ["Use either cursor or page, not both."];
@@ -226,7 +233,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
             sortKey!.Value,
             direction == "desc",
             acquisitionChannel,
-            country?.ToUpperInvariant(),
+            countryCode,
             csv ? null : after,
             csv || page is null ? 0 : (page.Value - 1L) * pageSize,
             csv ? null : pageSize + 1,
@@ -278,7 +285,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
                 fields: fields)),
             PageSize = pageSize,
             Page = page,
-            NextCursor = more ? items[^1].Position.Encode() : null,
+            NextCursor = more ? CustomerListCursor.Encode(list, items[^1].Position) : null,
         });
     }
 

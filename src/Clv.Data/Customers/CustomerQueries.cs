@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Clv.Analytics.Historical;
 using Clv.Analytics.Portfolio;
@@ -27,38 +26,11 @@ public enum CustomerSort
     PredictedClv,
 }
 
-/// <summary>A position in the sorted list: the sort value and customer id of the last row seen.</summary>
-public readonly record struct CustomerCursor(decimal Value, long CustomerId)
-{
-    /// <summary>An opaque, URL-safe token.</summary>
-    public string Encode() =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Value}|{CustomerId}")))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Reads a token made by <see cref="Encode"/>; false for anything else.</summary>
-    public static bool TryDecode(string token, out CustomerCursor cursor)
-    {
-        cursor = default;
-        try
-        {
-            var padded = token.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
-            if (parts.Length == 2
-                && decimal.TryParse(parts[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var value)
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-            {
-                cursor = new CustomerCursor(value, id);
-                return true;
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        return false;
-    }
-}
+/// <summary>
+/// A position in the sorted list: the sort value and customer id of the last row seen. The API's
+/// cursor carries it together with a fingerprint of the list it belongs to.
+/// </summary>
+public readonly record struct CustomerCursor(decimal Value, long CustomerId);
 
 /// <summary>Filters, order and position for the customer list; <c>WithDays</c> reads each listed row's day rollup too (<see cref="CustomerWithTotals.Days"/>).</summary>
 public sealed record CustomerListQuery(
