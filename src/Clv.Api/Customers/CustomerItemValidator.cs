@@ -1,5 +1,6 @@
 using Clv.Api.Ingestion;
 using Clv.Api.Requests;
+using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using FluentValidation;
 
@@ -17,7 +18,7 @@ public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
         RuleFor(c => c.ExternalId).ExternalId();
         RuleFor(c => c.AcquiredAt).Timestamp(time, required: false);
         RuleFor(c => c.AcquisitionChannel).MaxCharacters(ColumnLimits.Channel).Must(c => c is null || c.Trim().Length > 0)
-            .WithMessage("'acquisitionChannel' must not be blank.").StorableText();
+            .WithMessage("'acquisitionChannel' must not be blank.").StorableText().ChannelName();
         RuleFor(c => c.Country).Must(c => c is null || IsoCodes.Countries.Contains(c.ToUpperInvariant()))
             .WithMessage(c => $"'{c.Country}' is not an ISO 3166-1 alpha-2 country code.");
         RuleFor(c => c.Attributes)
@@ -26,6 +27,17 @@ public sealed class CustomerItemValidator : AbstractValidator<CustomerItem>
                 && kv.Value is { } value && IngestionRules.Characters(value) <= MaxAttributeValue))
             .WithMessage($"Attribute keys must be 1 to {MaxAttributeKey} characters and values strings of at most {MaxAttributeValue}.")
             .Must(a => a is null || a.All(kv => IngestionRules.IsStorable(kv.Key) && IngestionRules.IsStorable(kv.Value)))
-            .WithMessage(IngestionRules.NulMessage);
+            .WithMessage(IngestionRules.NulMessage)
+            .Must(a => a is null || !a.Any(IsUnknown))
+            .WithMessage((_, a) => UnknownMessage(a!));
+    }
+
+    // A value named as the group of customers without the attribute (by=attribute:{key}).
+    private static bool IsUnknown(KeyValuePair<string, string> attribute) => IngestionRules.IsReservedName(attribute.Value, AnalyticsScope.Unknown);
+
+    private static string UnknownMessage(Dictionary<string, string> attributes)
+    {
+        var (key, value) = attributes.First(IsUnknown);
+        return IngestionRules.ReservedNameMessage(value, $"the attribute '{key}'");
     }
 }

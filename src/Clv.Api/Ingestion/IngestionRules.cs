@@ -1,10 +1,11 @@
 using Clv.Api.Requests;
+using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using FluentValidation;
 
 namespace Clv.Api.Ingestion;
 
-/// <summary>Field rules the ingestion validators share: ids, money, timestamps, currencies, storable text.</summary>
+/// <summary>Field rules the ingestion validators share: ids, money, timestamps, currencies, storable text, group names.</summary>
 internal static class IngestionRules
 {
     /// <summary>
@@ -43,6 +44,29 @@ internal static class IngestionRules
     public static IRuleBuilderOptions<T, string?> StorableText<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(IsStorable).WithMessage(NulMessage);
 
+    /// <summary>
+    /// True for <paramref name="reserved"/>, a group name the analytics give customers without a
+    /// value (<c>unattributed</c>, <c>unknown</c>, <c>none</c>), in any case and with spaces around
+    /// it: sent as a real value, it would be counted with the customers who have none, and spend
+    /// of a channel so named with the customers who have no channel.
+    /// </summary>
+    public static bool IsReservedName(string? text, string reserved) =>
+        text is not null && text.Trim().Equals(reserved, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Why <paramref name="text"/>, a reserved group name (<see cref="IsReservedName"/>), is refused.</summary>
+    /// <param name="text">The value sent.</param>
+    /// <param name="without">What the customers of the group lack: <c>an acquisition channel</c>.</param>
+    public static string ReservedNameMessage(string text, string without) =>
+        $"'{text.Trim()}' is reserved for customers without {without}; use another name.";
+
+    /// <summary>Not <see cref="AnalyticsScope.Unattributed"/>, the group of customers without a channel: a customer's or a spend row's channel.</summary>
+    public static IRuleBuilderOptions<T, string?> ChannelName<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotReserved(AnalyticsScope.Unattributed, "an acquisition channel");
+
+    /// <summary>Not <see cref="GroupSpec.NoPlan"/>, the plan group of customers without a subscription.</summary>
+    public static IRuleBuilderOptions<T, string?> PlanName<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotReserved(GroupSpec.NoPlan, "a subscription");
+
     public static IRuleBuilderOptions<T, string?> ExternalId<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().MaxCharacters(ColumnLimits.ExternalId).StorableText();
 
@@ -71,6 +95,9 @@ internal static class IngestionRules
     /// <summary>At most <paramref name="max"/> characters, as the column counts them (<see cref="MaxCharactersValidator{T}"/>).</summary>
     public static IRuleBuilderOptions<T, string?> MaxCharacters<T>(this IRuleBuilder<T, string?> rule, int max) =>
         rule.SetValidator(new MaxCharactersValidator<T>(max));
+
+    private static IRuleBuilderOptions<T, string?> NotReserved<T>(this IRuleBuilder<T, string?> rule, string reserved, string without) =>
+        rule.Must(text => !IsReservedName(text, reserved)).WithMessage((_, text) => ReservedNameMessage(text!, without));
 
     /// <summary>Absent (for <c>NotEmpty</c> to judge), or one of <paramref name="values"/>.</summary>
     public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, params string[] values) =>

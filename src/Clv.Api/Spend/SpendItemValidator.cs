@@ -11,7 +11,7 @@ public sealed class SpendItemValidator : AbstractValidator<SpendItem>
     /// <summary>Builds the rules.</summary>
     public SpendItemValidator()
     {
-        RuleFor(s => s.Channel).NotEmpty().MaxCharacters(ColumnLimits.Channel).StorableText();
+        RuleFor(s => s.Channel).NotEmpty().MaxCharacters(ColumnLimits.Channel).StorableText().ChannelName();
         RuleFor(s => s.PeriodStart).Date().WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd).Date().WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
         RuleFor(s => s.PeriodEnd)

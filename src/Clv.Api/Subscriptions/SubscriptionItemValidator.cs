@@ -13,7 +13,7 @@ public sealed class SubscriptionItemValidator : AbstractValidator<SubscriptionIt
     {
         RuleFor(s => s.ExternalId).ExternalId();
         RuleFor(s => s.CustomerExternalId).ExternalId();
-        RuleFor(s => s.Plan).NotEmpty().MaxCharacters(ColumnLimits.Channel).StorableText();
+        RuleFor(s => s.Plan).NotEmpty().MaxCharacters(ColumnLimits.Channel).StorableText().PlanName();
         RuleFor(s => s.StartedAt).Timestamp(time, required: true);
         RuleFor(s => s.EndedAt).Timestamp(time, required: false);
         RuleFor(s => s.EndedAt)

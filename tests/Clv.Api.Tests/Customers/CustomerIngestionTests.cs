@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
+using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Customers;
@@ -81,6 +83,66 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         var errors = body.GetProperty("errors").EnumerateArray().ToList();
         Assert.Equal([0, 1, 3], errors.Select(e => e.GetProperty("index").GetInt32()));
         Assert.Contains("item 2", errors[2].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    // The group names the analytics give customers without a value (docs/api.md, "Reserved group
+    // names"), in any case and with spaces around them: a profile sending one is refused, naming the field.
+    [Theory]
+    [InlineData("acquisitionChannel", "unattributed", "'unattributed' is reserved for customers without an acquisition channel; use another name.")]
+    [InlineData("acquisitionChannel", " Unattributed ", "'Unattributed' is reserved for customers without an acquisition channel; use another name.")]
+    [InlineData("attributes", "unknown", "'unknown' is reserved for customers without the attribute 'region'; use another name.")]
+    [InlineData("attributes", "UNKNOWN", "'UNKNOWN' is reserved for customers without the attribute 'region'; use another name.")]
+    public async Task A_profile_value_named_as_the_group_of_customers_without_one_is_rejected_and_not_stored(string field, string value, string message)
+    {
+        var id = $"reserved-{field}-{value}";
+        object customer = field == "attributes"
+            ? new { externalId = id, attributes = new Dictionary<string, string> { ["region"] = value } }
+            : new { externalId = id, acquisitionChannel = value };
+
+        var body = await (await _client.PostCustomersAsync(customer)).JsonAsync();
+
+        Assert.Equal((0, 1), (body.Long("created"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((0, field, message), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM customers WHERE external_id = @id", new NpgsqlParameter("id", id)));
+    }
+
+    [Fact]
+    public async Task A_profile_value_near_a_reserved_group_name_is_stored()
+    {
+        var body = await (await _client.PostCustomersAsync(
+            new { externalId = "near-reserved", acquisitionChannel = "unattributed-2", attributes = new { region = "unknowns", tier = "nonexistent" } })).JsonAsync();
+
+        Assert.Equal((1, 0), (body.Long("created"), body.Long("rejected")));
+    }
+
+    [Theory]
+    [InlineData("unattributed", "'unattributed' is reserved for customers without an acquisition channel; use another name.")]
+    [InlineData("Unattributed", "'Unattributed' is reserved for customers without an acquisition channel; use another name.")]
+    [InlineData(" UNATTRIBUTED ", "'UNATTRIBUTED' is reserved for customers without an acquisition channel; use another name.")]
+    public async Task Spend_of_a_channel_named_as_customers_without_one_is_rejected_and_not_counted_for_them(string channel, string message)
+    {
+        // Found by a hostile-user pass: this spend was counted for the customers without a channel, with a CAC.
+        (await _client.PostCustomersAsync(new { externalId = "reserved-spend-customer", acquiredAt = "1997-01-10T12:00:00Z" })).EnsureSuccessStatusCode();
+
+        var body = await (await _client.PostSpendAsync(
+            new { channel, periodStart = "1997-01-01", periodEnd = "1997-01-31", amount = 1000m, currency = "USD" })).JsonAsync();
+
+        Assert.Equal((0, 1), (body.Long("created"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((0, "channel", message), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        var segments = await (await _client.GetAsync("/api/v1/segments?by=acquisitionChannel&from=1997-01-01&to=1997-01-31&fields=customers,newCustomers,spend,cac")).JsonAsync();
+        var unattributed = segments.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "unattributed");
+        Assert.Equal((0m, JsonValueKind.Null), (unattributed.Dec("spend"), unattributed.GetProperty("cac").ValueKind));
+    }
+
+    [Fact]
+    public async Task Spend_of_a_channel_near_a_reserved_group_name_is_stored()
+    {
+        var body = await (await _client.PostSpendAsync(
+            new { channel = "unattributed-2", periodStart = "1997-02-01", periodEnd = "1997-02-28", amount = 10m, currency = "USD" })).JsonAsync();
+
+        Assert.Equal((1, 0), (body.Long("created"), body.Long("rejected")));
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     private const int Span = 730;
 
     private static readonly TimeZoneInfo TimeZone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
-    private static readonly string?[] Channels = [null, "search", "tv", "social", "unattributed"];
+    private static readonly string?[] Channels = [null, "search", "tv", "social", "partner"];
     private static readonly string[] SpendChannels = ["search", "tv", "radio", "podcast"];
     private static readonly string?[] Countries = [null, "US", "DE", "FR"];
     private static readonly string?[] Plans = [null, "free", "pro"];

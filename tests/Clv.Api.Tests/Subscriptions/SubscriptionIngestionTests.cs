@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Clv.Api.Tests.Infrastructure;
+using Npgsql;
 
 namespace Clv.Api.Tests.Subscriptions;
 
@@ -139,6 +140,42 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
         var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
         Assert.Equal([(4L, "amount"), (5L, "external_id")], errors);
         Assert.Equal(480.5m, await api.ScalarAsync<decimal>("SELECT amount FROM subscriptions WHERE external_id = 'csv-2'"));
+    }
+
+    // "none" is the plan group of customers without a subscription (docs/api.md, "Reserved group
+    // names"): a plan so named, in any case and with spaces around it, is refused in JSON and CSV.
+    [Theory]
+    [InlineData("none", false, "'none' is reserved for customers without a subscription; use another name.")]
+    [InlineData("None", false, "'None' is reserved for customers without a subscription; use another name.")]
+    [InlineData(" NONE ", false, "'NONE' is reserved for customers without a subscription; use another name.")]
+    [InlineData("none", true, "'none' is reserved for customers without a subscription; use another name.")]
+    [InlineData("None", true, "'None' is reserved for customers without a subscription; use another name.")]
+    [InlineData(" NONE ", true, "'NONE' is reserved for customers without a subscription; use another name.")]
+    public async Task A_plan_named_as_the_group_of_customers_without_a_subscription_is_rejected_and_not_stored(string plan, bool csv, string message)
+    {
+        var (id, customer) = ($"reserved-plan-{csv}-{plan}", $"reserved-plan-customer-{csv}-{plan}");
+
+        var body = await (await (csv
+            ? PostCsvAsync($"external_id,customer_external_id,plan,started_at,billing_period,amount,currency\n{id},{customer},{plan},2024-01-15T00:00:00Z,month,5,USD\n")
+            : PostSubscriptionsAsync(_client, Sub(id, customer, plan: plan, amount: 5m)))).JsonAsync();
+
+        Assert.Equal((0L, 1L), (body.Long("created"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(csv ? 2L : 0L, error.GetProperty(csv ? "line" : "index").GetInt64());
+        Assert.Equal(("plan", message), (error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        Assert.Equal(0L, await api.ScalarAsync<long>(
+            "SELECT (SELECT count(*) FROM subscriptions WHERE external_id = @id) + (SELECT count(*) FROM customers WHERE external_id = @customer)",
+            new NpgsqlParameter("id", id), new NpgsqlParameter("customer", customer)));
+    }
+
+    [Fact]
+    public async Task A_plan_near_a_reserved_group_name_is_stored_in_json_and_csv()
+    {
+        var json = await (await PostSubscriptionsAsync(_client, Sub("near-none-json", "near-none", plan: "nonexistent"))).JsonAsync();
+        var csv = await (await PostCsvAsync("external_id,customer_external_id,plan,started_at,billing_period,amount,currency\n"
+            + "near-none-csv,near-none,none-2,2024-01-15T00:00:00Z,month,5,USD\n")).JsonAsync();
+
+        Assert.Equal((1L, 0L, 1L, 0L), (json.Long("created"), json.Long("rejected"), csv.Long("created"), csv.Long("rejected")));
     }
 
     [Fact]
