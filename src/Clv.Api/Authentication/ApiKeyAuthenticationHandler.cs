@@ -36,6 +36,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        if (values.Count > 1)
+        {
+            // Their values joined are no key: refused before a lookup, with a message that says why.
+            return AuthenticateResult.Fail("More than one API key.");
+        }
+
         var presented = values.ToString();
         if (!store.TryFindWithoutLookup(presented, out var key))
         {
@@ -85,9 +91,13 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        var missing = !Request.Headers.ContainsKey(HeaderName);
-        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
-            missing ? $"Send an API key in the {HeaderName} header." : "The API key is invalid or revoked.");
+        var sent = Request.Headers[HeaderName].Count;
+        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized", sent switch
+        {
+            0 => $"Send an API key in the {HeaderName} header.",
+            1 => "The API key is invalid or revoked.",
+            _ => $"Send one API key in the {HeaderName} header, not {sent}.",
+        });
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using Clv.Api.Errors;
+using Clv.Api.Requests;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 
@@ -15,6 +16,7 @@ internal static class ErrorConfigs
         services.Configure<MvcOptions>(options =>
         {
             options.Filters.Add<ProblemResultFilter>();
+            options.Filters.Add<RepeatedQueryParameters>();
             // An Accept that no formatter of an endpoint serves (text/csv where there is no CSV,
             // application/xml) is 406, never JSON the client did not ask for.
             options.ReturnHttpNotAcceptable = true;

@@ -438,6 +438,8 @@ public sealed record CustomerCsvRow(
     string? AcquisitionChannel,
     string? Country,
     string? Attributes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
     HistoricalResponse Historical,
     PredictedResponse? Predicted);
 

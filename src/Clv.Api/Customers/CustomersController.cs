@@ -315,6 +315,8 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         row.Customer.AcquisitionChannel,
         row.Customer.Country,
         row.Customer.Attributes,
+        row.Customer.CreatedAt,
+        row.Customer.UpdatedAt,
         HistoricalResponse.From(row.Totals.ToMetrics(row.Customer.AcquiredAt, now, timeZone)),
         predicted);
 }

@@ -1,4 +1,5 @@
 using Clv.Api.Configurations;
+using Clv.Api.Errors;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,9 @@ namespace Clv.Api.Infrastructure;
 /// <summary>
 /// Caps request bodies: <see cref="HttpOptions.MaxJsonBodyBytes"/> for everything but the CSV imports,
 /// which has <see cref="HttpOptions.MaxCsvBodyBytes"/>. A larger body is answered 413 before the
-/// endpoint runs when its length is declared, and stops the read when it is streamed.
+/// endpoint runs when its length is declared, and stops the read when it is streamed. A body with a
+/// <c>Content-Encoding</c> (gzip, say) is 415: bodies are read as sent, and a compressed one failed as
+/// JSON or CSV that is not, with an error about its first byte.
 /// </summary>
 internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOptions> options)
 {
@@ -17,6 +20,13 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, IOptions<HttpOpt
             || context.Request.Path.StartsWithSegments("/api/v1/feedback/import", StringComparison.OrdinalIgnoreCase)
             || context.Request.Path.StartsWithSegments("/api/v1/subscriptions/import", StringComparison.OrdinalIgnoreCase);
         var limit = csv ? options.Value.MaxCsvBodyBytes : options.Value.MaxJsonBodyBytes;
+        var encoding = context.Request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ClvProblemException(
+                StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"Send the body uncompressed, without Content-Encoding ({encoding}).");
+        }
+
         if (context.Request.ContentLength > limit)
         {
             throw new BadHttpRequestException($"The body is larger than the {limit:N0} bytes allowed here.", StatusCodes.Status413PayloadTooLarge);

@@ -46,8 +46,11 @@ internal static class CsvColumns
 {
     private static readonly ConcurrentDictionary<Type, IReadOnlyList<Column>> Cache = new();
 
-    // Lists and maps in one cell, named as the JSON answers name them.
-    private static readonly System.Text.Json.JsonSerializerOptions JsonCells = new(System.Text.Json.JsonSerializerDefaults.Web);
+    // Lists and maps in one cell, named and with money written as the JSON answers write them (5, not 5.0000).
+    private static readonly System.Text.Json.JsonSerializerOptions JsonCells = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new DecimalJsonConverter() },
+    };
 
     /// <summary>A column: its name, how it is read from a row, and the row's property (JSON name) it comes from.</summary>
     public sealed record Column(string Name, Func<object?, object?> Read, string Property);

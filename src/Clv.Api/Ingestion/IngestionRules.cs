@@ -92,6 +92,15 @@ internal static class IngestionRules
     public static IRuleBuilderOptions<T, string?> Date<T>(this IRuleBuilder<T, string?> rule) =>
         rule.SetValidator(new RequiredTextValidator<T>(text => IsoDateTime.TryParseDate(text, out _)));
 
+    /// <summary>
+    /// A spend period's day: from 1970-01-01 (no stored figure is older) to a year from today, for spend booked for
+    /// the months ahead (0001-01-01 and 9998-12-31 were stored).
+    /// </summary>
+    public static IRuleBuilderOptions<T, string?> SpendDay<T>(this IRuleBuilder<T, string?> rule, TimeProvider time) =>
+        rule.Must(text => !IsoDateTime.TryParseDate(text, out var day)
+                || (day >= QueryDates.Earliest && day <= DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddYears(1)))
+            .WithMessage("'{PropertyName}' must be between 1970-01-01 and a year from today.");
+
     /// <summary>At most <paramref name="max"/> characters, as the column counts them (<see cref="MaxCharactersValidator{T}"/>).</summary>
     public static IRuleBuilderOptions<T, string?> MaxCharacters<T>(this IRuleBuilder<T, string?> rule, int max) =>
         rule.SetValidator(new MaxCharactersValidator<T>(max));

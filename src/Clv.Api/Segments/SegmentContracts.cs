@@ -54,6 +54,10 @@ public sealed record SegmentResponse
     /// <example>5120</example>
     public int Customers { get; init; }
 
+    /// <summary>Of those, customers with at least two purchase days (<c>repeatPurchaseRate</c> × <c>customers</c>).</summary>
+    /// <example>1946</example>
+    public int RepeatCustomers { get; init; }
+
     /// <summary>Customers acquired in [from, to].</summary>
     /// <example>5120</example>
     public int NewCustomers { get; init; }
@@ -208,6 +212,7 @@ public sealed record SegmentResponse
         {
             Key = f.Key,
             Customers = f.Customers,
+            RepeatCustomers = f.RepeatCustomers,
             NewCustomers = f.NewCustomers,
             ActiveCustomers = f.ActiveCustomers,
             ChurnedCustomers = f.ChurnedCustomers,

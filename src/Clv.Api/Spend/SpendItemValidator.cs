@@ -9,11 +9,12 @@ namespace Clv.Api.Spend;
 public sealed class SpendItemValidator : AbstractValidator<SpendItem>
 {
     /// <summary>Builds the rules.</summary>
-    public SpendItemValidator()
+    /// <param name="time">The clock that says how far ahead a period may end.</param>
+    public SpendItemValidator(TimeProvider time)
     {
         RuleFor(s => s.Channel).NotEmpty().MaxCharacters(ColumnLimits.Channel).StorableText().ChannelName();
-        RuleFor(s => s.PeriodStart).Date().WithMessage("'periodStart' must be a date as YYYY-MM-DD.");
-        RuleFor(s => s.PeriodEnd).Date().WithMessage("'periodEnd' must be a date as YYYY-MM-DD.");
+        RuleFor(s => s.PeriodStart).Date().WithMessage("'periodStart' must be a date as YYYY-MM-DD.").SpendDay(time);
+        RuleFor(s => s.PeriodEnd).Date().WithMessage("'periodEnd' must be a date as YYYY-MM-DD.").SpendDay(time);
         RuleFor(s => s.PeriodEnd)
             .Must((s, end) => !IsoDateTime.TryParseDate(s.PeriodStart, out var a) || !IsoDateTime.TryParseDate(end, out var b) || b >= a)
             .WithMessage("'periodEnd' must not be before 'periodStart'.");

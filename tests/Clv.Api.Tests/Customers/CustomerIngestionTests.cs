@@ -157,6 +157,23 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal(1200m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'search'"));
     }
 
+    // Days outside the range stored figures take were stored (the hostile-user pass of 2026-12-06).
+    [Theory]
+    [InlineData("0001-01-01", "2024-01-31", "periodStart")]
+    [InlineData("1969-12-31", "2024-01-31", "periodStart")]
+    [InlineData("2024-01-01", "9998-12-31", "periodEnd")]
+    public async Task Spend_with_a_day_before_1970_or_over_a_year_ahead_is_rejected(string start, string end, string field)
+    {
+        var body = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new
+        {
+            spend = new[] { new { channel = "far-off", periodStart = start, periodEnd = end, amount = 1m, currency = "USD" } },
+        })).JsonAsync();
+
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((field, $"'{field}' must be between 1970-01-01 and a year from today."), (error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+        Assert.Equal(0, await api.ScalarAsync<long>("SELECT count(*) FROM acquisition_spend WHERE channel = 'far-off'"));
+    }
+
     [Fact]
     public async Task Spend_with_end_before_start_or_foreign_currency_is_rejected()
     {

@@ -161,9 +161,14 @@ public sealed class CustomerReadTests(ClvApiFactory api) : IClassFixture<ClvApiF
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        Assert.StartsWith("externalId,acquiredAt,acquisitionChannel,country,attributes,historical.purchaseCount", lines[0], StringComparison.Ordinal);
+        // createdAt and updatedAt were missing (the hostile-user pass of 2026-12-06).
+        Assert.StartsWith("externalId,acquiredAt,acquisitionChannel,country,attributes,createdAt,updatedAt,historical.purchaseCount", lines[0], StringComparison.Ordinal);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("csv-1,", lines[1], StringComparison.Ordinal);
         Assert.Contains(",12.5,", lines[1], StringComparison.Ordinal);
+        var json = (await (await _client.GetAsync("/api/v1/customers/csv-1")).JsonAsync());
+        var cells = lines[1].Split(',');
+        Assert.Equal(json.GetProperty("createdAt").GetDateTimeOffset(), DateTimeOffset.Parse(cells[5], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(json.GetProperty("updatedAt").GetDateTimeOffset(), DateTimeOffset.Parse(cells[6], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -94,6 +94,8 @@ public sealed class PortfolioEndpointTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal(3, ads.Long("activeCustomers")); // all bought in March, the last complete month
         Assert.Equal(1.0, ads.GetProperty("retentionRate").GetDouble()); // all 3 of February bought again in March
         Assert.Equal(1.0, ads.GetProperty("repeatPurchaseRate").GetDouble());
+        Assert.Equal(3, ads.Long("repeatCustomers")); // A1-A3 bought on three days each
+        Assert.Equal(0, web.Long("repeatCustomers")); // W1 bought once
         Assert.Equal(600m, ads.Dec("avgHistoricalClv")); // 3 × 200
         Assert.Equal(1_800m, ads.Dec("customerEquity"));
         Assert.Equal(600m, ads.Dec("spend"));

@@ -26,6 +26,19 @@ public sealed class AuthorizationTests(ClvApiFactory api) : IClassFixture<ClvApi
     }
 
     [Fact]
+    public async Task A_key_sent_twice_is_401_saying_to_send_one()
+    {
+        // The two values were read as one key, "k, k", and refused as "invalid or revoked" (the hostile-user pass of 2026-12-06).
+        var client = api.Client(apiKey: null);
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/metrics/summary");
+        request.Headers.Add("X-Api-Key", [ClvApiFactory.AdminKey, ClvApiFactory.AdminKey]);
+
+        var problem = await (await client.SendAsync(request)).ProblemAsync(HttpStatusCode.Unauthorized);
+
+        Assert.Equal("Send one API key in the X-Api-Key header, not 2.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Read_key_reads_but_cannot_ingest_or_manage_keys()
     {
         var (_, key) = await CreateKeyAsync("read");

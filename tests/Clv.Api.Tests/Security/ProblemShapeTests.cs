@@ -127,6 +127,55 @@ public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiF
         await (await GetRaw($"/api/v1/model-runs/{run.GetProperty("id").GetGuid()}", "*/*, application/json;q=0")).ProblemAsync(HttpStatusCode.NotAcceptable);
     }
 
+    // Binding read the first value and dropped the rest: ?atomic=false&atomic=true ran non-atomically (the
+    // hostile-user pass of 2026-12-06). Keys compare without case, as binding reads them.
+    [Theory]
+    [InlineData("/api/v1/segments?by=country&by=cohort", "by", 2)]
+    [InlineData("/api/v1/segments?asOf=2024-01-31&asof=2024-02-29&AsOf=2024-03-31", "asOf", 3)]
+    [InlineData("/api/v1/metrics/summary?asOf=2024-01-31&asOf=2024-01-31", "asOf", 2)]
+    public async Task A_query_parameter_given_twice_is_400_naming_it(string path, string name, int times)
+    {
+        var problem = await (await _client.GetAsync(path)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal([$"Give {name} once, not {times} times."], problem.GetProperty("errors").GetProperty(name).EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task An_atomic_batch_whose_atomic_is_given_twice_stores_nothing()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/transactions?atomic=false&atomic=true", new
+        {
+            transactions = new object[]
+            {
+                new { externalId = "twice-1", customerExternalId = "twice", occurredAt = "2024-01-10T12:00:00Z", type = "purchase", amount = 10m, currency = "USD" },
+                new { externalId = "twice-2", customerExternalId = "twice", occurredAt = "2024-01-10T12:00:00Z", type = "purchase", amount = -1m, currency = "USD" },
+            },
+        });
+
+        Assert.True((await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("atomic", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/twice")).StatusCode);
+    }
+
+    // A gzip body failed as JSON whose first byte is 0x1F, and a body labelled br was read as plain text (the
+    // hostile-user pass of 2026-12-06).
+    [Theory]
+    [InlineData("/api/v1/transactions", "application/json", "gzip")]
+    [InlineData("/api/v1/transactions/import", "text/csv", "br")]
+    public async Task A_body_with_a_content_encoding_is_415(string path, string mediaType, string encoding)
+    {
+        using var body = new StringContent(
+            mediaType == "text/csv" ? "external_id,customer_external_id,occurred_at,type,amount,currency\nenc-1,enc,2024-01-10T12:00:00Z,purchase,10,USD\n"
+                : """{"transactions":[{"externalId":"enc-1","customerExternalId":"enc","occurredAt":"2024-01-10T12:00:00Z","type":"purchase","amount":10,"currency":"USD"}]}""",
+            Encoding.UTF8,
+            mediaType);
+        body.Headers.ContentEncoding.Add(encoding);
+
+        var problem = await (await _client.PostAsync(path, body)).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Equal($"Send the body uncompressed, without Content-Encoding ({encoding}).", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/enc")).StatusCode);
+    }
+
     [Fact]
     public async Task A_bad_parameter_asked_for_as_csv_is_still_a_400_problem()
     {
