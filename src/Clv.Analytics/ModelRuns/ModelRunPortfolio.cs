@@ -129,13 +129,18 @@ public sealed partial class ModelRunPortfolio(TimeUnit unit)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PredictRange(PortfolioPredictor predictor, PredictionColumns columns, int from, int to, CancellationToken cancellationToken)
     {
+        for (var block = from; block < to; block += CancellationStride)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            PredictBlock(predictor, columns, block, Math.Min(to, block + CancellationStride));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PredictBlock(PortfolioPredictor predictor, PredictionColumns columns, int from, int to)
+    {
         for (var i = from; i < to; i++)
         {
-            if ((i - from) % CancellationStride == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
             var p = predictor.Predict(_frequency[i], _recency[i], _age[i], _monetary[i]);
             if (!double.IsFinite(p.PredictedClv) || !double.IsFinite(p.ProbabilityAlive) || !double.IsFinite(p.ExpectedAverageSpend))
             {
