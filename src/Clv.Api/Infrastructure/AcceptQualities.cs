@@ -24,12 +24,21 @@ internal static class AcceptQualities
             return next(context);
         }
 
-        var (json, csv) = (QualityOf(ranges, "application", "json"), QualityOf(ranges, "text", "csv"));
+        var json = QualityOf(ranges, "application", "json");
+        var (csv, csvSpecificity) = Match(ranges, "text", "csv");
         if (json == 0 && csv == 0)
         {
             // Written as a problem by the status code pages, which name what the endpoint produces.
             context.Response.StatusCode = StatusCodes.Status406NotAcceptable;
             return Task.CompletedTask;
+        }
+
+        // CSV is asked for by text/csv or text/*: a quality it has from */* alone that JSON equals or beats leaves
+        // JSON the answer, as "*/* means JSON" (docs/api.md). Left in, curl's default Accept: */* got CSV, since
+        // CsvColumns.Wanted serves CSV when its quality is at least JSON's.
+        if (csvSpecificity == 1 && json >= csv)
+        {
+            csv = 0;
         }
 
         context.Request.Headers.Accept = string.Join(", ", new[] { (Json, json), (CsvResult<object>.ContentType, csv) }
@@ -39,7 +48,10 @@ internal static class AcceptQualities
     });
 
     /// <summary>The quality of <c>type/subtype</c>: that of the most specific matching range (exact, <c>type/*</c>, <c>*/*</c>), the highest among equals; 0 when none matches.</summary>
-    internal static double QualityOf(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype)
+    internal static double QualityOf(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype) => Match(ranges, type, subtype).Quality;
+
+    /// <summary>The quality of <c>type/subtype</c> as <see cref="QualityOf"/> gives it, with the specificity of the range it comes from (3 exact, 2 <c>type/*</c>, 1 <c>*/*</c>, 0 none).</summary>
+    internal static (double Quality, int Specificity) Match(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype)
     {
         var (specificity, quality) = (0, 0.0);
         foreach (var range in ranges)
@@ -54,6 +66,6 @@ internal static class AcceptQualities
             }
         }
 
-        return quality;
+        return (quality, specificity);
     }
 }

@@ -15,6 +15,10 @@ public sealed class PortfolioSummaryTests(ClvApiFactory api) : IClassFixture<Clv
     [InlineData("application/json;q=0.4, text/csv;q=0.8", "text/csv")]
     [InlineData("text/csv;q=0, application/json", "application/json")]
     [InlineData("*/*, text/csv;q=0.1", "application/json")]
+    // curl's default Accept: "*/* and no Accept mean JSON" (docs/api.md); */* gave CSV since 8b67a39 rewrote it as
+    // "application/json, text/csv", a tie that CsvColumns.Wanted gives to CSV.
+    [InlineData("*/*", "application/json")]
+    [InlineData("text/*, */*", "text/csv")]
     public async Task The_accept_header_s_qualities_choose_between_csv_and_json(string accept, string answered)
     {
         // RFC 9110 §12.5.1: the highest quality wins, and q=0 means "not acceptable" (helper's report, 2026-12-05:
