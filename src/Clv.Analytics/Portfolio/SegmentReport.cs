@@ -214,7 +214,8 @@ public static class SegmentReport
             ModelChurnedCustomers = hasPredictions ? a.ModelChurned : null,
             RepeatPurchaseRate = Rate(a.Repeat, a.Customers) ?? 0,
             RetentionRate = Rate(a.Retained, a.ActiveBefore),
-            PeriodChurnRate = 1 - Rate(a.Retained, a.ActiveBefore),
+            // Not 1 − retention: 1 − 2/3 is 0.33333333333333337, where 1/3 is 0.3333333333333333.
+            PeriodChurnRate = Rate(a.ActiveBefore - a.Retained, a.ActiveBefore),
             ChurnRate = Rate(a.BecameChurned, a.AtRisk),
             AvgHistoricalClv = a.Customers == 0 ? 0 : Money(a.Net / a.Customers),
             MedianHistoricalClv = Money(median),
