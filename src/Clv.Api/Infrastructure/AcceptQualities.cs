@@ -18,7 +18,7 @@ internal static class AcceptQualities
     public static void UseClvAcceptQualities(this WebApplication app) => app.Use((context, next) =>
     {
         var accept = context.Request.Headers.Accept;
-        if (accept.Count == 0 || context.GetEndpoint() is null || !context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+        if (accept.Count == 0 || context.GetEndpoint() is null || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
             || !MediaTypeHeaderValue.TryParseList(accept, out var ranges) || ranges.Count == 0)
         {
             return next(context);

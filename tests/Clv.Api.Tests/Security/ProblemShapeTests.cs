@@ -100,6 +100,8 @@ public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiF
     [InlineData("*/*, application/json;q=0, text/*;q=0")]
     public async Task An_accept_that_gives_json_and_csv_quality_0_is_406(string accept)
     {
+        // Routes match without case: so does the reading of Accept.
+        await (await GetRaw("/API/V1/metrics/summary", accept)).ProblemAsync(HttpStatusCode.NotAcceptable);
         var problem = await (await GetRaw("/api/v1/metrics/summary", accept)).ProblemAsync(HttpStatusCode.NotAcceptable);
 
         Assert.StartsWith("This endpoint cannot answer in ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
