@@ -24,7 +24,7 @@ internal static class AcceptQualities
             return next(context);
         }
 
-        var json = QualityOf(ranges, "application", "json");
+        var (json, _) = Match(ranges, "application", "json");
         var (csv, csvSpecificity) = Match(ranges, "text", "csv");
         if (json == 0 && csv == 0)
         {
@@ -47,11 +47,9 @@ internal static class AcceptQualities
         return next(context);
     });
 
-    /// <summary>The quality of <c>type/subtype</c>: that of the most specific matching range (exact, <c>type/*</c>, <c>*/*</c>), the highest among equals; 0 when none matches.</summary>
-    internal static double QualityOf(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype) => Match(ranges, type, subtype).Quality;
-
-    /// <summary>The quality of <c>type/subtype</c> as <see cref="QualityOf"/> gives it, with the specificity of the range it comes from (3 exact, 2 <c>type/*</c>, 1 <c>*/*</c>, 0 none).</summary>
-    internal static (double Quality, int Specificity) Match(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype)
+    // The quality of type/subtype: that of the most specific matching range, the highest among equals (0 when none
+    // matches), with that range's specificity (3 exact, 2 type/*, 1 */*, 0 none).
+    private static (double Quality, int Specificity) Match(IEnumerable<MediaTypeHeaderValue> ranges, string type, string subtype)
     {
         var (specificity, quality) = (0, 0.0);
         foreach (var range in ranges)
