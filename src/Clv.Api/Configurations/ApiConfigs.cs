@@ -8,7 +8,7 @@ internal static class ApiConfigs
 {
     public static IServiceCollection AddClvControllers(this IServiceCollection services)
     {
-        services.AddControllers()
+        services.AddControllers(options => options.Conventions.Add(new HeadAsGetConvention()))
             .AddJsonOptions(options =>
             {
                 var json = options.JsonSerializerOptions;

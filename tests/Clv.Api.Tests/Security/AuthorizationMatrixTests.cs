@@ -18,7 +18,7 @@ public sealed class AuthorizationMatrixTests(ClvApiFactory api) : IClassFixture<
 
     // The scope each endpoint requires (src/Clv.Api/Authentication/Scopes.cs): read paths read,
     // write paths ingest, keys and erasure admin; admin may do everything.
-    private static readonly Dictionary<string, string> Required = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Required = WithHead(new(StringComparer.Ordinal)
     {
         ["POST api/v1/customers"] = "ingest",
         ["POST api/v1/transactions"] = "ingest",
@@ -47,7 +47,18 @@ public sealed class AuthorizationMatrixTests(ClvApiFactory api) : IClassFixture<
         ["GET health/live"] = Anonymous,
         ["GET health/ready"] = Anonymous,
         ["GET "] = Anonymous, // the redirect to the dashboard (docs/dashboard.md)
-    };
+    });
+
+    // HEAD is routed to every controller's GET, under the GET's scope (HeadAsGetConvention).
+    private static Dictionary<string, string> WithHead(Dictionary<string, string> required)
+    {
+        foreach (var (endpoint, scope) in required.Where(e => e.Key.StartsWith("GET api/", StringComparison.Ordinal)).ToList())
+        {
+            required["HEAD" + endpoint["GET".Length..]] = scope;
+        }
+
+        return required;
+    }
 
     public static TheoryData<string> Credentials => ["none", "invalid", "revoked", "read", "ingest", "admin"];
 

@@ -178,6 +178,74 @@ public sealed class ProblemShapeTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/enc")).StatusCode);
     }
 
+    // A Latin-1 CSV failed on its first accented letter as "not valid UTF-8", and Latin-1 JSON got "Send the body as
+    // application/json", the type it was sent as.
+    [Theory]
+    [InlineData("/api/v1/transactions", "application/json", "iso-8859-1")]
+    [InlineData("/api/v1/transactions", "application/json", "utf-16")]
+    [InlineData("/api/v1/transactions/import", "text/csv", "windows-1252")]
+    public async Task A_body_declared_in_a_charset_other_than_utf8_is_415(string path, string mediaType, string charset)
+    {
+        var text = mediaType == "text/csv" ? "external_id,customer_external_id,occurred_at,type,amount,currency\ncs-1,cs,2024-01-10T12:00:00Z,purchase,10,USD\n"
+            : """{"transactions":[{"externalId":"cs-1","customerExternalId":"cs","occurredAt":"2024-01-10T12:00:00Z","type":"purchase","amount":10,"currency":"USD"}]}""";
+        using var body = new ByteArrayContent((charset == "utf-16" ? Encoding.Unicode : Encoding.Latin1).GetBytes(text));
+        body.Headers.TryAddWithoutValidation("Content-Type", $"{mediaType}; charset={charset}");
+
+        var problem = await (await _client.PostAsync(path, body)).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Equal($"Send the body in UTF-8, with charset=utf-8 or no charset ({charset} is not read).", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/customers/cs")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("UTF-8")]
+    [InlineData("\"utf-8\"")]
+    [InlineData("us-ascii")]
+    public async Task A_body_declared_utf8_or_ascii_is_read(string charset)
+    {
+        using var body = new StringContent(
+            "external_id,customer_external_id,occurred_at,type,amount,currency\nok-1,ok-charset,2024-01-10T12:00:00Z,purchase,10,USD\n", Encoding.UTF8);
+        body.Headers.Remove("Content-Type");
+        body.Headers.TryAddWithoutValidation("Content-Type", $"text/csv; charset={charset}");
+
+        var response = await _client.PostAsync("/api/v1/transactions/import", body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    // RFC 9110 (9.3.2): a server that answers GET answers HEAD. Every GET was 405 to HEAD.
+    [Theory]
+    [InlineData("/api/v1/metrics/summary", "application/json")]
+    [InlineData("/api/v1/customers?pageSize=1", "application/json")]
+    [InlineData("/api/v1/segments?by=acquisitionChannel", "text/csv")]
+    public async Task Head_answers_what_get_answers_without_the_content(string path, string accept)
+    {
+        var get = await Get(path, accept);
+        using var request = new HttpRequestMessage(HttpMethod.Head, path);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.ParseAdd(accept);
+
+        var head = await _client.SendAsync(request);
+
+        Assert.Equal((HttpStatusCode.OK, accept), (get.StatusCode, get.Content.Headers.ContentType?.MediaType));
+        Assert.Equal((HttpStatusCode.OK, accept), (head.StatusCode, head.Content.Headers.ContentType?.MediaType));
+    }
+
+    [Fact]
+    public async Task Head_where_there_is_no_get_is_405_as_get_is()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/api/v1/transactions/import");
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/api/v1/transactions/import");
+        var problem = await (await _client.SendAsync(get)).ProblemAsync(HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("GET is not allowed on /api/v1/transactions/import.", problem.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task A_bad_parameter_asked_for_as_csv_is_still_a_400_problem()
     {
