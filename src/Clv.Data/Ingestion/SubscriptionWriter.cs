@@ -61,6 +61,10 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
             if (writable.Count > 0)
             {
                 // A row equal to the stored one is left alone: it counts as unchanged and bumps nothing.
+                // A converted amount sent again as it was, from the same start, keeps its stored
+                // conversion (the rate in force at its first ingest is final, as for transactions), so
+                // equal means as sent: a rate posted since changes neither a retried item nor its
+                // cancellation. A row in the reporting currency has no original and compares its amount.
                 // A returned row is new when it was ingested now (xmax = 0 would tell too, but a
                 // partitioned table, the shape Citus gives it, has no system columns to return).
                 await using var upsert = new NpgsqlCommand("""
@@ -72,12 +76,17 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
                          AS i(customer_id, external_id, plan, started_at, ended_at, billing_period, amount, currency, original_amount, original_currency, fx_rate)
                     ON CONFLICT (customer_id, external_id) DO UPDATE SET
                         plan = excluded.plan, started_at = excluded.started_at, ended_at = excluded.ended_at,
-                        billing_period = excluded.billing_period, amount = excluded.amount, currency = excluded.currency,
-                        original_amount = excluded.original_amount, original_currency = excluded.original_currency,
-                        fx_rate = excluded.fx_rate, updated_at = excluded.updated_at
-                    WHERE (s.plan, s.started_at, s.ended_at, s.billing_period, s.amount, s.currency, s.original_amount, s.original_currency)
-                          IS DISTINCT FROM (excluded.plan, excluded.started_at, excluded.ended_at, excluded.billing_period, excluded.amount,
+                        billing_period = excluded.billing_period,
+                        amount = CASE WHEN (s.started_at, s.original_amount, s.original_currency) = (excluded.started_at, excluded.original_amount, excluded.original_currency)
+                                      THEN s.amount ELSE excluded.amount END,
+                        currency = excluded.currency, original_amount = excluded.original_amount, original_currency = excluded.original_currency,
+                        fx_rate = CASE WHEN (s.started_at, s.original_amount, s.original_currency) = (excluded.started_at, excluded.original_amount, excluded.original_currency)
+                                       THEN s.fx_rate ELSE excluded.fx_rate END,
+                        updated_at = excluded.updated_at
+                    WHERE (s.plan, s.started_at, s.ended_at, s.billing_period, s.currency, s.original_amount, s.original_currency)
+                          IS DISTINCT FROM (excluded.plan, excluded.started_at, excluded.ended_at, excluded.billing_period,
                                             excluded.currency, excluded.original_amount, excluded.original_currency)
+                       OR (s.original_currency IS NULL AND s.amount IS DISTINCT FROM excluded.amount)
                     RETURNING s.ingested_at = @now
                     """, connection);
                 upsert.Parameters.Add(CustomerWriter.Array("customers", NpgsqlDbType.Bigint, writable.Select(r => ids[r.CustomerExternalId])));

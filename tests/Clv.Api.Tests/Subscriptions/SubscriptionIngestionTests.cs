@@ -108,6 +108,33 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_rate_posted_later_changes_neither_a_resent_subscription_nor_its_cancellation()
+    {
+        (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { date = "2024-04-01", currency = "EUR", rateToReporting = 1.10m } } })).EnsureSuccessStatusCode();
+        (await PostSubscriptionsAsync(_client,
+            Sub("fxl-1", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", amount: 20m, currency: "EUR"),
+            Sub("fxl-2", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", amount: 20m, currency: "EUR"))).EnsureSuccessStatusCode();
+        (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { date = "2024-04-01", currency = "EUR", rateToReporting = 1.20m } } })).EnsureSuccessStatusCode();
+
+        // fxl-1 retried as it was, fxl-2 cancelled, fxl-3 new: only fxl-3 takes the new rate (docs/metrics.md, "Other currencies").
+        var body = await (await PostSubscriptionsAsync(_client,
+            Sub("fxl-1", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", amount: 20m, currency: "EUR"),
+            Sub("fxl-2", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", endedAt: "2024-05-10T00:00:00Z", amount: 20m, currency: "EUR"),
+            Sub("fxl-3", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", amount: 20m, currency: "EUR"))).JsonAsync();
+
+        Assert.Equal((1L, 1L, 1L), (body.Long("created"), body.Long("updated"), body.Long("unchanged")));
+        Assert.Equal("fxl-1 22.0000 1.1, fxl-2 22.0000 1.1, fxl-3 24.0000 1.2", await api.ScalarAsync<string>(
+            "SELECT string_agg(external_id || ' ' || amount || ' ' || fx_rate::float8, ', ' ORDER BY external_id) FROM subscriptions WHERE external_id LIKE 'fxl-%'"));
+
+        // A new amount, or a new start, is converted again, at the rate in force now.
+        (await PostSubscriptionsAsync(_client,
+            Sub("fxl-1", "fxl-cust", startedAt: "2024-04-02T00:00:00Z", amount: 30m, currency: "EUR"),
+            Sub("fxl-2", "fxl-cust", startedAt: "2024-04-03T00:00:00Z", endedAt: "2024-05-10T00:00:00Z", amount: 20m, currency: "EUR"))).EnsureSuccessStatusCode();
+        Assert.Equal("fxl-1 36.0000, fxl-2 24.0000", await api.ScalarAsync<string>(
+            "SELECT string_agg(external_id || ' ' || amount, ', ' ORDER BY external_id) FROM subscriptions WHERE external_id IN ('fxl-1', 'fxl-2')"));
+    }
+
+    [Fact]
     public async Task Atomic_batch_with_an_invalid_item_is_422_and_stores_nothing()
     {
         await (await _client.PostAsJsonAsync("/api/v1/subscriptions?atomic=true", new { subscriptions = new[] { Sub("a-1", "a-cust"), Sub("a-2", "a-cust", billingPeriod: "day") } }))
