@@ -5,7 +5,10 @@ using NpgsqlTypes;
 
 namespace Clv.Data.Ingestion;
 
-/// <summary>Upserts acquisition spend by (channel, period): sending a period again replaces its amount.</summary>
+/// <summary>
+/// Upserts acquisition spend by (channel, period): sending a period again replaces its amount, and
+/// sending the same amount in the same other currency keeps the conversion stored at first.
+/// </summary>
 public sealed class SpendWriter(ClvDbContext db, TransientRetry retry)
 {
     /// <summary>Stores the rows; returns how many periods were new and how many replaced.</summary>
@@ -49,8 +52,11 @@ public sealed class SpendWriter(ClvDbContext db, TransientRetry retry)
             SELECT *, @now, @now FROM unnest(@channels, @starts, @ends, @amounts, @currencies, @original_amounts, @original_currencies, @fx_rates)
             ORDER BY 1, 2, 3
             ON CONFLICT (channel, period_start, period_end) DO UPDATE SET
-                amount = excluded.amount, currency = excluded.currency, original_amount = excluded.original_amount,
-                original_currency = excluded.original_currency, fx_rate = excluded.fx_rate, updated_at = @now
+                -- The same amount in the same other currency keeps its conversion: the rate in force at ingest is final.
+                amount = CASE WHEN (s.original_amount, s.original_currency) = (excluded.original_amount, excluded.original_currency) THEN s.amount ELSE excluded.amount END,
+                currency = excluded.currency, original_amount = excluded.original_amount, original_currency = excluded.original_currency,
+                fx_rate = CASE WHEN (s.original_amount, s.original_currency) = (excluded.original_amount, excluded.original_currency) THEN s.fx_rate ELSE excluded.fx_rate END,
+                updated_at = @now
             RETURNING xmax = 0 AS created)
         SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
         """;

@@ -59,6 +59,23 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task Spend_sent_again_keeps_its_conversion_after_a_rate_is_posted_and_a_new_amount_is_converted_again()
+    {
+        object Spend(decimal amount) => new { channel = "fx-resend", periodStart = "2024-05-01", periodEnd = "2024-05-31", amount, currency = "CHF" };
+        Task PostRateAsync(decimal rate) =>
+            _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { date = "2024-05-01", currency = "CHF", rateToReporting = rate } } });
+        await PostRateAsync(1.05m);
+        (await _client.PostSpendAsync(Spend(1000m))).EnsureSuccessStatusCode();
+        await PostRateAsync(1.20m);
+
+        // The same 1,000 CHF again (a retry): still 1,000 × 1.05, as at its first ingest. 2,000 CHF: 2,000 × 1.20.
+        (await _client.PostSpendAsync(Spend(1000m))).EnsureSuccessStatusCode();
+        Assert.Equal(1050m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'fx-resend'"));
+        (await _client.PostSpendAsync(Spend(2000m))).EnsureSuccessStatusCode();
+        Assert.Equal(2400m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'fx-resend'"));
+    }
+
+    [Fact]
     public async Task A_foreign_csv_row_and_foreign_spend_are_converted_too()
     {
         var csv = "external_id,customer_external_id,occurred_at,type,amount,currency\nfx-d,fx-cust-d,2024-03-02T12:00:00Z,purchase,50,EUR\n";
