@@ -29,13 +29,34 @@ public static class CustomerDataWrites
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        return db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
+        {
+            var (result, stored) = await work(connection, ct);
+            return (result, stored, false);
+        }, retry, cancellationToken);
+    }
+
+    /// <summary>
+    /// As the other overload, where the work also answers whether its change touched any day after
+    /// all: a customer without an acquisition date counts as of every day, so creating one that
+    /// stays, or dating one, changes answers before <paramref name="earliestDay"/> too.
+    /// </summary>
+    public static Task<T> WriteCustomerDataAsync<T>(
+        this ClvDbContext db,
+        DateTimeOffset now,
+        DateOnly? earliestDay,
+        Func<NpgsqlConnection, CancellationToken, Task<(T Result, bool Stored, bool AnyDay)>> work,
+        TransientRetry retry,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
         return db.InTransactionAsync(async (connection, ct) =>
         {
             await CustomerErasure.ShareAsync(connection, ct);
-            var (result, stored) = await work(connection, ct);
+            var (result, stored, anyDay) = await work(connection, ct);
             if (stored)
             {
-                await DataVersion.BumpAsync(connection, now, earliestDay, ct);
+                await DataVersion.BumpAsync(connection, now, anyDay ? null : earliestDay, ct);
             }
 
             return result;

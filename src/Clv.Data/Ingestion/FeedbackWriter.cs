@@ -31,7 +31,8 @@ public sealed class FeedbackWriter(ClvDbContext db, TransientRetry retry)
         var unique = rows.Where(r => seen.Add(r.ExternalId)).ToList();
         // Keys go in in id order: concurrent batches sharing ids wait for each other instead of deadlocking.
         unique.Sort((x, y) => string.CompareOrdinal(x.ExternalId, y.ExternalId));
-        // An answer changes answers as of its day and later; the day before its UTC date is on or before it in any zone.
+        // An answer changes answers as of its day and later; the day before its UTC date is on or before it in any zone
+        // (any day when it creates a customer).
         var earliestDay = DateOnly.FromDateTime(unique.Min(r => r.AnsweredAt).UtcDateTime).AddDays(-1);
         return await db.WriteCustomerDataAsync(now, earliestDay, async (connection, ct) =>
         {
@@ -74,9 +75,10 @@ public sealed class FeedbackWriter(ClvDbContext db, TransientRetry retry)
                 await insert.ExecuteNonQueryAsync(ct);
             }
 
-            // A new customer whose answers were all duplicates stays unknown.
+            // A new customer whose answers were all duplicates stays unknown. One who stays has no
+            // acquisition date, so counts as of every day, not only from their answers' days.
             var stay = await CustomerWriter.ForgetCreatedAsync(connection, created, fresh.Select(r => ids[r.CustomerExternalId]).ToHashSet(), ct);
-            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || stay > 0);
+            return (new WriteCounts(fresh.Count, rows.Count - fresh.Count), fresh.Count > 0 || stay > 0, stay > 0);
         }, retry, cancellationToken);
     }
 }

@@ -59,8 +59,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             try
             {
                 // An atomic import bumps the data version once, at its end (MarkChangedAsync).
-                var (inserted, created) = await StoreAsync(connection, batch, contended, cautious, timeZone, now, ct);
-                return (new WriteCounts(inserted, rows.Count - inserted), created + inserted > 0 && !cautious);
+                var (inserted, created, dated) = await StoreAsync(connection, batch, contended, cautious, timeZone, now, ct);
+                return (new WriteCounts(inserted, rows.Count - inserted), created + inserted > 0 && !cautious, dated);
             }
             catch (PostgresException e) when (e is
             {
@@ -79,7 +79,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // Contended (a key conflict sent the transaction round again), every customer and row goes
     // through INSERT ... ON CONFLICT, which waits for the other writer instead of failing. Cautious,
     // customers are upserted and every row is looked up before the COPY.
-    private static async Task<(long Inserted, int Created)> StoreAsync(
+    // Dated: a known customer without an acquisition date got one (they counted as of every day before).
+    private static async Task<(long Inserted, int Created, bool Dated)> StoreAsync(
         NpgsqlConnection connection, Batch batch, bool contended, bool cautious, TimeZoneInfo timeZone, DateTimeOffset now, CancellationToken ct)
     {
         var safe = contended || cautious;
@@ -95,18 +96,19 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
             await ForgetCreatedWithoutRowsAsync(connection, batch, ids, created, inserted, ct);
         }
 
+        var dated = false;
         if (inserted.Count > 0 || created.Count > 0)
         {
             // The group rollup loses the known customers' contributions once their summaries are
             // locked (RollupWriter), and gets everyone's back once their days and acquisition moved.
             var periods = await PeriodRollups.OpenAsync(connection, ct);
             var (hadDays, firstTime, allDaysOf) = await RollupWriter.AddAsync(connection, inserted, created, timeZone, periods, ct);
-            await AfterInsertAsync(connection, inserted, created, now, ct);
+            dated = await AfterInsertAsync(connection, inserted, created, now, ct);
             await periods.StageStoredAsync(connection, hadDays, 1, ct);
             await periods.AddFromDaysAsync(connection, CreatedAt(batch, ids, created), firstTime, allDaysOf, ct);
         }
 
-        return (inserted.Count, created.Count);
+        return (inserted.Count, created.Count, dated);
     }
 
     // A customer this write created whose every row was a stored id (a retry of rows stored under
@@ -365,8 +367,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
     // acquired_at moves earlier where it still follows the customer's first transaction. Customers
     // created by this batch are acquired at its first row: a large import of new customers skips
-    // this. The rows come in customer order.
-    private static async Task AfterInsertAsync(
+    // this. The rows come in customer order. Answers whether one of them had no acquisition date.
+    private static async Task<bool> AfterInsertAsync(
         NpgsqlConnection connection, CustomerRows rows, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
     {
         var customers = new List<long>();
@@ -392,14 +394,14 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
         if (customers.Count == 0)
         {
-            return;
+            return false;
         }
 
         await using var command = new NpgsqlCommand(AfterInsertSql, connection);
         command.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
         command.Parameters.Add(CustomerWriter.Array("first", NpgsqlDbType.TimestampTz, first));
         command.Parameters.Add(new NpgsqlParameter("now", now));
-        await command.ExecuteNonQueryAsync(ct);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
     // Synchronous writes into the COPY's buffer, which flushes to the socket as it fills: an async
@@ -464,6 +466,7 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     }
 
     private const string AfterInsertSql = """
+        SELECT EXISTS (SELECT FROM customers WHERE id = ANY(@ids) AND acquired_at IS NULL);
         WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at))
         UPDATE customers c SET acquired_at = t.first_at, updated_at = @now
         FROM touched t

@@ -47,6 +47,24 @@ public sealed partial class AsOfAnswerTests(ClvApiFactory api) : IClassFixture<C
         await ChangedAsync(seen, client.DeleteAsync("/api/v1/customers/ao-b"));
     }
 
+    [Fact]
+    public async Task A_customer_without_an_acquisition_date_counts_as_of_every_day_until_a_later_purchase_dates_it()
+    {
+        // A customer known only by an answer or a bare profile has no acquisition date, so counts as of every day
+        // (docs/metrics.md, "Portfolio"); their first purchase then dates the acquisition, and earlier days lose them.
+        var client = api.Client();
+        const string path = "/api/v1/metrics/summary?asOf=2024-01-31";
+        (await client.PostTransactionsAsync(Tx("ao-fb-1", "ao-fb-buyer", "2024-01-10T10:00:00Z"))).EnsureSuccessStatusCode();
+        Assert.Equal(1L, (await (await client.GetAsync(path)).JsonAsync()).Long("customers"));
+
+        (await Feedback.FeedbackIngestionTests.PostFeedbackAsync(client, Feedback.FeedbackIngestionTests.Answer("ao-fb-a", "ao-fb-new", "nps", 9, "2024-08-01T10:00:00Z")))
+            .EnsureSuccessStatusCode();
+        Assert.Equal(2L, (await (await client.GetAsync(path)).JsonAsync()).Long("customers"));
+
+        (await client.PostTransactionsAsync(Tx("ao-fb-2", "ao-fb-new", "2024-08-02T10:00:00Z"))).EnsureSuccessStatusCode();
+        Assert.Equal(1L, (await (await client.GetAsync(path)).JsonAsync()).Long("customers"));
+    }
+
     private async Task ChangedAsync(List<string> seen, Task<HttpResponseMessage> write)
     {
         (await write).EnsureSuccessStatusCode();
