@@ -9,26 +9,20 @@ namespace Clv.Api.Tests.Feedback;
 /// summary counts each customer's latest answer of the range, the time series every answer, and a
 /// customer's class is their latest answer by the as-of day (the greater external id on a tie).
 /// </summary>
-public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.NewYorkApi>
+public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.FeedbackBook>
 {
     private const double Z95 = 1.959963984540054;
     private readonly HttpClient _client;
 
-    public FeedbackAuditTests(NewYorkApi api) => _client = api.Client();
+    public FeedbackAuditTests(FeedbackBook api) => _client = api.Client();
 
-    public sealed class NewYorkApi : IAsyncLifetime
+    public sealed class FeedbackBook : NewYorkBook
     {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", "America/New_York");
-
-        public HttpClient Client() => Factory.Client();
-
         // ads: p1 NPS 3 (5 Jan), CSAT 4 (5 Jan), NPS 10 (10 Feb); p2 NPS 9 (20 Jan), NPS 6 at 2024-03-01T03:00Z, which
         // is 29 Feb 22:00 in New York; p3 NPS 8 (1 Feb). organic: q1 NPS 10 (f-q1-a) and 2 (f-q1-b) at the same
         // instant on 10 Jan; q2 NPS 7 and CSAT 5 (15 Feb), CSAT 2 (1 Mar).
-        public async Task InitializeAsync()
+        protected override async Task SeedAsync(HttpClient client)
         {
-            await Factory.InitializeAsync();
-            var client = Factory.Client();
             (await client.PostCustomersAsync(
                 new { externalId = "p1", acquiredAt = "2024-01-01T17:00:00Z", acquisitionChannel = "ads" },
                 new { externalId = "p2", acquiredAt = "2024-01-01T17:00:00Z", acquisitionChannel = "ads" },
@@ -48,8 +42,6 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.NewYor
                 Answer("f-q2-c", "q2", "csat", 5, "2024-02-15T17:00:00Z"),
                 Answer("f-q2-d", "q2", "csat", 2, "2024-03-01T17:00:00Z"))).EnsureSuccessStatusCode();
         }
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
     }
 
     private static double? Num(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetDouble();

@@ -10,26 +10,20 @@ namespace Clv.Api.Tests.Subscriptions;
 /// a start and an end either side of UTC midnight, a euro subscription, an upgrade to a yearly plan,
 /// a free trial followed by a paid plan and a reactivation under a new id.
 /// </summary>
-public sealed class SubscriptionAuditTests : IClassFixture<SubscriptionAuditTests.NewYorkApi>
+public sealed class SubscriptionAuditTests : IClassFixture<SubscriptionAuditTests.SubscriptionBook>
 {
     private readonly HttpClient _client;
 
-    public SubscriptionAuditTests(NewYorkApi api) => _client = api.Client();
+    public SubscriptionAuditTests(SubscriptionBook api) => _client = api.Client();
 
-    public sealed class NewYorkApi : IAsyncLifetime
+    public sealed class SubscriptionBook : NewYorkBook
     {
-        public ClvApiFactory Factory { get; } = new ClvApiFactory().With("Clv:ReportingTimeZone", "America/New_York");
-
-        public HttpClient Client() => Factory.Client();
-
         // a1 pro 100 EUR monthly from 2024-02-01T03:00Z = 31 Jan 22:00 in New York, converted at 31 Jan's 1.10 (not 1 Feb's 2.00): 110.
         // b1 basic 50 from 10 Jan to 2024-03-01T02:00Z = 29 Feb 21:00; b2 team 1,200 yearly (100 a month) from that instant.
         // c1 pro 30 from 15 Dec 2023 to 20 Jan, c2 pro 30 from 5 Mar (a reactivation).
         // d1 pro 0 (a trial) from 3 to 17 Feb, d2 pro 30 from 17 Feb.
-        public async Task InitializeAsync()
+        protected override async Task SeedAsync(HttpClient client)
         {
-            await Factory.InitializeAsync();
-            var client = Factory.Client();
             (await client.PostAsJsonAsync("/api/v1/fx-rates", new
             {
                 rates = new[] { new { date = "2024-01-31", currency = "EUR", rateToReporting = 1.10m }, new { date = "2024-02-01", currency = "EUR", rateToReporting = 2.00m } },
@@ -43,8 +37,6 @@ public sealed class SubscriptionAuditTests : IClassFixture<SubscriptionAuditTest
                 Sub("d1", "d", plan: "pro", startedAt: "2024-02-03T12:00:00Z", endedAt: "2024-02-17T12:00:00Z", amount: 0m),
                 Sub("d2", "d", plan: "pro", startedAt: "2024-02-17T12:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
         }
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Factory).DisposeAsync();
     }
 
     private async Task<decimal?[]> SeriesAsync(string metric, string query = "from=2024-01-01&to=2024-03-31&asOf=2024-03-31")
