@@ -134,4 +134,18 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         Assert.Equal(new Dictionary<string, long> { ["promoter"] = 1, ["passive"] = 2, ["detractor"] = 2 }, await Classes("2024-02-29"));
         Assert.Equal(new Dictionary<string, long> { ["promoter"] = 2, ["passive"] = 1, ["detractor"] = 1, ["none"] = 1 }, await Classes("2024-02-14"));
     }
+
+    [Fact]
+    public async Task By_nps_class_each_class_holds_exactly_its_own_answers()
+    {
+        var groups = await SummaryAsync("by=npsClass&asOf=2024-02-29");
+
+        // 29 Feb: promoter p1; passive p3, q2; detractor p2, q1: each group's latest answers are all of its class.
+        Assert.Equal((1L, 1L, 0L, 0L, 100d), Counts(groups["promoter"]));
+        Assert.Equal((2L, 0L, 2L, 0L, 0d), Counts(groups["passive"]));
+        Assert.Equal((2L, 0L, 0L, 2L, -100d), Counts(groups["detractor"]));
+
+        static (long, long, long, long, double) Counts(JsonElement g) =>
+            (g.Long("responses"), g.Long("promoters"), g.Long("passives"), g.Long("detractors"), Num(g, "nps")!.Value);
+    }
 }
