@@ -63,6 +63,10 @@ public sealed class CustomerResponse
     /// </summary>
     public List<Subscriptions.CustomerSubscriptionResponse>? Subscriptions { get; init; }
 
+    /// <summary>The profile's attributes, read from their stored JSON.</summary>
+    internal static Dictionary<string, string>? AttributesOf(Customer c) =>
+        c.Attributes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(c.Attributes);
+
     /// <summary>Maps a profile and its figures.</summary>
     public static CustomerResponse From(Customer c, HistoricalMetrics metrics, PredictedResponse? predicted) => From(c, metrics, predicted, null, null, null);
 
@@ -81,7 +85,7 @@ public sealed class CustomerResponse
             AcquiredAt = c.AcquiredAt,
             AcquisitionChannel = c.AcquisitionChannel,
             Country = c.Country,
-            Attributes = c.Attributes is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(c.Attributes),
+            Attributes = AttributesOf(c),
             CreatedAt = c.CreatedAt,
             UpdatedAt = c.UpdatedAt,
             Historical = HistoricalResponse.From(metrics),
@@ -437,7 +441,7 @@ public sealed record CustomerCsvRow(
     DateTimeOffset? AcquiredAt,
     string? AcquisitionChannel,
     string? Country,
-    string? Attributes,
+    Dictionary<string, string>? Attributes,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     HistoricalResponse Historical,

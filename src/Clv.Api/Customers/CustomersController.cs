@@ -314,7 +314,7 @@ public sealed class CustomersController(ClvDbContext db, IOptions<ClvOptions> op
         row.Customer.AcquiredAt,
         row.Customer.AcquisitionChannel,
         row.Customer.Country,
-        row.Customer.Attributes,
+        CustomerResponse.AttributesOf(row.Customer),
         row.Customer.CreatedAt,
         row.Customer.UpdatedAt,
         HistoricalResponse.From(row.Totals.ToMetrics(row.Customer.AcquiredAt, now, timeZone)),

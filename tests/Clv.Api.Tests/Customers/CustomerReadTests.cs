@@ -171,4 +171,27 @@ public sealed class CustomerReadTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(json.GetProperty("createdAt").GetDateTimeOffset(), DateTimeOffset.Parse(cells[5], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(json.GetProperty("updatedAt").GetDateTimeOffset(), DateTimeOffset.Parse(cells[6], System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    // The list wrote PostgreSQL's text of the attributes ({"plan": "gold"}), the detail compact JSON ({"plan":"gold"}).
+    [Fact]
+    public async Task The_csv_list_writes_attributes_as_the_csv_detail_does()
+    {
+        (await _client.PostAsJsonAsync("/api/v1/customers", new { customers = new object[] { new { externalId = "attr-csv", acquisitionChannel = "attr-csv", attributes = new Dictionary<string, string> { ["plan"] = "gold", ["note"] = "a, b" } } } })).EnsureSuccessStatusCode();
+
+        var list = await CsvAsync("/api/v1/customers?acquisitionChannel=attr-csv");
+        var detail = await CsvAsync("/api/v1/customers/attr-csv");
+
+        Assert.Equal(detail[1][..detail[1].IndexOf(",20", StringComparison.Ordinal)], list[1][..list[1].IndexOf(",20", StringComparison.Ordinal)]);
+        Assert.Contains("\"{\"\"note\"\":\"\"a, b\"\",\"\"plan\"\":\"\"gold\"\"}\"", list[1], StringComparison.Ordinal);
+    }
+
+    private async Task<string[]> CsvAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.ParseAdd("text/csv");
+        var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
 }
