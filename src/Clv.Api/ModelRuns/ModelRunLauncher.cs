@@ -92,6 +92,11 @@ public sealed class ModelRunLauncher(
         {
             errors["asOf"] = ["Not later than tomorrow."];
         }
+        else
+        {
+            // No stored figure is older; a day of year 1 failed the run "unexpectedly" after its 202.
+            QueryDates.Check(errors, "asOf", asOf, QueryDates.Latest);
+        }
 
         DateOnly? calibrationEnd = null;
         if (request.CalibrationEnd is not null)
@@ -103,6 +108,10 @@ public sealed class ModelRunLauncher(
             else if (end >= asOf)
             {
                 errors["calibrationEnd"] = ["Must be before asOf: the days after it, up to asOf, are the holdout."];
+            }
+            else
+            {
+                QueryDates.Check(errors, "calibrationEnd", end, QueryDates.Latest);
             }
 
             calibrationEnd = end;

@@ -254,6 +254,21 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
         await (await _client.GetAsync($"/api/v1/model-runs/{Guid.NewGuid()}")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    // Year 1 was accepted (202) and the run then failed "unexpectedly" reading the portfolio.
+    [InlineData("asOf", "0001-01-01", null)]
+    [InlineData("asOf", "1969-12-31", null)]
+    [InlineData("calibrationEnd", "1998-06-30", "0001-01-01")]
+    public async Task A_day_before_1970_is_400_naming_the_field_and_queues_nothing(string field, string asOf, string? calibrationEnd)
+    {
+        var before = await cdnow.Factory.ScalarAsync<long>("SELECT count(*) FROM model_runs");
+
+        var problem = await (await _client.PostAsJsonAsync("/api/v1/model-runs", new { asOf, calibrationEnd })).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(before, await cdnow.Factory.ScalarAsync<long>("SELECT count(*) FROM model_runs"));
+    }
+
     [Fact]
     public async Task Runs_are_listed_newest_first()
     {
