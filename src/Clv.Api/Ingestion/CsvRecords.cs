@@ -36,6 +36,7 @@ internal sealed class CsvRecords : IDisposable
     private readonly SepReader _sep;
     private long _nextLine = 1;
     private bool _quoted;
+    private int _headerFields; // 0 until the header is read
 
     private CsvRecords(StrictUtf8Reader text, SepReader sep) => (_text, _sep) = (text, sep);
 
@@ -125,6 +126,7 @@ internal sealed class CsvRecords : IDisposable
             }
         }
 
+        _headerFields = FieldCount;
         var missing = required.Where(c => !columns.ContainsKey(c)).ToList();
         if (missing.Count > 0)
         {
@@ -181,7 +183,25 @@ internal sealed class CsvRecords : IDisposable
             CheckQuoting(record);
         }
 
+        if (_headerFields > 0 && FieldCount > _headerFields)
+        {
+            CheckExtraFields();
+        }
+
         return true;
+    }
+
+    // A field beyond the header's columns is one a comma split off (1,234.50 unquoted): dropping
+    // it would store 1 for the amount. Empty ones, as spreadsheets pad rows (a,b,,), hold nothing.
+    private void CheckExtraFields()
+    {
+        for (var i = _headerFields; i < FieldCount; i++)
+        {
+            if (!Field(i).IsEmpty)
+            {
+                throw Malformed(Line, $"the record has {FieldCount} fields, the header {_headerFields}; quote a field that holds a comma.");
+            }
+        }
     }
 
     private void CheckLengths(SepReader.Row record)

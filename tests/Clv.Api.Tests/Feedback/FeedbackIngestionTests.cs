@@ -116,6 +116,19 @@ public sealed class FeedbackIngestionTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task A_csv_comment_with_an_unquoted_comma_is_400_naming_its_line_not_cut_at_the_comma()
+    {
+        // The comment was stored as "Great" and ", really" dropped without a word.
+        var csv = "external_id,customer_external_id,answered_at,kind,score,comment\n"
+            + "uc-1,uc-cust,2024-03-01T10:00:00Z,nps,9,Great, really\n";
+
+        var problem = await (await PostCsvAsync(csv)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.StartsWith("Line 2: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM feedback WHERE external_id = 'uc-1'"));
+    }
+
+    [Fact]
     public async Task Atomic_csv_import_with_an_invalid_row_is_422_and_stores_nothing()
     {
         var csv = "external_id,customer_external_id,answered_at,kind,score\nac-1,ac-cust,2024-03-01T10:00:00Z,nps,9\nac-2,ac-cust,2024-03-01T10:00:00Z,csat,0\n";

@@ -66,6 +66,27 @@ public sealed class CsvImportTests(ClvApiFactory api) : IClassFixture<ClvApiFact
     }
 
     [Fact]
+    public async Task A_record_with_more_fields_than_the_header_is_400_problem_naming_its_line_and_stores_nothing_of_it()
+    {
+        // An amount with an unquoted thousands separator, in the last column: it was stored as 1, and 234.50 dropped.
+        var csv = "external_id,customer_external_id,occurred_at,type,currency,amount\n"
+            + "x-1,x-cust,2024-01-01T10:00:00Z,purchase,USD,1,234.50\n";
+
+        var problem = await (await _client.PostCsvAsync(csv)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal("Line 2: the record has 7 fields, the header 6; quote a field that holds a comma.", problem.GetProperty("detail").GetString());
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM transaction_keys WHERE external_id = 'x-1'"));
+    }
+
+    [Fact]
+    public async Task Empty_fields_after_the_header_s_last_column_are_accepted()
+    {
+        var body = await (await _client.PostCsvAsync($"{Header}\ne-1,e-cust,2024-01-01T10:00:00Z,purchase,10,USD,,,\"\"\n")).JsonAsync();
+
+        Assert.Equal((1L, 0L), (body.Long("inserted"), body.Long("rejected")));
+    }
+
+    [Fact]
     public async Task Invalid_utf8_is_400_problem()
     {
         var bytes = Encoding.UTF8.GetBytes($"{Header}\nv-1,").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes(",2024-01-01T00:00:00Z,purchase,1,USD,\n")).ToArray();
