@@ -13,8 +13,9 @@ public static partial class IsoDateTime
     public static bool TryParse(string? text, out DateTimeOffset value)
     {
         value = default;
+        // The whole text: .NET's $ also matches before a final line break, which JSON Schema's does not.
         return text is not null
-            && DateTimeWithOffset().IsMatch(text)
+            && DateTimeWithOffset().Match(text) is { Success: true } match && match.Length == text.Length
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out value);
     }
 

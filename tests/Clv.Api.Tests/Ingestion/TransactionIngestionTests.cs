@@ -165,6 +165,20 @@ public sealed class TransactionIngestionTests(ClvApiFactory api) : IClassFixture
         Assert.All(body.GetProperty("errors").EnumerateArray(), e => Assert.Equal("occurredAt", e.GetProperty("field").GetString()));
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("csv")]
+    public async Task A_timestamp_with_a_line_break_after_it_is_rejected_as_its_declared_pattern_says(string how)
+    {
+        // The pattern's $ let "...Z\n" through (.NET's $ matches before a final line break), unlike the OpenAPI pattern it is declared as.
+        var body = how == "json"
+            ? await (await _client.PostTransactionsAsync(Tx("nl-1", "nl-cust", occurredAt: "2024-01-10T12:00:00Z\n"))).JsonAsync()
+            : await (await _client.PostCsvAsync("external_id,customer_external_id,occurred_at,type,amount,currency\nnl-2,nl-cust,\"2024-01-10T12:00:00Z\n\",purchase,1,USD\n")).JsonAsync();
+
+        Assert.Equal(1, body.Long("rejected"));
+        Assert.StartsWith("occurred", body.GetProperty("errors")[0].GetProperty("field").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Unknown_customer_is_created_and_acquired_at_its_first_transaction()
     {
