@@ -21,20 +21,37 @@ public sealed class CurrencyConverter(FxRateStore store, IOptions<ClvOptions> op
     /// <paramref name="amount"/>, sent in <paramref name="currency"/> for <paramref name="day"/>, in the
     /// reporting currency: as sent when already in it, else converted, keeping what was sent. Without
     /// a recent enough rate, no amount and the error for the item's <c>currency</c> field, naming the
-    /// currency and the day.
+    /// currency and the day; when the converted amount is 10^15 or more, the error for its
+    /// <c>amount</c> field (<see cref="TooLarge"/>).
     /// </summary>
-    public async Task<(ReportingAmount? Amount, string? Error)> ConvertAsync(decimal amount, string currency, DateOnly day, CancellationToken cancellationToken)
+    public async Task<(ReportingAmount? Amount, string? Field, string? Error)> ConvertAsync(decimal amount, string currency, DateOnly day, CancellationToken cancellationToken)
     {
         if (currency == Reporting)
         {
-            return (new ReportingAmount(amount, currency, null, null, null), null);
+            return (new ReportingAmount(amount, currency, null, null, null), null, null);
         }
 
         await store.LoadAsync(_book, currency, cancellationToken);
-        return _book.Find(currency, day) is { } rate
-            ? (new ReportingAmount(FxRateBook.Convert(amount, rate), Reporting, amount, currency, rate), null)
-            : (null, $"No {currency} to {Reporting} rate on {day:yyyy-MM-dd} or in the {_book.MaxAgeDays} days before; post one to /api/v1/fx-rates.");
+        if (_book.Find(currency, day) is not { } rate)
+        {
+            return (null, "currency", $"No {currency} to {Reporting} rate on {day:yyyy-MM-dd} or in the {_book.MaxAgeDays} days before; post one to /api/v1/fx-rates.");
+        }
+
+        var converted = FxRateBook.Convert(amount, rate);
+        return TooLarge(converted)
+            ? (null, "amount", TooLargeMessage("amount", converted, rate))
+            : (new ReportingAmount(converted, Reporting, amount, currency, rate), null, null);
     }
+
+    /// <summary>
+    /// True for a converted amount that no money column holds: each amount sent is below 10^15, but at
+    /// a rate above 1 it may not be once converted, and the write then failed as a whole (422 "Amounts too large").
+    /// </summary>
+    public static bool TooLarge(decimal? converted) => converted >= 1e15m;
+
+    /// <summary>Why <paramref name="field"/>, converted to <paramref name="converted"/> at <paramref name="rate"/>, is refused.</summary>
+    public string TooLargeMessage(string field, decimal converted, FxRate rate) =>
+        $"'{field}' is {converted} {Reporting} at the {rate.Currency} rate of {rate.Date:yyyy-MM-dd}; an amount must be below 10^15 in the reporting currency.";
 }
 
 /// <summary>An amount in the reporting currency; when it was converted, also the amount and currency sent and the rate.</summary>

@@ -20,10 +20,10 @@ public sealed class SpendIngestion(SpendWriter writer, IValidator<SpendItem> val
         foreach (var (index, sent) in errors.ValidateAll(items, validator, ToRow))
         {
             // Spend in another currency converts at the rate of its first day.
-            var (money, error) = await converter.ConvertAsync(sent.Amount, sent.Currency, sent.PeriodStart, cancellationToken);
+            var (money, field, error) = await converter.ConvertAsync(sent.Amount, sent.Currency, sent.PeriodStart, cancellationToken);
             if (money is not { } m)
             {
-                errors.Reject([new ItemError { Index = index, Field = "currency", Message = error! }]);
+                errors.Reject([new ItemError { Index = index, Field = field!, Message = error! }]);
                 continue;
             }
 

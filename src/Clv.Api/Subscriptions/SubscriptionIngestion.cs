@@ -174,10 +174,10 @@ public sealed class SubscriptionIngestion(
 
         var row = ToRow(item);
         var day = HistoricalClvCalculator.LocalDate(row.StartedAt, options.Value.TimeZone);
-        var (money, error) = await converter.ConvertAsync(row.Amount, row.Currency, day, cancellationToken);
+        var (money, field, error) = await converter.ConvertAsync(row.Amount, row.Currency, day, cancellationToken);
         if (money is not { } m)
         {
-            errors.Reject([Error(position, isLine, "currency", error!)]);
+            errors.Reject([Error(position, isLine, field!, error!)]);
             return null;
         }
 

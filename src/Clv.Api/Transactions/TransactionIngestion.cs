@@ -67,10 +67,10 @@ public sealed class TransactionIngestion(
         var rows = new List<TransactionRow>(items.Count);
         foreach (var (index, row) in errors.ValidateAll(items, validator, ToRow))
         {
-            var (converted, error) = await ConvertAsync(row, cancellationToken);
+            var (converted, field, error) = await ConvertAsync(row, cancellationToken);
             if (converted is null)
             {
-                errors.Reject([new ItemError { Index = index, Field = "currency", Message = error! }]);
+                errors.Reject([new ItemError { Index = index, Field = field!, Message = error! }]);
                 continue;
             }
 
@@ -185,10 +185,10 @@ public sealed class TransactionIngestion(
             return null;
         }
 
-        var (row, error) = await ConvertAsync(ToRow(item), cancellationToken);
+        var (row, field, error) = await ConvertAsync(ToRow(item), cancellationToken);
         if (row is null)
         {
-            errors.Reject([new ItemError { Line = line, Field = "currency", Message = error! }]);
+            errors.Reject([new ItemError { Line = line, Field = Csv.ColumnOf(field!), Message = error! }]);
         }
 
         return row;
@@ -279,23 +279,30 @@ public sealed class TransactionIngestion(
 
     // A row in another currency gets its reporting amounts at the rate of its day in the reporting
     // time zone, keeping the originals; without a recent enough rate it is rejected with an error
-    // naming the currency and the day.
-    private async Task<(TransactionRow? Row, string? Error)> ConvertAsync(TransactionRow row, CancellationToken cancellationToken)
+    // naming the currency and the day, and with an amount or cost of 10^15 or more once converted,
+    // naming that field.
+    private async Task<(TransactionRow? Row, string? Field, string? Error)> ConvertAsync(TransactionRow row, CancellationToken cancellationToken)
     {
         var day = Analytics.Historical.HistoricalClvCalculator.LocalDate(row.OccurredAt, options.Value.TimeZone);
-        var (money, error) = await converter.ConvertAsync(row.Amount, row.Currency, day, cancellationToken);
-        return money is { } m
-            ? (row with
+        var (money, field, error) = await converter.ConvertAsync(row.Amount, row.Currency, day, cancellationToken);
+        if (money is not { } m)
+        {
+            return (null, field, error);
+        }
+
+        var cost = m.AtSameRate(row.Cost);
+        return CurrencyConverter.TooLarge(cost)
+            ? (null, "cost", converter.TooLargeMessage("cost", cost!.Value, m.Rate!.Value))
+            : (row with
             {
                 Amount = m.Amount,
-                Cost = m.AtSameRate(row.Cost),
+                Cost = cost,
                 Currency = m.Currency,
                 OriginalAmount = m.OriginalAmount,
                 OriginalCurrency = m.OriginalCurrency,
                 OriginalCost = m.OriginalOf(row.Cost),
                 FxRate = m.RateToReporting,
-            }, null)
-            : (null, error);
+            }, null, null);
     }
 
     /// <summary>The row of a validated item, before currency conversion.</summary>

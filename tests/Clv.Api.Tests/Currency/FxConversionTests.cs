@@ -35,6 +35,47 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(64.8m, customer.GetProperty("historical").Dec("grossProfit")); // 108 − 43.2
     }
 
+    [Theory]
+    // 999,999,999,999,999 EUR (below 10^15, as every amount must be) at 1.08 is 1.08 × 10^15 USD: the write
+    // overflowed numeric(19,4) and the whole request was 422 "Amounts too large", its valid items with it.
+    [InlineData("transactions", "amount")]
+    [InlineData("transactions-cost", "cost")]
+    [InlineData("import", "amount")]
+    [InlineData("subscriptions", "amount")]
+    [InlineData("acquisition-spend", "amount")]
+    public async Task An_amount_of_10_to_the_15_or_more_once_converted_is_rejected_naming_it_and_the_rest_is_stored(string endpoint, string field)
+    {
+        const string huge = "999999999999999";
+        var id = "big-" + endpoint;
+        var response = endpoint switch
+        {
+            "transactions" => await _client.PostTransactionsAsync(Tx(id + "-ok", id), Tx(id, id, "2024-03-05T12:00:00Z", amount: decimal.Parse(huge, System.Globalization.CultureInfo.InvariantCulture), currency: "EUR")),
+            "transactions-cost" => await _client.PostTransactionsAsync(Tx(id + "-ok", id), Tx(id, id, "2024-03-05T12:00:00Z", amount: 99999999999999m, currency: "EUR", cost: 990000000000000m)),
+            "import" => await _client.PostCsvAsync($"external_id,customer_external_id,occurred_at,type,amount,currency\n{id}-ok,{id},2024-01-10T12:00:00Z,purchase,10,USD\n{id},{id},2024-03-05T12:00:00Z,purchase,{huge},EUR\n"),
+            "subscriptions" => await _client.PostAsJsonAsync("/api/v1/subscriptions", new
+            {
+                subscriptions = new[]
+                {
+                    new { externalId = id + "-ok", customerExternalId = id, plan = "pro", startedAt = "2024-03-05T00:00:00Z", billingPeriod = "month", amount = 10m, currency = "USD" },
+                    new { externalId = id, customerExternalId = id, plan = "pro", startedAt = "2024-03-05T00:00:00Z", billingPeriod = "month", amount = 999999999999999m, currency = "EUR" },
+                },
+            }),
+            _ => await _client.PostSpendAsync(
+                new { channel = id + "-ok", periodStart = "2024-03-05", periodEnd = "2024-03-05", amount = 10m, currency = "USD" },
+                new { channel = id, periodStart = "2024-03-05", periodEnd = "2024-03-05", amount = 999999999999999m, currency = "EUR" }),
+        };
+
+        var body = await response.JsonAsync();
+        Assert.Equal(1, body.Long("rejected"));
+        var error = body.GetProperty("errors")[0];
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.Contains("10^15", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var stored = endpoint == "acquisition-spend"
+            ? "SELECT count(*) FROM acquisition_spend WHERE channel LIKE 'big-%'"
+            : endpoint == "subscriptions" ? $"SELECT count(*) FROM subscriptions WHERE external_id LIKE '{id}%'" : $"SELECT count(*) FROM transactions WHERE external_id LIKE '{id}%'";
+        Assert.Equal(1L, await api.ScalarAsync<long>(stored));
+    }
+
     [Fact]
     public async Task A_rate_more_than_seven_days_old_is_not_used()
     {
