@@ -88,7 +88,7 @@ public sealed class FxRatesController(FxRateStore store, IOptions<ClvOptions> op
         metrics.ItemsRejected(ClvMetrics.Kinds.FxRates, errors.Rejected);
         var counts = await store.UpsertAsync([.. rows.Values.Select(r => r.Rate)], time.GetUtcNow(), cancellationToken);
         metrics.RowsIngested(ClvMetrics.Kinds.FxRates, counts.Created + counts.Existing);
-        return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Existing, Rejected = (int)errors.Rejected, Errors = errors.Errors };
+        return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Existing, Rejected = (int)errors.Rejected, ErrorsTruncated = errors.Truncated, Errors = errors.Errors };
     }
 }
 
@@ -126,6 +126,9 @@ public sealed class FxRatesResponse
 
     /// <summary>Invalid items, not stored.</summary>
     public int Rejected { get; init; }
+
+    /// <summary>Whether <c>errors</c> was cut at its limit of 1,000 entries.</summary>
+    public bool ErrorsTruncated { get; init; }
 
     /// <summary>One entry per invalid field, naming the item.</summary>
     public required List<ItemError> Errors { get; init; }

@@ -36,6 +36,7 @@ public sealed class CustomerIngestion(CustomerWriter writer, IValidator<Customer
             Created = (int)counts.Created,
             Updated = (int)counts.Existing,
             Rejected = (int)errors.Rejected,
+            ErrorsTruncated = errors.Truncated,
             Errors = errors.Errors,
         };
     }

@@ -49,6 +49,9 @@ public sealed class SpendIngestResponse
     /// <summary>Invalid items, not stored.</summary>
     public int Rejected { get; set; }
 
+    /// <summary>Whether <c>errors</c> was cut at its limit of 1,000 entries.</summary>
+    public bool ErrorsTruncated { get; set; }
+
     /// <summary>One entry per invalid field, naming the item.</summary>
     public List<ItemError> Errors { get; set; } = [];
 }

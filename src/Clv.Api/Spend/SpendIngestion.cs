@@ -52,6 +52,7 @@ public sealed class SpendIngestion(SpendWriter writer, IValidator<SpendItem> val
             Created = (int)counts.Created,
             Updated = (int)counts.Existing,
             Rejected = (int)errors.Rejected,
+            ErrorsTruncated = errors.Truncated,
             Errors = errors.Errors,
         };
     }

@@ -190,6 +190,23 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal(["periodEnd", "currency"], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
     }
 
+    [Theory]
+    // The three answered "errors" cut at 1,000 without the "errorsTruncated" docs/api.md promises every per-item answer.
+    [InlineData("customers")]
+    [InlineData("acquisition-spend")]
+    [InlineData("fx-rates")]
+    public async Task More_invalid_items_than_errors_listed_says_errorsTruncated(string endpoint)
+    {
+        var items = Enumerable.Range(0, 1_001).Select(_ => new { }).ToArray();
+        var wrapper = endpoint switch { "customers" => "customers", "acquisition-spend" => "spend", _ => "rates" };
+
+        var body = await (await _client.PostAsJsonAsync($"/api/v1/{endpoint}", new Dictionary<string, object> { [wrapper] = items })).JsonAsync();
+
+        Assert.Equal(1_001, body.Long("rejected"));
+        Assert.Equal(1_000, body.GetProperty("errors").GetArrayLength());
+        Assert.True(body.GetProperty("errorsTruncated").GetBoolean());
+    }
+
     [Fact]
     public async Task Customer_batch_over_the_limit_is_413_problem()
     {
