@@ -21,11 +21,12 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             return new WriteCounts(0, 0);
         }
 
-        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) => (await UpsertAsync(connection, rows, now, ct), true), retry, cancellationToken);
+        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) => ((await UpsertAsync(connection, rows, now, ct)).Counts, true), retry, cancellationToken);
     }
 
-    // The upsert in the caller's transaction, which bumps the data version.
-    private static async Task<WriteCounts> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
+    // The upsert in the caller's transaction, which bumps the data version; also the ids of the
+    // customers it created (not those a concurrent writer created meanwhile).
+    private static async Task<(WriteCounts Counts, long[] Created)> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
     {
         var externalIds = rows.Select(r => r.ExternalId).ToArray();
         var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
@@ -78,7 +79,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         }
 
         await periods.WriteStagedAsync(connection, ct);
-        return new WriteCounts(created.Length, rows.Count - created.Length);
+        return (new WriteCounts(created.Length, rows.Count - created.Length), created);
     }
 
     // Locks the summaries of the known customers whose profiles name a channel or an acquisition,
@@ -152,7 +153,8 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
     /// profile without fields would create them, inside the caller's database transaction, which
     /// bumps the data version if it keeps them: the first step of every writer of customer-keyed rows other than
     /// transactions. Also answers which it created (external id and id), for
-    /// <see cref="ForgetCreatedAsync"/>.
+    /// <see cref="ForgetCreatedAsync"/>: only those, not the ones a concurrent writer created while
+    /// this one waited for their keys, which are that writer's to keep.
     /// </summary>
     internal static async Task<(Dictionary<string, long> Ids, Dictionary<string, long> Created)> ResolveAsync(
         NpgsqlConnection connection, IEnumerable<string> externalIds, DateTimeOffset now, CancellationToken ct)
@@ -161,13 +163,15 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         var ids = new Dictionary<string, long>(sorted.Length, StringComparer.Ordinal);
         await TransactionWriter.FindIdsAsync(connection, sorted, ids, ct);
         var missing = sorted.Where(c => !ids.ContainsKey(c)).ToArray();
-        if (missing.Length > 0)
+        if (missing.Length == 0)
         {
-            await UpsertAsync(connection, System.Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
-            await TransactionWriter.FindIdsAsync(connection, missing, ids, ct);
+            return (ids, new Dictionary<string, long>(StringComparer.Ordinal));
         }
 
-        return (ids, missing.ToDictionary(c => c, c => ids[c], StringComparer.Ordinal));
+        var (_, created) = await UpsertAsync(connection, System.Array.ConvertAll(missing, c => new CustomerRow(c, null, null, null, null)), now, ct);
+        await TransactionWriter.FindIdsAsync(connection, missing, ids, ct);
+        var mine = created.ToHashSet();
+        return (ids, missing.Where(c => mine.Contains(ids[c])).ToDictionary(c => c, c => ids[c], StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -129,6 +129,25 @@ public sealed class FeedbackIngestionTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Resends_of_a_batch_running_at_once_keep_the_customers_the_first_created()
+    {
+        // A resend that waited for the first's new customer keys took them for its own, found its answers
+        // duplicates, and dropped "its" empty customers: the first's answers were left without a customer,
+        // and some resends failed with 500.
+        for (var round = 0; round < 3; round++)
+        {
+            var batch = Enumerable.Range(0, 50).Select(i => Answer($"rs{round}-{i}", $"rs{round}-cust-{i % 7}", "nps", 9)).ToArray();
+
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ => (await PostFeedbackAsync(_client, batch)).StatusCode));
+
+            Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+            Assert.Equal(7L, await api.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE external_id LIKE 'rs{round}-cust-%'"));
+            Assert.Equal(0L, await api.ScalarAsync<long>(
+                $"SELECT count(*) FROM feedback f WHERE f.external_id LIKE 'rs{round}-%' AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = f.customer_id)"));
+        }
+    }
+
+    [Fact]
     public async Task Atomic_csv_import_with_an_invalid_row_is_422_and_stores_nothing()
     {
         var csv = "external_id,customer_external_id,answered_at,kind,score\nac-1,ac-cust,2024-03-01T10:00:00Z,nps,9\nac-2,ac-cust,2024-03-01T10:00:00Z,csat,0\n";
