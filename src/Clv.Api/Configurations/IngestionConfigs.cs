@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clv.Api.Currency;
 using Clv.Api.Customers;
 using Clv.Api.Feedback;
 using Clv.Api.Ingestion;
@@ -33,6 +34,7 @@ internal static class IngestionConfigs
         services.AddSingleton<IValidator<SpendItem>, SpendItemValidator>();
         services.AddSingleton<IValidator<FeedbackItem>, FeedbackItemValidator>();
         services.AddSingleton<IValidator<SubscriptionItem>, SubscriptionItemValidator>();
+        services.AddSingleton<IValidator<FxRateItem>, FxRateItemValidator>();
         services.AddScoped<TransactionWriter>();
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
@@ -46,6 +48,7 @@ internal static class IngestionConfigs
         services.AddScoped<SpendIngestion>();
         services.AddScoped<FeedbackIngestion>();
         services.AddScoped<SubscriptionIngestion>();
+        services.AddScoped<FxRateIngestion>();
         return services;
     }
 }

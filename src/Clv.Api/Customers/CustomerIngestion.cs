@@ -9,8 +9,8 @@ namespace Clv.Api.Customers;
 /// <summary>Validates customer profiles and upserts the valid ones.</summary>
 public sealed class CustomerIngestion(CustomerWriter writer, IValidator<CustomerItem> validator, TimeProvider time, ClvMetrics metrics)
 {
-    /// <summary>Upserts a batch; a later item repeating an external id of the batch is rejected.</summary>
-    public async Task<CustomerIngestResponse> IngestAsync(IReadOnlyList<CustomerItem?> items, CancellationToken cancellationToken)
+    /// <summary>Upserts a batch; a later item repeating an external id of the batch is rejected. Atomic, any invalid item rejects the batch.</summary>
+    public async Task<CustomerIngestResponse> IngestAsync(IReadOnlyList<CustomerItem?> items, bool atomic, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ItemErrors.ThrowIfTooMany(items.Count);
@@ -29,6 +29,7 @@ public sealed class CustomerIngestion(CustomerWriter writer, IValidator<Customer
         }
 
         metrics.ItemsRejected(ClvMetrics.Kinds.Customers, errors.Rejected);
+        errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.UpsertAsync(unique, time.GetUtcNow(), cancellationToken);
         metrics.RowsIngested(ClvMetrics.Kinds.Customers, counts.Created + counts.Existing);
         return new CustomerIngestResponse

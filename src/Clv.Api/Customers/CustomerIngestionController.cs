@@ -17,16 +17,20 @@ public sealed class CustomerIngestionController(CustomerIngestion ingestion) : C
     /// <remarks>
     /// Fields that are absent or null keep their stored values. A customer sent without
     /// <c>acquiredAt</c> is taken as acquired at their first transaction.
+    /// Invalid items are rejected by index and the valid ones stored; with <c>atomic=true</c> any invalid item
+    /// fails the request with 422 and nothing is stored.
     /// </remarks>
     /// <param name="request">The batch.</param>
+    /// <param name="atomic">All or nothing: any invalid item rejects the whole batch.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpPost]
     [Consumes("application/json")]
     [ProducesResponseType<CustomerIngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
-    public async Task<ActionResult<CustomerIngestResponse>> PostAsync([FromBody] CustomerBatchRequest request, CancellationToken cancellationToken)
+    public async Task<ActionResult<CustomerIngestResponse>> PostAsync([FromBody] CustomerBatchRequest request, [FromQuery] bool atomic, CancellationToken cancellationToken)
     {
         if (request.Customers is null)
         {
@@ -36,6 +40,6 @@ public sealed class CustomerIngestionController(CustomerIngestion ingestion) : C
             }));
         }
 
-        return await ingestion.IngestAsync(request.Customers, cancellationToken);
+        return await ingestion.IngestAsync(request.Customers, atomic, cancellationToken);
     }
 }

@@ -9,8 +9,8 @@ namespace Clv.Api.Spend;
 /// <summary>Validates spend rows, converts them to the reporting currency and upserts the valid ones.</summary>
 public sealed class SpendIngestion(SpendWriter writer, IValidator<SpendItem> validator, CurrencyConverter converter, TimeProvider time, ClvMetrics metrics)
 {
-    /// <summary>Upserts a batch; a later item repeating a channel and period of the batch is rejected.</summary>
-    public async Task<SpendIngestResponse> IngestAsync(IReadOnlyList<SpendItem?> items, CancellationToken cancellationToken)
+    /// <summary>Upserts a batch; a later item repeating a channel and period of the batch is rejected. Atomic, any invalid item rejects the batch.</summary>
+    public async Task<SpendIngestResponse> IngestAsync(IReadOnlyList<SpendItem?> items, bool atomic, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ItemErrors.ThrowIfTooMany(items.Count);
@@ -45,6 +45,7 @@ public sealed class SpendIngestion(SpendWriter writer, IValidator<SpendItem> val
         }
 
         metrics.ItemsRejected(ClvMetrics.Kinds.AcquisitionSpend, errors.Rejected);
+        errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.UpsertAsync(rows, time.GetUtcNow(), cancellationToken);
         metrics.RowsIngested(ClvMetrics.Kinds.AcquisitionSpend, counts.Created + counts.Existing);
         return new SpendIngestResponse

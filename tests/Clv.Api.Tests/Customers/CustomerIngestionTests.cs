@@ -207,6 +207,31 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.True(body.GetProperty("errorsTruncated").GetBoolean());
     }
 
+    // ?atomic=true was read by the transaction, feedback and subscription batches only: these three stored the valid
+    // items of a batch their client asked to be all or nothing (the hostile-user pass of 2026-12-06).
+    [Theory]
+    [InlineData("customers")]
+    [InlineData("acquisition-spend")]
+    [InlineData("fx-rates")]
+    public async Task An_atomic_batch_with_an_invalid_item_is_422_and_stores_none_of_it(string endpoint)
+    {
+        var (wrapper, valid, invalid) = endpoint switch
+        {
+            "customers" => ("customers", (object)new { externalId = "atomic-customer" }, (object)new { externalId = "" }),
+            "acquisition-spend" => ("spend",
+                new { channel = "atomic-channel", periodStart = "2024-01-01", periodEnd = "2024-01-31", amount = 10m, currency = "USD" },
+                new { channel = "atomic-channel", periodStart = "2024-02-01", periodEnd = "2024-02-29", amount = -1m, currency = "USD" }),
+            _ => ("rates", new { date = "2021-03-07", currency = "NOK", rateToReporting = 0.1m }, new { date = "2021-03-07", currency = "NO", rateToReporting = 0.1m }),
+        };
+
+        var problem = await (await _client.PostAsJsonAsync($"/api/v1/{endpoint}?atomic=true", new Dictionary<string, object> { [wrapper] = new[] { valid, invalid } }))
+            .ProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var resent = await (await _client.PostAsJsonAsync($"/api/v1/{endpoint}", new Dictionary<string, object> { [wrapper] = new[] { valid } })).JsonAsync();
+
+        Assert.Equal(1, problem.GetProperty("errors").GetArrayLength());
+        Assert.Equal((1, 0), (resent.Long("created"), resent.Long("updated")));
+    }
+
     [Fact]
     public async Task Customer_batch_over_the_limit_is_413_problem()
     {
