@@ -29,7 +29,10 @@ public sealed class CustomerSubscriptionResponse
     /// <summary>When it started.</summary>
     public DateTimeOffset StartedAt { get; init; }
 
-    /// <summary>When it ended; null while active.</summary>
+    /// <summary>
+    /// When it ended or is set to end, as known now: a scheduled end after the day of the figures is shown too, with
+    /// <c>status</c> <c>active</c> (also as of a past day before a later cancellation); null when no end is known.
+    /// </summary>
     public DateTimeOffset? EndedAt { get; init; }
 
     /// <summary><c>month</c> or <c>year</c>.</summary>

@@ -54,6 +54,20 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
         Assert.Equal(3L, await api.ScalarAsync<long>("SELECT count(*) FROM subscription_keys WHERE external_id LIKE 'c-%'"));
     }
 
+    // The contract said "endedAt: null while active", while a day before a later cancellation showed the end with status
+    // active (the audit of 2026-12-06): the end is shown as known now, the status as of the day.
+    [Fact]
+    public async Task The_customer_as_of_a_day_before_a_cancellation_shows_it_active_with_its_known_end()
+    {
+        (await PostSubscriptionsAsync(_client, Sub("e-1", "e-cust", endedAt: "2024-04-15T00:00:00Z"))).EnsureSuccessStatusCode();
+
+        var before = (await (await _client.GetAsync("/api/v1/customers/e-cust?asOf=2024-03-31")).JsonAsync()).GetProperty("subscriptions")[0];
+        var after = (await (await _client.GetAsync("/api/v1/customers/e-cust?asOf=2024-04-15")).JsonAsync()).GetProperty("subscriptions")[0];
+
+        Assert.Equal(("active", "2024-04-15T00:00:00+00:00"), (before.GetProperty("status").GetString(), before.GetProperty("endedAt").GetDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("ended", after.GetProperty("status").GetString());
+    }
+
     [Fact]
     public async Task A_subscription_cannot_move_to_another_customer()
     {
