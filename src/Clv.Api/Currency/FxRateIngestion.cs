@@ -40,5 +40,5 @@ public sealed class FxRateIngestion(FxRateStore store, IValidator<FxRateItem> va
     }
 
     private static FxRate ToRate(FxRateItem item) =>
-        new(item.Currency!.ToUpperInvariant(), IsoDateTime.TryParseDate(item.Date, out var date) ? date : default, item.RateToReporting!.Value);
+        new(item.Currency!.ToUpperInvariant(), IsoDateTime.TryParseDate(item.Date, out var date) ? date : throw new InvalidOperationException("Map only validated items."), item.RateToReporting!.Value);
 }

@@ -1,5 +1,6 @@
 using Clv.Analytics.Currency;
 using Clv.Data.Currency;
+using Clv.Data.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Clv.Api.Ingestion;
@@ -47,7 +48,7 @@ public sealed class CurrencyConverter(FxRateStore store, IOptions<ClvOptions> op
     /// True for a converted amount that no money column holds: each amount sent is below 10^15, but at
     /// a rate above 1 it may not be once converted, and the write then failed as a whole (422 "Amounts too large").
     /// </summary>
-    public static bool TooLarge(decimal? converted) => converted >= 1e15m;
+    public static bool TooLarge(decimal? converted) => converted >= ColumnLimits.MoneyBound;
 
     /// <summary>Why <paramref name="field"/>, converted to <paramref name="converted"/> at <paramref name="rate"/>, is refused.</summary>
     public string TooLargeMessage(string field, decimal converted, FxRate rate) =>

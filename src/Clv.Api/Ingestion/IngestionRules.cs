@@ -71,7 +71,7 @@ internal static class IngestionRules
         rule.NotEmpty().MaxCharacters(ColumnLimits.ExternalId).StorableText();
 
     public static IRuleBuilderOptions<T, decimal?> Money<T>(this IRuleBuilder<T, decimal?> rule) =>
-        rule.Must(m => m is null || (m >= 0 && m < 1e15m)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")
+        rule.Must(m => m is null || (m >= 0 && m < ColumnLimits.MoneyBound)).WithMessage("'{PropertyName}' must be at least 0 and below 10^15.")
             .Must(m => m is null || decimal.Round(m.Value, ColumnLimits.MoneyScale) == m.Value)
             .WithMessage($"'{{PropertyName}}' must have at most {ColumnLimits.MoneyScale} decimals.");
 

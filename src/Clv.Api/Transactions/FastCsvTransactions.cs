@@ -107,7 +107,7 @@ internal sealed class FastCsvTransactions
     // slow path parses it.
     private static bool TryParseMoney(ReadOnlySpan<char> text, out decimal value) =>
         decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
-        && value >= 0 && value < 1e15m && decimal.Round(value, ColumnLimits.MoneyScale) == value && ExactDecimal.IsExact(text, value);
+        && value >= 0 && value < ColumnLimits.MoneyBound && decimal.Round(value, ColumnLimits.MoneyScale) == value && ExactDecimal.IsExact(text, value);
 
     /// <summary>
     /// Parses <c>YYYY-MM-DDThh:mm[:ss[.f{1,7}]](Z|z|±hh:mm)</c> with every part in range, to UTC.

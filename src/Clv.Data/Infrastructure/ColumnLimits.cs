@@ -13,6 +13,9 @@ public static class ColumnLimits
     public const int MoneyPrecision = 19;
     public const int MoneyScale = 4;
 
+    /// <summary>Every amount stored is below this, 10^(<see cref="MoneyPrecision"/> − <see cref="MoneyScale"/>): what a money column holds.</summary>
+    public const decimal MoneyBound = 1e15m;
+
     /// <summary>
     /// Per-customer sums (day rollup, summaries): 10^24, so no number of amounts below 10^15 that a
     /// customer can have overflows them once they are accepted. The rollups are computed after the

@@ -44,8 +44,6 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         }
     }
 
-    private static double? Num(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetDouble();
-
     private async Task<Dictionary<string, JsonElement>> SummaryAsync(string query) =>
         (await (await _client.GetAsync("/api/v1/feedback/summary?" + query)).JsonAsync())
             .GetProperty("groups").EnumerateArray().ToDictionary(g => g.GetProperty("key").GetString()!, g => g);
@@ -59,19 +57,19 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         // SE 100 × √((1/3 + 1/3 − 0) / 3) = 100 × √(2/9) = 47.1405; interval ± 1.959964 × 47.1405 = ± 92.3937.
         var ads = groups["ads"];
         Assert.Equal((3L, 1L, 1L, 1L), (ads.Long("responses"), ads.Long("promoters"), ads.Long("passives"), ads.Long("detractors")));
-        Assert.Equal(0, Num(ads, "nps")!.Value, 9);
-        Assert.Equal(100 * Math.Sqrt(2.0 / 9), Num(ads, "npsStandardError")!.Value, 9);
+        Assert.Equal(0, ads.DoubleOrNull("nps")!.Value, 9);
+        Assert.Equal(100 * Math.Sqrt(2.0 / 9), ads.DoubleOrNull("npsStandardError")!.Value, 9);
         Assert.Equal(Z95 * 100 * Math.Sqrt(2.0 / 9), ads.GetProperty("npsInterval").GetProperty("upper").GetDouble(), 6);
 
         // organic: q1's latest is f-q1-b (the greater id of the tie), 2: a detractor; q2 7: NPS 100 × (0 − 1/2) = −50;
         // SE 100 × √((1/2 − 1/4) / 2) = 35.3553; lower −50 − 69.2950 cut to −100. CSAT: q2's 5 of 15 Feb, 1 of 1.
         var organic = groups["organic"];
         Assert.Equal((2L, 0L, 1L, 1L), (organic.Long("responses"), organic.Long("promoters"), organic.Long("passives"), organic.Long("detractors")));
-        Assert.Equal(-50, Num(organic, "nps")!.Value, 9);
-        Assert.Equal(100 * Math.Sqrt(0.125), Num(organic, "npsStandardError")!.Value, 9);
+        Assert.Equal(-50, organic.DoubleOrNull("nps")!.Value, 9);
+        Assert.Equal(100 * Math.Sqrt(0.125), organic.DoubleOrNull("npsStandardError")!.Value, 9);
         Assert.Equal(-100, organic.GetProperty("npsInterval").GetProperty("lower").GetDouble(), 9);
-        Assert.Equal((1L, 1d), (organic.Long("csatResponses"), Num(organic, "csat")!.Value));
-        Assert.Equal((1L, 1d), (ads.Long("csatResponses"), Num(ads, "csat")!.Value));
+        Assert.Equal((1L, 1d), (organic.Long("csatResponses"), organic.DoubleOrNull("csat")!.Value));
+        Assert.Equal((1L, 1d), (ads.Long("csatResponses"), ads.DoubleOrNull("csat")!.Value));
     }
 
     [Fact]
@@ -81,7 +79,7 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         var ads = (await SummaryAsync("by=acquisitionChannel&asOf=2024-02-28"))["ads"];
 
         Assert.Equal((3L, 2L), (ads.Long("responses"), ads.Long("promoters")));
-        Assert.Equal(200.0 / 3, Num(ads, "nps")!.Value, 9);
+        Assert.Equal(200.0 / 3, ads.DoubleOrNull("nps")!.Value, 9);
     }
 
     [Fact]
@@ -90,9 +88,9 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         var groups = await SummaryAsync("by=acquisitionChannel&from=2024-02-01&to=2024-02-28&asOf=2024-03-31");
 
         // February up to the 28th: ads p1 10, p3 8: 50 of 2; organic q2 7: 0 of 1, no standard error; CSAT q2's 5.
-        Assert.Equal((2L, 50d), (groups["ads"].Long("responses"), Num(groups["ads"], "nps")!.Value));
-        Assert.Equal((1L, 0d, (double?)null), (groups["organic"].Long("responses"), Num(groups["organic"], "nps")!.Value, Num(groups["organic"], "npsStandardError")));
-        Assert.Equal((1L, 1d), (groups["organic"].Long("csatResponses"), Num(groups["organic"], "csat")!.Value));
+        Assert.Equal((2L, 50d), (groups["ads"].Long("responses"), groups["ads"].DoubleOrNull("nps")!.Value));
+        Assert.Equal((1L, 0d, (double?)null), (groups["organic"].Long("responses"), groups["organic"].DoubleOrNull("nps")!.Value, groups["organic"].DoubleOrNull("npsStandardError")));
+        Assert.Equal((1L, 1d), (groups["organic"].Long("csatResponses"), groups["organic"].DoubleOrNull("csat")!.Value));
         Assert.Equal(0L, groups["ads"].Long("csatResponses"));
     }
 
@@ -102,15 +100,15 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         var groups = await SummaryAsync("by=acquisitionChannel&from=2024-01-01&to=2024-01-31&asOf=2024-03-31");
 
         // January: ads p1 3, p2 9 (their later answers are after the range): (1 − 1) ÷ 2 = 0; organic q1 2: −100.
-        Assert.Equal((2L, 1L, 1L, 0d), (groups["ads"].Long("responses"), groups["ads"].Long("promoters"), groups["ads"].Long("detractors"), Num(groups["ads"], "nps")!.Value));
-        Assert.Equal((1L, -100d), (groups["organic"].Long("responses"), Num(groups["organic"], "nps")!.Value));
+        Assert.Equal((2L, 1L, 1L, 0d), (groups["ads"].Long("responses"), groups["ads"].Long("promoters"), groups["ads"].Long("detractors"), groups["ads"].DoubleOrNull("nps")!.Value));
+        Assert.Equal((1L, -100d), (groups["organic"].Long("responses"), groups["organic"].DoubleOrNull("nps")!.Value));
     }
 
     [Fact]
     public async Task The_time_series_counts_every_answer_of_each_new_york_month()
     {
         var body = await (await _client.GetAsync("/api/v1/metrics/timeseries?metric=nps&from=2024-01-01&to=2024-03-31&asOf=2024-03-31")).JsonAsync();
-        var points = Assert.Single(body.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => Num(p, "value")).ToList();
+        var points = Assert.Single(body.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p.DoubleOrNull("value")).ToList();
 
         // January 3, 9, 10, 2: (2 − 2) ÷ 4 = 0. February 10, 8, 7, 6 (p2's, on the 29th in New York): (1 − 1) ÷ 4 = 0.
         // March: no NPS answer.
@@ -118,7 +116,7 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
 
         var csat = await (await _client.GetAsync("/api/v1/metrics/timeseries?metric=csat&from=2024-01-01&to=2024-03-31&asOf=2024-03-31")).JsonAsync();
         // January 4: 1; February 5: 1; March 2: 0.
-        Assert.Equal([1d, 1d, 0d], Assert.Single(csat.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => Num(p, "value")));
+        Assert.Equal([1d, 1d, 0d], Assert.Single(csat.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p.DoubleOrNull("value")));
     }
 
     [Fact]
@@ -146,6 +144,6 @@ public sealed class FeedbackAuditTests : IClassFixture<FeedbackAuditTests.Feedba
         Assert.Equal((2L, 0L, 0L, 2L, -100d), Counts(groups["detractor"]));
 
         static (long, long, long, long, double) Counts(JsonElement g) =>
-            (g.Long("responses"), g.Long("promoters"), g.Long("passives"), g.Long("detractors"), Num(g, "nps")!.Value);
+            (g.Long("responses"), g.Long("promoters"), g.Long("passives"), g.Long("detractors"), g.DoubleOrNull("nps")!.Value);
     }
 }

@@ -57,4 +57,10 @@ internal static class HttpAssertions
     public static decimal Dec(this JsonElement e, string name) => e.GetProperty(name).GetDecimal();
 
     public static long Long(this JsonElement e, string name) => e.GetProperty(name).GetInt64();
+
+    /// <summary>The number, or null where the answer has null.</summary>
+    public static decimal? DecOrNull(this JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.Dec(name);
+
+    /// <summary>The number, or null where the answer has null.</summary>
+    public static double? DoubleOrNull(this JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetDouble();
 }

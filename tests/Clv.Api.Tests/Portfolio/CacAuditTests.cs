@@ -48,10 +48,8 @@ public sealed class CacAuditTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static decimal? Dec(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetDecimal();
-
     private static (decimal? Spend, long New, decimal? Cac, decimal? ClvToCac, decimal? Payback) Figures(JsonElement s) =>
-        (Dec(s, "spend"), s.Long("newCustomers"), Dec(s, "cac"), Dec(s, "clvToCac"), Dec(s, "paybackMonths"));
+        (s.DecOrNull("spend"), s.Long("newCustomers"), s.DecOrNull("cac"), s.DecOrNull("clvToCac"), s.DecOrNull("paybackMonths"));
 
     private async Task<Dictionary<string, (decimal? Spend, long New, decimal? Cac, decimal? ClvToCac, decimal? Payback)>> SegmentsAsync(string query) =>
         (await (await _client.GetAsync("/api/v1/segments?by=acquisitionChannel&" + query)).JsonAsync())
@@ -111,7 +109,7 @@ public sealed class CacAuditTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
 
         // 155 + 500 = 655 over s1 and u1: 327.5; CLV:CAC (180 + 50) ÷ 2 ÷ 327.5 = 0.351145.
         // Payback: month 1 (60 + 50) ÷ 2 = 55, month 2 60 ÷ 2 = 30, month 3 60 ÷ 2 = 30: 115, not reached.
-        Assert.Equal((655m, 2L, 327.5m, 0.3511m, null), (Dec(jan, "spend"), jan.Long("newCustomers"), Dec(jan, "blendedCac"), Dec(jan, "clvToCac"), Dec(jan, "paybackMonths")));
+        Assert.Equal((655m, 2L, 327.5m, 0.3511m, null), (jan.DecOrNull("spend"), jan.Long("newCustomers"), jan.DecOrNull("blendedCac"), jan.DecOrNull("clvToCac"), jan.DecOrNull("paybackMonths")));
     }
 
     [Fact]
@@ -121,7 +119,7 @@ public sealed class CacAuditTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
             (await (await _client.GetAsync($"/api/v1/metrics/timeseries?metric=cac&from=2024-01-01&to=2024-03-31&asOf=2024-03-31{by}")).JsonAsync())
                 .GetProperty("series").EnumerateArray().ToDictionary(
                     s => s.GetProperty("key").GetString()!,
-                    s => s.GetProperty("points").EnumerateArray().Select(p => Dec(p, "value")).ToArray());
+                    s => s.GetProperty("points").EnumerateArray().Select(p => p.DecOrNull("value")).ToArray());
 
         // January 655 ÷ (s1, u1), February (155 + 990) ÷ (s2, t1) = 572.5, March no spend row.
         Assert.Equal([327.5m, 572.5m, null], (await Series(""))["all"]);
@@ -136,7 +134,7 @@ public sealed class CacAuditTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
     {
         async Task<decimal?[]> Series(string metric) =>
             [.. Assert.Single((await (await _client.GetAsync($"/api/v1/metrics/timeseries?metric={metric}&from=2024-01-01&to=2024-02-29&asOf=2024-02-15")).JsonAsync())
-                .GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => Dec(p, "value"))];
+                .GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p.DecOrNull("value"))];
 
         // 1..15 February: search 155 (its last 15 days) + tv 990 × 15 ÷ 29 = 512.068966: 667.0690; over s2 and t1: 333.5345.
         Assert.Equal([655m, 667.069m], await Series("spend"));
@@ -166,7 +164,7 @@ public sealed class CacAuditTests(ClvApiFactory api) : IClassFixture<ClvApiFacto
 
         // search 17 Jan..10 Feb, 25 of its 30 days: 310 × 25 ÷ 30 = 258.333333; tv 1..10 Feb: 990 × 10 ÷ 29 = 341.379310;
         // radio 500: 1,099.712644; over s1, u1, s2, t1: 274.928161.
-        Assert.Equal((1099.7126m, 4L, 274.9282m), (Dec(all, "spend"), all.Long("newCustomers"), Dec(all, "blendedCac")));
+        Assert.Equal((1099.7126m, 4L, 274.9282m), (all.DecOrNull("spend"), all.Long("newCustomers"), all.DecOrNull("blendedCac")));
     }
 
     [Theory]

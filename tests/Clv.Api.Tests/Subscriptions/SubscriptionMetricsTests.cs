@@ -80,7 +80,7 @@ public sealed class SubscriptionMetricsTests(ClvApiFactory api) : IClassFixture<
         segment.Long("activeSubscriptions"),
         segment.Long("newSubscriptions"),
         segment.Long("cancelledSubscriptions"),
-        segment.GetProperty("subscriptionChurnRate").ValueKind == JsonValueKind.Null ? null : segment.Dec("subscriptionChurnRate"));
+        segment.DecOrNull("subscriptionChurnRate"));
 
     [Fact]
     public async Task Segments_by_plan_give_mrr_and_active_at_asOf_new_and_cancelled_in_range_and_churn_of_the_last_complete_month()
