@@ -16,7 +16,7 @@ public sealed class CustomerResponse
     /// <example>cust-42</example>
     public required string ExternalId { get; init; }
 
-    /// <summary>When the customer was acquired: as sent, or else their first transaction.</summary>
+    /// <summary>When the customer was acquired: as sent, or else their first transaction or subscription start, whichever is earlier.</summary>
     public DateTimeOffset? AcquiredAt { get; init; }
 
     /// <summary>The acquisition channel.</summary>

@@ -16,7 +16,7 @@ public sealed class CustomerItem
     /// <example>cust-42</example>
     public string? ExternalId { get; set; }
 
-    /// <summary>When the customer was acquired (ISO 8601 with offset). Defaults to the first transaction.</summary>
+    /// <summary>When the customer was acquired (ISO 8601 with offset). Defaults to the first transaction or subscription start, whichever is earlier.</summary>
     /// <example>2024-01-05T09:00:00Z</example>
     public string? AcquiredAt { get; set; }
 

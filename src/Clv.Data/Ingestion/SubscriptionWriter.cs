@@ -1,5 +1,6 @@
 using Clv.Data.Customers;
 using Clv.Data.Infrastructure;
+using Clv.Data.Rollups;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -58,6 +59,7 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
             var otherCustomer = sorted.Where(r => owner[r.ExternalId] != ids[r.CustomerExternalId]).Select(r => r.ExternalId).ToHashSet(StringComparer.Ordinal);
             var writable = sorted.FindAll(r => !otherCustomer.Contains(r.ExternalId));
             long created = 0, updated = 0;
+            var changed = new Dictionary<long, (DateTimeOffset EarliestStart, bool Updated)>();
             if (writable.Count > 0)
             {
                 // A row equal to the stored one is left alone: it counts as unchanged and bumps nothing.
@@ -87,7 +89,7 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
                           IS DISTINCT FROM (excluded.plan, excluded.started_at, excluded.ended_at, excluded.billing_period,
                                             excluded.currency, excluded.original_amount, excluded.original_currency)
                        OR (s.original_currency IS NULL AND s.amount IS DISTINCT FROM excluded.amount)
-                    RETURNING s.ingested_at = @now
+                    RETURNING s.ingested_at = @now, s.customer_id, s.started_at
                     """, connection);
                 upsert.Parameters.Add(CustomerWriter.Array("customers", NpgsqlDbType.Bigint, writable.Select(r => ids[r.CustomerExternalId])));
                 upsert.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Text, writable.Select(r => r.ExternalId)));
@@ -104,15 +106,19 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
                 await using var reader = await upsert.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
-                    if (reader.GetBoolean(0))
-                    {
-                        created++;
-                    }
-                    else
-                    {
-                        updated++;
-                    }
+                    var isNew = reader.GetBoolean(0);
+                    created += isNew ? 1 : 0;
+                    updated += isNew ? 0 : 1;
+                    var (customer, start) = (reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
+                    changed[customer] = changed.TryGetValue(customer, out var seen)
+                        ? (start < seen.EarliestStart ? start : seen.EarliestStart, seen.Updated || !isNew)
+                        : (start, !isNew);
                 }
+            }
+
+            if (changed.Count > 0)
+            {
+                await DateAcquisitionsAsync(connection, changed, now, ct);
             }
 
             // A new customer whose subscriptions all belong to another stays unknown.
@@ -120,5 +126,68 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
             var counts = new SubscriptionWriteCounts(created, updated, writable.Count - created - updated, otherCustomer);
             return (counts, created + updated > 0 || stay > 0);
         }, retry, cancellationToken);
+    }
+
+    // A customer whose acquisition the CRM did not send is acquired at their earliest transaction or
+    // subscription start, whichever came first: ChartMogul's and Baremetrics' "customer since" is
+    // the first subscription's start, so a subscriber whose first charge follows a trial is a
+    // customer, with their MRR, from the trial's first day. Every writer keeps that so (transactions
+    // and subscriptions only ever move it earlier, and the migration AcquisitionFromSubscriptions
+    // dated the customers stored before), so a customer whose subscriptions this write only created
+    // is acquired at the earlier of their stored acquisition and the new starts. One whose stored
+    // subscription changed may have had its acquisition from the old start: theirs is taken again
+    // from both tables, so that a start corrected to a later day moves it back too. A customer
+    // whose acquisition moves to another day leaves their cells of the group rollup and comes back
+    // in the new ones, under their summary's lock, taken in id order as every writer of a customer
+    // does; a move within the day changes no cell.
+    private static async Task DateAcquisitionsAsync(
+        NpgsqlConnection connection, Dictionary<long, (DateTimeOffset EarliestStart, bool Updated)> changed, DateTimeOffset now, CancellationToken ct)
+    {
+        var customers = changed.Keys.Order().ToArray();
+        await connection.ExecuteAsync(
+            "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
+            CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
+        var moved = new Dictionary<long, (DateTimeOffset? Before, DateTimeOffset? After)>();
+        await using (var find = new NpgsqlCommand("""
+            SELECT c.id, c.acquired_at, f.first_at
+            FROM unnest(@ids, @starts, @again) AS i(id, earliest_start, again)
+            JOIN customers c USING (id)
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN NOT i.again THEN least(c.acquired_at, i.earliest_start)
+                            ELSE least((SELECT min(t.occurred_at) FROM transactions t WHERE t.customer_id = c.id),
+                                       (SELECT min(u.started_at) FROM subscriptions u WHERE u.customer_id = c.id)) END AS first_at
+            ) f
+            WHERE NOT c.acquired_at_is_explicit AND c.acquired_at IS DISTINCT FROM f.first_at
+            """, connection))
+        {
+            find.Parameters.Add(CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
+            find.Parameters.Add(CustomerWriter.Array("starts", NpgsqlDbType.TimestampTz, customers.Select(c => changed[c].EarliestStart)));
+            find.Parameters.Add(CustomerWriter.Array("again", NpgsqlDbType.Boolean, customers.Select(c => changed[c].Updated)));
+            await using var reader = await find.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                moved[reader.GetInt64(0)] = (
+                    reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                    reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
+            }
+        }
+
+        if (moved.Count == 0)
+        {
+            return;
+        }
+
+        var periods = await PeriodRollups.OpenAsync(connection, ct);
+        await periods.StageAcquisitionMovesAsync(
+            connection, moved.Where(m => !periods.SameDay(m.Value.Before, m.Value.After)).ToDictionary(m => m.Key, m => m.Value.After), ct);
+        await connection.ExecuteAsync("""
+            UPDATE customers c SET acquired_at = m.acquired_at, updated_at = @now
+            FROM unnest(@ids, @acquired) AS m(id, acquired_at)
+            WHERE c.id = m.id
+            """, ct,
+            CustomerWriter.Array("ids", NpgsqlDbType.Bigint, moved.Keys),
+            CustomerWriter.Array("acquired", NpgsqlDbType.TimestampTz, moved.Values.Select(m => m.After)),
+            new NpgsqlParameter("now", now));
+        await periods.WriteStagedAsync(connection, ct);
     }
 }

@@ -110,6 +110,22 @@ public sealed class PeriodRollups
         ReadStoredAsync(connection, customers, (id, channel, acquiredAt, days) => Stage(id, channel, acquiredAt, CollectionsMarshal.AsSpan(days), sign), ct);
 
     /// <summary>
+    /// Stages the move of customers to another acquisition time, from one read of their stored
+    /// profile and days: their contribution as they stand taken back, and the one of the same
+    /// channel and days at <paramref name="acquiredAt"/> added (the caller stores the new time).
+    /// </summary>
+    internal Task StageAcquisitionMovesAsync(NpgsqlConnection connection, IReadOnlyDictionary<long, DateTimeOffset?> acquiredAt, CancellationToken ct) =>
+        ReadStoredAsync(
+            connection,
+            acquiredAt.Keys,
+            (id, channel, before, days) =>
+            {
+                Stage(id, channel, before, CollectionsMarshal.AsSpan(days), -1);
+                Stage(id, channel, acquiredAt[id], CollectionsMarshal.AsSpan(days));
+            },
+            ct);
+
+    /// <summary>
     /// Stages, for each of <paramref name="customers"/>, their contribution as they stand now taken
     /// back, and the one of their profile and days up to <paramref name="cutoff"/> added, unless
     /// they were acquired after it. With every customer who has a day after the cutoff, or was
@@ -219,6 +235,9 @@ public sealed class PeriodRollups
 
         _staged.Add(PeriodContributions.ChannelOf(channel), AcquiredDay(acquiredAt), days, sign);
     }
+
+    /// <summary>Whether two acquisition times fall on the same day of the rollup's zone (or are both unknown): the cells do not tell them apart.</summary>
+    internal bool SameDay(DateTimeOffset? first, DateTimeOffset? second) => AcquiredDay(first) == AcquiredDay(second);
 
     // The day of an acquisition time in the rollup's zone.
     private DateOnly? AcquiredDay(DateTimeOffset? acquiredAt)

@@ -311,9 +311,8 @@ internal static class RollupWriter
         var customers = days.Select(d => d.CustomerId).Distinct().ToArray(); // days come in customer order
         var empty = new HashSet<long>();
         await using (var lockSummaries = new NpgsqlCommand("""
-            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0, c.acquisition_channel, c.acquired_at
+            SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0
             FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id)
-            JOIN customers c ON c.id = s.customer_id
             ORDER BY s.customer_id
             FOR UPDATE OF s
             """, connection))
@@ -324,10 +323,25 @@ internal static class RollupWriter
             {
                 if (reader.GetBoolean(1))
                 {
-                    var id = reader.GetInt64(0);
-                    empty.Add(id);
-                    periods.Stage(id, reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), [], -1);
+                    empty.Add(reader.GetInt64(0));
                 }
+            }
+        }
+
+        // The empty ones' profiles are read by a statement of their own, once their summaries are
+        // locked: a statement that waits for a lock sees the rows of other tables as they were when
+        // it began, so reading them beside the lock took the channel and acquisition from before
+        // a concurrent profile or subscription write that held it (and staged the contribution
+        // that write had just taken back).
+        if (empty.Count > 0)
+        {
+            await using var profiles = new NpgsqlCommand(
+                "SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c JOIN unnest(@ids) AS i(id) USING (id)", connection);
+            profiles.Parameters.Add(CustomerSummaries.IdsParameter([.. empty]));
+            await using var reader = await profiles.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                periods.Stage(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), [], -1);
             }
         }
 

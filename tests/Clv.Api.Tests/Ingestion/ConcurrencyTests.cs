@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.ReadModel;
+using Clv.Api.Tests.Subscriptions;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Ingestion;
@@ -11,7 +13,8 @@ namespace Clv.Api.Tests.Ingestion;
 /// <summary>
 /// Several clients at once send overlapping batches (the same transaction ids in different
 /// batches, customers created by several batches at once), JSON and CSV, while a model run and
-/// reads go on. The outcome must be the one a single client sending everything in turn would get.
+/// reads go on, and subscriptions that date some customers' acquisition. The outcome must be the
+/// one a single client sending everything in turn would get.
 /// </summary>
 public sealed class ConcurrencyTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
@@ -92,12 +95,42 @@ public sealed class ConcurrencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         var summary = await (await client.GetAsync("/api/v1/metrics/summary")).JsonAsync();
         Assert.Equal(stored.Select(p => p.Customer).Distinct().Count(), summary.Long("customers"));
         Assert.Equal(stored.Sum(p => p.Refund ? -p.Amount : p.Amount), summary.Dec("netRevenue"));
+
+        // Each customer is acquired at their first transaction or subscription start, whichever
+        // came first, and the group rollup the writers kept is the one a build from scratch gives.
+        var subscribed = batches.Where((_, i) => i % 6 == 1).SelectMany(b => b).Select(p => p.Customer).ToHashSet();
+        foreach (var customer in stored.GroupBy(p => p.Customer))
+        {
+            var first = customer.Min(p => p.OccurredAt);
+            var expected = subscribed.Contains(customer.Key) && SubscriptionStart(customer.Key) < first ? SubscriptionStart(customer.Key) : first;
+            var acquiredAt = (await (await client.GetAsync($"/api/v1/customers/{customer.Key}")).JsonAsync()).GetProperty("acquiredAt").GetDateTimeOffset();
+            Assert.True(expected == acquiredAt, $"{customer.Key}: expected acquired at {expected:O}, got {acquiredAt:O}");
+        }
+
+        await PeriodRollupTests.AssertBuiltAgainAsync(api);
     }
 
+    // Some customers' subscriptions start before their first transaction (the earliest is on 1
+    // January 2024), others after it; always the same start for one customer.
+    private static DateTimeOffset SubscriptionStart(string customer) =>
+        new DateTimeOffset(2023, 12, 1, 8, 0, 0, TimeSpan.Zero).AddDays(int.Parse(customer[^2..], CultureInfo.InvariantCulture) * 3);
+
     // Every fourth batch is a CSV import and every fifth also upserts its customers' profiles
-    // first, so customers are created by profile and by transaction at the same time.
+    // first, so customers are created by profile and by transaction at the same time; every sixth
+    // (from the second) sends its customers' subscriptions first, which may date their acquisition.
     private static async Task<(string, HttpStatusCode)> SendAsync(HttpClient client, int index, List<Purchase> batch)
     {
+        if (index % 6 == 1)
+        {
+            var subscriptions = batch.Select(p => p.Customer).Distinct()
+                .Select(c => SubscriptionIngestionTests.Sub($"cc-s{c}", c, startedAt: SubscriptionStart(c).ToString("O", CultureInfo.InvariantCulture))).ToArray();
+            var upsert = await SubscriptionIngestionTests.PostSubscriptionsAsync(client, subscriptions);
+            if (upsert.StatusCode != HttpStatusCode.OK)
+            {
+                return ($"POST subscriptions {index}", upsert.StatusCode);
+            }
+        }
+
         if (index % 5 == 0)
         {
             var profiles = batch.Select(p => p.Customer).Distinct().Select(c => new { externalId = c, country = "DE" }).ToArray();

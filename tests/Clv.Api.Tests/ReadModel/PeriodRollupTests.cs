@@ -1,4 +1,5 @@
 using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.Subscriptions;
 using Clv.Data.Rollups;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -9,13 +10,12 @@ namespace Clv.Api.Tests.ReadModel;
 /// <summary>
 /// The group rollup's upkeep (<see cref="PeriodRollups"/>): folding its rows changes no cell, and
 /// the cells that writes keep (new customers, late and repeated purchases, refunds, profiles that
-/// move a customer to another channel and cohort, an erasure) are the cells a build from scratch
+/// move a customer to another channel and cohort, subscriptions that date a customer's acquisition,
+/// an erasure, a first purchase that waited for another writer) are the cells a build from scratch
 /// gives. While it is being built, answers come from the days, and are the same.
 /// </summary>
 public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
-    internal const string CellsSql = Cells;
-
     private const string Cells = $"SELECT string_agg(t::text, ' ' ORDER BY t::text) FROM ({StoredData.PeriodRollupCellRows}) t";
 
     [Fact]
@@ -37,6 +37,25 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
             Tx("pr-6", "pr-b", "2024-03-05T10:00:00Z", type: "refund", amount: 10m),
             Tx("pr-7", "pr-d", "2024-04-01T10:00:00Z", amount: 50m))).EnsureSuccessStatusCode();
         (await client.PostCustomersAsync(new { externalId = "pr-c", acquiredAt = "2023-11-01T10:00:00Z", acquisitionChannel = "social" })).EnsureSuccessStatusCode();
+        // Subscriptions that date acquisitions: pr-b's starts before its first purchase (moved from
+        // March to February), pr-e's creates a customer acquired at its start, pr-f's start is
+        // corrected to a later day (moved back to its first purchase), and pr-a's acquisition was
+        // sent (it stays).
+        (await client.PostCustomersAsync(new { externalId = "pr-f", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(Tx("pr-8", "pr-f", "2024-02-20T10:00:00Z", amount: 15m))).EnsureSuccessStatusCode();
+        (await SubscriptionIngestionTests.PostSubscriptionsAsync(client,
+            SubscriptionIngestionTests.Sub("pr-s1", "pr-b", startedAt: "2024-02-10T10:00:00Z"),
+            SubscriptionIngestionTests.Sub("pr-s2", "pr-e", startedAt: "2024-01-20T10:00:00Z"),
+            SubscriptionIngestionTests.Sub("pr-s3", "pr-f", startedAt: "2023-10-01T10:00:00Z"),
+            SubscriptionIngestionTests.Sub("pr-s4", "pr-a", startedAt: "2023-06-01T10:00:00Z"))).EnsureSuccessStatusCode();
+        (await SubscriptionIngestionTests.PostSubscriptionsAsync(client,
+            SubscriptionIngestionTests.Sub("pr-s3", "pr-f", startedAt: "2024-03-10T10:00:00Z"))).EnsureSuccessStatusCode();
+        (await client.PostCustomersAsync(new { externalId = "pr-e", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
+        Assert.Equal(
+            "pr-a 2024-01-05 pr-b 2024-02-10 pr-e 2024-01-20 pr-f 2024-02-20",
+            await api.ScalarAsync<string>(
+                "SELECT string_agg(external_id || ' ' || to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ' ' ORDER BY external_id) " +
+                "FROM customers WHERE external_id IN ('pr-a', 'pr-b', 'pr-e', 'pr-f')"));
         (await client.DeleteAsync("/api/v1/customers/pr-d")).EnsureSuccessStatusCode();
         var kept = await api.ScalarAsync<string>(Cells);
         var cohorts = await (await client.GetAsync("/api/v1/cohorts?period=quarter&retention=onOrAfter")).Content.ReadAsStringAsync();
@@ -115,6 +134,70 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(before, await api.ScalarAsync<string>(Cells));
     }
 
+    [Fact]
+    public async Task A_first_purchase_that_waits_for_a_profile_write_takes_back_the_profile_that_write_left()
+    {
+        // A customer sent as a profile first (channel "before", no transaction). Another writer
+        // holds their summary's lock and moves them to channel "after", as a profile or a
+        // subscription write does, while their first purchase waits for that lock.
+        var client = api.Client();
+        (await client.PostCustomersAsync(new { externalId = "pr-wait", acquisitionChannel = "before" })).EnsureSuccessStatusCode();
+        var id = await api.ScalarAsync<long>("SELECT customer_id FROM customer_keys WHERE external_id = 'pr-wait'");
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var lockSummary = new NpgsqlCommand($"SELECT 1 FROM customer_summaries WHERE customer_id = {id} FOR UPDATE", connection))
+        {
+            await lockSummary.ExecuteNonQueryAsync();
+        }
+
+        var purchase = client.PostTransactionsAsync(Tx("pr-wait-1", "pr-wait", "2022-05-06T10:00:00Z", amount: 10m));
+        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM customer_summaries s JOIN unnest(%'") > 0);
+        var periods = await PeriodRollups.OpenAsync(connection, CancellationToken.None);
+        await periods.StageStoredAsync(connection, [id], -1, CancellationToken.None);
+        await using (var move = new NpgsqlCommand($"UPDATE customers SET acquisition_channel = 'after' WHERE id = {id}", connection))
+        {
+            await move.ExecuteNonQueryAsync();
+        }
+
+        await periods.StageStoredAsync(connection, [id], 1, CancellationToken.None);
+        await periods.WriteStagedAsync(connection, CancellationToken.None);
+        await transaction.CommitAsync();
+        (await purchase).EnsureSuccessStatusCode();
+
+        // The purchase took back the customer's place under "after": nothing is left under "before".
+        Assert.DoesNotContain("(before,", await AssertBuiltAgainAsync(api), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The cells the writes kept, after checking that emptying the group rollup and building it
+    /// again from the days gives the same.
+    /// </summary>
+    internal static async Task<string> AssertBuiltAgainAsync(ClvApiFactory api)
+    {
+        var kept = await api.ScalarAsync<string>(Cells);
+        await api.ExecuteAsync("DELETE FROM period_rollups; UPDATE rollup_state SET period_rollups_through = 0");
+        await using (var scope = api.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<RollupRebuilder>().EnsurePeriodRollupsAsync(90, CancellationToken.None));
+        }
+
+        var built = await api.ScalarAsync<string>(Cells);
+        // The cells only one side has first, which reads better than two long strings.
+        Assert.Equal(string.Join("\n", kept.Split(") (").Except(built.Split(") ("))), string.Join("\n", built.Split(") (").Except(kept.Split(") ("))));
+        Assert.Equal(kept, built);
+        return kept;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !await condition(); await Task.Delay(20))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
+        }
+    }
+
     // An answer without its dataThrough, which differs between any two computations.
     private static string Without(string json) => System.Text.RegularExpressions.Regex.Replace(json, "\"dataThrough\":\"[^\"]*\"", "");
 }
@@ -179,16 +262,6 @@ public sealed class PeriodRollupImportTests(ClvApiFactory api) : IClassFixture<C
             acquisitionChannel = c % 5 == 0 ? "email" : c % 6 == 0 ? "social" : c % 3 == 0 && c % 2 == 0 ? "search" : null,
         }).ToArray<object>())).EnsureSuccessStatusCode();
         Assert.Equal("2000-01-01", await api.ScalarAsync<string>("SELECT (acquired_at AT TIME ZONE 'UTC')::date::text FROM customers WHERE external_id = 'imp-edge'"));
-        var kept = await api.ScalarAsync<string>(PeriodRollupTests.CellsSql);
-
-        await api.ExecuteAsync("DELETE FROM period_rollups; UPDATE rollup_state SET period_rollups_through = 0");
-        await using (var scope = api.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<RollupRebuilder>().EnsurePeriodRollupsAsync(90, CancellationToken.None);
-        }
-
-        var built = await api.ScalarAsync<string>(PeriodRollupTests.CellsSql);
-        Assert.Equal(string.Join("\n", kept.Split(") (").Except(built.Split(") ("))), string.Join("\n", built.Split(") (").Except(kept.Split(") ("))));
-        Assert.Equal(kept, built);
+        await PeriodRollupTests.AssertBuiltAgainAsync(api);
     }
 }

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using Clv.Api.Tests.Infrastructure;
 using Npgsql;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Subscriptions;
 
@@ -106,6 +108,58 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
 
         Assert.Equal("u-new", customer.GetProperty("externalId").GetString());
     }
+
+    private async Task<DateTimeOffset?> AcquiredAtAsync(string customer)
+    {
+        var acquiredAt = (await (await _client.GetAsync($"/api/v1/customers/{customer}")).JsonAsync()).GetProperty("acquiredAt");
+        return acquiredAt.ValueKind == System.Text.Json.JsonValueKind.Null ? null : acquiredAt.GetDateTimeOffset();
+    }
+
+    [Fact]
+    public async Task A_subscription_started_before_the_first_purchase_dates_the_acquisition_and_a_later_start_moves_it_back()
+    {
+        // A trial from 1 January, its first charge on 1 February; a channel of its own keeps the
+        // other tests' customers out of the segment.
+        (await _client.PostCustomersAsync(new { externalId = "trial-1", acquisitionChannel = "trial-channel" })).EnsureSuccessStatusCode();
+        (await _client.PostTransactionsAsync(Tx("trial-t1", "trial-1", "2024-02-01T10:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
+        Assert.Equal(DateTimeOffset.Parse("2024-02-01T10:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("trial-1"));
+        (await PostSubscriptionsAsync(_client, Sub("trial-s1", "trial-1", startedAt: "2024-01-01T09:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
+
+        Assert.Equal(DateTimeOffset.Parse("2024-01-01T09:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("trial-1"));
+        // As of mid-January the subscriber is a customer with their MRR (before: no customer, and
+        // the MRR the time series gives January was missing from the segment).
+        var segment = await TrialSegmentAsync("asOf=2024-01-15");
+        Assert.Equal((1L, 30m, 1L), (segment.Long("customers"), segment.Dec("mrr"), segment.Long("activeSubscriptions")));
+        var series = (await (await _client.GetAsync(
+            "/api/v1/metrics/timeseries?metric=newCustomers&by=acquisitionChannel&from=2024-01-01&to=2024-02-29")).JsonAsync()).GetProperty("series");
+        var points = series.EnumerateArray().Single(s => s.GetProperty("key").GetString() == "trial-channel").GetProperty("points");
+        Assert.Equal([1m, 0m], points.EnumerateArray().Select(p => p.Dec("value")));
+
+        // The start corrected to after the first charge: acquired at the charge again, and no
+        // customer as of mid-January.
+        (await PostSubscriptionsAsync(_client, Sub("trial-s1", "trial-1", startedAt: "2024-03-01T09:00:00Z", amount: 30m))).EnsureSuccessStatusCode();
+        Assert.Equal(DateTimeOffset.Parse("2024-02-01T10:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("trial-1"));
+        Assert.Null(await TrialSegmentOrNullAsync("asOf=2024-01-15"));
+    }
+
+    [Fact]
+    public async Task A_subscription_leaves_an_acquisition_the_crm_sent_and_dates_a_customer_without_one()
+    {
+        (await _client.PostCustomersAsync(new { externalId = "sent-1", acquiredAt = "2024-03-01T00:00:00Z" })).EnsureSuccessStatusCode();
+        (await PostSubscriptionsAsync(_client, Sub("sent-s1", "sent-1", startedAt: "2024-01-01T00:00:00Z"), Sub("new-s1", "new-1", startedAt: "2024-01-02T00:00:00Z"))).EnsureSuccessStatusCode();
+
+        Assert.Equal(DateTimeOffset.Parse("2024-03-01T00:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("sent-1"));
+        Assert.Equal(DateTimeOffset.Parse("2024-01-02T00:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("new-1"));
+    }
+
+    private async Task<System.Text.Json.JsonElement?> TrialSegmentOrNullAsync(string query)
+    {
+        var segments = (await (await _client.GetAsync($"/api/v1/segments?by=acquisitionChannel&{query}")).JsonAsync()).GetProperty("segments");
+        return segments.EnumerateArray().Where(s => s.GetProperty("key").GetString() == "trial-channel").Select(s => (System.Text.Json.JsonElement?)s).SingleOrDefault();
+    }
+
+    private async Task<System.Text.Json.JsonElement> TrialSegmentAsync(string query) =>
+        await TrialSegmentOrNullAsync(query) ?? throw new Xunit.Sdk.XunitException($"no segment trial-channel ({query})");
 
     [Fact]
     public async Task An_amount_in_another_currency_is_converted_at_the_start_s_day_keeping_the_original()

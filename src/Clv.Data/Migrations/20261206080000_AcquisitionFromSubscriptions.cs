@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Clv.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class AcquisitionFromSubscriptions : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            // A customer whose acquisition the CRM did not send is acquired at their earliest
+            // transaction or subscription start, whichever came first (docs/metrics.md); it followed
+            // the transactions alone. The customers a subscription starts before are dated again,
+            // and then the group rollup, whose cells count customers by their acquisition, is
+            // emptied and built again at the next start, in chunks (RollupRebuilder), as after a
+            // change of the reporting time zone. The data version moves for any day, so no kept
+            // answer or stored ranking of another instance outlives it.
+            migrationBuilder.Sql("""
+                DO $$
+                BEGIN
+                    UPDATE customers c SET acquired_at = f.started_at, updated_at = now()
+                    FROM (SELECT customer_id, min(started_at) AS started_at FROM subscriptions GROUP BY customer_id) f
+                    WHERE c.id = f.customer_id AND NOT c.acquired_at_is_explicit
+                      AND (c.acquired_at IS NULL OR c.acquired_at > f.started_at);
+                    IF FOUND THEN
+                        DELETE FROM period_rollups;
+                        UPDATE rollup_state SET period_rollups_through = 0 WHERE id = 1;
+                        WITH bumped AS (UPDATE data_version SET version = version + 1, changed_at = now() WHERE id = 1 RETURNING version)
+                        INSERT INTO data_changes (version, earliest_day) SELECT version, NULL FROM bumped;
+                    END IF;
+                END $$;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            // Nothing: the earlier code keeps the acquisitions it finds, and moves one again only
+            // to an earlier transaction.
+        }
+    }
+}
