@@ -31,11 +31,12 @@ public sealed class CustomerIngestion(CustomerWriter writer, IValidator<Customer
         metrics.ItemsRejected(ClvMetrics.Kinds.Customers, errors.Rejected);
         errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.UpsertAsync(unique, time.GetUtcNow(), cancellationToken);
-        metrics.RowsIngested(ClvMetrics.Kinds.Customers, counts.Created + counts.Existing);
+        metrics.RowsIngested(ClvMetrics.Kinds.Customers, counts.Created + counts.Updated);
         return new CustomerIngestResponse
         {
             Created = (int)counts.Created,
-            Updated = (int)counts.Existing,
+            Updated = (int)counts.Updated,
+            Unchanged = (int)counts.Unchanged,
             Rejected = (int)errors.Rejected,
             ErrorsTruncated = errors.Truncated,
             Errors = errors.Errors,

@@ -38,8 +38,11 @@ public sealed class CustomerIngestResponse
     /// <summary>Customers created.</summary>
     public int Created { get; set; }
 
-    /// <summary>Existing customers updated.</summary>
+    /// <summary>Existing customers the batch changed.</summary>
     public int Updated { get; set; }
+
+    /// <summary>Existing customers sent as stored (fields absent from the item keep their values): nothing written, nothing invalidated.</summary>
+    public int Unchanged { get; set; }
 
     /// <summary>Invalid items, not stored.</summary>
     public int Rejected { get; set; }

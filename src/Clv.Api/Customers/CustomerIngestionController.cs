@@ -17,6 +17,7 @@ public sealed class CustomerIngestionController(CustomerIngestion ingestion) : C
     /// <remarks>
     /// Fields that are absent or null keep their stored values. A customer sent without
     /// <c>acquiredAt</c> is taken as acquired at their first transaction or subscription start, whichever is earlier.
+    /// A customer sent as stored counts as <c>unchanged</c> and is not written.
     /// Invalid items are rejected by index and the valid ones stored; with <c>atomic=true</c> any invalid item
     /// fails the request with 422 and nothing is stored.
     /// </remarks>

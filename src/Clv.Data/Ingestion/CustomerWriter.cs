@@ -9,24 +9,33 @@ namespace Clv.Data.Ingestion;
 /// <summary>Upserts customer profiles by external id in one set-based statement.</summary>
 public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 {
-    /// <summary>Creates unknown customers and updates known ones; fields that are null keep their stored values.</summary>
+    /// <summary>
+    /// Creates unknown customers and updates known ones; fields that are null keep their stored
+    /// values. A profile that changes nothing stored is left alone: it counts as unchanged and, with
+    /// nothing else changed, the data version stays, so the answers kept for dashboards outlive a
+    /// CRM's periodic resend of its whole customer list.
+    /// </summary>
     /// <param name="rows">Validated rows with distinct external ids.</param>
     /// <param name="now">The write timestamp.</param>
     /// <param name="cancellationToken">Cancels the write; nothing of it is kept.</param>
-    public async Task<WriteCounts> UpsertAsync(IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<CustomerWriteCounts> UpsertAsync(IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
         {
-            return new WriteCounts(0, 0);
+            return new CustomerWriteCounts(0, 0, 0);
         }
 
-        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) => ((await UpsertAsync(connection, rows, now, ct)).Counts, true), retry, cancellationToken);
+        return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
+        {
+            var (counts, _) = await UpsertAsync(connection, rows, now, ct);
+            return (counts, counts.Created + counts.Updated > 0);
+        }, retry, cancellationToken);
     }
 
     // The upsert in the caller's transaction, which bumps the data version; also the ids of the
     // customers it created (not those a concurrent writer created meanwhile).
-    private static async Task<(WriteCounts Counts, long[] Created)> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
+    private static async Task<(CustomerWriteCounts Counts, long[] Created)> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
     {
         var externalIds = rows.Select(r => r.ExternalId).ToArray();
         var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
@@ -52,6 +61,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
         await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
 
+        long written;
         await using (var command = new NpgsqlCommand(UpsertSql, connection))
         {
             command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
@@ -62,7 +72,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
             command.Parameters.Add(Array("created", NpgsqlDbType.Bigint, created));
             command.Parameters.Add(new NpgsqlParameter("now", now));
-            await command.ExecuteNonQueryAsync(ct);
+            written = (long)(await command.ExecuteScalarAsync(ct))!;
         }
 
         await periods.StageStoredAsync(connection, moved.WithDays, 1, ct);
@@ -79,7 +89,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         }
 
         await periods.WriteStagedAsync(connection, ct);
-        return (new WriteCounts(created.Length, rows.Count - created.Length), created);
+        return (new CustomerWriteCounts(created.Length, written - created.Length, rows.Count - written), created);
     }
 
     // Locks the summaries of the known customers whose profiles name a channel or an acquisition,
@@ -225,7 +235,9 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 
     // The customers are upserted by id, in id order (concurrent writers lock them in one order). A
     // new customer gets its empty summary row; a sent acquired_at becomes explicit and stops
-    // following the first transaction.
+    // following the first transaction. A stored customer the row would leave as it is (jsonb
+    // compares attributes as objects: key order and spacing do not count) is not written; the
+    // statement answers how many customers it inserted or changed.
     private const string UpsertSql = """
         WITH input AS (
             SELECT * FROM unnest(@ids, @external_ids, @acquired, @channels, @countries, @attributes)
@@ -242,8 +254,15 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                 acquisition_channel = coalesce(excluded.acquisition_channel, c.acquisition_channel),
                 country = coalesce(excluded.country, c.country),
                 attributes = coalesce(excluded.attributes, c.attributes),
-                updated_at = @now)
-        INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, repeat_days_value)
-        SELECT id, 0, 0, 0, 0, 0, 0 FROM unnest(@created) AS created(id)
+                updated_at = @now
+            WHERE (c.acquired_at, c.acquired_at_is_explicit, c.acquisition_channel, c.country, c.attributes)
+                  IS DISTINCT FROM (coalesce(excluded.acquired_at, c.acquired_at), c.acquired_at_is_explicit OR excluded.acquired_at_is_explicit,
+                                    coalesce(excluded.acquisition_channel, c.acquisition_channel), coalesce(excluded.country, c.country),
+                                    coalesce(excluded.attributes, c.attributes))
+            RETURNING id),
+        summaries AS (
+            INSERT INTO customer_summaries (customer_id, purchase_count, purchase_days, gross_revenue, refunds, net_revenue, repeat_days_value)
+            SELECT id, 0, 0, 0, 0, 0, 0 FROM unnest(@created) AS created(id))
+        SELECT count(*) FROM upserted
         """;
 }

@@ -32,6 +32,44 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task A_profile_sent_as_stored_is_unchanged_and_leaves_the_data_version()
+    {
+        // A CRM's periodic resend of its customer list: the same fields, attributes in another key
+        // order, and an item naming fewer fields than are stored.
+        (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[]
+            {
+                new { externalId = "same-1", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = "email", country = "DE", attributes = new { plan = "pro", tier = "a" } },
+                new { externalId = "same-2", country = "FR" },
+            },
+        })).EnsureSuccessStatusCode();
+        var version = await api.ScalarAsync<long>("SELECT version FROM data_version");
+
+        var resent = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[]
+            {
+                new { externalId = "same-1", acquiredAt = "2024-01-05T11:00:00+01:00", acquisitionChannel = "email", country = "DE", attributes = new { tier = "a", plan = "pro" } },
+                new { externalId = "same-2" },
+            },
+        })).JsonAsync();
+
+        Assert.Equal((0L, 0L, 2L), (resent.Long("created"), resent.Long("updated"), resent.Long("unchanged")));
+        Assert.Equal(version, await api.ScalarAsync<long>("SELECT version FROM data_version"));
+
+        // One field changed: that customer is updated, and the version moves.
+        var changed = await (await _client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            customers = new object[] { new { externalId = "same-1", attributes = new { plan = "team", tier = "a" } }, new { externalId = "same-2", country = "FR" } },
+        })).JsonAsync();
+
+        Assert.Equal((0L, 1L, 1L), (changed.Long("created"), changed.Long("updated"), changed.Long("unchanged")));
+        Assert.True(await api.ScalarAsync<long>("SELECT version FROM data_version") > version);
+        Assert.Equal("team", (await (await _client.GetAsync("/api/v1/customers/same-1")).JsonAsync()).GetProperty("attributes").GetProperty("plan").GetString());
+    }
+
+    [Fact]
     public async Task Lengths_count_characters_as_the_columns_do_not_utf16_units()
     {
         // The helper's report of 2026-12-05: 100 emoji (200 UTF-16 units) were refused as "200 characters",
