@@ -22,9 +22,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$root/scripts/lib/bench.sh"
 CLV_ROOT=$root
 
-master=${1:-${CDNOW_MASTER:-$root/../shared/data/cdnow/CDNOW_master.txt}}
-[ -f "$master" ] || master=/work/shared/data/cdnow/CDNOW_master.txt
-[ -f "$master" ] || clv_die "CDNOW master file not found (pass it as an argument or CDNOW_MASTER)"
+master=$(clv_cdnow_master "${1:-}")
 copies=${CLV_BENCH_COPIES:-40}
 body=${CLV_BENCH_RUN:-'{"asOf":"1998-06-30","timeUnit":"weeks","models":["bgnbd","gammagamma"]}'}
 out=$root/bench/out

@@ -21,9 +21,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$root/scripts/lib/bench.sh"
 CLV_ROOT=$root
 
-master=${1:-${CDNOW_MASTER:-$root/../shared/data/cdnow/CDNOW_master.txt}}
-[ -f "$master" ] || master=/work/shared/data/cdnow/CDNOW_master.txt
-[ -f "$master" ] || clv_die "CDNOW master file not found: $master (pass it as an argument or CDNOW_MASTER)"
+master=$(clv_cdnow_master "${1:-}")
 
 out=$root/bench/out
 mkdir -p "$out"

@@ -102,3 +102,12 @@ clv_bench_api_start() {
     done
     clv_die "the API did not become ready"
 }
+
+# The CDNOW master file's path: ARG when given, else CDNOW_MASTER, else shared/data/cdnow beside
+# the repository (or under /work/shared); dies when there is none.
+clv_cdnow_master() {
+    local master=${1:-${CDNOW_MASTER:-$CLV_ROOT/../shared/data/cdnow/CDNOW_master.txt}}
+    [ -f "$master" ] || master=/work/shared/data/cdnow/CDNOW_master.txt
+    [ -f "$master" ] || clv_die "CDNOW master file not found: $master (pass it as an argument or CDNOW_MASTER)"
+    readlink -f "$master"
+}
