@@ -94,7 +94,15 @@ public sealed class ModelRunTests(ModelRunTests.CdnowApi cdnow) : IClassFixture<
         var pareto = models.GetProperty("paretonbd");
         Assert.False(pareto.GetProperty("converged").GetBoolean());
         Assert.Equal(JsonValueKind.Null, pareto.GetProperty("logLikelihood").ValueKind);
-        Assert.Equal("The optimizer did not reach a stationary point of the likelihood.", pareto.GetProperty("error").GetString());
+        // Which check stops this fit can differ between runs (a fresh clone's CI once got the second
+        // message, every other run the first): it ends where the likelihood is flat, so rounding
+        // decides. Either is a fit without estimates, which is what this test is about.
+        string[] noEstimates =
+        [
+            "The optimizer did not reach a stationary point of the likelihood.",
+            "The Hessian at the estimates is not positive definite: not a proper maximum.",
+        ];
+        Assert.Contains(pareto.GetProperty("error").GetString(), noEstimates);
         Assert.Equal(JsonValueKind.Null, pareto.GetProperty("aic").ValueKind);
     }
 
