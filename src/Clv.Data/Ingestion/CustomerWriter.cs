@@ -108,10 +108,8 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             return ([], withoutDays);
         }
 
-        var knownIds = Array("ids", NpgsqlDbType.Bigint, known.Select(r => ids[r.ExternalId]));
-        await connection.ExecuteAsync(
-            "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
-            knownIds.Clone());
+        var knownIds = known.Select(r => ids[r.ExternalId]).ToArray();
+        await CustomerSummaries.LockAsync(connection, knownIds, ct);
         await using var command = new NpgsqlCommand("""
             SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0, c.acquisition_channel, c.acquired_at
             FROM unnest(@ids, @channels, @acquired) AS i(customer_id, channel, acquired_at)
@@ -121,7 +119,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
                OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at)
             ORDER BY s.customer_id
             """, connection);
-        command.Parameters.Add(knownIds);
+        command.Parameters.Add(CustomerSummaries.IdsParameter(knownIds));
         command.Parameters.Add(Array("channels", NpgsqlDbType.Text, known.Select(r => r.AcquisitionChannel)));
         command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, known.Select(r => r.AcquiredAt)));
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -144,9 +144,7 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
         NpgsqlConnection connection, Dictionary<long, (DateTimeOffset EarliestStart, bool Updated)> changed, DateTimeOffset now, CancellationToken ct)
     {
         var customers = changed.Keys.Order().ToArray();
-        await connection.ExecuteAsync(
-            "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
-            CustomerWriter.Array("ids", NpgsqlDbType.Bigint, customers));
+        await CustomerSummaries.LockAsync(connection, customers, ct);
         var moved = new Dictionary<long, (DateTimeOffset? Before, DateTimeOffset? After)>();
         await using (var find = new NpgsqlCommand("""
             SELECT c.id, c.acquired_at, f.first_at

@@ -1,3 +1,4 @@
+using Clv.Data.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,6 +14,17 @@ internal static class CustomerSummaries
         command.Parameters.Add(IdsParameter(ids));
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// Locks the summaries of <paramref name="ids"/> in id order, as every writer of a customer
+    /// does before it changes what their contribution to the rollups depends on. Read what the
+    /// writer takes back in a later statement: one that waited for a lock sees the other tables
+    /// as they were when it began.
+    /// </summary>
+    public static Task LockAsync(NpgsqlConnection connection, long[] ids, CancellationToken ct) =>
+        connection.ExecuteAsync(
+            "SELECT 1 FROM customer_summaries s JOIN unnest(@ids) AS i(customer_id) USING (customer_id) ORDER BY s.customer_id FOR UPDATE OF s", ct,
+            IdsParameter(ids));
 
     /// <summary>An array of customer ids as the parameter <c>@ids</c>.</summary>
     public static NpgsqlParameter IdsParameter(long[] ids) => new("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids };

@@ -328,25 +328,12 @@ internal static class RollupWriter
             }
         }
 
-        // The empty ones' profiles are read by a statement of their own, once their summaries are
-        // locked: a statement that waits for a lock sees the rows of other tables as they were when
-        // it began, so reading them beside the lock took the channel and acquisition from before
-        // a concurrent profile or subscription write that held it (and staged the contribution
-        // that write had just taken back).
-        if (empty.Count > 0)
-        {
-            await using var profiles = new NpgsqlCommand(
-                "SELECT c.id, c.acquisition_channel, c.acquired_at FROM customers c JOIN unnest(@ids) AS i(id) USING (id)", connection);
-            profiles.Parameters.Add(CustomerSummaries.IdsParameter([.. empty]));
-            await using var reader = await profiles.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                periods.Stage(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), [], -1);
-            }
-        }
-
+        // Everyone's contribution is taken back from what is stored, read by a statement after the
+        // lock's: one that waits for a lock sees the other tables as they were when it began, so
+        // reading the profiles beside the lock took the channel and acquisition from before a
+        // concurrent profile or subscription write that held it. The empty ones have no day.
+        await periods.StageStoredAsync(connection, customers, -1, ct);
         var more = empty.Count == 0 ? customers : Array.FindAll(customers, id => !empty.Contains(id));
-        await periods.StageStoredAsync(connection, more, -1, ct);
         var firstDays = days.FindAll(d => empty.Contains(d.CustomerId));
         if (firstDays.Count > 0)
         {

@@ -82,9 +82,16 @@ public sealed class ConcurrencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         var stored = batches.SelectMany(b => b).DistinctBy(p => p.Id).ToList();
         Assert.Equal(stored.Count, await api.ScalarAsync<long>("SELECT count(*) FROM transactions WHERE external_id LIKE 'cc-t%'"));
         Assert.Equal(stored.Sum(p => p.Amount), await api.ScalarAsync<decimal>("SELECT sum(amount) FROM transactions WHERE external_id LIKE 'cc-t%'"));
+        // Each customer is also acquired at their first transaction or subscription start,
+        // whichever came first.
+        var subscribed = batches.Where((_, i) => i % 6 == 1).SelectMany(b => b).Select(p => p.Customer).ToHashSet();
         foreach (var customer in stored.GroupBy(p => p.Customer))
         {
-            var historical = (await (await client.GetAsync($"/api/v1/customers/{customer.Key}")).JsonAsync()).GetProperty("historical");
+            var detail = await (await client.GetAsync($"/api/v1/customers/{customer.Key}")).JsonAsync();
+            var first = customer.Min(p => p.OccurredAt);
+            var acquired = subscribed.Contains(customer.Key) && SubscriptionStart(customer.Key) < first ? SubscriptionStart(customer.Key) : first;
+            Assert.True(acquired == detail.GetProperty("acquiredAt").GetDateTimeOffset(), $"{customer.Key}: expected acquired at {acquired:O}, got {detail.GetProperty("acquiredAt")}");
+            var historical = detail.GetProperty("historical");
             var purchases = customer.Where(p => !p.Refund).ToList();
             var refunds = customer.Where(p => p.Refund).Sum(p => p.Amount);
             Assert.True(
@@ -96,17 +103,7 @@ public sealed class ConcurrencyTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         Assert.Equal(stored.Select(p => p.Customer).Distinct().Count(), summary.Long("customers"));
         Assert.Equal(stored.Sum(p => p.Refund ? -p.Amount : p.Amount), summary.Dec("netRevenue"));
 
-        // Each customer is acquired at their first transaction or subscription start, whichever
-        // came first, and the group rollup the writers kept is the one a build from scratch gives.
-        var subscribed = batches.Where((_, i) => i % 6 == 1).SelectMany(b => b).Select(p => p.Customer).ToHashSet();
-        foreach (var customer in stored.GroupBy(p => p.Customer))
-        {
-            var first = customer.Min(p => p.OccurredAt);
-            var expected = subscribed.Contains(customer.Key) && SubscriptionStart(customer.Key) < first ? SubscriptionStart(customer.Key) : first;
-            var acquiredAt = (await (await client.GetAsync($"/api/v1/customers/{customer.Key}")).JsonAsync()).GetProperty("acquiredAt").GetDateTimeOffset();
-            Assert.True(expected == acquiredAt, $"{customer.Key}: expected acquired at {expected:O}, got {acquiredAt:O}");
-        }
-
+        // The group rollup the writers kept is the one a build from scratch gives.
         await PeriodRollupTests.AssertBuiltAgainAsync(api);
     }
 

@@ -39,23 +39,26 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         (await client.PostCustomersAsync(new { externalId = "pr-c", acquiredAt = "2023-11-01T10:00:00Z", acquisitionChannel = "social" })).EnsureSuccessStatusCode();
         // Subscriptions that date acquisitions: pr-b's starts before its first purchase (moved from
         // March to February), pr-e's creates a customer acquired at its start, pr-f's start is
-        // corrected to a later day (moved back to its first purchase), and pr-a's acquisition was
+        // corrected to a later day (moved back to its first purchase), pr-g's starts two hours
+        // before its first purchase on the same day (no cell moves), and pr-a's acquisition was
         // sent (it stays).
-        (await client.PostCustomersAsync(new { externalId = "pr-f", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
-        (await client.PostTransactionsAsync(Tx("pr-8", "pr-f", "2024-02-20T10:00:00Z", amount: 15m))).EnsureSuccessStatusCode();
+        (await client.PostCustomersAsync(new { externalId = "pr-f", acquisitionChannel = "tv" }, new { externalId = "pr-g", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(
+            Tx("pr-8", "pr-f", "2024-02-20T10:00:00Z", amount: 15m), Tx("pr-10", "pr-g", "2024-02-21T10:00:00Z", amount: 5m))).EnsureSuccessStatusCode();
         (await SubscriptionIngestionTests.PostSubscriptionsAsync(client,
             SubscriptionIngestionTests.Sub("pr-s1", "pr-b", startedAt: "2024-02-10T10:00:00Z"),
             SubscriptionIngestionTests.Sub("pr-s2", "pr-e", startedAt: "2024-01-20T10:00:00Z"),
             SubscriptionIngestionTests.Sub("pr-s3", "pr-f", startedAt: "2023-10-01T10:00:00Z"),
-            SubscriptionIngestionTests.Sub("pr-s4", "pr-a", startedAt: "2023-06-01T10:00:00Z"))).EnsureSuccessStatusCode();
+            SubscriptionIngestionTests.Sub("pr-s4", "pr-a", startedAt: "2023-06-01T10:00:00Z"),
+            SubscriptionIngestionTests.Sub("pr-s5", "pr-g", startedAt: "2024-02-21T08:00:00Z"))).EnsureSuccessStatusCode();
         (await SubscriptionIngestionTests.PostSubscriptionsAsync(client,
             SubscriptionIngestionTests.Sub("pr-s3", "pr-f", startedAt: "2024-03-10T10:00:00Z"))).EnsureSuccessStatusCode();
         (await client.PostCustomersAsync(new { externalId = "pr-e", acquisitionChannel = "tv" })).EnsureSuccessStatusCode();
         Assert.Equal(
-            "pr-a 2024-01-05 pr-b 2024-02-10 pr-e 2024-01-20 pr-f 2024-02-20",
+            "pr-a 2024-01-05 10 pr-b 2024-02-10 10 pr-e 2024-01-20 10 pr-f 2024-02-20 10 pr-g 2024-02-21 08",
             await api.ScalarAsync<string>(
-                "SELECT string_agg(external_id || ' ' || to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ' ' ORDER BY external_id) " +
-                "FROM customers WHERE external_id IN ('pr-a', 'pr-b', 'pr-e', 'pr-f')"));
+                "SELECT string_agg(external_id || ' ' || to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24'), ' ' ORDER BY external_id) " +
+                "FROM customers WHERE external_id IN ('pr-a', 'pr-b', 'pr-e', 'pr-f', 'pr-g')"));
         (await client.DeleteAsync("/api/v1/customers/pr-d")).EnsureSuccessStatusCode();
         var kept = await api.ScalarAsync<string>(Cells);
         var cohorts = await (await client.GetAsync("/api/v1/cohorts?period=quarter&retention=onOrAfter")).Content.ReadAsStringAsync();

@@ -1,7 +1,8 @@
-using System.Net;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Clv.Api.Tests.Infrastructure;
 using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
@@ -112,7 +113,7 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
     private async Task<DateTimeOffset?> AcquiredAtAsync(string customer)
     {
         var acquiredAt = (await (await _client.GetAsync($"/api/v1/customers/{customer}")).JsonAsync()).GetProperty("acquiredAt");
-        return acquiredAt.ValueKind == System.Text.Json.JsonValueKind.Null ? null : acquiredAt.GetDateTimeOffset();
+        return acquiredAt.ValueKind == JsonValueKind.Null ? null : acquiredAt.GetDateTimeOffset();
     }
 
     [Fact]
@@ -152,13 +153,13 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
         Assert.Equal(DateTimeOffset.Parse("2024-01-02T00:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("new-1"));
     }
 
-    private async Task<System.Text.Json.JsonElement?> TrialSegmentOrNullAsync(string query)
+    private async Task<JsonElement?> TrialSegmentOrNullAsync(string query)
     {
         var segments = (await (await _client.GetAsync($"/api/v1/segments?by=acquisitionChannel&{query}")).JsonAsync()).GetProperty("segments");
-        return segments.EnumerateArray().Where(s => s.GetProperty("key").GetString() == "trial-channel").Select(s => (System.Text.Json.JsonElement?)s).SingleOrDefault();
+        return segments.EnumerateArray().Where(s => s.GetProperty("key").GetString() == "trial-channel").Select(s => (JsonElement?)s).SingleOrDefault();
     }
 
-    private async Task<System.Text.Json.JsonElement> TrialSegmentAsync(string query) =>
+    private async Task<JsonElement> TrialSegmentAsync(string query) =>
         await TrialSegmentOrNullAsync(query) ?? throw new Xunit.Sdk.XunitException($"no segment trial-channel ({query})");
 
     [Fact]
