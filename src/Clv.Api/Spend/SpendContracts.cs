@@ -46,6 +46,12 @@ public sealed class SpendIngestResponse
     /// <summary>Rows that replaced the amount of a stored channel and period.</summary>
     public int Updated { get; set; }
 
+    /// <summary>
+    /// Rows sent as stored (the same amount and currency for a stored channel and period): not
+    /// written, and a batch of only these leaves every answer as it was.
+    /// </summary>
+    public int Unchanged { get; set; }
+
     /// <summary>Invalid items, not stored.</summary>
     public int Rejected { get; set; }
 

@@ -47,11 +47,12 @@ public sealed class SpendIngestion(SpendWriter writer, IValidator<SpendItem> val
         metrics.ItemsRejected(ClvMetrics.Kinds.AcquisitionSpend, errors.Rejected);
         errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await writer.UpsertAsync(rows, time.GetUtcNow(), cancellationToken);
-        metrics.RowsIngested(ClvMetrics.Kinds.AcquisitionSpend, counts.Created + counts.Existing);
+        metrics.RowsIngested(ClvMetrics.Kinds.AcquisitionSpend, counts.Created + counts.Updated);
         return new SpendIngestResponse
         {
             Created = (int)counts.Created,
-            Updated = (int)counts.Existing,
+            Updated = (int)counts.Updated,
+            Unchanged = (int)counts.Unchanged,
             Rejected = (int)errors.Rejected,
             ErrorsTruncated = errors.Truncated,
             Errors = errors.Errors,

@@ -18,12 +18,12 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
     /// <param name="rows">Validated rows with distinct external ids.</param>
     /// <param name="now">The write timestamp.</param>
     /// <param name="cancellationToken">Cancels the write; nothing of it is kept.</param>
-    public async Task<CustomerWriteCounts> UpsertAsync(IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<UpsertCounts> UpsertAsync(IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
         {
-            return new CustomerWriteCounts(0, 0, 0);
+            return new UpsertCounts(0, 0, 0);
         }
 
         return await db.WriteCustomerDataAsync(now, earliestDay: null, async (connection, ct) =>
@@ -35,7 +35,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 
     // The upsert in the caller's transaction, which bumps the data version; also the ids of the
     // customers it created (not those a concurrent writer created meanwhile).
-    private static async Task<(CustomerWriteCounts Counts, long[] Created)> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
+    private static async Task<(UpsertCounts Counts, long[] Created)> UpsertAsync(NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, DateTimeOffset now, CancellationToken ct)
     {
         var externalIds = rows.Select(r => r.ExternalId).ToArray();
         var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
@@ -89,7 +89,7 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         }
 
         await periods.WriteStagedAsync(connection, ct);
-        return (new CustomerWriteCounts(created.Length, written - created.Length, rows.Count - written), created);
+        return (new UpsertCounts(created.Length, written - created.Length, rows.Count - written), created);
     }
 
     // Locks the summaries of the known customers whose profiles name a channel or an acquisition,

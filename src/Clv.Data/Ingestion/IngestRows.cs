@@ -42,11 +42,11 @@ public sealed record SpendRow(
 /// <summary>How many rows a write created and how many it found already stored.</summary>
 public readonly record struct WriteCounts(long Created, long Existing);
 
-/// <summary>What an upsert of customer profiles did.</summary>
-/// <param name="Created">Customers stored for the first time.</param>
-/// <param name="Updated">Stored customers a profile changed.</param>
-/// <param name="Unchanged">Stored customers a profile repeated as they were (its absent fields keep theirs).</param>
-public readonly record struct CustomerWriteCounts(long Created, long Updated, long Unchanged);
+/// <summary>What an upsert of customer profiles or acquisition spend did.</summary>
+/// <param name="Created">Rows stored for the first time.</param>
+/// <param name="Updated">Stored rows an item changed.</param>
+/// <param name="Unchanged">Stored rows an item repeated as they were (a profile's absent fields keep theirs), not written.</param>
+public readonly record struct UpsertCounts(long Created, long Updated, long Unchanged);
 
 /// <summary>A validated NPS or CSAT answer, ready to store.</summary>
 public sealed record FeedbackRow(

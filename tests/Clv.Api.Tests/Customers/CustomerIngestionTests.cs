@@ -195,6 +195,32 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal(1200m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'search'"));
     }
 
+    [Fact]
+    public async Task Spend_sent_as_stored_is_unchanged_and_leaves_the_data_version()
+    {
+        // A CRM's periodic resend of its spend: one period in the reporting currency, one converted.
+        (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = new[] { new { currency = "SEK", date = "2024-03-01", rateToReporting = 0.1m } } })).EnsureSuccessStatusCode();
+        var spend = new[]
+        {
+            new { channel = "resend", periodStart = "2024-02-01", periodEnd = "2024-02-29", amount = 500m, currency = "USD" },
+            new { channel = "resend", periodStart = "2024-03-01", periodEnd = "2024-03-31", amount = 4000m, currency = "SEK" },
+        };
+        Assert.Equal(2, (await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend })).JsonAsync()).Long("created"));
+        var version = await api.ScalarAsync<long>("SELECT version FROM data_version");
+
+        var resent = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend })).JsonAsync();
+
+        Assert.Equal((0L, 0L, 2L), (resent.Long("created"), resent.Long("updated"), resent.Long("unchanged")));
+        Assert.Equal(version, await api.ScalarAsync<long>("SELECT version FROM data_version"));
+
+        // One amount changed: that period is updated, and the version moves from its start on.
+        var changed = await (await _client.PostAsJsonAsync("/api/v1/acquisition-spend", new { spend = new[] { spend[0], spend[1] with { amount = 4500m } } })).JsonAsync();
+
+        Assert.Equal((0L, 1L, 1L), (changed.Long("created"), changed.Long("updated"), changed.Long("unchanged")));
+        Assert.Equal("2024-03-01", await api.ScalarAsync<string>("SELECT earliest_day::text FROM data_changes ORDER BY version DESC LIMIT 1"));
+        Assert.Equal(450m, await api.ScalarAsync<decimal>("SELECT amount FROM acquisition_spend WHERE channel = 'resend' AND period_start = '2024-03-01'"));
+    }
+
     // Days outside the range stored figures take were stored (the hostile-user pass of 2026-12-06).
     [Theory]
     [InlineData("0001-01-01", "2024-01-31", "periodStart")]

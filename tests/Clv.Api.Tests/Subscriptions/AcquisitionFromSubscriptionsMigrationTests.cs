@@ -6,8 +6,9 @@ namespace Clv.Api.Tests.Subscriptions;
 /// The migration of 2026-12-06 on an existing installation (<c>AcquisitionFromSubscriptions</c>):
 /// customers whose acquisition followed their first transaction, and a subscription starts before
 /// it or they have none, are acquired at the subscription's start; a sent acquisition and a later
-/// subscription leave it alone. The group rollup is then built again and the data version moves;
-/// a database where no customer moves keeps its rollup.
+/// subscription leave it alone, in chunks of 10,000 subscriptions' customers, each committed on its
+/// own. The group rollup is then built again and the data version moves, before the dating and
+/// after it; a database where no customer moves keeps its rollup.
 /// </summary>
 public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase database) : IClassFixture<MigrationDatabase>
 {
@@ -19,7 +20,8 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
         await database.MigrateAsync(Before);
         // 1: a purchase on 1 Feb, a subscription from 1 Jan (moves). 2: no transaction, a subscription
         // from 5 Jan (dated). 3: acquisition sent on 1 Mar (stays). 4: a purchase on 1 Jan, a
-        // subscription from 1 Feb (stays). 5: no subscription (stays undated).
+        // subscription from 1 Feb (stays). 5: no subscription (stays undated). 100 to 10,149: as 1,
+        // more customers than one chunk dates.
         await database.ExecuteAsync("""
             INSERT INTO customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) OVERRIDING SYSTEM VALUE
             VALUES (1, 'a', '2024-02-01T10:00:00Z', false, now(), now()), (2, 'b', NULL, false, now(), now()),
@@ -31,6 +33,10 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
                    (2, 's2', 'pro', '2024-01-05T09:00:00Z', NULL, 1, 30, 'USD', now(), now()),
                    (3, 's3', 'pro', '2024-01-01T09:00:00Z', NULL, 1, 30, 'USD', now(), now()),
                    (4, 's4', 'pro', '2024-02-01T09:00:00Z', NULL, 1, 30, 'USD', now(), now());
+            INSERT INTO customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) OVERRIDING SYSTEM VALUE
+            SELECT 100 + g, 'bulk' || g, '2024-02-01T10:00:00Z', false, now(), now() FROM generate_series(0, 10049) g;
+            INSERT INTO subscriptions (customer_id, external_id, plan, started_at, ended_at, billing_period, amount, currency, ingested_at, updated_at)
+            SELECT 100 + g, 'bulk-s' || g, 'pro', '2024-01-02T09:00:00Z', NULL, 1, 30, 'USD', now(), now() FROM generate_series(0, 10049) g;
             INSERT INTO rollup_state (id, time_zone, updated_at, period_rollups_through, period_rollups_window) VALUES (1, 'UTC', now(), NULL, 90)
             ON CONFLICT (id) DO UPDATE SET period_rollups_through = NULL, period_rollups_window = 90;
             INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
@@ -43,11 +49,15 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
         Assert.Equal(
             ["a 2024-01-01 09:00", "b 2024-01-05 09:00", "c 2024-03-01 00:00", "d 2024-01-01 10:00", "e "],
             await database.StringsAsync(
-                "SELECT external_id || ' ' || coalesce(to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') FROM customers ORDER BY id"));
+                "SELECT external_id || ' ' || coalesce(to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '') FROM customers WHERE id < 100 ORDER BY id"));
+        Assert.Equal(
+            ["2024-01-02 09:00 10050"],
+            await database.StringsAsync(
+                "SELECT to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' ' || count(*) FROM customers WHERE id >= 100 GROUP BY acquired_at"));
         Assert.Empty(await database.StringsAsync("SELECT id::text FROM period_rollups"));
         Assert.Equal(["0"], await database.StringsAsync("SELECT period_rollups_through::text FROM rollup_state"));
-        Assert.Equal(version + 1, await VersionAsync());
-        Assert.Equal([""], await database.StringsAsync($"SELECT coalesce(earliest_day::text, '') FROM data_changes WHERE version = {version + 1}"));
+        Assert.Equal(version + 2, await VersionAsync());
+        Assert.Equal(["", ""], await database.StringsAsync($"SELECT coalesce(earliest_day::text, '') FROM data_changes WHERE version > {version}"));
 
         // Down changes nothing; up again, with every customer dated already, moves none and keeps the rollup.
         await database.MigrateAsync(Before);
@@ -61,7 +71,7 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
 
         Assert.Single(await database.StringsAsync("SELECT id::text FROM period_rollups"));
         Assert.Equal([""], await database.StringsAsync("SELECT coalesce(period_rollups_through::text, '') FROM rollup_state"));
-        Assert.Equal(version + 1, await VersionAsync());
+        Assert.Equal(version + 2, await VersionAsync());
     }
 
     private async Task<long> VersionAsync() => long.Parse(Assert.Single(await database.StringsAsync("SELECT version::text FROM data_version")), System.Globalization.CultureInfo.InvariantCulture);
