@@ -153,6 +153,20 @@ public sealed class SubscriptionIngestionTests(ClvApiFactory api) : IClassFixtur
         Assert.Equal(DateTimeOffset.Parse("2024-01-02T00:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("new-1"));
     }
 
+    [Fact]
+    public async Task A_free_subscription_dates_its_customer_and_counts_as_active_with_no_mrr()
+    {
+        // docs/metrics.md: Clv counts a free plan's subscriber as a customer from its start, where
+        // ChartMogul counts paying subscribers only.
+        (await _client.PostCustomersAsync(new { externalId = "free-1", acquisitionChannel = "free-channel" })).EnsureSuccessStatusCode();
+        (await PostSubscriptionsAsync(_client, Sub("free-s1", "free-1", plan: "free", startedAt: "2024-01-10T09:00:00Z", amount: 0m))).EnsureSuccessStatusCode();
+
+        Assert.Equal(DateTimeOffset.Parse("2024-01-10T09:00:00Z", CultureInfo.InvariantCulture), await AcquiredAtAsync("free-1"));
+        var segments = (await (await _client.GetAsync("/api/v1/segments?by=acquisitionChannel&asOf=2024-01-31")).JsonAsync()).GetProperty("segments");
+        var segment = segments.EnumerateArray().Single(s => s.GetProperty("key").GetString() == "free-channel");
+        Assert.Equal((1L, 0m, 1L, 1L), (segment.Long("customers"), segment.Dec("mrr"), segment.Long("activeSubscriptions"), segment.Long("newSubscriptions")));
+    }
+
     private async Task<JsonElement?> TrialSegmentOrNullAsync(string query)
     {
         var segments = (await (await _client.GetAsync($"/api/v1/segments?by=acquisitionChannel&{query}")).JsonAsync()).GetProperty("segments");
