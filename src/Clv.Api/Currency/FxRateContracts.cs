@@ -34,6 +34,9 @@ public sealed class FxRatesResponse
     /// <summary>Rates that replaced a stored one.</summary>
     public int Updated { get; init; }
 
+    /// <summary>Rates sent as stored (the same rate for a stored currency and date): not written.</summary>
+    public int Unchanged { get; init; }
+
     /// <summary>Invalid items, not stored.</summary>
     public int Rejected { get; init; }
 

@@ -35,8 +35,8 @@ public sealed class FxRateIngestion(FxRateStore store, IValidator<FxRateItem> va
         metrics.ItemsRejected(ClvMetrics.Kinds.FxRates, errors.Rejected);
         errors.ThrowIfAtomicAndRejected(atomic);
         var counts = await store.UpsertAsync(rates, time.GetUtcNow(), cancellationToken);
-        metrics.RowsIngested(ClvMetrics.Kinds.FxRates, counts.Created + counts.Existing);
-        return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Existing, Rejected = (int)errors.Rejected, ErrorsTruncated = errors.Truncated, Errors = errors.Errors };
+        metrics.RowsIngested(ClvMetrics.Kinds.FxRates, counts.Created + counts.Updated);
+        return new FxRatesResponse { Created = (int)counts.Created, Updated = (int)counts.Updated, Unchanged = (int)counts.Unchanged, Rejected = (int)errors.Rejected, ErrorsTruncated = errors.Truncated, Errors = errors.Errors };
     }
 
     private static FxRate ToRate(FxRateItem item) =>

@@ -10,8 +10,11 @@ namespace Clv.Data.Currency;
 /// <summary>Stores FX rates and loads them into a <see cref="FxRateBook"/>.</summary>
 public sealed class FxRateStore(ClvDbContext db, TransientRetry retry)
 {
-    /// <summary>Upserts rates by (currency, date): a day sent again replaces its rate.</summary>
-    public Task<WriteCounts> UpsertAsync(IReadOnlyList<FxRate> rates, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Upserts rates by (currency, date): a day sent again replaces its rate, and one sent as stored
+    /// is left alone (counted as unchanged).
+    /// </summary>
+    public Task<UpsertCounts> UpsertAsync(IReadOnlyList<FxRate> rates, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async (connection, ct) =>
         {
             await using var command = new NpgsqlCommand("""
@@ -20,6 +23,7 @@ public sealed class FxRateStore(ClvDbContext db, TransientRetry retry)
                     SELECT *, @now, @now FROM unnest(@currencies, @dates, @rates)
                     ORDER BY 1, 2
                     ON CONFLICT (currency, date) DO UPDATE SET rate_to_reporting = excluded.rate_to_reporting, updated_at = @now
+                    WHERE r.rate_to_reporting <> excluded.rate_to_reporting
                     RETURNING xmax = 0 AS created)
                 SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
                 """, connection);
@@ -29,7 +33,8 @@ public sealed class FxRateStore(ClvDbContext db, TransientRetry retry)
             command.Parameters.Add(new NpgsqlParameter("now", now));
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return new WriteCounts(reader.GetInt64(0), reader.GetInt64(1));
+            var (created, updated) = (reader.GetInt64(0), reader.GetInt64(1));
+            return new UpsertCounts(created, updated, rates.Count - created - updated);
         }, retry, cancellationToken);
 
     /// <summary>Loads every rate of <paramref name="currency"/> into the book, once per currency.</summary>

@@ -100,6 +100,24 @@ public sealed class FxConversionTests(ClvApiFactory api) : IClassFixture<ClvApiF
     }
 
     [Fact]
+    public async Task A_rate_sent_as_stored_is_unchanged_and_another_replaces_it()
+    {
+        var rates = new[] { new { date = "2023-06-01", currency = "DKK", rateToReporting = 0.145m }, new { date = "2023-06-02", currency = "DKK", rateToReporting = 0.146m } };
+        Assert.Equal(2, (await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new { rates })).JsonAsync()).Long("created"));
+        var writtenAt = await api.ScalarAsync<DateTime>("SELECT max(updated_at) FROM fx_rates WHERE currency = 'DKK'");
+
+        // 0.1450 is 0.145: numbers compare as numbers.
+        var resent = await (await _client.PostAsJsonAsync("/api/v1/fx-rates", new
+        {
+            rates = new[] { new { date = "2023-06-01", currency = "DKK", rateToReporting = 0.1450m }, rates[1] with { rateToReporting = 0.147m } },
+        })).JsonAsync();
+
+        Assert.Equal((0L, 1L, 1L), (resent.Long("created"), resent.Long("updated"), resent.Long("unchanged")));
+        Assert.Equal(writtenAt, await api.ScalarAsync<DateTime>("SELECT updated_at FROM fx_rates WHERE currency = 'DKK' AND date = '2023-06-01'"));
+        Assert.Equal(0.147m, await api.ScalarAsync<decimal>("SELECT rate_to_reporting FROM fx_rates WHERE currency = 'DKK' AND date = '2023-06-02'"));
+    }
+
+    [Fact]
     public async Task Spend_sent_again_keeps_its_conversion_after_a_rate_is_posted_and_a_new_amount_is_converted_again()
     {
         object Spend(decimal amount) => new { channel = "fx-resend", periodStart = "2024-05-01", periodEnd = "2024-05-31", amount, currency = "CHF" };
