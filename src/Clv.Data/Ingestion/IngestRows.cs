@@ -42,7 +42,7 @@ public sealed record SpendRow(
 /// <summary>How many rows a write created and how many it found already stored.</summary>
 public readonly record struct WriteCounts(long Created, long Existing);
 
-/// <summary>What an upsert of customer profiles or acquisition spend did.</summary>
+/// <summary>What an upsert of customer profiles, acquisition spend or FX rates did.</summary>
 /// <param name="Created">Rows stored for the first time.</param>
 /// <param name="Updated">Stored rows an item changed.</param>
 /// <param name="Unchanged">Stored rows an item repeated as they were (a profile's absent fields keep theirs), not written.</param>
