@@ -55,4 +55,7 @@ public sealed class MigrationDatabase : IAsyncLifetime
 
     /// <summary>The first column of each row of a query, as text.</summary>
     public Task<List<string>> StringsAsync(string sql) => RowsAsync(sql, r => r.GetString(0));
+
+    /// <summary>The data version (<c>data_version</c>'s one row).</summary>
+    public async Task<long> DataVersionAsync() => Assert.Single(await RowsAsync("SELECT version FROM data_version", r => r.GetInt64(0)));
 }

@@ -12,7 +12,24 @@ namespace Clv.Api.Tests.Subscriptions;
 /// </summary>
 public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase database) : IClassFixture<MigrationDatabase>
 {
-    private const string Before = "20261205181015_ExternalIdsByteOrder";
+    /// <summary>The migration before this one.</summary>
+    internal const string Before = "20261205181015_ExternalIdsByteOrder";
+
+    /// <summary>
+    /// Customers 100 to 10,149, each acquired at a purchase on 1 Feb 2024 with a subscription from 2 Jan (so that
+    /// the migration dates them over two chunks, the first ending at the 10,000th subscription), and one cell in the
+    /// group rollup, which is not being rebuilt.
+    /// </summary>
+    internal const string BulkSubscribersAndARollup = """
+            INSERT INTO customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) OVERRIDING SYSTEM VALUE
+            SELECT 100 + g, 'bulk' || g, '2024-02-01T10:00:00Z', false, now(), now() FROM generate_series(0, 10049) g;
+            INSERT INTO subscriptions (customer_id, external_id, plan, started_at, ended_at, billing_period, amount, currency, ingested_at, updated_at)
+            SELECT 100 + g, 'bulk-s' || g, 'pro', '2024-01-02T09:00:00Z', NULL, 1, 30, 'USD', now(), now() FROM generate_series(0, 10049) g;
+            INSERT INTO rollup_state (id, time_zone, updated_at, period_rollups_through, period_rollups_window) VALUES (1, 'UTC', now(), NULL, 90)
+            ON CONFLICT (id) DO UPDATE SET period_rollups_through = NULL, period_rollups_window = 90;
+            INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
+            VALUES ('unattributed', 1, DATE '2024-02-01', DATE '2024-02-01', 1, 1, 0, 0, 1, 30, 0, 0);
+        """;
 
     [Fact]
     public async Task Customers_a_subscription_starts_before_are_dated_again_and_the_group_rollup_is_built_again()
@@ -33,16 +50,8 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
                    (2, 's2', 'pro', '2024-01-05T09:00:00Z', NULL, 1, 30, 'USD', now(), now()),
                    (3, 's3', 'pro', '2024-01-01T09:00:00Z', NULL, 1, 30, 'USD', now(), now()),
                    (4, 's4', 'pro', '2024-02-01T09:00:00Z', NULL, 1, 30, 'USD', now(), now());
-            INSERT INTO customers (id, external_id, acquired_at, acquired_at_is_explicit, created_at, updated_at) OVERRIDING SYSTEM VALUE
-            SELECT 100 + g, 'bulk' || g, '2024-02-01T10:00:00Z', false, now(), now() FROM generate_series(0, 10049) g;
-            INSERT INTO subscriptions (customer_id, external_id, plan, started_at, ended_at, billing_period, amount, currency, ingested_at, updated_at)
-            SELECT 100 + g, 'bulk-s' || g, 'pro', '2024-01-02T09:00:00Z', NULL, 1, 30, 'USD', now(), now() FROM generate_series(0, 10049) g;
-            INSERT INTO rollup_state (id, time_zone, updated_at, period_rollups_through, period_rollups_window) VALUES (1, 'UTC', now(), NULL, 90)
-            ON CONFLICT (id) DO UPDATE SET period_rollups_through = NULL, period_rollups_window = 90;
-            INSERT INTO period_rollups (channel, period_kind, cohort, period, members, active, retained, last_purchases, purchases, gross_revenue, refunds, cost)
-            VALUES ('unattributed', 1, DATE '2024-02-01', DATE '2024-02-01', 1, 1, 0, 0, 1, 30, 0, 0);
-            """);
-        var version = await VersionAsync();
+            """ + BulkSubscribersAndARollup);
+        var version = await database.DataVersionAsync();
 
         await database.MigrateAsync(null);
 
@@ -56,7 +65,7 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
                 "SELECT to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' ' || count(*) FROM customers WHERE id >= 100 GROUP BY acquired_at"));
         Assert.Empty(await database.StringsAsync("SELECT id::text FROM period_rollups"));
         Assert.Equal(["0"], await database.StringsAsync("SELECT period_rollups_through::text FROM rollup_state"));
-        Assert.Equal(version + 2, await VersionAsync());
+        Assert.Equal(version + 2, await database.DataVersionAsync());
         Assert.Equal(["", ""], await database.StringsAsync($"SELECT coalesce(earliest_day::text, '') FROM data_changes WHERE version > {version}"));
 
         // Down changes nothing; up again, with every customer dated already, moves none and keeps the rollup.
@@ -71,8 +80,6 @@ public sealed class AcquisitionFromSubscriptionsMigrationTests(MigrationDatabase
 
         Assert.Single(await database.StringsAsync("SELECT id::text FROM period_rollups"));
         Assert.Equal([""], await database.StringsAsync("SELECT coalesce(period_rollups_through::text, '') FROM rollup_state"));
-        Assert.Equal(version + 2, await VersionAsync());
+        Assert.Equal(version + 2, await database.DataVersionAsync());
     }
-
-    private async Task<long> VersionAsync() => long.Parse(Assert.Single(await database.StringsAsync("SELECT version::text FROM data_version")), System.Globalization.CultureInfo.InvariantCulture);
 }
