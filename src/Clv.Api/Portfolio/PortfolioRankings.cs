@@ -51,9 +51,11 @@ public sealed class PortfolioRankings(
     /// <c>Clv:Analytics:MaxStalenessSeconds</c> above 0, the stored ones all the same, refreshed in
     /// the background at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>, and the context
     /// is marked <see cref="AnswerContext.RankedEarlier"/>: no request ranks every customer once
-    /// rankings are stored. At 0, and when none are stored, the scope is ranked and the result
-    /// stored: once for the requests that ask at the same time (in a snapshot of its own, taken
-    /// when the first asks), and again in this snapshot only when that one is not as exact.
+    /// rankings are stored. At 0, and when none are stored (or those stored ranked a book with no
+    /// buyer that has one since: <see cref="RankingStore.RankedNoBuyerOfABookWithOneAsync"/>), the
+    /// scope is ranked and the result stored: once for the requests that ask at the same time (in
+    /// a snapshot of its own, taken when the first asks), and again in this snapshot only when that
+    /// one is not as exact.
     /// </summary>
     public async Task<Rankings> InSnapshotAsync(AnswerContext context, CancellationToken ct)
     {
@@ -67,7 +69,8 @@ public sealed class PortfolioRankings(
                 return stored.Rankings;
             }
 
-            if (analytics.Value.MaxStalenessSeconds > 0)
+            if (analytics.Value.MaxStalenessSeconds > 0
+                && !await RankingStore.RankedNoBuyerOfABookWithOneAsync(context.Connection, stored, scope.Cutoff, ct))
             {
                 RefreshInBackground(scope.Cutoff, scope.Reference, key);
                 context.MarkRankedEarlier();
@@ -122,13 +125,14 @@ public sealed class PortfolioRankings(
     /// <summary>
     /// Rankings to score one customer against as of <paramref name="asOf"/> (null: now): the stored
     /// ones, even when writes have committed since <paramref name="knownVersion"/>; ranked now only
-    /// when none are stored for the scope.
+    /// when none are stored for the scope, or those stored ranked a book with no buyer that has one
+    /// since (<see cref="RankingStore.RankedNoBuyerOfABookWithOneAsync"/>).
     /// </summary>
     public async Task<Rankings> ForCustomerAsync(DateOnly? asOf, DateOnly reference, long knownVersion, CancellationToken ct)
     {
         var key = RankingStore.Key(asOf, reference);
         var stored = await ReadStoredAsync(key, ct);
-        if (stored is null)
+        if (stored is null || (stored.Version < knownVersion && await RankedNoBuyerOfABookWithOneAsync(stored, asOf, ct)))
         {
             return (await RankSharedAsync(asOf, reference, key).WaitAsync(ct)).Rankings;
         }
@@ -249,6 +253,19 @@ public sealed class PortfolioRankings(
         }
 
         _read.Set(key, (stored, time.GetUtcNow().UtcTicks));
+    }
+
+    // RankingStore.RankedNoBuyerOfABookWithOneAsync on a connection of its own, opened only for
+    // rankings of no buyer.
+    private async Task<bool> RankedNoBuyerOfABookWithOneAsync(StoredRankings stored, DateOnly? cutoff, CancellationToken ct)
+    {
+        if (stored.Rankings.Buyers > 0)
+        {
+            return false;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        return await RankingStore.RankedNoBuyerOfABookWithOneAsync(connection, stored, cutoff, ct);
     }
 
     // The stored rankings of a scope: as this instance read or stored them within the last second

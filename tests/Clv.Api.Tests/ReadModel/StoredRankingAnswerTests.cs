@@ -22,7 +22,6 @@ namespace Clv.Api.Tests.ReadModel;
 /// </remarks>
 public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi api) : IClassFixture<StoredRankingAnswerTests.BoundedApi>
 {
-    private const string Segments = "/api/v1/segments?by=rfmSegment";
     private readonly HttpClient _client = api.Factory.Client();
 
     public sealed class BoundedApi() : ConfiguredApi(api => api
@@ -62,12 +61,7 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
         Assert.Equal(new[] { 4, 4, 2 }, await SegmentSizesAsync());
     }
 
-    // The customers of each segment, largest first.
-    private async Task<int[]> SegmentSizesAsync()
-    {
-        var body = await (await _client.GetAsync(Segments)).JsonAsync();
-        return [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("customers").GetInt32()).OrderDescending()];
-    }
+    private Task<int[]> SegmentSizesAsync() => SegmentSizes.OfAsync(_client, "rfmSegment");
 }
 
 /// <summary>

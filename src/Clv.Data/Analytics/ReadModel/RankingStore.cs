@@ -111,14 +111,44 @@ public static class RankingStore
     }
 
     /// <summary>
+    /// Whether rankings ranked a book with no buyer that has one now (as of <paramref name="cutoff"/>,
+    /// when given): they rank nothing, so every customer scored against them would be "No purchases",
+    /// RFM 111 and in the last tier, however much they bought. Such rankings count as none stored:
+    /// the first import into a new book is not shown that way for a refresh interval. A look along
+    /// the index of last purchase days.
+    /// </summary>
+    public static async Task<bool> RankedNoBuyerOfABookWithOneAsync(NpgsqlConnection connection, StoredRankings stored, DateOnly? cutoff, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored.Rankings.Buyers > 0)
+        {
+            return false;
+        }
+
+        await using var command = new NpgsqlCommand(
+            $"SELECT EXISTS (SELECT FROM customer_summaries WHERE {BuyerSql}{(cutoff is null ? "" : " AND first_purchase_day <= @cutoff")})", connection);
+        if (cutoff is { } day)
+        {
+            command.Parameters.Add(new NpgsqlParameter("cutoff", day));
+        }
+
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    // A customer with a purchase day, as the rankings count buyers.
+    private const string BuyerSql = "last_purchase_day IS NOT NULL";
+
+    /// <summary>
     /// Whether the current state's rankings stored under <paramref name="key"/> are due a
     /// refresh: none are stored, they ranked another model run than the active one, or writes
     /// have committed since they were computed, more than <paramref name="interval"/> before
-    /// <paramref name="now"/>. Never while a model run runs under a live lease, was queued within
-    /// the last minute (the runner claims it within seconds), or ended within the last 5 s (a
-    /// client that runs one after another queues the next within a second): the run's swap would
-    /// wait for the ranking's read of the predictions (seconds at a million customers), and its
-    /// stages would share the cores with it. The run's end makes them due.
+    /// <paramref name="now"/>, or at once when they ranked no buyer and the book has one now
+    /// (<see cref="RankedNoBuyerOfABookWithOneAsync"/>). Never while a model run runs under a live
+    /// lease, was queued within the last minute (the runner claims it within seconds), or ended
+    /// within the last 5 s (a client that runs one after another queues the next within a
+    /// second): the run's swap would wait for the ranking's read of the predictions (seconds at a
+    /// million customers), and its stages would share the cores with it. The run's end makes them
+    /// due.
     /// </summary>
     public static async Task<bool> DueAsync(NpgsqlConnection connection, string key, DateTimeOffset now, TimeSpan interval, CancellationToken ct)
     {
@@ -129,7 +159,8 @@ public static class RankingStore
                 CROSS JOIN data_version v
                 LEFT JOIN model_runs m ON m.is_active
                 WHERE r.scope = @scope AND v.id = 1 AND r.run_id IS NOT DISTINCT FROM m.id
-                  AND (r.data_version >= v.version OR r.computed_at > @since))
+                  AND (r.data_version >= v.version
+                       OR (r.computed_at > @since AND NOT (r.buyers = 0 AND EXISTS (SELECT FROM customer_summaries WHERE {BuyerSql})))))
               AND NOT EXISTS (
                   SELECT FROM model_runs
                   WHERE (status = '{nameof(ModelRunStatus.Running)}' AND lease_expires_at > now())
