@@ -72,6 +72,40 @@ public sealed class FirstImportRefreshTests(FirstImportRankingTests.BoundedApi a
     }
 }
 
+/// <summary>
+/// The past days' side of <see cref="FirstImportRankingTests"/>, on a book of its own: rankings as of
+/// 2024-01-31 and 2024-02-29 stored while the book had no buyer up to those days, then C1..C5's
+/// purchases of 2024-01-10. The refresher ranks only the current state, so only the reads' check can
+/// rank those days again: the segments' as of one day, a customer read's as of the other.
+/// </summary>
+public sealed class FirstImportPastDayRankingTests(FirstImportRankingTests.BoundedApi api) : IClassFixture<FirstImportRankingTests.BoundedApi>
+{
+    private const string SegmentsDay = "2024-01-31";
+    private const string CustomerDay = "2024-02-29";
+    private readonly HttpClient _client = api.Factory.Client();
+
+    [Fact]
+    public async Task Reads_as_of_a_day_ranked_with_no_buyer_rank_the_day_again_once_it_has_buyers()
+    {
+        foreach (var day in new[] { SegmentsDay, CustomerDay })
+        {
+            // Asked with fields, a question of its own: the answers asked below are not kept from before the purchases.
+            var empty = await (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={day}&fields=customers")).JsonAsync();
+            Assert.Empty(empty.GetProperty("segments").EnumerateArray());
+            Assert.True(await api.Factory.ScalarAsync<bool>($"SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE '{day}|%' AND buyers = 0)"));
+        }
+
+        (await _client.PostTransactionsAsync(
+            Tx("p1", "C1", amount: 10m), Tx("p2", "C2", amount: 20m), Tx("p3", "C3", amount: 30m), Tx("p4", "C4", amount: 40m), Tx("p5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizes.OfAsync(_client, "rfmSegment", SegmentsDay));
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizes.OfAsync(_client, "clvTier", SegmentsDay));
+        var rfm = (await (await _client.GetAsync($"/api/v1/customers/C5?asOf={CustomerDay}")).JsonAsync()).GetProperty("rfm");
+        Assert.Equal((1, 5), (rfm.GetProperty("frequency").GetInt32(), rfm.GetProperty("monetary").GetInt32()));
+    }
+}
+
 internal static class FirstImportRankings
 {
     // Rankings of the empty book stored, the refresher held back by a model run under a live lease (only the
@@ -100,10 +134,10 @@ internal static class FirstImportRankings
 
 internal static class SegmentSizes
 {
-    // The customers of each segment of the current state by a grouping, largest first.
-    public static async Task<int[]> OfAsync(HttpClient client, string by)
+    // The customers of each segment by a grouping, as of a day (null: the current state), largest first.
+    public static async Task<int[]> OfAsync(HttpClient client, string by, string? asOf = null)
     {
-        var body = await (await client.GetAsync($"/api/v1/segments?by={by}")).JsonAsync();
+        var body = await (await client.GetAsync($"/api/v1/segments?by={by}{(asOf is null ? "" : $"&asOf={asOf}")}")).JsonAsync();
         return [.. body.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("customers").GetInt32()).OrderDescending()];
     }
 }
