@@ -80,7 +80,7 @@ model_run() {
     [ "$status" = succeeded ]
 }
 
-model_run "First (cold JIT)"
+model_run "First (the first of the process, started at once after the import)"
 model_run "Second (warm)"
 if [ -n "${CLV_BENCH_RUN2:-}" ]; then
     model_run "Third (warm, second body)" "$CLV_BENCH_RUN2"

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Claims;
+using Clv.Analytics.ModelRuns;
 using Clv.Api.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -11,13 +12,16 @@ namespace Clv.Api.Health;
 /// started, so that the first client to ask them does not pay for the process's first calls: the
 /// read paths' code compiled, types loaded, EF Core's queries and System.Text.Json's contracts
 /// built. That took about 2 s of processor time in a dashboard's first load (docs/benchmarks.md).
+/// Then it runs a model run's computation over a small made-up book (<see cref="ModelRunWarmup"/>),
+/// so that the first model run of the process does not pay for its compilation either.
 /// </summary>
 /// <remarks>
 /// The reads ask as of <see cref="AsOf"/>, before any stored day can fall, so each costs a scan
 /// and no figure: no answer a client will ask for is computed ahead of it. They run as a reader
-/// that exists only in this process (no key, no socket), and their answers are thrown away. The
-/// service reports ready (<c>/health/ready</c>) once they have answered, or failed, which only
-/// costs the speed-up; readiness waits for them at most <c>Clv:Analytics:WarmUpMaxWaitSeconds</c>.
+/// that exists only in this process (no key, no socket), and their answers are thrown away; the
+/// model run's computation reads and stores nothing. The service reports ready
+/// (<c>/health/ready</c>) once both have ended, or failed, which only costs the speed-up; readiness
+/// waits for them at most <c>Clv:Analytics:WarmUpMaxWaitSeconds</c>.
 /// </remarks>
 internal sealed class ReadPathWarmup(
     IHostApplicationLifetime lifetime,
@@ -56,6 +60,9 @@ internal sealed class ReadPathWarmup(
     /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
     public IReadOnlyList<int> Statuses { get; private set; } = [];
 
+    /// <summary>The made-up customers the model run's computation gave intervals (<see cref="ModelRunWarmup.Run"/>), once <see cref="Completion"/> has completed; 0 when it did not run.</summary>
+    public int RunCustomersWithIntervals { get; private set; }
+
     /// <summary>
     /// Keeps the pipeline that follows the point where this is used (UseClvWarmup), as the host
     /// builds it; it adds no step of its own.
@@ -90,10 +97,15 @@ internal sealed class ReadPathWarmup(
                 logger.LogInformation("Warmed the read paths in {Seconds:F2} s: {Answered} of {Reads} answered 200",
                     time.GetElapsedTime(started).TotalSeconds, statuses.Count(s => s == StatusCodes.Status200OK), Reads.Count);
             }
+
+            var computed = time.GetTimestamp();
+            RunCustomersWithIntervals = ModelRunWarmup.Run(stoppingToken);
+            logger.LogInformation("Warmed a model run's computation in {Seconds:F2} s: {WithIntervals} of {Customers} made-up customers given intervals",
+                time.GetElapsedTime(computed).TotalSeconds, RunCustomersWithIntervals, ModelRunWarmup.Customers);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "Could not warm the read paths; the first reads will be slower");
+            logger.LogWarning(e, "Could not warm up the read paths or a model run's computation; the first reads or the first run will be slower");
         }
         finally
         {

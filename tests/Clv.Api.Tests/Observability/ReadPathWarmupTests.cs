@@ -7,7 +7,7 @@ using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Observability;
 
-/// <summary>The start-up reads (<see cref="ReadPathWarmup"/>): every one answers, none asks what a client will, and readiness waits for them.</summary>
+/// <summary>The start-up reads (<see cref="ReadPathWarmup"/>): every one answers, none asks what a client will, and readiness waits for them and for the model run's computation after them.</summary>
 public sealed class ReadPathWarmupTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
 {
     [Fact]
@@ -19,6 +19,16 @@ public sealed class ReadPathWarmupTests(ClvApiFactory api) : IClassFixture<ClvAp
 
         Assert.Equal(ReadPathWarmup.Reads.Count, Warmup(started).Statuses.Count);
         Assert.All(Warmup(started).Statuses, status => Assert.Equal((int)HttpStatusCode.OK, status));
+    }
+
+    [Fact]
+    public async Task After_the_reads_it_runs_a_model_run_s_computation_before_it_reports_ready()
+    {
+        await using var started = await StartOnDatabaseAsync();
+
+        await Warmup(started).Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Clv.Analytics.ModelRuns.ModelRunWarmup.Customers, Warmup(started).RunCustomersWithIntervals);
     }
 
     [Fact]
