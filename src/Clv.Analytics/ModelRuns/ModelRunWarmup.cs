@@ -6,10 +6,10 @@ namespace Clv.Analytics.ModelRuns;
 
 /// <summary>
 /// A model run's computation (the BG/NBD and Gamma-Gamma fits, the predictions and the bootstrap's
-/// intervals), run once over a small made-up book when the service starts, so that the process's
-/// first run executes code already compiled and optimized instead of paying for that itself: about
-/// a second of the first run after a ×40 import went there (docs/benchmarks.md). Nothing is read or
-/// stored.
+/// intervals), run once over a small made-up book when the service starts, with a default run's
+/// projection and interval settings, so that the process's first run executes code already compiled
+/// and optimized instead of paying for that itself: about a second of the first run after a ×40
+/// import went there (docs/benchmarks.md). Nothing is read or stored.
 /// </summary>
 public static class ModelRunWarmup
 {
@@ -17,10 +17,10 @@ public static class ModelRunWarmup
     public const int Customers = 2_000;
 
     /// <summary>Runs the computation; returns the customers given intervals (all of them, unless the bootstrap could not draw).</summary>
-    public static int Run(CancellationToken cancellationToken = default)
+    public static int Run(ClvProjection projection, IntervalSettings intervals, CancellationToken cancellationToken = default)
     {
-        var unit = TimeUnit.Weeks;
-        var portfolio = new ModelRunPortfolio(unit);
+        ArgumentNullException.ThrowIfNull(projection);
+        var portfolio = new ModelRunPortfolio(projection.TimeUnit);
         var random = new Random(20_261_206);
         for (var id = 1; id <= Customers; id++)
         {
@@ -33,15 +33,13 @@ public static class ModelRunWarmup
         }
 
         var fits = ModelRunFits.Fit(portfolio, [ModelNames.BgNbd, ModelNames.GammaGamma], ModelNames.BgNbd, penalizer: 0, cancellationToken);
-        var projection = new ClvProjection(HorizonMonths: 12, MonthlyDiscountRate: 0.01, unit);
-        var rows = portfolio.Predict(new PortfolioPredictor(fits.Primary, fits.Spend, projection), cancellationToken);
-        if (fits.Bootstrap(projection, new IntervalSettings(Level: 0.9, Draws: 200, Seed: 1)) is not { } bootstrap)
+        portfolio.Predict(new PortfolioPredictor(fits.Primary, fits.Spend, projection), cancellationToken);
+        if (fits.Bootstrap(projection, intervals) is not { } bootstrap)
         {
             return 0;
         }
 
         CustomerGrouping[] groupings = [new("acquisitionChannel", id => (id % 3).ToString(CultureInfo.InvariantCulture))];
-        rows.Intervals = portfolio.Intervals(bootstrap, groupings, cancellationToken);
-        return rows.Intervals.ClvLower.Count(double.IsFinite);
+        return portfolio.Intervals(bootstrap, groupings, cancellationToken).ClvLower.Count(double.IsFinite);
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Security.Claims;
 using Clv.Analytics.ModelRuns;
+using Clv.Analytics.Models;
+using Clv.Analytics.Predictions;
+using Clv.Api.ModelRuns;
 using Clv.Api.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -60,6 +63,13 @@ internal sealed class ReadPathWarmup(
     /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
     public IReadOnlyList<int> Statuses { get; private set; } = [];
 
+    // A run's projection and intervals as a request that names neither gets them (ModelRunLauncher):
+    // what the warm-up compiles is what such a run executes. The seed is fixed: the draws' values do not matter.
+    private static readonly ClvProjection DefaultProjection = new(
+        ModelRunLauncher.DefaultHorizonMonths, ModelRunLauncher.DefaultDiscountRateMonthly, ModelRunOptions.ParseTimeUnit(ModelRunLauncher.DefaultTimeUnit));
+
+    private static readonly IntervalSettings DefaultIntervals = new(ModelRunLauncher.DefaultIntervalLevel, ModelRunLauncher.DefaultIntervalDraws, Seed: 1);
+
     /// <summary>The made-up customers the model run's computation gave intervals (<see cref="ModelRunWarmup.Run"/>), once <see cref="Completion"/> has completed; 0 when it did not run.</summary>
     public int RunCustomersWithIntervals { get; private set; }
 
@@ -99,7 +109,7 @@ internal sealed class ReadPathWarmup(
             }
 
             var computed = time.GetTimestamp();
-            RunCustomersWithIntervals = ModelRunWarmup.Run(stoppingToken);
+            RunCustomersWithIntervals = ModelRunWarmup.Run(DefaultProjection, DefaultIntervals, stoppingToken);
             logger.LogInformation("Warmed a model run's computation in {Seconds:F2} s: {WithIntervals} of {Customers} made-up customers given intervals",
                 time.GetElapsedTime(computed).TotalSeconds, RunCustomersWithIntervals, ModelRunWarmup.Customers);
         }

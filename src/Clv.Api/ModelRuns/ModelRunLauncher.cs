@@ -18,6 +18,18 @@ public sealed class ModelRunLauncher(
     TimeProvider time,
     ClvMetrics metrics)
 {
+    /// <summary>The models a run fits unless a request names them.</summary>
+    public static readonly IReadOnlyList<string> DefaultModels = [ModelNames.BgNbd, ModelNames.GammaGamma];
+
+    /// <summary>The time unit of a run unless a request gives one.</summary>
+    public const string DefaultTimeUnit = "weeks";
+
+    /// <summary>The months a run predicts over unless a request gives them.</summary>
+    public const int DefaultHorizonMonths = 12;
+
+    /// <summary>The monthly discount rate of a run unless a request gives one.</summary>
+    public const double DefaultDiscountRateMonthly = 0.01;
+
     /// <summary>The prediction intervals' level unless a request gives one (issue 14: 0.90).</summary>
     public const double DefaultIntervalLevel = 0.90;
 
@@ -126,7 +138,7 @@ public sealed class ModelRunLauncher(
             ("cohortBy", request.CohortBy), ("periodUnit", request.PeriodUnit), ("discountRate", request.DiscountRate),
             ("horizonPeriods", request.HorizonPeriods), ("grossMargin", request.GrossMargin));
 
-        var models = (request.Models ?? [ModelNames.BgNbd, ModelNames.GammaGamma]).Distinct(StringComparer.Ordinal).ToList();
+        var models = (request.Models ?? DefaultModels).Distinct(StringComparer.Ordinal).ToList();
         var unknown = models.Where(m => !ModelNames.PurchaseModels.Contains(m) && m != ModelNames.GammaGamma).ToList();
         if (unknown.Count > 0)
         {
@@ -148,7 +160,7 @@ public sealed class ModelRunLauncher(
             models.Insert(0, primary);
         }
 
-        var unit = request.TimeUnit ?? "weeks";
+        var unit = request.TimeUnit ?? DefaultTimeUnit;
         var discrete = models.Contains(ModelNames.BgBb);
         if (!TimeUnits.Contains(unit))
         {
@@ -163,13 +175,13 @@ public sealed class ModelRunLauncher(
             errors["timeUnit"] = ["bgbb counts purchase periods and the other purchase models purchase days: run them together with days, or bgbb on its own."];
         }
 
-        var horizon = request.HorizonMonths ?? 12;
+        var horizon = request.HorizonMonths ?? DefaultHorizonMonths;
         if (horizon is < 1 or > MaxHorizon)
         {
             errors["horizonMonths"] = ["1 to 120."];
         }
 
-        var discount = request.DiscountRateMonthly ?? 0.01;
+        var discount = request.DiscountRateMonthly ?? DefaultDiscountRateMonthly;
         if (!(discount is >= 0 and <= 1))
         {
             errors["discountRateMonthly"] = ["0 to 1."];

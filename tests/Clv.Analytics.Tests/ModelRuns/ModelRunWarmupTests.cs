@@ -1,4 +1,6 @@
 using Clv.Analytics.ModelRuns;
+using Clv.Analytics.Models;
+using Clv.Analytics.Predictions;
 
 namespace Clv.Analytics.Tests.ModelRuns;
 
@@ -12,6 +14,8 @@ public sealed class ModelRunWarmupTests
     [Fact]
     public void The_warm_up_fits_predicts_and_gives_every_made_up_customer_intervals()
     {
-        Assert.Equal(ModelRunWarmup.Customers, ModelRunWarmup.Run());
+        var projection = new ClvProjection(HorizonMonths: 12, MonthlyDiscountRate: 0.01, TimeUnit.Weeks);
+
+        Assert.Equal(ModelRunWarmup.Customers, ModelRunWarmup.Run(projection, new IntervalSettings(Level: 0.9, Draws: 200, Seed: 1)));
     }
 }
