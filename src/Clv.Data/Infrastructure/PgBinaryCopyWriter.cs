@@ -246,7 +246,11 @@ internal sealed class PgBinaryCopyWriter : IAsyncDisposable
         await _stream.DisposeAsync(); // disposing the raw stream ends the COPY
     }
 
-    /// <summary>Cancels the COPY unless it completed: no row of it stays.</summary>
+    /// <summary>
+    /// Cancels the COPY unless it completed: no row of it stays. A COPY that a broken connection
+    /// already ended has nothing left to cancel; the write that met the break throws its own error,
+    /// which this must not hide (a transient database error is a 503, this one was a 500).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_completed)
@@ -254,7 +258,15 @@ internal sealed class PgBinaryCopyWriter : IAsyncDisposable
             return;
         }
 
-        await _stream.CancelAsync();
+        try
+        {
+            await _stream.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // ended with its connection
+        }
+
         await _stream.DisposeAsync();
     }
 

@@ -155,6 +155,42 @@ public sealed class BinaryCopyTests(ClvApiFactory api) : IClassFixture<ClvApiFac
             texts);
     }
 
+    [Fact]
+    public async Task A_copy_whose_connection_breaks_fails_with_the_database_s_error_not_one_of_its_own_cleanup()
+    {
+        // The crash harness's finding (2026-12-06): PostgreSQL stopped during a write's COPY, and cancelling the COPY
+        // that had already ended with its connection hid the transient error (an outage: 503) behind
+        // ObjectDisposedException (a 500).
+        await using var connection = await OpenAsync("text");
+        var backend = connection.ProcessID;
+        await using var other = new NpgsqlConnection(_api.ConnectionString);
+        await other.OpenAsync();
+
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await using var copy = await PgBinaryCopyWriter.BeginAsync(connection, "COPY copied (ordinal, value) FROM STDIN (FORMAT BINARY)", CancellationToken.None);
+            copy.StartRow(2);
+            copy.Write(1);
+            copy.Write("before the break");
+            await using (var terminate = new NpgsqlCommand($"SELECT pg_terminate_backend({backend})", other))
+            {
+                await terminate.ExecuteScalarAsync();
+            }
+
+            // Rows past the writer's buffer, so that a write meets the broken connection before the COPY is completed.
+            for (var i = 2; i < 100_000; i++)
+            {
+                copy.StartRow(2);
+                copy.Write(i);
+                copy.Write("after the break");
+            }
+
+            await copy.CompleteAsync(CancellationToken.None);
+        });
+
+        Assert.IsAssignableFrom<NpgsqlException>(failure);
+    }
+
     // COPYs the values into a table of one column of the type, through the writer, and returns PostgreSQL's text of each.
     private async Task<List<string?>> RoundTripAsync<T>(string type, IReadOnlyList<T> values, Action<PgBinaryCopyWriter, T> write)
     {
