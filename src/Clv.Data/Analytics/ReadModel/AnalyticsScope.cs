@@ -123,13 +123,23 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     // customer whose summary shows no purchase after the cutoff and no refund has no day after it
     // (a day without a purchase holds a refund), so their summary s holds their totals at the
     // cutoff; only the others' days d are summed, one range of the (customer_id, day) key each.
-    // So as of the latest purchase day of a book without refunds no day is read. At most one of
-    // s and d has a row for a customer, and both are unique per customer: a query that uses no
-    // total joins neither.
-    private static readonly string TotalsAtCutoff = TotalsColumns(column => $"coalesce(s.{column}, d.{column})") + $"""
+    // So as of the latest purchase day of a book without refunds no day is read. The two kinds
+    // are two branches of a UNION ALL, each customer in one of them (a customer without a summary
+    // in the first, with zeros): joined to the days' sums in one statement, every customer's row
+    // was hashed for a join that matches few, and the grouping above planned as a sort, 20–40%
+    // of a tiers and RFM segments question as of a past day at CDNOW ×40 (docs/benchmarks.md).
+    // Both branches put customer_id first, as Citus pushes a UNION ALL of co-located tables down.
+    private static readonly string TotalsAtCutoff = TotalsColumns(column => $"s.{column}") + $"""
         FROM customers c
+        LEFT JOIN customer_summaries s ON s.customer_id = c.id
         LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
-        LEFT JOIN customer_summaries s ON s.customer_id = c.id AND NOT ({DaysAfterCutoffSql})
+        WHERE ({AcquiredByCutoffSql}) AND NOT coalesce({DaysAfterCutoffSql}, false)
+        UNION ALL
+
+        """ + TotalsColumns(column => $"d.{column}") + $"""
+        FROM customer_summaries s
+        JOIN customers c ON c.id = s.customer_id
+        LEFT JOIN customer_predictions p ON p.customer_id = c.id AND p.run_id = @run
         LEFT JOIN (
             SELECT d.customer_id,
                    count(*) FILTER (WHERE d.purchase_count > 0)::int AS purchase_days,
@@ -143,9 +153,11 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
             JOIN customer_days d ON d.customer_id = s.customer_id AND d.day <= @cutoff
             WHERE {DaysAfterCutoffSql}
             GROUP BY d.customer_id
-        ) d ON d.customer_id = c.id
-        WHERE c.acquired_at IS NULL OR {AcquiredDaySql} <= @cutoff
+        ) d ON d.customer_id = s.customer_id
+        WHERE ({DaysAfterCutoffSql}) AND ({AcquiredByCutoffSql})
         """;
+
+    private const string AcquiredByCutoffSql = $"c.acquired_at IS NULL OR {AcquiredDaySql} <= @cutoff";
 
     // Whether the customer of summary s may have a day after the cutoff: a purchase after it, or a
     // refund ever (a refund can fall on a day without a purchase).
