@@ -154,6 +154,29 @@ public sealed class CustomerIngestionTests(ClvApiFactory api) : IClassFixture<Cl
         Assert.Equal((1, 0), (body.Long("created"), body.Long("rejected")));
     }
 
+    // docs/api.md, "Spaces around names": a channel is stored trimmed, so one channel however it is
+    // padded; its length limit is the document's maxLength, of the value as sent; attribute values
+    // are the CRM's own data, stored as sent.
+    [Fact]
+    public async Task A_channel_is_stored_without_the_spaces_around_it_and_an_attribute_value_as_sent()
+    {
+        var body = await (await _client.PostCustomersAsync(
+            new { externalId = "padded-1", acquisitionChannel = " padded-channel ", attributes = new { padding = " gold" } },
+            new { externalId = "padded-2", acquisitionChannel = "padded-channel", attributes = new { padding = "gold" } },
+            new { externalId = "padded-3", acquisitionChannel = new string('p', 64) + " " })).JsonAsync();
+
+        Assert.Equal((2, 1), (body.Long("created"), body.Long("rejected")));
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((2, "acquisitionChannel"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+        var customer = await (await _client.GetAsync("/api/v1/customers/padded-1")).JsonAsync();
+        Assert.Equal("padded-channel", customer.GetProperty("acquisitionChannel").GetString());
+        Assert.Equal(" gold", customer.GetProperty("attributes").GetProperty("padding").GetString());
+        var channels = (await (await _client.GetAsync("/api/v1/segments?by=acquisitionChannel")).JsonAsync()).GetProperty("segments");
+        Assert.Equal(2, channels.EnumerateArray().Single(s => s.GetProperty("key").GetString() == "padded-channel").GetProperty("customers").GetInt32());
+        var values = (await (await _client.GetAsync("/api/v1/segments?by=attribute:padding")).JsonAsync()).GetProperty("segments");
+        Assert.Equal([" gold", "gold"], values.EnumerateArray().Select(s => s.GetProperty("key").GetString()).Where(k => k != "unknown").Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("unattributed", "'unattributed' is reserved for customers without an acquisition channel; use another name.")]
     [InlineData("Unattributed", "'Unattributed' is reserved for customers without an acquisition channel; use another name.")]

@@ -124,11 +124,11 @@ public sealed record AnalyticsScope(DateOnly? Cutoff, DateOnly Reference, string
     // (a day without a purchase holds a refund), so their summary s holds their totals at the
     // cutoff; only the others' days d are summed, one range of the (customer_id, day) key each.
     // So as of the latest purchase day of a book without refunds no day is read. The two kinds
-    // are two branches of a UNION ALL, each customer in one of them (a customer without a summary
-    // in the first, with zeros): joined to the days' sums in one statement, every customer's row
-    // was hashed for a join that matches few, and the grouping above planned as a sort, 20–40%
-    // of a tiers and RFM segments question as of a past day at CDNOW ×40 (docs/benchmarks.md).
-    // Both branches put customer_id first, as Citus pushes a UNION ALL of co-located tables down.
+    // are two branches of a UNION ALL, each customer in exactly one (a customer without a summary
+    // in the first, with zeros). As one statement, every customer's row was hashed for a join that
+    // matched few, and the grouping above was planned as a sort: 20–40% of the dashboard's tiers
+    // and RFM segments statement as of a past day at CDNOW ×40 (docs/benchmarks.md). Both branches
+    // put customer_id first and join on it, as Citus needs to push a UNION ALL down.
     private static readonly string TotalsAtCutoff = TotalsColumns(column => $"s.{column}") + $"""
         FROM customers c
         LEFT JOIN customer_summaries s ON s.customer_id = c.id
