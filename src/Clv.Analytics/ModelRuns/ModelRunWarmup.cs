@@ -16,8 +16,9 @@ public static class ModelRunWarmup
     /// <summary>The made-up book's customers: enough distinct patterns to call each per-pattern method far more often than tiered compilation's 30 calls.</summary>
     public const int Customers = 2_000;
 
-    /// <summary>Runs the computation; returns the customers given intervals (all of them, unless the bootstrap could not draw).</summary>
-    public static int Run(ClvProjection projection, IntervalSettings intervals, CancellationToken cancellationToken = default)
+    /// <summary>Runs the computation of a run of <paramref name="models"/>; returns the customers given intervals (all of them, unless the bootstrap could not draw).</summary>
+    public static int Run(
+        IReadOnlyList<string> models, string primaryModel, ClvProjection projection, IntervalSettings intervals, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(projection);
         var portfolio = new ModelRunPortfolio(projection.TimeUnit);
@@ -32,7 +33,7 @@ public static class ModelRunWarmup
             portfolio.Add(new ModelInput(id, days, recency, age, spend, double.NaN));
         }
 
-        var fits = ModelRunFits.Fit(portfolio, [ModelNames.BgNbd, ModelNames.GammaGamma], ModelNames.BgNbd, penalizer: 0, cancellationToken);
+        var fits = ModelRunFits.Fit(portfolio, models, primaryModel, penalizer: 0, cancellationToken);
         portfolio.Predict(new PortfolioPredictor(fits.Primary, fits.Spend, projection), cancellationToken);
         if (fits.Bootstrap(projection, intervals) is not { } bootstrap)
         {

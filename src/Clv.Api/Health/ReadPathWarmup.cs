@@ -63,7 +63,7 @@ internal sealed class ReadPathWarmup(
     /// <summary>Each read's status, in <see cref="Reads"/> order, once <see cref="Completion"/> has completed.</summary>
     public IReadOnlyList<int> Statuses { get; private set; } = [];
 
-    // A run's projection and intervals as a request that names neither gets them (ModelRunLauncher):
+    // A run's models, projection and intervals as a request that names none of them gets them (ModelRunLauncher):
     // what the warm-up compiles is what such a run executes. The seed is fixed: the draws' values do not matter.
     private static readonly ClvProjection DefaultProjection = new(
         ModelRunLauncher.DefaultHorizonMonths, ModelRunLauncher.DefaultDiscountRateMonthly, ModelRunOptions.ParseTimeUnit(ModelRunLauncher.DefaultTimeUnit));
@@ -109,7 +109,8 @@ internal sealed class ReadPathWarmup(
             }
 
             var computed = time.GetTimestamp();
-            RunCustomersWithIntervals = ModelRunWarmup.Run(DefaultProjection, DefaultIntervals, stoppingToken);
+            RunCustomersWithIntervals = ModelRunWarmup.Run(
+                ModelRunLauncher.DefaultModels, ModelRunLauncher.PrimaryOf(ModelRunLauncher.DefaultModels), DefaultProjection, DefaultIntervals, stoppingToken);
             logger.LogInformation("Warmed a model run's computation in {Seconds:F2} s: {WithIntervals} of {Customers} made-up customers given intervals",
                 time.GetElapsedTime(computed).TotalSeconds, RunCustomersWithIntervals, ModelRunWarmup.Customers);
         }

@@ -30,6 +30,10 @@ public sealed class ModelRunLauncher(
     /// <summary>The monthly discount rate of a run unless a request gives one.</summary>
     public const double DefaultDiscountRateMonthly = 0.01;
 
+    /// <summary>The purchase model a run's per-customer figures come from unless a request names it: <c>bgnbd</c> when listed, else the first purchase model listed.</summary>
+    public static string PrimaryOf(IEnumerable<string> models) =>
+        models.Contains(ModelNames.BgNbd) ? ModelNames.BgNbd : models.FirstOrDefault(ModelNames.PurchaseModels.Contains) ?? ModelNames.BgNbd;
+
     /// <summary>The prediction intervals' level unless a request gives one (issue 14: 0.90).</summary>
     public const double DefaultIntervalLevel = 0.90;
 
@@ -150,7 +154,7 @@ public sealed class ModelRunLauncher(
             models.Add(ModelNames.GammaGamma);
         }
 
-        var primary = request.PrimaryModel ?? (models.Contains(ModelNames.BgNbd) ? ModelNames.BgNbd : models.FirstOrDefault(ModelNames.PurchaseModels.Contains) ?? ModelNames.BgNbd);
+        var primary = request.PrimaryModel ?? PrimaryOf(models);
         if (!ModelNames.PurchaseModels.Contains(primary))
         {
             errors["primaryModel"] = ["bgnbd, paretonbd, mbgnbd or bgbb."];

@@ -16,6 +16,8 @@ public sealed class ModelRunWarmupTests
     {
         var projection = new ClvProjection(HorizonMonths: 12, MonthlyDiscountRate: 0.01, TimeUnit.Weeks);
 
-        Assert.Equal(ModelRunWarmup.Customers, ModelRunWarmup.Run(projection, new IntervalSettings(Level: 0.9, Draws: 200, Seed: 1)));
+        Assert.Equal(
+            ModelRunWarmup.Customers,
+            ModelRunWarmup.Run([ModelNames.BgNbd, ModelNames.GammaGamma], ModelNames.BgNbd, projection, new IntervalSettings(Level: 0.9, Draws: 200, Seed: 1)));
     }
 }
