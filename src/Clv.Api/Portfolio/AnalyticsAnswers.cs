@@ -65,7 +65,8 @@ public sealed class AnalyticsAnswers(
     {
         var reference = asOf ?? Today;
         var key = $"{question}|{asOf}|{reference}";
-        var slot = _slots.GetOrAdd(key, _ => new Slot(asOf, async ct => await ComputeAsync(asOf, reference, compute, ct)));
+        var slot = _slots.GetOrAdd(key, _ => new Slot(
+            asOf, async ct => await ComputeAsync(asOf, reference, compute, ct), TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds)));
         var staleness = TimeSpan.FromSeconds(analytics.Value.MaxStalenessSeconds);
         var now = time.GetUtcNow();
         if (staleness > TimeSpan.Zero && slot.Current is { } current)
@@ -162,8 +163,10 @@ public sealed class AnalyticsAnswers(
         var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun) { MostCorrected = analytics.Value.MostCorrectedCustomers };
         var context = new AnswerContext(connection, scope, snapshot.Version, rankings);
         var value = await compute(context, ct);
+        long? rankingsStamp = context.RankedEarlier ? await RankingStore.StampAsync(connection, ct) : null;
         await transaction.CommitAsync(ct);
-        return new Computed(value, snapshot.Version, snapshot.ReadAt, context.RankedEarlier, snapshot.Predictions);
+        context.Computed();
+        return new Computed(value, snapshot.Version, snapshot.ReadAt, rankingsStamp, snapshot.Predictions);
     }
 
     private async ValueTask<string> ConnectionStringAsync()
@@ -177,8 +180,11 @@ public sealed class AnalyticsAnswers(
         return _connectionString;
     }
 
-    // One question's kept answer and the computation under way, if any.
-    private sealed class Slot(DateOnly? asOf, Func<CancellationToken, Task<Computed>> compute)
+    // One question's kept answer and the computation under way, if any. An answer scored against
+    // earlier rankings is computed again at least once per rankingRefresh, whatever the stamp
+    // says: its computation is what starts a past day's background re-ranking, which may not have
+    // stored anything (another instance held the day's lock, and stopped).
+    private sealed class Slot(DateOnly? asOf, Func<CancellationToken, Task<Computed>> compute, TimeSpan rankingRefresh)
     {
         private readonly object _gate = new();
         private Task<Kept>? _pending;
@@ -233,13 +239,18 @@ public sealed class AnalyticsAnswers(
         private async Task<Kept> RunAsync(string connectionString, TimeProvider time)
         {
             var checkedAt = time.GetUtcNow();
-            // An answer scored against earlier rankings is recomputed, to take the refreshed ones.
-            if (Current is { RankedEarlier: false } current)
+            if (Current is { } current)
             {
                 var (read, unchanged) = asOf is { } day
                     ? await ReadModelSnapshot.VersionAsOfAsync(connectionString, current.Version, day, CancellationToken.None)
                     : (await ReadModelSnapshot.VersionAsync(connectionString, CancellationToken.None), false);
-                if (read.Version <= current.Version || unchanged)
+                // An answer scored against earlier rankings is computed again once rankings have
+                // been stored since, to take them: not at each refresh until then, nor for a reader
+                // who arrived while it was computed (the dashboard's tiers and RFM segments, asked
+                // at once, computed it twice).
+                if ((read.Version <= current.Version || unchanged)
+                    && (current.RankingsStamp is not { } stamp
+                        || (checkedAt - current.ComputedAt < rankingRefresh && stamp == await RankingStampAsync(connectionString))))
                 {
                     // No write since, or none that touched a day up to the answer's: the answer
                     // holds every write acknowledged before this read.
@@ -248,14 +259,24 @@ public sealed class AnalyticsAnswers(
             }
 
             var computed = await compute(CancellationToken.None);
-            return Current = new Kept(computed.Value, computed.Version, computed.Through, checkedAt, time.GetUtcNow() - checkedAt, computed.RankedEarlier, computed.Predictions);
+            return Current = new Kept(computed.Value, computed.Version, computed.Through, checkedAt, checkedAt, time.GetUtcNow() - checkedAt, computed.RankingsStamp, computed.Predictions);
+        }
+
+        private static async Task<long> RankingStampAsync(string connectionString)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            return await RankingStore.StampAsync(connection, CancellationToken.None);
         }
     }
 
-    private sealed record Computed(object Value, long Version, DateTimeOffset Through, bool RankedEarlier, PredictionSource? Predictions);
+    // RankingsStamp: when the answer scored against rankings stored before its snapshot's writes,
+    // the stored rankings' stamp then (RankingStore.StampAsync); else null.
+    private sealed record Computed(object Value, long Version, DateTimeOffset Through, long? RankingsStamp, PredictionSource? Predictions);
 
-    // Took: how long the computation of Value took.
-    private sealed record Kept(object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt, TimeSpan Took, bool RankedEarlier, PredictionSource? Predictions);
+    // ComputedAt: when the computation of Value began; Took: how long it took.
+    private sealed record Kept(
+        object Value, long Version, DateTimeOffset Through, DateTimeOffset CheckedAt, DateTimeOffset ComputedAt, TimeSpan Took, long? RankingsStamp, PredictionSource? Predictions);
 }
 
 /// <summary>An answer per group, or, when the grouping has too many values, only the count of them.</summary>
@@ -289,13 +310,24 @@ public sealed class AnswerContext(NpgsqlConnection connection, AnalyticsScope sc
 
     /// <summary>
     /// Whether the answer scored customers against rankings stored before this snapshot's writes
-    /// (<see cref="PortfolioRankings.InSnapshotAsync"/>): it is recomputed on its next refresh even
-    /// when no write has come since, so that it takes the refreshed rankings.
+    /// (<see cref="PortfolioRankings.InSnapshotAsync"/>): it is recomputed on its first refresh
+    /// after rankings have been stored since, or after <c>Clv:Analytics:RankingRefreshSeconds</c>,
+    /// even when no write has come since, so that it takes the refreshed rankings.
     /// </summary>
     public bool RankedEarlier { get; private set; }
 
     /// <summary>The scope's rankings for this snapshot (<see cref="PortfolioRankings.InSnapshotAsync"/>).</summary>
     public Task<Rankings> CurrentRankingsAsync(CancellationToken ct) => rankings.InSnapshotAsync(this, ct);
 
-    internal void MarkRankedEarlier() => RankedEarlier = true;
+    private Action? _afterComputed;
+
+    /// <summary>Marks the answer <see cref="RankedEarlier"/>; <paramref name="reRank"/> starts the scope's re-ranking once it is computed.</summary>
+    internal void MarkRankedEarlier(Action reRank)
+    {
+        RankedEarlier = true;
+        _afterComputed = reRank;
+    }
+
+    /// <summary>Called once the answer is computed: starts what waited for it.</summary>
+    internal void Computed() => _afterComputed?.Invoke();
 }

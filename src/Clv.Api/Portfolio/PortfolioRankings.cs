@@ -23,7 +23,9 @@ namespace Clv.Api.Portfolio;
 /// stored), or every read with
 /// <c>Clv:Analytics:MaxStalenessSeconds</c> at 0, waits for a ranking; requests that need a
 /// scope's rankings at the same time share one ranking. A past day after which the book holds
-/// nothing takes the current state's, seen from that day, when they ranked the same snapshot.
+/// nothing ranks as the current state does: it takes the current state's, seen from that day
+/// (<see cref="RankingStore.SeenFromCurrentAsync"/>), so that a dashboard's first ask as of its
+/// latest purchase day after an import finds them stored, and ranking it ranks the current state.
 /// </summary>
 public sealed class PortfolioRankings(
     IOptions<ClvOptions> options,
@@ -47,10 +49,13 @@ public sealed class PortfolioRankings(
     /// <summary>
     /// The rankings to score the context's customers against. The stored ones when they ranked
     /// this snapshot, or, as of a past day, a snapshot no change since touched up to that day
-    /// (<see cref="DataVersion.AnswerUnchangedSql"/>): exact either way. Otherwise, with
-    /// <c>Clv:Analytics:MaxStalenessSeconds</c> above 0, the stored ones all the same, refreshed in
-    /// the background at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>, and the context
-    /// is marked <see cref="AnswerContext.RankedEarlier"/>: no request ranks every customer once
+    /// (<see cref="DataVersion.AnswerUnchangedSql"/>), or, as of a past day after which the book
+    /// holds nothing, the current state's seen from that day when they ranked this snapshot: exact
+    /// either way (the current state's are then stored as the day's too). Otherwise, with
+    /// <c>Clv:Analytics:MaxStalenessSeconds</c> above 0, the later of those two all the same, the
+    /// day re-ranked in the background at most once per <c>Clv:Analytics:RankingRefreshSeconds</c>
+    /// (as the current state when it ranks as one: <see cref="RankAsync"/>), and the context is
+    /// marked <see cref="AnswerContext.RankedEarlier"/>: no request ranks every customer once
     /// rankings are stored. At 0, and when none are stored (or those stored ranked a book with no
     /// buyer that has one since: <see cref="RankingStore.RankedNoBuyerOfABookWithOneAsync"/>), the
     /// scope is ranked and the result stored: once for the requests that ask at the same time (in
@@ -62,20 +67,34 @@ public sealed class PortfolioRankings(
         ArgumentNullException.ThrowIfNull(context);
         var scope = context.Scope;
         var key = RankingStore.Key(scope.Cutoff, scope.Reference);
-        if (await RankingStore.ReadAsync(context.Connection, key, ct) is { } stored)
+        var stored = await RankingStore.ReadAsync(context.Connection, key, ct);
+        if (stored is not null && await RankedAsync(stored, context, ct))
         {
-            if (await RankedAsync(stored, context, ct))
+            return stored.Rankings;
+        }
+
+        // A past day after which the book holds nothing ranks as the current state does, whose
+        // rankings the refresher keeps stored: a dashboard's first ask as of its latest purchase
+        // day, right after an import, need not rank every customer.
+        // Exact, they are stored as the day's too, which stay exact after writes of later days.
+        var seen = await RankingStore.SeenFromCurrentAsync(context.Connection, scope, LocalDay(time.GetUtcNow()), ct);
+        if (seen is not null && seen.Version == context.Version)
+        {
+            if (stored is null || stored.Version < seen.Version)
             {
-                return stored.Rankings;
+                await SaveAsync(key, seen, ct);
             }
 
-            if (analytics.Value.MaxStalenessSeconds > 0
-                && !await RankingStore.RankedNoBuyerOfABookWithOneAsync(context.Connection, stored, scope.Cutoff, ct))
-            {
-                RefreshInBackground(scope.Cutoff, scope.Reference, key);
-                context.MarkRankedEarlier();
-                return stored.Rankings;
-            }
+            return seen.Rankings;
+        }
+
+        if (analytics.Value.MaxStalenessSeconds > 0
+            && Later(stored, seen) is { } earlier
+            && !await RankingStore.RankedNoBuyerOfABookWithOneAsync(context.Connection, earlier, scope.Cutoff, ct))
+        {
+            // Re-ranked once the answer is computed, so as not to share the cores with it.
+            context.MarkRankedEarlier(() => RefreshInBackground(scope.Cutoff, scope.Reference, key));
+            return earlier.Rankings;
         }
 
         // The computation under way or started now, in a snapshot of its own, when it ranked this
@@ -113,6 +132,11 @@ public sealed class PortfolioRankings(
 
         await transaction.CommitAsync(ct);
     }
+
+    // Of a scope's own stored rankings and the current state's seen from its day, those of the
+    // later data version (the current state's when tied: the refresher keeps them); null with neither.
+    private static StoredRankings? Later(StoredRankings? stored, StoredRankings? seen) =>
+        seen is not null && (stored is null || seen.Version >= stored.Version) ? seen : stored;
 
     // Whether rankings ranked the context's snapshot: the same data version and active run, or,
     // as of a past day, the same run and no change since that touched a day up to it. Exact either way.
@@ -226,19 +250,44 @@ public sealed class PortfolioRankings(
 
     // Ranks a scope in a snapshot of its own, and stores the result. A past day after which the
     // book holds nothing takes the current state's stored rankings, seen from that day, when they
-    // ranked this snapshot (RankingStore.SeenFromCurrentAsync): no customer is read.
+    // ranked this snapshot (RankingStore.SeenFromCurrentAsync): no customer is read. When they did
+    // not, the current state is ranked instead, stored, and seen from the day: one ranking for
+    // both, which spares the refresher's (a dashboard's day after an import, read with the current
+    // state's earlier rankings, is re-ranked so).
     private async Task<StoredRankings> RankAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
         StoredRankings ranked;
+        StoredRankings? current = null;
+        var today = LocalDay(time.GetUtcNow());
         await using (var connection = await OpenAsync(ct))
         await using (var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             var scope = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, snapshot.ActiveRun);
-            var rankings = await RankingStore.SeenFromCurrentAsync(connection, scope, LocalDay(time.GetUtcNow()), snapshot.Version, ct)
-                ?? await Rankings.ComputeAsync(connection, scope, ct);
+            var seen = await RankingStore.SeenFromCurrentAsync(connection, scope, today, ct);
+            Rankings rankings;
+            if (seen is not null && seen.Version == snapshot.Version)
+            {
+                rankings = seen.Rankings;
+            }
+            else if (await RankingStore.RanksAsCurrentAsync(connection, scope, today, ct))
+            {
+                var now = await Rankings.ComputeAsync(connection, scope with { Cutoff = null, Reference = today }, ct);
+                current = new StoredRankings(now, snapshot.Version, snapshot.ActiveRun);
+                rankings = now.MeasuredEarlier(today.DayNumber - reference.DayNumber);
+            }
+            else
+            {
+                rankings = await Rankings.ComputeAsync(connection, scope, ct);
+            }
+
             ranked = new StoredRankings(rankings, snapshot.Version, snapshot.ActiveRun);
             await transaction.CommitAsync(ct);
+        }
+
+        if (current is not null)
+        {
+            await SaveAsync(RankingStore.Key(null, today), current, ct);
         }
 
         await SaveAsync(key, ranked, ct);

@@ -280,16 +280,21 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 seen.Count(expected);
             }
 
-            // Tiers and RFM segments computed together: each part is its grouping's answer alone.
+            // Tiers and RFM segments computed together: each part is its grouping's answer alone,
+            // with every figure and with the probe's parts (without the middles, summed per pair).
             var pairQuery = probe.Queries[Array.IndexOf(Groupings, "clvTier")].Resolve(reference);
             var pair = new GroupSpec(GroupSpec.TiersAndRfm, pairQuery.Period, rankings);
             var both = await SegmentQueries.ComputeAsync(connection, scope, pair, pairQuery, c.Settings, SegmentParts.All, default);
+            var bothSome = await SegmentQueries.ComputeAsync(connection, scope, pair, pairQuery, c.Settings, parts, default);
             foreach (var by in new[] { "clvTier", "rfmSegment" })
             {
                 var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, by, pairQuery.Period), pairQuery, c.Settings);
-                var part = both.Where(f => pair.Part(f.Key).By == by).Select(f => f with { Key = pair.Part(f.Key).Key }).ToList();
-                AssertSame(expected, part, $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}");
+                AssertSame(expected, PartOf(both, by), $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}");
+                AssertSame(Computed(expected, parts), Computed(PartOf(bothSome, by), parts), $"asOf {Day(probe.AsOf)}, {by} of {GroupSpec.TiersAndRfm}, {pairQuery}, parts {parts}");
             }
+
+            List<SegmentFigures> PartOf(List<SegmentFigures> answer, string by) =>
+                [.. answer.Where(f => pair.Part(f.Key).By == by).Select(f => f with { Key = pair.Part(f.Key).Key })];
 
             if (probe.AsOf is null || probe.AsOf <= Today)
             {
@@ -307,7 +312,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     /// <summary>
     /// A past day's rankings seen from the current state's (<see cref="RankingStore.SeenFromCurrentAsync"/>):
     /// given when the book holds nothing after the day, and then equal to the day's own, ranked
-    /// over its customers; not given otherwise, nor when the stored ones ranked an earlier version.
+    /// over its customers, with the version and run the current state's ranked; not given otherwise.
     /// </summary>
     private static async Task CheckSeenFromCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, Rankings expected, bool nothingAfter)
     {
@@ -315,14 +320,14 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         var current = await Rankings.ComputeAsync(connection, new AnalyticsScope(null, Today, Zone, scope.ActiveRun), default);
         await RankingStore.SaveAsync(connection, RankingStore.Key(null, Today), new StoredRankings(current, version, scope.ActiveRun), Now, default);
 
-        var seen = await RankingStore.SeenFromCurrentAsync(connection, scope, Today, version, default);
+        var seen = await RankingStore.SeenFromCurrentAsync(connection, scope, Today, default);
 
         var day = scope.Cutoff!.Value;
         Assert.True(nothingAfter == seen is not null, $"as of {day}, seen from the current state: {(seen is null ? "none" : "given")}");
         if (seen is not null)
         {
-            Assert.Equal(Describe(expected), Describe(seen));
-            Assert.Null(await RankingStore.SeenFromCurrentAsync(connection, scope, Today, version + 1, default));
+            Assert.Equal(Describe(expected), Describe(seen.Rankings));
+            Assert.Equal((version, scope.ActiveRun), (seen.Version, seen.Run));
         }
     }
 

@@ -65,6 +65,112 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
 }
 
 /// <summary>
+/// An answer scored against rankings stored before its snapshot's writes is not computed again
+/// while no write has come and no rankings have been stored since, within the ranking refresh
+/// interval: the dashboard's tiers and RFM segments, asked at once, computed such an answer twice,
+/// and every refresh computed it again until the rankings were refreshed.
+/// </summary>
+/// <remarks>The book and the figures of <see cref="StoredRankingAnswerTests"/>.</remarks>
+public sealed class RankedEarlierAnswerTests(RankedEarlierAnswerTests.BoundedApi api) : IClassFixture<RankedEarlierAnswerTests.BoundedApi>
+{
+    private readonly HttpClient _client = api.Factory.Client();
+
+    public sealed class BoundedApi() : ConfiguredApi(api => api
+        .With("Clv:Analytics:MaxStalenessSeconds", "1")
+        .With("Clv:Analytics:RankingRefreshSeconds", "600"));
+
+    [Fact]
+    public async Task An_answer_scored_against_earlier_rankings_is_kept_until_rankings_are_stored()
+    {
+        (await _client.PostTransactionsAsync(
+            Tx("e1", "C1", amount: 10m), Tx("e2", "C2", amount: 20m), Tx("e3", "C3", amount: 30m), Tx("e4", "C4", amount: 40m), Tx("e5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+        Assert.Equal(new[] { 2, 2, 1 }, await SegmentSizesAsync());
+
+        // The refresher stores no rankings for 600 s after the last.
+        (await _client.PostTransactionsAsync(
+            Tx("e6", "C6", amount: 60m), Tx("e7", "C7", amount: 70m), Tx("e8", "C8", amount: 80m), Tx("e9", "C9", amount: 90m), Tx("e10", "C10", amount: 100m)))
+            .EnsureSuccessStatusCode();
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the next read computes the answer again
+        Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
+
+        // Past the bound again, with no write and no rankings stored since, it is not computed
+        // again: C1's total, changed behind the API's back (no data version), would move C1 from
+        // the smallest segment to the largest (8 and 2) if it were.
+        await api.Factory.ExecuteAsync(
+            "UPDATE customer_summaries SET net_revenue = 100 WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'C1')");
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizesAsync());
+
+        // Rankings stored since (another instance's, say; here the same ones, stored again): it is
+        // computed again, and shows C1's changed total.
+        await api.Factory.ExecuteAsync("UPDATE analytics_rankings SET computed_at = computed_at + interval '1 millisecond'");
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.Equal(new[] { 8, 2 }, await SegmentSizesAsync());
+    }
+
+    private Task<int[]> SegmentSizesAsync() => SegmentSizes.OfAsync(_client, "rfmSegment");
+}
+
+/// <summary>
+/// A past day after which the book holds nothing ranks as the current state does: under a
+/// staleness bound, its first question scores against the current state's stored rankings, seen
+/// from the day, instead of ranking every customer in the request (a dashboard's first question
+/// as of its latest purchase day, right after an import). It is re-ranked in the background as
+/// the current state, whose rankings that stores too, and its answer then takes them; the day's,
+/// exact, are stored as well (docs/read-model.md, "Rankings").
+/// </summary>
+/// <remarks>
+/// The book of <see cref="StoredRankingAnswerTests"/>, every purchase on 2024-01-10: C1..C5 ranked
+/// alone, then C6..C10 scored against those rankings (7, 2 and 1 customers), then all ten ranked
+/// (4, 4 and 2). Ranked in the request, the first question would have been 4, 4 and 2.
+/// </remarks>
+public sealed class LatestDayRankingTests(StoredRankingAnswerTests.BoundedApi api) : IClassFixture<StoredRankingAnswerTests.BoundedApi>
+{
+    private const string AsOf = "2024-01-10";
+    private readonly HttpClient _client = api.Factory.Client();
+
+    [Fact]
+    public async Task A_past_day_after_which_the_book_holds_nothing_is_first_scored_against_the_current_state_s_rankings()
+    {
+        (await _client.PostTransactionsAsync(
+            Tx("d1", "C1", amount: 10m), Tx("d2", "C2", amount: 20m), Tx("d3", "C3", amount: 30m), Tx("d4", "C4", amount: 40m), Tx("d5", "C5", amount: 50m)))
+            .EnsureSuccessStatusCode();
+        await CurrentRankedAsync();
+
+        await using (await api.Factory.HoldRankingRefreshAsync())
+        {
+            (await _client.PostTransactionsAsync(
+                Tx("d6", "C6", amount: 60m), Tx("d7", "C7", amount: 70m), Tx("d8", "C8", amount: 80m), Tx("d9", "C9", amount: 90m), Tx("d10", "C10", amount: 100m)))
+                .EnsureSuccessStatusCode();
+            Assert.Equal(new[] { 7, 2, 1 }, await SegmentSizes.OfAsync(_client, "rfmSegment", AsOf));
+
+            // The day is re-ranked in the background as the current state: one ranking stores the
+            // current state's rankings too, while the refresher is held.
+            await CurrentRankedAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the answer is computed again
+            Assert.Equal(new[] { 4, 4, 2 }, await SegmentSizes.OfAsync(_client, "rfmSegment", AsOf));
+        }
+
+        Assert.Equal(
+            await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"),
+            await api.Factory.ScalarAsync<long>($"SELECT data_version FROM analytics_rankings WHERE scope = '{AsOf}|{AsOf}'"));
+    }
+
+    // Waits until the refresher has stored the current state's rankings of the latest data version.
+    private async Task CurrentRankedAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
+               < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The current state's rankings were not stored within 30 s.");
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>
 /// The rankings of a past day are exact as long as no write since touched a day up to it
 /// (data_changes): a question of that day scores against them without ranking again, even with
 /// every read seeing every write (the test factory's bound of 0).
@@ -167,7 +273,8 @@ public sealed class SharedRankingTests(ClvApiFactory api) : IClassFixture<ClvApi
 /// <summary>
 /// A past day's rankings, behind a write that touched the day, are re-ranked in the background by
 /// one instance at a time: while another holds the scope's lock, a read leaves them to it; once it
-/// is free, the next read re-ranks them.
+/// is free, the next read re-ranks them. The book holds a purchase after the day, so that the day
+/// does not rank as the current state (<see cref="LatestDayRankingTests"/>).
 /// </summary>
 public sealed class PastRankingRefreshLockTests(PastRankingRefreshLockTests.BoundedApi api) : IClassFixture<PastRankingRefreshLockTests.BoundedApi>
 {
@@ -182,7 +289,8 @@ public sealed class PastRankingRefreshLockTests(PastRankingRefreshLockTests.Boun
     [Fact]
     public async Task A_past_day_another_instance_is_re_ranking_is_left_to_it()
     {
-        (await _client.PostTransactionsAsync(Tx("l1", "L1", "2023-01-10T12:00:00Z", amount: 10m), Tx("l2", "L2", "2023-01-10T12:00:00Z", amount: 20m)))
+        (await _client.PostTransactionsAsync(
+            Tx("l1", "L1", "2023-01-10T12:00:00Z", amount: 10m), Tx("l2", "L2", "2023-01-10T12:00:00Z", amount: 20m), Tx("l0", "L0", "2023-08-01T12:00:00Z", amount: 5m)))
             .EnsureSuccessStatusCode();
         await ReadAsync(); // none stored: ranked in the request
         var ranked = await RankedAtAsync();

@@ -50,27 +50,39 @@ public static class RankingStore
     }
 
     /// <summary>
-    /// The rankings of a past day's scope seen from the current state's stored ones, in the
-    /// caller's snapshot (data version <paramref name="version"/>), when they are exact for it;
-    /// else null. They are when nothing in the book is dated after the day (no purchase, refund or
-    /// acquisition: <see cref="PeriodRollupCells.AnswersAsync"/>), so that the scope holds the same
-    /// customers with the same figures as the current state, and the current state's were ranked
-    /// at this version and active run, today: only recency differs, by the days between
-    /// (<see cref="Rankings.MeasuredEarlier"/>). A dashboard opens on the book's latest purchase
+    /// The rankings of a past day's scope seen from the current state's stored ones, with the data
+    /// version and active run those ranked, when the day's scope ranks as the current state does;
+    /// else null. It does when nothing in the book is dated after the day (no purchase, refund or
+    /// acquisition: <see cref="PeriodRollupCells.AnswersAsync"/>, in the caller's snapshot), so that
+    /// the scope holds the same customers with the same figures as the current state, and the
+    /// current state's were ranked today under the scope's active run: only recency differs, by the
+    /// days between (<see cref="Rankings.MeasuredEarlier"/>). They are exact for the caller's
+    /// snapshot when their version is its version. A dashboard opens on the book's latest purchase
     /// day, which is such a day when a portfolio's data comes in batches.
     /// </summary>
-    public static async Task<Rankings?> SeenFromCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, DateOnly today, long version, CancellationToken ct)
+    public static async Task<StoredRankings?> SeenFromCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, DateOnly today, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        if (scope.Cutoff is not { } day || day > today || scope.Reference > today
+        if (scope.Cutoff is null || scope.Cutoff > today || scope.Reference > today
             || await ReadAsync(connection, Key(null, today), ct) is not { } current
-            || current.Version != version || current.Run != scope.ActiveRun
-            || !await PeriodRollupCells.AnswersAsync(connection, day, null, ct))
+            || current.Run != scope.ActiveRun
+            || !await RanksAsCurrentAsync(connection, scope, today, ct))
         {
             return null;
         }
 
-        return current.Rankings.MeasuredEarlier(today.DayNumber - scope.Reference.DayNumber);
+        return current with { Rankings = current.Rankings.MeasuredEarlier(today.DayNumber - scope.Reference.DayNumber) };
+    }
+
+    /// <summary>
+    /// Whether a past day's scope ranks as the current state does, seen from the day: nothing in
+    /// the book is dated after the day (<see cref="SeenFromCurrentAsync"/>), in the caller's snapshot.
+    /// </summary>
+    public static async Task<bool> RanksAsCurrentAsync(NpgsqlConnection connection, AnalyticsScope scope, DateOnly today, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return scope.Cutoff is { } day && day <= today && scope.Reference <= today
+            && await PeriodRollupCells.AnswersAsync(connection, day, null, ct);
     }
 
     /// <summary>
@@ -108,6 +120,22 @@ public static class RankingStore
         command.Parameters.Add(new NpgsqlParameter("by_prediction", rankings.ByPrediction));
         command.Parameters.Add(new NpgsqlParameter("run", NpgsqlDbType.Uuid) { Value = (object?)stored.Run ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A stamp of every scope's stored rankings, which any store, refresh or drop of a row changes
+    /// (an XOR of the rows' hashes; a few rows a day): an answer scored against rankings stored
+    /// before its snapshot's writes is computed again once the stamp has moved, not before.
+    /// </summary>
+    public static async Task<long> StampAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT coalesce(bit_xor(hashtextextended(scope || '|' || data_version || '|' || computed_at || '|' || coalesce(run_id::text, ''), 0)), 0)
+            FROM analytics_rankings
+            """,
+            connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>
