@@ -204,12 +204,17 @@ public sealed class PortfolioRankings(
     }
 
     // Re-ranks a scope unless another instance is re-ranking it (its lock) or has just stored it
-    // for this snapshot: two replicas reading the same day re-rank it once, not once each.
+    // for this snapshot: two replicas reading the same day re-rank it once, not once each. A day
+    // that ranks as the current state (RankAsync) takes the current state's lock, the refresher's:
+    // right after an import the two ranked the current state at once, 4 s each instead of 3.
     private async Task RerankAsync(DateOnly? asOf, DateOnly reference, string key)
     {
         await using var connection = await OpenAsync(CancellationToken.None);
         await using var transaction = await connection.BeginTransactionAsync();
-        if (await RankingStore.TryLockScopeAsync(connection, key, CancellationToken.None) && !await StoredCurrentAsync(connection, key))
+        var today = LocalDay(time.GetUtcNow());
+        var day = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, null);
+        var lockKey = await RankingStore.RanksAsCurrentAsync(connection, day, today, CancellationToken.None) ? RankingStore.Key(null, today) : key;
+        if (await RankingStore.TryLockScopeAsync(connection, lockKey, CancellationToken.None) && !await StoredCurrentAsync(connection, key))
         {
             await RankSharedAsync(asOf, reference, key);
         }

@@ -136,7 +136,7 @@ public sealed class LatestDayRankingTests(StoredRankingAnswerTests.BoundedApi ap
         (await _client.PostTransactionsAsync(
             Tx("d1", "C1", amount: 10m), Tx("d2", "C2", amount: 20m), Tx("d3", "C3", amount: 30m), Tx("d4", "C4", amount: 40m), Tx("d5", "C5", amount: 50m)))
             .EnsureSuccessStatusCode();
-        await CurrentRankedAsync();
+        await CurrentRankedAsync(askingTheDay: false);
 
         await using (await api.Factory.HoldRankingRefreshAsync())
         {
@@ -147,7 +147,7 @@ public sealed class LatestDayRankingTests(StoredRankingAnswerTests.BoundedApi ap
 
             // The day is re-ranked in the background as the current state: one ranking stores the
             // current state's rankings too, while the refresher is held.
-            await CurrentRankedAsync();
+            await CurrentRankedAsync(askingTheDay: true);
             await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the answer is computed again
             Assert.Equal(new[] { 4, 4, 2 }, await SegmentSizes.OfAsync(_client, "rfmSegment", AsOf));
         }
@@ -157,15 +157,22 @@ public sealed class LatestDayRankingTests(StoredRankingAnswerTests.BoundedApi ap
             await api.Factory.ScalarAsync<long>($"SELECT data_version FROM analytics_rankings WHERE scope = '{AsOf}|{AsOf}'"));
     }
 
-    // Waits until the refresher has stored the current state's rankings of the latest data version.
-    private async Task CurrentRankedAsync()
+    // Waits until the current state's rankings of the latest data version are stored; asking the
+    // day's question meanwhile when the day's re-ranking stores them, as its computation starts
+    // that re-ranking, which skips a turn while the refresher holds the current state's lock to
+    // see whether they are due.
+    private async Task CurrentRankedAsync(bool askingTheDay)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
                < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))
         {
             Assert.True(DateTime.UtcNow < deadline, "The current state's rankings were not stored within 30 s.");
-            await Task.Delay(100);
+            await Task.Delay(200);
+            if (askingTheDay)
+            {
+                await SegmentSizes.OfAsync(_client, "rfmSegment", AsOf);
+            }
         }
     }
 }
@@ -322,4 +329,59 @@ public sealed class PastRankingRefreshLockTests(PastRankingRefreshLockTests.Boun
     private async Task ReadAsync() => await (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={AsOf}")).JsonAsync();
 
     private Task<string> RankedAtAsync() => api.Factory.ScalarAsync<string>($"SELECT computed_at::text FROM analytics_rankings WHERE scope = '{Scope}'");
+}
+
+/// <summary>
+/// A day that ranks as the current state is re-ranked under the current state's lock, the
+/// refresher's: while another instance holds it (ranking the current state), a read of the day
+/// leaves the ranking to it; once it is free, the day's next read ranks, and stores both.
+/// </summary>
+public sealed class CurrentDayRankingLockTests(StoredRankingAnswerTests.BoundedApi api) : IClassFixture<StoredRankingAnswerTests.BoundedApi>
+{
+    private const string AsOf = "2024-01-10";
+    private readonly HttpClient _client = api.Factory.Client();
+
+    [Fact]
+    public async Task A_day_ranked_as_the_current_state_waits_for_the_current_state_s_lock()
+    {
+        (await _client.PostTransactionsAsync(Tx("k1", "K1", amount: 10m), Tx("k2", "K2", amount: 20m))).EnsureSuccessStatusCode();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CurrentRankedAtAsync() < await VersionAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The refresher did not rank the current state within 30 s.");
+            await Task.Delay(100);
+        }
+
+        var current = await api.Factory.ScalarAsync<string>("SELECT scope FROM analytics_rankings WHERE scope LIKE 'now|%'");
+        await using (var other = new NpgsqlConnection(api.Factory.ConnectionString))
+        {
+            await other.OpenAsync();
+            await using var holding = await other.BeginTransactionAsync();
+            Assert.True(await RankingStore.TryLockScopeAsync(other, current, default)); // another instance ranks the current state
+            (await _client.PostTransactionsAsync(Tx("k3", "K3", amount: 30m))).EnsureSuccessStatusCode();
+            for (var i = 0; i < 3; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the bound: the answer is computed again
+                await ReadAsync();
+            }
+
+            Assert.True(await CurrentRankedAtAsync() < await VersionAsync());
+            Assert.Equal(0, await api.Factory.ScalarAsync<long>($"SELECT count(*) FROM analytics_rankings WHERE scope = '{AsOf}|{AsOf}'"));
+        }
+
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CurrentRankedAtAsync() < await VersionAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The current state was not ranked within 30 s of the lock's release.");
+            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            await ReadAsync();
+        }
+    }
+
+    private async Task ReadAsync() => await (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={AsOf}")).JsonAsync();
+
+    private Task<long> CurrentRankedAtAsync() =>
+        api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)");
+
+    private Task<long> VersionAsync() => api.Factory.ScalarAsync<long>("SELECT version FROM data_version");
 }
