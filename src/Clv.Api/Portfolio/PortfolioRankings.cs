@@ -275,7 +275,7 @@ public sealed class PortfolioRankings(
             {
                 rankings = seen.Rankings;
             }
-            else if (await RankingStore.RanksAsCurrentAsync(connection, scope, today, ct))
+            else if (seen is not null || await RankingStore.RanksAsCurrentAsync(connection, scope, today, ct))
             {
                 var now = await Rankings.ComputeAsync(connection, scope with { Cutoff = null, Reference = today }, ct);
                 current = new StoredRankings(now, snapshot.Version, snapshot.ActiveRun);
