@@ -27,6 +27,15 @@ internal sealed class SegmentFields
         [Json(nameof(SegmentResponse.ArpuMonthly))] = SegmentParts.Formula,
         [Json(nameof(SegmentResponse.MonthlyChurnRate))] = SegmentParts.Formula,
         [Json(nameof(SegmentResponse.FormulaClv))] = SegmentParts.Formula,
+        [Json(nameof(SegmentResponse.RepeatCustomers))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.RepeatPurchaseRate))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.NewCustomers))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.ChurnedCustomers))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.ModelChurnedCustomers))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.Cac))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.ClvToCac))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.PredictedClvToCac))] = SegmentParts.Lifecycle,
+        [Json(nameof(SegmentResponse.PaybackMonths))] = SegmentParts.Lifecycle,
     };
 
     private static readonly string[] SubscriptionFigures =

@@ -41,6 +41,7 @@ public sealed class SegmentFieldsTests(ClvApiFactory api) : IClassFixture<ClvApi
             "formulaClv,arpuMonthly,monthlyChurnRate,grossMargin",
             "churnedCustomers,mrr,residualValue,paybackMonths,cac,customers",
             "key,health,newCustomers",
+            "repeatCustomers,repeatPurchaseRate,modelChurnedCustomers,clvToCac,predictedClvToCac",
         ];
         foreach (var by in new[] { "clvTier", "rfmSegment", "country", "acquisitionChannel" })
         {

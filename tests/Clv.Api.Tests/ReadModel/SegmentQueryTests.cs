@@ -113,6 +113,14 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         Assert.Equal(0.5, (await SegmentQueries.TotalAsync(connection, scope, query.From, query.To, settings, default)).ChurnRate);
         var facts = await PortfolioFactsLoader.LoadAsync(_factory.ConnectionString, Zone, default);
         AssertSame(SegmentReport.Compute(CustomerStates.Compute(facts, asOf, asOf, settings), Grouping.ByChannel(facts), query, settings), segments, "the hand-computed book");
+
+        // Asked for customers only, from a day that starts no month (so from every customer's
+        // totals, not the group rollup's cells), with the same new customers and spend: the
+        // health bands, always shown, are the same, as spend is recorded.
+        var fromMidMonth = query with { From = new DateOnly(2023, 12, 2) };
+        var fewest = await SegmentQueries.ComputeAsync(connection, scope, new GroupSpec("acquisitionChannel"), fromMidMonth, settings, SegmentParts.None, default);
+        var adsFewest = fewest.Single(s => s.Key == "ads");
+        Assert.Equal((100m, 4, "good", 1.1667m, "weak"), (adsFewest.Cac, adsFewest.PaybackMonths, adsFewest.PaybackHealth, adsFewest.ClvToCac, adsFewest.ClvToCacHealth));
     }
 
     /// <summary>
@@ -388,6 +396,11 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         ChurnRate = parts.HasFlag(SegmentParts.Activity) ? f.ChurnRate : null,
         MedianHistoricalClv = parts.HasFlag(SegmentParts.Middles) ? f.MedianHistoricalClv : 0,
         Formula = parts.HasFlag(SegmentParts.Formula) ? f.Formula : FormulaClvInputs.None,
+        RepeatCustomers = parts.HasFlag(SegmentParts.Lifecycle) ? f.RepeatCustomers : 0,
+        RepeatPurchaseRate = parts.HasFlag(SegmentParts.Lifecycle) ? f.RepeatPurchaseRate : 0,
+        NewCustomers = parts.HasFlag(SegmentParts.Lifecycle) ? f.NewCustomers : 0,
+        ChurnedCustomers = parts.HasFlag(SegmentParts.Lifecycle) ? f.ChurnedCustomers : 0,
+        ModelChurnedCustomers = parts.HasFlag(SegmentParts.Lifecycle) ? f.ModelChurnedCustomers : null,
     });
 
     private static void AssertSame(List<SegmentFigures> expected, List<SegmentFigures> actual, string what)

@@ -232,13 +232,14 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
 
     /// <summary>
     /// The rows of <c>grouped</c>: each row t of <paramref name="rows"/> with its group's key:
-    /// <c>group_key</c>; for <see cref="TiersAndRfm"/>, <c>tier_key</c> and <c>rfm_key</c>, which
-    /// a query reads through <see cref="KeyColumnsSql"/>, <see cref="SelectKeySql"/> and
-    /// <see cref="GroupBySql"/>.
+    /// <c>group_key</c>; for <see cref="TiersAndRfm"/>, <c>tier_key</c> and <c>rfm_key</c>, the
+    /// tier's and the segment's numbers (<see cref="Rankings.TierCodeSql"/>), which a query reads
+    /// through <see cref="KeyColumnsSql"/>, <see cref="KeysSql"/>, <see cref="SelectKeySql"/> and
+    /// <see cref="GroupBySql"/>, and which only those name.
     /// </summary>
     internal string GroupedSql(string t, string rows, string joins, string? columns = null) => By == TiersAndRfm
         ? $"""
-            SELECT {columns ?? $"{t}.*"}, ({RankingsOrThrow.TierSql(t)}) COLLATE "C" AS tier_key, ({RankingsOrThrow.SegmentSql(t)}) COLLATE "C" AS rfm_key
+            SELECT {columns ?? $"{t}.*"}, {RankingsOrThrow.TierCodeSql(t)} AS tier_key, {RankingsOrThrow.SegmentCodeSql(t)} AS rfm_key
             FROM {rows} {t}
             {joins}
             """
@@ -252,20 +253,25 @@ public sealed record GroupSpec(string By, CalendarPeriod CohortPeriod = Calendar
     internal string KeyColumnsSql(string g) => By == TiersAndRfm ? $"{g}.tier_key, {g}.rfm_key" : $"{g}.group_key";
 
     /// <summary>The keys of a row <paramref name="g"/> of <c>grouped</c>, one row each: a lateral <c>VALUES</c>, its column the group key.</summary>
-    internal string KeysSql(string g) => By == TiersAndRfm ? $"(VALUES ('clvTier:' || {g}.tier_key), ('rfmSegment:' || {g}.rfm_key))" : $"(VALUES ({g}.group_key))";
+    internal string KeysSql(string g) => By == TiersAndRfm ? $"(VALUES ({TierKeySql(g)}), ({RfmKeySql(g)}))" : $"(VALUES ({g}.group_key))";
 
     /// <summary>
     /// The key of the group a row <paramref name="c"/> is summed in, in a query grouped by
     /// <see cref="GroupBySql"/>: for <see cref="TiersAndRfm"/>, <c>clvTier:{tier}</c> or
     /// <c>rfmSegment:{segment}</c>, as the row's grouping set has it.
     /// </summary>
-    internal string SelectKeySql(string c) => By == TiersAndRfm ? $"coalesce('clvTier:' || {c}.tier_key, 'rfmSegment:' || {c}.rfm_key)" : $"{c}.group_key";
+    internal string SelectKeySql(string c) => By == TiersAndRfm ? $"coalesce({TierKeySql(c)}, {RfmKeySql(c)})" : $"{c}.group_key";
+
+    // The group keys of a row's tier and segment numbers; null for null.
+    private static string TierKeySql(string c) => $"'clvTier:' || (@tier_keys::text[])[{c}.tier_key]";
+
+    private static string RfmKeySql(string c) => $"'rfmSegment:' || (@rfm_keys::text[])[{c}.rfm_key]";
 
     /// <summary>
     /// What a query over rows <paramref name="c"/> groups by: the group key; for
     /// <see cref="TiersAndRfm"/>, two grouping sets, so that each customer row is summed once in
-    /// its tier and once in its segment. Two sorts of the rows (bytewise: the keys are "C")
-    /// cost a third of one sort of each row twice, keyed by its grouping's name.
+    /// its tier and once in its segment. Two sorts of the rows (by numbers) cost a third of one
+    /// sort of each row twice, keyed by its grouping's name.
     /// </summary>
     internal string GroupBySql(string c) => By == TiersAndRfm ? $"GROUPING SETS (({c}.tier_key), ({c}.rfm_key))" : $"{c}.group_key";
 

@@ -135,34 +135,48 @@ public sealed record Rankings(
     }
 
     /// <summary>The RFM segment name of customers <c>t</c> (<see cref="Rfm.NoPurchases"/> without a purchase), as SQL.</summary>
-    public string SegmentSql(string t)
-    {
-        if (Buyers == 0)
-        {
-            return $"'{Rfm.NoPurchases}'";
-        }
+    public string SegmentSql(string t) => Buyers == 0
+        ? $"'{Rfm.NoPurchases}'"
+        : $"CASE WHEN {t}.purchase_days = 0 THEN '{Rfm.NoPurchases.Replace("'", "''", StringComparison.Ordinal)}' ELSE (@rfm_grid::text[])[{GridIndexSql(t)}] END";
 
-        var r = Above("rfm_recency", RecencySql(t), "<");
-        var f = Above("rfm_frequency", $"{t}.purchase_days", ">");
-        var m = Above("rfm_monetary", $"{t}.net_revenue", ">");
-        // The grid is indexed by R (5 down to 1) and FM = ⌈(F + M) / 2⌉, as Rfm.Segment.
-        return $"CASE WHEN {t}.purchase_days = 0 THEN '{Rfm.NoPurchases.Replace("'", "''", StringComparison.Ordinal)}' "
-            + $"ELSE (@rfm_grid::text[])[(5 - ({r})) * 5 + (({f}) + ({m}) + 1) / 2] END";
-    }
+    /// <summary>
+    /// The RFM segment of customers <c>t</c> as a number, as SQL: its name's 1-based index into
+    /// <c>@rfm_keys</c> (<see cref="Rfm.Segments"/>, then <see cref="Rfm.NoPurchases"/>). Grouping a
+    /// million customers by numbers costs less than by the names (docs/benchmarks.md).
+    /// </summary>
+    public string SegmentCodeSql(string t) => Buyers == 0
+        ? $"{SegmentKeys.Length}"
+        : $"CASE WHEN {t}.purchase_days = 0 THEN {SegmentKeys.Length} ELSE (@rfm_codes::int[])[{GridIndexSql(t)}] END";
 
     /// <summary>The CLV tier name of customers <c>t</c>, as SQL.</summary>
-    public string TierSql(string t)
+    public string TierSql(string t) => TierCaseSql(t, k => $"'{CustomerStates.Tiers[k]}'");
+
+    /// <summary>The CLV tier of customers <c>t</c> as a number, as SQL: its name's 1-based index into <c>@tier_keys</c> (<see cref="CustomerStates.Tiers"/>).</summary>
+    public string TierCodeSql(string t) => TierCaseSql(t, k => $"{k + 1}");
+
+    // The tier of customers t, each tier k (0-based) given as tier(k).
+    private string TierCaseSql(string t, Func<int, string> tier)
     {
         if (TierValues.Length == 0)
         {
             // No customer to rank: a CASE without a WHEN is not SQL.
-            return $"'{CustomerStates.Tiers[^1]}'";
+            return tier(CustomerStates.Tiers.Count - 1);
         }
 
         var value = TierValueSql(t, ByPrediction);
         var cases = string.Concat(Enumerable.Range(0, TierValues.Length).Select(k =>
-            $"WHEN {value} > @tier_value{k + 1} OR ({value} = @tier_value{k + 1} AND {t}.customer_id <= @tier_id{k + 1}) THEN '{CustomerStates.Tiers[k]}' "));
-        return $"CASE {cases}ELSE '{CustomerStates.Tiers[^1]}' END";
+            $"WHEN {value} > @tier_value{k + 1} OR ({value} = @tier_value{k + 1} AND {t}.customer_id <= @tier_id{k + 1}) THEN {tier(k)} "));
+        return $"CASE {cases}ELSE {tier(CustomerStates.Tiers.Count - 1)} END";
+    }
+
+    // The 1-based index into the grid of a buyer t's segment: by R (5 down to 1) and
+    // FM = ⌈(F + M) / 2⌉, as Rfm.Segment.
+    private static string GridIndexSql(string t)
+    {
+        var r = Above("rfm_recency", RecencySql(t), "<");
+        var f = Above("rfm_frequency", $"{t}.purchase_days", ">");
+        var m = Above("rfm_monetary", $"{t}.net_revenue", ">");
+        return $"(5 - ({r})) * 5 + (({f}) + ({m}) + 1) / 2";
     }
 
     internal void AddParameters(NpgsqlCommand command)
@@ -177,6 +191,9 @@ public sealed record Rankings(
         }
 
         command.Parameters.Add(new NpgsqlParameter("rfm_grid", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Grid });
+        command.Parameters.Add(new NpgsqlParameter("rfm_codes", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = GridCodes });
+        command.Parameters.Add(new NpgsqlParameter("rfm_keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = SegmentKeys });
+        command.Parameters.Add(new NpgsqlParameter("tier_keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = TierKeys });
         for (var k = 0; k < TierValues.Length; k++)
         {
             command.Parameters.Add(new NpgsqlParameter($"tier_value{k + 1}", TierValues[k]));
@@ -190,6 +207,15 @@ public sealed record Rankings(
     // Rfm's grid as 25 names, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM.
     private static readonly string[] Grid =
         [.. from r in Enumerable.Range(1, 5).Reverse() from fm in Enumerable.Range(1, 5) select Rfm.Segments[Rfm.Segment(r, fm, fm)]];
+
+    // The grid's segments as SegmentCodeSql's numbers, the segment names by those numbers, and the
+    // tier names by TierCodeSql's.
+    private static readonly int[] GridCodes =
+        [.. from r in Enumerable.Range(1, 5).Reverse() from fm in Enumerable.Range(1, 5) select Rfm.Segment(r, fm, fm) + 1];
+
+    private static readonly string[] SegmentKeys = [.. Rfm.Segments, Rfm.NoPurchases];
+
+    private static readonly string[] TierKeys = [.. CustomerStates.Tiers];
 
     // 1 + the number of the four thresholds the value is beyond, as SQL.
     private static string Above(string thresholds, string value, string beyond) =>

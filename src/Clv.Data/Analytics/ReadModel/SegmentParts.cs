@@ -10,7 +10,7 @@ namespace Clv.Data.Analytics.ReadModel;
 [Flags]
 public enum SegmentParts
 {
-    /// <summary>Each customer's totals only: customers, net revenue, churned, predictions, new customers.</summary>
+    /// <summary>Each customer's totals only: customers, net revenue and predictions.</summary>
     None = 0,
 
     /// <summary>The last complete period's days: active customers, retention and the churn rate.</summary>
@@ -22,6 +22,14 @@ public enum SegmentParts
     /// <summary>The formula CLV's sums over the 12 complete months: their days and alive spells.</summary>
     Formula = 4,
 
+    /// <summary>
+    /// What each customer's totals say of them beyond the sums: repeat buyers, churned customers
+    /// (by the churn window and by the model), and new customers with their gross profit and
+    /// predictions (CAC, CLV:CAC, payback). Segments compute it wherever spend is recorded, as
+    /// the health bands, always shown, need it there.
+    /// </summary>
+    Lifecycle = 8,
+
     /// <summary>Every figure.</summary>
-    All = Activity | Middles | Formula,
+    All = Activity | Middles | Formula | Lifecycle,
 }

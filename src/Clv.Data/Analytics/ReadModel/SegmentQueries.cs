@@ -57,6 +57,8 @@ public static class SegmentQueries
         // The current state's totals hold every day, tomorrow's included, as the summaries do: only
         // a customer acquired after `to` but in its month could be counted new wrongly.
         var acquiredAfterTo = query.To <= scope.Reference && query.To.AddDays(1).Day != 1 ? scope.Reference : (DateOnly?)null;
+        // The health bands, always shown, need the new customers wherever spend is recorded.
+        parts |= spend is null ? SegmentParts.None : SegmentParts.Lifecycle;
         var groups = CellsAnswer(scope, group, query) && (cells.IsPastDay || await PeriodRollupCells.AnswersAsync(connection, acquiredAfterTo, settings.ChurnWindowDays, ct))
             ? await GroupSumsFromRollupAsync(connection, scope, group, query, settings, cells, ct)
             : await GroupSumsAsync(connection, scope, group, query, settings, parts, ct);
@@ -196,24 +198,16 @@ public static class SegmentQueries
             && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct);
         await using var command = new NpgsqlCommand { Connection = connection };
         var with = scope.With(group, command);
-        // The two middle net revenues from one sort (one aggregate, written twice: PostgreSQL
-        // computes identical aggregates once). percentile_disc takes the value at position ⌈f·n⌉:
-        // 0.5 gives ⌈n/2⌉, the lower middle, and 0.5 + 10⁻¹² gives ⌊n/2⌋ + 1, the upper one, in any
-        // group of fewer than 5·10¹¹ customers.
-        const string Middles = """
-            (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
-            (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
-            """;
-        var (recent, middles) = (activity ? RecentSql : NoRecentSql, withMiddles ? Middles : NoMiddles);
+        var recent = activity ? RecentSql : NoRecentSql;
         var formulaSql = formula ? FormulaSql(settings.ChurnWindowDays) : "";
         // The formula CLV's sums per customer join the statement that reads every customer once.
         command.CommandText = formulaFromCells
-            ? with + GroupSumsSql(group, query, recent, "grouped g", middles, formula: false)
+            ? with + GroupSumsSql(group, query, recent, "grouped g", parts & ~SegmentParts.Formula)
                 + ";\n" + FormulaCellsSql(group, RollupCells.Current, acquiredBy: true)
             : scope.Cutoff is not null
-            ? with + formulaSql + GroupSumsSql(group, query, recent, "grouped g", middles, formula)
-            : CurrentCustomersSql(with, group, query, activity)
-                + (formula || withMiddles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, middles, formula) : "");
+            ? with + formulaSql + GroupSumsSql(group, query, recent, "grouped g", parts)
+            : CurrentCustomersSql(with, group, query, parts)
+                + (formula || withMiddles ? ";\n" + with + formulaSql + MiddlesAndFormulaSql(group, withMiddles ? MiddlesSql : NoMiddles, formula) : "");
         AddCustomerRowParameters(command, scope, query, settings);
         AddFormulaParameters(command, scope.Reference, settings.ChurnWindowDays);
         if (formulaFromCells && scope.Cutoff is { } acquiredBy)
@@ -420,42 +414,50 @@ public static class SegmentQueries
 
         """;
 
-    // The sums per group over the customers g of customers (grouped g, restricted or joined), with
-    // the middles given, and the formula CLV's sums when the statement has the formula CTE.
-    private static string GroupSumsSql(GroupSpec group, SegmentQuery query, string recent, string customers, string middles, bool formula)
+    // The sums per group over the customers g of customers (grouped g, restricted or joined), of
+    // the parts given; the formula CLV's sums need the formula CTE before the statement. A part
+    // left out sums constants: PostgreSQL then computes none of its per-customer states, which
+    // took about a third of the dashboard's tiers and RFM statement at CDNOW x40 (docs/benchmarks.md).
+    private static string GroupSumsSql(GroupSpec group, SegmentQuery query, string recent, string customers, SegmentParts parts)
     {
+        var (activity, lifecycle) = (parts.HasFlag(SegmentParts.Activity), parts.HasFlag(SegmentParts.Lifecycle));
+        var middles = parts.HasFlag(SegmentParts.Middles) ? MiddlesSql : NoMiddles;
         var sums = $"""
                    count(*)::int,
-                   count(*) FILTER (WHERE c.purchase_days >= 2)::int,
+                   {(lifecycle ? "count(*) FILTER (WHERE c.purchase_days >= 2)::int" : "0")},
                    coalesce(sum(c.net_revenue), 0),
-                   count(*) FILTER (WHERE c.churned)::int,
+                   {(lifecycle ? "count(*) FILTER (WHERE c.churned)::int" : "0")},
                    count(c.predicted_clv)::int,
                    coalesce(sum(c.predicted_clv), 0),
-                   count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int,
-                   count(*) FILTER (WHERE c.active)::int,
-                   count(*) FILTER (WHERE c.active_before)::int,
-                   count(*) FILTER (WHERE c.active AND c.active_before)::int,
-                   count(*) FILTER (WHERE c.at_risk)::int,
-                   count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int,
-                   count(*) FILTER (WHERE c.new)::int,
-                   coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
-                   coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0),
+                   {(lifecycle ? "count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int" : "0")},
+                   {(activity ? """
+                       count(*) FILTER (WHERE c.active)::int,
+                       count(*) FILTER (WHERE c.active_before)::int,
+                       count(*) FILTER (WHERE c.active AND c.active_before)::int,
+                       count(*) FILTER (WHERE c.at_risk)::int,
+                       count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int
+                       """ : "0, 0, 0, 0, 0")},
+                   {(lifecycle ? """
+                       count(*) FILTER (WHERE c.new)::int,
+                       coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
+                       coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0)
+                       """ : "0, 0::numeric, 0::numeric")},
                    {middles},
-                   count(c.predicted_clv) FILTER (WHERE c.new)::int,
-                   {(formula ? FormulaSumsSql : NoFormulaSumsSql)}
+                   {(lifecycle ? "count(c.predicted_clv) FILTER (WHERE c.new)::int" : "0")},
+                   {(parts.HasFlag(SegmentParts.Formula) ? FormulaSumsSql : NoFormulaSumsSql)}
             """;
         var rows = $"""
             FROM (
                 {CustomerRowsSql(group, query, customers)}
             ) c
-            {(formula ? "LEFT JOIN formula f ON f.customer_id = c.customer_id" : "")}
+            {(parts.HasFlag(SegmentParts.Formula) ? "LEFT JOIN formula f ON f.customer_id = c.customer_id" : "")}
             """;
         // Both value groupings without the middles: summed per (tier, segment) pair, which
         // PostgreSQL does in parallel (not over grouping sets), and each pair's sums given to its
         // tier and to its segment, whose rows GroupSumsAsync adds up (the pair's keys trail the
         // sums, unread). The dashboard's tiers and RFM statement at CDNOW x40 took 1.4-2.0 s
         // against 1.7-2.3 s over grouping sets (docs/benchmarks.md).
-        return group.By == GroupSpec.TiersAndRfm && middles == NoMiddles
+        return group.By == GroupSpec.TiersAndRfm && !parts.HasFlag(SegmentParts.Middles)
             ? recent + $"""
                 SELECT k.key, p.*
                 FROM (
@@ -478,16 +480,30 @@ public static class SegmentQueries
 
     private const string NoFormulaSumsSql = "0::numeric, 0::bigint, 0::bigint";
 
+    // The two middle net revenues from one sort (one aggregate, written twice: PostgreSQL computes
+    // identical aggregates once). percentile_disc takes the value at position ⌈f·n⌉: 0.5 gives
+    // ⌈n/2⌉, the lower middle, and 0.5 + 10⁻¹² gives ⌊n/2⌋ + 1, the upper one, in any group of
+    // fewer than 5·10¹¹ customers.
+    private const string MiddlesSql = """
+        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
+        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
+        """;
+
     // The two middle net revenues' columns where they are not computed.
     private const string NoMiddles = "NULL::numeric, NULL::numeric";
 
-    // The current state's sums per group over the customers: those who bought nothing since the
-    // start of the period before (no day read), then the others with their days around the periods;
-    // without the activity, all of them in one statement.
-    private static string CurrentCustomersSql(string with, GroupSpec group, SegmentQuery query, bool activity) => activity
-        ? with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", NoMiddles, formula: false) + ";\n"
-            + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", NoMiddles, formula: false)
-        : with + GroupSumsSql(group, query, NoRecentSql, "grouped g", NoMiddles, formula: false);
+    // The current state's sums per group over the customers, of the parts given but the middles and
+    // the formula CLV's: those who bought nothing since the start of the period before (no day
+    // read), then the others with their days around the periods; without the activity, all of them
+    // in one statement.
+    private static string CurrentCustomersSql(string with, GroupSpec group, SegmentQuery query, SegmentParts parts)
+    {
+        parts &= SegmentParts.Activity | SegmentParts.Lifecycle;
+        return parts.HasFlag(SegmentParts.Activity)
+            ? with + GroupSumsSql(group, query, NoRecentSql, "grouped g WHERE coalesce(g.last_purchase_day < @previous_first, true)", parts) + ";\n"
+                + with + GroupSumsSql(group, query, RecentSql, "customer_summaries k JOIN grouped g ON g.customer_id = k.customer_id AND k.last_purchase_day >= @previous_first", parts)
+            : with + GroupSumsSql(group, query, NoRecentSql, "grouped g", parts);
+    }
 
     // The current state's statement of the middles and the formula CLV's sums, per group (after the
     // formula CTE when the formula is asked).
