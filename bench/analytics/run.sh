@@ -254,7 +254,7 @@ kill "$writer_pid" 2>/dev/null || true
 wait "$writer_pid" 2>/dev/null || true
 writer_pid=
 sort -k2 -n "$writes" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "\nWrites: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
-clv_log "API RSS now: $(clv_mb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$CLV_API_PID/status")")"
+clv_log "API RSS now: $(clv_rss_parts "$CLV_API_PID")"
 [ -z "${CLV_BENCH_PGSS:-}" ] || psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -d clv_bench_analytics -c "
     SELECT round(total_exec_time::numeric) AS ms, calls, round((total_exec_time / calls)::numeric, 1) AS per_call, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30" >"$out/analytics-pgss.txt"

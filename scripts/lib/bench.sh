@@ -7,6 +7,13 @@ clv_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 clv_per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 clv_mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb / 1024 }'; }
 
+# The VmRSS of PID with its parts: anonymous memory (the managed heaps, native allocations, thread
+# stacks) and files mapped (the runtime's and the API's code, ICU), as /proc/PID/status splits it.
+clv_rss_parts() {
+    awk '/^VmRSS:/ { t = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } /^RssShmem:/ { m = $2 }
+        END { printf "%.0f MB (anonymous %.0f MB, files %.0f MB, shared %.0f MB)", t / 1024, a / 1024, f / 1024, m / 1024 }' "/proc/$1/status"
+}
+
 # Sets CLV_RSS_KB to the VmRSS (kB) of PID; fails once PID is gone. The samplers below run beside
 # what they measure, so they read /proc with builtins: an awk per sample cost the measured import
 # a process start five times a second.

@@ -12,9 +12,12 @@ internal static class ObservabilityConfigs
     // The OpenTelemetry SDK's own setting; its exporter reads the rest (OTEL_EXPORTER_OTLP_PROTOCOL, ...).
     private const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    // The meter of the .NET runtime's built-in instruments (dotnet.gc.*, dotnet.process.*, dotnet.thread_pool.*).
+    private const string RuntimeMeter = "System.Runtime";
+
     /// <summary>
     /// Clv's instruments (<see cref="ClvMetrics"/>) always; OpenTelemetry metrics (Clv's, ASP.NET
-    /// Core's, Npgsql's) when the scrape endpoint is on or an OTLP endpoint is set; traces (ASP.NET
+    /// Core's, Npgsql's, the runtime's) when the scrape endpoint is on or an OTLP endpoint is set; traces (ASP.NET
     /// Core, Npgsql) only to an OTLP endpoint: nothing is collected that nobody reads.
     /// </summary>
     public static IServiceCollection AddClvObservability(this IServiceCollection services, IConfiguration configuration)
@@ -32,7 +35,9 @@ internal static class ObservabilityConfigs
             .ConfigureResource(resource => resource.AddService("clv-api"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(ClvMetrics.MeterName).AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation();
+                // The runtime's own meter: the process's working set, the managed heaps after the last
+                // collection, collections, pauses and the thread pool (docs/operations.md).
+                metrics.AddMeter(ClvMetrics.MeterName, RuntimeMeter).AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation();
                 if (scrape.Enabled && scrape.Port is { } port)
                 {
                     metrics.AddPrometheusHttpListener(listener =>

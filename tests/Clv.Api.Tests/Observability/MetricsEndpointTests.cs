@@ -72,6 +72,9 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Api api) : IClassF
         // ASP.NET Core's and Npgsql's own instruments come along.
         Assert.True(PrometheusText.Sum(scraped, "http_server_request_duration_seconds_count") >= 1, scraped);
         Assert.Contains("\ndb_client_", scraped, StringComparison.Ordinal);
+        // And the runtime's: the working set and the managed heaps after the last collection.
+        Assert.True(PrometheusText.Sum(scraped, "dotnet_process_memory_working_set_bytes") > 0, scraped);
+        Assert.True(PrometheusText.Sum(scraped, "dotnet_gc_last_collection_heap_size_bytes") > 0, scraped);
     }
 
     [Fact]
