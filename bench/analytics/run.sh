@@ -14,7 +14,8 @@
 #      (throughput and p99, if wrk is installed);
 #   3. freshness: a new customer's purchase is posted, and the summary is polled until it counts
 #      them: the delay from the acknowledgement (goal 4);
-#   4. the API's RSS (goal 6).
+#   4. the API's RSS (goal 6), split into anonymous memory, code and shared memory; with the API's
+#      metrics on (Clv__Metrics__Enabled=true), also its managed heaps after the last collection.
 # Everything listens on 127.0.0.1 and is stopped on exit. CLV_API_ROOT runs another checkout's API
 # (a baseline) under this script.
 #
@@ -255,6 +256,15 @@ wait "$writer_pid" 2>/dev/null || true
 writer_pid=
 sort -k2 -n "$writes" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "\nWrites: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
 clv_log "API RSS now: $(clv_rss_parts "$CLV_API_PID")"
+# With the API's metrics on (Clv__Metrics__Enabled=true in the environment; they cost each request a
+# little, so runs compared should all have them or none): what the managed heaps held after the last
+# collection, per generation, and the memory the collector kept committed then.
+if [ "${Clv__Metrics__Enabled:-}" = true ]; then
+    clv_log "managed heaps after the last collection: $(curl -sS -f -H "X-Api-Key: $CLV_API_KEY" "$CLV_API_URL/metrics" | awk '
+        /^dotnet_gc_last_collection_heap_size_bytes\{/ { match($0, /gc_heap_generation="[^"]*"/); heap += $NF; parts = parts sprintf("%s %.0f MB, ", substr($0, RSTART + 20, RLENGTH - 21), $NF / 1048576) }
+        /^dotnet_gc_last_collection_memory_committed_size_bytes/ { committed = $NF }
+        END { printf "%.0f MB (%scommitted %.0f MB)", heap / 1048576, parts, committed / 1048576 }')"
+fi
 [ -z "${CLV_BENCH_PGSS:-}" ] || psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -d clv_bench_analytics -c "
     SELECT round(total_exec_time::numeric) AS ms, calls, round((total_exec_time / calls)::numeric, 1) AS per_call, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30" >"$out/analytics-pgss.txt"
