@@ -204,15 +204,14 @@ public sealed record Rankings(
     // The shares of customers, highest value first, that end the tiers but the last.
     private static readonly double[] TierShares = [0.01, 0.10, 0.50];
 
-    // Rfm's grid as 25 names, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM.
-    private static readonly string[] Grid =
-        [.. from r in Enumerable.Range(1, 5).Reverse() from fm in Enumerable.Range(1, 5) select Rfm.Segments[Rfm.Segment(r, fm, fm)]];
-
-    // The grid's segments as SegmentCodeSql's numbers, the segment names by those numbers, and the
-    // tier names by TierCodeSql's.
+    // Rfm's grid as 25 segments, row R = 5 first, FM 1..5 in each row: 1-based index (5 − R)·5 + FM;
+    // each as SegmentCodeSql's number (1-based into SegmentKeys), and as its name.
     private static readonly int[] GridCodes =
         [.. from r in Enumerable.Range(1, 5).Reverse() from fm in Enumerable.Range(1, 5) select Rfm.Segment(r, fm, fm) + 1];
 
+    private static readonly string[] Grid = [.. GridCodes.Select(code => Rfm.Segments[code - 1])];
+
+    // The segment names by SegmentCodeSql's numbers, and the tier names by TierCodeSql's.
     private static readonly string[] SegmentKeys = [.. Rfm.Segments, Rfm.NoPurchases];
 
     private static readonly string[] TierKeys = [.. CustomerStates.Tiers];
