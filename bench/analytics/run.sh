@@ -15,7 +15,9 @@
 #   3. freshness: a new customer's purchase is posted, and the summary is polled until it counts
 #      them: the delay from the acknowledgement (goal 4);
 #   4. the API's RSS (goal 6), split into anonymous memory, code and shared memory; with the API's
-#      metrics on (Clv__Metrics__Enabled=true), also its managed heaps after the last collection.
+#      metrics on (Clv__Metrics__Enabled=true), also its managed heaps after the last collection;
+#      with CLV_BENCH_GCDUMP=FILE (and dotnet-gcdump installed), a heap dump, its largest types, and
+#      the RSS after the full collection that taking it runs.
 # Everything listens on 127.0.0.1 and is stopped on exit. CLV_API_ROOT runs another checkout's API
 # (a baseline) under this script.
 #
@@ -264,6 +266,14 @@ if [ "${Clv__Metrics__Enabled:-}" = true ]; then
         /^dotnet_gc_last_collection_heap_size_bytes\{/ { match($0, /gc_heap_generation="[^"]*"/); heap += $NF; parts = parts sprintf("%s %.0f MB, ", substr($0, RSTART + 20, RLENGTH - 21), $NF / 1048576) }
         /^dotnet_gc_last_collection_memory_committed_size_bytes/ { committed = $NF }
         END { printf "%.0f MB (%scommitted %.0f MB)", heap / 1048576, parts, committed / 1048576 }')"
+fi
+# CLV_BENCH_GCDUMP=FILE (with dotnet-gcdump installed, a developer's tool): a heap dump of the API.
+# Taking it runs a full, blocking collection, so the RSS after it tells memory still live from
+# garbage that no full collection had reclaimed yet; the dump's largest types say what is live.
+if [ -n "${CLV_BENCH_GCDUMP:-}" ]; then
+    dotnet-gcdump collect -p "$CLV_API_PID" -o "$CLV_BENCH_GCDUMP" >/dev/null
+    clv_log "API RSS after a full collection: $(clv_rss_parts "$CLV_API_PID")"
+    dotnet-gcdump report "$CLV_BENCH_GCDUMP" 2>/dev/null | head -25
 fi
 [ -z "${CLV_BENCH_PGSS:-}" ] || psql -h 127.0.0.1 -p "$CLV_PG_TMP_PORT" -U postgres -X -d clv_bench_analytics -c "
     SELECT round(total_exec_time::numeric) AS ms, calls, round((total_exec_time / calls)::numeric, 1) AS per_call, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query

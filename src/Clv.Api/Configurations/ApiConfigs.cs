@@ -19,6 +19,8 @@ internal static class ApiConfigs
                 json.Converters.Add(new DecimalJsonConverter());
                 json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             });
+        // Bulk actions ([TrimsHeap]) and model runs return the memory they made the collector commit.
+        services.AddSingleton<HeapTrim>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -56,6 +57,7 @@ public sealed class FeedbackIngestionController(FeedbackIngestion ingestion) : C
     /// <param name="atomic">All or nothing for the whole file.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpPost("import")]
+    [TrimsHeap]
     [Consumes("text/csv")]
     [ProducesResponseType<FeedbackIngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Clv.Api.Infrastructure;
 using Clv.Data.ModelRuns;
 using Microsoft.Extensions.Options;
 
@@ -49,6 +50,7 @@ public sealed class ModelRunLeaseOptions
 internal sealed class ModelRunWorker(
     ModelRunWakeUp wakeUp,
     IServiceScopeFactory scopes,
+    HeapTrim heapTrim,
     IOptions<ModelRunLeaseOptions> options,
     TimeProvider time,
     ILogger<ModelRunWorker> logger) : BackgroundService
@@ -135,6 +137,7 @@ internal sealed class ModelRunWorker(
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
         using var heartbeat = new CancellationTokenSource();
         var renewing = RenewAsync(runId, run, heartbeat.Token);
+        var mark = HeapTrim.Mark();
         try
         {
             await UseAsync<ModelRunner>(r => r.RunAsync(runId, _instance, run.Token));
@@ -153,6 +156,7 @@ internal sealed class ModelRunWorker(
         {
             await heartbeat.CancelAsync();
             await renewing;
+            heapTrim.After(mark, $"model run {runId}");
         }
     }
 

@@ -1,4 +1,5 @@
 using Clv.Api.Authentication;
+using Clv.Api.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -61,6 +62,7 @@ public sealed class SubscriptionIngestionController(SubscriptionIngestion ingest
     /// <param name="atomic">All or nothing for the whole file.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     [HttpPost("import")]
+    [TrimsHeap]
     [Consumes("text/csv")]
     [ProducesResponseType<SubscriptionIngestResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
