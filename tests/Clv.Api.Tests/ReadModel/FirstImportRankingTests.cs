@@ -1,5 +1,6 @@
 using Clv.Api.Tests.Infrastructure;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+using static Clv.Api.Tests.Infrastructure.RankingRows;
 
 namespace Clv.Api.Tests.ReadModel;
 
@@ -64,7 +65,7 @@ public sealed class FirstImportRefreshTests(FirstImportRankingTests.BoundedApi a
 
         // Well within the refresh interval of 60 s: without the exception the rankings of no buyer stay.
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await api.Factory.ScalarAsync<long>("SELECT buyers FROM analytics_rankings WHERE scope LIKE 'now|%'") != 2)
+        while (await api.Factory.ScalarAsync<long>($"SELECT buyers FROM {CurrentRankings}") != 2)
         {
             Assert.True(DateTime.UtcNow < deadline, "The refresher did not rank the book's first buyers within 15 s.");
             await Task.Delay(100);
@@ -124,7 +125,7 @@ internal static class FirstImportRankings
     public static async Task StoredOfNoBuyerAsync(ClvApiFactory api)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await api.ScalarAsync<bool>("SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND buyers = 0)"))
+        while (!await api.ScalarAsync<bool>($"SELECT EXISTS (SELECT FROM {CurrentRankings} WHERE buyers = 0)"))
         {
             Assert.True(DateTime.UtcNow < deadline, "No rankings of the empty book were stored within 30 s.");
             await Task.Delay(100);

@@ -3,6 +3,7 @@ using Clv.Api.Tests.Infrastructure;
 using Clv.Data.Analytics.ReadModel;
 using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+using static Clv.Api.Tests.Infrastructure.RankingRows;
 
 namespace Clv.Api.Tests.ReadModel;
 
@@ -25,10 +26,10 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
     {
         (await _client.PostTransactionsAsync(Tx("w1", "W1", amount: 10m), Tx("w2", "W2", amount: 20m))).EnsureSuccessStatusCode();
         await WaitForAsync(
-            "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NULL)");
+            $"SELECT EXISTS (SELECT FROM {CurrentRankings} WHERE data_version = (SELECT version FROM data_version) AND run_id IS NULL)");
 
         var run = await TierRankingTests.ActivateRunAsync(api.Factory, ("W1", 5m));
-        await WaitForAsync($"SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND run_id = '{run}' AND by_prediction)");
+        await WaitForAsync($"SELECT EXISTS (SELECT FROM {CurrentRankings} WHERE run_id = '{run}' AND by_prediction)");
     }
 
     [Fact]
@@ -36,7 +37,7 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
     {
         (await _client.PostTransactionsAsync(Tx("r1", "R1", amount: 10m), Tx("r2", "R2", amount: 20m))).EnsureSuccessStatusCode();
         await WaitForAsync(CurrentRankedSql);
-        var ranked = await api.Factory.ScalarAsync<long>("SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'");
+        var ranked = await api.Factory.ScalarAsync<long>($"SELECT data_version FROM {CurrentRankings}");
 
         // A run under a live lease holds the refresher back; customer reads find the rankings behind
         // a write. Neither they nor the segments may rank every customer beside the run.
@@ -50,7 +51,7 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
                 await Task.Delay(TimeSpan.FromSeconds(1)); // a ranking of two customers takes milliseconds
             }
 
-            Assert.Equal(ranked, await api.Factory.ScalarAsync<long>("SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'"));
+            Assert.Equal(ranked, await api.Factory.ScalarAsync<long>($"SELECT data_version FROM {CurrentRankings}"));
         }
 
         // The run over, the refresher ranks the write.
@@ -58,7 +59,7 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
     }
 
     private const string CurrentRankedSql =
-        "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NOT DISTINCT FROM (SELECT id FROM model_runs WHERE is_active))";
+        $"SELECT EXISTS (SELECT FROM {CurrentRankings} WHERE data_version = (SELECT version FROM data_version) AND run_id IS NOT DISTINCT FROM (SELECT id FROM model_runs WHERE is_active))";
 
     private async Task WaitForAsync(string condition)
     {
@@ -93,7 +94,7 @@ public sealed class TierRankingTests(ClvApiFactory api) : IClassFixture<ClvApiFa
         Assert.Equal(100m, await TopTierHistoricalClvAsync());
         // The rankings this stored ranked the current data version.
         Assert.True(await api.ScalarAsync<bool>(
-            "SELECT EXISTS (SELECT FROM analytics_rankings WHERE scope LIKE 'now|%' AND data_version = (SELECT version FROM data_version) AND run_id IS NULL)"));
+            $"SELECT EXISTS (SELECT FROM {CurrentRankings} WHERE data_version = (SELECT version FROM data_version) AND run_id IS NULL)"));
 
         await ActivateRunAsync(api, [("T1", 1_000m), .. Enumerable.Range(2, 9).Select(i => ($"T{i}", (decimal)i - 1))]);
         // As if the activation had written nothing: the rankings of historical CLV at the current version.

@@ -2,6 +2,7 @@ using Clv.Api.Tests.Infrastructure;
 using Clv.Data.Analytics.ReadModel;
 using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
+using static Clv.Api.Tests.Infrastructure.RankingRows;
 
 namespace Clv.Api.Tests.ReadModel;
 
@@ -50,7 +51,7 @@ public sealed class StoredRankingAnswerTests(StoredRankingAnswerTests.BoundedApi
         // The refresher re-ranks in the background; once that is stored, and the bound has passed
         // again, the answer is computed once more although nothing was written.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
+        while (await api.Factory.ScalarAsync<long>($"SELECT coalesce((SELECT data_version FROM {CurrentRankings}), 0)")
                < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))
         {
             Assert.True(DateTime.UtcNow < deadline, "The rankings were not refreshed within 30 s.");
@@ -164,7 +165,7 @@ public sealed class LatestDayRankingTests(StoredRankingAnswerTests.BoundedApi ap
     private async Task CurrentRankedAsync(bool askingTheDay)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)")
+        while (await api.Factory.ScalarAsync<long>($"SELECT coalesce((SELECT data_version FROM {CurrentRankings}), 0)")
                < await api.Factory.ScalarAsync<long>("SELECT version FROM data_version"))
         {
             Assert.True(DateTime.UtcNow < deadline, "The current state's rankings were not stored within 30 s.");
@@ -352,7 +353,7 @@ public sealed class CurrentDayRankingLockTests(StoredRankingAnswerTests.BoundedA
             await Task.Delay(100);
         }
 
-        var current = await api.Factory.ScalarAsync<string>("SELECT scope FROM analytics_rankings WHERE scope LIKE 'now|%'");
+        var current = await api.Factory.ScalarAsync<string>($"SELECT scope FROM {CurrentRankings}");
         await using (var other = new NpgsqlConnection(api.Factory.ConnectionString))
         {
             await other.OpenAsync();
@@ -381,7 +382,7 @@ public sealed class CurrentDayRankingLockTests(StoredRankingAnswerTests.BoundedA
     private async Task ReadAsync() => await (await _client.GetAsync($"/api/v1/segments?by=rfmSegment&asOf={AsOf}")).JsonAsync();
 
     private Task<long> CurrentRankedAtAsync() =>
-        api.Factory.ScalarAsync<long>("SELECT coalesce((SELECT data_version FROM analytics_rankings WHERE scope LIKE 'now|%'), 0)");
+        api.Factory.ScalarAsync<long>($"SELECT coalesce((SELECT data_version FROM {CurrentRankings}), 0)");
 
     private Task<long> VersionAsync() => api.Factory.ScalarAsync<long>("SELECT version FROM data_version");
 }
