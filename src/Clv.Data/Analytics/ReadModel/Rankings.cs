@@ -59,7 +59,7 @@ public sealed record Rankings(
             $"percentile_disc((SELECT (t.position - tc.above{k} - 0.5)::float8 / tc.at{k} FROM tiers t, tc WHERE t.k = {k})) "
             + $"WITHIN GROUP (ORDER BY g.customer_id) FILTER (WHERE g.v = tv.vals[{k}])"));
         var shares = string.Join(", ", tiers.Select(k => $"({k}, {TierShares[k - 1].ToString(System.Globalization.CultureInfo.InvariantCulture)}::float8)"));
-        command.CommandText = scope.With(GroupSpec.All, command, "t.customer_id, t.purchase_days, t.last_purchase_day, t.net_revenue, t.predicted_clv") + $"""
+        command.CommandText = scope.With(GroupSpec.All, command, "t.customer_id, t.purchase_days, t.last_purchase_day, t.net_revenue, t.predicted_clv", profiles: false) + $"""
             , g AS MATERIALIZED (
                 SELECT g.customer_id, g.purchase_days AS frequency, {RecencySql("g")} AS recency, g.net_revenue AS monetary,
                        {TierValueSql("g", byPrediction)} AS v

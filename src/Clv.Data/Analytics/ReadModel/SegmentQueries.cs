@@ -197,7 +197,8 @@ public static class SegmentQueries
             && PeriodRollupCells.EndsPeriod(cutoff, CalendarPeriod.Month)
             && await PeriodRollupCells.AnswersAsync(connection, null, settings.ChurnWindowDays, ct);
         await using var command = new NpgsqlCommand { Connection = connection };
-        var with = scope.With(group, command);
+        // Only the activity and the lifecycle read every customer's acquisition day.
+        var with = scope.With(group, command, profiles: activity || parts.HasFlag(SegmentParts.Lifecycle));
         var recent = activity ? RecentSql : NoRecentSql;
         var formulaSql = formula ? FormulaSql(settings.ChurnWindowDays) : "";
         // The formula CLV's sums per customer join the statement that reads every customer once.
