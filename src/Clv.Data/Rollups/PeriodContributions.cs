@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Clv.Analytics.Cohorts;
 using Clv.Data.Analytics.ReadModel;
 using Clv.Data.Infrastructure;
 using Npgsql;
@@ -18,8 +17,8 @@ namespace Clv.Data.Rollups;
 /// </summary>
 internal sealed class PeriodContributions(int window)
 {
-    private static readonly (short Kind, CalendarPeriod Period)[] Kinds =
-        [(PeriodRollups.Month, CalendarPeriod.Month), (PeriodRollups.Quarter, CalendarPeriod.Quarter), (PeriodRollups.Year, CalendarPeriod.Year)];
+    // A period kind's number is its length in months.
+    private static readonly short[] Kinds = [PeriodRollups.Month, PeriodRollups.Quarter, PeriodRollups.Year];
 
     private readonly Dictionary<Key, Sums> _cells = [];
 
@@ -35,7 +34,7 @@ internal sealed class PeriodContributions(int window)
 
     // Reused by each customer's Add: their days' money as stored, and one period kind's sums.
     private StoredDay[] _stored = new StoredDay[16];
-    private readonly List<(DateOnly Start, PeriodSums Sums)> _periods = [];
+    private readonly List<(int Period, PeriodSums Sums)> _periods = [];
     private readonly List<DateOnly> _marks = [];
 
     /// <summary>Whether no cell holds anything to write.</summary>
@@ -73,13 +72,13 @@ internal sealed class PeriodContributions(int window)
         }
 
         CollectionsMarshal.GetValueRefOrAddDefault(_values, (id, PeriodRollups.ValueBuckets, PeriodRollups.BucketOf(gross - refunds)), out _) += sign;
-        foreach (var (kind, period) in Kinds)
+        foreach (var kind in Kinds)
         {
-            DateOnly? cohort = acquired is { } a ? CalendarPeriods.Start(a, period) : null;
-            var members = Cell(new Key(id, kind, cohort, cohort, null), acquired);
+            var cohort = acquired is { } a ? PeriodOf(a, kind) : NoPeriod;
+            var members = Cell(new Key(id, kind, cohort, cohort, NoDay), acquired);
             members.Members += sign;
             members.Repeat += purchaseDays >= 2 ? sign : 0;
-            AddPeriods(id, kind, period, cohort, stored, sign);
+            AddPeriods(id, kind, cohort, stored, sign);
         }
 
         AddSpells(id, acquired, stored, sign);
@@ -98,37 +97,36 @@ internal sealed class PeriodContributions(int window)
     }
 
     // The days summed per period, with whether each was active, retained and the last active.
-    private void AddPeriods(int channel, short kind, CalendarPeriod period, DateOnly? cohort, ReadOnlySpan<StoredDay> days, int sign)
+    private void AddPeriods(int channel, short kind, int cohort, ReadOnlySpan<StoredDay> days, int sign)
     {
         var periods = _periods;
         periods.Clear();
         foreach (var day in days)
         {
-            var start = CalendarPeriods.Start(day.Date, period);
-            if (periods.Count == 0 || periods[^1].Start != start)
+            var period = PeriodOf(day.Date, kind);
+            if (periods.Count == 0 || periods[^1].Period != period)
             {
-                periods.Add((start, default));
+                periods.Add((period, default));
             }
 
             var (_, sums) = periods[^1];
-            periods[^1] = (start, new PeriodSums(
+            periods[^1] = (period, new PeriodSums(
                 sums.Purchases + day.Purchases, sums.Gross + day.Gross, sums.Refunds + day.Refunds, sums.Cost + day.Cost, day.Date));
         }
 
         var lastActive = periods.FindLastIndex(p => p.Sums.Purchases > 0);
         for (var i = 0; i < periods.Count; i++)
         {
-            var (start, sums) = periods[i];
-            var cell = Cell(new Key(channel, kind, cohort, start, null), sums.MaxDay);
+            var (period, sums) = periods[i];
+            var cell = Cell(new Key(channel, kind, cohort, period, NoDay), sums.MaxDay);
             var active = sums.Purchases > 0;
             cell.Active += active ? sign : 0;
-            cell.Retained += active && i > 0 && periods[i - 1].Sums.Purchases > 0
-                && periods[i - 1].Start == CalendarPeriods.Add(start, -1, period) ? sign : 0;
+            cell.Retained += active && i > 0 && periods[i - 1].Sums.Purchases > 0 && periods[i - 1].Period == period - 1 ? sign : 0;
             cell.LastPurchases += i == lastActive ? sign : 0;
             cell.Purchases += sign * sums.Purchases;
-            cell.Gross += sign * sums.Gross;
-            cell.Refunds += sign * sums.Refunds;
-            cell.Cost += sign * sums.Cost;
+            cell.Gross += Signed(sign, sums.Gross);
+            cell.Refunds += Signed(sign, sums.Refunds);
+            cell.Cost += Signed(sign, sums.Cost);
         }
     }
 
@@ -168,36 +166,50 @@ internal sealed class PeriodContributions(int window)
     private void AddSpell(int channel, DateOnly start, DateOnly lastDay, bool lastSpell, int sign)
     {
         var churnDay = lastDay.AddDays(window);
-        foreach (var (kind, period) in Kinds)
+        foreach (var kind in Kinds)
         {
-            var churnPeriod = CalendarPeriods.Start(churnDay, period);
-            for (var p = CalendarPeriods.Add(CalendarPeriods.Start(start, period), 1, period); p <= churnPeriod; p = CalendarPeriods.Add(p, 1, period))
+            // The churn period starts after the spell's first day exactly when it is a later period.
+            var (startPeriod, churnPeriod) = (PeriodOf(start, kind), PeriodOf(churnDay, kind));
+            for (var p = startPeriod + 1; p <= churnPeriod; p++)
             {
-                Cell(new Key(channel, kind, null, p, null), lastDay).AtRisk += sign;
+                Cell(new Key(channel, kind, NoPeriod, p, NoDay), lastDay).AtRisk += sign;
             }
 
-            if (churnPeriod > start)
+            if (churnPeriod > startPeriod)
             {
-                Cell(new Key(channel, kind, null, churnPeriod, churnDay), lastDay).Churned += sign;
+                Cell(new Key(channel, kind, NoPeriod, churnPeriod, churnDay.DayNumber), lastDay).Churned += sign;
             }
         }
 
         if (lastSpell)
         {
-            Cell(new Key(channel, PeriodRollups.Month, null, CalendarPeriods.Start(churnDay, CalendarPeriod.Month), churnDay), lastDay).Lapsed += sign;
+            Cell(new Key(channel, PeriodRollups.Month, NoPeriod, PeriodOf(churnDay, PeriodRollups.Month), churnDay.DayNumber), lastDay).Lapsed += sign;
         }
     }
 
     // A day's money as customer_days stores it, numeric(…, 4): rounded half away from zero to 4
     // decimals, and written with 4, so that sums here have the scale of sums of stored days.
-    private static decimal Stored(decimal money) => Math.Round(money, ColumnLimits.MoneyScale, MidpointRounding.AwayFromZero) + 0.0000m;
+    // Most amounts have that scale already, or are zero.
+    private static decimal Stored(decimal money) =>
+        money.Scale == ColumnLimits.MoneyScale ? money
+        : money == 0 ? 0.0000m
+        : Math.Round(money, ColumnLimits.MoneyScale, MidpointRounding.AwayFromZero) + 0.0000m;
+
+    // The amount with the sign of a contribution: a negation, where multiplying by −1 is a decimal multiplication.
+    private static decimal Signed(int sign, decimal amount) => sign > 0 ? amount : -amount;
+
+    // A period kind's periods as whole periods since the start of year 0, and back to their first day.
+    private static int PeriodOf(DateOnly day, short kind) => ((day.Year * 12) + day.Month - 1) / kind;
+
+    private static DateOnly? StartOf(int period, short kind) =>
+        period == NoPeriod ? null : new DateOnly(period * kind / 12, (period * kind % 12) + 1, 1);
+
+    private static DateOnly? DayOf(int dayNumber) => dayNumber == NoDay ? null : DateOnly.FromDayNumber(dayNumber);
 
     private Sums Cell(Key key, DateOnly? day)
     {
-        if (!_cells.TryGetValue(key, out var sums))
-        {
-            _cells[key] = sums = new Sums();
-        }
+        ref var sums = ref CollectionsMarshal.GetValueRefOrAddDefault(_cells, key, out _);
+        sums ??= new Sums();
 
         if (day is { } d && (sums.MaxDay is not { } max || d > max))
         {
@@ -224,7 +236,7 @@ internal sealed class PeriodContributions(int window)
         {
             if (members != 0)
             {
-                WriteRow(copy, new Key(channel, kind, null, null, null), value, new Sums { Members = members });
+                WriteRow(copy, new Key(channel, kind, NoPeriod, NoPeriod, NoDay), value, new Sums { Members = members });
             }
         }
 
@@ -239,9 +251,9 @@ internal sealed class PeriodContributions(int window)
         copy.StartRow(19);
         copy.Write(_channels[key.Channel]);
         copy.Write(key.Kind);
-        copy.Write(key.Cohort);
-        copy.Write(key.Period);
-        copy.Write(key.ChurnDay);
+        copy.Write(StartOf(key.Cohort, key.Kind));
+        copy.Write(StartOf(key.Period, key.Kind));
+        copy.Write(DayOf(key.ChurnDay));
         copy.WriteNumeric(netValue);
         copy.Write(sums.Members);
         copy.Write(sums.Repeat);
@@ -264,9 +276,9 @@ internal sealed class PeriodContributions(int window)
     [
         ("channel", "text", (cells, channels) => cells.Select(c => channels[c.Key.Channel]).ToArray()),
         ("period_kind", "smallint", (cells, _) => cells.Select(c => c.Key.Kind).ToArray()),
-        ("cohort", "date", (cells, _) => cells.Select(c => c.Key.Cohort).ToArray()),
-        ("period", "date", (cells, _) => cells.Select(c => c.Key.Period).ToArray()),
-        ("churn_day", "date", (cells, _) => cells.Select(c => c.Key.ChurnDay).ToArray()),
+        ("cohort", "date", (cells, _) => cells.Select(c => StartOf(c.Key.Cohort, c.Key.Kind)).ToArray()),
+        ("period", "date", (cells, _) => cells.Select(c => StartOf(c.Key.Period, c.Key.Kind)).ToArray()),
+        ("churn_day", "date", (cells, _) => cells.Select(c => DayOf(c.Key.ChurnDay)).ToArray()),
         ("net_value", "numeric", (cells, _) => new decimal?[cells.Length]), // the period kinds' cells have none
         ("members", "int", (cells, _) => cells.Select(c => c.Value.Members).ToArray()),
         ("repeat", "int", (cells, _) => cells.Select(c => c.Value.Repeat).ToArray()),
@@ -313,8 +325,12 @@ internal sealed class PeriodContributions(int window)
         }
     }
 
-    // A period kind's cell; the counts per net value are keyed in _values.
-    private readonly record struct Key(int Channel, short Kind, DateOnly? Cohort, DateOnly? Period, DateOnly? ChurnDay);
+    // A period kind's cell: its cohort and period as PeriodOf numbers them, its churn day as a day
+    // number (NoPeriod, NoDay: none), which hash and compare faster than dates that may be null, at
+    // dozens of lookups per customer. The counts per net value are keyed in _values.
+    private readonly record struct Key(int Channel, short Kind, int Cohort, int Period, int ChurnDay);
+
+    private const int NoPeriod = int.MinValue, NoDay = int.MinValue;
 
     // A day's figures with its money as customer_days stores it (Stored), computed once per day.
     private readonly record struct StoredDay(DateOnly Date, int Purchases, decimal Gross, decimal Refunds, decimal Cost);
