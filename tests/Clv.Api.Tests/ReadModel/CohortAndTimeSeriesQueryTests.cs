@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Clv.Analytics.Cohorts;
@@ -18,8 +19,9 @@ namespace Clv.Api.Tests.ReadModel;
 /// <summary>
 /// The cohort matrix and the time series computed set-based in PostgreSQL equal, figure for
 /// figure, the in-memory reports they replace (<see cref="CohortReport"/>, <see cref="TimeSeriesReport"/>
-/// over <see cref="CustomerStates"/>), on random small books written through the API, and on two
-/// tiny books worked out by hand. The reporting time zone is New York, so that acquisition days
+/// over <see cref="CustomerStates"/>) and a recomputation from the raw rows written here
+/// (<see cref="FromScratch"/>), on random small books written through the API, and on two tiny
+/// books worked out by hand. The reporting time zone is New York, so that acquisition days
 /// and purchase days are both taken off UTC.
 /// </summary>
 public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.NewYorkApi fixture)
@@ -57,9 +59,10 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     /// A transaction, <see cref="Day"/> days after the customer's first day (−1: tomorrow in the
     /// reporting zone, as far ahead as the API accepts) at <see cref="Minute"/> (UTC) past
     /// midnight, or on the customer's previous transaction's day; sent in batch <see cref="Batch"/>
-    /// (0..2), so older transactions often arrive after newer ones.
+    /// (0..2), so older transactions often arrive after newer ones; in euros (converted at ingest
+    /// at the rate of its day, <see cref="EuroRates"/>) or dollars, the reporting currency.
     /// </summary>
-    public sealed record TxSpec(int Day, int Minute, bool SameDayAsPrevious, bool Refund, int Cents, int Batch);
+    public sealed record TxSpec(int Day, int Minute, bool SameDayAsPrevious, bool Refund, int Cents, int Batch, bool Euro);
 
     /// <summary>
     /// A customer: with a profile (channel, country and plan indexes; an acquisition day offset,
@@ -79,8 +82,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     private static readonly Gen<TxSpec> GenTx = Gen.Select(
         Gen.Select(Gen.Frequency((30, Gen.Int[0, 300]), (1, Gen.Const(-1))), Gen.Int[0, 1439], Gen.Int[0, 3]),
-        Gen.Int[0, 3], Gen.Int[0, 20_000], Gen.Int[0, 2],
-        (when, refund, cents, batch) => new TxSpec(when.Item1, when.Item2, when.Item3 == 0, refund == 0, cents, batch));
+        Gen.Int[0, 3], Gen.Int[0, 20_000], Gen.Select(Gen.Int[0, 2], Gen.Int[0, 2]),
+        (when, refund, cents, sent) => new TxSpec(when.Item1, when.Item2, when.Item3 == 0, refund == 0, cents, sent.Item1, sent.Item2 == 0));
 
     private static readonly Gen<CustomerSpec> GenCustomer = Gen.Select(
         Gen.Select(Gen.Int[0, 3], Gen.Int[0, Channels.Length - 1], Gen.Int[0, Countries.Length - 1], Gen.Int[0, Plans.Length - 1]),
@@ -188,13 +191,15 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         await ResetAsync();
         var prefix = $"b{Interlocked.Increment(ref _books)}";
         var origin = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-Span);
-        await PostBookAsync(book, prefix, origin);
+        var rates = EuroRates(book.Seed, origin);
+        await PostBookAsync(book, prefix, origin, rates);
 
         var today = HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
         var random = new Random(book.Seed);
         var run = book.Predicted ? await PredictAsync(random) : (Guid?)null;
         var settings = new PortfolioSettings { ChurnWindowDays = book.ChurnWindow };
         var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
+        var scratch = await FromScratch.LoadAsync(Api.ConnectionString, TimeZone, rates);
         Assert.Equal(book.Predicted, facts.HasPredictions);
         var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
         await using var connection = await OpenAsync();
@@ -223,6 +228,12 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                     var actual = await TimeSeriesQueries.ComputeAsync(
                         connection, scope, new GroupSpec(by, period, rankings), metric, period, from, to, settings, CancellationToken.None);
                     Same(Render(expected), Render(actual), $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
+                    if (FromScratch.Groups(by))
+                    {
+                        SameFromScratch(
+                            scratch.Series($"{metric}", by, Name(period), from, to, cutoff, reference, book.ChurnWindow), RenderSorted(actual),
+                            $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
+                    }
                 }
             }
 
@@ -236,6 +247,9 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var expected = CohortReport.Compute(states, period, from, to, channel, onOrAfter);
                 var actual = await CohortQueries.ComputeAsync(connection, scope, period, from, to, channel, onOrAfter, CancellationToken.None);
                 Same(Render(expected), Render(actual), $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
+                SameFromScratch(
+                    scratch.Cohorts(Name(period), from, to, channel, onOrAfter, cutoff, reference), Render(actual),
+                    $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
             }
 
             // Every cohort, on or after, which the cells answer as of a period's last day too:
@@ -246,12 +260,24 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var expected = CohortReport.Compute(states, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true);
                 var actual = await CohortQueries.ComputeAsync(connection, scope, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true, CancellationToken.None);
                 Same(Render(expected), Render(actual), $"every cohort per {period}, channel {channel}, on or after, {scope}");
+                SameFromScratch(
+                    scratch.Cohorts(Name(period), DateOnly.MinValue, lastDay, channel, onOrAfter: true, cutoff, reference), Render(actual),
+                    $"every cohort per {period}, channel {channel}, on or after, {scope}");
             }
         }
     }
 
     private static void Same(string expected, string actual, string query) =>
         Assert.True(expected == actual, $"{query}\n--- in memory:\n{expected}\n--- sql:\n{actual}");
+
+    // The SQL answer against the recomputation from the raw rows (FromScratch), which renders a line per group or cohort.
+    private static void SameFromScratch(string recomputed, string actual, string query)
+    {
+        var sql = actual.Length == 0 || actual.EndsWith('\n') ? actual : actual + "\n";
+        Assert.True(recomputed == sql, $"{query}\n--- from scratch:\n{recomputed}--- sql:\n{sql}");
+    }
+
+    private static string Name(CalendarPeriod period) => period.ToString().ToLowerInvariant();
 
     // The grouping as PortfolioCache.GroupingAsync builds it.
     private async Task<Grouping> GroupingAsync(
@@ -279,11 +305,32 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         };
     }
 
-    // Profiles (before or after the transactions), then the transactions in three batches, JSON or
-    // CSV, then the spend. Every item must be accepted.
-    private async Task PostBookAsync(Book book, string prefix, DateOnly origin)
+    /// <summary>
+    /// The euro's rates of a book, every fifth day from ten days before its first day to today
+    /// (UTC): every transaction's day, tomorrow's included, has one at most a few days old, as
+    /// conversion needs (<c>Clv:FxMaxAgeDays</c>, 7). With five decimals, so that conversions round.
+    /// </summary>
+    private static Dictionary<DateOnly, decimal> EuroRates(int seed, DateOnly origin)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, (Span / 5) + 3).Select(k => origin.AddDays((5 * k) - 10))
+            .ToDictionary(day => day, _ => 0.5m + (random.Next(150_001) / 100_000m));
+    }
+
+    private static async Task PostRatesAsync(HttpClient client, IEnumerable<(DateOnly Day, decimal Rate)> rates)
+    {
+        var items = rates.Select(r => new { date = $"{r.Day:yyyy-MM-dd}", currency = "EUR", rateToReporting = r.Rate }).ToArray();
+        var body = await (await client.PostAsJsonAsync("/api/v1/fx-rates", new { rates = items })).JsonAsync();
+        Assert.True(body.GetProperty("rejected").GetInt64() == 0, body.ToString());
+    }
+
+    // Profiles (before or after the transactions), the euro's rates, then the transactions in three
+    // batches, JSON or CSV, then other rates for the same days (which change no stored amount), then
+    // the spend. Every item must be accepted.
+    private async Task PostBookAsync(Book book, string prefix, DateOnly origin, Dictionary<DateOnly, decimal> rates)
     {
         var client = Api.Client();
+        await PostRatesAsync(client, rates.Select(r => (r.Key, r.Value)));
         var profiles = book.Customers.Select((c, i) => (c, i)).Where(x => x.c.Profile).Select(x => (object)new
         {
             externalId = $"{prefix}-c{x.i}",
@@ -302,7 +349,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             await AcceptedAsync(await client.PostCustomersAsync(profiles));
         }
 
-        var transactions = new List<(int Batch, string Id, string Customer, string At, string Type, decimal Amount)>();
+        var transactions = new List<(int Batch, string Id, string Customer, string At, string Type, decimal Amount, string Currency)>();
         for (var i = 0; i < book.Customers.Length; i++)
         {
             var day = book.Customers[i].FirstDay;
@@ -318,7 +365,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                     ? Tomorrow(t.Minute)
                     : origin.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(day).AddMinutes(t.Minute).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 transactions.Add((t.Batch, $"{prefix}-t{i}-{j}", $"{prefix}-c{i}", at,
-                    t.Refund ? "refund" : "purchase", (t.Refund ? t.Cents + 1 : t.Cents) / 100m));
+                    t.Refund ? "refund" : "purchase", (t.Refund ? t.Cents + 1 : t.Cents) / 100m, t.Euro ? "EUR" : "USD"));
             }
         }
 
@@ -335,16 +382,18 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var csv = new StringBuilder("external_id,customer_external_id,occurred_at,type,amount,currency\n");
                 foreach (var r in rows)
                 {
-                    csv.Append(CultureInfo.InvariantCulture, $"{r.Id},{r.Customer},{r.At},{r.Type},{r.Amount},USD\n");
+                    csv.Append(CultureInfo.InvariantCulture, $"{r.Id},{r.Customer},{r.At},{r.Type},{r.Amount},{r.Currency}\n");
                 }
 
                 await AcceptedAsync(await client.PostCsvAsync(csv.ToString()));
             }
             else
             {
-                await AcceptedAsync(await client.PostTransactionsAsync([.. rows.Select(r => HttpAssertions.Tx(r.Id, r.Customer, r.At, r.Type, r.Amount))]));
+                await AcceptedAsync(await client.PostTransactionsAsync([.. rows.Select(r => HttpAssertions.Tx(r.Id, r.Customer, r.At, r.Type, r.Amount, r.Currency))]));
             }
         }
+
+        await PostRatesAsync(client, rates.Select(r => (r.Key, r.Value * 2)));
 
         if (!book.ProfilesFirst && profiles.Length > 0)
         {
@@ -437,6 +486,9 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     internal static string Render(List<TimeSeries> series) => string.Join('\n', series.Select(s =>
         $"{s.Key}: " + string.Join(", ", s.Points.Select(p => $"{p.Period} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {Text(p.Value)}"))));
+
+    private static string RenderSorted(List<TimeSeries> series) =>
+        FromScratch.Render(series.Select(s => (s.Key, s.Points.Select(p => (p.Period, p.Start, p.End, p.Value)))));
 
     internal static string Render(List<CohortRow> rows) => string.Join('\n', rows.Select(r =>
         $"{r.Cohort:yyyy-MM-dd} size {r.Size}: active [{string.Join(' ', r.ActiveCustomers)}] retention [{string.Join(' ', r.Retention.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}] "

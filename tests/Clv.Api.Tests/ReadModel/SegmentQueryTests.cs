@@ -19,9 +19,11 @@ using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
-/// The segment figures computed in SQL (<see cref="SegmentQueries"/>) against the in-memory
-/// reference (<see cref="PortfolioFactsLoader"/>, <see cref="CustomerStates"/>,
-/// <see cref="SegmentReport"/>) over the same database, figure for figure. Books are posted
+/// The segment figures computed in SQL (<see cref="SegmentQueries"/>) against a recomputation from
+/// the raw rows written here (<see cref="FromScratch"/>: counts and money of the groupings by the
+/// customers' own columns) and against the in-memory reference (<see cref="PortfolioFactsLoader"/>,
+/// <see cref="CustomerStates"/>, <see cref="SegmentReport"/>) over the same database, figure for
+/// figure. Books are posted
 /// through the API, so that real ingest writes the rollups, on a clock fixed at
 /// <see cref="Now"/> and in the New York time zone. Cases: <c>CLV_SEGMENT_CASES</c> (default 40);
 /// a failure prints the CsCheck seed to replay.
@@ -244,6 +246,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         await ResetAsync();
         await PostAsync(c.Book);
         var facts = await PortfolioFactsLoader.LoadAsync(_factory.ConnectionString, Zone, default);
+        var scratch = await FromScratch.LoadAsync(_factory.ConnectionString, TimeZoneInfo.FindSystemTimeZoneById(Zone));
         await using var connection = await OpenAsync();
         await using var active = new NpgsqlCommand("SELECT id FROM model_runs WHERE is_active", connection);
         var run = await active.ExecuteScalarAsync() as Guid?;
@@ -283,6 +286,14 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 var spec = new GroupSpec(Groupings[k], query.Period, rankings);
                 var actual = await SegmentQueries.ComputeAsync(connection, scope, spec, query, c.Settings, SegmentParts.All, default);
                 AssertSame(expected, actual, $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
+                if (FromScratch.Groups(Groupings[k]))
+                {
+                    var recomputed = scratch.Segments(Groupings[k], query.Period.ToString().ToLowerInvariant(), query.From, query.To, probe.AsOf, reference, c.Settings.ChurnWindowDays);
+                    Assert.True(
+                        recomputed == FromScratch.Render(actual),
+                        $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}\n--- from scratch:\n{recomputed}--- sql:\n{FromScratch.Render(actual)}");
+                }
+
                 var some = await SegmentQueries.ComputeAsync(connection, scope, spec, query, c.Settings, parts, default);
                 AssertSame(Computed(expected, parts), Computed(some, parts), $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}, parts {parts}");
                 seen.Count(expected);
@@ -314,6 +325,10 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 ?? new SegmentFigures { Key = "all" };
             var total = await SegmentQueries.TotalAsync(connection, scope, summaryQuery.From, summaryQuery.To, c.Settings, default);
             AssertSame([summary], [total], $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
+            var everyone = scratch.Total(summaryQuery.From, summaryQuery.To, probe.AsOf, reference, c.Settings.ChurnWindowDays);
+            Assert.True(
+                everyone == FromScratch.Render([total]),
+                $"total, asOf {Day(probe.AsOf)}, {summaryQuery}\n--- from scratch:\n{everyone}--- sql:\n{FromScratch.Render([total])}");
         }
     }
 

@@ -1,0 +1,417 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace Clv.Api.Tests.ReadModel;
+
+/// <summary>
+/// The time series recomputed from scratch, written here apart from the product: from the raw rows
+/// (customers, transactions, acquisition spend), each transaction put on its day in the reporting
+/// zone here, and every figure counted day by day, with no rollup, no spell and none of the
+/// product's period or grouping code. The product's in-memory reports read the per-day rollup
+/// (<c>customer_days</c>) that ingest maintains; this reads the transactions themselves, so a
+/// wrong day rollup fails here too. Definitions as docs/metrics.md gives them:
+/// <list type="bullet">
+/// <item>a customer counts as of a day when acquired by it, or without an acquisition date;</item>
+/// <item>activity after the last day (the day asked, or today) is left out, and a period after it is unknown;</item>
+/// <item>alive on a day: acquired by it, and fewer than the churn window's days since the latest
+/// of the acquisition day and the purchase days from it on; a period's churn counts the customers
+/// alive on its eve who are not alive on one of its days;</item>
+/// <item>spend is prorated by days over the part of the period up to the last day; CAC is unknown
+/// where none of the group's spend overlaps the period.</item>
+/// </list>
+/// </summary>
+internal sealed class FromScratch
+{
+    private const string Unknown = "unknown";
+
+    private readonly List<Customer> _customers;
+    private readonly List<(string Channel, DateOnly Start, DateOnly End, decimal Amount)> _spend;
+
+    private FromScratch(List<Customer> customers, List<(string, DateOnly, DateOnly, decimal)> spend) =>
+        (_customers, _spend) = (customers, spend);
+
+    /// <summary>The metrics recomputed here: every one the transactions, profiles and spend give.</summary>
+    public static readonly string[] Metrics =
+        ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac"];
+
+    /// <summary>The groupings recomputed here: those of the customers' own columns (not RFM segments and CLV tiers, which rank them).</summary>
+    public static bool Groups(string by) => by is "all" or "acquisitionChannel" or "country" or "cohort" || by.StartsWith("attribute:", StringComparison.Ordinal);
+
+    private sealed record Customer(
+        int? Acquired, string Channel, string Country, Dictionary<string, string> Attributes, SortedDictionary<int, (int Purchases, decimal Gross, decimal Net)> Days);
+
+    /// <summary>
+    /// Reads the raw rows of the database and puts the transactions on their days in
+    /// <paramref name="zone"/>. A transaction sent in euros counts its amount as sent, converted
+    /// here at the latest of <paramref name="euroRates"/> on or at most 7 days before its day
+    /// (the rates in force when it was ingested), rounded to 4 decimals.
+    /// </summary>
+    public static async Task<FromScratch> LoadAsync(string connectionString, TimeZoneInfo zone, IReadOnlyDictionary<DateOnly, decimal>? euroRates = null)
+    {
+        DateOnly Local(DateTime utc) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(utc, zone));
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var customers = new Dictionary<long, Customer>();
+        await using (var command = new NpgsqlCommand("SELECT id, acquired_at, acquisition_channel, country, attributes::text FROM customers", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var attributes = reader.IsDBNull(4) ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4))!;
+                customers[reader.GetInt64(0)] = new Customer(
+                    reader.IsDBNull(1) ? null : Local(reader.GetDateTime(1)).DayNumber,
+                    reader.IsDBNull(2) ? "unattributed" : reader.GetString(2),
+                    reader.IsDBNull(3) ? Unknown : reader.GetString(3),
+                    attributes,
+                    []);
+            }
+        }
+
+        await using (var command = new NpgsqlCommand("SELECT customer_id, occurred_at, type, amount, original_amount, original_currency FROM transactions", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var days = customers[reader.GetInt64(0)].Days;
+                var local = Local(reader.GetDateTime(1));
+                var day = local.DayNumber;
+                var amount = reader.IsDBNull(5) ? reader.GetDecimal(3) : InEuros(reader.GetString(5), reader.GetDecimal(4), local, euroRates);
+                var purchase = reader.GetInt16(2) == 1;
+                var (purchases, gross, net) = days.GetValueOrDefault(day);
+                days[day] = purchase ? (purchases + 1, gross + amount, net + amount) : (purchases, gross, net - amount);
+            }
+        }
+
+        var spend = new List<(string, DateOnly, DateOnly, decimal)>();
+        await using (var command = new NpgsqlCommand("SELECT channel, period_start, period_end, amount FROM acquisition_spend", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                spend.Add((reader.GetString(0), reader.GetFieldValue<DateOnly>(1), reader.GetFieldValue<DateOnly>(2), reader.GetDecimal(3)));
+            }
+        }
+
+        return new FromScratch([.. customers.Values], spend);
+    }
+
+    /// <summary>
+    /// The series of <paramref name="metric"/> per <paramref name="period"/> ("month", "quarter",
+    /// "year") from the period holding <paramref name="from"/> to the one holding
+    /// <paramref name="to"/>, one line per group in key order, each point as
+    /// <c>label start..end value</c>.
+    /// </summary>
+    public string Series(string metric, string by, string period, DateOnly from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window)
+    {
+        var lastDay = Math.Min((cutoff ?? DateOnly.MaxValue).DayNumber, reference.DayNumber);
+        // starts[0] is the period before the first shown (its buyers are the first's retention base);
+        // starts[^1] is the day after the last shown.
+        var starts = new List<DateOnly> { Next(Start(from, period), period, -1) };
+        while (starts[^1] <= Start(to, period))
+        {
+            starts.Add(Next(starts[^1], period, 1));
+        }
+
+        var count = starts.Count - 1;
+        int PeriodOf(int day) => starts.FindLastIndex(s => s.DayNumber <= day) is var k && k < count ? k : -1;
+        var top = new Dictionary<string, decimal[]>(StringComparer.Ordinal);
+        var bottom = new Dictionary<string, decimal[]>(StringComparer.Ordinal);
+        var recorded = new Dictionary<string, bool[]>(StringComparer.Ordinal);
+        decimal[] Of(Dictionary<string, decimal[]> sums, string key) => sums.TryGetValue(key, out var kept) ? kept : sums[key] = new decimal[count];
+        var groups = new SortedSet<string>(StringComparer.Ordinal);
+        if (by == "all")
+        {
+            groups.Add("all");
+        }
+
+        foreach (var customer in _customers)
+        {
+            if (customer.Acquired is { } acquired && cutoff is { } day && acquired > day.DayNumber)
+            {
+                continue;
+            }
+
+            var key = KeyOf(customer, by, period);
+            groups.Add(key);
+            var (numerator, denominator) = (Of(top, key), Of(bottom, key));
+            var days = customer.Days.Where(d => d.Key <= lastDay).ToList();
+            var active = new bool[count];
+            foreach (var (d, (purchases, gross, net)) in days)
+            {
+                if (PeriodOf(d) is var k && k < 0)
+                {
+                    continue;
+                }
+
+                active[k] |= purchases > 0;
+                if (metric == "NetRevenue")
+                {
+                    numerator[k] += net;
+                }
+                else if (metric == "AverageOrderValue")
+                {
+                    (numerator[k], denominator[k]) = (numerator[k] + gross, denominator[k] + purchases);
+                }
+            }
+
+            for (var k = 1; k < count; k++)
+            {
+                switch (metric)
+                {
+                    case "ActiveCustomers":
+                        numerator[k] += active[k] ? 1 : 0;
+                        break;
+                    case "RetentionRate":
+                        denominator[k] += active[k - 1] ? 1 : 0;
+                        numerator[k] += active[k - 1] && active[k] ? 1 : 0;
+                        break;
+                    case "NewCustomers" or "Cac" when customer.Acquired is { } a && a <= lastDay && PeriodOf(a) == k:
+                        (metric == "Cac" ? denominator : numerator)[k]++;
+                        break;
+                    case "ChurnedCustomers" or "ChurnRate" when starts[k].DayNumber <= lastDay && Alive(customer, days, starts[k].DayNumber - 1, window):
+                        denominator[k]++;
+                        var last = Math.Min(starts[k + 1].DayNumber - 1, lastDay);
+                        numerator[k] += Enumerable.Range(starts[k].DayNumber, last - starts[k].DayNumber + 1).Any(x => !Alive(customer, days, x, window)) ? 1 : 0;
+                        break;
+                }
+            }
+        }
+
+        if (metric is "Spend" or "Cac" && by is "all" or "acquisitionChannel")
+        {
+            foreach (var (channel, start, end, amount) in _spend)
+            {
+                var key = by == "all" ? "all" : channel;
+                if (metric == "Spend")
+                {
+                    groups.Add(key); // a channel's spend shows even when none of its customers counts
+                }
+
+                var (numerator, overlaps) = (Of(top, key), recorded.TryGetValue(key, out var kept) ? kept : recorded[key] = new bool[count]);
+                for (var k = 1; k < count && starts[k].DayNumber <= lastDay; k++)
+                {
+                    if (Prorated((start, end, amount), starts[k].DayNumber, Math.Min(starts[k + 1].DayNumber - 1, lastDay)) is { } part)
+                    {
+                        numerator[k] += part;
+                        overlaps[k] = true;
+                    }
+                }
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var key in groups)
+        {
+            var (numerator, denominator) = (Of(top, key), Of(bottom, key));
+            var points = Enumerable.Range(1, count - 1).Select(k =>
+            {
+                var unknown = starts[k].DayNumber > lastDay || (metric == "Cac" && !(recorded.GetValueOrDefault(key)?[k] ?? false));
+                var value = unknown ? null : Value(metric, numerator[k], denominator[k]);
+                return $"{Label(starts[k], period)} {starts[k]:yyyy-MM-dd}..{starts[k + 1].AddDays(-1):yyyy-MM-dd} {value?.ToString(CultureInfo.InvariantCulture) ?? "null"}";
+            });
+            text.Append(CultureInfo.InvariantCulture, $"{key}: {string.Join(", ", points)}\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The cohort matrix per <paramref name="period"/> of the customers acquired in
+    /// [<paramref name="from"/>, <paramref name="to"/>] (of <paramref name="channel"/> only, when
+    /// given), one line per cohort as the property test renders it: per period since the
+    /// acquisition one, the customers who bought in it (or, <paramref name="onOrAfter"/>, in it or
+    /// a later one), their share of the cohort, its net revenue and the cumulative net revenue per
+    /// customer.
+    /// </summary>
+    public string Cohorts(string period, DateOnly from, DateOnly to, string? channel, bool onOrAfter, DateOnly? cutoff, DateOnly reference)
+    {
+        var lastDay = DateOnly.FromDayNumber(Math.Min((cutoff ?? DateOnly.MaxValue).DayNumber, reference.DayNumber));
+        int Since(DateOnly cohort, int day) =>
+            ((DateOnly.FromDayNumber(day).Year * 12) + DateOnly.FromDayNumber(day).Month - ((cohort.Year * 12) + cohort.Month)) / Months(period);
+        var cohorts = new SortedDictionary<DateOnly, (int Size, int[] Active, decimal[] Net)>();
+        foreach (var customer in _customers)
+        {
+            if (customer.Acquired is not { } acquired || acquired < from.DayNumber || acquired > to.DayNumber || acquired > lastDay.DayNumber
+                || (channel is not null && customer.Channel != channel))
+            {
+                continue;
+            }
+
+            var start = Start(DateOnly.FromDayNumber(acquired), period);
+            if (!cohorts.TryGetValue(start, out var cohort))
+            {
+                var columns = Since(start, lastDay.DayNumber) + 1;
+                cohort = (0, new int[columns], new decimal[columns]);
+            }
+
+            var bought = new bool[cohort.Active.Length];
+            foreach (var (day, (purchases, _, net)) in customer.Days.Where(d => d.Key <= lastDay.DayNumber && d.Key >= start.DayNumber))
+            {
+                cohort.Net[Since(start, day)] += net;
+                bought[Since(start, day)] |= purchases > 0;
+            }
+
+            var lastBought = Array.LastIndexOf(bought, true);
+            for (var k = 0; k < bought.Length; k++)
+            {
+                cohort.Active[k] += (onOrAfter ? k <= lastBought : bought[k]) ? 1 : 0;
+            }
+
+            cohorts[start] = (cohort.Size + 1, cohort.Active, cohort.Net);
+        }
+
+        return string.Concat(cohorts.Select(c =>
+        {
+            var (size, active, net) = c.Value;
+            decimal sum = 0;
+            var cumulative = net.Select(n => Math.Round((sum += n) / size, 4, MidpointRounding.AwayFromZero));
+            return $"{c.Key:yyyy-MM-dd} size {size}: active [{string.Join(' ', active)}] "
+                + $"retention [{string.Join(' ', active.Select(a => ((double)a / size).ToString("R", CultureInfo.InvariantCulture)))}] "
+                + $"net [{string.Join(' ', net.Select(n => n.ToString(CultureInfo.InvariantCulture)))}] "
+                + $"cumulative [{string.Join(' ', cumulative.Select(x => x.ToString(CultureInfo.InvariantCulture)))}]\n";
+        }));
+    }
+
+    /// <summary>
+    /// The segments' counts and money by <paramref name="by"/> as of <paramref name="cutoff"/>
+    /// (null: now) seen from <paramref name="reference"/>, new customers and spend over
+    /// [<paramref name="from"/> (null: all time), <paramref name="to"/>], as <see cref="Render(IEnumerable{Clv.Analytics.Portfolio.SegmentFigures})"/>
+    /// renders them: largest segment first. A segment shows with customers, or with spend over the
+    /// range (channels, everyone). The median is the mean of the two middle net revenues.
+    /// </summary>
+    public string Segments(string by, string period, DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window)
+    {
+        var last = (cutoff ?? DateOnly.MaxValue).DayNumber;
+        var groups = new Dictionary<string, (List<decimal> Net, int Repeat, int New, int Churned)>(StringComparer.Ordinal);
+        foreach (var customer in _customers.Where(c => c.Acquired is not { } a || a <= last))
+        {
+            var key = KeyOf(customer, by, period);
+            var (nets, repeat, added, churned) = groups.GetValueOrDefault(key, ([], 0, 0, 0));
+            var days = customer.Days.Where(d => d.Key <= last).ToList();
+            var purchaseDays = days.Where(d => d.Value.Purchases > 0).Select(d => d.Key).ToList();
+            nets.Add(days.Aggregate(0m, (sum, d) => sum + d.Value.Net));
+            var lastActivity = Math.Max(purchaseDays.DefaultIfEmpty(int.MinValue).Max(), customer.Acquired ?? int.MinValue);
+            groups[key] = (
+                nets,
+                repeat + (purchaseDays.Count >= 2 ? 1 : 0),
+                added + (customer.Acquired is { } day && day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber ? 1 : 0),
+                churned + (lastActivity != int.MinValue && reference.DayNumber - lastActivity >= window ? 1 : 0));
+        }
+
+        var spend = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        if (by is "all" or "acquisitionChannel")
+        {
+            foreach (var (channel, start, end, amount) in _spend)
+            {
+                var key = by == "all" ? "all" : channel;
+                if (Prorated((start, end, amount), from?.DayNumber ?? int.MinValue, to.DayNumber) is { } part)
+                {
+                    spend[key] = spend.GetValueOrDefault(key) + part;
+                    recorded.Add(key);
+                }
+            }
+        }
+
+        var total = groups.Values.SelectMany(g => g.Net).Aggregate(0m, (sum, net) => sum + net);
+        var rows = groups.Keys.Union(recorded).Select(key =>
+        {
+            var (nets, repeat, added, churned) = groups.GetValueOrDefault(key, ([], 0, 0, 0));
+            var equity = nets.Aggregate(0m, (sum, net) => sum + net);
+            var sorted = nets.Order().ToList();
+            var median = sorted.Count == 0 ? 0m : (sorted[(sorted.Count - 1) / 2] / 2) + (sorted[sorted.Count / 2] / 2);
+            decimal? groupSpend = by is "all" or "acquisitionChannel" ? Money(spend.GetValueOrDefault(key)) : null;
+            decimal? cac = recorded.Contains(key) && added > 0 ? Money(spend[key] / added) : null;
+            return (Key: key, Customers: nets.Count, Line:
+                $"customers {nets.Count} repeat {repeat} new {added} churned {churned} equity {N(equity)} "
+                + $"avg {N(nets.Count == 0 ? 0m : Money(equity / nets.Count))} median {N(Money(median))} "
+                + $"share {N(total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero))} spend {N(groupSpend)} cac {N(cac)}");
+        });
+        return string.Concat(rows.OrderByDescending(r => r.Customers).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Line}\n"));
+    }
+
+    /// <summary>The summary: everyone's segment, and with nobody and no spend all zeros, spend and CAC unknown.</summary>
+    public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window) =>
+        Segments("all", "month", from, to, cutoff, reference, window) is { Length: > 0 } total ? total
+        : "all: customers 0 repeat 0 new 0 churned 0 equity 0 avg 0 median 0 share  spend  cac \n";
+
+    /// <summary>The figures <see cref="Segments"/> recomputes, rendered as it renders them.</summary>
+    public static string Render(IEnumerable<Clv.Analytics.Portfolio.SegmentFigures> segments) => string.Concat(segments.Select(f =>
+        $"{f.Key}: customers {f.Customers} repeat {f.RepeatCustomers} new {f.NewCustomers} churned {f.ChurnedCustomers} equity {N(f.CustomerEquity)} "
+        + $"avg {N(f.AvgHistoricalClv)} median {N(f.MedianHistoricalClv)} share {N(f.RevenueShare)} spend {N(f.Spend)} cac {N(f.Cac)}\n"));
+
+    // The part of a spend over [first, last]: its amount times the share of its days there; null when none is.
+    private static decimal? Prorated((DateOnly Start, DateOnly End, decimal Amount) spend, int first, int last)
+    {
+        var (from, to, days) = (Math.Max(first, spend.Start.DayNumber), Math.Min(last, spend.End.DayNumber), spend.End.DayNumber - spend.Start.DayNumber + 1);
+        return from > to ? null : to - from + 1 == days ? spend.Amount : spend.Amount * (to - from + 1) / days;
+    }
+
+    private static decimal InEuros(string currency, decimal sent, DateOnly day, IReadOnlyDictionary<DateOnly, decimal>? rates)
+    {
+        Assert.Equal("EUR", currency);
+        var rate = Enumerable.Range(0, 8).Select(age => rates is not null && rates.TryGetValue(day.AddDays(-age), out var r) ? r : (decimal?)null)
+            .FirstOrDefault(r => r is not null)
+            ?? throw new InvalidOperationException($"No euro rate for {day} in the week before it: the API should have refused the transaction.");
+        return Math.Round(sent * rate, 4, MidpointRounding.AwayFromZero);
+    }
+
+    private static decimal Money(decimal value) => Math.Round(value, 4, MidpointRounding.AwayFromZero);
+
+    // A decimal's value without its scale: which path an answer took decides whether a sum of
+    // nothing reads 0 or 0.0000 (the product's own tests pin the scale against its reports).
+    private static string N(decimal? value) => value?.ToString("G29", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>Rendered as <see cref="Series"/> renders: each group's points, groups in key order.</summary>
+    public static string Render(IEnumerable<(string Key, IEnumerable<(string Label, DateOnly Start, DateOnly End, decimal? Value)> Points)> series) =>
+        string.Concat(series.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
+            $"{s.Key}: {string.Join(", ", s.Points.Select(p => $"{p.Label} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {p.Value?.ToString(CultureInfo.InvariantCulture) ?? "null"}"))}\n"));
+
+    private static decimal? Value(string metric, decimal top, decimal bottom) => metric switch
+    {
+        "ChurnRate" or "RetentionRate" or "AverageOrderValue" or "Cac" => bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
+        "Spend" => Math.Round(top, 4, MidpointRounding.AwayFromZero),
+        _ => top,
+    };
+
+    // Alive on the day: acquired by it, and the latest of the acquisition and the purchase days
+    // from it on, up to the day, fewer than the window's days before it.
+    private static bool Alive(Customer customer, List<KeyValuePair<int, (int Purchases, decimal Gross, decimal Net)>> days, int day, int window)
+    {
+        if (customer.Acquired is not { } acquired || acquired > day)
+        {
+            return false;
+        }
+
+        var latest = days.Where(d => d.Value.Purchases > 0 && d.Key >= acquired && d.Key <= day).Select(d => d.Key).DefaultIfEmpty(acquired).Max();
+        return day - latest < window;
+    }
+
+    private static string KeyOf(Customer customer, string by, string period) => by switch
+    {
+        "all" => "all",
+        "acquisitionChannel" => customer.Channel,
+        "country" => customer.Country,
+        "cohort" => customer.Acquired is { } day ? Label(Start(DateOnly.FromDayNumber(day), period), period) : Unknown,
+        _ => customer.Attributes.GetValueOrDefault(by["attribute:".Length..]) ?? Unknown,
+    };
+
+    private static DateOnly Start(DateOnly day, string period) => period switch
+    {
+        "year" => new DateOnly(day.Year, 1, 1),
+        "quarter" => new DateOnly(day.Year, ((day.Month - 1) / 3 * 3) + 1, 1),
+        _ => new DateOnly(day.Year, day.Month, 1),
+    };
+
+    private static DateOnly Next(DateOnly start, string period, int count) => start.AddMonths(count * Months(period));
+
+    private static int Months(string period) => period switch { "year" => 12, "quarter" => 3, _ => 1 };
+
+    private static string Label(DateOnly start, string period) => period switch
+    {
+        "year" => $"{start.Year}",
+        "quarter" => $"{start.Year}-Q{((start.Month - 1) / 3) + 1}",
+        _ => $"{start:yyyy-MM}",
+    };
+}
