@@ -35,11 +35,18 @@ internal sealed class FromScratch
     public static readonly string[] Metrics =
         ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac"];
 
-    /// <summary>The groupings recomputed here: those of the customers' own columns (not RFM segments and CLV tiers, which rank them).</summary>
-    public static bool Groups(string by) => by is "all" or "acquisitionChannel" or "country" or "cohort" || by.StartsWith("attribute:", StringComparison.Ordinal);
+    /// <summary>The groupings recomputed here: every one the property tests ask for.</summary>
+    public static bool Groups(string by) =>
+        by is "all" or "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" || by.StartsWith("attribute:", StringComparison.Ordinal);
 
     private sealed record Customer(
-        int? Acquired, string Channel, string Country, Dictionary<string, string> Attributes, SortedDictionary<int, (int Purchases, decimal Gross, decimal Net)> Days);
+        long Id, int? Acquired, string Channel, string Country, Dictionary<string, string> Attributes, SortedDictionary<int, (int Purchases, decimal Gross, decimal Net)> Days)
+    {
+        /// <summary>The active model run's prediction; null where it has none (or there is no run).</summary>
+        public decimal? Predicted { get; set; }
+    }
+
+    private bool _predicted;
 
     /// <summary>
     /// Reads the raw rows of the database and puts the transactions on their days in
@@ -60,6 +67,7 @@ internal sealed class FromScratch
             {
                 var attributes = reader.IsDBNull(4) ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4))!;
                 customers[reader.GetInt64(0)] = new Customer(
+                    reader.GetInt64(0),
                     reader.IsDBNull(1) ? null : Local(reader.GetDateTime(1)).DayNumber,
                     reader.IsDBNull(2) ? "unattributed" : reader.GetString(2),
                     reader.IsDBNull(3) ? Unknown : reader.GetString(3),
@@ -83,6 +91,21 @@ internal sealed class FromScratch
             }
         }
 
+        var predicted = false;
+        await using (var command = new NpgsqlCommand(
+            "SELECT r.id, p.customer_id, p.predicted_clv FROM model_runs r LEFT JOIN customer_predictions p ON p.run_id = r.id WHERE r.is_active", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                predicted = true;
+                if (!reader.IsDBNull(1) && customers.TryGetValue(reader.GetInt64(1), out var customer))
+                {
+                    customer.Predicted = reader.IsDBNull(2) ? null : reader.GetDecimal(2);
+                }
+            }
+        }
+
         var spend = new List<(string, DateOnly, DateOnly, decimal)>();
         await using (var command = new NpgsqlCommand("SELECT channel, period_start, period_end, amount FROM acquisition_spend", connection))
         await using (var reader = await command.ExecuteReaderAsync())
@@ -93,7 +116,7 @@ internal sealed class FromScratch
             }
         }
 
-        return new FromScratch([.. customers.Values], spend);
+        return new FromScratch([.. customers.Values], spend) { _predicted = predicted };
     }
 
     /// <summary>
@@ -125,6 +148,7 @@ internal sealed class FromScratch
             groups.Add("all");
         }
 
+        var keyOf = KeysAsOf(by, period, cutoff, reference);
         foreach (var customer in _customers)
         {
             if (customer.Acquired is { } acquired && cutoff is { } day && acquired > day.DayNumber)
@@ -132,7 +156,7 @@ internal sealed class FromScratch
                 continue;
             }
 
-            var key = KeyOf(customer, by, period);
+            var key = keyOf(customer);
             groups.Add(key);
             var (numerator, denominator) = (Of(top, key), Of(bottom, key));
             var days = customer.Days.Where(d => d.Key <= lastDay).ToList();
@@ -274,39 +298,60 @@ internal sealed class FromScratch
     }
 
     /// <summary>
-    /// The segments' counts and money by <paramref name="by"/> as of <paramref name="cutoff"/>
+    /// The segments' counts, money and activity by <paramref name="by"/> as of <paramref name="cutoff"/>
     /// (null: now) seen from <paramref name="reference"/>, new customers and spend over
     /// [<paramref name="from"/> (null: all time), <paramref name="to"/>], as <see cref="Render(IEnumerable{Clv.Analytics.Portfolio.SegmentFigures})"/>
     /// renders them: largest segment first. A segment shows with customers, or with spend over the
-    /// range (channels, everyone). The median is the mean of the two middle net revenues.
+    /// range (channels, everyone). The median is the mean of the two middle net revenues. Activity
+    /// is over the last complete <paramref name="period"/> on or before the reference day: its
+    /// buyers, the share of the previous period's buyers who bought again in it (and who did not),
+    /// and of the customers alive on its eve, the share not alive on one of its days.
     /// </summary>
     public string Segments(string by, string period, DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window)
     {
         var last = (cutoff ?? DateOnly.MaxValue).DayNumber;
-        var groups = new Dictionary<string, (List<decimal> Net, int Repeat, int New, int Churned)>(StringComparer.Ordinal);
+        // The last complete period on or before the reference day, and the one before it.
+        var (first, end) = (Start(reference, period), Next(Start(reference, period), period, 1).AddDays(-1));
+        if (end != reference)
+        {
+            (first, end) = (Next(first, period, -1), first.AddDays(-1));
+        }
+
+        var before = Next(first, period, -1);
+        bool BoughtIn(List<KeyValuePair<int, (int Purchases, decimal Gross, decimal Net)>> days, DateOnly from, DateOnly to) =>
+            days.Any(d => d.Value.Purchases > 0 && d.Key >= from.DayNumber && d.Key <= to.DayNumber);
+        var groups = new Dictionary<string, Segment>(StringComparer.Ordinal);
+        var keyOf = KeysAsOf(by, period, cutoff, reference);
         foreach (var customer in _customers.Where(c => c.Acquired is not { } a || a <= last))
         {
-            var key = KeyOf(customer, by, period);
-            var (nets, repeat, added, churned) = groups.GetValueOrDefault(key, ([], 0, 0, 0));
+            var key = keyOf(customer);
+            var segment = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new Segment();
             var days = customer.Days.Where(d => d.Key <= last).ToList();
             var purchaseDays = days.Where(d => d.Value.Purchases > 0).Select(d => d.Key).ToList();
-            nets.Add(days.Aggregate(0m, (sum, d) => sum + d.Value.Net));
+            segment.Nets.Add(days.Aggregate(0m, (sum, d) => sum + d.Value.Net));
+            segment.Repeat += purchaseDays.Count >= 2 ? 1 : 0;
+            segment.New += customer.Acquired is { } day && day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber ? 1 : 0;
             var lastActivity = Math.Max(purchaseDays.DefaultIfEmpty(int.MinValue).Max(), customer.Acquired ?? int.MinValue);
-            groups[key] = (
-                nets,
-                repeat + (purchaseDays.Count >= 2 ? 1 : 0),
-                added + (customer.Acquired is { } day && day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber ? 1 : 0),
-                churned + (lastActivity != int.MinValue && reference.DayNumber - lastActivity >= window ? 1 : 0));
+            segment.Churned += lastActivity != int.MinValue && reference.DayNumber - lastActivity >= window ? 1 : 0;
+            var (active, activeBefore) = (BoughtIn(days, first, end), BoughtIn(days, before, first.AddDays(-1)));
+            segment.Active += active ? 1 : 0;
+            segment.ActiveBefore += activeBefore ? 1 : 0;
+            segment.Retained += active && activeBefore ? 1 : 0;
+            if (Alive(customer, days, first.DayNumber - 1, window))
+            {
+                segment.AtRisk++;
+                segment.BecameChurned += Enumerable.Range(first.DayNumber, end.DayNumber - first.DayNumber + 1).Any(x => !Alive(customer, days, x, window)) ? 1 : 0;
+            }
         }
 
         var spend = new Dictionary<string, decimal>(StringComparer.Ordinal);
         var recorded = new HashSet<string>(StringComparer.Ordinal);
         if (by is "all" or "acquisitionChannel")
         {
-            foreach (var (channel, start, end, amount) in _spend)
+            foreach (var (channel, start, stop, amount) in _spend)
             {
                 var key = by == "all" ? "all" : channel;
-                if (Prorated((start, end, amount), from?.DayNumber ?? int.MinValue, to.DayNumber) is { } part)
+                if (Prorated((start, stop, amount), from?.DayNumber ?? int.MinValue, to.DayNumber) is { } part)
                 {
                     spend[key] = spend.GetValueOrDefault(key) + part;
                     recorded.Add(key);
@@ -314,32 +359,66 @@ internal sealed class FromScratch
             }
         }
 
-        var total = groups.Values.SelectMany(g => g.Net).Aggregate(0m, (sum, net) => sum + net);
+        var total = groups.Values.SelectMany(g => g.Nets).Aggregate(0m, (sum, net) => sum + net);
         var rows = groups.Keys.Union(recorded).Select(key =>
         {
-            var (nets, repeat, added, churned) = groups.GetValueOrDefault(key, ([], 0, 0, 0));
-            var equity = nets.Aggregate(0m, (sum, net) => sum + net);
-            var sorted = nets.Order().ToList();
+            var g = groups.GetValueOrDefault(key) ?? new Segment();
+            var equity = g.Nets.Aggregate(0m, (sum, net) => sum + net);
+            var sorted = g.Nets.Order().ToList();
             var median = sorted.Count == 0 ? 0m : (sorted[(sorted.Count - 1) / 2] / 2) + (sorted[sorted.Count / 2] / 2);
             decimal? groupSpend = by is "all" or "acquisitionChannel" ? Money(spend.GetValueOrDefault(key)) : null;
-            decimal? cac = recorded.Contains(key) && added > 0 ? Money(spend[key] / added) : null;
-            return (Key: key, Customers: nets.Count, Line:
-                $"customers {nets.Count} repeat {repeat} new {added} churned {churned} equity {N(equity)} "
-                + $"avg {N(nets.Count == 0 ? 0m : Money(equity / nets.Count))} median {N(Money(median))} "
-                + $"share {N(total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero))} spend {N(groupSpend)} cac {N(cac)}");
+            decimal? cac = recorded.Contains(key) && g.New > 0 ? Money(spend[key] / g.New) : null;
+            return (Key: key, Customers: g.Nets.Count, Line: Line(
+                g.Nets.Count, g.Repeat, g.New, g.Churned, equity, g.Nets.Count == 0 ? 0m : Money(equity / g.Nets.Count), Money(median),
+                total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero), groupSpend, cac,
+                g.Active, Rate(g.Retained, g.ActiveBefore), Rate(g.ActiveBefore - g.Retained, g.ActiveBefore), Rate(g.BecameChurned, g.AtRisk)));
         });
         return string.Concat(rows.OrderByDescending(r => r.Customers).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Line}\n"));
     }
 
+    // A segment's customers (their net revenues) and counts.
+    private sealed class Segment
+    {
+        public List<decimal> Nets { get; } = [];
+
+        public int Repeat { get; set; }
+
+        public int New { get; set; }
+
+        public int Churned { get; set; }
+
+        public int Active { get; set; }
+
+        public int ActiveBefore { get; set; }
+
+        public int Retained { get; set; }
+
+        public int AtRisk { get; set; }
+
+        public int BecameChurned { get; set; }
+    }
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
+
+    // One segment's figures as both sides render them: money by value (N), rates exactly.
+    private static string Line(
+        int customers, int repeat, int added, int churned, decimal equity, decimal average, decimal median, decimal? share, decimal? spend, decimal? cac,
+        int active, double? retention, double? periodChurn, double? churnRate) =>
+        $"customers {customers} repeat {repeat} new {added} churned {churned} equity {N(equity)} avg {N(average)} median {N(median)} "
+        + $"share {N(share)} spend {N(spend)} cac {N(cac)} active {active} retention {R(retention)} period churn {R(periodChurn)} churn rate {R(churnRate)}";
+
+    private static string R(double? rate) => rate?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
     /// <summary>The summary: everyone's segment, and with nobody and no spend all zeros, spend and CAC unknown.</summary>
     public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window) =>
         Segments("all", "month", from, to, cutoff, reference, window) is { Length: > 0 } total ? total
-        : "all: customers 0 repeat 0 new 0 churned 0 equity 0 avg 0 median 0 share  spend  cac \n";
+        : $"all: {Line(0, 0, 0, 0, 0m, 0m, 0m, null, null, null, 0, null, null, null)}\n";
 
     /// <summary>The figures <see cref="Segments"/> recomputes, rendered as it renders them.</summary>
     public static string Render(IEnumerable<Clv.Analytics.Portfolio.SegmentFigures> segments) => string.Concat(segments.Select(f =>
-        $"{f.Key}: customers {f.Customers} repeat {f.RepeatCustomers} new {f.NewCustomers} churned {f.ChurnedCustomers} equity {N(f.CustomerEquity)} "
-        + $"avg {N(f.AvgHistoricalClv)} median {N(f.MedianHistoricalClv)} share {N(f.RevenueShare)} spend {N(f.Spend)} cac {N(f.Cac)}\n"));
+        $"{f.Key}: " + Line(
+            f.Customers, f.RepeatCustomers, f.NewCustomers, f.ChurnedCustomers, f.CustomerEquity, f.AvgHistoricalClv, f.MedianHistoricalClv, f.RevenueShare, f.Spend, f.Cac,
+            f.ActiveCustomers, f.RetentionRate, f.PeriodChurnRate, f.ChurnRate) + "\n"));
 
     // The part of a spend over [first, last]: its amount times the share of its days there; null when none is.
     private static decimal? Prorated((DateOnly Start, DateOnly End, decimal Amount) spend, int first, int last)
@@ -388,14 +467,75 @@ internal sealed class FromScratch
         return day - latest < window;
     }
 
-    private static string KeyOf(Customer customer, string by, string period) => by switch
+    // Each customer's group as of the cutoff seen from the reference day. RFM segments and CLV
+    // tiers rank the customers counted then (docs/metrics.md, "RFM" and "CLV tiers").
+    private Func<Customer, string> KeysAsOf(string by, string period, DateOnly? cutoff, DateOnly reference)
     {
-        "all" => "all",
-        "acquisitionChannel" => customer.Channel,
-        "country" => customer.Country,
-        "cohort" => customer.Acquired is { } day ? Label(Start(DateOnly.FromDayNumber(day), period), period) : Unknown,
-        _ => customer.Attributes.GetValueOrDefault(by["attribute:".Length..]) ?? Unknown,
+        var last = (cutoff ?? DateOnly.MaxValue).DayNumber;
+        var counted = _customers.Where(c => c.Acquired is not { } a || a <= last).ToList();
+        var ranked = by switch
+        {
+            "rfmSegment" => RfmSegments(counted, last, reference),
+            "clvTier" => Tiers(counted, last, _predicted),
+            _ => null,
+        };
+        return customer => ranked?[customer.Id] ?? by switch
+        {
+            "all" => "all",
+            "acquisitionChannel" => customer.Channel,
+            "country" => customer.Country,
+            "cohort" => customer.Acquired is { } day ? Label(Start(DateOnly.FromDayNumber(day), period), period) : Unknown,
+            _ => customer.Attributes.GetValueOrDefault(by["attribute:".Length..]) ?? Unknown,
+        };
+    }
+
+    // The grid of docs/metrics.md: rows R = 5 .. 1, columns FM = 1 .. 5.
+    private static readonly string[,] RfmGrid =
+    {
+        { "New", "Potential loyalist", "Potential loyalist", "Champions", "Champions" },
+        { "Promising", "Potential loyalist", "Loyal", "Champions", "Champions" },
+        { "About to sleep", "Need attention", "Need attention", "Loyal", "Loyal" },
+        { "Hibernating", "About to sleep", "At risk", "At risk", "Can't lose them" },
+        { "Lost", "Hibernating", "At risk", "Can't lose them", "Can't lose them" },
     };
+
+    // Among the customers with a purchase by the cutoff: each of recency (days since the last
+    // purchase day), purchase days and net revenue scores 1 + ⌊5 × (customers strictly worse) ÷ n⌋.
+    private static Dictionary<long, string> RfmSegments(List<Customer> counted, int last, DateOnly reference)
+    {
+        var buyers = counted.Select(c => (Customer: c, Days: c.Days.Where(d => d.Key <= last).ToList()))
+            .Where(b => b.Days.Any(d => d.Value.Purchases > 0))
+            .Select(b => (b.Customer,
+                Recency: Math.Max(0, reference.DayNumber - b.Days.Where(d => d.Value.Purchases > 0).Max(d => d.Key)),
+                Frequency: b.Days.Count(d => d.Value.Purchases > 0),
+                Monetary: b.Days.Sum(d => d.Value.Net)))
+            .ToList();
+        int Score(int worse) => 1 + (5 * worse / buyers.Count);
+        var segments = counted.ToDictionary(c => c.Id, _ => "No purchases");
+        foreach (var b in buyers)
+        {
+            var r = Score(buyers.Count(o => o.Recency > b.Recency));
+            var f = Score(buyers.Count(o => o.Frequency < b.Frequency));
+            var m = Score(buyers.Count(o => o.Monetary < b.Monetary));
+            segments[b.Customer.Id] = RfmGrid[5 - r, ((f + m + 1) / 2) - 1];
+        }
+
+        return segments;
+    }
+
+    // Ranked by the active run's predicted CLV (none: 0), or by net revenue by the cutoff without
+    // a run, ties to the lower id: ranks up to ⌈n/100⌉ top1, ⌈n/10⌉ top10, ⌈n/2⌉ middle40, then bottom50.
+    private static Dictionary<long, string> Tiers(List<Customer> counted, int last, bool predicted)
+    {
+        var ranked = counted
+            .OrderByDescending(c => predicted ? c.Predicted ?? 0m : c.Days.Where(d => d.Key <= last).Sum(d => d.Value.Net))
+            .ThenBy(c => c.Id)
+            .ToList();
+        var n = ranked.Count;
+        return ranked.Select((c, rank) => (c, rank + 1)).ToDictionary(
+            x => x.c.Id,
+            x => x.Item2 <= Math.Ceiling(n / 100.0) ? "top1" : x.Item2 <= Math.Ceiling(n / 10.0) ? "top10" : x.Item2 <= Math.Ceiling(n / 2.0) ? "middle40" : "bottom50");
+    }
 
     private static DateOnly Start(DateOnly day, string period) => period switch
     {
