@@ -5,10 +5,11 @@ using Npgsql;
 namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
-/// The time series recomputed from scratch, written here apart from the product: from the raw rows
-/// (customers, transactions, acquisition spend), each transaction put on its day in the reporting
-/// zone here, and every figure counted day by day, with no rollup, no spell and none of the
-/// product's period or grouping code. The product's in-memory reports read the per-day rollup
+/// The time series, cohorts, segments and summary recomputed from scratch, written here apart from
+/// the product: from the raw rows (customers, transactions, acquisition spend, the active run's
+/// predictions), each transaction put on its day in the reporting zone here, and every figure
+/// counted day by day, with no rollup, no spell and none of the product's period, grouping,
+/// ranking or report code. The product's in-memory reports read the per-day rollup
 /// (<c>customer_days</c>) that ingest maintains; this reads the transactions themselves, so a
 /// wrong day rollup fails here too. Definitions as docs/metrics.md gives them:
 /// <list type="bullet">
@@ -28,11 +29,14 @@ internal sealed class FromScratch
     private readonly List<Customer> _customers;
     private readonly List<(string Channel, DateOnly Start, DateOnly End, decimal Amount)> _spend;
 
-    private FromScratch(List<Customer> customers, List<(string, DateOnly, DateOnly, decimal)> spend) =>
-        (_customers, _spend) = (customers, spend);
+    // Whether a model run is active: CLV tiers then rank its predictions.
+    private readonly bool _predicted;
 
-    /// <summary>The metrics recomputed here: every one the transactions, profiles and spend give.</summary>
-    public static readonly string[] Metrics =
+    private FromScratch(List<Customer> customers, List<(string, DateOnly, DateOnly, decimal)> spend, bool predicted) =>
+        (_customers, _spend, _predicted) = (customers, spend, predicted);
+
+    // The series recomputed here: every metric of transactions, profiles and spend.
+    private static readonly HashSet<string> SeriesMetrics =
         ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac"];
 
     /// <summary>The groupings recomputed here: every one the property tests ask for.</summary>
@@ -45,8 +49,6 @@ internal sealed class FromScratch
         /// <summary>The active model run's prediction; null where it has none (or there is no run).</summary>
         public decimal? Predicted { get; set; }
     }
-
-    private bool _predicted;
 
     /// <summary>
     /// Reads the raw rows of the database and puts the transactions on their days in
@@ -116,7 +118,7 @@ internal sealed class FromScratch
             }
         }
 
-        return new FromScratch([.. customers.Values], spend) { _predicted = predicted };
+        return new FromScratch([.. customers.Values], spend, predicted);
     }
 
     /// <summary>
@@ -127,6 +129,11 @@ internal sealed class FromScratch
     /// </summary>
     public string Series(string metric, string by, string period, DateOnly from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window)
     {
+        if (!SeriesMetrics.Contains(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Not recomputed here: add its definition.");
+        }
+
         var lastDay = Math.Min((cutoff ?? DateOnly.MaxValue).DayNumber, reference.DayNumber);
         // starts[0] is the period before the first shown (its buyers are the first's retention base);
         // starts[^1] is the day after the last shown.
