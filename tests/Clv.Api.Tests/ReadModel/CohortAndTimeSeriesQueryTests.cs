@@ -230,8 +230,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                     Same(Render(expected), Render(actual), $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
                     if (FromScratch.Groups(by))
                     {
-                        SameFromScratch(
-                            scratch.Series($"{metric}", by, Name(period), from, to, cutoff, reference, book.ChurnWindow), RenderSorted(actual),
+                        FromScratch.AssertSame(
+                            scratch.Series($"{metric}", by, Name(period), from, to, cutoff, reference, book.ChurnWindow), FromScratch.Render(actual),
                             $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
                     }
                 }
@@ -247,7 +247,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var expected = CohortReport.Compute(states, period, from, to, channel, onOrAfter);
                 var actual = await CohortQueries.ComputeAsync(connection, scope, period, from, to, channel, onOrAfter, CancellationToken.None);
                 Same(Render(expected), Render(actual), $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
-                SameFromScratch(
+                FromScratch.AssertSame(
                     scratch.Cohorts(Name(period), from, to, channel, onOrAfter, cutoff, reference), Render(actual),
                     $"cohorts per {period} from {from} to {to}, channel {channel}, onOrAfter {onOrAfter}, {scope}");
             }
@@ -260,7 +260,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
                 var expected = CohortReport.Compute(states, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true);
                 var actual = await CohortQueries.ComputeAsync(connection, scope, period, DateOnly.MinValue, lastDay, channel, onOrAfter: true, CancellationToken.None);
                 Same(Render(expected), Render(actual), $"every cohort per {period}, channel {channel}, on or after, {scope}");
-                SameFromScratch(
+                FromScratch.AssertSame(
                     scratch.Cohorts(Name(period), DateOnly.MinValue, lastDay, channel, onOrAfter: true, cutoff, reference), Render(actual),
                     $"every cohort per {period}, channel {channel}, on or after, {scope}");
             }
@@ -269,13 +269,6 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     private static void Same(string expected, string actual, string query) =>
         Assert.True(expected == actual, $"{query}\n--- in memory:\n{expected}\n--- sql:\n{actual}");
-
-    // The SQL answer against the recomputation from the raw rows (FromScratch), which renders a line per group or cohort.
-    private static void SameFromScratch(string recomputed, string actual, string query)
-    {
-        var sql = actual.Length == 0 || actual.EndsWith('\n') ? actual : actual + "\n";
-        Assert.True(recomputed == sql, $"{query}\n--- from scratch:\n{recomputed}--- sql:\n{sql}");
-    }
 
     private static string Name(CalendarPeriod period) => period.ToString().ToLowerInvariant();
 
@@ -486,9 +479,6 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     internal static string Render(List<TimeSeries> series) => string.Join('\n', series.Select(s =>
         $"{s.Key}: " + string.Join(", ", s.Points.Select(p => $"{p.Period} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {Text(p.Value)}"))));
-
-    private static string RenderSorted(List<TimeSeries> series) =>
-        FromScratch.Render(series.Select(s => (s.Key, s.Points.Select(p => (p.Period, p.Start, p.End, p.Value)))));
 
     internal static string Render(List<CohortRow> rows) => string.Join('\n', rows.Select(r =>
         $"{r.Cohort:yyyy-MM-dd} size {r.Size}: active [{string.Join(' ', r.ActiveCustomers)}] retention [{string.Join(' ', r.Retention.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}] "

@@ -450,9 +450,16 @@ internal sealed class FromScratch
     private static string N(decimal? value) => value?.ToString("G29", CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>Rendered as <see cref="Series"/> renders: each group's points, groups in key order.</summary>
-    public static string Render(IEnumerable<(string Key, IEnumerable<(string Label, DateOnly Start, DateOnly End, decimal? Value)> Points)> series) =>
+    public static string Render(IEnumerable<Clv.Analytics.Portfolio.TimeSeries> series) =>
         string.Concat(series.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
-            $"{s.Key}: {string.Join(", ", s.Points.Select(p => $"{p.Label} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {p.Value?.ToString(CultureInfo.InvariantCulture) ?? "null"}"))}\n"));
+            $"{s.Key}: {string.Join(", ", s.Points.Select(p => $"{p.Period} {p.Start:yyyy-MM-dd}..{p.End:yyyy-MM-dd} {p.Value?.ToString(CultureInfo.InvariantCulture) ?? "null"}"))}\n"));
+
+    /// <summary>Fails, showing both, unless the SQL's answer (one line per group or cohort) is the one recomputed.</summary>
+    public static void AssertSame(string recomputed, string sql, string what)
+    {
+        sql = sql.Length == 0 || sql.EndsWith('\n') ? sql : sql + "\n";
+        Assert.True(recomputed == sql, $"{what}\n--- from scratch:\n{recomputed}--- sql:\n{sql}");
+    }
 
     private static decimal? Value(string metric, decimal top, decimal bottom) => metric switch
     {

@@ -19,12 +19,11 @@ using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
-/// The segment figures computed in SQL (<see cref="SegmentQueries"/>) against a recomputation from
-/// the raw rows written here (<see cref="FromScratch"/>: counts and money of the groupings by the
-/// customers' own columns) and against the in-memory reference (<see cref="PortfolioFactsLoader"/>,
-/// <see cref="CustomerStates"/>, <see cref="SegmentReport"/>) over the same database, figure for
-/// figure. Books are posted
-/// through the API, so that real ingest writes the rollups, on a clock fixed at
+/// The segment figures computed in SQL (<see cref="SegmentQueries"/>) against the in-memory
+/// reference (<see cref="PortfolioFactsLoader"/>, <see cref="CustomerStates"/>,
+/// <see cref="SegmentReport"/>) over the same database, figure for figure, and their counts, money
+/// and activity against a recomputation from the raw rows written here (<see cref="FromScratch"/>).
+/// Books are posted through the API, so that real ingest writes the rollups, on a clock fixed at
 /// <see cref="Now"/> and in the New York time zone. Cases: <c>CLV_SEGMENT_CASES</c> (default 40);
 /// a failure prints the CsCheck seed to replay.
 /// </summary>
@@ -288,10 +287,10 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 AssertSame(expected, actual, $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
                 if (FromScratch.Groups(Groupings[k]))
                 {
-                    var recomputed = scratch.Segments(Groupings[k], query.Period.ToString().ToLowerInvariant(), query.From, query.To, probe.AsOf, reference, c.Settings.ChurnWindowDays);
-                    Assert.True(
-                        recomputed == FromScratch.Render(actual),
-                        $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}\n--- from scratch:\n{recomputed}--- sql:\n{FromScratch.Render(actual)}");
+                    FromScratch.AssertSame(
+                        scratch.Segments(Groupings[k], query.Period.ToString().ToLowerInvariant(), query.From, query.To, probe.AsOf, reference, c.Settings.ChurnWindowDays),
+                        FromScratch.Render(actual),
+                        $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
                 }
 
                 var some = await SegmentQueries.ComputeAsync(connection, scope, spec, query, c.Settings, parts, default);
@@ -325,10 +324,10 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
                 ?? new SegmentFigures { Key = "all" };
             var total = await SegmentQueries.TotalAsync(connection, scope, summaryQuery.From, summaryQuery.To, c.Settings, default);
             AssertSame([summary], [total], $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
-            var everyone = scratch.Total(summaryQuery.From, summaryQuery.To, probe.AsOf, reference, c.Settings.ChurnWindowDays);
-            Assert.True(
-                everyone == FromScratch.Render([total]),
-                $"total, asOf {Day(probe.AsOf)}, {summaryQuery}\n--- from scratch:\n{everyone}--- sql:\n{FromScratch.Render([total])}");
+            FromScratch.AssertSame(
+                scratch.Total(summaryQuery.From, summaryQuery.To, probe.AsOf, reference, c.Settings.ChurnWindowDays),
+                FromScratch.Render([total]),
+                $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
         }
     }
 
