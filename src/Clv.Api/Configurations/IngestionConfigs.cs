@@ -8,6 +8,7 @@ using Clv.Api.Spend;
 using Clv.Api.Subscriptions;
 using Clv.Api.Transactions;
 using Clv.Data.Currency;
+using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Clv.Data.Rollups;
 using FluentValidation;
@@ -36,6 +37,7 @@ internal static class IngestionConfigs
         services.AddSingleton<IValidator<SubscriptionItem>, SubscriptionItemValidator>();
         services.AddSingleton<IValidator<FxRateItem>, FxRateItemValidator>();
         services.AddScoped<TransactionWriter>();
+        services.AddScoped<PlannerStatistics>();
         services.AddScoped<CustomerWriter>();
         services.AddScoped<SpendWriter>();
         services.AddScoped<FeedbackWriter>();

@@ -7,6 +7,7 @@ internal static class PortfolioConfigs
     public static IServiceCollection AddClvPortfolio(this IServiceCollection services)
     {
         services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ForegroundReads>();
         services.AddSingleton<PortfolioRankings>();
         services.AddSingleton<AnalyticsAnswers>();
         services.AddHostedService<RollupCompactor>();

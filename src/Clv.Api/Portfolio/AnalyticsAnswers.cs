@@ -33,6 +33,7 @@ public sealed class AnalyticsAnswers(
     TimeProvider time,
     IServiceScopeFactory scopes,
     PortfolioRankings rankings,
+    ForegroundReads reads,
     ILogger<AnalyticsAnswers> logger) : IDisposable
 {
     /// <summary>The most answers kept; more forget the oldest.</summary>
@@ -83,7 +84,11 @@ public sealed class AnalyticsAnswers(
             }
         }
 
-        return Typed<T>(await slot.RefreshAsync(await ConnectionStringAsync(), time).WaitAsync(cancellationToken));
+        // The request waits: background work that reads every customer gives way meanwhile.
+        using (reads.Begin())
+        {
+            return Typed<T>(await slot.RefreshAsync(await ConnectionStringAsync(), time).WaitAsync(cancellationToken));
+        }
     }
 
     /// <summary>

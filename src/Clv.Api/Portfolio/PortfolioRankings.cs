@@ -32,8 +32,15 @@ public sealed class PortfolioRankings(
     IOptions<AnalyticsOptions> analytics,
     TimeProvider time,
     IServiceScopeFactory scopes,
+    ForegroundReads reads,
     ILogger<PortfolioRankings> logger)
 {
+    /// <summary>
+    /// The longest a background ranking gives way to requests' computations (<see cref="ForegroundReads"/>):
+    /// under steady reads it is that much later than due.
+    /// </summary>
+    public static readonly TimeSpan GiveWayAtMost = TimeSpan.FromSeconds(10);
+
     // What this instance last read or stored per scope, and when: customer reads take it for up to
     // a second instead of a round trip each (only with a staleness bound; at 0 every read reads).
     private readonly BoundedMemo<string, (StoredRankings Stored, long ReadAtTicks)> _read = new(64, StringComparer.Ordinal);
@@ -115,7 +122,9 @@ public sealed class PortfolioRankings(
     /// Keeps the current state's rankings stored: ranks them when none are stored for today, when
     /// they ranked another model run than the active one, or when writes have committed since
     /// they were computed more than <c>Clv:Analytics:RankingRefreshSeconds</c> ago. One instance
-    /// at a time (an advisory lock held while it ranks); the others skip.
+    /// at a time (an advisory lock held while it ranks); the others skip. It gives way to requests'
+    /// computations for up to <see cref="GiveWayAtMost"/>, and ranks nothing when a request that
+    /// found none stored has ranked them meanwhile.
     /// </summary>
     public async Task RefreshCurrentAsync(CancellationToken ct)
     {
@@ -127,7 +136,7 @@ public sealed class PortfolioRankings(
         if (await RankingStore.TryLockScopeAsync(connection, key, ct)
             && await RankingStore.DueAsync(connection, key, now, TimeSpan.FromSeconds(analytics.Value.RankingRefreshSeconds), ct))
         {
-            await RankSharedAsync(null, reference, key).WaitAsync(ct);
+            await reads.GiveWayAsync(t => RankUnlessStoredAsync(null, reference, key, t), GiveWayAtMost, ct);
         }
 
         await transaction.CommitAsync(ct);
@@ -170,8 +179,8 @@ public sealed class PortfolioRankings(
     }
 
     // A past day's rankings, or with no refresher the current state's, ranked again without
-    // waiting: at most once per refresh interval, and joined with any ranking of the scope under
-    // way. Under a staleness bound the current state's are the refresher's alone, which ranks them
+    // waiting: at most once per refresh interval, giving way to requests' computations, and not
+    // when a ranking of the scope has stored the current data version's meanwhile. Under a staleness bound the current state's are the refresher's alone, which ranks them
     // one instance at a time, when due and not beside a model run: a read that started one too
     // ranked every customer a second time, at once (two 3 s rankings that took 10 s each at x40,
     // and halved the customer reads beside them).
@@ -204,7 +213,8 @@ public sealed class PortfolioRankings(
     }
 
     // Re-ranks a scope unless another instance is re-ranking it (its lock) or has just stored it
-    // for this snapshot: two replicas reading the same day re-rank it once, not once each. A day
+    // for this snapshot: two replicas reading the same day re-rank it once, not once each. It gives
+    // way to requests' computations: it starts as the answer that asked for it ends. A day
     // that ranks as the current state (RankAsync) takes the current state's lock, the refresher's:
     // right after an import the two ranked the current state at once, 4 s each instead of 3.
     private async Task RerankAsync(DateOnly? asOf, DateOnly reference, string key)
@@ -214,20 +224,30 @@ public sealed class PortfolioRankings(
         var today = LocalDay(time.GetUtcNow());
         var day = new AnalyticsScope(asOf, reference, options.Value.ReportingTimeZone, null);
         var lockKey = await RankingStore.RanksAsCurrentAsync(connection, day, today, CancellationToken.None) ? RankingStore.Key(null, today) : key;
-        if (await RankingStore.TryLockScopeAsync(connection, lockKey, CancellationToken.None) && !await StoredCurrentAsync(connection, key))
+        if (await RankingStore.TryLockScopeAsync(connection, lockKey, CancellationToken.None))
         {
-            await RankSharedAsync(asOf, reference, key);
+            await reads.GiveWayAsync(t => RankUnlessStoredAsync(asOf, reference, key, t), GiveWayAtMost, CancellationToken.None);
         }
 
         await transaction.CommitAsync();
     }
 
-    // Whether the scope's stored rankings ranked the current data version and active run.
-    private static async Task<bool> StoredCurrentAsync(NpgsqlConnection connection, string key)
+    // Ranks a scope in the background (RankAsync) unless its stored rankings ranked the current
+    // data version and active run: another instance, or a request that found none stored, ranked it
+    // while this one waited. Whether it ranked.
+    private async Task<bool> RankUnlessStoredAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
-        var snapshot = await ReadModelSnapshot.ReadAsync(connection, CancellationToken.None);
-        return await RankingStore.ReadAsync(connection, key, CancellationToken.None) is { } stored
-            && stored.Version >= snapshot.Version && stored.Run == snapshot.ActiveRun;
+        await using (var connection = await OpenAsync(ct))
+        {
+            var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
+            if (await RankingStore.ReadAsync(connection, key, ct) is { } stored && stored.Version >= snapshot.Version && stored.Run == snapshot.ActiveRun)
+            {
+                return false;
+            }
+        }
+
+        await RankAsync(asOf, reference, key, ct);
+        return true;
     }
 
     // The scope's ranking under way, joined, or a new one started: it goes on when a request that

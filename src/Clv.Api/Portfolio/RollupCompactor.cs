@@ -16,12 +16,17 @@ namespace Clv.Api.Portfolio;
 /// the last folding saw (ids only grow): counting every row cost a tenth of a core at a million
 /// customers. One instance folds at a time; the others skip. What each folding left is stored
 /// (<c>period_rollup_folds</c>) and read at each check, so that neither another instance nor a
-/// restarted process folds again what was folded.
+/// restarted process folds again what was folded. Folding gives way to requests' computations
+/// (<see cref="ForegroundReads"/>) for up to <see cref="GiveWayAtMost"/>: a step cancelled by one
+/// moves nothing (each is one statement), and the next pass folds what it left.
 /// </summary>
-internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider time, ILogger<RollupCompactor> logger) : BackgroundService
+internal sealed class RollupCompactor(IServiceScopeFactory scopes, ForegroundReads reads, TimeProvider time, ILogger<RollupCompactor> logger) : BackgroundService
 {
     /// <summary>The most rows one folding step moves.</summary>
     public const int StepRows = 200_000;
+
+    /// <summary>The longest folding gives way to requests' computations.</summary>
+    public static readonly TimeSpan GiveWayAtMost = TimeSpan.FromSeconds(5);
 
     // Below this many rows appended, folding is not worth a statement.
     private const int MinRows = 20_000;
@@ -39,13 +44,7 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
         {
             try
             {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(stoppingToken);
-                var folds = await PeriodRollups.FoldsAsync(connection, stoppingToken);
-                foreach (var kind in PeriodRollups.Kinds)
-                {
-                    await FoldAsync(connection, kind, folds.GetValueOrDefault(kind), stoppingToken);
-                }
+                await reads.GiveWayAsync(ct => FoldAllAsync(connectionString, ct), GiveWayAtMost, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -53,6 +52,20 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, TimeProvider 
                 logger.LogWarning(e, "Could not fold the group rollup");
             }
         }
+    }
+
+    // Folds each kind that is due. Whether it looked (GiveWayAsync's result).
+    private async Task<bool> FoldAllAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        var folds = await PeriodRollups.FoldsAsync(connection, ct);
+        foreach (var kind in PeriodRollups.Kinds)
+        {
+            await FoldAsync(connection, kind, folds.GetValueOrDefault(kind), ct);
+        }
+
+        return true;
     }
 
     // Folds one kind when more rows were appended to it than its last folding left (kept, through

@@ -5,6 +5,7 @@ using Clv.Api.Ingestion;
 using Clv.Api.Observability;
 using Clv.Api.Requests;
 using Clv.Data;
+using Clv.Data.Infrastructure;
 using Clv.Data.Ingestion;
 using Clv.Data.Transactions;
 using FluentValidation;
@@ -27,6 +28,7 @@ public sealed class TransactionIngestion(
     TimeProvider time,
     IServiceScopeFactory scopes,
     CurrencyConverter converter,
+    PlannerStatistics statistics,
     ClvMetrics metrics)
 {
     /// <summary>Rows of a CSV import written per database transaction.</summary>
@@ -103,6 +105,8 @@ public sealed class TransactionIngestion(
         }
 
         metrics.RowsIngested(ClvMetrics.Kinds.Transactions, counts.Created);
+        // The reads that follow an import at once are planned on statistics of the book it made.
+        await statistics.RefreshAfterImportAsync(counts.Created, cancellationToken);
         return Respond(read.Received, counts, read.Errors);
     }
 

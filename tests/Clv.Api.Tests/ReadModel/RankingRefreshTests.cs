@@ -1,6 +1,8 @@
 using Clv.Analytics.ModelRuns;
+using Clv.Api.Portfolio;
 using Clv.Api.Tests.Infrastructure;
 using Clv.Data.Analytics.ReadModel;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 using static Clv.Api.Tests.Infrastructure.RankingRows;
@@ -55,6 +57,26 @@ public sealed class RankingRefreshTests(RankingRefreshTests.BoundedApi api) : IC
         }
 
         // The run over, the refresher ranks the write.
+        await WaitForAsync(CurrentRankedSql);
+    }
+
+    [Fact]
+    public async Task The_refresher_gives_way_while_a_request_waits_for_a_computation()
+    {
+        (await _client.PostTransactionsAsync(Tx("g1", "G1", amount: 10m), Tx("g2", "G2", amount: 20m))).EnsureSuccessStatusCode();
+        await WaitForAsync(CurrentRankedSql);
+        var ranked = await api.Factory.ScalarAsync<long>($"SELECT data_version FROM {CurrentRankings}");
+
+        // A request waiting for an answer's computation, held past the refresher's check (2 s) and
+        // within its patience (10 s): the rankings due after the write wait for it to end.
+        var reads = api.Factory.Services.GetRequiredService<ForegroundReads>();
+        using (reads.Begin())
+        {
+            (await _client.PostTransactionsAsync(Tx("g3", "G1", amount: 30m))).EnsureSuccessStatusCode();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(ranked, await api.Factory.ScalarAsync<long>($"SELECT data_version FROM {CurrentRankings}"));
+        }
+
         await WaitForAsync(CurrentRankedSql);
     }
 
