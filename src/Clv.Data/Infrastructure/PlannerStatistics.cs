@@ -22,15 +22,17 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
     public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// The tables analyzed: the customers, their summaries and their days, which every analytics
-    /// read plans on. Not <c>transactions</c>: no read plans on it.
+    /// The tables analyzed: the customers and their summaries, whose values an import changes
+    /// (acquisition days, revenue, last purchase days) and every analytics read plans on. Not the
+    /// tables an import only appends to (<c>customer_days</c>, <c>transactions</c>): the planner
+    /// scales their row counts to their size, and their new rows are like the old.
     /// </summary>
-    public static readonly IReadOnlyList<string> Tables = ["customers", "customer_summaries", "customer_days"];
+    public static readonly IReadOnlyList<string> Tables = ["customers", "customer_summaries"];
 
     /// <summary>
     /// After an import that inserted <paramref name="inserted"/> transactions: when they are at
-    /// least <see cref="BulkRows"/> and more than a tenth of the days the statistics last counted
-    /// (autovacuum's own threshold for an analyze), analyzes <see cref="Tables"/>, each on a
+    /// least <see cref="BulkRows"/> and more than a tenth of the customers the statistics last
+    /// counted (a tenth is autovacuum's own threshold for an analyze), analyzes <see cref="Tables"/>, each on a
     /// connection of its own, at once. A table another session holds is waited for at most
     /// <see cref="LockWait"/>: autovacuum working on it gives way after <c>deadlock_timeout</c>
     /// (1 s by default), and a table still held then is left to autovacuum. Whether the tables
@@ -47,7 +49,7 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(ct);
-            await using var counted = new NpgsqlCommand(CountedDaysSql, connection);
+            await using var counted = new NpgsqlCommand(CountedCustomersSql, connection);
             if (inserted <= 0.1 * Convert.ToDouble(await counted.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture))
             {
                 return false;
@@ -58,13 +60,13 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
         return true;
     }
 
-    // The days the statistics counted at their last analyze (or vacuum): of the table, or of its
-    // partitions when it is partitioned. 0 when never counted (reltuples is -1 then).
-    private const string CountedDaysSql = """
+    // The customers (summaries) the statistics counted at their last analyze or vacuum: of the
+    // table, or of its partitions when it is partitioned. 0 when never counted (reltuples is -1 then).
+    private const string CountedCustomersSql = """
         SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::float8
         FROM pg_class c
-        WHERE c.oid = 'customer_days'::regclass
-           OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'customer_days'::regclass)
+        WHERE c.oid = 'customer_summaries'::regclass
+           OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'customer_summaries'::regclass)
         """;
 
     // In a transaction of its own, so that the lock timeout stays with it (no session state is

@@ -27,7 +27,7 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
     public Task DisposeAsync() => ((IAsyncLifetime)Api).DisposeAsync();
 
     [Fact]
-    public async Task A_bulk_import_into_a_new_book_analyzes_the_customers_their_summaries_and_days()
+    public async Task A_bulk_import_into_a_new_book_analyzes_the_customers_and_their_summaries()
     {
         Assert.Equal(0, await AnalyzedAsync());
 
@@ -45,13 +45,13 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_bulk_import_of_a_tenth_of_the_days_counted_or_less_leaves_them_to_autovacuum()
+    public async Task A_bulk_import_of_a_tenth_of_the_customers_counted_or_less_leaves_them_to_autovacuum()
     {
-        // As if the statistics had counted ten times the import's rows (its partitions' counts
-        // when partitioned; a count of 0 stands for "never counted").
+        // As if the statistics had counted ten times as many customers as the import has rows
+        // (its partitions' counts when partitioned; a count of 0 stands for "never counted").
         await Api.ExecuteAsync($"""
             UPDATE pg_class SET reltuples = {PlannerStatistics.BulkRows * 10}
-            WHERE oid = 'customer_days'::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'customer_days'::regclass)
+            WHERE oid = 'customer_summaries'::regclass OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'customer_summaries'::regclass)
             """);
 
         await ImportAsync(PlannerStatistics.BulkRows);
@@ -62,12 +62,12 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
     [Fact]
     public async Task A_table_another_session_holds_past_the_wait_is_left_and_the_import_answers()
     {
-        // Autovacuum working on the days holds this lock, and gives way to the analyze after
+        // Autovacuum working on the summaries holds this lock, and gives way to the analyze after
         // deadlock_timeout; this session does not. An import's writes do not conflict with it.
         await using var holder = new NpgsqlConnection(Api.ConnectionString);
         await holder.OpenAsync();
         await using var transaction = await holder.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand("LOCK TABLE customer_days IN SHARE UPDATE EXCLUSIVE MODE", holder, transaction))
+        await using (var hold = new NpgsqlCommand("LOCK TABLE customer_summaries IN SHARE UPDATE EXCLUSIVE MODE", holder, transaction))
         {
             await hold.ExecuteNonQueryAsync();
         }
@@ -75,7 +75,7 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
         await ImportAsync(PlannerStatistics.BulkRows).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(PlannerStatistics.Tables.Count - 1, await AnalyzedAsync());
-        Assert.Equal(0, await AnalyzedAsync("customer_days"));
+        Assert.Equal(0, await AnalyzedAsync("customer_summaries"));
     }
 
     // How many of the tables (or, of "table", whether it) have been analyzed by hand: a
