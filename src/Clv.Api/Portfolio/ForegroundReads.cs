@@ -4,7 +4,7 @@ namespace Clv.Api.Portfolio;
 
 /// <summary>
 /// The analytics computations that requests wait for, and the background work that gives way to
-/// them (<see cref="GiveWayAsync{T}"/>): the refresher's ranking of every customer and the group
+/// them (<see cref="GiveWayAsync"/>): the refresher's ranking of every customer and the group
 /// rollup's folding. Such work starts only once no request has waited for a computation for
 /// <see cref="Quiet"/>; a request's computation that begins while it runs cancels it, and it starts
 /// again once requests are quiet again. After its patience it runs to its end whatever requests
@@ -53,7 +53,7 @@ public sealed class ForegroundReads(TimeProvider time)
     /// <param name="work">The work; it must stop on its token and leave nothing half done.</param>
     /// <param name="patience">How long from now the work may be put off.</param>
     /// <param name="ct">Stops the work and the waiting.</param>
-    public async Task<T> GiveWayAsync<T>(Func<CancellationToken, Task<T>> work, TimeSpan patience, CancellationToken ct)
+    public async Task GiveWayAsync(Func<CancellationToken, Task> work, TimeSpan patience, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
         var started = time.GetTimestamp();
@@ -66,7 +66,8 @@ public sealed class ForegroundReads(TimeProvider time)
 
             if (time.GetElapsedTime(started) >= patience)
             {
-                return await work(ct);
+                await work(ct);
+                return;
             }
 
             using var givingWay = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -82,7 +83,8 @@ public sealed class ForegroundReads(TimeProvider time)
 
             try
             {
-                return await work(givingWay.Token);
+                await work(givingWay.Token);
+                return;
             }
             catch (Exception e) when (e is OperationCanceledException or NpgsqlException && givingWay.IsCancellationRequested && !ct.IsCancellationRequested)
             {

@@ -180,8 +180,9 @@ public sealed class PortfolioRankings(
 
     // A past day's rankings, or with no refresher the current state's, ranked again without
     // waiting: at most once per refresh interval, giving way to requests' computations, and not
-    // when a ranking of the scope has stored the current data version's meanwhile. Under a staleness bound the current state's are the refresher's alone, which ranks them
-    // one instance at a time, when due and not beside a model run: a read that started one too
+    // when a ranking of the scope has stored the current data version's meanwhile. Under a
+    // staleness bound the current state's are the refresher's alone, which ranks them one
+    // instance at a time, when due and not beside a model run: a read that started one too
     // ranked every customer a second time, at once (two 3 s rankings that took 10 s each at x40,
     // and halved the customer reads beside them).
     private void RefreshInBackground(DateOnly? asOf, DateOnly reference, string key)
@@ -234,20 +235,19 @@ public sealed class PortfolioRankings(
 
     // Ranks a scope in the background (RankAsync) unless its stored rankings ranked the current
     // data version and active run: another instance, or a request that found none stored, ranked it
-    // while this one waited. Whether it ranked.
-    private async Task<bool> RankUnlessStoredAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
+    // while this one waited.
+    private async Task RankUnlessStoredAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
         await using (var connection = await OpenAsync(ct))
         {
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             if (await RankingStore.ReadAsync(connection, key, ct) is { } stored && stored.Version >= snapshot.Version && stored.Run == snapshot.ActiveRun)
             {
-                return false;
+                return;
             }
         }
 
         await RankAsync(asOf, reference, key, ct);
-        return true;
     }
 
     // The scope's ranking under way, joined, or a new one started: it goes on when a request that

@@ -54,8 +54,8 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, ForegroundRea
         }
     }
 
-    // Folds each kind that is due. Whether it looked (GiveWayAsync's result).
-    private async Task<bool> FoldAllAsync(string connectionString, CancellationToken ct)
+    // Folds each kind that is due.
+    private async Task FoldAllAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
@@ -64,8 +64,6 @@ internal sealed class RollupCompactor(IServiceScopeFactory scopes, ForegroundRea
         {
             await FoldAsync(connection, kind, folds.GetValueOrDefault(kind), ct);
         }
-
-        return true;
     }
 
     // Folds one kind when more rows were appended to it than its last folding left (kept, through

@@ -8,8 +8,8 @@ namespace Clv.Data.Infrastructure;
 /// Brings the planner's statistics of the tables that analytics reads plan on up to date after a
 /// bulk import, as PostgreSQL's manual advises after loading much data ("Populating a Database":
 /// run ANALYZE afterwards), instead of leaving them to autovacuum, whose analyze may come a minute
-/// later. Right after a ×40 import the statistics still described the summaries as the customers'
-/// creation left them (all zeros): the dashboard's value segments were planned on them, hashed
+/// later. Right after a ×40 import the statistics still described the summaries as they stood
+/// before or early in the import: the dashboard's value segments were planned on them, hashed
 /// every customer instead of reading the few changed since their day along an index, and took
 /// 0.94–1.36 s instead of 0.55 s (docs/benchmarks.md).
 /// </summary>
@@ -35,14 +35,13 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
     /// counted (a tenth is autovacuum's own threshold for an analyze), analyzes <see cref="Tables"/>, each on a
     /// connection of its own, at once. A table another session holds is waited for at most
     /// <see cref="LockWait"/>: autovacuum working on it gives way after <c>deadlock_timeout</c>
-    /// (1 s by default), and a table still held then is left to autovacuum. Whether the tables
-    /// were due.
+    /// (1 s by default), and a table still held then is left to autovacuum.
     /// </summary>
-    public async Task<bool> RefreshAfterImportAsync(long inserted, CancellationToken ct)
+    public async Task RefreshAfterImportAsync(long inserted, CancellationToken ct)
     {
         if (inserted < BulkRows)
         {
-            return false;
+            return;
         }
 
         var connectionString = db.Database.GetConnectionString()!;
@@ -52,12 +51,11 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
             await using var counted = new NpgsqlCommand(CountedCustomersSql, connection);
             if (inserted <= 0.1 * Convert.ToDouble(await counted.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture))
             {
-                return false;
+                return;
             }
         }
 
         await Task.WhenAll(Tables.Select(table => AnalyzeAsync(connectionString, table, ct)));
-        return true;
     }
 
     // The customers (summaries) the statistics counted at their last analyze or vacuum: of the
