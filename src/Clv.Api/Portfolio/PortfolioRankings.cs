@@ -239,7 +239,9 @@ public sealed class PortfolioRankings(
     private async Task RankUnlessStoredAsync(DateOnly? asOf, DateOnly reference, string key, CancellationToken ct)
     {
         await using (var connection = await OpenAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
         {
+            // The snapshot is read first in a transaction (its settings are SET LOCAL).
             var snapshot = await ReadModelSnapshot.ReadAsync(connection, ct);
             if (await RankingStore.ReadAsync(connection, key, ct) is { } stored && stored.Version >= snapshot.Version && stored.Run == snapshot.ActiveRun)
             {

@@ -22,17 +22,28 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
     public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// The tables analyzed: the customers and their summaries, whose values an import changes
-    /// (acquisition days, revenue, last purchase days) and every analytics read plans on. Not the
-    /// tables an import only appends to (<c>customer_days</c>, <c>transactions</c>): the planner
-    /// scales their row counts to their size, and their new rows are like the old.
+    /// The tables analyzed, and their columns analyzed: those the reads filter, join and group on.
+    /// The customers and their summaries are the tables whose values an import changes (acquisition
+    /// days, revenue, last purchase days) and every analytics read plans on. Not the tables an
+    /// import only appends to (<c>customer_days</c>, <c>transactions</c>): the planner scales their
+    /// row counts to their size, and their new rows are like the old. An analyze of some columns
+    /// samples the same rows but computes less (44 against 110 ms for the summaries at ×10), and
+    /// it leaves the table's count of changed rows standing: autovacuum's analyze of every column
+    /// still comes, later.
     /// </summary>
-    public static readonly IReadOnlyList<string> Tables = ["customers", "customer_summaries"];
+    public static readonly IReadOnlyDictionary<string, string> Columns = new Dictionary<string, string>
+    {
+        ["customers"] = "acquired_at, acquisition_channel, country",
+        ["customer_summaries"] = "last_purchase_day, first_purchase_day, purchase_days, net_revenue, refunds",
+    };
+
+    /// <summary>The tables analyzed (<see cref="Columns"/>).</summary>
+    public static readonly IReadOnlyList<string> Tables = [.. Columns.Keys];
 
     /// <summary>
     /// After an import that inserted <paramref name="inserted"/> transactions: when they are at
     /// least <see cref="BulkRows"/> and more than a tenth of the customers the statistics last
-    /// counted (a tenth is autovacuum's own threshold for an analyze), analyzes <see cref="Tables"/>, each on a
+    /// counted (a tenth is autovacuum's own threshold for an analyze), analyzes <see cref="Columns"/>, each table on a
     /// connection of its own, at once. A table another session holds is waited for at most
     /// <see cref="LockWait"/>: autovacuum working on it gives way after <c>deadlock_timeout</c>
     /// (1 s by default), and a table still held then is left to autovacuum.
@@ -55,7 +66,7 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
             }
         }
 
-        await Task.WhenAll(Tables.Select(table => AnalyzeAsync(connectionString, table, ct)));
+        await Task.WhenAll(Columns.Select(table => AnalyzeAsync(connectionString, table.Key, table.Value, ct)));
     }
 
     // The customers (summaries) the statistics counted at their last analyze or vacuum: of the
@@ -69,14 +80,14 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
 
     // In a transaction of its own, so that the lock timeout stays with it (no session state is
     // left on a pooled connection).
-    private async Task AnalyzeAsync(string connectionString, string table, CancellationToken ct)
+    private async Task AnalyzeAsync(string connectionString, string table, string columns, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         try
         {
-            await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockWait.TotalMilliseconds}ms'; ANALYZE {table}", ct);
+            await connection.ExecuteAsync($"SET LOCAL lock_timeout = '{LockWait.TotalMilliseconds}ms'; ANALYZE {table} ({columns})", ct);
             await transaction.CommitAsync(ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
