@@ -1,5 +1,9 @@
 using Clv.Api.Portfolio;
+using Clv.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using static Clv.Api.Tests.Infrastructure.HttpAssertions;
 
 namespace Clv.Api.Tests.Portfolio;
 
@@ -130,5 +134,49 @@ public sealed class ForegroundReadsTests
         }
 
         Assert.True(condition());
+    }
+}
+
+/// <summary>
+/// A request that waits for an analytics computation holds background work back for as long as
+/// the computation runs (<see cref="AnalyticsAnswers"/> marks it with <see cref="ForegroundReads.Begin"/>).
+/// The computation is held by a lock on the tables it reads, taken by another session.
+/// </summary>
+public sealed class RequestComputationsTests(ClvApiFactory api) : IClassFixture<ClvApiFactory>
+{
+    [Fact]
+    public async Task Background_work_waits_while_a_request_waits_for_its_computation()
+    {
+        var client = api.Client();
+        (await client.PostTransactionsAsync(Tx("h1", "H1", amount: 10m), Tx("h2", "H2", amount: 20m))).EnsureSuccessStatusCode();
+        await using var holder = new NpgsqlConnection(api.ConnectionString);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE customers, customer_summaries, customer_days IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // A question not asked before: the request waits for its computation.
+        var request = client.GetAsync("/api/v1/metrics/summary?asOf=2024-01-20");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(request.IsCompleted);
+
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var work = api.Services.GetRequiredService<ForegroundReads>().GiveWayAsync(
+            _ =>
+            {
+                started.TrySetResult();
+                return Task.CompletedTask;
+            },
+            TimeSpan.FromMinutes(1),
+            CancellationToken.None);
+        await Task.Delay(ForegroundReads.Quiet * 3);
+        Assert.False(started.Task.IsCompleted);
+
+        await transaction.RollbackAsync();
+        (await request).EnsureSuccessStatusCode();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await work;
     }
 }
