@@ -37,9 +37,6 @@ public sealed class PlannerStatistics(ClvDbContext db, ILogger<PlannerStatistics
         ["customer_summaries"] = "last_purchase_day, first_purchase_day, purchase_days, net_revenue, refunds",
     };
 
-    /// <summary>The tables analyzed (<see cref="Columns"/>).</summary>
-    public static readonly IReadOnlyList<string> Tables = [.. Columns.Keys];
-
     /// <summary>
     /// After an import that inserted <paramref name="inserted"/> transactions: when they are at
     /// least <see cref="BulkRows"/> and more than a tenth of the customers the statistics last

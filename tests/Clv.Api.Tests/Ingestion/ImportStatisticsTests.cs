@@ -33,7 +33,7 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
 
         await ImportAsync(PlannerStatistics.BulkRows);
 
-        Assert.Equal(PlannerStatistics.Tables.Count, await AnalyzedAsync());
+        Assert.Equal(PlannerStatistics.Columns.Count, await AnalyzedAsync());
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
 
         await ImportAsync(PlannerStatistics.BulkRows).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(PlannerStatistics.Tables.Count - 1, await AnalyzedAsync());
+        Assert.Equal(PlannerStatistics.Columns.Count - 1, await AnalyzedAsync());
         Assert.Equal(0, await AnalyzedAsync("customer_summaries"));
     }
 
@@ -108,7 +108,7 @@ public sealed class ImportStatisticsTests : IAsyncLifetime
         WHERE (SELECT bool_and(s.last_analyze IS NOT NULL) FROM pg_stat_user_tables s
                WHERE s.relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = t.name::regclass)
                   OR (s.relid = t.name::regclass AND NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = t.name::regclass)))
-        """, new NpgsqlParameter("tables", table is null ? PlannerStatistics.Tables.ToArray() : new[] { table }));
+        """, new NpgsqlParameter("tables", table is null ? PlannerStatistics.Columns.Keys.ToArray() : new[] { table }));
 
     // Whether the summaries' column has statistics (its partitions', when partitioned).
     private Task<long> SummaryStatisticsAsync(string column) => Api.ScalarAsync<long>("""
