@@ -70,10 +70,12 @@ public sealed class ForegroundReads(TimeProvider time)
                 return;
             }
 
+            // Quiet is checked again under the lock that registers the work: a request's computation
+            // that began and ended since the check above must hold it back as one still running does.
             using var givingWay = CancellationTokenSource.CreateLinkedTokenSource(ct);
             lock (_gate)
             {
-                if (_inFlight > 0)
+                if (!IsQuietLocked())
                 {
                     continue;
                 }
@@ -104,9 +106,12 @@ public sealed class ForegroundReads(TimeProvider time)
     {
         lock (_gate)
         {
-            return _inFlight == 0 && (_lastEnded is not { } ended || time.GetElapsedTime(ended) >= Quiet);
+            return IsQuietLocked();
         }
     }
+
+    // Under _gate.
+    private bool IsQuietLocked() => _inFlight == 0 && (_lastEnded is not { } ended || time.GetElapsedTime(ended) >= Quiet);
 
     private void End()
     {
