@@ -19,7 +19,17 @@ namespace Clv.Api.Tests.ReadModel;
 /// of the acquisition day and the purchase days from it on; a period's churn counts the customers
 /// alive on its eve who are not alive on one of its days;</item>
 /// <item>spend is prorated by days over the part of the period up to the last day; CAC is unknown
-/// where none of the group's spend overlaps the period.</item>
+/// where none of the group's spend overlaps the period;</item>
+/// <item>gross profit is net revenue less the cost of purchases, plus the cost of refunds (no cost
+/// sent counts 0); CLV:CAC is the new customers' mean gross profit over CAC, and the predicted
+/// one their mean prediction (none counting 0) over CAC; a segment's predicted equity sums the
+/// active run's predictions of its customers, and their mean is over those it predicted;</item>
+/// <item>the formula CLV's inputs, over the 12 complete months ending on or before the reference
+/// day: the net revenue of their days, the months whose eve a customer was alive on, and of those
+/// the months with a day they were not alive on;</item>
+/// <item>payback: months counted from the acquisition month (month 1); month j adds the new
+/// customers' gross profit in their month j over those whose month j has begun by the reference
+/// day; the first month at which the sum reaches CAC.</item>
 /// </list>
 /// </summary>
 internal sealed class FromScratch
@@ -48,6 +58,9 @@ internal sealed class FromScratch
     {
         /// <summary>The active model run's prediction; null where it has none (or there is no run).</summary>
         public decimal? Predicted { get; set; }
+
+        /// <summary>The cost per day: that of purchases less that of refunds; days without one absent.</summary>
+        public SortedDictionary<int, decimal> Costs { get; } = [];
     }
 
     /// <summary>
@@ -78,18 +91,25 @@ internal sealed class FromScratch
             }
         }
 
-        await using (var command = new NpgsqlCommand("SELECT customer_id, occurred_at, type, amount, original_amount, original_currency FROM transactions", connection))
+        await using (var command = new NpgsqlCommand(
+            "SELECT customer_id, occurred_at, type, amount, original_amount, original_currency, cost, original_cost FROM transactions", connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
-                var days = customers[reader.GetInt64(0)].Days;
+                var customer = customers[reader.GetInt64(0)];
                 var local = Local(reader.GetDateTime(1));
                 var day = local.DayNumber;
-                var amount = reader.IsDBNull(5) ? reader.GetDecimal(3) : InEuros(reader.GetString(5), reader.GetDecimal(4), local, euroRates);
+                var converted = !reader.IsDBNull(5);
+                var amount = converted ? InEuros(reader.GetString(5), reader.GetDecimal(4), local, euroRates) : reader.GetDecimal(3);
                 var purchase = reader.GetInt16(2) == 1;
-                var (purchases, gross, net) = days.GetValueOrDefault(day);
-                days[day] = purchase ? (purchases + 1, gross + amount, net + amount) : (purchases, gross, net - amount);
+                var (purchases, gross, net) = customer.Days.GetValueOrDefault(day);
+                customer.Days[day] = purchase ? (purchases + 1, gross + amount, net + amount) : (purchases, gross, net - amount);
+                if (!reader.IsDBNull(converted ? 7 : 6))
+                {
+                    var cost = converted ? InEuros(reader.GetString(5), reader.GetDecimal(7), local, euroRates) : reader.GetDecimal(6);
+                    customer.Costs[day] = customer.Costs.GetValueOrDefault(day) + (purchase ? cost : -cost);
+                }
             }
         }
 
@@ -325,6 +345,10 @@ internal sealed class FromScratch
         }
 
         var before = Next(first, period, -1);
+        // The formula CLV's window: the 12 complete months ending on or before the reference day.
+        var latestMonth = Next(Start(reference, "month"), "month", 1).AddDays(-1) == reference ? Start(reference, "month") : Next(Start(reference, "month"), "month", -1);
+        var windowMonths = Enumerable.Range(-11, 12).Select(k => Next(latestMonth, "month", k)).ToList();
+        var (windowFirst, windowLast) = (windowMonths[0].DayNumber, Next(latestMonth, "month", 1).DayNumber - 1);
         bool BoughtIn(List<KeyValuePair<int, (int Purchases, decimal Gross, decimal Net)>> days, DateOnly from, DateOnly to) =>
             days.Any(d => d.Value.Purchases > 0 && d.Key >= from.DayNumber && d.Key <= to.DayNumber);
         var groups = new Dictionary<string, Segment>(StringComparer.Ordinal);
@@ -336,8 +360,15 @@ internal sealed class FromScratch
             var days = customer.Days.Where(d => d.Key <= last).ToList();
             var purchaseDays = days.Where(d => d.Value.Purchases > 0).Select(d => d.Key).ToList();
             segment.Nets.Add(days.Aggregate(0m, (sum, d) => sum + d.Value.Net));
+            segment.Prediction += customer.Predicted ?? 0m;
+            segment.Predicted += customer.Predicted is null ? 0 : 1;
             segment.Repeat += purchaseDays.Count >= 2 ? 1 : 0;
-            segment.New += customer.Acquired is { } day && day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber ? 1 : 0;
+            if (customer.Acquired is { } day && day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber)
+            {
+                segment.New++;
+                segment.AddNew(customer, day, last, reference);
+            }
+
             var lastActivity = Math.Max(purchaseDays.DefaultIfEmpty(int.MinValue).Max(), customer.Acquired ?? int.MinValue);
             segment.Churned += lastActivity != int.MinValue && reference.DayNumber - lastActivity >= window ? 1 : 0;
             var (active, activeBefore) = (BoughtIn(days, first, end), BoughtIn(days, before, first.AddDays(-1)));
@@ -348,6 +379,19 @@ internal sealed class FromScratch
             {
                 segment.AtRisk++;
                 segment.BecameChurned += Enumerable.Range(first.DayNumber, end.DayNumber - first.DayNumber + 1).Any(x => !Alive(customer, days, x, window)) ? 1 : 0;
+            }
+
+            // The formula CLV's inputs: the window's net revenue, and its months this customer was
+            // not churned at the start of (alive on the eve), and became churned in.
+            segment.FormulaNet += days.Where(d => d.Key >= windowFirst && d.Key <= windowLast).Aggregate(0m, (sum, d) => sum + d.Value.Net);
+            foreach (var month in windowMonths)
+            {
+                if (Alive(customer, days, month.DayNumber - 1, window))
+                {
+                    segment.CustomerMonths++;
+                    var monthEnd = Next(month, "month", 1).DayNumber - 1;
+                    segment.FormulaChurned += Enumerable.Range(month.DayNumber, monthEnd - month.DayNumber + 1).Any(x => !Alive(customer, days, x, window)) ? 1 : 0;
+                }
             }
         }
 
@@ -374,11 +418,16 @@ internal sealed class FromScratch
             var sorted = g.Nets.Order().ToList();
             var median = sorted.Count == 0 ? 0m : (sorted[(sorted.Count - 1) / 2] / 2) + (sorted[sorted.Count / 2] / 2);
             decimal? groupSpend = by is "all" or "acquisitionChannel" ? Money(spend.GetValueOrDefault(key)) : null;
-            decimal? cac = recorded.Contains(key) && g.New > 0 ? Money(spend[key] / g.New) : null;
+            decimal? cac = recorded.Contains(key) && g.New > 0 ? spend[key] / g.New : null;
+            decimal? clvToCac = cac > 0 ? Ratio(g.NewProfit / g.New / cac.Value) : null;
+            decimal? predictedClvToCac = cac > 0 && _predicted && g.NewPredicted > 0 ? Ratio(g.NewPrediction / g.New / cac.Value) : null;
             return (Key: key, Customers: g.Nets.Count, Line: Line(
                 g.Nets.Count, g.Repeat, g.New, g.Churned, equity, g.Nets.Count == 0 ? 0m : Money(equity / g.Nets.Count), Money(median),
-                total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero), groupSpend, cac,
-                g.Active, Rate(g.Retained, g.ActiveBefore), Rate(g.ActiveBefore - g.Retained, g.ActiveBefore), Rate(g.BecameChurned, g.AtRisk)));
+                total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero), groupSpend, cac is { } c ? Money(c) : null,
+                g.Active, Rate(g.Retained, g.ActiveBefore), Rate(g.ActiveBefore - g.Retained, g.ActiveBefore), Rate(g.BecameChurned, g.AtRisk),
+                clvToCac, predictedClvToCac, cac is { } paid ? g.Payback(paid) : null,
+                _predicted ? Money(g.Prediction) : null, _predicted && g.Predicted > 0 ? Money(g.Prediction / g.Predicted) : null,
+                (g.FormulaNet, g.CustomerMonths, g.FormulaChurned)));
         });
         return string.Concat(rows.OrderByDescending(r => r.Customers).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Line}\n"));
     }
@@ -403,29 +452,99 @@ internal sealed class FromScratch
         public int AtRisk { get; set; }
 
         public int BecameChurned { get; set; }
+
+        // The sum and the count of the active run's predictions of the segment's customers.
+        public decimal Prediction { get; set; }
+
+        public int Predicted { get; set; }
+
+        public decimal FormulaNet { get; set; }
+
+        public int CustomerMonths { get; set; }
+
+        public int FormulaChurned { get; set; }
+
+        // The new customers' gross profit, the sum and the count of their predictions.
+        public decimal NewProfit { get; private set; }
+
+        public decimal NewPrediction { get; private set; }
+
+        public int NewPredicted { get; private set; }
+
+        // Month j since acquisition (0: the acquisition month): the new customers' gross profit in
+        // it, and how many of them it had begun for by the reference day.
+        private readonly List<decimal> _monthProfit = [];
+        private readonly List<int> _monthSeen = [];
+
+        // A customer acquired on the day, counting their days up to the last one.
+        public void AddNew(Customer customer, int acquired, int last, DateOnly reference)
+        {
+            // Every cost came with a transaction on its day.
+            var profits = customer.Days.Where(d => d.Key <= last).Select(d => (d.Key, Profit: d.Value.Net - customer.Costs.GetValueOrDefault(d.Key))).ToList();
+            NewProfit += profits.Aggregate(0m, (sum, p) => sum + p.Profit);
+            NewPrediction += customer.Predicted ?? 0m;
+            NewPredicted += customer.Predicted is null ? 0 : 1;
+            static int MonthOf(int day) => DateOnly.FromDayNumber(day) is var d ? (d.Year * 12) + d.Month - 1 : 0;
+            var first = MonthOf(acquired);
+            var months = MonthOf(reference.DayNumber) - first + 1;
+            for (var j = 0; j < months; j++)
+            {
+                if (_monthProfit.Count == j)
+                {
+                    _monthProfit.Add(0m);
+                    _monthSeen.Add(0);
+                }
+
+                _monthSeen[j]++;
+                _monthProfit[j] += profits.Where(p => MonthOf(p.Key) == first + j).Aggregate(0m, (sum, p) => sum + p.Profit);
+            }
+        }
+
+        // The first month (1 = the acquisition month) at which the profit per customer seen, summed
+        // month by month, reaches the CAC; null when none does.
+        public int? Payback(decimal cac)
+        {
+            var sum = 0m;
+            for (var j = 0; j < _monthProfit.Count; j++)
+            {
+                sum += _monthProfit[j] / _monthSeen[j];
+                if (sum >= cac)
+                {
+                    return j + 1;
+                }
+            }
+
+            return null;
+        }
     }
+
+    private static decimal Ratio(decimal value) => Math.Round(value, 4, MidpointRounding.AwayFromZero);
 
     private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
 
     // One segment's figures as both sides render them: money by value (N), rates exactly.
     private static string Line(
         int customers, int repeat, int added, int churned, decimal equity, decimal average, decimal median, decimal? share, decimal? spend, decimal? cac,
-        int active, double? retention, double? periodChurn, double? churnRate) =>
+        int active, double? retention, double? periodChurn, double? churnRate, decimal? clvToCac, decimal? predictedClvToCac, int? payback,
+        decimal? predictedEquity, decimal? averagePredicted, (decimal Net, long Months, long Churned) formula) =>
         $"customers {customers} repeat {repeat} new {added} churned {churned} equity {N(equity)} avg {N(average)} median {N(median)} "
-        + $"share {N(share)} spend {N(spend)} cac {N(cac)} active {active} retention {R(retention)} period churn {R(periodChurn)} churn rate {R(churnRate)}";
+        + $"share {N(share)} spend {N(spend)} cac {N(cac)} active {active} retention {R(retention)} period churn {R(periodChurn)} churn rate {R(churnRate)} "
+        + $"clv:cac {N(clvToCac)} predicted clv:cac {N(predictedClvToCac)} payback {payback} predicted equity {N(predictedEquity)} avg predicted {N(averagePredicted)} "
+        + $"formula net {N(formula.Net)} customer-months {formula.Months} churned {formula.Churned}";
 
     private static string R(double? rate) => rate?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>The summary: everyone's segment, and with nobody and no spend all zeros, spend and CAC unknown.</summary>
     public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window) =>
         Segments("all", "month", from, to, cutoff, reference, window) is { Length: > 0 } total ? total
-        : $"all: {Line(0, 0, 0, 0, 0m, 0m, 0m, null, null, null, 0, null, null, null)}\n";
+        : $"all: {Line(0, 0, 0, 0, 0m, 0m, 0m, null, null, null, 0, null, null, null, null, null, null, null, null, (0m, 0, 0))}\n";
 
     /// <summary>The figures <see cref="Segments"/> recomputes, rendered as it renders them.</summary>
     public static string Render(IEnumerable<Clv.Analytics.Portfolio.SegmentFigures> segments) => string.Concat(segments.Select(f =>
         $"{f.Key}: " + Line(
             f.Customers, f.RepeatCustomers, f.NewCustomers, f.ChurnedCustomers, f.CustomerEquity, f.AvgHistoricalClv, f.MedianHistoricalClv, f.RevenueShare, f.Spend, f.Cac,
-            f.ActiveCustomers, f.RetentionRate, f.PeriodChurnRate, f.ChurnRate) + "\n"));
+            f.ActiveCustomers, f.RetentionRate, f.PeriodChurnRate, f.ChurnRate, f.ClvToCac, f.PredictedClvToCac, f.PaybackMonths,
+            f.PredictedCustomerEquity, f.AvgPredictedClv, (f.Formula.NetRevenue, f.Formula.CustomerMonths, f.Formula.ChurnedCustomers)) + "\n"));
 
     // The part of a spend over [first, last]: its amount times the share of its days there; null when none is.
     private static decimal? Prorated((DateOnly Start, DateOnly End, decimal Amount) spend, int first, int last)

@@ -681,7 +681,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     // What the cases reached, so that a run shows it compared more than empty answers.
     private sealed class SampleStats
     {
-        private int _books, _withRun, _customers, _segments, _churnRates, _paybacks, _cacs;
+        private int _books, _withRun, _customers, _segments, _churnRates, _paybacks, _laterPaybacks, _notPaidBack, _cacs, _clvToCacs;
 
         public void Count(PortfolioFacts facts, Guid? run)
         {
@@ -695,12 +695,16 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             _segments += segments.Count;
             _churnRates += segments.Count(s => s.ChurnRate is > 0);
             _paybacks += segments.Count(s => s.PaybackMonths is not null);
+            _laterPaybacks += segments.Count(s => s.PaybackMonths > 1);
+            _notPaidBack += segments.Count(s => s.Cac is not null && s.PaybackMonths is null);
             _cacs += segments.Count(s => s.Cac is not null);
+            _clvToCacs += segments.Count(s => s.ClvToCac is not null);
         }
 
         public override string ToString() =>
             $"{_books} books ({_withRun} with a model run, {_customers} customers): {_segments} segments compared, "
-            + $"{_churnRates} with a churn rate above 0, {_cacs} with a CAC, {_paybacks} with a payback";
+            + $"{_churnRates} with a churn rate above 0, {_cacs} with a CAC, {_clvToCacs} with a CLV:CAC, {_paybacks} with a payback "
+            + $"({_laterPaybacks} after the first month), {_notPaidBack} with a CAC not paid back";
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
