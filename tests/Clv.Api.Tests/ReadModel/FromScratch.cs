@@ -346,7 +346,8 @@ internal sealed class FromScratch
 
         var before = Next(first, period, -1);
         // The formula CLV's window: the 12 complete months ending on or before the reference day.
-        var latestMonth = Next(Start(reference, "month"), "month", 1).AddDays(-1) == reference ? Start(reference, "month") : Next(Start(reference, "month"), "month", -1);
+        var thisMonth = Start(reference, "month");
+        var latestMonth = Next(thisMonth, "month", 1).AddDays(-1) == reference ? thisMonth : Next(thisMonth, "month", -1);
         var windowMonths = Enumerable.Range(-11, 12).Select(k => Next(latestMonth, "month", k)).ToList();
         var (windowFirst, windowLast) = (windowMonths[0].DayNumber, Next(latestMonth, "month", 1).DayNumber - 1);
         bool BoughtIn(List<KeyValuePair<int, (int Purchases, decimal Gross, decimal Net)>> days, DateOnly from, DateOnly to) =>
@@ -484,7 +485,12 @@ internal sealed class FromScratch
             NewProfit += profits.Aggregate(0m, (sum, p) => sum + p.Profit);
             NewPrediction += customer.Predicted ?? 0m;
             NewPredicted += customer.Predicted is null ? 0 : 1;
-            static int MonthOf(int day) => DateOnly.FromDayNumber(day) is var d ? (d.Year * 12) + d.Month - 1 : 0;
+            static int MonthOf(int day)
+            {
+                var date = DateOnly.FromDayNumber(day);
+                return (date.Year * 12) + date.Month - 1;
+            }
+
             var first = MonthOf(acquired);
             var months = MonthOf(reference.DayNumber) - first + 1;
             for (var j = 0; j < months; j++)
