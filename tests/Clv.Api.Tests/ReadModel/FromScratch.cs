@@ -422,13 +422,27 @@ internal sealed class FromScratch
             decimal? cac = recorded.Contains(key) && g.New > 0 ? spend[key] / g.New : null;
             decimal? clvToCac = cac > 0 ? Ratio(g.NewProfit / g.New / cac.Value) : null;
             decimal? predictedClvToCac = cac > 0 && _predicted && g.NewPredicted > 0 ? Ratio(g.NewPrediction / g.New / cac.Value) : null;
-            return (Key: key, Customers: g.Nets.Count, Line: Line(
-                g.Nets.Count, g.Repeat, g.New, g.Churned, equity, g.Nets.Count == 0 ? 0m : Money(equity / g.Nets.Count), Money(median),
-                total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero), groupSpend, cac is { } c ? Money(c) : null,
-                g.Active, Rate(g.Retained, g.ActiveBefore), Rate(g.ActiveBefore - g.Retained, g.ActiveBefore), Rate(g.BecameChurned, g.AtRisk),
-                clvToCac, predictedClvToCac, cac is { } paid ? g.Payback(paid) : null,
-                _predicted ? Money(g.Prediction) : null, _predicted && g.Predicted > 0 ? Money(g.Prediction / g.Predicted) : null,
-                (g.FormulaNet, g.CustomerMonths, g.FormulaChurned)));
+            return (Key: key, Customers: g.Nets.Count, Line: new Figures(
+                Customers: g.Nets.Count,
+                Repeat: g.Repeat,
+                New: g.New,
+                Churned: g.Churned,
+                Equity: equity,
+                Average: g.Nets.Count == 0 ? 0m : Money(equity / g.Nets.Count),
+                Median: Money(median),
+                Share: total == 0 ? null : Math.Round(equity / total, 6, MidpointRounding.AwayFromZero),
+                Spend: groupSpend,
+                Cac: cac is { } c ? Money(c) : null,
+                Active: g.Active,
+                Retention: Rate(g.Retained, g.ActiveBefore),
+                PeriodChurn: Rate(g.ActiveBefore - g.Retained, g.ActiveBefore),
+                ChurnRate: Rate(g.BecameChurned, g.AtRisk),
+                ClvToCac: clvToCac,
+                PredictedClvToCac: predictedClvToCac,
+                Payback: cac is { } paid ? g.Payback(paid) : null,
+                PredictedEquity: _predicted ? Money(g.Prediction) : null,
+                AveragePredicted: _predicted && g.Predicted > 0 ? Money(g.Prediction / g.Predicted) : null,
+                Formula: (g.FormulaNet, g.CustomerMonths, g.FormulaChurned)));
         });
         return string.Concat(rows.OrderByDescending(r => r.Customers).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Line}\n"));
     }
@@ -529,28 +543,50 @@ internal sealed class FromScratch
     private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
 
     // One segment's figures as both sides render them: money by value (N), rates exactly.
-    private static string Line(
-        int customers, int repeat, int added, int churned, decimal equity, decimal average, decimal median, decimal? share, decimal? spend, decimal? cac,
-        int active, double? retention, double? periodChurn, double? churnRate, decimal? clvToCac, decimal? predictedClvToCac, int? payback,
-        decimal? predictedEquity, decimal? averagePredicted, (decimal Net, long Months, long Churned) formula) =>
-        $"customers {customers} repeat {repeat} new {added} churned {churned} equity {N(equity)} avg {N(average)} median {N(median)} "
-        + $"share {N(share)} spend {N(spend)} cac {N(cac)} active {active} retention {R(retention)} period churn {R(periodChurn)} churn rate {R(churnRate)} "
-        + $"clv:cac {N(clvToCac)} predicted clv:cac {N(predictedClvToCac)} payback {payback} predicted equity {N(predictedEquity)} avg predicted {N(averagePredicted)} "
-        + $"formula net {N(formula.Net)} customer-months {formula.Months} churned {formula.Churned}";
+    private sealed record Figures(
+        int Customers = 0, int Repeat = 0, int New = 0, int Churned = 0, decimal Equity = 0m, decimal Average = 0m, decimal Median = 0m,
+        decimal? Share = null, decimal? Spend = null, decimal? Cac = null, int Active = 0, double? Retention = null, double? PeriodChurn = null,
+        double? ChurnRate = null, decimal? ClvToCac = null, decimal? PredictedClvToCac = null, int? Payback = null, decimal? PredictedEquity = null,
+        decimal? AveragePredicted = null, (decimal Net, long Months, long Churned) Formula = default)
+    {
+        public override string ToString() =>
+            $"customers {Customers} repeat {Repeat} new {New} churned {Churned} equity {N(Equity)} avg {N(Average)} median {N(Median)} "
+            + $"share {N(Share)} spend {N(Spend)} cac {N(Cac)} active {Active} retention {R(Retention)} period churn {R(PeriodChurn)} churn rate {R(ChurnRate)} "
+            + $"clv:cac {N(ClvToCac)} predicted clv:cac {N(PredictedClvToCac)} payback {Payback} "
+            + $"predicted equity {N(PredictedEquity)} avg predicted {N(AveragePredicted)} "
+            + $"formula net {N(Formula.Net)} customer-months {Formula.Months} churned {Formula.Churned}";
+    }
 
     private static string R(double? rate) => rate?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>The summary: everyone's segment, and with nobody and no spend all zeros, spend and CAC unknown.</summary>
     public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window) =>
         Segments("all", "month", from, to, cutoff, reference, window) is { Length: > 0 } total ? total
-        : $"all: {Line(0, 0, 0, 0, 0m, 0m, 0m, null, null, null, 0, null, null, null, null, null, null, null, null, (0m, 0, 0))}\n";
+        : $"all: {new Figures()}\n";
 
     /// <summary>The figures <see cref="Segments"/> recomputes, rendered as it renders them.</summary>
     public static string Render(IEnumerable<Clv.Analytics.Portfolio.SegmentFigures> segments) => string.Concat(segments.Select(f =>
-        $"{f.Key}: " + Line(
-            f.Customers, f.RepeatCustomers, f.NewCustomers, f.ChurnedCustomers, f.CustomerEquity, f.AvgHistoricalClv, f.MedianHistoricalClv, f.RevenueShare, f.Spend, f.Cac,
-            f.ActiveCustomers, f.RetentionRate, f.PeriodChurnRate, f.ChurnRate, f.ClvToCac, f.PredictedClvToCac, f.PaybackMonths,
-            f.PredictedCustomerEquity, f.AvgPredictedClv, (f.Formula.NetRevenue, f.Formula.CustomerMonths, f.Formula.ChurnedCustomers)) + "\n"));
+        $"{f.Key}: " + new Figures(
+            Customers: f.Customers,
+            Repeat: f.RepeatCustomers,
+            New: f.NewCustomers,
+            Churned: f.ChurnedCustomers,
+            Equity: f.CustomerEquity,
+            Average: f.AvgHistoricalClv,
+            Median: f.MedianHistoricalClv,
+            Share: f.RevenueShare,
+            Spend: f.Spend,
+            Cac: f.Cac,
+            Active: f.ActiveCustomers,
+            Retention: f.RetentionRate,
+            PeriodChurn: f.PeriodChurnRate,
+            ChurnRate: f.ChurnRate,
+            ClvToCac: f.ClvToCac,
+            PredictedClvToCac: f.PredictedClvToCac,
+            Payback: f.PaybackMonths,
+            PredictedEquity: f.PredictedCustomerEquity,
+            AveragePredicted: f.AvgPredictedClv,
+            Formula: (f.Formula.NetRevenue, f.Formula.CustomerMonths, f.Formula.ChurnedCustomers)) + "\n"));
 
     // The part of a spend over [first, last]: its amount times the share of its days there; null when none is.
     private static decimal? Prorated((DateOnly Start, DateOnly End, decimal Amount) spend, int first, int last)
