@@ -217,7 +217,20 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             var lastDay = cutoff ?? today;
             foreach (var by in Groupings)
             {
-                // The in-memory reference holds no survey answers: NPS and CSAT series are checked by hand (FeedbackReadTests).
+                // The in-memory reference holds no survey answers: NPS and CSAT series are checked
+                // against the recomputation alone (and by hand, FeedbackReadTests).
+                foreach (var metric in new[] { TimeSeriesMetric.Nps, TimeSeriesMetric.Csat }.Where(_ => FromScratch.Groups(by)))
+                {
+                    var period = (CalendarPeriod)random.Next(3);
+                    var from = origin.AddDays(random.Next(-60, Span + 30));
+                    var to = from.AddDays(random.Next(400));
+                    var actual = await TimeSeriesQueries.ComputeAsync(
+                        connection, scope, new GroupSpec(by, period, rankings), metric, period, from, to, settings, CancellationToken.None);
+                    FromScratch.AssertSame(
+                        scratch.Series($"{metric}", by, Name(period), from, to, cutoff, reference, book.ChurnWindow), FromScratch.Render(actual),
+                        $"time series {metric} by {by} per {period} from {from} to {to}, {scope}");
+                }
+
                 foreach (var metric in Enum.GetValues<TimeSeriesMetric>().Where(m => !TimeSeriesReport.OnlyInDatabase(m)))
                 {
                     var period = (CalendarPeriod)random.Next(3);
@@ -393,6 +406,8 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             await AcceptedAsync(await client.PostCustomersAsync(profiles));
         }
 
+        await PostAnswersAsync(client, book, prefix, origin);
+
         if (book.Erased < book.Customers.Length)
         {
             var erased = await client.DeleteAsync($"/api/v1/customers/{prefix}-c{book.Erased}");
@@ -407,6 +422,35 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         if (spend.Length > 0)
         {
             await AcceptedAsync(await client.PostSpendAsync(spend));
+        }
+    }
+
+    // Up to three survey answers per customer, NPS or CSAT, of any score, on any day of the book
+    // (drawn from its seed): a customer without transactions or profile is created by them.
+    private static async Task PostAnswersAsync(HttpClient client, Book book, string prefix, DateOnly origin)
+    {
+        var random = new Random(book.Seed ^ 0x5EED);
+        var answers = new List<object>();
+        for (var i = 0; i < book.Customers.Length; i++)
+        {
+            for (var k = random.Next(4); k > 0; k--)
+            {
+                var nps = random.Next(2) == 0;
+                var at = origin.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(random.Next(Span + 1)).AddMinutes(random.Next(1440));
+                answers.Add(new
+                {
+                    externalId = $"{prefix}-f{i}-{k}",
+                    customerExternalId = $"{prefix}-c{i}",
+                    answeredAt = at.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    kind = nps ? "nps" : "csat",
+                    score = nps ? random.Next(11) : random.Next(1, 6),
+                });
+            }
+        }
+
+        if (answers.Count > 0)
+        {
+            await AcceptedAsync(await client.PostAsJsonAsync("/api/v1/feedback", new { feedback = answers }));
         }
     }
 
@@ -465,7 +509,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Api.Client().Dispose();
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, feedback, feedback_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await command.ExecuteNonQueryAsync();
     }

@@ -47,7 +47,7 @@ internal sealed class FromScratch
 
     // The series recomputed here: every metric of transactions, profiles and spend.
     private static readonly HashSet<string> SeriesMetrics =
-        ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac"];
+        ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac", "Nps", "Csat"];
 
     /// <summary>The groupings recomputed here: every one the property tests ask for.</summary>
     public static bool Groups(string by) =>
@@ -61,6 +61,9 @@ internal sealed class FromScratch
 
         /// <summary>The cost per day: that of purchases less that of refunds; days without one absent.</summary>
         public SortedDictionary<int, decimal> Costs { get; } = [];
+
+        /// <summary>Every survey answer: its day in the reporting zone, "Nps" or "Csat", and its score.</summary>
+        public List<(int Day, string Kind, int Score)> Answers { get; } = [];
     }
 
     /// <summary>
@@ -110,6 +113,16 @@ internal sealed class FromScratch
                     var cost = converted ? InEuros(reader.GetString(5), reader.GetDecimal(7), local, euroRates) : reader.GetDecimal(6);
                     customer.Costs[day] = customer.Costs.GetValueOrDefault(day) + (purchase ? cost : -cost);
                 }
+            }
+        }
+
+        await using (var command = new NpgsqlCommand("SELECT customer_id, answered_at, kind, score FROM feedback", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var kind = reader.GetInt16(2) switch { 1 => "Nps", 2 => "Csat", var other => throw new InvalidOperationException($"Survey kind {other}.") };
+                customers[reader.GetInt64(0)].Answers.Add((Local(reader.GetDateTime(1)).DayNumber, kind, reader.GetInt16(3)));
             }
         }
 
@@ -203,6 +216,17 @@ internal sealed class FromScratch
                 else if (metric == "AverageOrderValue")
                 {
                     (numerator[k], denominator[k]) = (numerator[k] + gross, denominator[k] + purchases);
+                }
+            }
+
+            // Every answer given in the period, up to the last day: NPS values a promoter (9-10)
+            // 100, a passive (7-8) 0 and a detractor (0-6) -100; CSAT counts the 4s and 5s.
+            foreach (var (answered, kind, score) in customer.Answers)
+            {
+                if (kind == metric && answered <= lastDay && PeriodOf(answered) is var k && k >= 0)
+                {
+                    numerator[k] += metric == "Nps" ? (score >= 9 ? 100 : score <= 6 ? -100 : 0) : (score >= 4 ? 1 : 0);
+                    denominator[k]++;
                 }
             }
 
@@ -624,7 +648,7 @@ internal sealed class FromScratch
 
     private static decimal? Value(string metric, decimal top, decimal bottom) => metric switch
     {
-        "ChurnRate" or "RetentionRate" or "AverageOrderValue" or "Cac" => bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
+        "ChurnRate" or "RetentionRate" or "AverageOrderValue" or "Cac" or "Nps" or "Csat" => bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
         "Spend" => Math.Round(top, 4, MidpointRounding.AwayFromZero),
         _ => top,
     };

@@ -482,7 +482,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     {
         await using var connection = await OpenAsync();
         await using var truncate = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
+            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, feedback, feedback_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await truncate.ExecuteNonQueryAsync();
     }
