@@ -6,10 +6,10 @@ namespace Clv.Api.Tests.ReadModel;
 
 /// <summary>
 /// The time series, cohorts, segments and summary recomputed from scratch, written here apart from
-/// the product: from the raw rows (customers, transactions, acquisition spend, the active run's
-/// predictions), each transaction put on its day in the reporting zone here, and every figure
-/// counted day by day, with no rollup, no spell and none of the product's period, grouping,
-/// ranking or report code. The product's in-memory reports read the per-day rollup
+/// the product: from the raw rows (customers, transactions, acquisition spend, survey answers, the
+/// active run's predictions), each transaction and answer put on its day in the reporting zone
+/// here, and every figure counted day by day, with no rollup, no spell and none of the product's
+/// period, grouping, ranking or report code. The product's in-memory reports read the per-day rollup
 /// (<c>customer_days</c>) that ingest maintains; this reads the transactions themselves, so a
 /// wrong day rollup fails here too. Definitions as docs/metrics.md gives them:
 /// <list type="bullet">
