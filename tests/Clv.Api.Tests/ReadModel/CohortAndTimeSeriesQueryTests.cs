@@ -7,6 +7,7 @@ using Clv.Analytics.Historical;
 using Clv.Analytics.ModelRuns;
 using Clv.Analytics.Portfolio;
 using Clv.Api.Tests.Infrastructure;
+using Clv.Api.Tests.Subscriptions;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
@@ -38,7 +39,12 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
     private static readonly string[] SpendChannels = ["search", "tv", "radio", "podcast"];
     private static readonly string?[] Countries = [null, "US", "DE", "FR"];
     private static readonly string?[] Plans = [null, "free", "pro"];
-    private static readonly string[] Groupings = ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:none"];
+    private static readonly string[] Groupings =
+        ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:none", "plan", "npsClass"];
+
+    // The groupings of facts the in-memory reports do not hold: the recomputation alone checks them.
+    private static readonly string[] DatabaseOnlyGroupings = ["plan", "npsClass"];
+    private static readonly string[] SubscriptionPlans = ["basic", "pro", "team"];
     private static readonly string?[] CohortChannels = [null, "search", "tv", "unattributed", "radio", "nowhere"];
     private static int _books;
 
@@ -217,17 +223,17 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             var lastDay = cutoff ?? today;
             foreach (var by in Groupings)
             {
-                // Subscriptions are checked by hand. The in-memory reference holds no survey
-                // answers: NPS and CSAT series are checked against the recomputation alone (and by
-                // hand, FeedbackReadTests).
-                foreach (var metric in Enum.GetValues<TimeSeriesMetric>().Where(m => !TimeSeriesReport.IsSubscription(m)))
+                // The in-memory reference holds no survey answers and no subscriptions: their series,
+                // and every series by plan or NPS class, are checked against the recomputation alone
+                // (and by hand: FeedbackReadTests, SubscriptionMetricsTests).
+                foreach (var metric in Enum.GetValues<TimeSeriesMetric>())
                 {
                     var period = (CalendarPeriod)random.Next(3);
                     var from = origin.AddDays(random.Next(-60, Span + 30));
                     var to = from.AddDays(random.Next(400));
                     var actual = await TimeSeriesQueries.ComputeAsync(
                         connection, scope, new GroupSpec(by, period, rankings), metric, period, from, to, settings, CancellationToken.None);
-                    if (!TimeSeriesReport.IsFeedback(metric))
+                    if (!TimeSeriesReport.OnlyInDatabase(metric) && !DatabaseOnlyGroupings.Contains(by))
                     {
                         var grouping = await GroupingAsync(facts, states, by, period, attributes);
                         var expected = TimeSeriesReport.Compute(states, grouping, metric, period, from, to, settings);
@@ -368,8 +374,14 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             }
         }
 
+        var subscriptions = Subscriptions(book, prefix, origin);
         for (var batch = 0; batch < 3; batch++)
         {
+            if (batch == 1 && subscriptions.Count > 0)
+            {
+                await AcceptedAsync(await SubscriptionIngestionTests.PostSubscriptionsAsync(client, [.. subscriptions.Select(s => s.First)]));
+            }
+
             var rows = transactions.Where(t => t.Batch == batch).ToList();
             if (rows.Count == 0)
             {
@@ -393,6 +405,10 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         }
 
         await PostRatesAsync(client, rates.Select(r => (r.Key, r.Value * 2)));
+        if (subscriptions.Count > 0)
+        {
+            await AcceptedAsync(await SubscriptionIngestionTests.PostSubscriptionsAsync(client, [.. subscriptions.Select(s => s.Then)]));
+        }
 
         if (!book.ProfilesFirst && profiles.Length > 0)
         {
@@ -416,6 +432,58 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         {
             await AcceptedAsync(await client.PostSpendAsync(spend));
         }
+    }
+
+    // Up to two subscriptions per customer (drawn from the book's seed), in dollars: a plan, a
+    // start on any day of the book, monthly or yearly, now and then free, half of them ended.
+    // Each is sent first, and then again (later) as it is, cancelled, reopened, with another
+    // plan, or started on another day: acquisitions follow the starts, earlier and later.
+    private static List<(object First, object Then)> Subscriptions(Book book, string prefix, DateOnly origin)
+    {
+        var random = new Random(book.Seed ^ 0x5AB5);
+        string At(int day) =>
+            origin.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(day).AddMinutes(random.Next(1440)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+        // A start on any day of the book, and an end on or after it up to today (none: still
+        // active), a quarter of them on a month's last day (UTC), where a period's count ends.
+        (string StartedAt, string? EndedAt) Started() => Ended(At(random.Next(Span + 1)));
+        (string StartedAt, string? EndedAt) Ended(string startedAt)
+        {
+            var start = DateOnly.ParseExact(startedAt[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber - origin.DayNumber;
+            var end = start + random.Next(400);
+            if (random.Next(4) == 0)
+            {
+                var day = origin.AddDays(end);
+                end = new DateOnly(day.Year, day.Month, 1).AddMonths(1).AddDays(-1).DayNumber - origin.DayNumber;
+            }
+
+            return (startedAt, end > Span ? null : end == start ? startedAt : At(end));
+        }
+
+        var subscriptions = new List<(object, object)>();
+        for (var i = 0; i < book.Customers.Length; i++)
+        {
+            for (var k = random.Next(-2, 3); k > 0; k--)
+            {
+                var (id, customer) = ($"{prefix}-s{i}-{k}", $"{prefix}-c{i}");
+                var (plan, billing, amount) = (SubscriptionPlans[random.Next(3)], random.Next(3) == 0 ? "year" : "month", random.Next(6) == 0 ? 0m : random.Next(100, 50_000) / 100m);
+                var (startedAt, endedAt) = random.Next(2) == 0 ? Started() : (Started().StartedAt, null);
+                object Sent(string sentPlan, (string StartedAt, string? EndedAt) days) =>
+                    SubscriptionIngestionTests.Sub(id, customer, sentPlan, days.StartedAt, days.EndedAt, billing, amount);
+                var first = Sent(plan, (startedAt, endedAt));
+                var then = random.Next(5) switch
+                {
+                    0 => first,
+                    1 => Sent(plan, Ended(startedAt)),
+                    2 => Sent(plan, (startedAt, null)),
+                    3 => Sent(SubscriptionPlans[random.Next(3)], (startedAt, endedAt)),
+                    _ => Sent(plan, random.Next(2) == 0 ? Started() : (Started().StartedAt, null)),
+                };
+                subscriptions.Add((first, then));
+            }
+        }
+
+        return subscriptions;
     }
 
     // Up to three survey answers per customer, NPS or CSAT, of any score, on any day of the book
@@ -502,7 +570,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         Api.Client().Dispose();
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, feedback, feedback_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
+            "TRUNCATE customers, customer_keys, customer_days, customer_summaries, transactions, transaction_keys, feedback, feedback_keys, subscriptions, subscription_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await command.ExecuteNonQueryAsync();
     }

@@ -13,7 +13,9 @@ namespace Clv.Api.Tests.ReadModel;
 /// (<c>customer_days</c>) that ingest maintains; this reads the transactions themselves, so a
 /// wrong day rollup fails here too. Definitions as docs/metrics.md gives them:
 /// <list type="bullet">
-/// <item>a customer counts as of a day when acquired by it, or without an acquisition date;</item>
+/// <item>a customer is acquired at the time their profile sent, or else at the earliest of their
+/// transactions and subscription starts, and counts as of a day when acquired by it, or without
+/// an acquisition date;</item>
 /// <item>activity after the last day (the day asked, or today) is left out, and a period after it is unknown;</item>
 /// <item>alive on a day: acquired by it, and fewer than the churn window's days since the latest
 /// of the acquisition day and the purchase days from it on; a period's churn counts the customers
@@ -29,7 +31,15 @@ namespace Clv.Api.Tests.ReadModel;
 /// the months with a day they were not alive on;</item>
 /// <item>payback: months counted from the acquisition month (month 1); month j adds the new
 /// customers' gross profit in their month j over those whose month j has begun by the reference
-/// day; the first month at which the sum reaches CAC.</item>
+/// day; the first month at which the sum reaches CAC; the health of CLV:CAC and of the payback
+/// in the bands of docs/metrics.md (<see cref="Bands"/>);</item>
+/// <item>a subscription is active at the end of a day it started on or before and did not end on
+/// or before; a period's MRR and active subscriptions are those active at the end of its last day
+/// (or the last day counted); its churn rate is the subscriptions ended in it over those started
+/// before it and not ended before it;</item>
+/// <item>a customer's plan is that of their latest-started subscription started by the reference
+/// day, and their NPS class that of their latest NPS answer given by the cutoff (any, without one);
+/// "none" without either.</item>
 /// </list>
 /// </summary>
 internal sealed class FromScratch
@@ -45,26 +55,38 @@ internal sealed class FromScratch
     private FromScratch(List<Customer> customers, List<(string, DateOnly, DateOnly, decimal)> spend, bool predicted) =>
         (_customers, _spend, _predicted) = (customers, spend, predicted);
 
-    // The series recomputed here: every metric of transactions, profiles and spend.
+    // The series recomputed here: every metric of transactions, profiles, spend, survey answers and subscriptions.
     private static readonly HashSet<string> SeriesMetrics =
-        ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac", "Nps", "Csat"];
+        ["ActiveCustomers", "NewCustomers", "ChurnedCustomers", "ChurnRate", "RetentionRate", "NetRevenue", "AverageOrderValue", "Spend", "Cac", "Nps", "Csat",
+         "Mrr", "ActiveSubscriptions", "NewSubscriptions", "CancelledSubscriptions", "SubscriptionChurnRate"];
 
     /// <summary>The groupings recomputed here: every one the property tests ask for.</summary>
     public static bool Groups(string by) =>
-        by is "all" or "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" || by.StartsWith("attribute:", StringComparison.Ordinal);
+        by is "all" or "acquisitionChannel" or "country" or "cohort" or "rfmSegment" or "clvTier" or "plan" or "npsClass"
+        || by.StartsWith("attribute:", StringComparison.Ordinal);
 
     private sealed record Customer(
-        long Id, int? Acquired, string Channel, string Country, Dictionary<string, string> Attributes, SortedDictionary<int, (int Purchases, decimal Gross, decimal Net)> Days)
+        long Id, string Channel, string Country, Dictionary<string, string> Attributes, SortedDictionary<int, (int Purchases, decimal Gross, decimal Net)> Days)
     {
+        /// <summary>The acquisition day; null without one.</summary>
+        public int? Acquired { get; set; }
+
         /// <summary>The active model run's prediction; null where it has none (or there is no run).</summary>
         public decimal? Predicted { get; set; }
 
         /// <summary>The cost per day: that of purchases less that of refunds; days without one absent.</summary>
         public SortedDictionary<int, decimal> Costs { get; } = [];
 
-        /// <summary>Every survey answer: its day in the reporting zone, "Nps" or "Csat", and its score.</summary>
-        public List<(int Day, string Kind, int Score)> Answers { get; } = [];
+        /// <summary>Every survey answer: its day in the reporting zone, "Nps" or "Csat", its score, time and external id.</summary>
+        public List<(int Day, string Kind, int Score, DateTime At, string Id)> Answers { get; } = [];
+
+        /// <summary>Every subscription.</summary>
+        public List<Subscription> Subscriptions { get; } = [];
     }
+
+    /// <summary>A subscription: its days of start and end in the reporting zone, its monthly-equivalent amount, plan, start time and external id.</summary>
+    private sealed record Subscription(int Start, int? End, decimal Monthly, string Plan, DateTime StartedAt, string Id);
+
 
     /// <summary>
     /// Reads the raw rows of the database and puts the transactions on their days in
@@ -78,19 +100,36 @@ internal sealed class FromScratch
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var customers = new Dictionary<long, Customer>();
-        await using (var command = new NpgsqlCommand("SELECT id, acquired_at, acquisition_channel, country, attributes::text FROM customers", connection))
+        // The acquisition time each customer's profile sent, or else the earliest of their transactions and subscription starts.
+        var acquiredAt = new Dictionary<long, DateTime>();
+        var explicitly = new HashSet<long>();
+        void Earliest(long customer, DateTime at)
+        {
+            if (!explicitly.Contains(customer) && (!acquiredAt.TryGetValue(customer, out var kept) || at < kept))
+            {
+                acquiredAt[customer] = at;
+            }
+        }
+
+        await using (var command = new NpgsqlCommand(
+            "SELECT id, acquisition_channel, country, attributes::text, CASE WHEN acquired_at_is_explicit THEN acquired_at END FROM customers", connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
-                var attributes = reader.IsDBNull(4) ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(4))!;
-                customers[reader.GetInt64(0)] = new Customer(
-                    reader.GetInt64(0),
-                    reader.IsDBNull(1) ? null : Local(reader.GetDateTime(1)).DayNumber,
-                    reader.IsDBNull(2) ? "unattributed" : reader.GetString(2),
-                    reader.IsDBNull(3) ? Unknown : reader.GetString(3),
+                var id = reader.GetInt64(0);
+                var attributes = reader.IsDBNull(3) ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3))!;
+                customers[id] = new Customer(
+                    id,
+                    reader.IsDBNull(1) ? "unattributed" : reader.GetString(1),
+                    reader.IsDBNull(2) ? Unknown : reader.GetString(2),
                     attributes,
                     []);
+                if (!reader.IsDBNull(4))
+                {
+                    acquiredAt[id] = reader.GetDateTime(4);
+                    explicitly.Add(id);
+                }
             }
         }
 
@@ -101,6 +140,7 @@ internal sealed class FromScratch
             while (await reader.ReadAsync())
             {
                 var customer = customers[reader.GetInt64(0)];
+                Earliest(customer.Id, reader.GetDateTime(1));
                 var local = Local(reader.GetDateTime(1));
                 var day = local.DayNumber;
                 var converted = !reader.IsDBNull(5);
@@ -116,14 +156,42 @@ internal sealed class FromScratch
             }
         }
 
-        await using (var command = new NpgsqlCommand("SELECT customer_id, answered_at, kind, score FROM feedback", connection))
+        await using (var command = new NpgsqlCommand("SELECT customer_id, answered_at, kind, score, external_id FROM feedback", connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
                 var kind = reader.GetInt16(2) switch { 1 => "Nps", 2 => "Csat", var other => throw new InvalidOperationException($"Survey kind {other}.") };
-                customers[reader.GetInt64(0)].Answers.Add((Local(reader.GetDateTime(1)).DayNumber, kind, reader.GetInt16(3)));
+                var at = reader.GetDateTime(1);
+                customers[reader.GetInt64(0)].Answers.Add((Local(at).DayNumber, kind, reader.GetInt16(3), at, reader.GetString(4)));
             }
+        }
+
+        // Subscriptions, sent in the reporting currency (their amount is the one sent): a yearly
+        // one's monthly equivalent is a twelfth of its amount.
+        await using (var command = new NpgsqlCommand(
+            "SELECT customer_id, started_at, ended_at, billing_period, amount, plan, external_id, original_currency FROM subscriptions", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                Assert.True(reader.IsDBNull(7), "A subscription sent in another currency: convert it here first.");
+                var (customer, startedAt) = (customers[reader.GetInt64(0)], reader.GetDateTime(1));
+                Earliest(customer.Id, startedAt);
+                var monthly = reader.GetInt16(3) switch
+                {
+                    1 => reader.GetDecimal(4),
+                    2 => reader.GetDecimal(4) / 12,
+                    var other => throw new InvalidOperationException($"Billing period {other}."),
+                };
+                customer.Subscriptions.Add(new Subscription(
+                    Local(startedAt).DayNumber, reader.IsDBNull(2) ? null : Local(reader.GetDateTime(2)).DayNumber, monthly, reader.GetString(5), startedAt, reader.GetString(6)));
+            }
+        }
+
+        foreach (var (id, at) in acquiredAt)
+        {
+            customers[id].Acquired = Local(at).DayNumber;
         }
 
         var predicted = false;
@@ -221,7 +289,7 @@ internal sealed class FromScratch
 
             // Every answer given in the period, up to the last day: NPS values a promoter (9-10)
             // 100, a passive (7-8) 0 and a detractor (0-6) -100; CSAT counts the 4s and 5s.
-            foreach (var (answered, kind, score) in customer.Answers)
+            foreach (var (answered, kind, score, _, _) in customer.Answers)
             {
                 if (kind == metric && answered <= lastDay && PeriodOf(answered) is var k && k >= 0)
                 {
@@ -249,6 +317,34 @@ internal sealed class FromScratch
                         var last = Math.Min(starts[k + 1].DayNumber - 1, lastDay);
                         numerator[k] += Enumerable.Range(starts[k].DayNumber, last - starts[k].DayNumber + 1).Any(x => !Alive(customer, days, x, window)) ? 1 : 0;
                         break;
+                }
+
+                // A subscription is active at the end of a day it started on or before and did
+                // not end on or before; the period's last day counted is the last day at most.
+                var (first, end) = (starts[k].DayNumber, Math.Min(starts[k + 1].DayNumber - 1, lastDay));
+                foreach (var subscription in customer.Subscriptions.Where(_ => first <= lastDay))
+                {
+                    var activeAtEnd = subscription.Start <= end && !(subscription.End <= end);
+                    var endedInPeriod = subscription.End >= first && subscription.End <= end;
+                    switch (metric)
+                    {
+                        case "Mrr":
+                            numerator[k] += activeAtEnd ? subscription.Monthly : 0;
+                            break;
+                        case "ActiveSubscriptions":
+                            numerator[k] += activeAtEnd ? 1 : 0;
+                            break;
+                        case "NewSubscriptions":
+                            numerator[k] += subscription.Start >= first && subscription.Start <= end ? 1 : 0;
+                            break;
+                        case "CancelledSubscriptions":
+                            numerator[k] += endedInPeriod ? 1 : 0;
+                            break;
+                        case "SubscriptionChurnRate":
+                            numerator[k] += endedInPeriod ? 1 : 0;
+                            denominator[k] += subscription.Start < first && !(subscription.End < first) ? 1 : 0;
+                            break;
+                    }
                 }
             }
         }
@@ -356,17 +452,14 @@ internal sealed class FromScratch
     /// range (channels, everyone). The median is the mean of the two middle net revenues. Activity
     /// is over the last complete <paramref name="period"/> on or before the reference day: its
     /// buyers, the share of the previous period's buyers who bought again in it (and who did not),
-    /// and of the customers alive on its eve, the share not alive on one of its days.
+    /// and of the customers alive on its eve, the share not alive on one of its days. The health
+    /// of CLV:CAC and of the payback in <paramref name="bands"/>.
     /// </summary>
-    public string Segments(string by, string period, DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window)
+    public string Segments(string by, string period, DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window, Bands bands)
     {
         var last = (cutoff ?? DateOnly.MaxValue).DayNumber;
         // The last complete period on or before the reference day, and the one before it.
-        var (first, end) = (Start(reference, period), Next(Start(reference, period), period, 1).AddDays(-1));
-        if (end != reference)
-        {
-            (first, end) = (Next(first, period, -1), first.AddDays(-1));
-        }
+        var (first, end) = LastComplete(reference, period);
 
         var before = Next(first, period, -1);
         // The formula CLV's window: the 12 complete months ending on or before the reference day.
@@ -464,12 +557,61 @@ internal sealed class FromScratch
                 ClvToCac: clvToCac,
                 PredictedClvToCac: predictedClvToCac,
                 Payback: cac is { } paid ? g.Payback(paid) : null,
+                ClvToCacHealth: bands.OfClvToCac(clvToCac),
+                PaybackHealth: cac is { } cost ? bands.OfPayback(g.Payback(cost), g.ObservedMonths) : null,
                 PredictedEquity: _predicted ? Money(g.Prediction) : null,
                 AveragePredicted: _predicted && g.Predicted > 0 ? Money(g.Prediction / g.Predicted) : null,
                 Formula: (g.FormulaNet, g.CustomerMonths, g.FormulaChurned)));
         });
         return string.Concat(rows.OrderByDescending(r => r.Customers).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Line}\n"));
     }
+
+    /// <summary>
+    /// The subscription figures of the segments by <paramref name="by"/> as of <paramref name="cutoff"/>
+    /// (null: now) seen from <paramref name="reference"/>, as <see cref="Render(IReadOnlyDictionary{string, Clv.Data.Analytics.ReadModel.SubscriptionFigures})"/>
+    /// renders them: the groups with a subscription, in key order. MRR and active subscriptions at the
+    /// end of the last day (the cutoff or the reference day); those started and ended over
+    /// [<paramref name="from"/> (null: all time), <paramref name="to"/>] by that day; and of the last
+    /// complete <paramref name="period"/>, those ended in it and those active at its start.
+    /// </summary>
+    public string SubscriptionSegments(string by, string period, DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference)
+    {
+        var last = Math.Min((cutoff ?? DateOnly.MaxValue).DayNumber, reference.DayNumber);
+        var (first, end) = LastComplete(reference, period);
+        bool InRange(int? day) => day >= (from?.DayNumber ?? int.MinValue) && day <= to.DayNumber && day <= last;
+        var groups = new SortedDictionary<string, (decimal Mrr, int Active, int New, int Cancelled, int PeriodCancelled, int AtStart)>(StringComparer.Ordinal);
+        var keyOf = KeysAsOf(by, period, cutoff, reference);
+        foreach (var customer in _customers.Where(c => (c.Acquired is not { } a || a <= (cutoff ?? DateOnly.MaxValue).DayNumber) && c.Subscriptions.Count > 0))
+        {
+            var key = keyOf(customer);
+            var g = groups.GetValueOrDefault(key);
+            foreach (var subscription in customer.Subscriptions)
+            {
+                var active = subscription.Start <= last && !(subscription.End <= last);
+                g.Mrr += active ? subscription.Monthly : 0;
+                g.Active += active ? 1 : 0;
+                g.New += InRange(subscription.Start) ? 1 : 0;
+                g.Cancelled += InRange(subscription.End) ? 1 : 0;
+                g.PeriodCancelled += subscription.End >= first.DayNumber && subscription.End <= end.DayNumber ? 1 : 0;
+                g.AtStart += subscription.Start < first.DayNumber && !(subscription.End < first.DayNumber) ? 1 : 0;
+            }
+
+            groups[key] = g;
+        }
+
+        return string.Concat(groups.Select(g =>
+        {
+            var (mrr, active, started, cancelled, periodCancelled, atStart) = g.Value;
+            decimal? churn = atStart == 0 ? null : Math.Round((decimal)periodCancelled / atStart, 4, MidpointRounding.AwayFromZero);
+            return $"{g.Key}: mrr {N(Money(mrr))} active {active} new {started} cancelled {cancelled} churn {periodCancelled}/{atStart} {N(churn)}\n";
+        }));
+    }
+
+    /// <summary>Rendered as <see cref="SubscriptionSegments"/> renders: the groups in key order.</summary>
+    public static string Render(IReadOnlyDictionary<string, Clv.Data.Analytics.ReadModel.SubscriptionFigures> figures) =>
+        string.Concat(figures.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f =>
+            $"{f.Key}: mrr {N(f.Value.Mrr)} active {f.Value.ActiveSubscriptions} new {f.Value.NewSubscriptions} cancelled {f.Value.CancelledSubscriptions} "
+            + $"churn {f.Value.PeriodCancelled}/{f.Value.PeriodActiveAtStart} {N(f.Value.SubscriptionChurnRate)}\n"));
 
     // A segment's customers (their net revenues) and counts.
     private sealed class Segment
@@ -514,6 +656,9 @@ internal sealed class FromScratch
         // it, and how many of them it had begun for by the reference day.
         private readonly List<decimal> _monthProfit = [];
         private readonly List<int> _monthSeen = [];
+
+        // The months begun since the earliest new customer's acquisition month, by the reference day.
+        public int ObservedMonths => _monthProfit.Count;
 
         // A customer acquired on the day, counting their days up to the last one.
         public void AddNew(Customer customer, int acquired, int last, DateOnly reference)
@@ -566,26 +711,42 @@ internal sealed class FromScratch
 
     private static double? Rate(int part, int whole) => whole == 0 ? null : (double)part / whole;
 
+    /// <summary>
+    /// The health bands of docs/metrics.md: CLV:CAC below <paramref name="Weak"/> is losing, below
+    /// <paramref name="Healthy"/> weak, up to <paramref name="UnderInvesting"/> healthy, and above it
+    /// under-investing; a payback within <paramref name="GoodMonths"/> is good, within
+    /// <paramref name="AcceptableMonths"/> acceptable, and beyond poor, as is one not reached once
+    /// more months than the acceptable ones were observed (unknown before).
+    /// </summary>
+    public sealed record Bands(decimal Weak, decimal Healthy, decimal UnderInvesting, int GoodMonths, int AcceptableMonths)
+    {
+        public string? OfClvToCac(decimal? ratio) =>
+            ratio is not { } r ? null : r < Weak ? "losing" : r < Healthy ? "weak" : r <= UnderInvesting ? "healthy" : "underInvesting";
+
+        public string? OfPayback(int? months, int observed) =>
+            months is not { } m ? (observed > AcceptableMonths ? "poor" : null) : m <= GoodMonths ? "good" : m <= AcceptableMonths ? "acceptable" : "poor";
+    }
+
     // One segment's figures as both sides render them: money by value (N), rates exactly.
     private sealed record Figures(
         int Customers = 0, int Repeat = 0, int New = 0, int Churned = 0, decimal Equity = 0m, decimal Average = 0m, decimal Median = 0m,
         decimal? Share = null, decimal? Spend = null, decimal? Cac = null, int Active = 0, double? Retention = null, double? PeriodChurn = null,
         double? ChurnRate = null, decimal? ClvToCac = null, decimal? PredictedClvToCac = null, int? Payback = null, decimal? PredictedEquity = null,
-        decimal? AveragePredicted = null, (decimal Net, long Months, long Churned) Formula = default)
+        decimal? AveragePredicted = null, (decimal Net, long Months, long Churned) Formula = default, string? ClvToCacHealth = null, string? PaybackHealth = null)
     {
         public override string ToString() =>
             $"customers {Customers} repeat {Repeat} new {New} churned {Churned} equity {N(Equity)} avg {N(Average)} median {N(Median)} "
             + $"share {N(Share)} spend {N(Spend)} cac {N(Cac)} active {Active} retention {R(Retention)} period churn {R(PeriodChurn)} churn rate {R(ChurnRate)} "
             + $"clv:cac {N(ClvToCac)} predicted clv:cac {N(PredictedClvToCac)} payback {Payback} "
             + $"predicted equity {N(PredictedEquity)} avg predicted {N(AveragePredicted)} "
-            + $"formula net {N(Formula.Net)} customer-months {Formula.Months} churned {Formula.Churned}";
+            + $"formula net {N(Formula.Net)} customer-months {Formula.Months} churned {Formula.Churned} health {ClvToCacHealth}/{PaybackHealth}";
     }
 
     private static string R(double? rate) => rate?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>The summary: everyone's segment, and with nobody and no spend all zeros, spend and CAC unknown.</summary>
-    public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window) =>
-        Segments("all", "month", from, to, cutoff, reference, window) is { Length: > 0 } total ? total
+    public string Total(DateOnly? from, DateOnly to, DateOnly? cutoff, DateOnly reference, int window, Bands bands) =>
+        Segments("all", "month", from, to, cutoff, reference, window, bands) is { Length: > 0 } total ? total
         : $"all: {new Figures()}\n";
 
     /// <summary>The figures <see cref="Segments"/> recomputes, rendered as it renders them.</summary>
@@ -610,7 +771,9 @@ internal sealed class FromScratch
             Payback: f.PaybackMonths,
             PredictedEquity: f.PredictedCustomerEquity,
             AveragePredicted: f.AvgPredictedClv,
-            Formula: (f.Formula.NetRevenue, f.Formula.CustomerMonths, f.Formula.ChurnedCustomers)) + "\n"));
+            Formula: (f.Formula.NetRevenue, f.Formula.CustomerMonths, f.Formula.ChurnedCustomers),
+            ClvToCacHealth: f.ClvToCacHealth,
+            PaybackHealth: f.PaybackHealth) + "\n"));
 
     // The part of a spend over [first, last]: its amount times the share of its days there; null when none is.
     private static decimal? Prorated((DateOnly Start, DateOnly End, decimal Amount) spend, int first, int last)
@@ -648,8 +811,9 @@ internal sealed class FromScratch
 
     private static decimal? Value(string metric, decimal top, decimal bottom) => metric switch
     {
-        "ChurnRate" or "RetentionRate" or "AverageOrderValue" or "Cac" or "Nps" or "Csat" => bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
-        "Spend" => Math.Round(top, 4, MidpointRounding.AwayFromZero),
+        "ChurnRate" or "RetentionRate" or "AverageOrderValue" or "Cac" or "Nps" or "Csat" or "SubscriptionChurnRate" =>
+            bottom == 0 ? null : Math.Round(top / bottom, 4, MidpointRounding.AwayFromZero),
+        "Spend" or "Mrr" => Math.Round(top, 4, MidpointRounding.AwayFromZero),
         _ => top,
     };
 
@@ -684,6 +848,16 @@ internal sealed class FromScratch
             "acquisitionChannel" => customer.Channel,
             "country" => customer.Country,
             "cohort" => customer.Acquired is { } day ? Label(Start(DateOnly.FromDayNumber(day), period), period) : Unknown,
+            "plan" => customer.Subscriptions.Where(s => s.Start <= reference.DayNumber)
+                .OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id, StringComparer.Ordinal).FirstOrDefault()?.Plan ?? "none",
+            "npsClass" => customer.Answers.Where(a => a.Kind == "Nps" && a.Day <= last)
+                .OrderByDescending(a => a.At).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(a => (int?)a.Score).FirstOrDefault() switch
+                {
+                    >= 9 => "promoter",
+                    >= 7 => "passive",
+                    not null => "detractor",
+                    null => "none",
+                },
             _ => customer.Attributes.GetValueOrDefault(by["attribute:".Length..]) ?? Unknown,
         };
     }
@@ -734,6 +908,13 @@ internal sealed class FromScratch
         return ranked.Select((c, rank) => (c, rank + 1)).ToDictionary(
             x => x.c.Id,
             x => x.Item2 <= Math.Ceiling(n / 100.0) ? "top1" : x.Item2 <= Math.Ceiling(n / 10.0) ? "top10" : x.Item2 <= Math.Ceiling(n / 2.0) ? "middle40" : "bottom50");
+    }
+
+    // The first and last days of the last complete period on or before the reference day.
+    private static (DateOnly First, DateOnly End) LastComplete(DateOnly reference, string period)
+    {
+        var (first, end) = (Start(reference, period), Next(Start(reference, period), period, 1).AddDays(-1));
+        return end == reference ? (first, end) : (Next(first, period, -1), first.AddDays(-1));
     }
 
     private static DateOnly Start(DateOnly day, string period) => period switch

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -7,6 +8,7 @@ using Clv.Analytics.Portfolio;
 using Clv.Api.Portfolio;
 using Clv.Api.Tests.Infrastructure;
 using Clv.Api.Tests.ModelRuns;
+using Clv.Api.Tests.Subscriptions;
 using Clv.Data;
 using Clv.Data.Analytics;
 using Clv.Data.Analytics.ReadModel;
@@ -40,7 +42,10 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     private const int ConfiguredWindow = 90;
 
     private static readonly string[] Groupings =
-        ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:region"];
+        ["all", "acquisitionChannel", "country", "cohort", "rfmSegment", "clvTier", "attribute:plan", "attribute:region", "plan", "npsClass"];
+
+    // The groupings of facts the in-memory reports do not hold (subscriptions, survey answers): the recomputation alone checks them.
+    private static readonly string[] DatabaseOnlyGroupings = ["plan", "npsClass"];
 
     private static readonly int Cases = int.TryParse(Environment.GetEnvironmentVariable("CLV_SEGMENT_CASES"), out var n) ? n : 40;
 
@@ -246,6 +251,8 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         await PostAsync(c.Book);
         var facts = await PortfolioFactsLoader.LoadAsync(_factory.ConnectionString, Zone, default);
         var scratch = await FromScratch.LoadAsync(_factory.ConnectionString, TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        var health = c.Settings.Health;
+        var bands = new FromScratch.Bands(health.ClvToCacWeak, health.ClvToCacHealthy, health.ClvToCacUnderInvesting, health.PaybackGoodMonths, health.PaybackAcceptableMonths);
         await using var connection = await OpenAsync();
         await using var active = new NpgsqlCommand("SELECT id FROM model_runs WHERE is_active", connection);
         var run = await active.ExecuteScalarAsync() as Guid?;
@@ -280,22 +287,26 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             for (var k = 0; k < Groupings.Length; k++)
             {
                 var query = probe.Queries[k].Resolve(reference);
-                var grouping = await ReferenceGroupingAsync(facts, states, Groupings[k], query.Period);
-                var expected = SegmentReport.Compute(states, grouping, query, c.Settings);
                 var spec = new GroupSpec(Groupings[k], query.Period, rankings);
                 var actual = await SegmentQueries.ComputeAsync(connection, scope, spec, query, c.Settings, SegmentParts.All, default);
-                AssertSame(expected, actual, $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
-                if (FromScratch.Groups(Groupings[k]))
+                var what = $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}";
+                var period = query.Period.ToString().ToLowerInvariant();
+                FromScratch.AssertSame(
+                    scratch.Segments(Groupings[k], period, query.From, query.To, probe.AsOf, reference, c.Settings.ChurnWindowDays, bands), FromScratch.Render(actual), what);
+                var subscriptions = await SubscriptionSegmentQueries.ComputeAsync(connection, scope, spec, query, default);
+                FromScratch.AssertSame(
+                    scratch.SubscriptionSegments(Groupings[k], period, query.From, query.To, probe.AsOf, reference), FromScratch.Render(subscriptions), $"subscriptions, {what}");
+                seen.Count(actual);
+                seen.Count(subscriptions);
+                if (DatabaseOnlyGroupings.Contains(Groupings[k]))
                 {
-                    FromScratch.AssertSame(
-                        scratch.Segments(Groupings[k], query.Period.ToString().ToLowerInvariant(), query.From, query.To, probe.AsOf, reference, c.Settings.ChurnWindowDays),
-                        FromScratch.Render(actual),
-                        $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}");
+                    continue;
                 }
 
+                var expected = SegmentReport.Compute(states, await ReferenceGroupingAsync(facts, states, Groupings[k], query.Period), query, c.Settings);
+                AssertSame(expected, actual, what);
                 var some = await SegmentQueries.ComputeAsync(connection, scope, spec, query, c.Settings, parts, default);
-                AssertSame(Computed(expected, parts), Computed(some, parts), $"asOf {Day(probe.AsOf)}, by {Groupings[k]}, {query}, parts {parts}");
-                seen.Count(expected);
+                AssertSame(Computed(expected, parts), Computed(some, parts), $"{what}, parts {parts}");
             }
 
             // Tiers and RFM segments computed together: each part is its grouping's answer alone,
@@ -325,7 +336,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             var total = await SegmentQueries.TotalAsync(connection, scope, summaryQuery.From, summaryQuery.To, c.Settings, default);
             AssertSame([summary], [total], $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
             FromScratch.AssertSame(
-                scratch.Total(summaryQuery.From, summaryQuery.To, probe.AsOf, reference, c.Settings.ChurnWindowDays),
+                scratch.Total(summaryQuery.From, summaryQuery.To, probe.AsOf, reference, c.Settings.ChurnWindowDays, bands),
                 FromScratch.Render([total]),
                 $"total, asOf {Day(probe.AsOf)}, {summaryQuery}");
         }
@@ -482,15 +493,21 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     {
         await using var connection = await OpenAsync();
         await using var truncate = new NpgsqlCommand(
-            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, feedback, feedback_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
+            "TRUNCATE customers, customer_keys, transactions, transaction_keys, customer_days, customer_summaries, feedback, feedback_keys, subscriptions, subscription_keys, acquisition_spend, customer_predictions, model_runs, period_rollups, analytics_rankings CASCADE",
             connection);
         await truncate.ExecuteNonQueryAsync();
     }
 
     // Profiles sent before the transactions, the transactions, late ones in a second batch (to
     // known customers, often before their first day: ingest's upsert path, acquisition moved
-    // earlier), profiles sent after (an explicit acquisition overrides the first purchase), the
-    // spend, and maybe a model run.
+    // earlier), profiles sent after (an explicit acquisition overrides the first purchase),
+    // subscriptions (a start before the first purchase moves the acquisition earlier too), survey
+    // answers, the spend, and maybe a model run. The subscriptions come after the profiles: a
+    // subscription that dated an acquisition after a past day the test asks about, which a profile
+    // then moved before it, would leave the group rollup's latest day (an upper bound) after that
+    // day, and the rankings of the day would not be seen from the current state's, which
+    // CheckSeenFromCurrentAsync expects of a book with nothing after the day (the time-series
+    // books cover that order).
     private async Task PostAsync(Book book)
     {
         var client = _factory.Client();
@@ -509,6 +526,16 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         if (after.Length > 0)
         {
             await PostOkAsync(client.PostCustomersAsync([.. after.Select(c => c.Item())]));
+        }
+
+        if (book.Subscriptions.Length > 0)
+        {
+            await PostOkAsync(SubscriptionIngestionTests.PostSubscriptionsAsync(client, [.. book.Subscriptions.Select(s => s.Item())]));
+        }
+
+        if (book.Answers.Length > 0)
+        {
+            await PostOkAsync(client.PostAsJsonAsync("/api/v1/feedback", new { feedback = book.Answers.Select(a => a.Item()).ToArray() }));
         }
 
         if (book.Spend.Length > 0)
@@ -582,7 +609,32 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         public object Item() => new { channel = Channel, periodStart = Start.ToString("O", CultureInfo.InvariantCulture), periodEnd = End.ToString("O", CultureInfo.InvariantCulture), amount = Amount, currency = "USD" };
     }
 
-    private sealed record Book(CustomerSpec[] Customers, TxSpec[] Transactions, SpendSpec[] Spend, bool ModelRun);
+    // A subscription of a customer, started at a minute of a day, ended some days later (the same
+    // instant when 0; never, when null); a yearly one's amount counts a twelfth a month.
+    private sealed record SubscriptionSpec(int Index, int Customer, string Plan, int DaysAgo, int Minute, int? EndDaysAfter, bool Yearly, decimal Amount)
+    {
+        public object Item()
+        {
+            var started = Iso(At(DaysAgo, Minute));
+            var ended = EndDaysAfter switch { null => null, 0 => started, var days => Iso(At(DaysAgo - days.Value, Minute)) };
+            return SubscriptionIngestionTests.Sub($"s{Index}", $"c{Customer}", Plan, started, ended, Yearly ? "year" : "month", Amount);
+        }
+    }
+
+    // A survey answer of a customer: an NPS score 0..10, or a CSAT score 1..5.
+    private sealed record AnswerSpec(int Index, int Customer, int DaysAgo, int Minute, bool Nps, int Score)
+    {
+        public object Item() => new
+        {
+            externalId = $"f{Index}",
+            customerExternalId = $"c{Customer}",
+            answeredAt = Iso(At(DaysAgo, Minute)),
+            kind = Nps ? "nps" : "csat",
+            score = Nps ? Score : 1 + (Score % 5),
+        };
+    }
+
+    private sealed record Book(CustomerSpec[] Customers, TxSpec[] Transactions, SpendSpec[] Spend, bool ModelRun, SubscriptionSpec[] Subscriptions, AnswerSpec[] Answers);
 
     // From: days before the reference (null: all time); To: days after From (or after the
     // reference without From), null for the reference.
@@ -641,6 +693,22 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         Amount,
         (channel, startDaysAgo, days, amount) => new SpendSpec(channel, Today.AddDays(-startDaysAgo), Today.AddDays(-startDaysAgo + days), amount));
 
+    // Over the same days as transactions; ended half the time, often at the end of a month
+    // (where a period's count ends), a few free.
+    private static Gen<SubscriptionSpec> Subscription(int customers) => Gen.Select(
+        Gen.Int[0, customers - 1],
+        Gen.OneOf("basic", "pro", "team"),
+        Gen.Frequency<int>((1, Gen.Const(-1)), (8, Gen.Int[0, 430])),
+        Gen.Int[0, 1439],
+        Gen.Frequency<int?>((4, Gen.Const((int?)null)), (1, Gen.Const((int?)0)), (3, Gen.Int[1, 200].Select(d => (int?)d))),
+        Gen.Frequency((2, false), (1, true)),
+        Gen.Frequency<decimal>((1, Gen.Const(0m)), (5, Gen.Int[100, 50_000].Select(c => c / 100m))),
+        (customer, plan, daysAgo, minute, end, yearly, amount) => new SubscriptionSpec(0, customer, plan, daysAgo, minute, end, yearly, amount));
+
+    private static Gen<AnswerSpec> Answer(int customers) => Gen.Select(
+        Gen.Int[0, customers - 1], Gen.Int[-1, 430], Gen.Int[0, 1439], Gen.Bool, Gen.Int[0, 10],
+        (customer, daysAgo, minute, nps, score) => new AnswerSpec(0, customer, daysAgo, minute, nps, score));
+
     private static readonly Gen<Book> BookGen = Gen.Int[0, 10].SelectMany(customers => Gen.Select(
         CustomerGen.Array[customers].Select(c => c.Select((x, i) => x with { Index = i }).ToArray()),
         customers == 0
@@ -648,7 +716,13 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             : Transaction(customers).Array[0, 5 * customers].Select(t => t.Select((x, i) => x with { Index = i }).ToArray()),
         Spend.Array[0, 4].Select(s => s.DistinctBy(x => (x.Channel, x.Start, x.End)).ToArray()),
         Gen.Int[0, 3].Select(r => r == 0),
-        (c, t, s, run) => new Book(c, t, s, run)));
+        customers == 0
+            ? Gen.Const(Array.Empty<SubscriptionSpec>())
+            : Subscription(customers).Array[0, 2 * customers].Select(t => t.Select((x, i) => x with { Index = i }).ToArray()),
+        customers == 0
+            ? Gen.Const(Array.Empty<AnswerSpec>())
+            : Answer(customers).Array[0, 2 * customers].Select(t => t.Select((x, i) => x with { Index = i }).ToArray()),
+        (c, t, s, run, subscriptions, answers) => new Book(c, t, s, run, subscriptions, answers)));
 
     private static readonly Gen<QuerySpec> QueryGen = Gen.Select(
         Gen.Frequency<int?>((2, Gen.Const((int?)null)), (3, Gen.Int[0, 450].Select(d => (int?)d))),
@@ -667,13 +741,15 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
 
     private static readonly Gen<PortfolioSettings> SettingsGen = Gen.Select(
         // 90 days is the configured window, which the group rollup counts churn with.
-        Gen.OneOf(30, 31, 90, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.Bool,
-        (window, alive, minSize, retail) => new PortfolioSettings
+        // Bands as configured for a business model, or overridden (HealthBands:{model}) to months
+        // short enough for a book of 14 months to meet a poor payback, paid back or not.
+        Gen.OneOf(30, 31, 90, 90, 120), Gen.OneOf(0.3, 0.5, 0.9), Gen.OneOf(1, 3, 100), Gen.OneOf(HealthBands.Saas, HealthBands.Retail, new HealthBands(0.5m, 2m, 4m, 1, 3)),
+        (window, alive, minSize, health) => new PortfolioSettings
         {
             ChurnWindowDays = window,
             AliveThreshold = alive,
             MinSegmentSize = minSize,
-            Health = retail ? HealthBands.Retail : HealthBands.Saas,
+            Health = health,
         });
 
     private static readonly Gen<Case> CaseGen = Gen.Select(BookGen, ProbesGen, SettingsGen, (book, probes, settings) => new Case(book, probes, settings));
@@ -682,6 +758,8 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     private sealed class SampleStats
     {
         private int _books, _withRun, _customers, _segments, _churnRates, _paybacks, _laterPaybacks, _notPaidBack, _cacs, _clvToCacs;
+        private int _subscribed, _subscriptionChurnRates;
+        private readonly SortedSet<string> _bands = new(StringComparer.Ordinal);
 
         public void Count(PortfolioFacts facts, Guid? run)
         {
@@ -699,12 +777,20 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             _notPaidBack += segments.Count(s => s.Cac is not null && s.PaybackMonths is null);
             _cacs += segments.Count(s => s.Cac is not null);
             _clvToCacs += segments.Count(s => s.ClvToCac is not null);
+            _bands.UnionWith(segments.SelectMany(s => new[] { $"clv:cac {s.ClvToCacHealth}", $"payback {s.PaybackHealth}" }).Where(b => !b.EndsWith(' ')));
+        }
+
+        public void Count(Dictionary<string, SubscriptionFigures> subscriptions)
+        {
+            _subscribed += subscriptions.Count(s => s.Value.ActiveSubscriptions > 0);
+            _subscriptionChurnRates += subscriptions.Count(s => s.Value.SubscriptionChurnRate > 0);
         }
 
         public override string ToString() =>
             $"{_books} books ({_withRun} with a model run, {_customers} customers): {_segments} segments compared, "
             + $"{_churnRates} with a churn rate above 0, {_cacs} with a CAC, {_clvToCacs} with a CLV:CAC, {_paybacks} with a payback "
-            + $"({_laterPaybacks} after the first month), {_notPaidBack} with a CAC not paid back";
+            + $"({_laterPaybacks} after the first month), {_notPaidBack} with a CAC not paid back; health bands met: {string.Join(", ", _bands)}; "
+            + $"{_subscribed} with active subscriptions, {_subscriptionChurnRates} with a subscription churn rate above 0";
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
