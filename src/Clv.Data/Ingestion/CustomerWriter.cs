@@ -56,18 +56,21 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         // of the group rollup: their contribution goes before the change and comes back after
         // it, under their summary's lock, taken in id order as every writer of a customer does.
         // Both are computed here (staged) and written netted: from the profiles for customers
-        // without days, and from their stored days for the others.
+        // without days, and from their stored days for the others. A known customer whose profile
+        // moves nothing is not locked, and their channel and acquisition are left as stored.
         var periods = await PeriodRollups.OpenAsync(connection, ct);
         var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
         await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
+        var createdIds = created.ToHashSet();
+        bool Moves(CustomerRow row) => createdIds.Contains(ids[row.ExternalId]) || moved.Locked.Contains(ids[row.ExternalId]);
 
         long written;
         await using (var command = new NpgsqlCommand(UpsertSql, connection))
         {
             command.Parameters.Add(Array("ids", NpgsqlDbType.Bigint, rows.Select(r => ids[r.ExternalId])));
             command.Parameters.Add(Array("external_ids", NpgsqlDbType.Text, externalIds));
-            command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => r.AcquiredAt)));
-            command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => r.AcquisitionChannel)));
+            command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, rows.Select(r => Moves(r) ? r.AcquiredAt : null)));
+            command.Parameters.Add(Array("channels", NpgsqlDbType.Text, rows.Select(r => Moves(r) ? r.AcquisitionChannel : null)));
             command.Parameters.Add(Array("countries", NpgsqlDbType.Text, rows.Select(r => r.Country)));
             command.Parameters.Add(Array("attributes", NpgsqlDbType.Jsonb, rows.Select(r => r.AttributesJson)));
             command.Parameters.Add(Array("created", NpgsqlDbType.Bigint, created));
@@ -92,22 +95,29 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         return (new UpsertCounts(created.Length, written - created.Length, rows.Count - written), created);
     }
 
-    // Locks the summaries of the known customers whose profiles name a channel or an acquisition,
-    // in id order, and then, once no other writer can move them, takes back the contributions of
-    // those the profiles change: those without days are staged from their stored profile, and those
-    // with days are returned for the caller to subtract.
-    private static async Task<(long[] WithDays, List<(long Id, Profile Before)> WithoutDays)> LockMovedAsync(
+    // Locks the summaries of the known customers whose profiles change their channel or acquisition
+    // (or make it explicit), in id order, and then, once no other writer can move them, takes back
+    // the contributions of those the profiles change: those without days are staged from their
+    // stored profile, and those with days are returned for the caller to subtract. Those it locked
+    // are returned too: the caller leaves the others' channel and acquisition as they are stored.
+    // A CRM's resend of unchanged profiles then locks nothing, and no transaction writer of those
+    // customers waits for it. Which ones change is read before the lock: a customer another writer
+    // moves in between is not locked, and keeps what that writer stored, as if this profile had come
+    // first (it named what was stored before).
+    private static async Task<(long[] WithDays, List<(long Id, Profile Before)> WithoutDays, HashSet<long> Locked)> LockMovedAsync(
         NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, Dictionary<string, long> ids, long[] created, PeriodRollups periods, CancellationToken ct)
     {
         var createdIds = created.ToHashSet();
-        var known = rows.Where(r => !createdIds.Contains(ids[r.ExternalId]) && (r.AcquisitionChannel is not null || r.AcquiredAt is not null)).ToList();
+        var named = rows.Where(r => !createdIds.Contains(ids[r.ExternalId]) && (r.AcquisitionChannel is not null || r.AcquiredAt is not null)).ToList();
         var withDays = new List<long>();
         var withoutDays = new List<(long, Profile)>();
-        if (known.Count == 0)
+        var changing = named.Count == 0 ? [] : await ChangingAsync(connection, named, ids, ct);
+        if (changing.Count == 0)
         {
-            return ([], withoutDays);
+            return ([], withoutDays, changing);
         }
 
+        var known = named.FindAll(r => changing.Contains(ids[r.ExternalId]));
         var knownIds = known.Select(r => ids[r.ExternalId]).ToArray();
         await CustomerSummaries.LockAsync(connection, knownIds, ct);
         await using var command = new NpgsqlCommand("""
@@ -137,7 +147,32 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
             periods.Stage(id, before.Channel, before.AcquiredAt, [], -1);
         }
 
-        return ([.. withDays], withoutDays);
+        return ([.. withDays], withoutDays, changing);
+    }
+
+    // The known customers (of rows naming a channel or an acquisition) whose stored channel or
+    // acquisition the rows change, or whose acquisition they make explicit; read without a lock.
+    private static async Task<HashSet<long>> ChangingAsync(NpgsqlConnection connection, List<CustomerRow> named, Dictionary<string, long> ids, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT c.id
+            FROM unnest(@ids, @channels, @acquired) AS i(customer_id, channel, acquired_at)
+            JOIN customers c ON c.id = i.customer_id
+            WHERE c.acquisition_channel IS DISTINCT FROM coalesce(i.channel, c.acquisition_channel)
+               OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at)
+               OR (i.acquired_at IS NOT NULL AND NOT c.acquired_at_is_explicit)
+            """, connection);
+        command.Parameters.Add(CustomerSummaries.IdsParameter([.. named.Select(r => ids[r.ExternalId])]));
+        command.Parameters.Add(Array("channels", NpgsqlDbType.Text, named.Select(r => r.AcquisitionChannel)));
+        command.Parameters.Add(Array("acquired", NpgsqlDbType.TimestampTz, named.Select(r => r.AcquiredAt)));
+        var changing = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            changing.Add(reader.GetInt64(0));
+        }
+
+        return changing;
     }
 
     private sealed record Profile(string? Channel, DateTimeOffset? AcquiredAt);

@@ -21,7 +21,11 @@ namespace Clv.Data.Rollups;
 /// The lock makes concurrent writers of one customer take turns: the second recomputes after the
 /// first commits, from days that include the first's. Every writer takes the summaries' locks
 /// before the customers' rows (<see cref="TransactionWriter"/> moves <c>acquired_at</c> after
-/// this), and in id order, so writers wait for each other but never deadlock.
+/// this), and in id order, so writers wait for each other without deadlocking. One exception: a
+/// profile write locks the rows of the customers it does not move without their summaries
+/// (<see cref="CustomerWriter"/>), so a transaction writer that moves one of those customers'
+/// acquisition earlier may meet it in a deadlock, which PostgreSQL breaks and
+/// <see cref="TransientRetry"/> runs again.
 /// </remarks>
 internal static class RollupWriter
 {

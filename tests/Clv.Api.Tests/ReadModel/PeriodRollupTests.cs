@@ -157,20 +157,82 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         var purchase = client.PostTransactionsAsync(Tx("pr-wait-1", "pr-wait", "2022-05-06T10:00:00Z", amount: 10m));
         await WaitUntilAsync(async () => await api.ScalarAsync<long>(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM customer_summaries s JOIN unnest(%'") > 0);
-        var periods = await PeriodRollups.OpenAsync(connection, CancellationToken.None);
-        await periods.StageStoredAsync(connection, [id], -1, CancellationToken.None);
-        await using (var move = new NpgsqlCommand($"UPDATE customers SET acquisition_channel = 'after' WHERE id = {id}", connection))
-        {
-            await move.ExecuteNonQueryAsync();
-        }
-
-        await periods.StageStoredAsync(connection, [id], 1, CancellationToken.None);
-        await periods.WriteStagedAsync(connection, CancellationToken.None);
+        await MoveAsync(connection, id, "after");
         await transaction.CommitAsync();
         (await purchase).EnsureSuccessStatusCode();
 
         // The purchase took back the customer's place under "after": nothing is left under "before".
         Assert.DoesNotContain("(before,", await AssertBuiltAgainAsync(api), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_profile_that_moves_nobody_does_not_wait_for_the_writers_of_its_customers()
+    {
+        // A customer with a channel, an acquisition and a purchase, whose summary another writer
+        // holds (a transaction writer of theirs holds it for its whole batch).
+        var client = api.Client();
+        object Profile(string channel, string country) =>
+            new { externalId = "pr-resend", acquiredAt = "2024-01-05T10:00:00Z", acquisitionChannel = channel, country };
+        (await client.PostCustomersAsync(Profile("resend-search", "US"))).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(Tx("pr-resend-1", "pr-resend", "2024-01-06T10:00:00Z", amount: 10m))).EnsureSuccessStatusCode();
+        var id = await api.ScalarAsync<long>("SELECT customer_id FROM customer_keys WHERE external_id = 'pr-resend'");
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var lockSummary = new NpgsqlCommand($"SELECT 1 FROM customer_summaries WHERE customer_id = {id} FOR UPDATE", connection))
+        {
+            await lockSummary.ExecuteNonQueryAsync();
+        }
+
+        // The CRM sends the profile again, with another country: it names the same channel and
+        // acquisition, so it moves the customer between no cells and needs no lock.
+        var resent = await (await client.PostCustomersAsync(Profile("resend-search", "DE")).WaitAsync(TimeSpan.FromSeconds(30))).JsonAsync();
+        Assert.Equal((0L, 1L, 0L), (resent.Long("created"), resent.Long("updated"), resent.Long("unchanged")));
+
+        // A profile that does move them waits for the lock, and moves them once it is released.
+        var moving = client.PostCustomersAsync(Profile("resend-moved", "DE"));
+        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM customer_summaries s JOIN unnest(%'") > 0);
+        Assert.False(moving.IsCompleted);
+        await transaction.CommitAsync();
+        (await moving).EnsureSuccessStatusCode();
+
+        Assert.Equal("resend-moved DE", await api.ScalarAsync<string>($"SELECT acquisition_channel || ' ' || country FROM customers WHERE id = {id}"));
+        var cells = await AssertBuiltAgainAsync(api);
+        Assert.Contains("(resend-moved,", cells, StringComparison.Ordinal);
+        Assert.DoesNotContain("(resend-search,", cells, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_profile_that_found_nothing_to_move_keeps_the_move_another_writer_made_meanwhile()
+    {
+        // The profile names the channel stored when it is read, so it locks no summary; before it
+        // writes, another writer moves the customer to another channel (under their summary's
+        // lock, as profile and subscription writes do) while it waits for the customer's row.
+        var client = api.Client();
+        (await client.PostCustomersAsync(new { externalId = "pr-race", acquisitionChannel = "race-first" })).EnsureSuccessStatusCode();
+        (await client.PostTransactionsAsync(Tx("pr-race-1", "pr-race", "2024-02-06T10:00:00Z", amount: 10m))).EnsureSuccessStatusCode();
+        var id = await api.ScalarAsync<long>("SELECT customer_id FROM customer_keys WHERE external_id = 'pr-race'");
+        await using var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var lockRows = new NpgsqlCommand(
+            $"SELECT 1 FROM customer_summaries WHERE customer_id = {id} FOR UPDATE; SELECT 1 FROM customers WHERE id = {id} FOR UPDATE", connection))
+        {
+            await lockRows.ExecuteNonQueryAsync();
+        }
+
+        var resent = client.PostCustomersAsync(new { externalId = "pr-race", acquisitionChannel = "race-first", country = "FR" });
+        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers AS c%'") > 0);
+        await MoveAsync(connection, id, "race-second");
+        await transaction.CommitAsync();
+        (await resent).EnsureSuccessStatusCode();
+
+        // The other writer's move stands, as if the profile (which named what was stored before
+        // it) had come first; its country is written, and the cells are those of the move.
+        Assert.Equal("race-second FR", await api.ScalarAsync<string>($"SELECT acquisition_channel || ' ' || country FROM customers WHERE id = {id}"));
+        Assert.DoesNotContain("(race-first,", await AssertBuiltAgainAsync(api), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -191,6 +253,22 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         Assert.Equal(string.Join("\n", kept.Split(") (").Except(built.Split(") ("))), string.Join("\n", built.Split(") (").Except(kept.Split(") ("))));
         Assert.Equal(kept, built);
         return kept;
+    }
+
+    // Moves the customer to another channel in the connection's transaction, as a profile write
+    // does under the customer's summary lock: their contribution to the group rollup taken back,
+    // the channel changed, and the contribution added again.
+    private static async Task MoveAsync(NpgsqlConnection connection, long id, string channel)
+    {
+        var periods = await PeriodRollups.OpenAsync(connection, CancellationToken.None);
+        await periods.StageStoredAsync(connection, [id], -1, CancellationToken.None);
+        await using (var move = new NpgsqlCommand($"UPDATE customers SET acquisition_channel = '{channel}' WHERE id = {id}", connection))
+        {
+            await move.ExecuteNonQueryAsync();
+        }
+
+        await periods.StageStoredAsync(connection, [id], 1, CancellationToken.None);
+        await periods.WriteStagedAsync(connection, CancellationToken.None);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
