@@ -128,27 +128,7 @@ fi
 # A CRM posting 10 purchases of known customers every 250 ms, from now to the end of the run.
 writes=$out/analytics-writes.txt
 : >"$writes"
-# It builds each batch with bash's builtins, so that it forks curl alone: with a date and a printf
-# forked per transaction, it took a third of a core itself, from the two the API and PostgreSQL share.
-writer() {
-    local n=0 body sep i customer now
-    while :; do
-        n=$((n + 1))
-        TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
-        body='{"transactions":['
-        sep=
-        for i in 0 1 2 3 4 5 6 7 8 9; do
-            printf -v customer 'c1-%05d' $((RANDOM % 23570 + 1))
-            body+="$sep{\"externalId\":\"live-$n-$i\",\"customerExternalId\":\"$customer\",\"occurredAt\":\"$now\",\"type\":\"purchase\",\"amount\":12.5,\"currency\":\"USD\"}"
-            sep=,
-        done
-        body+=']}'
-        curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" \
-            --data-binary "$body" "$CLV_API_URL/api/v1/transactions" >>"$writes" || true
-        sleep 0.25
-    done
-}
-writer &
+clv_bench_writer "$writes" 23570 &
 writer_pid=$!
 
 # Goal 1's two classes of reads: for the current date (p95 within 200 ms), and as of a past day or
@@ -256,7 +236,8 @@ done
 kill "$writer_pid" 2>/dev/null || true
 wait "$writer_pid" 2>/dev/null || true
 writer_pid=
-sort -k2 -n "$writes" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "\nWrites: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
+echo
+clv_bench_writes_summary "$writes"
 clv_log "API RSS now: $(clv_rss_parts "$CLV_API_PID")"
 # With the API's metrics on (Clv__Metrics__Enabled=true in the environment; they cost each request a
 # little, so runs compared should all have them or none): what the managed heaps held after the last

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Customer profile benchmark: CDNOW_master ×N's customers (default 10: 235,700) as bench/analytics
 # writes them (channel, country, no acquiredAt), 10,000 per POST /api/v1/customers, posted in turn
-# to a fresh database, then the same batches again, as a CRM resending its customer list. Prints
-# each round's seconds and the data version after it (a resend that changes nothing bumps none).
+# to a fresh database, then the same batches again, as a CRM resending its customer list, and once
+# more while a CRM posts purchases of those customers (bench/analytics' writer). Prints each
+# round's seconds and the data version after it (a resend that changes nothing bumps none), and
+# the purchases' latencies.
 #
 # Usage: bench/profiles/run.sh [CDNOW_master.txt]
 #   CDNOW_MASTER      the source file when no argument is given (default: as bench/ingest/run.sh)
@@ -28,8 +30,10 @@ out=$root/bench/out
 mkdir -p "$out"
 csv=$out/cdnow_x$copies.csv
 api_pid=
+writer_pid=
 cleanup() {
     trap '' INT TERM
+    [ -z "$writer_pid" ] || { kill "$writer_pid" 2>/dev/null || true; wait "$writer_pid" 2>/dev/null || true; }
     [ -z "$api_pid" ] || clv_stop_child "$api_pid" 30
     clv_pg_throwaway_stop
     rm -f "$out"/profiles-bench-*.json
@@ -48,12 +52,27 @@ api_pid=$CLV_API_PID
 
 echo
 echo "Profiles of CDNOW_master x$copies, 10,000 per request ($CLV_API_URL)"
-for round in "first post (every customer created)" "the same again (a CRM's resend)"; do
-    t0=$EPOCHREALTIME
+post_all() {
+    local round=$1 t0=$EPOCHREALTIME body
     for body in "$out"/profiles-bench-*.json; do
         curl -sS -f -o /dev/null --max-time 600 -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" \
             --data-binary "@$body" "$CLV_API_URL/api/v1/customers" || clv_die "POST /api/v1/customers failed ($body)"
     done
-    printf '  %-40s %8.3f s   data version %s\n' "$round" "$(clv_elapsed "$t0" "$EPOCHREALTIME")" \
+    printf '  %-48s %8.3f s   data version %s\n' "$round" "$(clv_elapsed "$t0" "$EPOCHREALTIME")" \
         "$(psql_bench -d clv_bench_profiles -tA -c 'select version from data_version')"
-done
+}
+post_all "first post (every customer created)"
+post_all "the same again (a CRM's resend)"
+
+# The resend once more, while a CRM posts 10 purchases of the first copy's customers every 250 ms
+# (bench/analytics' writer): how long those writes take while the profiles are written.
+writes=$out/profiles-bench-writes.txt
+: >"$writes"
+clv_bench_writer "$writes" 23570 &
+writer_pid=$!
+post_all "the same again, while purchases are posted"
+kill "$writer_pid" 2>/dev/null || true
+wait "$writer_pid" 2>/dev/null || true
+writer_pid=
+printf '  '
+clv_bench_writes_summary "$writes"

@@ -118,3 +118,32 @@ clv_cdnow_master() {
     [ -f "$master" ] || clv_die "CDNOW master file not found: $master (pass it as an argument or CDNOW_MASTER)"
     readlink -f "$master"
 }
+
+# A CRM posting 10 purchases of random customers c1-00001 .. c1-CUSTOMERS (CDNOW's first copy)
+# every 250 ms until killed, appending each batch's HTTP status and seconds to OUT. Run it in the
+# background against CLV_API_URL and CLV_API_KEY. It builds each batch with bash's builtins, so
+# that it forks curl alone: with a date and a printf forked per transaction, it took a third of a
+# core itself, from the two the API and PostgreSQL share.
+clv_bench_writer() {
+    local out=$1 customers=$2 n=0 body sep i customer now
+    while :; do
+        n=$((n + 1))
+        TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+        body='{"transactions":['
+        sep=
+        for i in 0 1 2 3 4 5 6 7 8 9; do
+            printf -v customer 'c1-%05d' $((RANDOM % customers + 1))
+            body+="$sep{\"externalId\":\"live-$BASHPID-$n-$i\",\"customerExternalId\":\"$customer\",\"occurredAt\":\"$now\",\"type\":\"purchase\",\"amount\":12.5,\"currency\":\"USD\"}"
+            sep=,
+        done
+        body+=']}'
+        curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/json' -H "X-Api-Key: $CLV_API_KEY" \
+            --data-binary "$body" "$CLV_API_URL/api/v1/transactions" >>"$out" || true
+        sleep 0.25
+    done
+}
+
+# The batches clv_bench_writer wrote to OUT: how many, p50 / p95 / max seconds in ms, and how many failed.
+clv_bench_writes_summary() {
+    sort -k2 -n "$1" | awk '{ t[NR] = $2 * 1000; if ($1 !~ /^2/) bad++ } END { printf "Writes: %d batches of 10, p50 %.0f ms, p95 %.0f ms, max %.0f ms, non-2xx %d\n", NR, t[int(NR * 0.5 + 0.5)], t[int(NR * 0.95 + 0.5)], t[NR], bad + 0 }'
+}

@@ -100,10 +100,11 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
     // the contributions of those the profiles change: those without days are staged from their
     // stored profile, and those with days are returned for the caller to subtract. Those it locked
     // are returned too: the caller leaves the others' channel and acquisition as they are stored.
-    // A CRM's resend of unchanged profiles then locks nothing, and no transaction writer of those
-    // customers waits for it. Which ones change is read before the lock: a customer another writer
-    // moves in between is not locked, and keeps what that writer stored, as if this profile had come
-    // first (it named what was stored before).
+    // A CRM's resend of unchanged profiles then locks no summary: a transaction writer of those
+    // customers waits for it only to date or move their acquisition, on the customer's row, which
+    // the upsert holds until it commits. Which ones change is read before the lock: a customer
+    // another writer moves in between is not locked, and keeps what that writer stored, as if this
+    // profile had come first (it named what was stored before).
     private static async Task<(long[] WithDays, List<(long Id, Profile Before)> WithoutDays, HashSet<long> Locked)> LockMovedAsync(
         NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, Dictionary<string, long> ids, long[] created, PeriodRollups periods, CancellationToken ct)
     {

@@ -23,9 +23,9 @@ namespace Clv.Data.Rollups;
 /// before the customers' rows (<see cref="TransactionWriter"/> moves <c>acquired_at</c> after
 /// this), and in id order, so writers wait for each other without deadlocking. One exception: a
 /// profile write locks the rows of the customers it does not move without their summaries
-/// (<see cref="CustomerWriter"/>), so a transaction writer that moves one of those customers'
-/// acquisition earlier may meet it in a deadlock, which PostgreSQL breaks and
-/// <see cref="TransientRetry"/> runs again.
+/// (<see cref="CustomerWriter"/>), so a transaction writer that dates one of those customers'
+/// acquisition, or moves it earlier, waits for that row and may meet the profile write in a
+/// deadlock, which PostgreSQL breaks and <see cref="TransientRetry"/> runs again.
 /// </remarks>
 internal static class RollupWriter
 {

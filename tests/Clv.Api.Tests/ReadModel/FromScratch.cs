@@ -322,7 +322,12 @@ internal sealed class FromScratch
                 // A subscription is active at the end of a day it started on or before and did
                 // not end on or before; the period's last day counted is the last day at most.
                 var (first, end) = (starts[k].DayNumber, Math.Min(starts[k + 1].DayNumber - 1, lastDay));
-                foreach (var subscription in customer.Subscriptions.Where(_ => first <= lastDay))
+                if (first > lastDay)
+                {
+                    continue;
+                }
+
+                foreach (var subscription in customer.Subscriptions)
                 {
                     var activeAtEnd = subscription.Start <= end && !(subscription.End <= end);
                     var endedInPeriod = subscription.End >= first && subscription.End <= end;
