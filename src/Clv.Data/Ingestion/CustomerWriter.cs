@@ -59,9 +59,9 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         // without days, and from their stored days for the others. A known customer whose profile
         // moves nothing is not locked, and their channel and acquisition are left as stored.
         var periods = await PeriodRollups.OpenAsync(connection, ct);
-        var moved = await LockMovedAsync(connection, rows, ids, created, periods, ct);
-        await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
         var createdIds = created.ToHashSet();
+        var moved = await LockMovedAsync(connection, rows, ids, createdIds, periods, ct);
+        await periods.StageStoredAsync(connection, moved.WithDays, -1, ct);
         bool Moves(CustomerRow row) => createdIds.Contains(ids[row.ExternalId]) || moved.Locked.Contains(ids[row.ExternalId]);
 
         long written;
@@ -106,9 +106,8 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
     // another writer moves in between is not locked, and keeps what that writer stored, as if this
     // profile had come first (it named what was stored before).
     private static async Task<(long[] WithDays, List<(long Id, Profile Before)> WithoutDays, HashSet<long> Locked)> LockMovedAsync(
-        NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, Dictionary<string, long> ids, long[] created, PeriodRollups periods, CancellationToken ct)
+        NpgsqlConnection connection, IReadOnlyList<CustomerRow> rows, Dictionary<string, long> ids, HashSet<long> createdIds, PeriodRollups periods, CancellationToken ct)
     {
-        var createdIds = created.ToHashSet();
         var named = rows.Where(r => !createdIds.Contains(ids[r.ExternalId]) && (r.AcquisitionChannel is not null || r.AcquiredAt is not null)).ToList();
         var withDays = new List<long>();
         var withoutDays = new List<(long, Profile)>();
@@ -121,13 +120,12 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
         var known = named.FindAll(r => changing.Contains(ids[r.ExternalId]));
         var knownIds = known.Select(r => ids[r.ExternalId]).ToArray();
         await CustomerSummaries.LockAsync(connection, knownIds, ct);
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             SELECT s.customer_id, s.purchase_count = 0 AND s.refunds = 0, c.acquisition_channel, c.acquired_at
             FROM unnest(@ids, @channels, @acquired) AS i(customer_id, channel, acquired_at)
             JOIN customer_summaries s USING (customer_id)
             JOIN customers c ON c.id = s.customer_id
-            WHERE c.acquisition_channel IS DISTINCT FROM coalesce(i.channel, c.acquisition_channel)
-               OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at)
+            WHERE {MovesSql}
             ORDER BY s.customer_id
             """, connection);
         command.Parameters.Add(CustomerSummaries.IdsParameter(knownIds));
@@ -155,13 +153,11 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
     // acquisition the rows change, or whose acquisition they make explicit; read without a lock.
     private static async Task<HashSet<long>> ChangingAsync(NpgsqlConnection connection, List<CustomerRow> named, Dictionary<string, long> ids, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             SELECT c.id
             FROM unnest(@ids, @channels, @acquired) AS i(customer_id, channel, acquired_at)
             JOIN customers c ON c.id = i.customer_id
-            WHERE c.acquisition_channel IS DISTINCT FROM coalesce(i.channel, c.acquisition_channel)
-               OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at)
-               OR (i.acquired_at IS NOT NULL AND NOT c.acquired_at_is_explicit)
+            WHERE {MovesSql} OR (i.acquired_at IS NOT NULL AND NOT c.acquired_at_is_explicit)
             """, connection);
         command.Parameters.Add(CustomerSummaries.IdsParameter([.. named.Select(r => ids[r.ExternalId])]));
         command.Parameters.Add(Array("channels", NpgsqlDbType.Text, named.Select(r => r.AcquisitionChannel)));
@@ -175,6 +171,11 @@ public sealed class CustomerWriter(ClvDbContext db, TransientRetry retry)
 
         return changing;
     }
+
+    // Whether the profile i (channel and acquisition, null: as stored) moves customer c to another
+    // channel or acquisition time, and so between cells of the group rollup.
+    private const string MovesSql =
+        "(c.acquisition_channel IS DISTINCT FROM coalesce(i.channel, c.acquisition_channel) OR c.acquired_at IS DISTINCT FROM coalesce(i.acquired_at, c.acquired_at))";
 
     private sealed record Profile(string? Channel, DateTimeOffset? AcquiredAt);
 

@@ -85,7 +85,17 @@ internal sealed class FromScratch
     }
 
     /// <summary>A subscription: its days of start and end in the reporting zone, its monthly-equivalent amount, plan, start time and external id.</summary>
-    private sealed record Subscription(int Start, int? End, decimal Monthly, string Plan, DateTime StartedAt, string Id);
+    private sealed record Subscription(int Start, int? End, decimal Monthly, string Plan, DateTime StartedAt, string Id)
+    {
+        /// <summary>Active at the end of the day: started on or before it, and not ended on or before it.</summary>
+        public bool ActiveAtEndOf(int day) => Start <= day && !(End <= day);
+
+        /// <summary>Active at the start of the day: started before it, and not ended before it.</summary>
+        public bool ActiveAtStartOf(int day) => Start < day && !(End < day);
+
+        /// <summary>Ended on a day of [first, last].</summary>
+        public bool EndedWithin(int first, int last) => End >= first && End <= last;
+    }
 
 
     /// <summary>
@@ -319,8 +329,7 @@ internal sealed class FromScratch
                         break;
                 }
 
-                // A subscription is active at the end of a day it started on or before and did
-                // not end on or before; the period's last day counted is the last day at most.
+                // The period's last day counted is the last day at most.
                 var (first, end) = (starts[k].DayNumber, Math.Min(starts[k + 1].DayNumber - 1, lastDay));
                 if (first > lastDay)
                 {
@@ -329,8 +338,7 @@ internal sealed class FromScratch
 
                 foreach (var subscription in customer.Subscriptions)
                 {
-                    var activeAtEnd = subscription.Start <= end && !(subscription.End <= end);
-                    var endedInPeriod = subscription.End >= first && subscription.End <= end;
+                    var (activeAtEnd, endedInPeriod) = (subscription.ActiveAtEndOf(end), subscription.EndedWithin(first, end));
                     switch (metric)
                     {
                         case "Mrr":
@@ -347,7 +355,7 @@ internal sealed class FromScratch
                             break;
                         case "SubscriptionChurnRate":
                             numerator[k] += endedInPeriod ? 1 : 0;
-                            denominator[k] += subscription.Start < first && !(subscription.End < first) ? 1 : 0;
+                            denominator[k] += subscription.ActiveAtStartOf(first) ? 1 : 0;
                             break;
                     }
                 }
@@ -592,13 +600,13 @@ internal sealed class FromScratch
             var g = groups.GetValueOrDefault(key);
             foreach (var subscription in customer.Subscriptions)
             {
-                var active = subscription.Start <= last && !(subscription.End <= last);
+                var active = subscription.ActiveAtEndOf(last);
                 g.Mrr += active ? subscription.Monthly : 0;
                 g.Active += active ? 1 : 0;
                 g.New += InRange(subscription.Start) ? 1 : 0;
                 g.Cancelled += InRange(subscription.End) ? 1 : 0;
-                g.PeriodCancelled += subscription.End >= first.DayNumber && subscription.End <= end.DayNumber ? 1 : 0;
-                g.AtStart += subscription.Start < first.DayNumber && !(subscription.End < first.DayNumber) ? 1 : 0;
+                g.PeriodCancelled += subscription.EndedWithin(first.DayNumber, end.DayNumber) ? 1 : 0;
+                g.AtStart += subscription.ActiveAtStartOf(first.DayNumber) ? 1 : 0;
             }
 
             groups[key] = g;
