@@ -139,7 +139,8 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
     // from both tables, so that a start corrected to a later day moves it back too. A customer
     // whose acquisition moves to another day leaves their cells of the group rollup and comes back
     // in the new ones, under their summary's lock, taken in id order as every writer of a customer
-    // does; a move within the day changes no cell.
+    // does; a move within the day changes no cell. Their rows are then locked in id order too (a
+    // hash join would meet them in the table's order), as a profile write locks them.
     private static async Task DateAcquisitionsAsync(
         NpgsqlConnection connection, Dictionary<long, (DateTimeOffset EarliestStart, bool Updated)> changed, DateTimeOffset now, CancellationToken ct)
     {
@@ -179,8 +180,14 @@ public sealed class SubscriptionWriter(ClvDbContext db, TransientRetry retry)
         await periods.StageAcquisitionMovesAsync(
             connection, moved.Where(m => !periods.SameDay(m.Value.Before, m.Value.After)).ToDictionary(m => m.Key, m => m.Value.After), ct);
         await connection.ExecuteAsync("""
+            WITH moving AS (
+                SELECT c.id, m.acquired_at
+                FROM unnest(@ids, @acquired) AS m(id, acquired_at)
+                JOIN customers c USING (id)
+                ORDER BY c.id
+                FOR UPDATE OF c)
             UPDATE customers c SET acquired_at = m.acquired_at, updated_at = @now
-            FROM unnest(@ids, @acquired) AS m(id, acquired_at)
+            FROM moving m
             WHERE c.id = m.id
             """, ct,
             CustomerWriter.Array("ids", NpgsqlDbType.Bigint, moved.Keys),

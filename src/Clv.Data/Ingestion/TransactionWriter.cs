@@ -368,6 +368,8 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
     // acquired_at moves earlier where it still follows the customer's first transaction. Customers
     // created by this batch are acquired at its first row: a large import of new customers skips
     // this. The rows come in customer order. Answers whether one of them had no acquisition date.
+    // The customers' rows are locked in id order (a hash join would meet them in the table's),
+    // the order a profile write locks them in: the two wait for each other without deadlocking.
     private static async Task<bool> AfterInsertAsync(
         NpgsqlConnection connection, CustomerRows rows, HashSet<long> created, DateTimeOffset now, CancellationToken ct)
     {
@@ -467,10 +469,15 @@ public sealed class TransactionWriter(ClvDbContext db, TransientRetry retry)
 
     private const string AfterInsertSql = """
         SELECT EXISTS (SELECT FROM customers WHERE id = ANY(@ids) AND acquired_at IS NULL);
-        WITH touched AS (SELECT * FROM unnest(@ids, @first) AS t(customer_id, first_at))
-        UPDATE customers c SET acquired_at = t.first_at, updated_at = @now
-        FROM touched t
-        WHERE c.id = t.customer_id AND NOT c.acquired_at_is_explicit
-          AND (c.acquired_at IS NULL OR c.acquired_at > t.first_at)
+        WITH moving AS (
+            SELECT c.id, t.first_at
+            FROM unnest(@ids, @first) AS t(customer_id, first_at)
+            JOIN customers c ON c.id = t.customer_id
+            WHERE NOT c.acquired_at_is_explicit AND (c.acquired_at IS NULL OR c.acquired_at > t.first_at)
+            ORDER BY c.id
+            FOR UPDATE OF c)
+        UPDATE customers c SET acquired_at = m.first_at, updated_at = @now
+        FROM moving m
+        WHERE c.id = m.id
         """;
 }

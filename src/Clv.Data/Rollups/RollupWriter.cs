@@ -21,11 +21,10 @@ namespace Clv.Data.Rollups;
 /// The lock makes concurrent writers of one customer take turns: the second recomputes after the
 /// first commits, from days that include the first's. Every writer takes the summaries' locks
 /// before the customers' rows (<see cref="TransactionWriter"/> moves <c>acquired_at</c> after
-/// this), and in id order, so writers wait for each other without deadlocking. One exception: a
-/// profile write locks the rows of the customers it does not move without their summaries
-/// (<see cref="CustomerWriter"/>), so a transaction writer that dates one of those customers'
-/// acquisition, or moves it earlier, waits for that row and may meet the profile write in a
-/// deadlock, which PostgreSQL breaks and <see cref="TransientRetry"/> runs again.
+/// this), and each in id order, whatever plan the database picks, so writers wait for each other
+/// without deadlocking. That holds for a profile write too, which locks the rows of the customers
+/// it does not move without their summaries (<see cref="CustomerWriter"/>): a transaction writer
+/// that dates one of those customers' acquisition waits for that row, in the same order.
 /// </remarks>
 internal static class RollupWriter
 {

@@ -179,4 +179,20 @@ public sealed class ClvApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         command.Parameters.AddRange(parameters);
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// Waits, at most 30 s, until a statement on this factory's database whose text is LIKE
+    /// <paramref name="queryLike"/> waits for a lock (a row a test's transaction holds, say).
+    /// </summary>
+    public async Task UntilWaitingForLockAsync(string queryLike)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30);
+             await ScalarAsync<long>(
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @query",
+                 new NpgsqlParameter("query", queryLike)) == 0;
+             await Task.Delay(20))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no statement like {queryLike} waited for a lock within 30 s");
+        }
+    }
 }

@@ -155,8 +155,7 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         }
 
         var purchase = client.PostTransactionsAsync(Tx("pr-wait-1", "pr-wait", "2022-05-06T10:00:00Z", amount: 10m));
-        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM customer_summaries s JOIN unnest(%'") > 0);
+        await api.UntilWaitingForLockAsync("%FROM customer_summaries s JOIN unnest(%");
         await MoveAsync(connection, id, "after");
         await transaction.CommitAsync();
         (await purchase).EnsureSuccessStatusCode();
@@ -191,8 +190,7 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         // A profile that does move them waits for the lock, and moves them once it is released.
         var moving = client.PostCustomersAsync(Profile("resend-moved", "DE"));
-        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM customer_summaries s JOIN unnest(%'") > 0);
+        await api.UntilWaitingForLockAsync("%FROM customer_summaries s JOIN unnest(%");
         Assert.False(moving.IsCompleted);
         await transaction.CommitAsync();
         (await moving).EnsureSuccessStatusCode();
@@ -223,8 +221,7 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
         }
 
         var resent = client.PostCustomersAsync(new { externalId = "pr-race", acquisitionChannel = "race-first", country = "FR" });
-        await WaitUntilAsync(async () => await api.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO customers AS c%'") > 0);
+        await api.UntilWaitingForLockAsync("%INSERT INTO customers AS c%");
         await MoveAsync(connection, id, "race-second");
         await transaction.CommitAsync();
         (await resent).EnsureSuccessStatusCode();
@@ -269,14 +266,6 @@ public sealed class PeriodRollupTests(ClvApiFactory api) : IClassFixture<ClvApiF
 
         await periods.StageStoredAsync(connection, [id], 1, CancellationToken.None);
         await periods.WriteStagedAsync(connection, CancellationToken.None);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); !await condition(); await Task.Delay(20))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-        }
     }
 
     // An answer without its dataThrough, which differs between any two computations.
