@@ -13,7 +13,7 @@ namespace Clv.Data.Migrations
 {
     [DbContext(typeof(ClvDbContext))]
     [Migration("20261203072958_PredictionIntervals")]
-    partial class PredictionIntervals
+    partial class PredictionIntervalColumns
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

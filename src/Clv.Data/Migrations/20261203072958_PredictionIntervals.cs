@@ -5,7 +5,7 @@
 namespace Clv.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class PredictionIntervals : Migration
+    public partial class PredictionIntervalColumns : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

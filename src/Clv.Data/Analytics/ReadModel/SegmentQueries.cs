@@ -220,58 +220,49 @@ public static class SegmentQueries
         await using var reader = await command.ExecuteReaderAsync(ct);
         do
         {
+            // Each statement's sums by their columns' names: a group's sums, or a part of them
+            // (GroupSumsSql: the current state's statements, and a value grouping's (tier, segment)
+            // pairs, add up); the middles and the formula CLV's sums (MiddlesAndFormulaSql); or the
+            // formula CLV's sums from the cells alone (FormulaCellsSql), of the groups with customers.
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToHashSet(StringComparer.Ordinal);
+            var (counts, middles) = (columns.Contains("customers"), columns.Contains("lower_middle"));
+            int Int(string column) => reader.GetInt32(reader.GetOrdinal(column));
+            decimal Decimal(string column) => reader.GetDecimal(reader.GetOrdinal(column));
             while (await reader.ReadAsync(ct))
             {
                 var key = reader.GetString(0);
-                // The formula CLV's sums from the cells, of the groups with customers.
-                if (reader.FieldCount == 4)
+                if (!middles && !groups.ContainsKey(key))
                 {
-                    if (groups.TryGetValue(key, out var counted))
-                    {
-                        counted.Formula = ReadFormula(reader, 1);
-                    }
-
                     continue;
                 }
 
                 var sums = groups.TryGetValue(key, out var kept) ? kept : groups[key] = new GroupSums();
-
-                // The current state's third statement: only the middles and the formula CLV's sums.
-                if (reader.FieldCount == 6)
+                if (counts)
                 {
-                    if (!reader.IsDBNull(1))
-                    {
-                        (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(1), reader.GetDecimal(2));
-                    }
-
-                    sums.Formula += ReadFormula(reader, 3);
-                    continue;
+                    sums.Customers += Int("customers");
+                    sums.Repeat += Int("repeat_buyers");
+                    sums.Net += Decimal("net_revenue");
+                    sums.Churned += Int("churned");
+                    sums.PredictedCount += Int("predicted");
+                    sums.Predicted += Decimal("predicted_clv");
+                    sums.ModelChurned += Int("model_churned");
+                    sums.Active += Int("active");
+                    sums.ActiveBefore += Int("active_before");
+                    sums.Retained += Int("retained");
+                    sums.AtRisk += Int("at_risk");
+                    sums.BecameChurned += Int("became_churned");
+                    sums.New += Int("new_customers");
+                    sums.NewGrossProfit += Decimal("new_gross_profit");
+                    sums.NewPredicted += Decimal("new_predicted_clv");
+                    sums.NewPredictedCount += Int("new_predicted");
                 }
 
-                // A group's sums, or a part of them: the current state's statements, and a value
-                // grouping's (tier, segment) pairs (GroupSumsSql), add up.
-                sums.Customers += reader.GetInt32(1);
-                sums.Repeat += reader.GetInt32(2);
-                sums.Net += reader.GetDecimal(3);
-                sums.Churned += reader.GetInt32(4);
-                sums.PredictedCount += reader.GetInt32(5);
-                sums.Predicted += reader.GetDecimal(6);
-                sums.ModelChurned += reader.GetInt32(7);
-                sums.Active += reader.GetInt32(8);
-                sums.ActiveBefore += reader.GetInt32(9);
-                sums.Retained += reader.GetInt32(10);
-                sums.AtRisk += reader.GetInt32(11);
-                sums.BecameChurned += reader.GetInt32(12);
-                sums.New += reader.GetInt32(13);
-                sums.NewGrossProfit += reader.GetDecimal(14);
-                sums.NewPredicted += reader.GetDecimal(15);
-                if (!reader.IsDBNull(16))
+                if (middles && !reader.IsDBNull(reader.GetOrdinal("lower_middle")))
                 {
-                    (sums.LowerMiddle, sums.UpperMiddle) = (reader.GetDecimal(16), reader.GetDecimal(17));
+                    (sums.LowerMiddle, sums.UpperMiddle) = (Decimal("lower_middle"), Decimal("upper_middle"));
                 }
 
-                sums.NewPredictedCount += reader.GetInt32(18);
-                sums.Formula += ReadFormula(reader, 19);
+                sums.Formula += ReadFormula(reader);
             }
         }
         while (await reader.NextResultAsync(ct));
@@ -424,27 +415,27 @@ public static class SegmentQueries
         var (activity, lifecycle) = (parts.HasFlag(SegmentParts.Activity), parts.HasFlag(SegmentParts.Lifecycle));
         var middles = parts.HasFlag(SegmentParts.Middles) ? MiddlesSql : NoMiddles;
         var sums = $"""
-                   count(*)::int,
-                   {(lifecycle ? "count(*) FILTER (WHERE c.purchase_days >= 2)::int" : "0")},
-                   coalesce(sum(c.net_revenue), 0),
-                   {(lifecycle ? "count(*) FILTER (WHERE c.churned)::int" : "0")},
-                   count(c.predicted_clv)::int,
-                   coalesce(sum(c.predicted_clv), 0),
-                   {(lifecycle ? "count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int" : "0")},
+                   count(*)::int AS customers,
+                   {(lifecycle ? "count(*) FILTER (WHERE c.purchase_days >= 2)::int" : "0")} AS repeat_buyers,
+                   coalesce(sum(c.net_revenue), 0) AS net_revenue,
+                   {(lifecycle ? "count(*) FILTER (WHERE c.churned)::int" : "0")} AS churned,
+                   count(c.predicted_clv)::int AS predicted,
+                   coalesce(sum(c.predicted_clv), 0) AS predicted_clv,
+                   {(lifecycle ? "count(*) FILTER (WHERE c.probability_alive < @alive_threshold)::int" : "0")} AS model_churned,
                    {(activity ? """
-                       count(*) FILTER (WHERE c.active)::int,
-                       count(*) FILTER (WHERE c.active_before)::int,
-                       count(*) FILTER (WHERE c.active AND c.active_before)::int,
-                       count(*) FILTER (WHERE c.at_risk)::int,
-                       count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int
-                       """ : "0, 0, 0, 0, 0")},
+                       count(*) FILTER (WHERE c.active)::int AS active,
+                       count(*) FILTER (WHERE c.active_before)::int AS active_before,
+                       count(*) FILTER (WHERE c.active AND c.active_before)::int AS retained,
+                       count(*) FILTER (WHERE c.at_risk)::int AS at_risk,
+                       count(*) FILTER (WHERE c.at_risk AND c.became_churned)::int AS became_churned
+                       """ : "0 AS active, 0 AS active_before, 0 AS retained, 0 AS at_risk, 0 AS became_churned")},
                    {(lifecycle ? """
-                       count(*) FILTER (WHERE c.new)::int,
-                       coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0),
-                       coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0)
-                       """ : "0, 0::numeric, 0::numeric")},
+                       count(*) FILTER (WHERE c.new)::int AS new_customers,
+                       coalesce(sum(c.net_revenue - c.known_cost) FILTER (WHERE c.new), 0) AS new_gross_profit,
+                       coalesce(sum(c.predicted_clv) FILTER (WHERE c.new), 0) AS new_predicted_clv,
+                       count(c.predicted_clv) FILTER (WHERE c.new)::int AS new_predicted
+                       """ : "0 AS new_customers, 0::numeric AS new_gross_profit, 0::numeric AS new_predicted_clv, 0 AS new_predicted")},
                    {middles},
-                   {(lifecycle ? "count(c.predicted_clv) FILTER (WHERE c.new)::int" : "0")},
                    {(parts.HasFlag(SegmentParts.Formula) ? FormulaSumsSql : NoFormulaSumsSql)}
             """;
         var rows = $"""
@@ -477,21 +468,22 @@ public static class SegmentQueries
     }
 
     // The formula CLV's sums of a group, over its customers' rows f of the formula CTE.
-    private const string FormulaSumsSql = "coalesce(sum(f.net), 0), coalesce(sum(f.months), 0)::bigint, coalesce(sum(f.churned), 0)::bigint";
+    private const string FormulaSumsSql =
+        "coalesce(sum(f.net), 0) AS formula_net, coalesce(sum(f.months), 0)::bigint AS formula_months, coalesce(sum(f.churned), 0)::bigint AS formula_churned";
 
-    private const string NoFormulaSumsSql = "0::numeric, 0::bigint, 0::bigint";
+    private const string NoFormulaSumsSql = "0::numeric AS formula_net, 0::bigint AS formula_months, 0::bigint AS formula_churned";
 
     // The two middle net revenues from one sort (one aggregate, written twice: PostgreSQL computes
     // identical aggregates once). percentile_disc takes the value at position ⌈f·n⌉: 0.5 gives
     // ⌈n/2⌉, the lower middle, and 0.5 + 10⁻¹² gives ⌊n/2⌋ + 1, the upper one, in any group of
     // fewer than 5·10¹¹ customers.
     private const string MiddlesSql = """
-        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1],
-        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2]
+        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[1] AS lower_middle,
+        (percentile_disc(ARRAY[0.5, 0.500000000001]::float8[]) WITHIN GROUP (ORDER BY c.net_revenue))[2] AS upper_middle
         """;
 
     // The two middle net revenues' columns where they are not computed.
-    private const string NoMiddles = "NULL::numeric, NULL::numeric";
+    private const string NoMiddles = "NULL::numeric AS lower_middle, NULL::numeric AS upper_middle";
 
     // The current state's sums per group over the customers, of the parts given but the middles and
     // the formula CLV's: those who bought nothing since the start of the period before (no day
@@ -582,8 +574,9 @@ public static class SegmentQueries
     // window: net revenue, at-risk and churned customers by the reference day; with acquiredBy, of
     // the customers acquired by @acquired_by only (the last day of a month: whole cohorts).
     private static string FormulaCellsSql(GroupSpec group, RollupCells cells, bool acquiredBy) => $"""
-        SELECT {(group.By == "all" ? "'all'" : "channel")}, coalesce(sum(gross_revenue - refunds), 0), coalesce(sum(at_risk), 0)::bigint,
-               coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint
+        SELECT {(group.By == "all" ? "'all'" : "channel")}, coalesce(sum(gross_revenue - refunds), 0) AS formula_net,
+               coalesce(sum(at_risk), 0)::bigint AS formula_months,
+               coalesce(sum(churned) FILTER (WHERE churn_day <= @reference), 0)::bigint AS formula_churned
         FROM {cells.Sql}
         WHERE period_kind = {PeriodRollups.Month} AND period BETWEEN @formula_first AND @formula_last
               {(acquiredBy ? "AND (cohort IS NULL OR cohort <= @acquired_by)" : "")}
@@ -600,8 +593,11 @@ public static class SegmentQueries
         command.Parameters.Add(new NpgsqlParameter("formula_days_from", DateOnly.FromDayNumber(starts[0] - churnWindowDays)));
     }
 
-    private static FormulaClvInputs ReadFormula(NpgsqlDataReader reader, int first) =>
-        new(reader.GetDecimal(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2));
+    // The formula CLV's sums of a row (FormulaSumsSql's columns, or FormulaCellsSql's).
+    private static FormulaClvInputs ReadFormula(NpgsqlDataReader reader) => new(
+        reader.GetDecimal(reader.GetOrdinal("formula_net")),
+        reader.GetInt64(reader.GetOrdinal("formula_months")),
+        reader.GetInt64(reader.GetOrdinal("formula_churned")));
 
     // One row per customer g of customers (grouped g, restricted or joined), after the recent CTE:
     // their key, totals and prediction, and what the last complete period's days say of them.
@@ -794,7 +790,7 @@ public static class SegmentQueries
             {
                 if (groups.TryGetValue(reader.GetString(0), out var sums))
                 {
-                    sums.Formula = ReadFormula(reader, 1);
+                    sums.Formula = ReadFormula(reader);
                 }
             }
         }
