@@ -198,14 +198,15 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         var prefix = $"b{Interlocked.Increment(ref _books)}";
         var origin = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-Span);
         var rates = EuroRates(book.Seed, origin);
-        await PostBookAsync(book, prefix, origin, rates);
+        var doubled = rates.ToDictionary(r => r.Key, r => r.Value * 2);
+        var convertedAgain = await PostBookAsync(book, prefix, origin, rates);
 
         var today = HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
         var random = new Random(book.Seed);
         var run = book.Predicted ? await PredictAsync(random) : (Guid?)null;
         var settings = new PortfolioSettings { ChurnWindowDays = book.ChurnWindow };
         var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
-        var scratch = await FromScratch.LoadAsync(Api.ConnectionString, TimeZone, rates);
+        var scratch = await FromScratch.LoadAsync(Api.ConnectionString, TimeZone, rates, id => convertedAgain.Contains(id) ? doubled : rates);
         Assert.Equal(book.Predicted, facts.HasPredictions);
         var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
         await using var connection = await OpenAsync();
@@ -331,8 +332,9 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
 
     // Profiles (before or after the transactions), the euro's rates, then the transactions in three
     // batches, JSON or CSV, then other rates for the same days (which change no stored amount), then
-    // the spend. Every item must be accepted.
-    private async Task PostBookAsync(Book book, string prefix, DateOnly origin, Dictionary<DateOnly, decimal> rates)
+    // the spend. Every item must be accepted. Returns the subscriptions in euros whose second send
+    // moved their start, and so was converted again, at the doubled rates.
+    private async Task<HashSet<string>> PostBookAsync(Book book, string prefix, DateOnly origin, Dictionary<DateOnly, decimal> rates)
     {
         var client = Api.Client();
         await PostRatesAsync(client, rates.Select(r => (r.Key, r.Value)));
@@ -432,13 +434,16 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         {
             await AcceptedAsync(await client.PostSpendAsync(spend));
         }
+
+        return [.. subscriptions.Where(s => s.ConvertedAgain).Select(s => s.Id)];
     }
 
-    // Up to two subscriptions per customer (drawn from the book's seed), in dollars: a plan, a
-    // start on any day of the book, monthly or yearly, now and then free, half of them ended.
-    // Each is sent first, and then again (later) as it is, cancelled, reopened, with another
-    // plan, or started on another day: acquisitions follow the starts, earlier and later.
-    private static List<(object First, object Then)> Subscriptions(Book book, string prefix, DateOnly origin)
+    // Up to two subscriptions per customer (drawn from the book's seed), a third of them in euros:
+    // a plan, a start on any day of the book, monthly or yearly, now and then free, half of them
+    // ended. Each is sent first, and then again (later, after the euro's rates doubled) as it is,
+    // cancelled, reopened, with another plan, or started on another day: acquisitions follow the
+    // starts, earlier and later, and only a moved start converts a euro amount again.
+    private static List<(object First, object Then, string Id, bool ConvertedAgain)> Subscriptions(Book book, string prefix, DateOnly origin)
     {
         var random = new Random(book.Seed ^ 0x5AB5);
         string At(int day) =>
@@ -460,26 +465,28 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             return (startedAt, end > Span ? null : end == start ? startedAt : At(end));
         }
 
-        var subscriptions = new List<(object, object)>();
+        var subscriptions = new List<(object, object, string, bool)>();
         for (var i = 0; i < book.Customers.Length; i++)
         {
             for (var k = random.Next(-2, 3); k > 0; k--)
             {
                 var (id, customer) = ($"{prefix}-s{i}-{k}", $"{prefix}-c{i}");
                 var (plan, billing, amount) = (SubscriptionPlans[random.Next(3)], random.Next(3) == 0 ? "year" : "month", random.Next(6) == 0 ? 0m : random.Next(100, 50_000) / 100m);
+                var currency = random.Next(3) == 0 ? "EUR" : "USD";
                 var (startedAt, endedAt) = random.Next(2) == 0 ? Started() : (Started().StartedAt, null);
                 object Sent(string sentPlan, (string StartedAt, string? EndedAt) days) =>
-                    SubscriptionIngestionTests.Sub(id, customer, sentPlan, days.StartedAt, days.EndedAt, billing, amount);
+                    SubscriptionIngestionTests.Sub(id, customer, sentPlan, days.StartedAt, days.EndedAt, billing, amount, currency);
                 var first = Sent(plan, (startedAt, endedAt));
-                var then = random.Next(5) switch
+                var restarted = random.Next(2) == 0 ? Started() : (Started().StartedAt, null);
+                var (then, thenStartedAt) = random.Next(5) switch
                 {
-                    0 => first,
-                    1 => Sent(plan, Ended(startedAt)),
-                    2 => Sent(plan, (startedAt, null)),
-                    3 => Sent(SubscriptionPlans[random.Next(3)], (startedAt, endedAt)),
-                    _ => Sent(plan, random.Next(2) == 0 ? Started() : (Started().StartedAt, null)),
+                    0 => (first, startedAt),
+                    1 => (Sent(plan, Ended(startedAt)), startedAt),
+                    2 => (Sent(plan, (startedAt, null)), startedAt),
+                    3 => (Sent(SubscriptionPlans[random.Next(3)], (startedAt, endedAt)), startedAt),
+                    _ => (Sent(plan, restarted), restarted.StartedAt),
                 };
-                subscriptions.Add((first, then));
+                subscriptions.Add((first, then, id, currency == "EUR" && thenStartedAt != startedAt));
             }
         }
 

@@ -36,7 +36,8 @@ namespace Clv.Api.Tests.ReadModel;
 /// <item>a subscription is active at the end of a day it started on or before and did not end on
 /// or before; a period's MRR and active subscriptions are those active at the end of its last day
 /// (or the last day counted); its churn rate is the subscriptions ended in it over those started
-/// before it and not ended before it;</item>
+/// before it and not ended before it; its monthly amount is a twelfth of a yearly one, and one
+/// sent in euros is converted at the rate of its start's day;</item>
 /// <item>a customer's plan is that of their latest-started subscription started by the reference
 /// day, and their NPS class that of their latest NPS answer given by the cutoff (any, without one);
 /// "none" without either.</item>
@@ -102,9 +103,13 @@ internal sealed class FromScratch
     /// Reads the raw rows of the database and puts the transactions on their days in
     /// <paramref name="zone"/>. A transaction sent in euros counts its amount as sent, converted
     /// here at the latest of <paramref name="euroRates"/> on or at most 7 days before its day
-    /// (the rates in force when it was ingested), rounded to 4 decimals.
+    /// (the rates in force when it was ingested), rounded to 4 decimals; a subscription sent in
+    /// euros, at the rates <paramref name="subscriptionRates"/> gives for its external id (those in
+    /// force when its amount, currency or start last changed), as of its start's day.
     /// </summary>
-    public static async Task<FromScratch> LoadAsync(string connectionString, TimeZoneInfo zone, IReadOnlyDictionary<DateOnly, decimal>? euroRates = null)
+    public static async Task<FromScratch> LoadAsync(
+        string connectionString, TimeZoneInfo zone, IReadOnlyDictionary<DateOnly, decimal>? euroRates = null,
+        Func<string, IReadOnlyDictionary<DateOnly, decimal>>? subscriptionRates = null)
     {
         DateOnly Local(DateTime utc) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(utc, zone));
         await using var connection = new NpgsqlConnection(connectionString);
@@ -177,21 +182,23 @@ internal sealed class FromScratch
             }
         }
 
-        // Subscriptions, sent in the reporting currency (their amount is the one sent): a yearly
-        // one's monthly equivalent is a twelfth of its amount.
+        // Subscriptions, their amount as sent (converted here when sent in euros): a yearly one's
+        // monthly equivalent is a twelfth of its amount.
         await using (var command = new NpgsqlCommand(
-            "SELECT customer_id, started_at, ended_at, billing_period, amount, plan, external_id, original_currency FROM subscriptions", connection))
+            "SELECT customer_id, started_at, ended_at, billing_period, amount, plan, external_id, original_currency, original_amount FROM subscriptions", connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
-                Assert.True(reader.IsDBNull(7), "A subscription sent in another currency: convert it here first.");
                 var (customer, startedAt) = (customers[reader.GetInt64(0)], reader.GetDateTime(1));
                 Earliest(customer.Id, startedAt);
+                var amount = reader.IsDBNull(7)
+                    ? reader.GetDecimal(4)
+                    : InEuros(reader.GetString(7), reader.GetDecimal(8), Local(startedAt), subscriptionRates?.Invoke(reader.GetString(6)));
                 var monthly = reader.GetInt16(3) switch
                 {
-                    1 => reader.GetDecimal(4),
-                    2 => reader.GetDecimal(4) / 12,
+                    1 => amount,
+                    2 => amount / 12,
                     var other => throw new InvalidOperationException($"Billing period {other}."),
                 };
                 customer.Subscriptions.Add(new Subscription(
@@ -800,7 +807,7 @@ internal sealed class FromScratch
         Assert.Equal("EUR", currency);
         var rate = Enumerable.Range(0, 8).Select(age => rates is not null && rates.TryGetValue(day.AddDays(-age), out var r) ? r : (decimal?)null)
             .FirstOrDefault(r => r is not null)
-            ?? throw new InvalidOperationException($"No euro rate for {day} in the week before it: the API should have refused the transaction.");
+            ?? throw new InvalidOperationException($"No euro rate for {day} in the week before it: the API should have refused the item.");
         return Math.Round(sent * rate, 4, MidpointRounding.AwayFromZero);
     }
 
