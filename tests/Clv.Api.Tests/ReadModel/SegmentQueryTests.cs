@@ -38,6 +38,12 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
 
     private static readonly DateOnly Today = new(2025, 3, 14);
 
+    // The euro's rate of every day a subscription can start on, up to tomorrow (the latest a rate
+    // may be dated), five decimals so that conversions round.
+    private static readonly Dictionary<DateOnly, decimal> EuroRates = Enumerable.Range(-442, 444)
+        .Select(Today.AddDays)
+        .ToDictionary(day => day, day => 0.8m + (day.DayNumber % 37 / 100m) + (day.DayNumber % 7 / 100_000m));
+
     // The churn window the API is configured with (its default), which the group rollup counts.
     private const int ConfiguredWindow = 90;
 
@@ -250,7 +256,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         await ResetAsync();
         await PostAsync(c.Book);
         var facts = await PortfolioFactsLoader.LoadAsync(_factory.ConnectionString, Zone, default);
-        var scratch = await FromScratch.LoadAsync(_factory.ConnectionString, TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        var scratch = await FromScratch.LoadAsync(_factory.ConnectionString, TimeZoneInfo.FindSystemTimeZoneById(Zone), subscriptionRates: _ => EuroRates);
         var health = c.Settings.Health;
         var bands = new FromScratch.Bands(health.ClvToCacWeak, health.ClvToCacHealthy, health.ClvToCacUnderInvesting, health.PaybackGoodMonths, health.PaybackAcceptableMonths);
         await using var connection = await OpenAsync();
@@ -528,6 +534,14 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
             await PostOkAsync(client.PostCustomersAsync([.. after.Select(c => c.Item())]));
         }
 
+        if (book.Subscriptions.Any(s => s.Euro))
+        {
+            await PostOkAsync(client.PostAsJsonAsync("/api/v1/fx-rates", new
+            {
+                rates = EuroRates.Select(r => new { date = r.Key.ToString("O", CultureInfo.InvariantCulture), currency = "EUR", rateToReporting = r.Value }).ToArray(),
+            }));
+        }
+
         if (book.Subscriptions.Length > 0)
         {
             await PostOkAsync(SubscriptionIngestionTests.PostSubscriptionsAsync(client, [.. book.Subscriptions.Select(s => s.Item())]));
@@ -610,14 +624,15 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
     }
 
     // A subscription of a customer, started at a minute of a day, ended some days later (the same
-    // instant when 0; never, when null); a yearly one's amount counts a twelfth a month.
-    private sealed record SubscriptionSpec(int Index, int Customer, string Plan, int DaysAgo, int Minute, int? EndDaysAfter, bool Yearly, decimal Amount)
+    // instant when 0; never, when null); a yearly one's amount counts a twelfth a month; one in
+    // euros is converted at the rate of its start's day (EuroRates).
+    private sealed record SubscriptionSpec(int Index, int Customer, string Plan, int DaysAgo, int Minute, int? EndDaysAfter, bool Yearly, decimal Amount, bool Euro)
     {
         public object Item()
         {
             var started = Iso(At(DaysAgo, Minute));
             var ended = EndDaysAfter switch { null => null, 0 => started, var days => Iso(At(DaysAgo - days.Value, Minute)) };
-            return SubscriptionIngestionTests.Sub($"s{Index}", $"c{Customer}", Plan, started, ended, Yearly ? "year" : "month", Amount);
+            return SubscriptionIngestionTests.Sub($"s{Index}", $"c{Customer}", Plan, started, ended, Yearly ? "year" : "month", Amount, Euro ? "EUR" : "USD");
         }
     }
 
@@ -694,7 +709,7 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         (channel, startDaysAgo, days, amount) => new SpendSpec(channel, Today.AddDays(-startDaysAgo), Today.AddDays(-startDaysAgo + days), amount));
 
     // Over the same days as transactions; ended half the time, often at the end of a month
-    // (where a period's count ends), a few free.
+    // (where a period's count ends), a few free, a third in euros.
     private static Gen<SubscriptionSpec> Subscription(int customers) => Gen.Select(
         Gen.Int[0, customers - 1],
         Gen.OneOf("basic", "pro", "team"),
@@ -703,7 +718,8 @@ public sealed class SegmentQueryTests(SegmentQueryTests.NewYorkApi api, ITestOut
         Gen.Frequency<int?>((4, Gen.Const((int?)null)), (1, Gen.Const((int?)0)), (3, Gen.Int[1, 200].Select(d => (int?)d))),
         Gen.Frequency((2, false), (1, true)),
         Gen.Frequency<decimal>((1, Gen.Const(0m)), (5, Gen.Int[100, 50_000].Select(c => c / 100m))),
-        (customer, plan, daysAgo, minute, end, yearly, amount) => new SubscriptionSpec(0, customer, plan, daysAgo, minute, end, yearly, amount));
+        Gen.Frequency((2, false), (1, true)),
+        (customer, plan, daysAgo, minute, end, yearly, amount, euro) => new SubscriptionSpec(0, customer, plan, daysAgo, minute, end, yearly, amount, euro));
 
     private static Gen<AnswerSpec> Answer(int customers) => Gen.Select(
         Gen.Int[0, customers - 1], Gen.Int[-1, 430], Gen.Int[0, 1439], Gen.Bool, Gen.Int[0, 10],
