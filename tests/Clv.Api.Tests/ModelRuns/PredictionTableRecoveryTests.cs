@@ -149,9 +149,7 @@ public sealed class PredictionTableRecoveryTests(PredictionTableRecoveryTests.Cd
 
         // When the erasure waits for it and the table is dropped meanwhile.
         var erasure = cdnow.Owner.Client().DeleteAsync("/api/v1/customers/cdnow-0003");
-        await UntilAsync(async () => await cdnow.Owner.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @delete",
-            new NpgsqlParameter("delete", $"DELETE FROM \"{table}\"%")) == 1, () => "The erasure never waited for the table");
+        await cdnow.Owner.UntilWaitingForLockAsync($"DELETE FROM \"{table}\"%");
         await using (var drop = new NpgsqlCommand($"DROP TABLE {table}", dropping, transaction))
         {
             await drop.ExecuteNonQueryAsync();

@@ -198,7 +198,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         var prefix = $"b{Interlocked.Increment(ref _books)}";
         var origin = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-Span);
         var rates = EuroRates(book.Seed, origin);
-        var doubled = rates.ToDictionary(r => r.Key, r => r.Value * 2);
+        var later = LaterRates(rates);
         var convertedAgain = await PostBookAsync(book, prefix, origin, rates);
 
         var today = HistoricalClvCalculator.LocalDate(DateTimeOffset.UtcNow, TimeZone);
@@ -206,7 +206,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
         var run = book.Predicted ? await PredictAsync(random) : (Guid?)null;
         var settings = new PortfolioSettings { ChurnWindowDays = book.ChurnWindow };
         var facts = await PortfolioFactsLoader.LoadAsync(Api.ConnectionString, Zone, CancellationToken.None);
-        var scratch = await FromScratch.LoadAsync(Api.ConnectionString, TimeZone, rates, id => convertedAgain.Contains(id) ? doubled : rates);
+        var scratch = await FromScratch.LoadAsync(Api.ConnectionString, TimeZone, rates, id => convertedAgain.Contains(id) ? later : rates);
         Assert.Equal(book.Predicted, facts.HasPredictions);
         var attributes = new Dictionary<string, Dictionary<long, string>>(StringComparer.Ordinal);
         await using var connection = await OpenAsync();
@@ -323,6 +323,10 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             .ToDictionary(day => day, _ => 0.5m + (random.Next(150_001) / 100_000m));
     }
 
+    // The rates posted again after the transactions: the same days, each rate doubled.
+    private static Dictionary<DateOnly, decimal> LaterRates(Dictionary<DateOnly, decimal> rates) =>
+        rates.ToDictionary(r => r.Key, r => r.Value * 2);
+
     private static async Task PostRatesAsync(HttpClient client, IEnumerable<(DateOnly Day, decimal Rate)> rates)
     {
         var items = rates.Select(r => new { date = $"{r.Day:yyyy-MM-dd}", currency = "EUR", rateToReporting = r.Rate }).ToArray();
@@ -406,7 +410,7 @@ public sealed class CohortAndTimeSeriesQueryTests(CohortAndTimeSeriesQueryTests.
             }
         }
 
-        await PostRatesAsync(client, rates.Select(r => (r.Key, r.Value * 2)));
+        await PostRatesAsync(client, LaterRates(rates).Select(r => (r.Key, r.Value)));
         if (subscriptions.Count > 0)
         {
             await AcceptedAsync(await SubscriptionIngestionTests.PostSubscriptionsAsync(client, [.. subscriptions.Select(s => s.Then)]));

@@ -247,12 +247,7 @@ public sealed class SharedRankingTests(ClvApiFactory api) : IClassFixture<ClvApi
         var asked = new[] { $"by=rfmSegment&asOf={AsOf}", $"by=clvTier&asOf={AsOf}", $"by=clvTier&asOf={AsOf}&period=quarter" }
             .Select(q => _client.GetAsync($"/api/v1/segments?{q}"))
             .ToArray();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await RankingsWaitingAsync() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "No ranking waited for the summaries within 30 s.");
-            await Task.Delay(50);
-        }
+        await api.UntilWaitingForLockAsync(RankingsQuery);
 
         // The others have long reached the rankings by now; they wait for the one under way.
         await Task.Delay(TimeSpan.FromSeconds(1));
@@ -268,8 +263,11 @@ public sealed class SharedRankingTests(ClvApiFactory api) : IClassFixture<ClvApi
     // Statements over every customer's totals that wait for a lock: rankings (the segments' own
     // statements run only once they have their rankings). pg_stat_activity keeps the first 1 kB
     // of a statement, all of it the totals' common start.
+    private const string RankingsQuery = "WITH customer_totals AS%";
+
     private Task<long> RankingsWaitingAsync() => api.ScalarAsync<long>(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH customer_totals AS%'");
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @query",
+        new NpgsqlParameter("query", RankingsQuery));
 
     private static async Task<int[]> SegmentSizesAsync(HttpResponseMessage response)
     {
